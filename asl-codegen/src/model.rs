@@ -691,12 +691,12 @@ pub struct Map {
     pub tolerated_failure_count: Option<Count>,
     /// `ToleratedFailurePercentage` / `…Path` (MAP-24).
     pub tolerated_failure_percentage: Option<Count>,
-    /// `ItemReader` (MAP-19), kept as JSON: distributed-mode readers are an advanced feature.
-    pub item_reader: Option<Json>,
-    /// `ItemBatcher` (MAP-22), kept as JSON.
-    pub item_batcher: Option<Json>,
-    /// `ResultWriter` (MAP-23), kept as JSON.
-    pub result_writer: Option<Json>,
+    /// `ItemReader` (MAP-19).
+    pub item_reader: Option<ItemReader>,
+    /// `ItemBatcher` (MAP-22).
+    pub item_batcher: Option<ItemBatcher>,
+    /// `ResultWriter` (MAP-23).
+    pub result_writer: Option<ResultWriter>,
     /// `Label` (MAP-18).
     pub label: Option<Spanned<String>>,
     /// `Retry`.
@@ -705,4 +705,61 @@ pub struct Map {
     pub catch: Vec<Catcher>,
     /// `Next`/`End`.
     pub transition: Option<Transition>,
+}
+
+/// `ItemReader` (MAP-19): where a Distributed Map reads its items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemReader {
+    /// `Resource`, e.g. `arn:aws:states:::s3:getObject`.
+    pub resource: Spanned<String>,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata).
+    pub parameters: Option<Payload>,
+    /// `ReaderConfig`.
+    pub reader_config: ReaderConfig,
+}
+
+/// `ItemReader.ReaderConfig`. Enumerated fields keep AWS's spelling (`CSV`, `FIRST_ROW`, …);
+/// the validator has checked them against the allowed values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReaderConfig {
+    /// `InputType`: CSV, JSON, JSONL, PARQUET or MANIFEST.
+    pub input_type: Option<String>,
+    /// `Transformation`: NONE or LOAD_AND_FLATTEN.
+    pub transformation: Option<String>,
+    /// `ManifestType`: ATHENA_DATA or S3_INVENTORY.
+    pub manifest_type: Option<String>,
+    /// `CSVHeaderLocation`: FIRST_ROW or GIVEN.
+    pub csv_header_location: Option<String>,
+    /// `CSVHeaders`.
+    pub csv_headers: Option<Vec<String>>,
+    /// `CSVDelimiter`: COMMA, PIPE, SEMICOLON, SPACE or TAB.
+    pub csv_delimiter: Option<String>,
+    /// `ItemsPointer` (a JSON pointer into the object read).
+    pub items_pointer: Option<String>,
+    /// `MaxItems` / `MaxItemsPath`.
+    pub max_items: Option<Count>,
+}
+
+/// `ItemBatcher` (MAP-22).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`.
+    pub max_items_per_batch: Option<Count>,
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath`.
+    pub max_input_bytes_per_batch: Option<Count>,
+    /// `BatchInput`.
+    pub batch_input: Option<Payload>,
+}
+
+/// `ResultWriter` (MAP-23).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResultWriter {
+    /// `Resource`, e.g. `arn:aws:states:::s3:putObject`.
+    pub resource: Option<Spanned<String>>,
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata).
+    pub parameters: Option<Payload>,
+    /// `WriterConfig.OutputType`: JSON or JSONL.
+    pub output_type: Option<String>,
+    /// `WriterConfig.Transformation`: NONE, COMPACT or FLATTEN.
+    pub transformation: Option<String>,
 }

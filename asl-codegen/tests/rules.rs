@@ -546,6 +546,40 @@ fn map_state() {
         &map(r#", "ItemBatcher": {"BatchInput": {}}"#),
         &["ASL102@States.M.ItemBatcher"],
     );
+    // MAP-19, MAP-22, MAP-23, VAL-27
+    valid(&map(
+        r#", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+              "Parameters": {"Bucket.$": "$.bucket", "Key": "k.csv"},
+              "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN",
+                               "CSVHeaders": ["a", "b"], "MaxItems": 10}},
+            "ItemBatcher": {"MaxItemsPerBatch": 5, "BatchInput": {"x.$": "$.x"}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                             "Parameters": {"Bucket": "b", "Prefix": "p"},
+                             "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"}}"#,
+    ));
+    errors(
+        &map(
+            r#", "ItemReader": {"Resource": "r", "ReaderConfig": {"InputType": "XML", "MaxItems": 0}}"#,
+        ),
+        &[
+            "ASL105@States.M.ItemReader.ReaderConfig.InputType",
+            "ASL106@States.M.ItemReader.ReaderConfig.MaxItems",
+        ],
+    );
+    errors(
+        &map(
+            r#", "ItemReader": {"Resource": "r", "ReaderConfig": {"CSVHeaderLocation": "GIVEN"}}"#,
+        ),
+        &["ASL102@States.M.ItemReader.ReaderConfig"],
+    );
+    errors(
+        &map(r#", "ItemBatcher": {"MaxInputBytesPerBatch": 300000}"#),
+        &["ASL106@States.M.ItemBatcher.MaxInputBytesPerBatch"],
+    );
+    errors(
+        &map(r#", "ResultWriter": {}"#),
+        &["ASL108@States.M.ResultWriter"],
+    );
     let distributed = machine(
         r#""M": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
              "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}}"#,

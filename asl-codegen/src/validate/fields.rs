@@ -194,7 +194,15 @@ pub fn all_state_fields() -> Vec<&'static str> {
 
 /// The closest candidate to `word` by edit distance, if close enough to be a likely typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    if let Some(same) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
     let lower = word.to_lowercase().replace([' ', '_', '-'], "");
+    if lower.chars().count() < 3 {
+        // Any two short names are "close": a suggestion would be noise.
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))

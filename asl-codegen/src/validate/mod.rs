@@ -2505,34 +2505,15 @@ impl<'a> Validator<'a> {
         );
         let tolerated_failure_percentage =
             self.count(j, ptr, ql, "ToleratedFailurePercentage", 100.0, false);
-        let item_reader = j.get("ItemReader").cloned();
-        if let Some(r) = &item_reader {
-            self.item_reader(r, &ptr.key("ItemReader"), ql);
-        }
-        let item_batcher = j.get("ItemBatcher").cloned();
-        if let Some(b) = &item_batcher {
-            self.item_batcher(b, &ptr.key("ItemBatcher"), ql);
-        }
-        let result_writer = j.get("ResultWriter").cloned();
-        if let Some(w) = &result_writer {
-            let p = ptr.key("ResultWriter");
-            if let Some(o) = self.object(w, &p, "`ResultWriter`") {
-                self.known_keys(
-                    o,
-                    &["Resource", "Parameters", "Arguments", "WriterConfig"],
-                    &p,
-                    "`ResultWriter`",
-                );
-                if o.is_empty() {
-                    self.report(
-                        Code::EmptyValue,
-                        w.span,
-                        &p,
-                        "`ResultWriter` must not be empty",
-                    );
-                }
-            }
-        }
+        let item_reader = j
+            .get("ItemReader")
+            .and_then(|r| self.item_reader(r, &ptr.key("ItemReader"), ql));
+        let item_batcher = j
+            .get("ItemBatcher")
+            .and_then(|b| self.item_batcher(b, &ptr.key("ItemBatcher"), ql));
+        let result_writer = j
+            .get("ResultWriter")
+            .and_then(|w| self.result_writer(w, &ptr.key("ResultWriter"), ql));
         let label = j.get("Label").and_then(|l| {
             let p = ptr.key("Label");
             let s = self.spanned_string(l, &p, "Label")?;
@@ -2562,17 +2543,61 @@ impl<'a> Validator<'a> {
         })
     }
 
-    fn item_reader(&mut self, r: &Json, p: &Pointer, ql: QueryLanguage) {
-        let Some(o) = self.object(r, p, "`ItemReader`") else {
-            return;
+    /// `Parameters` (JSONPath) or `Arguments` (JSONata) of an ItemReader or ResultWriter.
+    fn io_payload(&mut self, j: &Json, p: &Pointer, ql: QueryLanguage) -> Option<Payload> {
+        let (field, other) = match ql {
+            QueryLanguage::JsonPath => ("Parameters", "Arguments"),
+            QueryLanguage::Jsonata => ("Arguments", "Parameters"),
         };
+        if let Some(m) = j.member(other) {
+            let msg = format!("`{other}` is not available in {}", ql.as_str());
+            let help = format!("use `{field}`");
+            self.help(
+                Code::WrongQueryLanguage,
+                m.key_span,
+                &p.key(other),
+                msg,
+                &help,
+            );
+        }
+        let v = j.get(field)?;
+        let fp = p.key(field);
+        Some(match ql {
+            QueryLanguage::JsonPath => Payload::Template(self.template(v, &fp)),
+            QueryLanguage::Jsonata => {
+                Payload::Jsonata(self.jsonata_value(v, &fp, ExprCtx::default()))
+            }
+        })
+    }
+
+    /// An optional string field restricted to `allowed` values.
+    fn enum_field(
+        &mut self,
+        j: &Json,
+        p: &Pointer,
+        field: &str,
+        allowed: &[&str],
+    ) -> Option<String> {
+        let v = j.get(field)?;
+        let fp = p.key(field);
+        let s = self.string(v, &fp, field)?;
+        if !allowed.contains(&s) {
+            let msg = format!("`{field}` must be one of {}, found \"{s}\"", list(allowed));
+            self.report(Code::InvalidValue, v.span, &fp, msg);
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    fn item_reader(&mut self, r: &Json, p: &Pointer, ql: QueryLanguage) -> Option<ItemReader> {
+        let o = self.object(r, p, "`ItemReader`")?;
         self.known_keys(
             o,
             &["Resource", "Parameters", "Arguments", "ReaderConfig"],
             p,
             "`ItemReader`",
         );
-        match r.get("Resource") {
+        let resource = match r.get("Resource") {
             None => {
                 self.report(
                     Code::MissingField,
@@ -2580,34 +2605,107 @@ impl<'a> Validator<'a> {
                     p,
                     "`ItemReader` needs `Resource`",
                 );
+                None
             }
-            Some(res) => {
-                self.string(res, &p.key("Resource"), "Resource");
-            }
-        }
-        if let Some(params) = r.get("Parameters") {
-            self.template(params, &p.key("Parameters"));
-        }
+            Some(res) => self.spanned_string(res, &p.key("Resource"), "Resource"),
+        };
+        let parameters = self.io_payload(r, p, ql);
+        let mut reader_config = ReaderConfig::default();
         if let Some(cfg) = r.get("ReaderConfig") {
             let cp = p.key("ReaderConfig");
             if let Some(co) = self.object(cfg, &cp, "`ReaderConfig`") {
-                self.exclusive(co, "MaxItems", "MaxItemsPath", &cp);
-                if let Some(v) = cfg.get("MaxItems")
-                    && !(ql == QueryLanguage::Jsonata && v.as_str().is_some())
-                {
-                    self.int(v, &cp.key("MaxItems"), "MaxItems", 1, 100_000_000);
+                self.known_keys(
+                    co,
+                    &[
+                        "InputType",
+                        "Transformation",
+                        "ManifestType",
+                        "CSVHeaderLocation",
+                        "CSVHeaders",
+                        "CSVDelimiter",
+                        "ItemsPointer",
+                        "MaxItems",
+                        "MaxItemsPath",
+                    ],
+                    &cp,
+                    "`ReaderConfig`",
+                );
+                reader_config.input_type = self.enum_field(
+                    cfg,
+                    &cp,
+                    "InputType",
+                    &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"],
+                );
+                reader_config.transformation =
+                    self.enum_field(cfg, &cp, "Transformation", &["NONE", "LOAD_AND_FLATTEN"]);
+                reader_config.manifest_type =
+                    self.enum_field(cfg, &cp, "ManifestType", &["ATHENA_DATA", "S3_INVENTORY"]);
+                reader_config.csv_header_location =
+                    self.enum_field(cfg, &cp, "CSVHeaderLocation", &["FIRST_ROW", "GIVEN"]);
+                reader_config.csv_delimiter = self.enum_field(
+                    cfg,
+                    &cp,
+                    "CSVDelimiter",
+                    &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"],
+                );
+                if let Some(h) = cfg.get("CSVHeaders") {
+                    let hp = cp.key("CSVHeaders");
+                    match h.as_array() {
+                        Some(items) => {
+                            let mut headers = Vec::new();
+                            for (i, item) in items.iter().enumerate() {
+                                if let Some(s) = self.string(item, &hp.index(i), "CSVHeaders") {
+                                    headers.push(s.to_string());
+                                }
+                            }
+                            reader_config.csv_headers = Some(headers);
+                        }
+                        None => {
+                            let msg = format!(
+                                "`CSVHeaders` must be an array of strings, found {}",
+                                h.type_name()
+                            );
+                            self.report(Code::WrongType, h.span, &hp, msg);
+                        }
+                    }
                 }
-                if let Some(v) = cfg.get("MaxItemsPath") {
-                    self.reference_path(v, &cp.key("MaxItemsPath"), "MaxItemsPath");
+                if reader_config.csv_header_location.as_deref() == Some("GIVEN")
+                    && reader_config.csv_headers.is_none()
+                {
+                    self.report(
+                        Code::MissingField,
+                        cfg.span,
+                        &cp,
+                        "`CSVHeaderLocation: GIVEN` needs `CSVHeaders`",
+                    );
+                }
+                if let Some(ip) = cfg.get("ItemsPointer") {
+                    reader_config.items_pointer = self
+                        .string(ip, &cp.key("ItemsPointer"), "ItemsPointer")
+                        .map(str::to_string);
+                }
+                reader_config.max_items = self.count(cfg, &cp, ql, "MaxItems", 100_000_000.0, true);
+                if let Some(Count::Literal(n)) = &reader_config.max_items
+                    && n.value < 1.0
+                {
+                    self.report(
+                        Code::OutOfRange,
+                        n.span,
+                        &cp.key("MaxItems"),
+                        "`MaxItems` must be at least 1",
+                    );
                 }
             }
         }
+        Some(ItemReader {
+            resource: resource?,
+            parameters,
+            reader_config,
+        })
     }
 
-    fn item_batcher(&mut self, b: &Json, p: &Pointer, ql: QueryLanguage) {
-        let Some(o) = self.object(b, p, "`ItemBatcher`") else {
-            return;
-        };
+    fn item_batcher(&mut self, b: &Json, p: &Pointer, ql: QueryLanguage) -> Option<ItemBatcher> {
+        let o = self.object(b, p, "`ItemBatcher`")?;
         let all = [
             "MaxItemsPerBatch",
             "MaxItemsPerBatchPath",
@@ -2617,36 +2715,75 @@ impl<'a> Validator<'a> {
         let mut allowed = all.to_vec();
         allowed.push("BatchInput");
         self.known_keys(o, &allowed, p, "`ItemBatcher`");
-        self.exclusive(o, "MaxItemsPerBatch", "MaxItemsPerBatchPath", p);
-        self.exclusive(o, "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", p);
         if !o.iter().any(|m| all.contains(&m.key.as_str())) {
             let msg = format!("`ItemBatcher` needs at least one of {}", list(&all));
             self.report(Code::MissingField, b.span, p, msg);
         }
-        for (field, max) in [
-            ("MaxItemsPerBatch", 100_000_000),
-            ("MaxInputBytesPerBatch", 262_144),
+        let max_items_per_batch = self.count(b, p, ql, "MaxItemsPerBatch", 100_000_000.0, true);
+        let max_input_bytes_per_batch =
+            self.count(b, p, ql, "MaxInputBytesPerBatch", 262_144.0, true);
+        for (field, count) in [
+            ("MaxItemsPerBatch", &max_items_per_batch),
+            ("MaxInputBytesPerBatch", &max_input_bytes_per_batch),
         ] {
-            if let Some(v) = b.get(field)
-                && !(ql == QueryLanguage::Jsonata && v.as_str().is_some())
+            if let Some(Count::Literal(n)) = count
+                && n.value < 1.0
             {
-                self.int(v, &p.key(field), field, 1, max);
-            }
-            let pf = format!("{field}Path");
-            if let Some(v) = b.get(&pf) {
-                self.reference_path(v, &p.key(&pf), &pf);
+                let msg = format!("`{field}` must be at least 1");
+                self.report(Code::OutOfRange, n.span, &p.key(field), msg);
             }
         }
-        if let Some(bi) = b.get("BatchInput") {
+        let batch_input = b.get("BatchInput").map(|bi| {
+            let bp = p.key("BatchInput");
             match ql {
-                QueryLanguage::JsonPath => {
-                    self.template(bi, &p.key("BatchInput"));
-                }
+                QueryLanguage::JsonPath => Payload::Template(self.template(bi, &bp)),
                 QueryLanguage::Jsonata => {
-                    self.jsonata_value(bi, &p.key("BatchInput"), ExprCtx::default());
+                    Payload::Jsonata(self.jsonata_value(bi, &bp, ExprCtx::default()))
                 }
             }
+        });
+        Some(ItemBatcher {
+            max_items_per_batch,
+            max_input_bytes_per_batch,
+            batch_input,
+        })
+    }
+
+    fn result_writer(&mut self, w: &Json, p: &Pointer, ql: QueryLanguage) -> Option<ResultWriter> {
+        let o = self.object(w, p, "`ResultWriter`")?;
+        self.known_keys(
+            o,
+            &["Resource", "Parameters", "Arguments", "WriterConfig"],
+            p,
+            "`ResultWriter`",
+        );
+        if o.is_empty() {
+            self.report(
+                Code::EmptyValue,
+                w.span,
+                p,
+                "`ResultWriter` must not be empty",
+            );
         }
+        let resource = w
+            .get("Resource")
+            .and_then(|r| self.spanned_string(r, &p.key("Resource"), "Resource"));
+        let parameters = self.io_payload(w, p, ql);
+        let mut writer = ResultWriter {
+            resource,
+            parameters,
+            ..ResultWriter::default()
+        };
+        if let Some(cfg) = w.get("WriterConfig") {
+            let cp = p.key("WriterConfig");
+            if let Some(co) = self.object(cfg, &cp, "`WriterConfig`") {
+                self.known_keys(co, &["OutputType", "Transformation"], &cp, "`WriterConfig`");
+                writer.output_type = self.enum_field(cfg, &cp, "OutputType", &["JSON", "JSONL"]);
+                writer.transformation =
+                    self.enum_field(cfg, &cp, "Transformation", &["NONE", "COMPACT", "FLATTEN"]);
+            }
+        }
+        Some(writer)
     }
 
     fn label(&mut self, s: &Spanned<String>, p: &Pointer) {
