@@ -1,0 +1,168 @@
+//! The `asl!` procedural macro of asl-rs. Use it through `asl-runtime`, which re-exports it as
+//! `asl_runtime::asl!` and tells it where the runtime lives.
+//!
+//! ```text
+//! asl_runtime::asl!(pub mod order from "workflows/order.asl.json");
+//! asl_runtime::asl!(pub mod hello { "StartAt": "Hi", "States": { "Hi": { "Type": "Pass", "End": true } } });
+//! ```
+//!
+//! The definition is parsed and validated at compile time with `asl-codegen`; every problem
+//! becomes a compile error. For a file, the error sits on the path literal and its text starts
+//! with `file:line:column` (a span cannot point into another file); for inline JSON, each error
+//! sits on the token it is about. The macro re-runs when the file changes (it emits an
+//! `include_str!` of it).
+//!
+//! Inline JSON is written as Rust tokens, so Rust's lexer applies: string escapes JSON allows
+//! but Rust does not (`\/`, `\u00e9`) cannot be written inline; use the file form for those.
+//!
+//! Code generation (the `State` enum, the `Tasks` trait, the `Workflow`) is the compiler
+//! milestone; today a valid definition yields an empty module.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod tokens;
+
+use std::path::PathBuf;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token, Visibility};
+
+use asl_codegen::{Options, Source};
+
+/// The input: `[@runtime = <path>;] <vis> mod <name> (from "<file>" | { <json> })`.
+struct Input {
+    vis: Visibility,
+    name: Ident,
+    body: Body,
+}
+
+enum Body {
+    File(LitStr),
+    Inline(TokenStream, Span),
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![@]) {
+            // `@runtime = $crate;` from asl-runtime's shim: the runtime path, taken as a token
+            // tree so a renamed dependency still works.
+            input.parse::<Token![@]>()?;
+            let kw: Ident = input.parse()?;
+            if kw != "runtime" {
+                return Err(syn::Error::new(kw.span(), "expected `@runtime = <path>;`"));
+            }
+            input.parse::<Token![=]>()?;
+            let _runtime: TokenTree = input.parse()?;
+            input.parse::<Token![;]>()?;
+        }
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![mod]>()?;
+        let name: Ident = input.parse()?;
+        let body = if input.peek(syn::token::Brace) {
+            // The macro's braces are the JSON object's braces: keep the group whole so its
+            // opening and closing spans stay exact.
+            let group: TokenTree = input.parse()?;
+            let span = group.span();
+            Body::Inline(group.into(), span)
+        } else {
+            let from: Ident = input.parse()?;
+            if from != "from" {
+                return Err(syn::Error::new(
+                    from.span(),
+                    "expected `from \"path/to/definition.asl.json\"` or an inline `{ … }` definition",
+                ));
+            }
+            Body::File(input.parse()?)
+        };
+        Ok(Input { vis, name, body })
+    }
+}
+
+/// Implementation of `asl_runtime::asl!`; not meant to be called directly.
+#[proc_macro]
+pub fn asl_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as Input);
+    match expand(input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand(input: Input) -> syn::Result<TokenStream> {
+    let Input { vis, name, body } = input;
+    let options = Options::default();
+    let tracking = match &body {
+        Body::File(lit) => {
+            let path = resolve(&lit.value());
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                syn::Error::new(
+                    lit.span(),
+                    format!("cannot read the ASL definition `{}`: {e}", path.display()),
+                )
+            })?;
+            let checked = asl_codegen::check(Source::new(lit.value(), text), &options);
+            if let Some(err) = errors_at(&checked.report, true, |_| lit.span()) {
+                return Err(err);
+            }
+            let abs = path.to_string_lossy().into_owned();
+            quote! { const _: &str = include_str!(#abs); }
+        }
+        Body::Inline(tokens, whole) => {
+            let (text, map) = tokens::to_json(tokens.clone())?;
+            let checked = asl_codegen::check(Source::new("inline definition", text), &options);
+            if let Some(err) =
+                errors_at(&checked.report, false, |offset| map.span_at(offset, *whole))
+            {
+                return Err(err);
+            }
+            quote! {}
+        }
+    };
+    Ok(quote! {
+        #vis mod #name {
+            #tracking
+        }
+    })
+}
+
+/// Paths are relative to the crate being compiled.
+fn resolve(path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() {
+        return p;
+    }
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => PathBuf::from(dir).join(p),
+        None => p,
+    }
+}
+
+/// One combined error with every problem of the report, each at the span `locate` gives.
+fn errors_at(
+    report: &asl_codegen::Report,
+    with_position: bool,
+    locate: impl Fn(usize) -> Span,
+) -> Option<syn::Error> {
+    let mut combined: Option<syn::Error> = None;
+    for d in report.errors() {
+        // A file: `file:line:col: CODE: message (at pointer)`. Inline, the span already
+        // points at the token, so a position in the rendered text would be noise.
+        let mut msg = format!("{}: {} (at {})", d.code.id(), d.message, d.pointer);
+        if with_position {
+            let (line, col) = report.source.line_col(d.span.start);
+            msg = format!("{}:{line}:{col}: {msg}", report.source.name());
+        }
+        if let Some(help) = &d.help {
+            msg.push_str("\n  help: ");
+            msg.push_str(help);
+        }
+        let err = syn::Error::new(locate(d.span.start), msg);
+        match &mut combined {
+            Some(c) => c.combine(err),
+            None => combined = Some(err),
+        }
+    }
+    combined
+}
