@@ -1880,25 +1880,44 @@ impl<'a> Validator<'a> {
         out
     }
 
-    fn retry(&mut self, j: &Json, ptr: &Pointer) -> Vec<Retrier> {
-        let Some(v) = j.get("Retry") else {
+    /// The elements of the array field `field` (`Retry`, `Catch`) that are objects, with
+    /// their index and pointer; reports a non-array and non-object elements.
+    fn object_items<'j>(
+        &mut self,
+        j: &'j Json,
+        ptr: &Pointer,
+        field: &str,
+        what: &str,
+    ) -> Vec<(usize, &'j Json, &'j [Member], Pointer)> {
+        let Some(v) = j.get(field) else {
             return Vec::new();
         };
-        let p = ptr.key("Retry");
+        let p = ptr.key(field);
         let Some(items) = v.as_array() else {
             let msg = format!(
-                "`Retry` must be an array of Retriers, found {}",
+                "`{field}` must be an array of {what}s, found {}",
                 v.type_name()
             );
             self.report(Code::WrongType, v.span, &p, msg);
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (i, r) in items.iter().enumerate() {
-            let rp = p.index(i);
-            let Some(obj) = self.object(r, &rp, "a Retrier") else {
-                continue;
-            };
+        for (i, item) in items.iter().enumerate() {
+            let ip = p.index(i);
+            if let Some(obj) = self.object(item, &ip, &format!("a {what}")) {
+                out.push((i, item, obj, ip));
+            }
+        }
+        out
+    }
+
+    fn retry(&mut self, j: &Json, ptr: &Pointer) -> Vec<Retrier> {
+        let count = j
+            .get("Retry")
+            .and_then(Json::as_array)
+            .map_or(0, <[Json]>::len);
+        let mut out = Vec::new();
+        for (i, r, obj, rp) in self.object_items(j, ptr, "Retry", "Retrier") {
             self.known_keys(
                 obj,
                 &[
@@ -1913,7 +1932,7 @@ impl<'a> Validator<'a> {
                 &rp,
                 "a Retrier",
             );
-            let error_equals = self.error_equals(r, &rp, i + 1 == items.len(), "a Retrier");
+            let error_equals = self.error_equals(r, &rp, i + 1 == count, "a Retrier");
             let mut retrier = Retrier {
                 error_equals,
                 interval_seconds: 1,
@@ -1994,24 +2013,12 @@ impl<'a> Validator<'a> {
     }
 
     fn catch(&mut self, j: &Json, ptr: &Pointer, ql: QueryLanguage) -> Vec<Catcher> {
-        let Some(v) = j.get("Catch") else {
-            return Vec::new();
-        };
-        let p = ptr.key("Catch");
-        let Some(items) = v.as_array() else {
-            let msg = format!(
-                "`Catch` must be an array of Catchers, found {}",
-                v.type_name()
-            );
-            self.report(Code::WrongType, v.span, &p, msg);
-            return Vec::new();
-        };
+        let count = j
+            .get("Catch")
+            .and_then(Json::as_array)
+            .map_or(0, <[Json]>::len);
         let mut out = Vec::new();
-        for (i, c) in items.iter().enumerate() {
-            let cp = p.index(i);
-            let Some(obj) = self.object(c, &cp, "a Catcher") else {
-                continue;
-            };
+        for (i, c, obj, cp) in self.object_items(j, ptr, "Catch", "Catcher") {
             let (allowed, other): (&[&str], &[&str]) = match ql {
                 QueryLanguage::JsonPath => (
                     &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
@@ -2047,7 +2054,7 @@ impl<'a> Validator<'a> {
                 .cloned()
                 .collect();
             self.known_keys(&filtered, allowed, &cp, "a Catcher");
-            let error_equals = self.error_equals(c, &cp, i + 1 == items.len(), "a Catcher");
+            let error_equals = self.error_equals(c, &cp, i + 1 == count, "a Catcher");
             let next = match c.get("Next") {
                 Some(n) => self.spanned_string(n, &cp.key("Next"), "Next"),
                 None => {
