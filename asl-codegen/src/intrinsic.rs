@@ -238,8 +238,8 @@ impl<'a> CallParser<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.pos += 1;
+        while let Some(c) = self.peek().filter(|c| c.is_whitespace()) {
+            self.pos += c.len_utf8();
         }
     }
 
@@ -470,6 +470,7 @@ mod tests {
             parse_call(&deep),
             Err(IntrinsicError::TooDeep { .. })
         ));
+        assert!(parse_call("States.Array(\u{a0}1)").is_ok());
         let ok_deep = "States.Array(".repeat(10) + &")".repeat(10);
         assert!(parse_call(&ok_deep).is_ok());
     }

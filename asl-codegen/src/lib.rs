@@ -34,6 +34,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod diagnostic;
+pub mod generate;
 pub mod intrinsic;
 pub mod model;
 pub mod parse;

@@ -224,7 +224,11 @@ impl std::error::Error for PathError {}
 
 /// Parses a Path (DATA-1): `$…`, `$$…` or `$name…`.
 pub fn parse_path(text: &str) -> Result<Path, PathError> {
-    let mut p = PathParser { s: text, pos: 0 };
+    let mut p = PathParser {
+        s: text,
+        pos: 0,
+        depth: 0,
+    };
     p.path()
 }
 
@@ -251,7 +255,12 @@ pub fn parse_reference_path(text: &str) -> Result<Path, PathError> {
 struct PathParser<'a> {
     s: &'a str,
     pos: usize,
+    /// Nesting of filter sub-expressions, bounded so no input can overflow the stack.
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses and `!` in a filter.
+const MAX_FILTER_DEPTH: usize = 64;
 
 fn is_ident_start(c: char) -> bool {
     c == '_' || unicode_ident::is_xid_start(c)
@@ -293,8 +302,8 @@ impl<'a> PathParser<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.pos += 1;
+        while let Some(c) = self.peek().filter(|c| c.is_whitespace()) {
+            self.pos += c.len_utf8();
         }
     }
 
@@ -644,6 +653,16 @@ impl<'a> PathParser<'a> {
     }
 
     fn filter_unary(&mut self) -> Result<Filter, PathError> {
+        self.depth += 1;
+        let r = self.filter_unary_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn filter_unary_inner(&mut self) -> Result<Filter, PathError> {
+        if self.depth > MAX_FILTER_DEPTH {
+            return self.err("the filter is nested too deeply");
+        }
         self.skip_ws();
         if self.peek() == Some('!') && self.peek_at(1) != Some('=') {
             self.bump();
@@ -872,6 +891,10 @@ mod tests {
         assert!(parse_path("$.a[?(@.x ==)]").is_err());
         assert!(parse_path("()").is_err());
         assert!(parse_path(".guid").is_err());
+        // Non-ASCII whitespace is skipped by characters, not bytes.
+        assert!(parse_path("$.a[\u{a0}0]").is_ok());
+        let deep = format!("$.a[?({}@.x{})]", "(".repeat(5000), ")".repeat(5000));
+        assert!(parse_path(&deep).is_err());
     }
 
     #[test]

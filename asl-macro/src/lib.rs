@@ -33,6 +33,7 @@ use asl_codegen::{Options, Source};
 
 /// The input: `[@runtime = <path>;] <vis> mod <name> (from "<file>" | { <json> })`.
 struct Input {
+    runtime: TokenStream,
     vis: Visibility,
     name: Ident,
     body: Body,
@@ -45,6 +46,7 @@ enum Body {
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut runtime = quote!(::asl_runtime);
         if input.peek(Token![@]) {
             // `@runtime = $crate;` from asl-runtime's shim: the runtime path, taken as a token
             // tree so a renamed dependency still works.
@@ -54,7 +56,8 @@ impl Parse for Input {
                 return Err(syn::Error::new(kw.span(), "expected `@runtime = <path>;`"));
             }
             input.parse::<Token![=]>()?;
-            let _runtime: TokenTree = input.parse()?;
+            let rt: TokenTree = input.parse()?;
+            runtime = rt.into();
             input.parse::<Token![;]>()?;
         }
         let vis: Visibility = input.parse()?;
@@ -76,7 +79,12 @@ impl Parse for Input {
             }
             Body::File(input.parse()?)
         };
-        Ok(Input { vis, name, body })
+        Ok(Input {
+            runtime,
+            vis,
+            name,
+            body,
+        })
     }
 }
 
@@ -91,9 +99,14 @@ pub fn asl_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 }
 
 fn expand(input: Input) -> syn::Result<TokenStream> {
-    let Input { vis, name, body } = input;
+    let Input {
+        runtime,
+        vis,
+        name,
+        body,
+    } = input;
     let options = Options::default();
-    let tracking = match &body {
+    let (tracking, machine, span) = match &body {
         Body::File(lit) => {
             let path = resolve(&lit.value());
             let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -107,7 +120,11 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
                 return Err(err);
             }
             let abs = path.to_string_lossy().into_owned();
-            quote! { const _: &str = include_str!(#abs); }
+            (
+                quote! { const _: &str = include_str!(#abs); },
+                checked.machine,
+                lit.span(),
+            )
         }
         Body::Inline(tokens, whole) => {
             let (text, map) = tokens::to_json(tokens.clone())?;
@@ -117,12 +134,27 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
             {
                 return Err(err);
             }
-            quote! {}
+            (quote! {}, checked.machine, *whole)
         }
     };
+    let Some(machine) = machine else {
+        return Err(syn::Error::new(span, "the definition could not be read"));
+    };
+    if let Some(what) = asl_codegen::generate::unsupported(&machine) {
+        return Err(syn::Error::new(
+            span,
+            format!("asl-rs does not generate code for {what} yet"),
+        ));
+    }
+    let options = asl_codegen::generate::GenOptions {
+        runtime,
+        name: name.to_string(),
+    };
+    let items = asl_codegen::generate::generate(&machine, &options);
     Ok(quote! {
         #vis mod #name {
             #tracking
+            #items
         }
     })
 }

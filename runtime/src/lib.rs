@@ -22,6 +22,23 @@
 //! The engine (state transitions, JSONPath and JSONata data flow, intrinsics, retries,
 //! Map/Parallel) is the compiler milestone that builds on this front end.
 
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod choice;
+pub mod context;
+pub mod engine;
+pub mod error;
+pub mod intrinsics;
+pub mod jsonpath;
+pub mod lit;
+pub mod template;
+
+pub use context::RunOptions;
+pub use engine::TaskContext;
+pub use error::{ExecutionError, Failure, Status, TaskError};
+pub use serde_json::{self, Value};
+pub use tokio;
+
 /// Compiles an ASL definition into a Rust module: `asl!(<vis> mod <name> from "<file>")`
 /// (relative to the crate's `CARGO_MANIFEST_DIR`) or `asl!(<vis> mod <name> { <json> })`.
 #[macro_export]

@@ -203,12 +203,22 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         // Any two short names are "close": a suggestion would be noise.
         return None;
     }
+    // Ties go to a candidate that contains the word's letters in order (`Nxt` → `Next`, not
+    // `Not`).
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|c| {
+            let lc = c.to_lowercase();
+            (edit_distance(&lower, &lc), !is_subsequence(&lower, &lc), c)
+        })
+        .filter(|(d, _, c)| *d <= (c.len() / 3).max(1))
+        .min_by_key(|(d, not_sub, _)| (*d, *not_sub))
+        .map(|(_, _, c)| c)
+}
+
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut hay = hay.chars();
+    needle.chars().all(|c| hay.any(|h| h == c))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -241,6 +251,7 @@ mod tests {
             Some("InputPath")
         );
         assert_eq!(suggest("Zzzzzz", all_state_fields()), None);
+        assert_eq!(suggest("Nxt", ["Not", "Next"]), Some("Next"));
     }
 
     #[test]

@@ -28,6 +28,18 @@ pub fn check(expr: &str) -> Result<(), SyntaxError> {
             message: "S0201: a number cannot end with `.`: write `420` or `420.0`".to_string(),
         });
     }
+    if let Some(offset) = leading_zero(expr) {
+        return Err(SyntaxError {
+            offset,
+            message: "S0201: a number cannot start with `0` followed by digits".to_string(),
+        });
+    }
+    if let Some(offset) = too_deep(expr) {
+        return Err(SyntaxError {
+            offset,
+            message: format!("the expression nests brackets more than {MAX_NESTING} deep"),
+        });
+    }
     let arena = bumpalo::Bump::new();
     // The parser is third-party code run on user input: a panic there must become a
     // diagnostic, never a crashed build.
@@ -39,11 +51,79 @@ pub fn check(expr: &str) -> Result<(), SyntaxError> {
     match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(text)) => Err(parse_message(&text, expr.len())),
-        Err(_) => Err(SyntaxError {
-            offset: 0,
-            message: "the expression could not be parsed".to_string(),
-        }),
+        // jsonata-rs panics on some valid syntax (the parent operator `%`, an immediately
+        // called lambda): not a verdict on the expression, so it is accepted.
+        Err(_) => Ok(()),
     }
+}
+
+/// Deepest bracket nesting accepted: the parser recurses per level.
+pub const MAX_NESTING: usize = 100;
+
+/// Byte ranges of `expr` that are code: outside string literals, backquoted names and
+/// comments.
+fn code_ranges(expr: &str) -> Vec<std::ops::Range<usize>> {
+    let b = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                out.push(start..i);
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                start = i.min(b.len());
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                out.push(start..i);
+                i = expr[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push(start.min(b.len())..b.len());
+    out.retain(|r| r.start < r.end);
+    out
+}
+
+fn too_deep(expr: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for r in code_ranges(expr) {
+        for (i, c) in expr[r.clone()].char_indices() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some(r.start + i);
+                    }
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn leading_zero(expr: &str) -> Option<usize> {
+    for r in code_ranges(expr) {
+        let b = &expr.as_bytes()[r.clone()];
+        for i in 0..b.len() {
+            let starts_number = b[i] == b'0'
+                && !(i > 0
+                    && (b[i - 1].is_ascii_alphanumeric()
+                        || matches!(b[i - 1], b'_' | b'$' | b'.')));
+            if starts_number && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                return Some(r.start + i);
+            }
+        }
+    }
+    None
 }
 
 /// jsonata-rs lexes `420.` as a number where JSONata (and AWS) reject it: the JavaScript
@@ -119,16 +199,21 @@ pub fn half_delimited(s: &str) -> bool {
     (opens != closes) || ((opens && closes) && expression(s).is_none())
 }
 
-/// Byte offsets in `expr` where `$states.<field>` is read.
+/// Byte offsets in `expr` where `$states.<field>` is read (not mentioned in a string or a
+/// comment).
 pub fn states_field_uses(expr: &str, field: &str) -> Vec<usize> {
     let needle = format!("$states.{field}");
-    expr.match_indices(&needle)
-        .filter(|(i, _)| {
-            let after = expr[i + needle.len()..].chars().next();
-            !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
-        .map(|(i, _)| i)
-        .collect()
+    let mut out = Vec::new();
+    for r in code_ranges(expr) {
+        let code = &expr[r.clone()];
+        for (i, _) in code.match_indices(&needle) {
+            let after = code[i + needle.len()..].chars().next();
+            if !after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                out.push(r.start + i);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -143,6 +228,10 @@ mod tests {
         assert!(check(" $sum( ").is_err());
         assert!(check(" 420. ").is_err());
         assert!(check("   ").is_err());
+        assert!(check(" 01 ").is_err());
+        assert!(check(" 10 ").is_ok());
+        assert!(check(&format!("{}1{}", "(".repeat(500), ")".repeat(500))).is_err());
+        assert!(check(" '((((' ").is_ok());
         let e = check("1 + * 2").expect_err("error");
         assert!(e.message.starts_with('S'), "{}", e.message);
     }

@@ -238,6 +238,14 @@ impl<'a> Validator<'a> {
             return None;
         };
         match n.as_i64() {
+            None if n.as_f64().fract() == 0.0 => {
+                let msg = format!(
+                    "`{field}` must be between {min} and {max}, found {}",
+                    n.raw()
+                );
+                self.report(Code::OutOfRange, j.span, ptr, msg);
+                None
+            }
             None => {
                 let msg = format!("`{field}` must be an integer, found `{}`", n.raw());
                 self.report(Code::WrongType, j.span, ptr, msg);
@@ -1330,7 +1338,8 @@ impl<'a> Validator<'a> {
                 None => {
                     let msg = format!("`End` must be a boolean, found {}", e.value.type_name());
                     self.report(Code::WrongType, e.value.span, &ptr.key("End"), msg);
-                    false
+                    self.lossy = true;
+                    return None;
                 }
             },
             None => false,
@@ -1403,7 +1412,8 @@ impl<'a> Validator<'a> {
                 }
                 return Some(FailText::Intrinsic(call));
             }
-            v.path(&m.value, &p, path_field).map(FailText::Path)
+            v.reference_path(&m.value, &p, path_field)
+                .map(FailText::Path)
         };
         let error = text(self, "Error", "ErrorPath");
         let cause = text(self, "Cause", "CausePath");
@@ -1490,9 +1500,11 @@ impl<'a> Validator<'a> {
     // ----- Choice ----------------------------------------------------------------------
 
     fn choice(&mut self, j: &Json, ptr: &Pointer, ql: QueryLanguage) -> Choice {
-        let default = j
-            .get("Default")
-            .and_then(|d| self.spanned_string(d, &ptr.key("Default"), "Default"));
+        let default = j.get("Default").and_then(|d| {
+            let s = self.spanned_string(d, &ptr.key("Default"), "Default");
+            self.lossy |= s.is_none();
+            s
+        });
         let mut choices = Vec::new();
         match j.member("Choices") {
             None => {
@@ -1534,9 +1546,17 @@ impl<'a> Validator<'a> {
 
     fn choice_rule(&mut self, j: &Json, ptr: &Pointer, ql: QueryLanguage) -> Option<ChoiceRule> {
         let obj = self.object(j, ptr, "a Choice rule")?;
+        if let Some(cm) = j.get("Comment") {
+            self.string(cm, &ptr.key("Comment"), "Comment");
+        }
         let next = match j.get("Next") {
-            Some(n) => self.spanned_string(n, &ptr.key("Next"), "Next"),
+            Some(n) => {
+                let s = self.spanned_string(n, &ptr.key("Next"), "Next");
+                self.lossy |= s.is_none();
+                s
+            }
             None => {
+                self.lossy = true;
                 self.help(
                     Code::ChoiceRuleNext,
                     j.span,
@@ -1629,6 +1649,9 @@ impl<'a> Validator<'a> {
         ptr: &Pointer,
         top: bool,
     ) -> Option<Condition> {
+        if !top && let Some(cm) = j.get("Comment") {
+            self.string(cm, &ptr.key("Comment"), "Comment");
+        }
         let mut operators: Vec<&Member> = Vec::new();
         let mut ok_keys = vec!["Variable", "Comment", "And", "Or", "Not"];
         if top {
@@ -2062,6 +2085,10 @@ impl<'a> Validator<'a> {
                     None
                 }
             };
+            self.lossy |= next.is_none();
+            if let Some(cm) = c.get("Comment") {
+                self.string(cm, &cp.key("Comment"), "Comment");
+            }
             let result_path = match (ql, c.get("ResultPath")) {
                 (QueryLanguage::JsonPath, Some(rp)) => self.result_path(rp, &cp.key("ResultPath")),
                 _ => PathField::Default,
@@ -2596,6 +2623,27 @@ impl<'a> Validator<'a> {
         Some(s.to_string())
     }
 
+    /// `ItemReader`/`ResultWriter` resources: `arn:<partition>:states:::<one of apis>`.
+    fn map_resource(&mut self, r: &Spanned<String>, p: &Pointer, apis: &[&str]) {
+        let ok = r.value.strip_prefix("arn:").and_then(|rest| {
+            let (_partition, tail) = rest.split_once(':')?;
+            tail.strip_prefix("states:::")
+        });
+        if !ok.is_some_and(|api| apis.contains(&api)) {
+            let expected: Vec<String> = apis
+                .iter()
+                .map(|a| format!("arn:aws:states:::{a}"))
+                .collect();
+            let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+            let msg = format!(
+                "`{}` is not a resource this field accepts: expected {}",
+                r.value,
+                list(&expected)
+            );
+            self.report(Code::InvalidResource, r.span, p, msg);
+        }
+    }
+
     fn item_reader(&mut self, r: &Json, p: &Pointer, ql: QueryLanguage) -> Option<ItemReader> {
         let o = self.object(r, p, "`ItemReader`")?;
         self.known_keys(
@@ -2616,6 +2664,13 @@ impl<'a> Validator<'a> {
             }
             Some(res) => self.spanned_string(res, &p.key("Resource"), "Resource"),
         };
+        if let Some(res) = &resource {
+            self.map_resource(
+                res,
+                &p.key("Resource"),
+                &["s3:getObject", "s3:listObjectsV2"],
+            );
+        }
         let parameters = self.io_payload(r, p, ql);
         let mut reader_config = ReaderConfig::default();
         if let Some(cfg) = r.get("ReaderConfig") {
@@ -2775,6 +2830,9 @@ impl<'a> Validator<'a> {
         let resource = w
             .get("Resource")
             .and_then(|r| self.spanned_string(r, &p.key("Resource"), "Resource"));
+        if let Some(res) = &resource {
+            self.map_resource(res, &p.key("Resource"), &["s3:putObject"]);
+        }
         let parameters = self.io_payload(w, p, ql);
         let mut writer = ResultWriter {
             resource,

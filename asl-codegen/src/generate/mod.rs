@@ -1,0 +1,1114 @@
+//! Code generation: a validated [`StateMachine`] → a Rust module (as tokens).
+//!
+//! The module holds, for the top level and for every Parallel branch and Map processor, an
+//! enum of its states and an `async fn` whose loop `match`es on it: one arm per state, Choice
+//! rules as Rust boolean expressions, transitions as assignments to the next variant. Paths,
+//! templates, intrinsic calls and literals become `static` data of `asl-runtime` types, so the
+//! definition's JSON is never parsed at run time. Task states become methods of the `Tasks`
+//! trait the user implements.
+
+pub mod ident;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::intrinsic::{self, Arg, Call, Function};
+use crate::model::*;
+use crate::parse::{Json, Value as JValue};
+use crate::path::{self, CompareOp, Filter, Operand as POperand, Path, Root, Selector};
+
+/// Options for one generated module.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// The path generated code uses for the runtime crate (`::asl_runtime`, or `$crate` from
+    /// the macro).
+    pub runtime: TokenStream,
+    /// The module's name (the state machine's default name in the context object).
+    pub name: String,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions {
+            runtime: quote!(::asl_runtime),
+            name: "workflow".into(),
+        }
+    }
+}
+
+/// Generates the items of the module for `machine` (without the `mod` wrapper).
+pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
+    let mut g = Gen {
+        rt: options.runtime.clone(),
+        statics: Vec::new(),
+        runners: Vec::new(),
+        counter: 0,
+        methods: Vec::new(),
+        method_names: ident::Names::default(),
+        type_names: ident::Names::default(),
+    };
+    g.type_names.reserve(&["State", "Tasks", "Workflow"]);
+    let top = g.scope(&machine.states, "State", true);
+    let rt = &g.rt;
+    let methods = &g.methods;
+    let statics = &g.statics;
+    let runners = &g.runners;
+    let name = Literal::string(&options.name);
+    let run_top = top;
+    let timeout = match machine.timeout_seconds {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    };
+    quote! {
+        use #rt as __rt;
+        use __rt::engine::Outcome as __Outcome;
+
+        /// The handlers of this state machine's Task states: one method per Task state.
+        /// Implement it with `async fn`s.
+        pub trait Tasks: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        /// The state machine: runs executions with the given [`Tasks`].
+        pub struct Workflow<T: Tasks> {
+            tasks: ::std::sync::Arc<T>,
+        }
+
+        impl<T: Tasks> Workflow<T> {
+            /// A workflow whose Task states call `tasks`.
+            pub fn new(tasks: T) -> Self {
+                Workflow { tasks: ::std::sync::Arc::new(tasks) }
+            }
+
+            /// Runs one execution to its end.
+            pub async fn run(
+                &self,
+                input: __rt::Value,
+            ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
+                self.run_with(input, __rt::RunOptions::default()).await.0
+            }
+
+            /// Runs one execution with explicit options (name, start time, …); also returns
+            /// its history.
+            pub async fn run_with(
+                &self,
+                input: __rt::Value,
+                options: __rt::RunOptions,
+            ) -> (
+                ::std::result::Result<__rt::Value, __rt::ExecutionError>,
+                ::std::vec::Vec<__rt::engine::Event>,
+            ) {
+                let info = __rt::context::ExecutionInfo::new(
+                    &options,
+                    #name,
+                    ::std::sync::Arc::new(input.clone()),
+                );
+                let exec = __rt::engine::Exec::new(info);
+                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input);
+                let result = __rt::engine::finish(&exec, #timeout, run).await;
+                (result, exec.history())
+            }
+        }
+
+        #(#runners)*
+
+        #(#statics)*
+    }
+}
+
+struct Gen {
+    rt: TokenStream,
+    statics: Vec<TokenStream>,
+    runners: Vec<TokenStream>,
+    counter: usize,
+    methods: Vec<TokenStream>,
+    method_names: ident::Names,
+    type_names: ident::Names,
+}
+
+fn lit_str(s: &str) -> Literal {
+    Literal::string(s)
+}
+
+impl Gen {
+    fn fresh(&mut self, prefix: &str) -> proc_macro2::Ident {
+        self.counter += 1;
+        format_ident!("{}_{}", prefix, self.counter)
+    }
+
+    /// A `static` of type `ty` with value `value`; returns its name.
+    fn add_static(
+        &mut self,
+        prefix: &str,
+        ty: TokenStream,
+        value: TokenStream,
+    ) -> proc_macro2::Ident {
+        let name = self.fresh(prefix);
+        self.statics.push(quote! { static #name: #ty = #value; });
+        name
+    }
+
+    // ----- literals, paths, templates ---------------------------------------------------
+
+    fn lit(&self, j: &Json) -> TokenStream {
+        let rt = &self.rt;
+        match &j.value {
+            JValue::Null => quote!(#rt::lit::Lit::Null),
+            JValue::Bool(b) => quote!(#rt::lit::Lit::Bool(#b)),
+            JValue::Number(n) => {
+                if let Ok(i) = n.raw().parse::<i64>() {
+                    let abs = Literal::u64_unsuffixed(i.unsigned_abs());
+                    if i == i64::MIN {
+                        quote!(#rt::lit::Lit::Int(i64::MIN))
+                    } else if i < 0 {
+                        quote!(#rt::lit::Lit::Int(-#abs))
+                    } else {
+                        quote!(#rt::lit::Lit::Int(#abs))
+                    }
+                } else if let Ok(u) = n.raw().parse::<u64>() {
+                    let l = Literal::u64_unsuffixed(u);
+                    quote!(#rt::lit::Lit::UInt(#l))
+                } else {
+                    let f = n.as_f64();
+                    let l = Literal::f64_unsuffixed(f.abs());
+                    if f < 0.0 {
+                        quote!(#rt::lit::Lit::Float(-#l))
+                    } else {
+                        quote!(#rt::lit::Lit::Float(#l))
+                    }
+                }
+            }
+            JValue::String(s) => {
+                let l = lit_str(s);
+                quote!(#rt::lit::Lit::Str(#l))
+            }
+            JValue::Array(items) => {
+                let items: Vec<TokenStream> = items.iter().map(|i| self.lit(i)).collect();
+                quote!(#rt::lit::Lit::Array(&[#(#items),*]))
+            }
+            JValue::Object(members) => {
+                let members: Vec<TokenStream> = members
+                    .iter()
+                    .map(|m| {
+                        let k = lit_str(&m.key);
+                        let v = self.lit(&m.value);
+                        quote!((#k, #v))
+                    })
+                    .collect();
+                quote!(#rt::lit::Lit::Object(&[#(#members),*]))
+            }
+        }
+    }
+
+    fn f64_tokens(f: f64) -> TokenStream {
+        let l = Literal::f64_unsuffixed(f.abs());
+        if f < 0.0 { quote!(-#l) } else { quote!(#l) }
+    }
+
+    fn i64_tokens(i: i64) -> TokenStream {
+        if i == i64::MIN {
+            return quote!(i64::MIN);
+        }
+        let l = Literal::u64_unsuffixed(i.unsigned_abs());
+        if i < 0 { quote!(-#l) } else { quote!(#l) }
+    }
+
+    fn steps(&self, steps: &[path::Step]) -> TokenStream {
+        let rt = &self.rt;
+        let steps: Vec<TokenStream> = steps
+            .iter()
+            .map(|s| {
+                let d = s.descendant;
+                let sel = match &s.selector {
+                    Selector::Field(f) => {
+                        let f = lit_str(f);
+                        quote!(#rt::jsonpath::Selector::Field(#f))
+                    }
+                    Selector::Fields(fs) => {
+                        let fs = fs.iter().map(|f| lit_str(f));
+                        quote!(#rt::jsonpath::Selector::Fields(&[#(#fs),*]))
+                    }
+                    Selector::Index(i) => {
+                        let i = Self::i64_tokens(*i);
+                        quote!(#rt::jsonpath::Selector::Index(#i))
+                    }
+                    Selector::Indexes(is) => {
+                        let is = is.iter().map(|i| Self::i64_tokens(*i));
+                        quote!(#rt::jsonpath::Selector::Indexes(&[#(#is),*]))
+                    }
+                    Selector::Wildcard => quote!(#rt::jsonpath::Selector::Wildcard),
+                    Selector::Slice { start, end, step } => {
+                        let opt = |v: &Option<i64>| match v {
+                            Some(i) => {
+                                let t = Self::i64_tokens(*i);
+                                quote!(Some(#t))
+                            }
+                            None => quote!(None),
+                        };
+                        let (a, b, c) = (opt(start), opt(end), opt(step));
+                        quote!(#rt::jsonpath::Selector::Slice(#a, #b, #c))
+                    }
+                    Selector::Filter(f) => {
+                        let f = self.filter(f);
+                        quote!(#rt::jsonpath::Selector::Filter(&#f))
+                    }
+                    Selector::Script(s) => {
+                        let s = lit_str(s);
+                        quote!(#rt::jsonpath::Selector::Script(#s))
+                    }
+                    Selector::Function(f) => {
+                        let f = lit_str(f);
+                        quote!(#rt::jsonpath::Selector::Function(#f))
+                    }
+                };
+                quote!(#rt::jsonpath::Step { descendant: #d, selector: #sel })
+            })
+            .collect();
+        quote!(&[#(#steps),*])
+    }
+
+    fn path_value(&self, p: &Path) -> TokenStream {
+        let rt = &self.rt;
+        let text = lit_str(&p.text);
+        let root = match &p.root {
+            Root::Input => quote!(#rt::jsonpath::Root::Input),
+            Root::Context => quote!(#rt::jsonpath::Root::Context),
+            Root::Variable(v) => {
+                let v = lit_str(v);
+                quote!(#rt::jsonpath::Root::Variable(#v))
+            }
+        };
+        let steps = self.steps(&p.steps);
+        quote!(#rt::jsonpath::Path { text: #text, root: #root, steps: #steps })
+    }
+
+    fn filter(&self, f: &Filter) -> TokenStream {
+        let rt = &self.rt;
+        match f {
+            Filter::Or(a, b) => {
+                let (a, b) = (self.filter(a), self.filter(b));
+                quote!(#rt::jsonpath::Filter::Or(&#a, &#b))
+            }
+            Filter::And(a, b) => {
+                let (a, b) = (self.filter(a), self.filter(b));
+                quote!(#rt::jsonpath::Filter::And(&#a, &#b))
+            }
+            Filter::Not(a) => {
+                let a = self.filter(a);
+                quote!(#rt::jsonpath::Filter::Not(&#a))
+            }
+            Filter::Exists(o) => {
+                let o = self.operand(o);
+                quote!(#rt::jsonpath::Filter::Exists(#o))
+            }
+            Filter::Compare(a, op, b) => {
+                let (a, b) = (self.operand(a), self.operand(b));
+                let op = match op {
+                    CompareOp::Eq => quote!(Eq),
+                    CompareOp::Ne => quote!(Ne),
+                    CompareOp::Lt => quote!(Lt),
+                    CompareOp::Le => quote!(Le),
+                    CompareOp::Gt => quote!(Gt),
+                    CompareOp::Ge => quote!(Ge),
+                    CompareOp::Matches => quote!(Matches),
+                    CompareOp::In => quote!(In),
+                    CompareOp::Nin => quote!(Nin),
+                    CompareOp::SubsetOf => quote!(SubsetOf),
+                    CompareOp::AnyOf => quote!(AnyOf),
+                    CompareOp::NoneOf => quote!(NoneOf),
+                    CompareOp::Size => quote!(Size),
+                    CompareOp::Empty => quote!(Empty),
+                    CompareOp::Contains => quote!(Contains),
+                };
+                quote!(#rt::jsonpath::Filter::Compare(#a, #rt::jsonpath::CompareOp::#op, #b))
+            }
+        }
+    }
+
+    fn operand(&self, o: &POperand) -> TokenStream {
+        let rt = &self.rt;
+        match o {
+            POperand::Current(steps) => {
+                let s = self.steps(steps);
+                quote!(#rt::jsonpath::Operand::Current(#s))
+            }
+            POperand::Path(p) => {
+                let p = self.path_value(p);
+                quote!(#rt::jsonpath::Operand::Path(&#p))
+            }
+            POperand::Literal(v) => {
+                let l = self.serde_lit(v);
+                quote!(#rt::jsonpath::Operand::Literal(#l))
+            }
+            POperand::Regex(re, flags) => {
+                let (re, flags) = (lit_str(re), lit_str(flags));
+                quote!(#rt::jsonpath::Operand::Regex(#re, #flags))
+            }
+        }
+    }
+
+    fn serde_lit(&self, v: &serde_json::Value) -> TokenStream {
+        let rt = &self.rt;
+        match v {
+            serde_json::Value::Null => quote!(#rt::lit::Lit::Null),
+            serde_json::Value::Bool(b) => quote!(#rt::lit::Lit::Bool(#b)),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => {
+                    let t = Self::i64_tokens(i);
+                    quote!(#rt::lit::Lit::Int(#t))
+                }
+                None => {
+                    let t = Self::f64_tokens(n.as_f64().unwrap_or(0.0));
+                    quote!(#rt::lit::Lit::Float(#t))
+                }
+            },
+            serde_json::Value::String(s) => {
+                let s = lit_str(s);
+                quote!(#rt::lit::Lit::Str(#s))
+            }
+            serde_json::Value::Array(a) => {
+                let items = a.iter().map(|i| self.serde_lit(i));
+                quote!(#rt::lit::Lit::Array(&[#(#items),*]))
+            }
+            serde_json::Value::Object(m) => {
+                let items = m.iter().map(|(k, v)| {
+                    let k = lit_str(k);
+                    let v = self.serde_lit(v);
+                    quote!((#k, #v))
+                });
+                quote!(#rt::lit::Lit::Object(&[#(#items),*]))
+            }
+        }
+    }
+
+    /// A path as a `static`; returns a reference expression.
+    fn path(&mut self, p: &Path) -> TokenStream {
+        let rt = self.rt.clone();
+        let v = self.path_value(p);
+        let name = self.add_static("PATH", quote!(#rt::jsonpath::Path), v);
+        quote!(&#name)
+    }
+
+    fn call_value(&self, c: &Call) -> TokenStream {
+        let rt = &self.rt;
+        let f = function_ident(c.function);
+        let args: Vec<TokenStream> = c
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::String(s) => {
+                    let (v, r) = (lit_str(&s.value), lit_str(&s.raw));
+                    quote!(#rt::intrinsics::Arg::Str(#v, #r))
+                }
+                Arg::Number(n) => {
+                    let n = Self::f64_tokens(*n);
+                    quote!(#rt::intrinsics::Arg::Num(#n))
+                }
+                Arg::Bool(b) => quote!(#rt::intrinsics::Arg::Bool(#b)),
+                Arg::Null => quote!(#rt::intrinsics::Arg::Null),
+                Arg::Path(p) => {
+                    let p = self.path_value(p);
+                    quote!(#rt::intrinsics::Arg::Path(&#p))
+                }
+                Arg::Call(inner) => {
+                    let inner = self.call_value(inner);
+                    quote!(#rt::intrinsics::Arg::Call(&#inner))
+                }
+            })
+            .collect();
+        quote!(#rt::intrinsics::Call { function: #rt::intrinsics::Function::#f, args: &[#(#args),*] })
+    }
+
+    fn template_value(&self, t: &Template, key: &str) -> TokenStream {
+        let rt = &self.rt;
+        match t {
+            Template::Object(fields) => {
+                let fields = fields.iter().map(|f| {
+                    let k = lit_str(&f.key);
+                    let dynamic = matches!(f.value, Template::Path(_) | Template::Intrinsic(_));
+                    let written = if dynamic {
+                        format!("{}.$", f.key)
+                    } else {
+                        f.key.clone()
+                    };
+                    let v = self.template_value(&f.value, &written);
+                    quote!((#k, #v))
+                });
+                quote!(#rt::template::Template::Object(&[#(#fields),*]))
+            }
+            Template::Array(items) => {
+                let items = items.iter().map(|i| self.template_value(i, key));
+                quote!(#rt::template::Template::Array(&[#(#items),*]))
+            }
+            Template::Literal(j) => {
+                let l = self.lit(j);
+                quote!(#rt::template::Template::Lit(#l))
+            }
+            Template::Path(p) => {
+                let p = self.path_value(&p.value);
+                let k = lit_str(key);
+                quote!(#rt::template::Template::Path(&#p, #k))
+            }
+            Template::Intrinsic(c) => {
+                let c = self.call_value(&c.value);
+                let k = lit_str(key);
+                quote!(#rt::template::Template::Call(&#c, #k))
+            }
+        }
+    }
+
+    fn path_field(&mut self, f: &PathField) -> TokenStream {
+        let rt = self.rt.clone();
+        match f {
+            PathField::Default => quote!(#rt::engine::PathField::Default),
+            PathField::Null => quote!(#rt::engine::PathField::Null),
+            PathField::Path(p) => {
+                let v = self.path_value(&p.value);
+                quote!(#rt::engine::PathField::Path(&#v))
+            }
+        }
+    }
+
+    fn io_value(&mut self, io: &Io) -> TokenStream {
+        let rt = self.rt.clone();
+        let input_path = self.path_field(&io.input_path);
+        let output_path = self.path_field(&io.output_path);
+        let result_path = self.path_field(&io.result_path);
+        let parameters = match &io.parameters {
+            Some(t) => {
+                let v = self.template_value(t, "Parameters");
+                quote!(Some(&#v))
+            }
+            None => quote!(None),
+        };
+        let result_selector = match &io.result_selector {
+            Some(t) => {
+                let v = self.template_value(t, "ResultSelector");
+                quote!(Some(&#v))
+            }
+            None => quote!(None),
+        };
+        quote!(#rt::engine::Io {
+            input_path: #input_path,
+            parameters: #parameters,
+            result_selector: #result_selector,
+            result_path: #result_path,
+            output_path: #output_path,
+        })
+    }
+
+    fn io(&mut self, io: &Io) -> TokenStream {
+        let name = self.io_static(io);
+        quote!(&#name)
+    }
+
+    fn io_static(&mut self, io: &Io) -> proc_macro2::Ident {
+        let rt = self.rt.clone();
+        let v = self.io_value(io);
+        self.add_static("IO", quote!(#rt::engine::Io), v)
+    }
+
+    fn retriers(&self, retry: &[Retrier]) -> TokenStream {
+        let rt = &self.rt;
+        let items = retry.iter().map(|r| {
+            let errors = r.error_equals.iter().map(|e| lit_str(&e.value));
+            let (i, m) = (r.interval_seconds, r.max_attempts);
+            let b = Self::f64_tokens(r.backoff_rate);
+            let d = match r.max_delay_seconds {
+                Some(d) => quote!(Some(#d)),
+                None => quote!(None),
+            };
+            let j = r.jitter == Jitter::Full;
+            quote!(#rt::engine::Retrier {
+                error_equals: &[#(#errors),*],
+                interval_seconds: #i,
+                max_attempts: #m,
+                backoff_rate: #b,
+                max_delay_seconds: #d,
+                full_jitter: #j,
+            })
+        });
+        quote!(&[#(#items),*])
+    }
+
+    fn catchers(&mut self, catch: &[Catcher]) -> TokenStream {
+        let rt = self.rt.clone();
+        let items: Vec<TokenStream> = catch
+            .iter()
+            .map(|c| {
+                let errors = c.error_equals.iter().map(|e| lit_str(&e.value));
+                let rp = self.path_field(&c.result_path);
+                quote!(#rt::engine::Catcher { error_equals: &[#(#errors),*], result_path: #rp })
+            })
+            .collect();
+        quote!(&[#(#items),*])
+    }
+
+    // ----- scopes and states -------------------------------------------------------------
+
+    /// Generates the enum and runner of one scope; returns the runner's name.
+    fn scope(&mut self, scope: &Scope, enum_name: &str, public: bool) -> proc_macro2::Ident {
+        let enum_ident = format_ident!("{}", enum_name);
+        let mut variant_names = ident::Names::default();
+        let variants: Vec<(proc_macro2::Ident, &State)> = scope
+            .states
+            .iter()
+            .map(|s| {
+                (
+                    format_ident!("{}", variant_names.unique(ident::type_name(&s.name))),
+                    s,
+                )
+            })
+            .collect();
+        let variant_of = |name: &str| -> TokenStream {
+            match variants.iter().find(|(_, s)| s.name == name) {
+                Some((v, _)) => quote!(#enum_ident::#v),
+                // Validation guarantees every target exists.
+                None => quote!(compile_error!("unknown state")),
+            }
+        };
+        let runner = format_ident!("run_{}", ident::fn_name(enum_name));
+        let mut arms = Vec::new();
+        for (v, state) in &variants {
+            let body = self.state(state, &variant_of);
+            arms.push(quote! { #enum_ident::#v => { #body } });
+        }
+        let docs: Vec<String> = variants
+            .iter()
+            .map(|(_, s)| format!("`{}`", s.name))
+            .collect();
+        let names: Vec<Literal> = variants.iter().map(|(_, s)| lit_str(&s.name)).collect();
+        let idents: Vec<&proc_macro2::Ident> = variants.iter().map(|(v, _)| v).collect();
+        let start = variant_of(&scope.start_at.value);
+        let vis = if public { quote!(pub) } else { quote!() };
+        let enum_doc = if public {
+            "The states of this state machine's top level.".to_string()
+        } else {
+            "The states of a Parallel branch or Map processor.".to_string()
+        };
+        let all_doc = "Every state, in definition order.";
+        let rt = self.rt.clone();
+        self.runners.push(quote! {
+            #[doc = #enum_doc]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #vis enum #enum_ident {
+                #(#[doc = #docs] #idents,)*
+            }
+
+            impl #enum_ident {
+                #[doc = #all_doc]
+                #vis const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
+
+                /// The state's name in the definition.
+                #vis const fn name(self) -> &'static str {
+                    match self {
+                        #(#enum_ident::#idents => #names,)*
+                    }
+                }
+            }
+
+            async fn #runner<T: Tasks>(
+                tasks: ::std::sync::Arc<T>,
+                exec: ::std::sync::Arc<#rt::engine::Exec>,
+                input: #rt::Value,
+            ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
+                let mut state = #start;
+                let mut input = input;
+                loop {
+                    match state {
+                        #(#arms)*
+                    }
+                }
+            }
+        });
+        runner
+    }
+
+    /// `state = X; input = out;` or `return Ok(out)`.
+    fn goto(
+        transition: Option<&Transition>,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        match transition {
+            Some(Transition::Next(n)) => {
+                let v = variant_of(&n.value);
+                quote! { state = #v; input = __out; }
+            }
+            _ => quote! { return Ok(__out); },
+        }
+    }
+
+    fn outcome(
+        &self,
+        transition: Option<&Transition>,
+        catch: &[Catcher],
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let done = Self::goto(transition, variant_of);
+        let caught: Vec<TokenStream> = catch
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let v = variant_of(&c.next.value);
+                quote! { Ok(__Outcome::Caught(#i, __out)) => { state = #v; input = __out; } }
+            })
+            .collect();
+        quote! {
+            match __result {
+                Ok(__Outcome::Done(__out)) => { __run.exit(); #done }
+                #(#caught)*
+                Ok(__Outcome::Caught(_, __out)) => { return Ok(__out); }
+                Err(__f) => return Err(__f),
+            }
+        }
+    }
+
+    fn state(&mut self, s: &State, variant_of: &dyn Fn(&str) -> TokenStream) -> TokenStream {
+        let rt = self.rt.clone();
+        let name = lit_str(&s.name);
+        match &s.kind {
+            StateKind::Pass(p) => {
+                let io = self.io(&s.io);
+                let result = match &p.result {
+                    Some(j) => {
+                        let l = self.lit(j);
+                        let r = self.add_static(
+                            "RESULT",
+                            quote!(::std::sync::LazyLock<#rt::Value>),
+                            quote!(::std::sync::LazyLock::new(|| #l.to_value())),
+                        );
+                        quote!(Some(&*#r))
+                    }
+                    None => quote!(None),
+                };
+                let goto = Self::goto(p.transition.as_ref(), variant_of);
+                quote! {
+                    let __run = exec.enter("Pass", #name);
+                    let __out = #rt::engine::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
+                    __run.exit();
+                    #goto
+                }
+            }
+            StateKind::Succeed => {
+                let io = self.io_static(&s.io);
+                quote! {
+                    let __run = exec.enter("Succeed", #name);
+                    let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    __run.exit();
+                    return Ok(__out);
+                }
+            }
+            StateKind::Fail(f) => {
+                let text = |g: &mut Self, t: &Option<FailText>, field: &str| -> TokenStream {
+                    let rt = g.rt.clone();
+                    match t {
+                        None => quote!(None),
+                        Some(FailText::Literal(l)) => {
+                            let l = lit_str(&l.value);
+                            quote!(Some(#rt::engine::FailText::Literal(#l)))
+                        }
+                        Some(FailText::Path(p)) => {
+                            let p = g.path_value(&p.value);
+                            let field = lit_str(field);
+                            quote!(Some(#rt::engine::FailText::Path(&#p, #field)))
+                        }
+                        Some(FailText::Intrinsic(c)) => {
+                            let c = g.call_value(&c.value);
+                            let field = lit_str(field);
+                            quote!(Some(#rt::engine::FailText::Call(&#c, #field)))
+                        }
+                        // JSONata (issue 5) is rejected before generation.
+                        Some(FailText::Expr(_)) => quote!(None),
+                    }
+                };
+                let error = text(self, &f.error, "ErrorPath");
+                let cause = text(self, &f.cause, "CausePath");
+                quote! {
+                    let __run = exec.enter("Fail", #name);
+                    return Err(#rt::engine::fail(&__run, &input, #error, #cause));
+                }
+            }
+            StateKind::Wait(w) => {
+                let io = self.io(&s.io);
+                let until = match &w.until {
+                    Some(WaitFor::Seconds(n)) => {
+                        let n = n.value;
+                        quote!(#rt::engine::WaitFor::Seconds(#n))
+                    }
+                    Some(WaitFor::SecondsPath(p)) => {
+                        let p = self.path(&p.value);
+                        quote!(#rt::engine::WaitFor::SecondsPath(#p))
+                    }
+                    Some(WaitFor::Timestamp(t)) => {
+                        let t = lit_str(&t.value);
+                        quote!(#rt::engine::WaitFor::Timestamp(#t))
+                    }
+                    Some(WaitFor::TimestampPath(p)) => {
+                        let p = self.path(&p.value);
+                        quote!(#rt::engine::WaitFor::TimestampPath(#p))
+                    }
+                    _ => quote!(#rt::engine::WaitFor::Seconds(0)),
+                };
+                let goto = Self::goto(w.transition.as_ref(), variant_of);
+                quote! {
+                    let __run = exec.enter("Wait", #name);
+                    let __out = #rt::engine::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
+                    __run.exit();
+                    #goto
+                }
+            }
+            StateKind::Choice(c) => {
+                let io = self.io_static(&s.io);
+                let mut chain = TokenStream::new();
+                for (i, rule) in c.choices.iter().enumerate() {
+                    let cond = self.condition(&rule.condition);
+                    let next = rule.next.as_ref().map_or_else(
+                        || quote!(compile_error!("rule without Next")),
+                        |n| variant_of(&n.value),
+                    );
+                    if i == 0 {
+                        chain = quote! { if #cond { #next } };
+                    } else {
+                        chain = quote! { #chain else if #cond { #next } };
+                    }
+                }
+                let default = match &c.default {
+                    Some(d) => {
+                        let v = variant_of(&d.value);
+                        quote!(#v)
+                    }
+                    None => quote! {
+                        return Err(__run.locate(#rt::Failure::new(
+                            #rt::error::names::NO_CHOICE_MATCHED,
+                            format!("No Choice Rules matched, and no Default state was specified for state '{}'", #name),
+                        )))
+                    },
+                };
+                let chain = if c.choices.is_empty() {
+                    quote! { #default }
+                } else {
+                    quote! { #chain else { #default } }
+                };
+                quote! {
+                    let __run = exec.enter("Choice", #name);
+                    let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __roots = __run.roots(&__in);
+                    let __next = #chain;
+                    let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    __run.exit();
+                    state = __next;
+                    input = __out;
+                }
+            }
+            StateKind::Task(t) => self.task(s, t, variant_of),
+            StateKind::Parallel(p) => {
+                let io = self.io_value(&s.io);
+                let retry = self.retriers(&p.retry);
+                let catch = self.catchers(&p.catch);
+                let spec = self.add_static(
+                    "PARALLEL",
+                    quote!(#rt::engine::ParallelSpec),
+                    quote!(#rt::engine::ParallelSpec { io: #io, retry: #retry, catch: #catch }),
+                );
+                let owner = ident::type_name(&s.name);
+                let mut arms = Vec::new();
+                let n = p.branches.len();
+                for (i, b) in p.branches.iter().enumerate() {
+                    let enum_name = self.type_names.unique(format!("{owner}Branch{i}State"));
+                    let runner = self.scope(b, &enum_name, false);
+                    let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
+                    arms.push(quote! {
+                        #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input)),
+                    });
+                }
+                let outcome = self.outcome(p.transition.as_ref(), &p.catch, variant_of);
+                quote! {
+                    let mut __run = exec.enter("Parallel", #name);
+                    let __tasks = ::std::sync::Arc::clone(&tasks);
+                    let __exec = ::std::sync::Arc::clone(&exec);
+                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |__i, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                        match __i { #(#arms)* }
+                    }).await;
+                    #outcome
+                }
+            }
+            StateKind::Map(m) => {
+                let io = self.io_value(&s.io);
+                let retry = self.retriers(&m.retry);
+                let catch = self.catchers(&m.catch);
+                let items_path = match &m.items_path {
+                    Some(p) => {
+                        let p = self.path_value(&p.value);
+                        quote!(Some(&#p))
+                    }
+                    None => quote!(None),
+                };
+                let selector = match &m.item_selector {
+                    Some(Payload::Template(t)) => {
+                        let v = self.template_value(t, "ItemSelector");
+                        quote!(Some(&#v))
+                    }
+                    _ => quote!(None),
+                };
+                let count = |g: &mut Self, c: &Option<Count>| -> TokenStream {
+                    let rt = g.rt.clone();
+                    match c {
+                        Some(Count::Literal(n)) => {
+                            let n = Self::f64_tokens(n.value);
+                            quote!(#rt::engine::Count::Literal(#n))
+                        }
+                        Some(Count::Path(p)) => {
+                            let p = g.path_value(&p.value);
+                            quote!(#rt::engine::Count::Path(&#p))
+                        }
+                        _ => quote!(#rt::engine::Count::Default),
+                    }
+                };
+                let max = count(self, &m.max_concurrency);
+                let tfc = count(self, &m.tolerated_failure_count);
+                let tfp = count(self, &m.tolerated_failure_percentage);
+                let spec = self.add_static(
+                    "MAP",
+                    quote!(#rt::engine::MapSpec),
+                    quote!(#rt::engine::MapSpec {
+                        io: #io,
+                        items_path: #items_path,
+                        item_selector: #selector,
+                        max_concurrency: #max,
+                        tolerated_failure_count: #tfc,
+                        tolerated_failure_percentage: #tfp,
+                        retry: #retry,
+                        catch: #catch,
+                    }),
+                );
+                let owner = ident::type_name(&s.name);
+                let enum_name = self.type_names.unique(format!("{owner}ItemState"));
+                let runner = self.scope(&m.processor, &enum_name, false);
+                let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
+                quote! {
+                    let mut __run = exec.enter("Map", #name);
+                    let __tasks = ::std::sync::Arc::clone(&tasks);
+                    let __exec = ::std::sync::Arc::clone(&exec);
+                    let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                        Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input))
+                    }).await;
+                    #outcome
+                }
+            }
+        }
+    }
+
+    fn task(
+        &mut self,
+        s: &State,
+        t: &Task,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.clone();
+        let name = lit_str(&s.name);
+        let method = format_ident!("{}", self.method_names.unique(ident::fn_name(&s.name)));
+        let io = self.io_value(&s.io);
+        let seconds = |g: &mut Self, v: &Option<Seconds>| -> TokenStream {
+            let rt = g.rt.clone();
+            match v {
+                Some(Seconds::Literal(n)) => {
+                    let n = n.value;
+                    quote!(#rt::engine::Seconds::Literal(#n))
+                }
+                Some(Seconds::Path(p)) => {
+                    let p = g.path_value(&p.value);
+                    quote!(#rt::engine::Seconds::Path(&#p))
+                }
+                _ => quote!(#rt::engine::Seconds::Default),
+            }
+        };
+        let timeout = seconds(self, &t.timeout);
+        let heartbeat = seconds(self, &t.heartbeat);
+        let retry = self.retriers(&t.retry);
+        let catch = self.catchers(&t.catch);
+        let resource = lit_str(&t.resource.value);
+        let spec = self.add_static(
+            "TASK",
+            quote!(#rt::engine::TaskSpec),
+            quote!(#rt::engine::TaskSpec {
+                resource: #resource,
+                io: #io,
+                timeout: #timeout,
+                heartbeat: #heartbeat,
+                retry: #retry,
+                catch: #catch,
+            }),
+        );
+        let mut handled: Vec<String> = Vec::new();
+        for e in t
+            .retry
+            .iter()
+            .flat_map(|r| &r.error_equals)
+            .chain(t.catch.iter().flat_map(|c| &c.error_equals))
+        {
+            if !handled.contains(&e.value) {
+                handled.push(e.value.clone());
+            }
+        }
+        let handled = if handled.is_empty() {
+            "none".to_string()
+        } else {
+            handled
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let doc = format!(
+            "Task state `{}`.\n\nResource: `{}`.\n\nErrors its Retry/Catch handle: {handled}.",
+            s.name, t.resource.value
+        );
+        self.methods.push(quote! {
+            #[doc = #doc]
+            fn #method(
+                &self,
+                input: #rt::Value,
+                ctx: #rt::TaskContext,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#rt::Value, #rt::TaskError>> + Send;
+        });
+        let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
+        quote! {
+            let mut __run = exec.enter("Task", #name);
+            let __result = #rt::engine::task(&mut __run, input, &#spec, |__input, __ctx| tasks.#method(__input, __ctx)).await;
+            #outcome
+        }
+    }
+
+    fn condition(&mut self, c: &Condition) -> TokenStream {
+        let rt = self.rt.clone();
+        match c {
+            Condition::And(cs) => {
+                let cs: Vec<TokenStream> = cs.iter().map(|c| self.condition(c)).collect();
+                quote!((#(#cs)&&*))
+            }
+            Condition::Or(cs) => {
+                let cs: Vec<TokenStream> = cs.iter().map(|c| self.condition(c)).collect();
+                quote!((#(#cs)||*))
+            }
+            Condition::Not(c) => {
+                let c = self.condition(c);
+                quote!((!#c))
+            }
+            // JSONata conditions (issue 5) are rejected before generation.
+            Condition::Jsonata(_) => quote!(false),
+            Condition::Compare(cmp) => {
+                let var = self.path(&cmp.variable.value);
+                let value =
+                    quote!(&*#rt::choice::value(#var, &__roots).map_err(|f| __run.locate(f))?);
+                let (kind, rel) = comparator_parts(cmp.op);
+                match (&cmp.operand, cmp.op) {
+                    (Operand::Bool(b), Comparator::IsPresent) => {
+                        let b = b.value;
+                        quote!((#rt::choice::is_present(#var, &__roots) == #b))
+                    }
+                    (Operand::Bool(b), op) if op.name().starts_with("Is") => {
+                        let b = b.value;
+                        let ty = lit_str(op.name());
+                        quote!((#rt::choice::is_type(#value, #ty) == #b))
+                    }
+                    (Operand::Bool(b), _) => {
+                        let b = b.value;
+                        quote!(#rt::choice::boolean(#value, #b))
+                    }
+                    (Operand::String(s), Comparator::StringMatches) => {
+                        let s = lit_str(&s.value);
+                        quote!(#rt::choice::string_matches(#value, #s))
+                    }
+                    (Operand::String(s), op) if op.operand_kind() == OperandKind::Timestamp => {
+                        let s = lit_str(&s.value);
+                        quote!(#rt::choice::timestamp(#rt::choice::Relation::#rel, #value, #s))
+                    }
+                    (Operand::String(s), _) => {
+                        let s = lit_str(&s.value);
+                        quote!(#rt::choice::string(#rt::choice::Relation::#rel, #value, #s))
+                    }
+                    (Operand::Number(n), _) => {
+                        let n = Self::f64_tokens(n.value);
+                        quote!(#rt::choice::numeric(#rt::choice::Relation::#rel, #value, #n))
+                    }
+                    (Operand::Path(p), _) => {
+                        let p = self.path(&p.value);
+                        let operand = quote!(&*#rt::choice::value(#p, &__roots).map_err(|f| __run.locate(f))?);
+                        quote!(#rt::choice::compare(#rt::choice::Kind::#kind, #rt::choice::Relation::#rel, #value, #operand))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn comparator_parts(op: Comparator) -> (proc_macro2::Ident, proc_macro2::Ident) {
+    let name = op.name();
+    let kind = match op.operand_kind() {
+        OperandKind::String => "String",
+        OperandKind::Number => "Numeric",
+        OperandKind::Timestamp => "Timestamp",
+        OperandKind::Boolean => "Boolean",
+    };
+    let rel = if name.ends_with("LessThanEquals") {
+        "Le"
+    } else if name.ends_with("GreaterThanEquals") {
+        "Ge"
+    } else if name.ends_with("LessThan") {
+        "Lt"
+    } else if name.ends_with("GreaterThan") {
+        "Gt"
+    } else {
+        "Eq"
+    };
+    (format_ident!("{}", kind), format_ident!("{}", rel))
+}
+
+fn function_ident(f: Function) -> proc_macro2::Ident {
+    let name = f.name().trim_start_matches("States.");
+    let name = if f == intrinsic::Function::Uuid {
+        "Uuid"
+    } else {
+        name
+    };
+    format_ident!("{}", name)
+}
+
+/// Whether a definition uses something code generation does not support yet (JSONata,
+/// variables), with the reason.
+pub fn unsupported(machine: &StateMachine) -> Option<String> {
+    if machine.query_language == QueryLanguage::Jsonata {
+        return Some("JSONata query language".into());
+    }
+    for s in machine.states.all_states() {
+        if s.query_language == QueryLanguage::Jsonata {
+            return Some(format!("JSONata in state `{}`", s.name));
+        }
+        if s.assign.is_some() {
+            return Some(format!("variables (`Assign` in state `{}`)", s.name));
+        }
+        match &s.kind {
+            StateKind::Choice(c) if c.choices.iter().any(|r| r.assign.is_some()) => {
+                return Some(format!("variables (`Assign` in a rule of `{}`)", s.name));
+            }
+            StateKind::Task(t) if t.catch.iter().any(|c| c.assign.is_some()) => {
+                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
+            }
+            StateKind::Parallel(p) if p.catch.iter().any(|c| c.assign.is_some()) => {
+                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
+            }
+            StateKind::Map(m) if m.catch.iter().any(|c| c.assign.is_some()) => {
+                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
+            }
+            StateKind::Map(m) if m.item_reader.is_some() || m.result_writer.is_some() => {
+                return Some(format!(
+                    "Distributed Map ItemReader/ResultWriter in `{}`",
+                    s.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,140 @@
+//! The execution's identity and the context object (`$$`, CTX-*).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+/// How to start an execution: its name and the identifiers that appear in the context object.
+/// Everything has a default, so `RunOptions::default()` is a complete set.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Execution name (default: a random UUID).
+    pub name: Option<String>,
+    /// State machine name (default: the module name given to `asl!`).
+    pub state_machine_name: Option<String>,
+    /// Partition for ARNs (default `aws`).
+    pub partition: String,
+    /// Region for ARNs (default `us-east-1`).
+    pub region: String,
+    /// Account id for ARNs (default `123456789012`).
+    pub account: String,
+    /// `$$.Execution.RoleArn` (default: a role ARN in the account).
+    pub role_arn: Option<String>,
+    /// `$$.Execution.StartTime` (default: now).
+    pub start_time: Option<DateTime<Utc>>,
+    /// Express executions have an `express:` ARN and no redrive count.
+    pub express: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            name: None,
+            state_machine_name: None,
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            role_arn: None,
+            start_time: None,
+            express: false,
+        }
+    }
+}
+
+impl RunOptions {
+    /// Sets the execution name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the start time.
+    pub fn start_time(mut self, t: DateTime<Utc>) -> Self {
+        self.start_time = Some(t);
+        self
+    }
+}
+
+/// What the context object says about the execution (CTX-2, CTX-5).
+#[derive(Debug, Clone)]
+pub struct ExecutionInfo {
+    /// Execution ARN.
+    pub id: String,
+    /// Execution name.
+    pub name: String,
+    /// Original input.
+    pub input: Arc<Value>,
+    /// Start time.
+    pub start_time: DateTime<Utc>,
+    /// Role ARN.
+    pub role_arn: String,
+    /// State machine ARN.
+    pub state_machine_id: String,
+    /// State machine name.
+    pub state_machine_name: String,
+    /// Express execution.
+    pub express: bool,
+}
+
+impl ExecutionInfo {
+    /// Resolves the options for a machine called `default_machine_name`.
+    pub fn new(options: &RunOptions, default_machine_name: &str, input: Arc<Value>) -> Self {
+        let machine = options
+            .state_machine_name
+            .clone()
+            .unwrap_or_else(|| default_machine_name.to_string());
+        let name = options
+            .name
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let p = &options.partition;
+        let (r, a) = (&options.region, &options.account);
+        let id = if options.express {
+            format!(
+                "arn:{p}:states:{r}:{a}:express:{machine}:{name}:{}",
+                uuid::Uuid::new_v4()
+            )
+        } else {
+            format!("arn:{p}:states:{r}:{a}:execution:{machine}:{name}")
+        };
+        ExecutionInfo {
+            id,
+            name,
+            input,
+            start_time: options.start_time.unwrap_or_else(Utc::now),
+            role_arn: options
+                .role_arn
+                .clone()
+                .unwrap_or_else(|| format!("arn:{p}:iam::{a}:role/StepFunctionsRole")),
+            state_machine_id: format!("arn:{p}:states:{r}:{a}:stateMachine:{machine}"),
+            state_machine_name: machine,
+            express: options.express,
+        }
+    }
+
+    /// The context object's `Execution` and `StateMachine` members.
+    pub fn base_context(&self) -> Map<String, Value> {
+        let mut exec = Map::new();
+        exec.insert("Id".into(), self.id.clone().into());
+        exec.insert("Input".into(), (*self.input).clone());
+        exec.insert("StartTime".into(), timestamp(self.start_time).into());
+        exec.insert("Name".into(), self.name.clone().into());
+        exec.insert("RoleArn".into(), self.role_arn.clone().into());
+        if !self.express {
+            exec.insert("RedriveCount".into(), 0.into());
+        }
+        let mut m = Map::new();
+        m.insert("Execution".into(), Value::Object(exec));
+        m.insert(
+            "StateMachine".into(),
+            json!({"Id": self.state_machine_id, "Name": self.state_machine_name}),
+        );
+        m
+    }
+}
+
+/// ISO 8601 with milliseconds... trimmed as AWS does (CTX-8): 0, 3, 6 or 9 fraction digits.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}

@@ -1,0 +1,1130 @@
+//! The engine generated code drives: one [`Exec`] per execution (identity, history), one
+//! [`StateRun`] per state visit (entered time, event id, the context object), and the shared
+//! semantics of the state types (data flow, Task invocation with Retry/Catch and timeouts,
+//! Parallel, Map, Wait).
+//!
+//! Generated code owns the control flow: a `match` on its `State` enum per transition, Choice
+//! rules as Rust expressions. Each call here is one piece of a state's behaviour, given the
+//! state's compiled specification (`static` data in the generated module).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt as _;
+use futures_util::stream::{self, StreamExt as _};
+use serde_json::{Map, Value};
+
+use crate::context::{ExecutionInfo, timestamp};
+use crate::error::{Failure, TaskError, names};
+use crate::jsonpath::{self, Path, Roots};
+use crate::template::{self, Template};
+
+/// A boxed future, for branches and iterations.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The payload quota (EXEC-9, DATA-21).
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// One recorded history event (EXEC-7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Sequential id from 1.
+    pub id: u64,
+    /// `PassStateEntered`, `TaskScheduled`, …
+    pub kind: String,
+    /// The state the event is about.
+    pub state: Option<&'static str>,
+}
+
+/// An execution in progress: its identity and its history.
+pub struct Exec {
+    /// Identity (ARN, name, input, start time).
+    pub info: Arc<ExecutionInfo>,
+    base: Map<String, Value>,
+    history: Mutex<Vec<Event>>,
+}
+
+impl Exec {
+    /// Starts an execution: records `ExecutionStarted`.
+    pub fn new(info: ExecutionInfo) -> Arc<Exec> {
+        let base = info.base_context();
+        let exec = Exec {
+            info: Arc::new(info),
+            base,
+            history: Mutex::new(Vec::new()),
+        };
+        exec.record("ExecutionStarted", None);
+        Arc::new(exec)
+    }
+
+    /// Appends an event; returns its id.
+    pub fn record(&self, kind: &str, state: Option<&'static str>) -> u64 {
+        let mut h = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        let id = h.len() as u64 + 1;
+        h.push(Event {
+            id,
+            kind: kind.to_string(),
+            state,
+        });
+        id
+    }
+
+    /// The events so far.
+    pub fn history(&self) -> Vec<Event> {
+        self.history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
+    pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str) -> StateRun {
+        let event_id = self.record(&format!("{ty}StateEntered"), Some(name));
+        StateRun {
+            exec: Arc::clone(self),
+            ty,
+            name,
+            entered: Utc::now(),
+            event_id,
+            retry_count: 0,
+            map_item: None,
+            context: OnceLock::new(),
+        }
+    }
+}
+
+/// `$$.Map.Item` of an iteration's ItemSelector (CTX-7).
+#[derive(Debug, Clone)]
+pub struct MapItem {
+    /// Index.
+    pub index: usize,
+    /// Value.
+    pub value: Value,
+}
+
+/// One visit of one state.
+pub struct StateRun {
+    exec: Arc<Exec>,
+    ty: &'static str,
+    /// The state's name.
+    pub name: &'static str,
+    /// When it was entered.
+    pub entered: DateTime<Utc>,
+    /// The id of its `…StateEntered` event.
+    pub event_id: u64,
+    /// Retries so far (`$$.State.RetryCount`).
+    pub retry_count: u32,
+    map_item: Option<MapItem>,
+    context: OnceLock<Value>,
+}
+
+impl StateRun {
+    /// The execution.
+    pub fn exec(&self) -> &Arc<Exec> {
+        &self.exec
+    }
+
+    /// The context object as this state sees it (built on first use).
+    pub fn context(&self) -> &Value {
+        self.context.get_or_init(|| {
+            let mut m = self.exec.base.clone();
+            let mut state = Map::new();
+            state.insert("Name".into(), self.name.into());
+            state.insert("EnteredTime".into(), timestamp(self.entered).into());
+            if matches!(self.ty, "Task" | "Parallel" | "Map") {
+                state.insert("RetryCount".into(), self.retry_count.into());
+            }
+            m.insert("State".into(), Value::Object(state));
+            if let Some(item) = &self.map_item {
+                let mut it = Map::new();
+                it.insert("Index".into(), item.index.into());
+                it.insert("Value".into(), item.value.clone());
+                let mut map = Map::new();
+                map.insert("Item".into(), Value::Object(it));
+                m.insert("Map".into(), Value::Object(map));
+            }
+            Value::Object(m)
+        })
+    }
+
+    /// Path roots for `input`.
+    pub fn roots<'v>(&'v self, input: &'v Value) -> Roots<'v> {
+        Roots {
+            input,
+            context: self.context(),
+            variables: None,
+        }
+    }
+
+    /// Records `<ty>StateExited`.
+    pub fn exit(&self) {
+        self.exec
+            .record(&format!("{}StateExited", self.ty), Some(self.name));
+    }
+
+    /// Records an event about this state.
+    pub fn record(&self, kind: &str) -> u64 {
+        self.exec.record(kind, Some(self.name))
+    }
+
+    /// Prefixes a runtime error's cause as AWS does: which state, entered at which event.
+    pub fn locate(&self, mut f: Failure) -> Failure {
+        if matches!(
+            f.error.as_str(),
+            names::RUNTIME | names::INTRINSIC_FAILURE | names::QUERY_EVALUATION_ERROR
+        ) && let Some(cause) = &f.cause
+            && !cause.starts_with("An error occurred while executing the state")
+        {
+            f.cause = Some(format!(
+                "An error occurred while executing the state '{}' (entered at the event id \
+                 #{}). {cause}",
+                self.name, self.event_id
+            ));
+        }
+        f
+    }
+}
+
+/// Ends an execution: applies the machine's `TimeoutSeconds` (TOP-4) to `run` and records
+/// `ExecutionSucceeded`, `ExecutionFailed` or `ExecutionTimedOut`.
+pub async fn finish(
+    exec: &Arc<Exec>,
+    timeout_seconds: Option<u64>,
+    run: impl Future<Output = Result<Value, Failure>>,
+) -> Result<Value, crate::error::ExecutionError> {
+    use crate::error::{ExecutionError, Status};
+    let result = match timeout_seconds {
+        Some(s) => match tokio::time::timeout(Duration::from_secs(s), run).await {
+            Ok(r) => r,
+            Err(_) => {
+                exec.record("ExecutionTimedOut", None);
+                return Err(ExecutionError::new(Status::TimedOut, None, None));
+            }
+        },
+        None => run.await,
+    };
+    match result {
+        Ok(v) => {
+            exec.record("ExecutionSucceeded", None);
+            Ok(v)
+        }
+        Err(f) => {
+            exec.record("ExecutionFailed", None);
+            let error = (!f.error.is_empty()).then_some(f.error);
+            Err(ExecutionError::new(Status::Failed, error, f.cause))
+        }
+    }
+}
+
+// ----- data flow (DATA-*) -------------------------------------------------------------
+
+/// A JSONPath path field that may be absent (`$`) or null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PathField {
+    /// Absent: `$`.
+    Default,
+    /// `null`.
+    Null,
+    /// A path.
+    Path(&'static Path),
+}
+
+/// A state's JSONPath input/output fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Io {
+    /// `InputPath`.
+    pub input_path: PathField,
+    /// `Parameters` (for Map: none; its `ItemSelector` is separate).
+    pub parameters: Option<&'static Template>,
+    /// `ResultSelector`.
+    pub result_selector: Option<&'static Template>,
+    /// `ResultPath`.
+    pub result_path: PathField,
+    /// `OutputPath`.
+    pub output_path: PathField,
+}
+
+impl Io {
+    /// All defaults.
+    pub const DEFAULT: Io = Io {
+        input_path: PathField::Default,
+        parameters: None,
+        result_selector: None,
+        result_path: PathField::Default,
+        output_path: PathField::Default,
+    };
+}
+
+/// `InputPath` or `OutputPath` applied to `input` (DATA-6, DATA-17, DATA-18).
+pub fn select_io(run: &StateRun, input: &Value, field: &PathField) -> Result<Value, Failure> {
+    match field {
+        PathField::Default => Ok(input.clone()),
+        PathField::Null => Ok(Value::Object(Map::new())),
+        PathField::Path(p) => {
+            let roots = run.roots(input);
+            match jsonpath::select(p, &roots) {
+                Ok(sel) => sel.into_value().ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "Invalid path '{}' : No results for path: {}",
+                        p.text,
+                        p.normalized()
+                    ))
+                }),
+                Err(e) => Err(Failure::runtime(e.0)),
+            }
+        }
+    }
+}
+
+/// `InputPath` then `Parameters` (DATA-5, DATA-6, DATA-8).
+pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Failure> {
+    let input = select_io(run, raw, &io.input_path)?;
+    match io.parameters {
+        Some(t) => template::eval(t, &run.roots(&input)),
+        None => Ok(input),
+    }
+}
+
+/// `ResultSelector`, `ResultPath` into the raw input, then `OutputPath` (DATA-13, DATA-14,
+/// DATA-17).
+pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Result<Value, Failure> {
+    let result = match io.result_selector {
+        Some(t) => template::eval(t, &run.roots(&result))?,
+        None => result,
+    };
+    let merged = result_path(raw, result, &io.result_path)?;
+    let out = select_io(run, &merged, &io.output_path)?;
+    check_size(run, &out)?;
+    Ok(out)
+}
+
+/// Places `result` into `raw` at `ResultPath` (DATA-14, DATA-16).
+pub fn result_path(raw: Value, result: Value, field: &PathField) -> Result<Value, Failure> {
+    let p = match field {
+        PathField::Default => return Ok(result),
+        PathField::Null => return Ok(raw),
+        PathField::Path(p) => p,
+    };
+    if p.steps.is_empty() {
+        return Ok(result);
+    }
+    let mut doc = raw;
+    let original = doc.clone();
+    let fail = || {
+        Failure::new(
+            names::RESULT_PATH_MATCH_FAILURE,
+            format!(
+                "Unable to apply ReferencePath {} to input {original}",
+                p.text
+            ),
+        )
+    };
+    let mut node = &mut doc;
+    let last = p.steps.len() - 1;
+    for (i, step) in p.steps.iter().enumerate() {
+        match step.selector {
+            jsonpath::Selector::Field(f) => {
+                let Value::Object(m) = node else {
+                    return Err(fail());
+                };
+                if i == last {
+                    m.insert(f.to_string(), result);
+                    return Ok(doc);
+                }
+                let entry = m
+                    .entry(f.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() && !entry.is_array() {
+                    *entry = Value::Object(Map::new());
+                }
+                node = entry;
+            }
+            jsonpath::Selector::Index(idx) => {
+                let Value::Array(a) = node else {
+                    return Err(fail());
+                };
+                let len = a.len() as i64;
+                let pos = if idx < 0 { len + idx } else { idx };
+                let Some(slot) = usize::try_from(pos).ok().and_then(|p| a.get_mut(p)) else {
+                    return Err(fail());
+                };
+                if i == last {
+                    *slot = result;
+                    return Ok(doc);
+                }
+                node = slot;
+            }
+            _ => return Err(fail()),
+        }
+    }
+    Ok(doc)
+}
+
+/// The payload quota: a state's output above 256 KiB fails with `States.DataLimitExceeded`.
+pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
+    // Serializing is the only exact measure; small values are checked cheaply first.
+    if shallow_small(v) {
+        return Ok(());
+    }
+    let len = serde_json::to_vec(v).map_or(0, |b| b.len());
+    if len > MAX_PAYLOAD_BYTES {
+        return Err(Failure::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!(
+                "The state/task '{}' returned a result with a size exceeding the maximum number \
+                 of bytes service limit.",
+                run.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn shallow_small(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.len() < 1024,
+        Value::Array(a) => {
+            a.len() < 16
+                && a.iter()
+                    .all(|x| !x.is_array() && !x.is_object() && shallow_small(x))
+        }
+        Value::Object(m) => {
+            m.len() < 16
+                && m.values()
+                    .all(|x| !x.is_array() && !x.is_object() && shallow_small(x))
+        }
+        _ => true,
+    }
+}
+
+// ----- Pass, Wait, Fail ----------------------------------------------------------------
+
+/// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
+pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Result<Value, Failure> {
+    let effective = effective_input(run, &raw, io)?;
+    let result = match result {
+        Some(r) => r.clone(),
+        None => effective,
+    };
+    apply_result(run, raw, result, io)
+}
+
+/// How long a Wait state waits (WAIT-*).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WaitFor {
+    /// `Seconds`.
+    Seconds(u64),
+    /// `SecondsPath`.
+    SecondsPath(&'static Path),
+    /// `Timestamp`.
+    Timestamp(&'static str),
+    /// `TimestampPath`.
+    TimestampPath(&'static Path),
+}
+
+/// The longest wait AWS allows (a year, WAIT-7).
+const MAX_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// A Wait state: waits (on tokio's clock), then passes its input on.
+pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result<Value, Failure> {
+    let effective = select_io(run, &raw, &io.input_path)?;
+    let duration = match until {
+        WaitFor::Seconds(s) => Duration::from_secs(s),
+        WaitFor::SecondsPath(p) => {
+            let roots = run.roots(&effective);
+            let v = jsonpath::select(p, &roots)
+                .map_err(|e| Failure::runtime(e.0))?
+                .into_value()
+                .ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "The SecondsPath parameter does not reference an input value: {}",
+                        p.text
+                    ))
+                })?;
+            match v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)) {
+                Some(n) if n < 0 => {
+                    return Err(Failure::runtime(format!(
+                        "The SecondsPath parameter references a negative value: {} == {v}",
+                        p.text
+                    )));
+                }
+                Some(n) => Duration::from_secs(n as u64),
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The SecondsPath parameter cannot be parsed as a long value: {} == {v}",
+                        p.text
+                    )));
+                }
+            }
+        }
+        WaitFor::Timestamp(t) => until_timestamp(t).ok_or_else(|| {
+            Failure::runtime(format!(
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time \
+                 format string: {t}"
+            ))
+        })?,
+        WaitFor::TimestampPath(p) => {
+            let roots = run.roots(&effective);
+            let v = jsonpath::select(p, &roots)
+                .map_err(|e| Failure::runtime(e.0))?
+                .into_value();
+            let text = match &v {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let d = v.as_ref().and_then(Value::as_str).and_then(until_timestamp);
+            d.ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended \
+                     offset date-time format string: {} == {text}",
+                    p.text
+                ))
+            })?
+        }
+    };
+    if duration > MAX_WAIT {
+        return Err(Failure::runtime("Wait state delay is too long."));
+    }
+    tokio::time::sleep(duration).await;
+    let out = select_io(run, &raw, &io.output_path)?;
+    Ok(out)
+}
+
+fn until_timestamp(t: &str) -> Option<Duration> {
+    let ts = crate::choice::parse_timestamp(t)?;
+    // AWS waits to the second (WAIT-3); a past time continues at once.
+    let target = ts.timestamp();
+    let now = Utc::now().timestamp();
+    Some(Duration::from_secs(
+        u64::try_from(target - now).unwrap_or(0),
+    ))
+}
+
+/// Where a Fail state's `Error` or `Cause` comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailText {
+    /// A literal.
+    Literal(&'static str),
+    /// `ErrorPath` / `CausePath`.
+    Path(&'static Path, &'static str),
+    /// An intrinsic call in `ErrorPath` / `CausePath`.
+    Call(&'static crate::intrinsics::Call, &'static str),
+}
+
+/// A Fail state: the failure it raises (STATE-FAIL-*).
+pub fn fail(
+    run: &StateRun,
+    raw: &Value,
+    error: Option<FailText>,
+    cause: Option<FailText>,
+) -> Failure {
+    let text = |t: Option<FailText>| -> Result<Option<String>, Failure> {
+        let roots = run.roots(raw);
+        Ok(match t {
+            None => None,
+            Some(FailText::Literal(s)) => Some(s.to_string()),
+            Some(FailText::Path(p, field)) => {
+                let v = template::path_value(p, &roots, field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+            Some(FailText::Call(c, field)) => {
+                let v = crate::intrinsics::eval(c, &roots, field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+        })
+    };
+    let error = match text(error) {
+        Ok(e) => e,
+        Err(f) => return run.locate(f),
+    };
+    let cause = match text(cause) {
+        Ok(c) => c,
+        Err(f) => return run.locate(f),
+    };
+    Failure {
+        error: error.unwrap_or_default(),
+        cause,
+    }
+}
+
+// ----- Retry and Catch (RETRY-*, CATCH-*) ----------------------------------------------
+
+/// A compiled Retrier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retrier {
+    /// `ErrorEquals`.
+    pub error_equals: &'static [&'static str],
+    /// `IntervalSeconds`.
+    pub interval_seconds: u64,
+    /// `MaxAttempts`.
+    pub max_attempts: u64,
+    /// `BackoffRate`.
+    pub backoff_rate: f64,
+    /// `MaxDelaySeconds`.
+    pub max_delay_seconds: Option<u64>,
+    /// `JitterStrategy: FULL`.
+    pub full_jitter: bool,
+}
+
+impl Retrier {
+    /// The delay before retry `n` (1-based), before jitter (RETRY-8).
+    pub fn delay(&self, n: u64) -> Duration {
+        let exp = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
+        let mut secs = self.interval_seconds as f64 * self.backoff_rate.powi(exp);
+        if let Some(max) = self.max_delay_seconds {
+            secs = secs.min(max as f64);
+        }
+        Duration::from_secs_f64(secs.clamp(0.0, MAX_WAIT.as_secs_f64()))
+    }
+}
+
+/// A compiled Catcher.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Catcher {
+    /// `ErrorEquals`.
+    pub error_equals: &'static [&'static str],
+    /// `ResultPath` (default `$`).
+    pub result_path: PathField,
+}
+
+/// How a state with Retry/Catch ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It succeeded with this output.
+    Done(Value),
+    /// Catcher `n` caught an error; this is the state's output.
+    Caught(usize, Value),
+}
+
+/// The Retriers' attempt counts during one visit of a state (RETRY-9).
+#[derive(Debug, Default)]
+pub struct RetryState {
+    counts: Vec<u64>,
+}
+
+impl RetryState {
+    /// After `failure`: the delay before the next attempt, or `None` when no Retrier applies
+    /// or the matching one is exhausted (RETRY-9, RETRY-10). Updates the run's retry count.
+    pub fn next_delay(
+        &mut self,
+        run: &mut StateRun,
+        retry: &[Retrier],
+        failure: &Failure,
+    ) -> Option<Duration> {
+        if self.counts.len() < retry.len() {
+            self.counts.resize(retry.len(), 0);
+        }
+        let i = retry
+            .iter()
+            .position(|r| r.error_equals.iter().any(|e| failure.matches(e)))?;
+        let r = &retry[i];
+        if self.counts[i] >= r.max_attempts {
+            return None;
+        }
+        self.counts[i] += 1;
+        let mut delay = r.delay(self.counts[i]);
+        if r.full_jitter {
+            delay = delay.mul_f64(rand::random::<f64>());
+        }
+        run.retry_count += 1;
+        run.context = OnceLock::new();
+        Some(delay)
+    }
+}
+
+/// The Catchers' turn (CATCH-3, CATCH-4): the first whose `ErrorEquals` matches places the
+/// Error Output into the raw input at its `ResultPath`.
+pub fn catch(raw: &Value, catchers: &[Catcher], failure: Failure) -> Result<Outcome, Failure> {
+    for (i, c) in catchers.iter().enumerate() {
+        if c.error_equals.iter().any(|e| failure.matches(e)) {
+            let out = result_path(raw.clone(), failure.to_error_output(), &c.result_path)?;
+            return Ok(Outcome::Caught(i, out));
+        }
+    }
+    Err(failure)
+}
+
+/// Runs attempts of a state with Retry and Catch: `$attempt` is an expression producing
+/// `Result<Value, Failure>` for one attempt.
+macro_rules! retrying {
+    ($run:expr, $raw:expr, $spec:expr, $attempt:expr) => {{
+        let mut retries = RetryState::default();
+        loop {
+            match $attempt.await {
+                Ok(v) => break Ok(Outcome::Done(v)),
+                Err(f) => {
+                    let f = $run.locate(f);
+                    match retries.next_delay($run, $spec.retry, &f) {
+                        Some(delay) => tokio::time::sleep(delay).await,
+                        None => break catch(&$raw, $spec.catch, f),
+                    }
+                }
+            }
+        }
+    }};
+}
+
+// ----- Task (TASK-*) ---------------------------------------------------------------------
+
+/// A number of seconds given literally or by a Reference Path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Seconds {
+    /// Not given.
+    Default,
+    /// A literal.
+    Literal(u64),
+    /// `…SecondsPath`.
+    Path(&'static Path),
+}
+
+/// A compiled Task state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskSpec {
+    /// `Resource`.
+    pub resource: &'static str,
+    /// Data flow.
+    pub io: Io,
+    /// `TimeoutSeconds(Path)`.
+    pub timeout: Seconds,
+    /// `HeartbeatSeconds(Path)`.
+    pub heartbeat: Seconds,
+    /// `Retry`.
+    pub retry: &'static [Retrier],
+    /// `Catch`.
+    pub catch: &'static [Catcher],
+}
+
+/// What a task handler knows about its invocation.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// The Task state's name.
+    pub state_name: &'static str,
+    /// The execution ARN.
+    pub execution_id: String,
+    /// Retries before this attempt.
+    pub retry_count: u32,
+    /// When the state was entered.
+    pub entered_time: DateTime<Utc>,
+    /// The task token (callback and activity resources).
+    pub task_token: Option<String>,
+    /// The resolved `TimeoutSeconds`, if any.
+    pub timeout_seconds: Option<u64>,
+    /// The resolved `HeartbeatSeconds`, if any.
+    pub heartbeat_seconds: Option<u64>,
+    heartbeat: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl TaskContext {
+    /// Tells the engine the task is alive (resets the `HeartbeatSeconds` clock).
+    pub fn heartbeat(&self) {
+        self.heartbeat.send_modify(|n| *n += 1);
+    }
+}
+
+fn resolve_seconds(
+    run: &StateRun,
+    input: &Value,
+    s: Seconds,
+    field: &str,
+) -> Result<Option<u64>, Failure> {
+    match s {
+        Seconds::Default => Ok(None),
+        Seconds::Literal(n) => Ok(Some(n)),
+        Seconds::Path(p) => {
+            let v = template::path_value(p, &run.roots(input), field)?;
+            match v.as_u64() {
+                Some(n) if n > 0 => Ok(Some(n)),
+                _ => Err(Failure::runtime(format!(
+                    "The {field} parameter must reference a positive integer: {} == {v}",
+                    p.text
+                ))),
+            }
+        }
+    }
+}
+
+/// Runs a Task state: data flow, the handler with timeouts, Retry and Catch. `invoke` calls
+/// the user's handler for the effective input.
+pub async fn task<H, Fut>(
+    run: &mut StateRun,
+    raw: Value,
+    spec: &'static TaskSpec,
+    invoke: H,
+) -> Result<Outcome, Failure>
+where
+    H: Fn(Value, TaskContext) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, TaskError>> + Send,
+{
+    retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
+}
+
+async fn task_attempt<H, Fut>(
+    run: &StateRun,
+    raw: &Value,
+    spec: &'static TaskSpec,
+    invoke: &H,
+) -> Result<Value, Failure>
+where
+    H: Fn(Value, TaskContext) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, TaskError>> + Send,
+{
+    let effective = effective_input(run, raw, &spec.io)?;
+    let timeout = resolve_seconds(run, raw, spec.timeout, "TimeoutSecondsPath")?;
+    let heartbeat = resolve_seconds(run, raw, spec.heartbeat, "HeartbeatSecondsPath")?;
+    let (tx, mut rx) = tokio::sync::watch::channel(0u64);
+    let ctx = TaskContext {
+        state_name: run.name,
+        execution_id: run.exec.info.id.clone(),
+        retry_count: run.retry_count,
+        entered_time: run.entered,
+        task_token: None,
+        timeout_seconds: timeout,
+        heartbeat_seconds: heartbeat,
+        heartbeat: Arc::new(tx),
+    };
+    run.record("TaskScheduled");
+    run.record("TaskStarted");
+    let call = std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind();
+    let call = async {
+        match call.await {
+            Ok(r) => r.map_err(Failure::from),
+            Err(panic) => Err(Failure::new(
+                names::TASK_FAILED,
+                format!("the task handler panicked: {}", panic_message(&panic)),
+            )),
+        }
+    };
+    tokio::pin!(call);
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
+    let result = loop {
+        let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
+        tokio::select! {
+            r = &mut call => break r,
+            _ = sleep_opt(deadline) => {
+                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
+            }
+            _ = sleep_opt(beat) => {
+                break Err(Failure { error: names::HEARTBEAT_TIMEOUT.into(), cause: None });
+            }
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    // The handler dropped its context: no more heartbeats can come.
+                    let r = (&mut call).await;
+                    break r;
+                }
+            }
+        }
+    };
+    match result {
+        Ok(v) => {
+            run.record("TaskSucceeded");
+            apply_result(run, raw.clone(), v, &spec.io)
+        }
+        Err(f) => {
+            run.record(
+                if f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT {
+                    "TaskTimedOut"
+                } else {
+                    "TaskFailed"
+                },
+            );
+            Err(f)
+        }
+    }
+}
+
+async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+// ----- Parallel (PAR-*) ------------------------------------------------------------------
+
+/// A compiled Parallel state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParallelSpec {
+    /// Data flow.
+    pub io: Io,
+    /// `Retry`.
+    pub retry: &'static [Retrier],
+    /// `Catch`.
+    pub catch: &'static [Catcher],
+}
+
+/// Runs a Parallel state: every branch gets the effective input; the result is the array of
+/// their outputs in branch order; the first failure cancels the others (PAR-2, 3, 5, 8).
+pub async fn parallel<B>(
+    run: &mut StateRun,
+    raw: Value,
+    spec: &'static ParallelSpec,
+    branches: usize,
+    branch: B,
+) -> Result<Outcome, Failure>
+where
+    B: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    retrying!(
+        run,
+        raw,
+        spec,
+        parallel_attempt(run, &raw, spec, branches, &branch)
+    )
+}
+
+async fn parallel_attempt<B>(
+    run: &StateRun,
+    raw: &Value,
+    spec: &'static ParallelSpec,
+    branches: usize,
+    branch: &B,
+) -> Result<Value, Failure>
+where
+    B: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    let effective = effective_input(run, raw, &spec.io)?;
+    run.record("ParallelStateStarted");
+    let futures: Vec<_> = (0..branches)
+        .map(|i| branch(i, effective.clone()))
+        .collect();
+    match futures_util::future::try_join_all(futures).await {
+        Ok(outputs) => {
+            run.record("ParallelStateSucceeded");
+            apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
+        }
+        Err(f) => {
+            run.record("ParallelStateFailed");
+            Err(f)
+        }
+    }
+}
+
+// ----- Map (MAP-*) -------------------------------------------------------------------------
+
+/// A number given literally or by a Reference Path (`MaxConcurrency`, tolerances).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Count {
+    /// Not given.
+    Default,
+    /// A literal.
+    Literal(f64),
+    /// A path.
+    Path(&'static Path),
+}
+
+/// A compiled Map state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapSpec {
+    /// Data flow (`Parameters` is not used: see `item_selector`).
+    pub io: Io,
+    /// `ItemsPath`.
+    pub items_path: Option<&'static Path>,
+    /// `ItemSelector` / `Parameters`.
+    pub item_selector: Option<&'static Template>,
+    /// `MaxConcurrency(Path)`.
+    pub max_concurrency: Count,
+    /// `ToleratedFailureCount(Path)`.
+    pub tolerated_failure_count: Count,
+    /// `ToleratedFailurePercentage(Path)`.
+    pub tolerated_failure_percentage: Count,
+    /// `Retry`.
+    pub retry: &'static [Retrier],
+    /// `Catch`.
+    pub catch: &'static [Catcher],
+}
+
+fn resolve_count(
+    run: &StateRun,
+    input: &Value,
+    c: Count,
+    field: &str,
+    integer: bool,
+) -> Result<Option<f64>, Failure> {
+    match c {
+        Count::Default => Ok(None),
+        Count::Literal(n) => Ok(Some(n)),
+        Count::Path(p) => {
+            let v = template::path_value(p, &run.roots(input), field)?;
+            let n = if integer {
+                v.as_i64().map(|i| i as f64)
+            } else {
+                v.as_f64()
+            };
+            n.map(Some).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The {field} field refers to value \"{}\" which is not a valid {}: {}",
+                    match &v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    if integer { "integer" } else { "float" },
+                    p.text
+                ))
+            })
+        }
+    }
+}
+
+/// Runs a Map state: items from `ItemsPath`, each through `ItemSelector` and the processor
+/// (`iterate`), at most `MaxConcurrency` at once, results in item order (MAP-3..14, MAP-24).
+pub async fn map<I>(
+    run: &mut StateRun,
+    raw: Value,
+    spec: &'static MapSpec,
+    iterate: I,
+) -> Result<Outcome, Failure>
+where
+    I: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    retrying!(run, raw, spec, map_attempt(run, &raw, spec, &iterate))
+}
+
+async fn map_attempt<I>(
+    run: &StateRun,
+    raw: &Value,
+    spec: &'static MapSpec,
+    iterate: &I,
+) -> Result<Value, Failure>
+where
+    I: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    let effective = select_io(run, raw, &spec.io.input_path)?;
+    let items_value = match spec.items_path {
+        Some(p) => template::path_value(p, &run.roots(&effective), "ItemsPath")?,
+        None => effective.clone(),
+    };
+    let Value::Array(items) = items_value else {
+        return Err(Failure::runtime(format!(
+            "Map state input must be an array but was: {items_value}"
+        )));
+    };
+    let max = resolve_count(
+        run,
+        &effective,
+        spec.max_concurrency,
+        "MaxConcurrencyPath",
+        true,
+    )?
+    .map_or(0, |n| n.max(0.0) as usize);
+    let tolerated_count = resolve_count(
+        run,
+        &effective,
+        spec.tolerated_failure_count,
+        "ToleratedFailureCountPath",
+        true,
+    )?;
+    let tolerated_pct = resolve_count(
+        run,
+        &effective,
+        spec.tolerated_failure_percentage,
+        "ToleratedFailurePercentagePath",
+        false,
+    )?;
+    if let Some(p) = tolerated_pct
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    if let Some(c) = tolerated_count
+        && c < 0.0
+    {
+        return Err(Failure::runtime(
+            "ToleratedFailureCount cannot be negative.",
+        ));
+    }
+    run.record("MapStateStarted");
+    let total = items.len();
+    let limit = if max == 0 { total.max(1) } else { max };
+    let name = run.name;
+    let exec = Arc::clone(&run.exec);
+    let ctx_base = run.context();
+    // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
+    let inputs = items.into_iter().enumerate().map(|(index, item)| {
+        let input = match spec.item_selector {
+            Some(t) => {
+                let mut ctx = ctx_base.clone();
+                if let Value::Object(m) = &mut ctx {
+                    let mut it = Map::new();
+                    it.insert("Index".into(), index.into());
+                    it.insert("Value".into(), item);
+                    let mut mm = Map::new();
+                    mm.insert("Item".into(), Value::Object(it));
+                    m.insert("Map".into(), Value::Object(mm));
+                }
+                let roots = Roots {
+                    input: &effective,
+                    context: &ctx,
+                    variables: None,
+                };
+                template::eval(t, &roots)
+            }
+            None => Ok(item),
+        };
+        let exec = Arc::clone(&exec);
+        async move {
+            let input = input?;
+            exec.record("MapIterationStarted", Some(name));
+            let r = iterate(index, input).await;
+            exec.record(
+                if r.is_ok() {
+                    "MapIterationSucceeded"
+                } else {
+                    "MapIterationFailed"
+                },
+                Some(name),
+            );
+            r
+        }
+    });
+    let results = stream::iter(inputs).buffered(limit);
+    tokio::pin!(results);
+    let mut outputs: Vec<Value> = Vec::with_capacity(total);
+    let mut failures = 0usize;
+    while let Some(r) = results.next().await {
+        match r {
+            Ok(v) => outputs.push(v),
+            Err(f) => {
+                failures += 1;
+                let tolerated = tolerated_count.is_some_and(|c| failures as f64 <= c)
+                    || tolerated_pct
+                        .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p);
+                if !tolerated {
+                    run.record("MapStateFailed");
+                    if tolerated_count.is_some() || tolerated_pct.is_some() {
+                        return Err(Failure::new(
+                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        ));
+                    }
+                    return Err(f);
+                }
+                outputs.push(f.to_error_output());
+            }
+        }
+    }
+    run.record("MapStateSucceeded");
+    apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
+}

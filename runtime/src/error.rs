@@ -1,0 +1,239 @@
+//! Errors: the ASL errors states raise ([`Failure`]), what task handlers return ([`TaskError`]),
+//! and how an execution ends when it does not succeed ([`ExecutionError`]).
+
+use std::fmt;
+
+/// Names of the errors Step Functions defines (ERR-*).
+pub mod names {
+    /// Matches any error except `States.Runtime` and `States.DataLimitExceeded` (ERR-3).
+    pub const ALL: &str = "States.ALL";
+    /// A path matched nothing, or an unprocessable value (ERR-17).
+    pub const RUNTIME: &str = "States.Runtime";
+    /// A payload above 256 KiB (ERR-18).
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    /// A Task timed out, or the execution did (ERR-4).
+    pub const TIMEOUT: &str = "States.Timeout";
+    /// A Task's heartbeat was not received in time (ERR-5).
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    /// A Task failed (ERR-6); in `ErrorEquals` it matches every error but `States.Timeout`.
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    /// An intrinsic function failed (ERR-13).
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    /// No Choice rule matched and there is no `Default` (ERR-12).
+    pub const NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+    /// `ResultPath` could not be applied (ERR-8).
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
+    /// A Parallel branch failed (ERR-11).
+    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+    /// A Map's tolerated failures were exceeded (ERR-14).
+    pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFailureThreshold";
+    /// Insufficient privileges (ERR-7).
+    pub const PERMISSIONS: &str = "States.Permissions";
+    /// A JSONata expression failed (ERR-10).
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+}
+
+/// An ASL error raised while running a state: a name and a cause (ERR-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The error name (`States.Runtime`, a Task's own error, …).
+    pub error: String,
+    /// The cause text; AWS reports none for some (e.g. a Fail state without `Cause`).
+    pub cause: Option<String>,
+}
+
+impl Failure {
+    /// An error with a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Failure {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// `States.Runtime` with a cause.
+    pub fn runtime(cause: impl Into<String>) -> Self {
+        Failure::new(names::RUNTIME, cause)
+    }
+
+    /// `States.IntrinsicFailure` with a cause.
+    pub fn intrinsic(cause: impl Into<String>) -> Self {
+        Failure::new(names::INTRINSIC_FAILURE, cause)
+    }
+
+    /// Whether `ErrorEquals` entry `name` matches this error (ERR-3, ERR-6).
+    pub fn matches(&self, name: &str) -> bool {
+        match name {
+            names::ALL => self.error != names::RUNTIME && self.error != names::DATA_LIMIT_EXCEEDED,
+            names::TASK_FAILED => {
+                self.error != names::TIMEOUT
+                    && self.error != names::RUNTIME
+                    && self.error != names::DATA_LIMIT_EXCEEDED
+            }
+            _ => self.error == name,
+        }
+    }
+
+    /// The Error Output AWS passes to a Catcher: `{"Error": …, "Cause": …}` (ERR-2).
+    pub fn to_error_output(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("Error".into(), self.error.clone().into());
+        if let Some(c) = &self.cause {
+            m.insert("Cause".into(), c.clone().into());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            Some(c) => write!(f, "{}: {c}", self.error),
+            None => f.write_str(&self.error),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// What a task handler returns on failure: an error name and a cause, as a Lambda function's
+/// `errorType` and `errorMessage` (TASK-12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskError {
+    /// The error name matched by `ErrorEquals`.
+    pub error: String,
+    /// The cause.
+    pub cause: Option<String>,
+}
+
+impl TaskError {
+    /// A task error with a cause.
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        TaskError {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    /// A task error without a cause.
+    pub fn named(error: impl Into<String>) -> Self {
+        TaskError {
+            error: error.into(),
+            cause: None,
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.cause {
+            Some(c) => write!(f, "{}: {c}", self.error),
+            None => f.write_str(&self.error),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl From<TaskError> for Failure {
+    fn from(e: TaskError) -> Self {
+        Failure {
+            error: e.error,
+            cause: e.cause,
+        }
+    }
+}
+
+/// How an execution that did not succeed ended (EXEC-5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// An unhandled error (`ExecutionFailed`).
+    Failed,
+    /// The machine's `TimeoutSeconds` passed (`ExecutionTimedOut`).
+    TimedOut,
+    /// Stopped from outside (`ExecutionAborted`).
+    Aborted,
+}
+
+impl Status {
+    /// AWS's name: `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The end of an execution that did not succeed (EXEC-13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionError {
+    status: Status,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+impl ExecutionError {
+    /// Builds one (the engine does this; useful in tests).
+    pub fn new(status: Status, error: Option<String>, cause: Option<String>) -> Self {
+        ExecutionError {
+            status,
+            error,
+            cause,
+        }
+    }
+
+    /// FAILED with the failure's error and cause.
+    pub fn failed(f: Failure) -> Self {
+        ExecutionError::new(Status::Failed, Some(f.error), f.cause)
+    }
+
+    /// FAILED, TIMED_OUT or ABORTED.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The error name, if AWS would report one.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The cause, if AWS would report one.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+}
+
+impl fmt::Display for ExecutionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "execution {}", self.status.as_str())?;
+        if let Some(e) = &self.error {
+            write!(f, ": {e}")?;
+        }
+        if let Some(c) = &self.cause {
+            write!(f, ": {c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ExecutionError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching() {
+        let runtime = Failure::runtime("x");
+        assert!(!runtime.matches(names::ALL));
+        assert!(runtime.matches(names::RUNTIME));
+        let custom = Failure::new("MyError", "x");
+        assert!(custom.matches(names::ALL));
+        assert!(custom.matches(names::TASK_FAILED));
+        let timeout = Failure::new(names::TIMEOUT, "x");
+        assert!(!timeout.matches(names::TASK_FAILED));
+        assert!(timeout.matches(names::ALL));
+    }
+}
