@@ -488,10 +488,12 @@ impl<'a> PathParser<'a> {
                     self.pos = start - 1;
                     return self.err(format!("unterminated quoted name: missing closing {q}"));
                 }
-                Some('\\') => match self.bump() {
-                    Some(e) => out.push(e),
-                    None => return self.err("a `\\` at the end of the path escapes nothing"),
-                },
+                // Only the quote character itself is escaped; any other backslash is kept, as
+                // Jayway (and AWS) read `$['a\"b']` as the name `a\"b`.
+                Some('\\') if self.peek() == Some(q) => {
+                    self.bump();
+                    out.push(q);
+                }
                 Some(c) if c == q => return Ok(out),
                 Some(c) => out.push(c),
             }

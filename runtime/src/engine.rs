@@ -39,6 +39,15 @@ pub struct Event {
     pub state: Option<&'static str>,
 }
 
+/// A finished execution: its result and its history.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The output, or how it failed.
+    pub result: Result<Value, crate::error::ExecutionError>,
+    /// Every history event, in order.
+    pub history: Vec<Event>,
+}
+
 /// An execution in progress: its identity and its history.
 pub struct Exec {
     /// Identity (ARN, name, input, start time).
@@ -604,6 +613,16 @@ pub enum Outcome {
     Done(Value),
     /// Catcher `n` caught an error; this is the state's output.
     Caught(usize, Value),
+}
+
+impl Outcome {
+    /// The state's output, caught or not (for states without Catchers, which are never
+    /// `Caught`).
+    pub fn into_value(self) -> Value {
+        match self {
+            Outcome::Done(v) | Outcome::Caught(_, v) => v,
+        }
+    }
 }
 
 /// The Retriers' attempt counts during one visit of a state (RETRY-9).

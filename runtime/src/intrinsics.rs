@@ -142,10 +142,22 @@ fn array<'a>(v: &'a Value, function: &str, what: &str) -> Result<&'a Vec<Value>,
         .ok_or_else(|| fail(function, format!("{what} must be an array, found {v}")))
 }
 
-/// Text of a value inside `States.Format`: strings bare, everything else as JSON.
+/// Text of a value inside `States.Format` as AWS renders it (Java's `toString`): strings bare,
+/// objects `{k=v, …}`, arrays `[a, b]` (INTR-8).
 fn format_arg(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(format_arg).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", format_arg(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         other => other.to_string(),
     }
 }
@@ -191,7 +203,12 @@ fn apply(call: &Call, args: Vec<Value>) -> Result<Value, Failure> {
         }
         StringToJson => {
             let s = string(arg(0), name, "the argument")?;
-            serde_json::from_str(s).map_err(|e| fail(name, format!("not valid JSON: {e}")))?
+            if s.trim().is_empty() {
+                // Jackson reads blank text as no value: AWS returns null.
+                Value::Null
+            } else {
+                serde_json::from_str(s).map_err(|e| fail(name, format!("not valid JSON: {e}")))?
+            }
         }
         JsonToString => Value::String(arg(0).to_string()),
         Array => Value::Array(args),
@@ -266,7 +283,10 @@ fn apply(call: &Call, args: Vec<Value>) -> Result<Value, Failure> {
             )
         }
         Hash => {
-            let data = format_arg(arg(0));
+            let data = match arg(0) {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
             if data.chars().count() > MAX_STRING_INPUT {
                 return Err(fail(name, "the input is longer than 10000 characters"));
             }

@@ -549,11 +549,7 @@ fn operand_values<'v>(
     })
 }
 
-fn filter_matches<'v>(
-    f: &Filter,
-    current: &Value,
-    roots: &Roots<'v>,
-) -> Result<bool, EvalError> {
+fn filter_matches<'v>(f: &Filter, current: &Value, roots: &Roots<'v>) -> Result<bool, EvalError> {
     Ok(match f {
         Filter::Or(a, b) => {
             filter_matches(a, current, roots)? || filter_matches(b, current, roots)?

@@ -46,6 +46,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         methods: Vec::new(),
         method_names: ident::Names::default(),
         type_names: ident::Names::default(),
+        tail: false,
     };
     g.type_names.reserve(&["State", "Tasks", "Workflow"]);
     let top = g.scope(&machine.states, "State", true);
@@ -61,7 +62,6 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     };
     quote! {
         use #rt as __rt;
-        use __rt::engine::Outcome as __Outcome;
 
         /// The handlers of this state machine's Task states: one method per Task state.
         /// Implement it with `async fn`s.
@@ -85,19 +85,24 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 &self,
                 input: __rt::Value,
             ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-                self.run_with(input, __rt::RunOptions::default()).await.0
+                self.run_recorded(input, __rt::RunOptions::default()).await.result
             }
 
-            /// Runs one execution with explicit options (name, start time, …); also returns
-            /// its history.
+            /// Runs one execution with explicit options (name, start time, …).
             pub async fn run_with(
                 &self,
                 input: __rt::Value,
                 options: __rt::RunOptions,
-            ) -> (
-                ::std::result::Result<__rt::Value, __rt::ExecutionError>,
-                ::std::vec::Vec<__rt::engine::Event>,
-            ) {
+            ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
+                self.run_recorded(input, options).await.result
+            }
+
+            /// Runs one execution and also returns its history events.
+            pub async fn run_recorded(
+                &self,
+                input: __rt::Value,
+                options: __rt::RunOptions,
+            ) -> __rt::engine::Recorded {
                 let info = __rt::context::ExecutionInfo::new(
                     &options,
                     #name,
@@ -106,7 +111,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 let exec = __rt::engine::Exec::new(info);
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input);
                 let result = __rt::engine::finish(&exec, #timeout, run).await;
-                (result, exec.history())
+                __rt::engine::Recorded { result, history: exec.history() }
             }
         }
 
@@ -124,6 +129,8 @@ struct Gen {
     methods: Vec<TokenStream>,
     method_names: ident::Names,
     type_names: ident::Names,
+    /// Generating the only state of a scope: terminal actions are tail expressions.
+    tail: bool,
 }
 
 fn lit_str(s: &str) -> Literal {
@@ -568,11 +575,20 @@ impl Gen {
             }
         };
         let runner = format_ident!("run_{}", ident::fn_name(enum_name));
+        let transitions = scope.states.iter().any(|s| {
+            matches!(s.kind.transition(), Some(Transition::Next(_)))
+                || matches!(s.kind, StateKind::Choice(_))
+                || !s.kind.targets().is_empty()
+        });
+        let outer_tail = std::mem::replace(&mut self.tail, !transitions);
         let mut arms = Vec::new();
+        let mut bodies = Vec::new();
         for (v, state) in &variants {
             let body = self.state(state, &variant_of);
             arms.push(quote! { #enum_ident::#v => { #body } });
+            bodies.push(body);
         }
+        self.tail = outer_tail;
         let docs: Vec<String> = variants
             .iter()
             .map(|(_, s)| format!("`{}`", s.name))
@@ -580,6 +596,31 @@ impl Gen {
         let names: Vec<Literal> = variants.iter().map(|(_, s)| lit_str(&s.name)).collect();
         let idents: Vec<&proc_macro2::Ident> = variants.iter().map(|(v, _)| v).collect();
         let start = variant_of(&scope.start_at.value);
+        let uses_tasks = scope.states.iter().any(|s| {
+            matches!(
+                s.kind,
+                StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+            )
+        });
+        let body = if transitions {
+            quote! {
+                let mut state = #start;
+                let mut input = input;
+                loop {
+                    match state {
+                        #(#arms)*
+                    }
+                }
+            }
+        } else {
+            // No transitions: validation leaves a single state, whose body is the scope's.
+            quote! { #(#bodies)* }
+        };
+        let tasks_param = if uses_tasks {
+            quote!(tasks)
+        } else {
+            quote!(_tasks)
+        };
         let vis = if public { quote!(pub) } else { quote!() };
         let enum_doc = if public {
             "The states of this state machine's top level.".to_string()
@@ -591,6 +632,8 @@ impl Gen {
         self.runners.push(quote! {
             #[doc = #enum_doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            // Variant names come from state names, which may well end in "State".
+            #[allow(clippy::enum_variant_names)]
             #vis enum #enum_ident {
                 #(#[doc = #docs] #idents,)*
             }
@@ -608,17 +651,11 @@ impl Gen {
             }
 
             async fn #runner<T: Tasks>(
-                tasks: ::std::sync::Arc<T>,
+                #tasks_param: ::std::sync::Arc<T>,
                 exec: ::std::sync::Arc<#rt::engine::Exec>,
                 input: #rt::Value,
             ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
-                let mut state = #start;
-                let mut input = input;
-                loop {
-                    match state {
-                        #(#arms)*
-                    }
-                }
+                #body
             }
         });
         runner
@@ -626,6 +663,7 @@ impl Gen {
 
     /// `state = X; input = out;` or `return Ok(out)`.
     fn goto(
+        &self,
         transition: Option<&Transition>,
         variant_of: &dyn Fn(&str) -> TokenStream,
     ) -> TokenStream {
@@ -634,7 +672,17 @@ impl Gen {
                 let v = variant_of(&n.value);
                 quote! { state = #v; input = __out; }
             }
-            _ => quote! { return Ok(__out); },
+            _ => self.finish(quote!(Ok(__out))),
+        }
+    }
+
+    /// Ends the scope with `value`: `return value;` inside the loop, the tail expression of a
+    /// one-state scope.
+    fn finish(&self, value: TokenStream) -> TokenStream {
+        if self.tail {
+            value
+        } else {
+            quote! { return #value; }
         }
     }
 
@@ -644,21 +692,47 @@ impl Gen {
         catch: &[Catcher],
         variant_of: &dyn Fn(&str) -> TokenStream,
     ) -> TokenStream {
-        let done = Self::goto(transition, variant_of);
-        let caught: Vec<TokenStream> = catch
+        let done = self.goto(transition, variant_of);
+        if catch.is_empty() {
+            return quote! {
+                let __out = __result?.into_value();
+                __run.exit();
+                #done
+            };
+        }
+        let n = catch.len();
+        let targets: Vec<TokenStream> = catch
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let v = variant_of(&c.next.value);
-                quote! { Ok(__Outcome::Caught(#i, __out)) => { state = #v; input = __out; } }
+                if i + 1 == n {
+                    quote!(_ => #v,)
+                } else {
+                    quote!(#i => #v,)
+                }
             })
             .collect();
+        let caught = if n == 1 {
+            let v = variant_of(&catch[0].next.value);
+            quote! {
+                __rt::engine::Outcome::Caught(_, __out) => {
+                    state = #v;
+                    input = __out;
+                }
+            }
+        } else {
+            quote! {
+                __rt::engine::Outcome::Caught(__i, __out) => {
+                    state = match __i { #(#targets)* };
+                    input = __out;
+                }
+            }
+        };
         quote! {
-            match __result {
-                Ok(__Outcome::Done(__out)) => { __run.exit(); #done }
-                #(#caught)*
-                Ok(__Outcome::Caught(_, __out)) => { return Ok(__out); }
-                Err(__f) => return Err(__f),
+            match __result? {
+                __rt::engine::Outcome::Done(__out) => { __run.exit(); #done }
+                #caught
             }
         }
     }
@@ -681,7 +755,7 @@ impl Gen {
                     }
                     None => quote!(None),
                 };
-                let goto = Self::goto(p.transition.as_ref(), variant_of);
+                let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
                     let __run = exec.enter("Pass", #name);
                     let __out = #rt::engine::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
@@ -691,12 +765,13 @@ impl Gen {
             }
             StateKind::Succeed => {
                 let io = self.io_static(&s.io);
+                let finish = self.finish(quote!(Ok(__out)));
                 quote! {
                     let __run = exec.enter("Succeed", #name);
                     let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.exit();
-                    return Ok(__out);
+                    #finish
                 }
             }
             StateKind::Fail(f) => {
@@ -724,9 +799,11 @@ impl Gen {
                 };
                 let error = text(self, &f.error, "ErrorPath");
                 let cause = text(self, &f.cause, "CausePath");
+                let finish =
+                    self.finish(quote!(Err(#rt::engine::fail(&__run, &input, #error, #cause))));
                 quote! {
                     let __run = exec.enter("Fail", #name);
-                    return Err(#rt::engine::fail(&__run, &input, #error, #cause));
+                    #finish
                 }
             }
             StateKind::Wait(w) => {
@@ -750,7 +827,7 @@ impl Gen {
                     }
                     _ => quote!(#rt::engine::WaitFor::Seconds(0)),
                 };
-                let goto = Self::goto(w.transition.as_ref(), variant_of);
+                let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
                     let __run = exec.enter("Wait", #name);
                     let __out = #rt::engine::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
@@ -813,22 +890,31 @@ impl Gen {
                 );
                 let owner = ident::type_name(&s.name);
                 let mut arms = Vec::new();
+                let mut runners = Vec::new();
                 let n = p.branches.len();
                 for (i, b) in p.branches.iter().enumerate() {
                     let enum_name = self.type_names.unique(format!("{owner}Branch{i}State"));
                     let runner = self.scope(b, &enum_name, false);
+                    runners.push(runner.clone());
                     let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
                     arms.push(quote! {
                         #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input)),
                     });
                 }
                 let outcome = self.outcome(p.transition.as_ref(), &p.catch, variant_of);
+                let dispatch = if n == 1 {
+                    let runner = &runners[0];
+                    quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input)))
+                } else {
+                    quote!(match __i { #(#arms)* })
+                };
+                let index = if n == 1 { quote!(_) } else { quote!(__i) };
                 quote! {
                     let mut __run = exec.enter("Parallel", #name);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __exec = ::std::sync::Arc::clone(&exec);
-                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |__i, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
-                        match __i { #(#arms)* }
+                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                        #dispatch
                     }).await;
                     #outcome
                 }
@@ -980,37 +1066,60 @@ impl Gen {
         }
     }
 
+    /// A Choice condition as a Rust boolean expression, without redundant parentheses.
     fn condition(&mut self, c: &Condition) -> TokenStream {
+        self.condition_parts(c).0
+    }
+
+    /// The expression, and whether it is a `&&`/`||` chain (needs parentheses to nest).
+    fn condition_parts(&mut self, c: &Condition) -> (TokenStream, bool) {
         let rt = self.rt.clone();
         match c {
-            Condition::And(cs) => {
-                let cs: Vec<TokenStream> = cs.iter().map(|c| self.condition(c)).collect();
-                quote!((#(#cs)&&*))
-            }
-            Condition::Or(cs) => {
-                let cs: Vec<TokenStream> = cs.iter().map(|c| self.condition(c)).collect();
-                quote!((#(#cs)||*))
+            Condition::And(cs) | Condition::Or(cs) => {
+                let parts: Vec<TokenStream> = cs
+                    .iter()
+                    .map(|c| {
+                        let (t, compound) = self.condition_parts(c);
+                        if compound { quote!((#t)) } else { t }
+                    })
+                    .collect();
+                if parts.len() == 1 {
+                    let (t, compound) = self.condition_parts(&cs[0]);
+                    return (t, compound);
+                }
+                let t = if matches!(c, Condition::And(_)) {
+                    quote!(#(#parts)&&*)
+                } else {
+                    quote!(#(#parts)||*)
+                };
+                (t, true)
             }
             Condition::Not(c) => {
-                let c = self.condition(c);
-                quote!((!#c))
+                let (t, compound) = self.condition_parts(c);
+                (if compound { quote!(!(#t)) } else { quote!(!#t) }, false)
             }
             // JSONata conditions (issue 5) are rejected before generation.
-            Condition::Jsonata(_) => quote!(false),
+            Condition::Jsonata(_) => (quote!(false), false),
             Condition::Compare(cmp) => {
                 let var = self.path(&cmp.variable.value);
                 let value =
                     quote!(&*#rt::choice::value(#var, &__roots).map_err(|f| __run.locate(f))?);
                 let (kind, rel) = comparator_parts(cmp.op);
-                match (&cmp.operand, cmp.op) {
+                let t = match (&cmp.operand, cmp.op) {
                     (Operand::Bool(b), Comparator::IsPresent) => {
-                        let b = b.value;
-                        quote!((#rt::choice::is_present(#var, &__roots) == #b))
+                        if b.value {
+                            quote!(#rt::choice::is_present(#var, &__roots))
+                        } else {
+                            quote!(!#rt::choice::is_present(#var, &__roots))
+                        }
                     }
                     (Operand::Bool(b), op) if op.name().starts_with("Is") => {
-                        let b = b.value;
                         let ty = lit_str(op.name());
-                        quote!((#rt::choice::is_type(#value, #ty) == #b))
+                        if b.value {
+                            quote!(#rt::choice::is_type(#value, #ty))
+                        } else {
+                            quote!(!#rt::choice::is_type(#value, #ty))
+                        }
                     }
                     (Operand::Bool(b), _) => {
                         let b = b.value;
@@ -1037,7 +1146,8 @@ impl Gen {
                         let operand = quote!(&*#rt::choice::value(#p, &__roots).map_err(|f| __run.locate(f))?);
                         quote!(#rt::choice::compare(#rt::choice::Kind::#kind, #rt::choice::Relation::#rel, #value, #operand))
                     }
-                }
+                };
+                (t, false)
             }
         }
     }

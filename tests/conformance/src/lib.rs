@@ -57,3 +57,31 @@ pub fn short(path: &Path) -> String {
         .display()
         .to_string()
 }
+
+/// The future of one run: result and history.
+pub type RunFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = asl_runtime::engine::Recorded>>>;
+
+/// One execution case, compiled by the build script.
+pub struct Case {
+    /// Area (the parent folder).
+    pub area: &'static str,
+    /// Case name (its folder).
+    pub name: &'static str,
+    /// Its directory.
+    pub dir: &'static str,
+    /// Runs the compiled state machine; `None` when skipped.
+    pub run: Option<fn(asl_runtime::Value, asl_runtime::RunOptions) -> RunFuture>,
+    /// Why the case is skipped.
+    pub skip: Option<&'static str>,
+}
+
+#[allow(missing_docs)]
+mod generated {
+    use super::Case;
+    include!(concat!(env!("OUT_DIR"), "/cases.rs"));
+}
+
+pub use generated::CASES;
+
+pub mod compare;
