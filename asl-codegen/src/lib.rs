@@ -33,6 +33,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod builder;
 pub mod diagnostic;
 pub mod generate;
 pub mod intrinsic;
@@ -41,6 +42,7 @@ pub mod parse;
 pub mod path;
 pub mod validate;
 
+pub use builder::{BuildError, Builder};
 pub use diagnostic::{Code, Diagnostic, Pointer, Report, Severity};
 pub use parse::{Source, Span};
 pub use validate::{Checked, MachineType, Options, check};

@@ -12,6 +12,15 @@
 //! sits on the token it is about. The macro re-runs when the file changes (it emits an
 //! `include_str!` of it).
 //!
+//! Typed handlers bind a Task's input and output to serde types; the trait method then takes
+//! and returns them (types resolve inside the generated module: use `super::` or `crate::`):
+//!
+//! ```text
+//! asl_runtime::asl!(pub mod order from "workflows/order.asl.json" where {
+//!     "Charge card": super::ChargeRequest -> super::Receipt,
+//! });
+//! ```
+//!
 //! Inline JSON is written as Rust tokens, so Rust's lexer applies: string escapes JSON allows
 //! but Rust does not (`\/`, `\u00e9`) cannot be written inline; use the file form for those.
 //!
@@ -37,6 +46,7 @@ struct Input {
     vis: Visibility,
     name: Ident,
     body: Body,
+    typed: Vec<(LitStr, syn::Type, syn::Type)>,
 }
 
 enum Body {
@@ -79,11 +89,30 @@ impl Parse for Input {
             }
             Body::File(input.parse()?)
         };
+        let mut typed = Vec::new();
+        if input.peek(Token![where]) {
+            input.parse::<Token![where]>()?;
+            let content;
+            syn::braced!(content in input);
+            while !content.is_empty() {
+                let state: LitStr = content.parse()?;
+                content.parse::<Token![:]>()?;
+                let in_ty: syn::Type = content.parse()?;
+                content.parse::<Token![->]>()?;
+                let out_ty: syn::Type = content.parse()?;
+                typed.push((state, in_ty, out_ty));
+                if content.is_empty() {
+                    break;
+                }
+                content.parse::<Token![,]>()?;
+            }
+        }
         Ok(Input {
             runtime,
             vis,
             name,
             body,
+            typed,
         })
     }
 }
@@ -104,6 +133,7 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
         vis,
         name,
         body,
+        typed,
     } = input;
     let options = Options::default();
     let (tracking, machine, span) = match &body {
@@ -149,7 +179,20 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
     let options = asl_codegen::generate::GenOptions {
         runtime,
         name: name.to_string(),
+        task_types: typed
+            .iter()
+            .map(|(s, i, o)| (s.value(), quote!(#i), quote!(#o)))
+            .collect(),
     };
+    let unknown = asl_codegen::generate::unknown_typed_tasks(&machine, &options);
+    if let Some(first) = unknown.first()
+        && let Some((lit, ..)) = typed.iter().find(|(s, ..)| &s.value() == first)
+    {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("`{first}` is not a Task state of this definition"),
+        ));
+    }
     let items = asl_codegen::generate::generate(&machine, &options);
     Ok(quote! {
         #vis mod #name {

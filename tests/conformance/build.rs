@@ -54,6 +54,7 @@ fn main() {
                 let options = asl_codegen::generate::GenOptions {
                     runtime: quote::quote!(::asl_runtime),
                     name: name.clone(),
+                    task_types: Vec::new(),
                 };
                 let items = asl_codegen::generate::generate(machine, &options);
                 let _ = writeln!(

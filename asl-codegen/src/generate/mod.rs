@@ -25,6 +25,9 @@ pub struct GenOptions {
     pub runtime: TokenStream,
     /// The module's name (the state machine's default name in the context object).
     pub name: String,
+    /// Typed handlers: Task state name → (input type, output type). Types are resolved inside
+    /// the generated module (write `super::T` or `crate::path::T`).
+    pub task_types: Vec<(String, TokenStream, TokenStream)>,
 }
 
 impl Default for GenOptions {
@@ -32,6 +35,7 @@ impl Default for GenOptions {
         GenOptions {
             runtime: quote!(::asl_runtime),
             name: "workflow".into(),
+            task_types: Vec::new(),
         }
     }
 }
@@ -47,6 +51,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         method_names: ident::Names::default(),
         type_names: ident::Names::default(),
         tail: false,
+        task_types: options.task_types.clone(),
+        errors: Vec::new(),
     };
     g.type_names.reserve(&["State", "Tasks", "Workflow"]);
     let top = g.scope(&machine.states, "State", true);
@@ -54,6 +60,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let methods = &g.methods;
     let statics = &g.statics;
     let runners = &g.runners;
+    let errors = &g.errors;
     let name = Literal::string(&options.name);
     let run_top = top;
     let timeout = match machine.timeout_seconds {
@@ -74,6 +81,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
             tasks: ::std::sync::Arc<T>,
         }
 
+        // A program need not call every entry point.
+        #[allow(dead_code)]
         impl<T: Tasks> Workflow<T> {
             /// A workflow whose Task states call `tasks`.
             pub fn new(tasks: T) -> Self {
@@ -115,10 +124,29 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
             }
         }
 
+        #(#errors)*
+
         #(#runners)*
 
         #(#statics)*
     }
+}
+
+/// Task states named in `task_types` that are not Task states of the definition.
+pub fn unknown_typed_tasks(machine: &StateMachine, options: &GenOptions) -> Vec<String> {
+    let tasks: Vec<&str> = machine
+        .states
+        .all_states()
+        .into_iter()
+        .filter(|s| matches!(s.kind, StateKind::Task(_)))
+        .map(|s| s.name.as_str())
+        .collect();
+    options
+        .task_types
+        .iter()
+        .filter(|(n, ..)| !tasks.contains(&n.as_str()))
+        .map(|(n, ..)| n.clone())
+        .collect()
 }
 
 struct Gen {
@@ -131,6 +159,8 @@ struct Gen {
     type_names: ident::Names,
     /// Generating the only state of a scope: terminal actions are tail expressions.
     tail: bool,
+    task_types: Vec<(String, TokenStream, TokenStream)>,
+    errors: Vec<TokenStream>,
 }
 
 fn lit_str(s: &str) -> Literal {
@@ -632,12 +662,14 @@ impl Gen {
         self.runners.push(quote! {
             #[doc = #enum_doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-            // Variant names come from state names, which may well end in "State".
-            #[allow(clippy::enum_variant_names)]
+            // Variant names come from state names, which may well end in "State"; a program
+            // need not use every state.
+            #[allow(clippy::enum_variant_names, dead_code)]
             #vis enum #enum_ident {
                 #(#[doc = #docs] #idents,)*
             }
 
+            #[allow(dead_code)]
             impl #enum_ident {
                 #[doc = #all_doc]
                 #vis const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
@@ -838,12 +870,31 @@ impl Gen {
             StateKind::Choice(c) => {
                 let io = self.io_static(&s.io);
                 let mut chain = TokenStream::new();
-                for (i, rule) in c.choices.iter().enumerate() {
-                    let cond = self.condition(&rule.condition);
-                    let next = rule.next.as_ref().map_or_else(
-                        || quote!(compile_error!("rule without Next")),
-                        |n| variant_of(&n.value),
-                    );
+                // Consecutive rules with the same `Next` become one `||` (same order, same
+                // short-circuit), so no two branches of the chain are identical.
+                let mut groups: Vec<(String, Vec<(TokenStream, bool)>)> = Vec::new();
+                for rule in &c.choices {
+                    let target = rule
+                        .next
+                        .as_ref()
+                        .map(|n| n.value.clone())
+                        .unwrap_or_default();
+                    let cond = self.condition_parts(&rule.condition);
+                    match groups.last_mut() {
+                        Some((t, conds)) if *t == target => conds.push(cond),
+                        _ => groups.push((target, vec![cond])),
+                    }
+                }
+                for (i, (target, conds)) in groups.iter().enumerate() {
+                    let next = variant_of(target);
+                    let cond = if conds.len() == 1 {
+                        conds[0].0.clone()
+                    } else {
+                        let parts = conds
+                            .iter()
+                            .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
+                        quote!(#(#parts)||*)
+                    };
                     if i == 0 {
                         chain = quote! { if #cond { #next } };
                     } else {
@@ -1050,28 +1101,117 @@ impl Gen {
             "Task state `{}`.\n\nResource: `{}`.\n\nErrors its Retry/Catch handle: {handled}.",
             s.name, t.resource.value
         );
+        let typed = self
+            .task_types
+            .iter()
+            .find(|(n, ..)| *n == s.name)
+            .map(|(_, i, o)| (i.clone(), o.clone()));
+        let (in_ty, out_ty) = match &typed {
+            Some((i, o)) => (i.clone(), o.clone()),
+            None => (quote!(#rt::Value), quote!(#rt::Value)),
+        };
         self.methods.push(quote! {
             #[doc = #doc]
             fn #method(
                 &self,
-                input: #rt::Value,
+                input: #in_ty,
                 ctx: #rt::TaskContext,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<#rt::Value, #rt::TaskError>> + Send;
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #rt::TaskError>> + Send;
         });
+        self.error_enum(s, t);
+        let call = match &typed {
+            Some((i, o)) => {
+                let in_name = lit_str(&i.to_string().replace(' ', ""));
+                let out_name = lit_str(&o.to_string().replace(' ', ""));
+                quote! {
+                    |__input, __ctx| {
+                        let __tasks = &tasks;
+                        async move {
+                            let __input: #i = #rt::typed::from_value(__input, #name, #in_name)?;
+                            let __output: #o = __tasks.#method(__input, __ctx).await?;
+                            #rt::typed::to_value(&__output, #name, #out_name)
+                        }
+                    }
+                }
+            }
+            None => quote!(|__input, __ctx| tasks.#method(__input, __ctx)),
+        };
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {
             let mut __run = exec.enter("Task", #name);
-            let __result = #rt::engine::task(&mut __run, input, &#spec, |__input, __ctx| tasks.#method(__input, __ctx)).await;
+            let __result = #rt::engine::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }
     }
 
-    /// A Choice condition as a Rust boolean expression, without redundant parentheses.
-    fn condition(&mut self, c: &Condition) -> TokenStream {
-        self.condition_parts(c).0
+    /// `<Task>Error`: the error names the Task's Retry and Catch handle (other than
+    /// `States.*`), so a handler can return them by name.
+    fn error_enum(&mut self, s: &State, t: &Task) {
+        let rt = self.rt.clone();
+        let mut names: Vec<&str> = Vec::new();
+        for e in t
+            .retry
+            .iter()
+            .flat_map(|r| &r.error_equals)
+            .chain(t.catch.iter().flat_map(|c| &c.error_equals))
+        {
+            if !e.value.starts_with("States.") && !names.contains(&e.value.as_str()) {
+                names.push(&e.value);
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let ty = format_ident!(
+            "{}",
+            self.type_names
+                .unique(format!("{}Error", ident::type_name(&s.name)))
+        );
+        let mut variant_names = ident::Names::default();
+        let variants: Vec<proc_macro2::Ident> = names
+            .iter()
+            .map(|n| format_ident!("{}", variant_names.unique(ident::type_name(n))))
+            .collect();
+        let docs: Vec<String> = names
+            .iter()
+            .map(|n| format!("`{n}`, with its cause."))
+            .collect();
+        let lits: Vec<Literal> = names.iter().map(|n| lit_str(n)).collect();
+        let doc = format!(
+            "Errors the Retry and Catch of Task state `{}` handle; converts into `TaskError`.",
+            s.name
+        );
+        self.errors.push(quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[allow(dead_code)]
+            pub enum #ty {
+                #(#[doc = #docs] #variants(::std::string::String),)*
+            }
+
+            #[allow(dead_code)]
+            impl #ty {
+                /// The error name, as `ErrorEquals` spells it.
+                pub fn name(&self) -> &'static str {
+                    match self {
+                        #(#ty::#variants(_) => #lits,)*
+                    }
+                }
+            }
+
+            impl ::std::convert::From<#ty> for #rt::TaskError {
+                fn from(e: #ty) -> Self {
+                    let name = e.name();
+                    match e {
+                        #(#ty::#variants(cause))|* => #rt::TaskError::new(name, cause),
+                    }
+                }
+            }
+        });
     }
 
-    /// The expression, and whether it is a `&&`/`||` chain (needs parentheses to nest).
+    /// A Choice condition as a Rust boolean expression, without redundant parentheses:
+    /// the expression, and whether it is a `&&`/`||` chain (needs parentheses to nest).
     fn condition_parts(&mut self, c: &Condition) -> (TokenStream, bool) {
         let rt = self.rt.clone();
         match c {

@@ -1,0 +1,210 @@
+//! The `build.rs` API: compile ASL definitions into `$OUT_DIR/<name>.rs`, then include them
+//! with `asl_runtime::include_workflow!("<name>")`.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), asl_codegen::BuildError> {
+//!     asl_codegen::Builder::new().file("workflows/order.asl.json").generate()
+//! }
+//! ```
+//! ```ignore
+//! // src/lib.rs
+//! pub mod order { asl_runtime::include_workflow!("order"); }
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::generate::{self, GenOptions};
+use crate::validate::{MachineType, Options};
+use crate::{Report, Source};
+
+/// Compiles definition files for a build script (the prost-build / tonic-build pattern).
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    files: Vec<PathBuf>,
+    task_types: Vec<(String, String, String)>,
+    out_dir: Option<PathBuf>,
+    express: bool,
+    emit_rerun: bool,
+}
+
+/// Why a build failed.
+pub enum BuildError {
+    /// A file could not be read or written.
+    Io(PathBuf, std::io::Error),
+    /// A definition is invalid; the report has every problem.
+    Invalid(Box<Report>),
+    /// A definition uses something code generation does not support yet.
+    Unsupported(PathBuf, String),
+    /// `OUT_DIR` is not set (not running in a build script) and no `out_dir` was given.
+    NoOutDir,
+    /// The generated code did not parse (a bug in asl-rs).
+    Generated(PathBuf, String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            BuildError::Invalid(r) => write!(f, "{}", r.render(false)),
+            BuildError::Unsupported(p, what) => write!(
+                f,
+                "{}: asl-rs does not generate code for {what} yet",
+                p.display()
+            ),
+            BuildError::NoOutDir => {
+                write!(f, "OUT_DIR is not set: run from build.rs or call `out_dir`")
+            }
+            BuildError::Generated(p, e) => {
+                write!(f, "{}: generated code does not parse: {e}", p.display())
+            }
+        }
+    }
+}
+
+// `fn main() -> Result<(), BuildError>` prints the `Debug` form: make it the readable report.
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Builder {
+    /// A builder with no files, writing to `$OUT_DIR`, printing `cargo::rerun-if-changed`.
+    pub fn new() -> Self {
+        Builder {
+            emit_rerun: true,
+            ..Builder::default()
+        }
+    }
+
+    /// Adds a definition file (relative to the package root, as build scripts run there).
+    /// Its module name is the file name without `.asl.json` / `.json`.
+    pub fn file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.push(path.into());
+        self
+    }
+
+    /// Types a Task state's handler: its input deserializes into `input` and its output is
+    /// an `output` (Rust type paths, resolved inside the generated module: `crate::…` or
+    /// `super::…`). A value that does not convert is a task failure naming the type.
+    pub fn task_types(
+        mut self,
+        state: impl Into<String>,
+        input: impl Into<String>,
+        output: impl Into<String>,
+    ) -> Self {
+        self.task_types
+            .push((state.into(), input.into(), output.into()));
+        self
+    }
+
+    /// Writes to `dir` instead of `$OUT_DIR`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Validates as Express state machines (VAL-34).
+    pub fn express(mut self, express: bool) -> Self {
+        self.express = express;
+        self
+    }
+
+    /// Whether to print `cargo::rerun-if-changed` lines (default: yes).
+    pub fn emit_rerun_if_changed(mut self, emit: bool) -> Self {
+        self.emit_rerun = emit;
+        self
+    }
+
+    /// Validates every file, then writes `<out_dir>/<name>.rs` for each.
+    pub fn generate(self) -> Result<(), BuildError> {
+        let out_dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(BuildError::NoOutDir)?,
+        };
+        for file in &self.files {
+            if self.emit_rerun {
+                println!("cargo::rerun-if-changed={}", file.display());
+            }
+            let code = self.compile_file(file)?;
+            let out = out_dir.join(format!("{}.rs", module_name(file)));
+            std::fs::write(&out, code).map_err(|e| BuildError::Io(out, e))?;
+        }
+        Ok(())
+    }
+
+    /// The formatted Rust code for one definition file.
+    pub fn compile_file(&self, file: &Path) -> Result<String, BuildError> {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| BuildError::Io(file.to_path_buf(), e))?;
+        let options = Options {
+            machine_type: if self.express {
+                MachineType::Express
+            } else {
+                MachineType::Standard
+            },
+        };
+        let checked = crate::check(Source::new(file.display().to_string(), text), &options);
+        if !checked.is_valid() {
+            return Err(BuildError::Invalid(Box::new(checked.report)));
+        }
+        let Some(machine) = checked.machine else {
+            return Err(BuildError::Invalid(Box::new(checked.report)));
+        };
+        if let Some(what) = generate::unsupported(&machine) {
+            return Err(BuildError::Unsupported(file.to_path_buf(), what));
+        }
+        let mut task_types = Vec::new();
+        for (state, input, output) in &self.task_types {
+            let parse = |t: &str| {
+                syn::parse_str::<syn::Type>(t)
+                    .map(|t| quote::quote!(#t))
+                    .map_err(|e| {
+                        BuildError::Unsupported(file.to_path_buf(), format!("type `{t}`: {e}"))
+                    })
+            };
+            task_types.push((state.clone(), parse(input)?, parse(output)?));
+        }
+        let options = GenOptions {
+            name: module_name(file),
+            task_types,
+            ..GenOptions::default()
+        };
+        if let Some(unknown) = generate::unknown_typed_tasks(&machine, &options).first() {
+            return Err(BuildError::Unsupported(
+                file.to_path_buf(),
+                format!("typed handlers for `{unknown}`, which is not a Task state"),
+            ));
+        }
+        let tokens = generate::generate(&machine, &options);
+        format(tokens).map_err(|e| BuildError::Generated(file.to_path_buf(), e))
+    }
+}
+
+/// Formats generated tokens as a file of items (prettyplease, as rustfmt would).
+pub fn format(tokens: proc_macro2::TokenStream) -> Result<String, String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "// @generated by asl-codegen from an Amazon States Language definition. Do not edit.\n\n{}",
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// `workflows/order.asl.json` → `order`.
+pub fn module_name(file: &Path) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".asl.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    crate::generate::ident::fn_name(stem)
+}

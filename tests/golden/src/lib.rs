@@ -1,0 +1,72 @@
+//! The golden files of `asl-codegen/tests/golden`, compiled as they are, so the workspace's
+//! `cargo clippy -- -D warnings` holds generated code to the same bar as hand-written code.
+
+#![allow(missing_docs)]
+
+use serde::{Deserialize, Serialize};
+
+/// Input type bound to "Charge card" in the golden order workflow.
+#[derive(Debug, Deserialize)]
+pub struct ChargeRequest {
+    /// Everything.
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Output type bound to "Charge card".
+#[derive(Debug, Serialize)]
+pub struct ChargeResult {
+    /// The Lambda envelope's payload.
+    #[serde(rename = "Payload")]
+    pub payload: serde_json::Value,
+}
+
+pub mod order_processing {
+    include!("../../../asl-codegen/tests/golden/order_processing.rs");
+}
+
+pub mod names {
+    include!("../../../asl-codegen/tests/golden/names.rs");
+}
+
+#[cfg(test)]
+mod tests {
+    use asl_runtime::{TaskContext, TaskError, Value};
+    use serde_json::json;
+
+    struct Tasks;
+
+    impl super::names::Tasks for Tasks {
+        async fn do_it(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+            if ctx.retry_count == 0 {
+                return Err(super::names::DoItError::CustomError("first try".into()).into());
+            }
+            Ok(input)
+        }
+
+        async fn type_(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+            Ok(input)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn awkward_names_run() {
+        let wf = super::names::Workflow::new(Tasks);
+        let out = wf
+            .run(json!({"x": 1, "n": 1, "m": 2, "s": "ab", "t": "2021-01-01T00:00:00Z"}))
+            .await;
+        let err = out.expect_err("the Choice falls through to the Fail state");
+        assert_eq!(err.error(), Some("E"));
+        assert_eq!(err.cause(), Some("\"}; panic!(); {\""));
+        let out = wf
+            .run(json!({"n": 1, "m": 2}))
+            .await
+            .expect("Self succeeds");
+        assert_eq!(out, json!({"n": 1, "m": 2}));
+        assert_eq!(super::names::State::ALL.len(), 8);
+        assert_eq!(
+            super::names::State::S3QuotedFnEvil.name(),
+            "3 \"quoted\" }; fn evil() {"
+        );
+    }
+}
