@@ -99,19 +99,15 @@ impl Exec {
             entered: Utc::now(),
             event_id,
             retry_count: 0,
-            map_item: None,
             context: OnceLock::new(),
         }
     }
 }
 
-/// `$$.Map.Item` of an iteration's ItemSelector (CTX-7).
-#[derive(Debug, Clone)]
-pub struct MapItem {
-    /// Index.
-    pub index: usize,
-    /// Value.
-    pub value: Value,
+impl crate::jsonpath::Context for StateRun {
+    fn get(&self) -> &Value {
+        self.context()
+    }
 }
 
 /// One visit of one state.
@@ -126,7 +122,6 @@ pub struct StateRun {
     pub event_id: u64,
     /// Retries so far (`$$.State.RetryCount`).
     pub retry_count: u32,
-    map_item: Option<MapItem>,
     context: OnceLock<Value>,
 }
 
@@ -147,14 +142,6 @@ impl StateRun {
                 state.insert("RetryCount".into(), self.retry_count.into());
             }
             m.insert("State".into(), Value::Object(state));
-            if let Some(item) = &self.map_item {
-                let mut it = Map::new();
-                it.insert("Index".into(), item.index.into());
-                it.insert("Value".into(), item.value.clone());
-                let mut map = Map::new();
-                map.insert("Item".into(), Value::Object(it));
-                m.insert("Map".into(), Value::Object(map));
-            }
             Value::Object(m)
         })
     }
@@ -163,8 +150,9 @@ impl StateRun {
     pub fn roots<'v>(&'v self, input: &'v Value) -> Roots<'v> {
         Roots {
             input,
-            context: self.context(),
+            context: self,
             variables: None,
+            map: None,
         }
     }
 
@@ -833,7 +821,8 @@ where
                 break Err(Failure { error: names::TIMEOUT.into(), cause: None });
             }
             _ = sleep_opt(beat) => {
-                break Err(Failure { error: names::HEARTBEAT_TIMEOUT.into(), cause: None });
+                // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
+                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
             }
             changed = rx.changed() => {
                 if changed.is_err() {
@@ -1079,24 +1068,21 @@ where
     let limit = if max == 0 { total.max(1) } else { max };
     let name = run.name;
     let exec = Arc::clone(&run.exec);
-    let ctx_base = run.context();
     // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
     let inputs = items.into_iter().enumerate().map(|(index, item)| {
         let input = match spec.item_selector {
             Some(t) => {
-                let mut ctx = ctx_base.clone();
-                if let Value::Object(m) = &mut ctx {
-                    let mut it = Map::new();
-                    it.insert("Index".into(), index.into());
-                    it.insert("Value".into(), item);
-                    let mut mm = Map::new();
-                    mm.insert("Item".into(), Value::Object(it));
-                    m.insert("Map".into(), Value::Object(mm));
-                }
+                let mut it = Map::new();
+                it.insert("Index".into(), index.into());
+                it.insert("Value".into(), item);
+                let mut map = Map::new();
+                map.insert("Item".into(), Value::Object(it));
+                let map = Value::Object(map);
                 let roots = Roots {
                     input: &effective,
-                    context: &ctx,
+                    context: run,
                     variables: None,
+                    map: Some(&map),
                 };
                 template::eval(t, &roots)
             }

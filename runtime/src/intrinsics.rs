@@ -409,6 +409,7 @@ mod tests {
             input: &input,
             context: &ctx,
             variables: None,
+            map: None,
         };
         eval(call, &roots, "x.$")
     }

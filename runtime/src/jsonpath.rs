@@ -181,15 +181,31 @@ impl Path {
     }
 }
 
+/// The context object (`$$`), built only when a path reads it: it holds the execution input,
+/// which can be large.
+pub trait Context: Sync {
+    /// The context object.
+    fn get(&self) -> &Value;
+}
+
+impl Context for Value {
+    fn get(&self) -> &Value {
+        self
+    }
+}
+
 /// The documents a path can start from.
 #[derive(Clone, Copy)]
 pub struct Roots<'a> {
     /// `$`
     pub input: &'a Value,
     /// `$$`
-    pub context: &'a Value,
+    pub context: &'a dyn Context,
     /// Variables visible to the state.
     pub variables: Option<&'a Map<String, Value>>,
+    /// `$$.Map` inside a Map's `ItemSelector` (`{"Item": {"Index", "Value"}}`), kept apart
+    /// from `context` so an iteration does not copy the whole context object (CTX-7).
+    pub map: Option<&'a Value>,
 }
 
 /// The result of evaluating a path.
@@ -230,9 +246,29 @@ pub struct EvalError(pub String);
 
 /// Evaluates `path` against `roots`.
 pub fn select<'v>(path: &Path, roots: &Roots<'v>) -> Result<Selection<'v>, EvalError> {
+    let mut steps = path.steps;
     let start: &'v Value = match path.root {
         Root::Input => roots.input,
-        Root::Context => roots.context,
+        Root::Context => match (roots.map, steps.first()) {
+            (
+                Some(map),
+                Some(Step {
+                    descendant: false,
+                    selector: Selector::Field("Map"),
+                }),
+            ) => {
+                steps = &steps[1..];
+                map
+            }
+            (Some(map), None) => {
+                let mut whole = roots.context.get().clone();
+                if let Value::Object(m) = &mut whole {
+                    m.insert("Map".into(), map.clone());
+                }
+                return Ok(Selection::One(Cow::Owned(whole)));
+            }
+            _ => roots.context.get(),
+        },
         Root::Variable(name) => match roots.variables.and_then(|v| v.get(name)) {
             Some(v) => v,
             None => return Ok(Selection::Missing),
@@ -240,7 +276,7 @@ pub fn select<'v>(path: &Path, roots: &Roots<'v>) -> Result<Selection<'v>, EvalE
     };
     let indefinite = path.is_indefinite();
     let mut current: Vec<Cow<'v, Value>> = vec![Cow::Borrowed(start)];
-    for step in path.steps {
+    for step in steps {
         let mut next = Vec::new();
         for node in current {
             apply_step(node, step, roots, &mut next)?;
@@ -534,6 +570,7 @@ fn operand_values<'v>(
                 input: current,
                 context: roots.context,
                 variables: roots.variables,
+                map: roots.map,
             };
             match select(&path, &local)? {
                 Selection::Missing => None,
@@ -656,6 +693,7 @@ mod tests {
             input,
             context: ctx,
             variables: None,
+            map: None,
         }
     }
 

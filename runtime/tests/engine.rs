@@ -1,0 +1,372 @@
+//! The engine through generated code: retries on a paused clock, Catch, timeouts,
+//! heartbeats, Parallel cancellation, Map concurrency, handler errors and panics.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use asl_runtime::{TaskContext, TaskError, Value};
+use serde_json::json;
+use tokio::time::Instant;
+
+asl_runtime::asl!(mod retrying {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Retry": [
+                { "ErrorEquals": ["Flaky"], "IntervalSeconds": 3, "BackoffRate": 2.0, "MaxAttempts": 4, "MaxDelaySeconds": 10 },
+                { "ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 0 }
+            ],
+            "Catch": [ { "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recovered" } ],
+            "ResultPath": "$.result",
+            "End": true
+        },
+        "Recovered": { "Type": "Pass", "End": true }
+    }
+});
+
+/// Fails with `error` the first `failures` times, recording when each attempt started.
+struct Flaky {
+    failures: usize,
+    error: &'static str,
+    calls: Arc<std::sync::Mutex<Vec<(Instant, u32)>>>,
+}
+
+impl retrying::Tasks for Flaky {
+    async fn call(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        let n = {
+            let mut calls = self.calls.lock().expect("lock");
+            calls.push((Instant::now(), ctx.retry_count));
+            calls.len()
+        };
+        if n <= self.failures {
+            Err(TaskError::new(self.error, format!("attempt {n}")))
+        } else {
+            Ok(json!({"attempts": n, "input": input}))
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_intervals_back_off_and_cap() {
+    // RETRY-3..8: 3 s, 6 s, then 12 s capped to 10 s, then success on the 4th retry.
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let wf = retrying::Workflow::new(Flaky {
+        failures: 4,
+        error: "Flaky",
+        calls: calls.clone(),
+    });
+    let out = wf
+        .run(json!({"x": 1}))
+        .await
+        .expect("succeeds after retries");
+    assert_eq!(out["result"]["attempts"], 5);
+    let calls = calls.lock().expect("lock");
+    let gaps: Vec<u64> = calls
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).as_secs())
+        .collect();
+    assert_eq!(gaps, [3, 6, 10, 10]);
+    let counts: Vec<u32> = calls.iter().map(|c| c.1).collect();
+    assert_eq!(
+        counts,
+        [0, 1, 2, 3, 4],
+        "TaskContext.retry_count (RETRY-12)"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn exhausted_retries_fall_through_to_catch_with_result_path() {
+    // RETRY-10, CATCH-3, CATCH-4: after MaxAttempts the Catcher places {Error, Cause}.
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let wf = retrying::Workflow::new(Flaky {
+        failures: 99,
+        error: "Flaky",
+        calls: calls.clone(),
+    });
+    let out = wf.run(json!({"x": 1})).await.expect("caught");
+    assert_eq!(
+        out,
+        json!({"x": 1, "error": {"Error": "Flaky", "Cause": "attempt 5"}})
+    );
+    assert_eq!(calls.lock().expect("lock").len(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_attempts_zero_never_retries() {
+    // RETRY-4: the second Retrier matches with MaxAttempts 0.
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let wf = retrying::Workflow::new(Flaky {
+        failures: 1,
+        error: "Other",
+        calls: calls.clone(),
+    });
+    let out = wf.run(json!({})).await.expect("caught");
+    assert_eq!(out["error"]["Error"], "Other");
+    assert_eq!(calls.lock().expect("lock").len(), 1);
+}
+
+asl_runtime::asl!(mod jittered {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Retry": [ { "ErrorEquals": ["States.ALL"], "IntervalSeconds": 8, "BackoffRate": 1.0, "MaxAttempts": 20, "JitterStrategy": "FULL" } ],
+            "End": true
+        }
+    }
+});
+
+struct Always(Arc<std::sync::Mutex<Vec<Instant>>>);
+
+impl jittered::Tasks for Always {
+    async fn call(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        self.0.lock().expect("lock").push(Instant::now());
+        Err(TaskError::new("Boom", "always"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn full_jitter_stays_within_the_interval() {
+    // RETRY-7: each delay is in [0, 8 s].
+    let times = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let err = jittered::Workflow::new(Always(times.clone()))
+        .run(json!({}))
+        .await
+        .expect_err("fails after retries");
+    assert_eq!(err.error(), Some("Boom"));
+    let times = times.lock().expect("lock");
+    assert_eq!(times.len(), 21);
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps.iter().all(|g| *g <= Duration::from_secs(8)),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter().any(|g| *g < Duration::from_secs(8)),
+        "jitter varies delays: {gaps:?}"
+    );
+}
+
+asl_runtime::asl!(mod timeouts {
+    "StartAt": "Slow",
+    "States": {
+        "Slow": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "TimeoutSeconds": 5,
+            "HeartbeatSeconds": 2,
+            "End": true
+        }
+    }
+});
+
+/// Sleeps `secs`, sending a heartbeat every `beat` seconds (0: never).
+struct Sleeper {
+    secs: u64,
+    beat: u64,
+}
+
+impl timeouts::Tasks for Sleeper {
+    async fn slow(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        assert_eq!(ctx.timeout_seconds, Some(5));
+        assert_eq!(ctx.heartbeat_seconds, Some(2));
+        let mut left = self.secs;
+        while left > 0 {
+            let step = if self.beat == 0 {
+                left
+            } else {
+                self.beat.min(left)
+            };
+            tokio::time::sleep(Duration::from_secs(step)).await;
+            left -= step;
+            ctx.heartbeat();
+        }
+        Ok(json!("done"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_and_heartbeats() {
+    // TASK-5: beating every second but running 6 s hits TimeoutSeconds (5).
+    let err = timeouts::Workflow::new(Sleeper { secs: 6, beat: 1 })
+        .run(json!({}))
+        .await
+        .expect_err("timeout");
+    assert_eq!(err.error(), Some("States.Timeout"));
+    // TASK-7: no heartbeat for 2 s: AWS reports States.Timeout too.
+    let start = Instant::now();
+    let err = timeouts::Workflow::new(Sleeper { secs: 4, beat: 0 })
+        .run(json!({}))
+        .await
+        .expect_err("heartbeat");
+    assert_eq!(err.error(), Some("States.Timeout"));
+    assert_eq!((Instant::now() - start).as_secs(), 2);
+    // Heartbeats in time and a short task: success.
+    let out = timeouts::Workflow::new(Sleeper { secs: 4, beat: 1 })
+        .run(json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(out, json!("done"));
+}
+
+asl_runtime::asl!(mod parallel {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                { "StartAt": "Fast fail", "States": { "Fast fail": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+                { "StartAt": "Slow", "States": { "Slow": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } }
+            ],
+            "End": true
+        }
+    }
+});
+
+struct Branches {
+    slow_finished: Arc<AtomicUsize>,
+}
+
+impl parallel::Tasks for Branches {
+    async fn fast_fail(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err(TaskError::new("Branch.Failed", "first branch"))
+    }
+
+    async fn slow(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        self.slow_finished.fetch_add(1, Ordering::SeqCst);
+        Ok(json!("slow"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_branch_cancels_the_others() {
+    // PAR-5: the Parallel fails with the branch's error; the other branch never completes.
+    let slow_finished = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let err = parallel::Workflow::new(Branches {
+        slow_finished: slow_finished.clone(),
+    })
+    .run(json!({}))
+    .await
+    .expect_err("fails");
+    assert_eq!(err.error(), Some("Branch.Failed"));
+    assert_eq!((Instant::now() - start).as_secs(), 1);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(slow_finished.load(Ordering::SeqCst), 0);
+}
+
+asl_runtime::asl!(mod mapping {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "MaxConcurrency": 3,
+            "ItemSelector": { "value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index" },
+            "ItemProcessor": { "StartAt": "Work", "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+            "End": true
+        }
+    }
+});
+
+struct Work {
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl mapping::Tasks for Work {
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        // Later items finish first: the result must still be in item order (MAP-8).
+        let delay = 20 - input["index"].as_u64().unwrap_or(0);
+        tokio::time::sleep(Duration::from_secs(delay)).await;
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(input["value"].clone())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_respects_max_concurrency_and_order() {
+    let work = Arc::new(Work {
+        running: AtomicUsize::new(0),
+        peak: AtomicUsize::new(0),
+    });
+    struct Shared(Arc<Work>);
+    impl mapping::Tasks for Shared {
+        async fn work(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+            mapping::Tasks::work(&*self.0, input, ctx).await
+        }
+    }
+    let items: Vec<Value> = (0..10).map(|i| json!(format!("item-{i}"))).collect();
+    let out = mapping::Workflow::new(Shared(work.clone()))
+        .run(Value::Array(items.clone()))
+        .await
+        .expect("ok");
+    assert_eq!(out, Value::Array(items));
+    assert_eq!(
+        work.peak.load(Ordering::SeqCst),
+        3,
+        "MAP-9: never above MaxConcurrency"
+    );
+}
+
+asl_runtime::asl!(mod panicking {
+    "StartAt": "Boom",
+    "States": {
+        "Boom": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Catch": [ { "ErrorEquals": ["States.TaskFailed"], "Next": "Caught" } ],
+            "End": true
+        },
+        "Caught": { "Type": "Pass", "End": true }
+    }
+});
+
+struct Panics;
+
+impl panicking::Tasks for Panics {
+    async fn boom(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        panic!("handler bug");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_handler_is_a_task_failure() {
+    let out = panicking::Workflow::new(Panics)
+        .run(json!({}))
+        .await
+        .expect("caught");
+    assert_eq!(out["Error"], "States.TaskFailed");
+    assert!(
+        out["Cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("handler bug")),
+        "{out}"
+    );
+}
+
+asl_runtime::asl!(mod machine_timeout {
+    "StartAt": "Wait",
+    "TimeoutSeconds": 5,
+    "States": { "Wait": { "Type": "Wait", "Seconds": 60, "End": true } }
+});
+
+#[tokio::test(start_paused = true)]
+async fn machine_timeout_is_timed_out() {
+    // TOP-4
+    struct None_;
+    impl machine_timeout::Tasks for None_ {}
+    let err = machine_timeout::Workflow::new(None_)
+        .run(json!({}))
+        .await
+        .expect_err("times out");
+    assert_eq!(err.status(), asl_runtime::Status::TimedOut);
+    assert_eq!(err.error(), None);
+}
