@@ -69,6 +69,11 @@ impl Exec {
         Arc::new(exec)
     }
 
+    /// A child execution (a Distributed Map iteration): same identity, its own history.
+    pub fn child(&self) -> Arc<Exec> {
+        Exec::new((*self.info).clone())
+    }
+
     /// Appends an event; returns its id.
     pub fn record(&self, kind: &str, state: Option<&'static str>) -> u64 {
         let mut h = self.history.lock().unwrap_or_else(|e| e.into_inner());
@@ -893,12 +898,16 @@ pub async fn parallel<B>(
 where
     B: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
-    retrying!(
+    let outcome = retrying!(
         run,
         raw,
         spec,
         parallel_attempt(run, &raw, spec, branches, &branch)
-    )
+    );
+    if !matches!(outcome, Ok(Outcome::Done(_))) {
+        run.record("ParallelStateFailed");
+    }
+    outcome
 }
 
 async fn parallel_attempt<B>(
@@ -921,10 +930,7 @@ where
             run.record("ParallelStateSucceeded");
             apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
         }
-        Err(f) => {
-            run.record("ParallelStateFailed");
-            Err(f)
-        }
+        Err(f) => Err(f),
     }
 }
 
@@ -960,6 +966,8 @@ pub struct MapSpec {
     pub retry: &'static [Retrier],
     /// `Catch`.
     pub catch: &'static [Catcher],
+    /// `ProcessorConfig.Mode: DISTRIBUTED` (iterations run as a Map Run).
+    pub distributed: bool,
 }
 
 fn resolve_count(
@@ -1003,9 +1011,27 @@ pub async fn map<I>(
     iterate: I,
 ) -> Result<Outcome, Failure>
 where
-    I: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+    I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
-    retrying!(run, raw, spec, map_attempt(run, &raw, spec, &iterate))
+    // AWS records the Map's failure only when its iterations failed, not when the Map could
+    // not start (a bad `…Path` value).
+    let iterated = std::sync::atomic::AtomicBool::new(false);
+    let outcome = retrying!(
+        run,
+        raw,
+        spec,
+        map_attempt(run, &raw, spec, &iterate, &iterated)
+    );
+    if iterated.load(std::sync::atomic::Ordering::Relaxed)
+        && !matches!(outcome, Ok(Outcome::Done(_)))
+    {
+        run.record(if spec.distributed {
+            "MapRunFailed"
+        } else {
+            "MapStateFailed"
+        });
+    }
+    outcome
 }
 
 async fn map_attempt<I>(
@@ -1013,9 +1039,10 @@ async fn map_attempt<I>(
     raw: &Value,
     spec: &'static MapSpec,
     iterate: &I,
+    iterated: &std::sync::atomic::AtomicBool,
 ) -> Result<Value, Failure>
 where
-    I: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+    I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     let effective = select_io(run, raw, &spec.io.input_path)?;
     let items_value = match spec.items_path {
@@ -1035,6 +1062,7 @@ where
         true,
     )?
     .map_or(0, |n| n.max(0.0) as usize);
+    run.record("MapStateStarted");
     let tolerated_count = resolve_count(
         run,
         &effective,
@@ -1063,10 +1091,14 @@ where
             "ToleratedFailureCount cannot be negative.",
         ));
     }
-    run.record("MapStateStarted");
+    if spec.distributed {
+        run.record("MapRunStarted");
+    }
+    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     let total = items.len();
     let limit = if max == 0 { total.max(1) } else { max };
     let name = run.name;
+    let distributed = spec.distributed;
     let exec = Arc::clone(&run.exec);
     // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
     let inputs = items.into_iter().enumerate().map(|(index, item)| {
@@ -1091,16 +1123,27 @@ where
         let exec = Arc::clone(&exec);
         async move {
             let input = input?;
-            exec.record("MapIterationStarted", Some(name));
-            let r = iterate(index, input).await;
-            exec.record(
-                if r.is_ok() {
-                    "MapIterationSucceeded"
-                } else {
-                    "MapIterationFailed"
-                },
-                Some(name),
-            );
+            // A distributed Map's iterations are child executions with their own histories.
+            if !distributed {
+                exec.record("MapIterationStarted", Some(name));
+            }
+            // A distributed iteration records into a child execution's history.
+            let target = if distributed {
+                exec.child()
+            } else {
+                Arc::clone(&exec)
+            };
+            let r = iterate(index, input, target).await;
+            if !distributed {
+                exec.record(
+                    if r.is_ok() {
+                        "MapIterationSucceeded"
+                    } else {
+                        "MapIterationFailed"
+                    },
+                    Some(name),
+                );
+            }
             r
         }
     });
@@ -1117,7 +1160,6 @@ where
                     || tolerated_pct
                         .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p);
                 if !tolerated {
-                    run.record("MapStateFailed");
                     if tolerated_count.is_some() || tolerated_pct.is_some() {
                         return Err(Failure::new(
                             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
@@ -1129,6 +1171,9 @@ where
                 outputs.push(f.to_error_output());
             }
         }
+    }
+    if spec.distributed {
+        run.record("MapRunSucceeded");
     }
     run.record("MapStateSucceeded");
     apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)

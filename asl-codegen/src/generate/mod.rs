@@ -749,6 +749,7 @@ impl Gen {
             let v = variant_of(&catch[0].next.value);
             quote! {
                 __rt::engine::Outcome::Caught(_, __out) => {
+                    __run.exit();
                     state = #v;
                     input = __out;
                 }
@@ -756,6 +757,7 @@ impl Gen {
         } else {
             quote! {
                 __rt::engine::Outcome::Caught(__i, __out) => {
+                    __run.exit();
                     state = match __i { #(#targets)* };
                     input = __out;
                 }
@@ -1002,6 +1004,7 @@ impl Gen {
                         _ => quote!(#rt::engine::Count::Default),
                     }
                 };
+                let distributed = m.mode == MapMode::Distributed;
                 let max = count(self, &m.max_concurrency);
                 let tfc = count(self, &m.tolerated_failure_count);
                 let tfp = count(self, &m.tolerated_failure_percentage);
@@ -1017,6 +1020,7 @@ impl Gen {
                         tolerated_failure_percentage: #tfp,
                         retry: #retry,
                         catch: #catch,
+                        distributed: #distributed,
                     }),
                 );
                 let owner = ident::type_name(&s.name);
@@ -1026,9 +1030,8 @@ impl Gen {
                 quote! {
                     let mut __run = exec.enter("Map", #name);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
-                    let __exec = ::std::sync::Arc::clone(&exec);
-                    let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
-                        Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input))
+                    let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                        Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input))
                     }).await;
                     #outcome
                 }

@@ -348,6 +348,7 @@ async fn run_state<T: Tasks>(
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
+                        __run.exit();
                         state = State::RejectOrder;
                         input = __out;
                     }
@@ -421,6 +422,7 @@ async fn run_state<T: Tasks>(
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
+                        __run.exit();
                         state = State::RejectOrder;
                         input = __out;
                     }
@@ -429,7 +431,6 @@ async fn run_state<T: Tasks>(
             State::ReserveStock => {
                 let mut __run = exec.enter("Map", "Reserve stock");
                 let __tasks = ::std::sync::Arc::clone(&tasks);
-                let __exec = ::std::sync::Arc::clone(&exec);
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
@@ -437,6 +438,7 @@ async fn run_state<T: Tasks>(
                         move |
                             _,
                             __input,
+                            __exec,
                         | -> ::asl_runtime::engine::BoxFuture<
                             'static,
                             ::std::result::Result<
@@ -447,7 +449,7 @@ async fn run_state<T: Tasks>(
                             Box::pin(
                                 run_reserve_stock_item_state(
                                     ::std::sync::Arc::clone(&__tasks),
-                                    ::std::sync::Arc::clone(&__exec),
+                                    __exec,
                                     __input,
                                 ),
                             )
@@ -1015,6 +1017,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
     retry: &[],
     catch: &[],
+    distributed: false,
 };
 static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",

@@ -17,13 +17,45 @@ struct Row {
     area: &'static str,
     result: &'static str,
     reason: String,
+    /// `Some(true)` when AWS's recorded event types match ours (`None`: nothing to compare).
+    history: Option<bool>,
+}
+
+/// Compares event types: in order, or as multisets where concurrent Map iterations and
+/// Parallel branches may interleave differently (README of the corpus).
+fn history_matches(expected: &[Value], ours: &[asl_runtime::engine::Event]) -> bool {
+    let exp: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
+    let got: Vec<&str> = ours.iter().map(|e| e.kind.as_str()).collect();
+    if exp == got {
+        return true;
+    }
+    let concurrent = exp
+        .iter()
+        .any(|k| k.starts_with("Map") || k.starts_with("Parallel"));
+    if !concurrent {
+        return false;
+    }
+    let (mut a, mut b) = (exp.clone(), got.clone());
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
 }
 
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
-fn run_case(case: &Case, rt: &tokio::runtime::Runtime) -> Result<(), String> {
+fn run_case(case: &Case, rt: &tokio::runtime::Runtime) -> (Result<(), String>, Option<bool>) {
+    let mut history = None;
+    let r = run_case_inner(case, rt, &mut history);
+    (r, history)
+}
+
+fn run_case_inner(
+    case: &Case,
+    rt: &tokio::runtime::Runtime,
+    history: &mut Option<bool>,
+) -> Result<(), String> {
     let dir = Path::new(case.dir);
     let expected = read_json(&dir.join("expected.json")).ok_or("unreadable expected.json")?;
     let input_text = std::fs::read_to_string(dir.join("input.json")).unwrap_or_default();
@@ -58,7 +90,26 @@ fn run_case(case: &Case, rt: &tokio::runtime::Runtime) -> Result<(), String> {
         express,
     };
     let run = case.run.ok_or("not compiled")?;
-    let result = rt.block_on(run(input, options)).result;
+    let recorded = rt.block_on(run(input, options));
+    if let Some(h) = expected["history"].as_array()
+        && expected["history_exact"] != false
+    {
+        let ok = history_matches(h, &recorded.history);
+        *history = Some(ok);
+        if !ok && std::env::var_os("ASL_CONFORMANCE_DEBUG").is_some() {
+            let ours: Vec<&str> = recorded.history.iter().map(|e| e.kind.as_str()).collect();
+            eprintln!(
+                "{}\n  aws: {}\n  us:  {}",
+                case.name,
+                h.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                ours.join(" ")
+            );
+        }
+    }
+    let result = recorded.result;
     let masked: Vec<(String, Value)> = expected["masked_paths"]
         .as_array()
         .map(|a| {
@@ -161,21 +212,22 @@ fn conformance() {
                 area: case.area,
                 result: "skip",
                 reason: reason.into(),
+                history: None,
             },
-            None => match run_case(case, &rt) {
-                Ok(()) => Row {
+            None => {
+                let (result, history) = run_case(case, &rt);
+                let (result, reason) = match result {
+                    Ok(()) => ("pass", String::new()),
+                    Err(reason) => ("fail", reason),
+                };
+                Row {
                     case: id,
                     area: case.area,
-                    result: "pass",
-                    reason: String::new(),
-                },
-                Err(reason) => Row {
-                    case: id,
-                    area: case.area,
-                    result: "fail",
+                    result,
                     reason,
-                },
-            },
+                    history,
+                }
+            }
         };
         rows.push(row);
     }
@@ -205,7 +257,15 @@ fn conformance() {
     }
     let report: Vec<Value> = rows
         .iter()
-        .map(|r| serde_json::json!({"case": r.case, "area": r.area, "result": r.result, "reason": r.reason}))
+        .map(|r| {
+            serde_json::json!({
+                "case": r.case,
+                "area": r.area,
+                "result": r.result,
+                "reason": r.reason,
+                "history": match r.history { Some(true) => "match", Some(false) => "differ", None => "none" },
+            })
+        })
         .collect();
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/conformance");
     let _ = std::fs::create_dir_all(&target);
@@ -216,6 +276,12 @@ fn conformance() {
     let (p, f, s) = areas
         .values()
         .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let matched = rows.iter().filter(|r| r.history == Some(true)).count();
+    let differ: Vec<&Row> = rows.iter().filter(|r| r.history == Some(false)).collect();
+    for r in &differ {
+        println!("history differs: {}", r.case);
+    }
+    println!("history: {matched} matched, {} differ", differ.len());
     println!("conformance: {p} passed, {f} failed, {s} skipped");
     assert!(!rows.is_empty(), "no cases found");
     assert!(
