@@ -24,8 +24,10 @@
 //! Inline JSON is written as Rust tokens, so Rust's lexer applies: string escapes JSON allows
 //! but Rust does not (`\/`, `\u00e9`) cannot be written inline; use the file form for those.
 //!
-//! Code generation (the `State` enum, the `Tasks` trait, the `Workflow`) is the compiler
-//! milestone; today a valid definition yields an empty module.
+//! A valid definition expands to the module `asl_codegen::generate` produces: the `Tasks`
+//! trait, the `State` enums, the `Workflow` (see the `asl-runtime` crate docs). Definitions
+//! using JSONata or variables are validated but not compiled yet: they are a compile error
+//! saying so.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 

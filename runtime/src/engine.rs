@@ -104,6 +104,7 @@ impl Exec {
             entered: Utc::now(),
             event_id,
             retry_count: 0,
+            task_token: None,
             context: OnceLock::new(),
         }
     }
@@ -127,6 +128,8 @@ pub struct StateRun {
     pub event_id: u64,
     /// Retries so far (`$$.State.RetryCount`).
     pub retry_count: u32,
+    /// `$$.Task.Token` of a callback Task (CTX-6, TASK-4).
+    pub task_token: Option<String>,
     context: OnceLock<Value>,
 }
 
@@ -147,6 +150,11 @@ impl StateRun {
                 state.insert("RetryCount".into(), self.retry_count.into());
             }
             m.insert("State".into(), Value::Object(state));
+            if let Some(token) = &self.task_token {
+                let mut task = Map::new();
+                task.insert("Token".into(), token.clone().into());
+                m.insert("Task".into(), Value::Object(task));
+            }
             Value::Object(m)
         })
     }
@@ -649,6 +657,10 @@ impl RetryState {
             delay = delay.mul_f64(rand::random::<f64>());
         }
         run.retry_count += 1;
+        if run.task_token.is_some() {
+            // A retried callback task gets a new token (TASK-4).
+            run.task_token = Some(new_task_token());
+        }
         run.context = OnceLock::new();
         Some(delay)
     }
@@ -777,7 +789,19 @@ where
     H: Fn(Value, TaskContext) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Value, TaskError>> + Send,
 {
+    if spec.resource.ends_with(".waitForTaskToken") {
+        run.task_token = Some(new_task_token());
+    }
     retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
+}
+
+/// A fresh task token for a callback task.
+fn new_task_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 async fn task_attempt<H, Fut>(
@@ -799,7 +823,7 @@ where
         execution_id: run.exec.info.id.clone(),
         retry_count: run.retry_count,
         entered_time: run.entered,
-        task_token: None,
+        task_token: run.task_token.clone(),
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
         heartbeat: Arc::new(tx),

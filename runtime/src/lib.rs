@@ -1,12 +1,35 @@
 //! `asl-runtime`: what workflows compiled from Amazon States Language by asl-rs run on.
 //!
-//! One dependency is enough: this crate re-exports the `asl!` macro.
+//! One dependency is enough: this crate re-exports the `asl!` macro. A definition becomes a
+//! module with a [`Tasks`](#the-generated-module) trait to implement and a `Workflow` to run:
 //!
 //! ```
+//! use asl_runtime::{TaskContext, TaskError, Value};
+//!
 //! asl_runtime::asl!(pub mod hello {
-//!     "StartAt": "Hi",
-//!     "States": { "Hi": { "Type": "Pass", "End": true } }
+//!     "StartAt": "Greet",
+//!     "States": {
+//!         "Greet": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+//!                    "ResultPath": "$.greeting", "Next": "Done" },
+//!         "Done": { "Type": "Succeed" }
+//!     }
 //! });
+//!
+//! struct Handlers;
+//!
+//! impl hello::Tasks for Handlers {
+//!     async fn greet(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+//!         Ok(format!("hello {}", input["name"].as_str().unwrap_or("you")).into())
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let out = hello::Workflow::new(Handlers)
+//!     .run(serde_json::json!({ "name": "Ada" }))
+//!     .await
+//!     .unwrap();
+//! assert_eq!(out, serde_json::json!({ "name": "Ada", "greeting": "hello Ada" }));
+//! # });
 //! ```
 //!
 //! A definition that breaks a rule of the language does not compile; the error names the rule,
@@ -19,8 +42,30 @@
 //! });
 //! ```
 //!
-//! The engine (state transitions, JSONPath and JSONata data flow, intrinsics, retries,
-//! Map/Parallel) is the compiler milestone that builds on this front end.
+//! # The generated module
+//!
+//! - `trait Tasks`: one `async` method per Task state, snake_case after the state's name,
+//!   taking the effective input and a [`TaskContext`] (state name, execution id, retry count,
+//!   entered time, task token, resolved timeouts, [`TaskContext::heartbeat`]) and returning
+//!   `Result<Value, TaskError>`. A missing method is a compile error.
+//! - `enum State` (one variant per state, `State::ALL`, `State::name`), `struct Workflow<T>`
+//!   with `new`, `run`, `run_with(input, RunOptions)` and `run_recorded` (result and history).
+//! - `enum <Task>Error` for each Task whose Retry/Catch name errors of their own, converting
+//!   into [`TaskError`]; `TaskError::new(error, cause)` works for any name.
+//!
+//! Typed handlers bind a Task's input and output to serde types (`where { "State": In -> Out }`
+//! in the macro, `Builder::task_types` in build.rs); a value that does not convert is a task
+//! failure naming the type ([`typed`]). `build.rs` users generate with `asl_codegen::Builder`
+//! and include the result with [`include_workflow!`].
+//!
+//! # Semantics
+//!
+//! Modules here hold what generated code shares, each following AWS's behaviour: [`jsonpath`]
+//! (AWS's JSONPath dialect), [`intrinsics`] (the 18 `States.*` functions), [`template`]
+//! (payload templates), [`choice`] (comparisons), [`engine`] (data flow, Task invocation with
+//! Retry, Catch, timeouts and heartbeats, Parallel, Map, Wait, history), [`context`] (the
+//! context object), [`error`] (AWS's error names). Timers use tokio's clock, so tests can run
+//! on a paused clock.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 

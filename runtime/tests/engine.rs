@@ -370,3 +370,47 @@ async fn machine_timeout_is_timed_out() {
     assert_eq!(err.status(), asl_runtime::Status::TimedOut);
     assert_eq!(err.error(), None);
 }
+
+asl_runtime::asl!(mod callback {
+    "StartAt": "Wait for approval",
+    "States": {
+        "Wait for approval": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": { "token.$": "$$.Task.Token", "state.$": "$$.State.Name" },
+            "Retry": [ { "ErrorEquals": ["Again"], "IntervalSeconds": 1, "MaxAttempts": 1 } ],
+            "End": true
+        }
+    }
+});
+
+struct Approver(std::sync::Mutex<Vec<String>>);
+
+impl callback::Tasks for Approver {
+    async fn wait_for_approval(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        let token = ctx.task_token.clone().expect("a callback task has a token");
+        assert_eq!(
+            input["token"],
+            json!(token),
+            "CTX-6: $$.Task.Token is the handler's token"
+        );
+        assert_eq!(input["state"], "Wait for approval");
+        let mut seen = self.0.lock().expect("lock");
+        seen.push(token);
+        if seen.len() == 1 {
+            return Err(TaskError::new("Again", "retry me"));
+        }
+        // A panic here would fail the execution: the retry must carry a new token.
+        assert_ne!(seen[0], seen[1]);
+        Ok(json!({"approved": true}))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn callback_tasks_get_a_token_and_a_new_one_on_retry() {
+    // CTX-6, TASK-4
+    let approver = Approver(std::sync::Mutex::new(Vec::new()));
+    let wf = callback::Workflow::new(approver);
+    let out = wf.run(json!({})).await.expect("approved");
+    assert_eq!(out, json!({"approved": true}));
+}
