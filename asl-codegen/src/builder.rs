@@ -128,6 +128,19 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(BuildError::NoOutDir)?,
         };
+        let mut names: Vec<String> = Vec::new();
+        for file in &self.files {
+            let name = module_name(file);
+            if names.contains(&name) {
+                return Err(BuildError::Unsupported(
+                    file.to_path_buf(),
+                    format!(
+                        "a second definition named `{name}` (module names come from file names)"
+                    ),
+                ));
+            }
+            names.push(name);
+        }
         for file in &self.files {
             if self.emit_rerun {
                 println!("cargo::rerun-if-changed={}", file.display());

@@ -25,6 +25,9 @@ use crate::template::{self, Template};
 /// A boxed future, for branches and iterations.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The largest `TimeoutSeconds`/`HeartbeatSeconds` AWS accepts (TASK-5).
+pub const MAX_TIMEOUT_SECONDS: u64 = 99_999_999;
+
 /// The payload quota (EXEC-9, DATA-21).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
@@ -641,6 +644,9 @@ impl RetryState {
         retry: &[Retrier],
         failure: &Failure,
     ) -> Option<Duration> {
+        if failure.is_terminal() {
+            return None;
+        }
         if self.counts.len() < retry.len() {
             self.counts.resize(retry.len(), 0);
         }
@@ -669,6 +675,9 @@ impl RetryState {
 /// The Catchers' turn (CATCH-3, CATCH-4): the first whose `ErrorEquals` matches places the
 /// Error Output into the raw input at its `ResultPath`.
 pub fn catch(raw: &Value, catchers: &[Catcher], failure: Failure) -> Result<Outcome, Failure> {
+    if failure.is_terminal() {
+        return Err(failure);
+    }
     for (i, c) in catchers.iter().enumerate() {
         if c.error_equals.iter().any(|e| failure.matches(e)) {
             let out = result_path(raw.clone(), failure.to_error_output(), &c.result_path)?;
@@ -767,7 +776,8 @@ fn resolve_seconds(
         Seconds::Path(p) => {
             let v = template::path_value(p, &run.roots(input), field)?;
             match v.as_u64() {
-                Some(n) if n > 0 => Ok(Some(n)),
+                // AWS's largest timeout; also keeps deadlines representable.
+                Some(n) if n > 0 => Ok(Some(n.min(MAX_TIMEOUT_SECONDS))),
                 _ => Err(Failure::runtime(format!(
                     "The {field} parameter must reference a positive integer: {} == {v}",
                     p.text
@@ -842,6 +852,7 @@ where
     };
     tokio::pin!(call);
     let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
+    let mut beats_possible = true;
     let result = loop {
         let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
         tokio::select! {
@@ -853,12 +864,10 @@ where
                 // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
                 break Err(Failure { error: names::TIMEOUT.into(), cause: None });
             }
-            changed = rx.changed() => {
-                if changed.is_err() {
-                    // The handler dropped its context: no more heartbeats can come.
-                    let r = (&mut call).await;
-                    break r;
-                }
+            changed = rx.changed(), if beats_possible => {
+                // The handler dropped its context: no heartbeat can come any more, but the
+                // timeout and the heartbeat deadline still run.
+                beats_possible = changed.is_ok();
             }
         }
     };
@@ -1146,12 +1155,15 @@ where
         };
         let exec = Arc::clone(&exec);
         async move {
-            let input = input?;
-            // A distributed Map's iterations are child executions with their own histories.
+            // An ItemSelector that fails is the Map's own failure, not an iteration's.
+            let input = match input {
+                Ok(i) => i,
+                Err(f) => return (index, Err(f), false),
+            };
             if !distributed {
                 exec.record("MapIterationStarted", Some(name));
             }
-            // A distributed iteration records into a child execution's history.
+            // A distributed iteration is a child execution with a history of its own.
             let target = if distributed {
                 exec.child()
             } else {
@@ -1168,23 +1180,29 @@ where
                     Some(name),
                 );
             }
-            r
+            (index, r, true)
         }
     });
-    let results = stream::iter(inputs).buffered(limit);
+    // Iterations finish in any order: a slot frees as soon as one ends, the first failure in
+    // time decides, and results are put back in item order (MAP-8, MAP-9, MAP-10).
+    let results = stream::iter(inputs).buffer_unordered(limit);
     tokio::pin!(results);
-    let mut outputs: Vec<Value> = Vec::with_capacity(total);
+    let mut outputs: Vec<Option<Value>> = (0..total).map(|_| None).collect();
     let mut failures = 0usize;
-    while let Some(r) = results.next().await {
+    while let Some((index, r, iteration)) = results.next().await {
         match r {
-            Ok(v) => outputs.push(v),
+            Ok(v) => outputs[index] = Some(v),
+            Err(f) if !iteration => return Err(f),
             Err(f) => {
                 failures += 1;
-                let tolerated = tolerated_count.is_some_and(|c| failures as f64 <= c)
+                let thresholds = tolerated_count.is_some() || tolerated_pct.is_some();
+                // Either threshold exceeded fails the Map (MAP-24).
+                let exceeded = !thresholds
+                    || tolerated_count.is_some_and(|c| failures as f64 > c)
                     || tolerated_pct
-                        .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p);
-                if !tolerated {
-                    if tolerated_count.is_some() || tolerated_pct.is_some() {
+                        .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) > p);
+                if exceeded {
+                    if thresholds {
                         return Err(Failure::new(
                             names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
                             "The specified tolerated failure threshold was exceeded",
@@ -1192,7 +1210,7 @@ where
                     }
                     return Err(f);
                 }
-                outputs.push(f.to_error_output());
+                outputs[index] = Some(f.to_error_output());
             }
         }
     }
@@ -1200,5 +1218,6 @@ where
         run.record("MapRunSucceeded");
     }
     run.record("MapStateSucceeded");
+    let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
     apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
 }

@@ -61,6 +61,12 @@ impl Failure {
         Failure::new(names::INTRINSIC_FAILURE, cause)
     }
 
+    /// `States.Runtime` and `States.DataLimitExceeded` are never retried or caught, even when a
+    /// Retrier or Catcher names them: they always fail the execution (ERR-17, ERR-18).
+    pub fn is_terminal(&self) -> bool {
+        self.error == names::RUNTIME || self.error == names::DATA_LIMIT_EXCEEDED
+    }
+
     /// Whether `ErrorEquals` entry `name` matches this error (ERR-3, ERR-6).
     pub fn matches(&self, name: &str) -> bool {
         match name {

@@ -414,3 +414,132 @@ async fn callback_tasks_get_a_token_and_a_new_one_on_retry() {
     let out = wf.run(json!({})).await.expect("approved");
     assert_eq!(out, json!({"approved": true}));
 }
+
+asl_runtime::asl!(mod terminal {
+    "StartAt": "Read",
+    "States": {
+        "Read": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": { "x.$": "$.missing" },
+            "Retry": [ { "ErrorEquals": ["States.Runtime"], "MaxAttempts": 3 } ],
+            "Catch": [ { "ErrorEquals": ["States.Runtime"], "Next": "Caught" } ],
+            "End": true
+        },
+        "Caught": { "Type": "Pass", "End": true }
+    }
+});
+
+struct Unreached;
+
+impl terminal::Tasks for Unreached {
+    async fn read(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!("unreachable: Parameters fail first"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn states_runtime_is_never_retried_or_caught() {
+    // ERR-17: even a Retrier or Catcher naming it does not handle States.Runtime.
+    let start = Instant::now();
+    let err = terminal::Workflow::new(Unreached)
+        .run(json!({}))
+        .await
+        .expect_err("fails");
+    assert_eq!(err.error(), Some("States.Runtime"));
+    assert_eq!(Instant::now(), start, "no retry delay");
+}
+
+asl_runtime::asl!(mod tolerant {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ToleratedFailureCount": 0,
+            "ToleratedFailurePercentage": 100,
+            "ItemProcessor": { "StartAt": "Work", "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+            "End": true
+        }
+    }
+});
+
+/// Items are `{"sleep": seconds, "err": name?}`.
+struct Sleepy;
+
+impl tolerant::Tasks for Sleepy {
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(Duration::from_secs(input["sleep"].as_u64().unwrap_or(0))).await;
+        match input["err"].as_str() {
+            Some(e) => Err(TaskError::new(e, "failed")),
+            None => Ok(input),
+        }
+    }
+}
+
+asl_runtime::asl!(mod strict {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemProcessor": { "StartAt": "Work", "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+            "End": true
+        }
+    }
+});
+
+impl strict::Tasks for Sleepy {
+    async fn work(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        tolerant::Tasks::work(self, input, ctx).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_failures_either_threshold_and_first_in_time() {
+    // MAP-24: exceeding either threshold fails the Map.
+    let err = tolerant::Workflow::new(Sleepy)
+        .run(json!([{"sleep": 1, "err": "A"}, {"sleep": 1}]))
+        .await
+        .expect_err("count 0 exceeded");
+    assert_eq!(err.error(), Some("States.ExceedToleratedFailureThreshold"));
+    // MAP-10: the first failure in time fails the Map at once and stops the others.
+    let start = Instant::now();
+    let err = strict::Workflow::new(Sleepy)
+        .run(json!([{"sleep": 1000, "err": "Slow"}, {"sleep": 1, "err": "Fast"}]))
+        .await
+        .expect_err("fails");
+    assert_eq!(err.error(), Some("Fast"));
+    assert_eq!((Instant::now() - start).as_secs(), 1);
+}
+
+asl_runtime::asl!(mod dropped_context {
+    "StartAt": "Slow",
+    "States": { "Slow": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5, "End": true } }
+});
+
+struct DropsContext;
+
+impl dropped_context::Tasks for DropsContext {
+    #[allow(clippy::manual_async_fn)]
+    fn slow(
+        &self,
+        input: Value,
+        ctx: TaskContext,
+    ) -> impl std::future::Future<Output = Result<Value, TaskError>> + Send {
+        drop(ctx);
+        async move {
+            tokio::time::sleep(Duration::from_secs(100)).await;
+            Ok(input)
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_holds_when_the_handler_drops_its_context() {
+    let start = Instant::now();
+    let err = dropped_context::Workflow::new(DropsContext)
+        .run(json!({}))
+        .await
+        .expect_err("times out");
+    assert_eq!(err.error(), Some("States.Timeout"));
+    assert_eq!((Instant::now() - start).as_secs(), 5);
+}

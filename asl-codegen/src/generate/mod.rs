@@ -53,6 +53,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         tail: false,
         task_types: options.task_types.clone(),
         errors: Vec::new(),
+        runner_names: ident::Names::default(),
     };
     g.type_names.reserve(&["State", "Tasks", "Workflow"]);
     let top = g.scope(&machine.states, "State", true);
@@ -72,6 +73,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
         /// The handlers of this state machine's Task states: one method per Task state.
         /// Implement it with `async fn`s.
+        // Method names come from state names (`New`, `Into Queue` → `new`, `into_queue`).
+        #[allow(clippy::wrong_self_convention)]
         pub trait Tasks: Send + Sync + 'static {
             #(#methods)*
         }
@@ -161,6 +164,7 @@ struct Gen {
     tail: bool,
     task_types: Vec<(String, TokenStream, TokenStream)>,
     errors: Vec<TokenStream>,
+    runner_names: ident::Names,
 }
 
 fn lit_str(s: &str) -> Literal {
@@ -604,7 +608,11 @@ impl Gen {
                 None => quote!(compile_error!("unknown state")),
             }
         };
-        let runner = format_ident!("run_{}", ident::fn_name(enum_name));
+        let runner = format_ident!(
+            "{}",
+            self.runner_names
+                .unique(format!("run_{}", ident::fn_name(enum_name)))
+        );
         let transitions = scope.states.iter().any(|s| {
             matches!(s.kind.transition(), Some(Transition::Next(_)))
                 || matches!(s.kind, StateKind::Choice(_))
@@ -682,6 +690,8 @@ impl Gen {
                 }
             }
 
+            // Choice conditions keep the shape of the definition's rules.
+            #[allow(clippy::nonminimal_bool)]
             async fn #runner<T: Tasks>(
                 #tasks_param: ::std::sync::Arc<T>,
                 exec: ::std::sync::Arc<#rt::engine::Exec>,
@@ -887,16 +897,28 @@ impl Gen {
                         _ => groups.push((target, vec![cond])),
                     }
                 }
-                for (i, (target, conds)) in groups.iter().enumerate() {
-                    let next = variant_of(target);
-                    let cond = if conds.len() == 1 {
+                let join = |conds: &[(TokenStream, bool)]| -> TokenStream {
+                    if conds.len() == 1 {
                         conds[0].0.clone()
                     } else {
                         let parts = conds
                             .iter()
                             .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
                         quote!(#(#parts)||*)
-                    };
+                    }
+                };
+                // Rules that go where `Default` goes are still evaluated (a missing variable is
+                // an error), but need no branch of their own.
+                let mut evaluate_only = None;
+                if let (Some(d), Some((t, _))) = (&c.default, groups.last())
+                    && *t == d.value
+                    && let Some((_, conds)) = groups.pop()
+                {
+                    evaluate_only = Some(join(&conds));
+                }
+                for (i, (target, conds)) in groups.iter().enumerate() {
+                    let next = variant_of(target);
+                    let cond = join(conds);
                     if i == 0 {
                         chain = quote! { if #cond { #next } };
                     } else {
@@ -915,7 +937,14 @@ impl Gen {
                         )))
                     },
                 };
-                let chain = if c.choices.is_empty() {
+                let default = match evaluate_only {
+                    Some(cond) => quote! {{
+                        let _: bool = #cond;
+                        #default
+                    }},
+                    None => default,
+                };
+                let chain = if groups.is_empty() {
                     quote! { #default }
                 } else {
                     quote! { #chain else { #default } }
@@ -1131,13 +1160,14 @@ impl Gen {
                         let __tasks = &tasks;
                         async move {
                             let __input: #i = #rt::typed::from_value(__input, #name, #in_name)?;
-                            let __output: #o = __tasks.#method(__input, __ctx).await?;
+                            let __output: #o = <T as Tasks>::#method(&**__tasks, __input, __ctx).await?;
                             #rt::typed::to_value(&__output, #name, #out_name)
                         }
                     }
                 }
             }
-            None => quote!(|__input, __ctx| tasks.#method(__input, __ctx)),
+            // Fully qualified: a state named `Clone` must not resolve to `Arc::clone`.
+            None => quote!(|__input, __ctx| <T as Tasks>::#method(&*tasks, __input, __ctx)),
         };
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {

@@ -3,6 +3,7 @@
 use ::asl_runtime as __rt;
 /// The handlers of this state machine's Task states: one method per Task state.
 /// Implement it with `async fn`s.
+#[allow(clippy::wrong_self_convention)]
 pub trait Tasks: Send + Sync + 'static {
     /**Task state `DoIt`.
 
@@ -22,6 +23,30 @@ Resource: `arn:aws:states:::lambda:invoke`.
 
 Errors its Retry/Catch handle: none.*/
     fn type_(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send;
+    /**Task state `Clone`.
+
+Resource: `arn:aws:states:::lambda:invoke`.
+
+Errors its Retry/Catch handle: none.*/
+    fn clone(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send;
+    /**Task state `New`.
+
+Resource: `arn:aws:states:::lambda:invoke`.
+
+Errors its Retry/Catch handle: none.*/
+    fn new(
         &self,
         input: ::asl_runtime::Value,
         ctx: ::asl_runtime::TaskContext,
@@ -104,6 +129,66 @@ impl ::std::convert::From<DoItError> for ::asl_runtime::TaskError {
         }
     }
 }
+///The states of a Parallel branch or Map processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::enum_variant_names, dead_code)]
+enum A1BItemState {
+    ///`Inner a`
+    InnerA,
+}
+#[allow(dead_code)]
+impl A1BItemState {
+    ///Every state, in definition order.
+    const ALL: &'static [A1BItemState] = &[A1BItemState::InnerA];
+    /// The state's name in the definition.
+    const fn name(self) -> &'static str {
+        match self {
+            A1BItemState::InnerA => "Inner a",
+        }
+    }
+}
+#[allow(clippy::nonminimal_bool)]
+async fn run_a1b_item_state<T: Tasks>(
+    _tasks: ::std::sync::Arc<T>,
+    exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
+    input: ::asl_runtime::Value,
+) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
+    let __run = exec.enter("Pass", "Inner a");
+    let __out = ::asl_runtime::engine::pass(&__run, input, &IO_8, None)
+        .map_err(|f| __run.locate(f))?;
+    __run.exit();
+    Ok(__out)
+}
+///The states of a Parallel branch or Map processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::enum_variant_names, dead_code)]
+enum A1bItemState {
+    ///`Inner b`
+    InnerB,
+}
+#[allow(dead_code)]
+impl A1bItemState {
+    ///Every state, in definition order.
+    const ALL: &'static [A1bItemState] = &[A1bItemState::InnerB];
+    /// The state's name in the definition.
+    const fn name(self) -> &'static str {
+        match self {
+            A1bItemState::InnerB => "Inner b",
+        }
+    }
+}
+#[allow(clippy::nonminimal_bool)]
+async fn run_a1b_item_state2<T: Tasks>(
+    _tasks: ::std::sync::Arc<T>,
+    exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
+    input: ::asl_runtime::Value,
+) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
+    let __run = exec.enter("Pass", "Inner b");
+    let __out = ::asl_runtime::engine::pass(&__run, input, &IO_10, None)
+        .map_err(|f| __run.locate(f))?;
+    __run.exit();
+    Ok(__out)
+}
 ///The states of this state machine's top level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
@@ -116,6 +201,14 @@ pub enum State {
     DoIt3,
     ///`type`
     Type,
+    ///`Clone`
+    Clone,
+    ///`New`
+    New,
+    ///`a 1 b`
+    A1B,
+    ///`a1b`
+    A1b,
     ///`注文`
     U6ce8U6587,
     ///`3 "quoted" }; fn evil() {`
@@ -133,6 +226,10 @@ impl State {
         State::DoIt2,
         State::DoIt3,
         State::Type,
+        State::Clone,
+        State::New,
+        State::A1B,
+        State::A1b,
         State::U6ce8U6587,
         State::S3QuotedFnEvil,
         State::Self_,
@@ -145,6 +242,10 @@ impl State {
             State::DoIt2 => "do_it",
             State::DoIt3 => "DoIt",
             State::Type => "type",
+            State::Clone => "Clone",
+            State::New => "New",
+            State::A1B => "a 1 b",
+            State::A1b => "a1b",
             State::U6ce8U6587 => "注文",
             State::S3QuotedFnEvil => "3 \"quoted\" }; fn evil() {",
             State::Self_ => "Self",
@@ -152,6 +253,7 @@ impl State {
         }
     }
 }
+#[allow(clippy::nonminimal_bool)]
 async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -183,7 +285,7 @@ async fn run_state<T: Tasks>(
                         &mut __run,
                         input,
                         &TASK_3,
-                        |__input, __ctx| tasks.do_it(__input, __ctx),
+                        |__input, __ctx| <T as Tasks>::do_it(&*tasks, __input, __ctx),
                     )
                     .await;
                 let __out = __result?.into_value();
@@ -197,7 +299,101 @@ async fn run_state<T: Tasks>(
                         &mut __run,
                         input,
                         &TASK_4,
-                        |__input, __ctx| tasks.type_(__input, __ctx),
+                        |__input, __ctx| <T as Tasks>::type_(&*tasks, __input, __ctx),
+                    )
+                    .await;
+                let __out = __result?.into_value();
+                __run.exit();
+                state = State::Clone;
+                input = __out;
+            }
+            State::Clone => {
+                let mut __run = exec.enter("Task", "Clone");
+                let __result = ::asl_runtime::engine::task(
+                        &mut __run,
+                        input,
+                        &TASK_5,
+                        |__input, __ctx| <T as Tasks>::clone(&*tasks, __input, __ctx),
+                    )
+                    .await;
+                let __out = __result?.into_value();
+                __run.exit();
+                state = State::New;
+                input = __out;
+            }
+            State::New => {
+                let mut __run = exec.enter("Task", "New");
+                let __result = ::asl_runtime::engine::task(
+                        &mut __run,
+                        input,
+                        &TASK_6,
+                        |__input, __ctx| <T as Tasks>::new(&*tasks, __input, __ctx),
+                    )
+                    .await;
+                let __out = __result?.into_value();
+                __run.exit();
+                state = State::A1B;
+                input = __out;
+            }
+            State::A1B => {
+                let mut __run = exec.enter("Map", "a 1 b");
+                let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __result = ::asl_runtime::engine::map(
+                        &mut __run,
+                        input,
+                        &MAP_7,
+                        move |
+                            _,
+                            __input,
+                            __exec,
+                        | -> ::asl_runtime::engine::BoxFuture<
+                            'static,
+                            ::std::result::Result<
+                                ::asl_runtime::Value,
+                                ::asl_runtime::Failure,
+                            >,
+                        > {
+                            Box::pin(
+                                run_a1b_item_state(
+                                    ::std::sync::Arc::clone(&__tasks),
+                                    __exec,
+                                    __input,
+                                ),
+                            )
+                        },
+                    )
+                    .await;
+                let __out = __result?.into_value();
+                __run.exit();
+                state = State::A1b;
+                input = __out;
+            }
+            State::A1b => {
+                let mut __run = exec.enter("Map", "a1b");
+                let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __result = ::asl_runtime::engine::map(
+                        &mut __run,
+                        input,
+                        &MAP_9,
+                        move |
+                            _,
+                            __input,
+                            __exec,
+                        | -> ::asl_runtime::engine::BoxFuture<
+                            'static,
+                            ::std::result::Result<
+                                ::asl_runtime::Value,
+                                ::asl_runtime::Failure,
+                            >,
+                        > {
+                            Box::pin(
+                                run_a1b_item_state2(
+                                    ::std::sync::Arc::clone(&__tasks),
+                                    __exec,
+                                    __input,
+                                ),
+                            )
+                        },
                     )
                     .await;
                 let __out = __result?.into_value();
@@ -207,7 +403,7 @@ async fn run_state<T: Tasks>(
             }
             State::U6ce8U6587 => {
                 let __run = exec.enter("Pass", "注文");
-                let __out = ::asl_runtime::engine::pass(&__run, input, &IO_5, None)
+                let __out = ::asl_runtime::engine::pass(&__run, input, &IO_11, None)
                     .map_err(|f| __run.locate(f))?;
                 __run.exit();
                 state = State::S3QuotedFnEvil;
@@ -218,39 +414,46 @@ async fn run_state<T: Tasks>(
                 let __in = ::asl_runtime::engine::select_io(
                         &__run,
                         &input,
-                        &IO_6.input_path,
+                        &IO_12.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
-                let __next = if !::asl_runtime::choice::is_present(&PATH_7, &__roots)
+                let __next = if !::asl_runtime::choice::is_present(&PATH_13, &__roots)
                     || (::asl_runtime::choice::compare(
                         ::asl_runtime::choice::Kind::Numeric,
                         ::asl_runtime::choice::Relation::Gt,
-                        &*::asl_runtime::choice::value(&PATH_8, &__roots)
+                        &*::asl_runtime::choice::value(&PATH_14, &__roots)
                             .map_err(|f| __run.locate(f))?,
-                        &*::asl_runtime::choice::value(&PATH_9, &__roots)
+                        &*::asl_runtime::choice::value(&PATH_15, &__roots)
                             .map_err(|f| __run.locate(f))?,
                     )
                         || (::asl_runtime::choice::string_matches(
-                            &*::asl_runtime::choice::value(&PATH_10, &__roots)
+                            &*::asl_runtime::choice::value(&PATH_16, &__roots)
                                 .map_err(|f| __run.locate(f))?,
                             "a*\"b",
                         )
                             && ::asl_runtime::choice::timestamp(
                                 ::asl_runtime::choice::Relation::Lt,
-                                &*::asl_runtime::choice::value(&PATH_11, &__roots)
+                                &*::asl_runtime::choice::value(&PATH_17, &__roots)
                                     .map_err(|f| __run.locate(f))?,
                                 "2020-01-01T00:00:00Z",
                             )))
                 {
                     State::Self_
                 } else {
-                    State::FailHere
+                    {
+                        let _: bool = !!!::asl_runtime::choice::is_type(
+                            &*::asl_runtime::choice::value(&PATH_18, &__roots)
+                                .map_err(|f| __run.locate(f))?,
+                            "IsNull",
+                        );
+                        State::FailHere
+                    }
                 };
                 let __out = ::asl_runtime::engine::select_io(
                         &__run,
                         &__in,
-                        &IO_6.output_path,
+                        &IO_12.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.exit();
@@ -262,13 +465,13 @@ async fn run_state<T: Tasks>(
                 let __in = ::asl_runtime::engine::select_io(
                         &__run,
                         &input,
-                        &IO_12.input_path,
+                        &IO_19.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __out = ::asl_runtime::engine::select_io(
                         &__run,
                         &__in,
-                        &IO_12.output_path,
+                        &IO_19.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.exit();
@@ -343,21 +546,141 @@ static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     retry: &[],
     catch: &[],
 };
-static IO_5: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
+    resource: "arn:aws:states:::lambda:invoke",
+    io: ::asl_runtime::engine::Io {
+        input_path: ::asl_runtime::engine::PathField::Default,
+        parameters: None,
+        result_selector: None,
+        result_path: ::asl_runtime::engine::PathField::Default,
+        output_path: ::asl_runtime::engine::PathField::Default,
+    },
+    timeout: ::asl_runtime::engine::Seconds::Default,
+    heartbeat: ::asl_runtime::engine::Seconds::Default,
+    retry: &[],
+    catch: &[],
+};
+static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
+    resource: "arn:aws:states:::lambda:invoke",
+    io: ::asl_runtime::engine::Io {
+        input_path: ::asl_runtime::engine::PathField::Default,
+        parameters: None,
+        result_selector: None,
+        result_path: ::asl_runtime::engine::PathField::Default,
+        output_path: ::asl_runtime::engine::PathField::Default,
+    },
+    timeout: ::asl_runtime::engine::Seconds::Default,
+    heartbeat: ::asl_runtime::engine::Seconds::Default,
+    retry: &[],
+    catch: &[],
+};
+static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
+    io: ::asl_runtime::engine::Io {
+        input_path: ::asl_runtime::engine::PathField::Default,
+        parameters: None,
+        result_selector: None,
+        result_path: ::asl_runtime::engine::PathField::Path(
+            &::asl_runtime::jsonpath::Path {
+                text: "$.m1",
+                root: ::asl_runtime::jsonpath::Root::Input,
+                steps: &[
+                    ::asl_runtime::jsonpath::Step {
+                        descendant: false,
+                        selector: ::asl_runtime::jsonpath::Selector::Field("m1"),
+                    },
+                ],
+            },
+        ),
+        output_path: ::asl_runtime::engine::PathField::Default,
+    },
+    items_path: Some(
+        &::asl_runtime::jsonpath::Path {
+            text: "$.list",
+            root: ::asl_runtime::jsonpath::Root::Input,
+            steps: &[
+                ::asl_runtime::jsonpath::Step {
+                    descendant: false,
+                    selector: ::asl_runtime::jsonpath::Selector::Field("list"),
+                },
+            ],
+        },
+    ),
+    item_selector: None,
+    max_concurrency: ::asl_runtime::engine::Count::Default,
+    tolerated_failure_count: ::asl_runtime::engine::Count::Default,
+    tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
+    retry: &[],
+    catch: &[],
+    distributed: false,
+};
+static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
     parameters: None,
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
 };
-static IO_6: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
+    io: ::asl_runtime::engine::Io {
+        input_path: ::asl_runtime::engine::PathField::Default,
+        parameters: None,
+        result_selector: None,
+        result_path: ::asl_runtime::engine::PathField::Path(
+            &::asl_runtime::jsonpath::Path {
+                text: "$.m2",
+                root: ::asl_runtime::jsonpath::Root::Input,
+                steps: &[
+                    ::asl_runtime::jsonpath::Step {
+                        descendant: false,
+                        selector: ::asl_runtime::jsonpath::Selector::Field("m2"),
+                    },
+                ],
+            },
+        ),
+        output_path: ::asl_runtime::engine::PathField::Default,
+    },
+    items_path: Some(
+        &::asl_runtime::jsonpath::Path {
+            text: "$.list",
+            root: ::asl_runtime::jsonpath::Root::Input,
+            steps: &[
+                ::asl_runtime::jsonpath::Step {
+                    descendant: false,
+                    selector: ::asl_runtime::jsonpath::Selector::Field("list"),
+                },
+            ],
+        },
+    ),
+    item_selector: None,
+    max_concurrency: ::asl_runtime::engine::Count::Default,
+    tolerated_failure_count: ::asl_runtime::engine::Count::Default,
+    tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
+    retry: &[],
+    catch: &[],
+    distributed: false,
+};
+static IO_10: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
     parameters: None,
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
 };
-static PATH_7: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static IO_11: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+    input_path: ::asl_runtime::engine::PathField::Default,
+    parameters: None,
+    result_selector: None,
+    result_path: ::asl_runtime::engine::PathField::Default,
+    output_path: ::asl_runtime::engine::PathField::Default,
+};
+static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+    input_path: ::asl_runtime::engine::PathField::Default,
+    parameters: None,
+    result_selector: None,
+    result_path: ::asl_runtime::engine::PathField::Default,
+    output_path: ::asl_runtime::engine::PathField::Default,
+};
+static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.x",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -367,7 +690,7 @@ static PATH_7: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_8: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_14: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.n",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -377,7 +700,7 @@ static PATH_8: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_9: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_15: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.m",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -387,7 +710,7 @@ static PATH_9: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_10: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_16: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.s",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -397,7 +720,7 @@ static PATH_10: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_11: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_17: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.t",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -407,7 +730,17 @@ static PATH_11: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+static PATH_18: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+    text: "$.y",
+    root: ::asl_runtime::jsonpath::Root::Input,
+    steps: &[
+        ::asl_runtime::jsonpath::Step {
+            descendant: false,
+            selector: ::asl_runtime::jsonpath::Selector::Field("y"),
+        },
+    ],
+};
+static IO_19: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
     parameters: None,
     result_selector: None,

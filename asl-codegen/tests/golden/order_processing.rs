@@ -3,6 +3,7 @@
 use ::asl_runtime as __rt;
 /// The handlers of this state machine's Task states: one method per Task state.
 /// Implement it with `async fn`s.
+#[allow(clippy::wrong_self_convention)]
 pub trait Tasks: Send + Sync + 'static {
     /**Task state `Validate order`.
 
@@ -190,6 +191,7 @@ impl ReserveStockItemState {
         }
     }
 }
+#[allow(clippy::nonminimal_bool)]
 async fn run_reserve_stock_item_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -200,7 +202,7 @@ async fn run_reserve_stock_item_state<T: Tasks>(
             &mut __run,
             input,
             &TASK_7,
-            |__input, __ctx| tasks.reserve_item(__input, __ctx),
+            |__input, __ctx| <T as Tasks>::reserve_item(&*tasks, __input, __ctx),
         )
         .await;
     let __out = __result?.into_value();
@@ -225,6 +227,7 @@ impl ShipAndNotifyBranch0State {
         }
     }
 }
+#[allow(clippy::nonminimal_bool)]
 async fn run_ship_and_notify_branch0_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -235,7 +238,7 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
             &mut __run,
             input,
             &TASK_10,
-            |__input, __ctx| tasks.ship(__input, __ctx),
+            |__input, __ctx| <T as Tasks>::ship(&*tasks, __input, __ctx),
         )
         .await;
     let __out = __result?.into_value();
@@ -262,6 +265,7 @@ impl ShipAndNotifyBranch1State {
         }
     }
 }
+#[allow(clippy::nonminimal_bool)]
 async fn run_ship_and_notify_branch1_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -272,7 +276,7 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
             &mut __run,
             input,
             &TASK_11,
-            |__input, __ctx| tasks.notify_customer(__input, __ctx),
+            |__input, __ctx| <T as Tasks>::notify_customer(&*tasks, __input, __ctx),
         )
         .await;
     let __out = __result?.into_value();
@@ -323,6 +327,7 @@ impl State {
         }
     }
 }
+#[allow(clippy::nonminimal_bool)]
 async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -338,7 +343,11 @@ async fn run_state<T: Tasks>(
                         &mut __run,
                         input,
                         &TASK_1,
-                        |__input, __ctx| tasks.validate_order(__input, __ctx),
+                        |__input, __ctx| <T as Tasks>::validate_order(
+                            &*tasks,
+                            __input,
+                            __ctx,
+                        ),
                     )
                     .await;
                 match __result? {
@@ -403,8 +412,11 @@ async fn run_state<T: Tasks>(
                                     "Charge card",
                                     "crate::ChargeRequest",
                                 )?;
-                                let __output: crate::ChargeResult = __tasks
-                                    .charge_card(__input, __ctx)
+                                let __output: crate::ChargeResult = <T as Tasks>::charge_card(
+                                        &**__tasks,
+                                        __input,
+                                        __ctx,
+                                    )
                                     .await?;
                                 ::asl_runtime::typed::to_value(
                                     &__output,

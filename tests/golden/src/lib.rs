@@ -47,23 +47,31 @@ mod tests {
         async fn type_(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
             Ok(input)
         }
+
+        async fn clone(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+            Ok(input)
+        }
+
+        async fn new(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+            Ok(input)
+        }
     }
 
     #[tokio::test(start_paused = true)]
     async fn awkward_names_run() {
         let wf = super::names::Workflow::new(Tasks);
         let out = wf
-            .run(json!({"x": 1, "n": 1, "m": 2, "s": "ab", "t": "2021-01-01T00:00:00Z"}))
+            .run(json!({"x": 1, "n": 1, "m": 2, "s": "ab", "t": "2021-01-01T00:00:00Z", "list": [], "y": 1}))
             .await;
         let err = out.expect_err("the Choice falls through to the Fail state");
-        assert_eq!(err.error(), Some("E"));
+        assert_eq!(err.error(), Some("E"), "{err}");
         assert_eq!(err.cause(), Some("\"}; panic!(); {\""));
         let out = wf
-            .run(json!({"n": 1, "m": 2}))
+            .run(json!({"n": 1, "m": 2, "list": []}))
             .await
             .expect("Self succeeds");
-        assert_eq!(out, json!({"n": 1, "m": 2}));
-        assert_eq!(super::names::State::ALL.len(), 8);
+        assert_eq!(out, json!({"n": 1, "m": 2, "list": [], "m1": [], "m2": []}));
+        assert_eq!(super::names::State::ALL.len(), 12);
         assert_eq!(
             super::names::State::S3QuotedFnEvil.name(),
             "3 \"quoted\" }; fn evil() {"
