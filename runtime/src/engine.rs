@@ -22,6 +22,10 @@ use crate::error::{Failure, TaskError, names};
 use crate::jsonpath::{self, Path, Roots};
 use crate::template::{self, Template};
 
+/// A scope's workflow variables (VAR-*): shared with the states that read them, copied only
+/// when a state assigns.
+pub type Vars = Arc<Map<String, Value>>;
+
 /// A boxed future, for branches and iterations.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -98,7 +102,7 @@ impl Exec {
     }
 
     /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
-    pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str) -> StateRun {
+    pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str, vars: &Vars) -> StateRun {
         let event_id = self.record(&format!("{ty}StateEntered"), Some(name));
         StateRun {
             exec: Arc::clone(self),
@@ -109,6 +113,8 @@ impl Exec {
             retry_count: 0,
             task_token: None,
             context: OnceLock::new(),
+            vars: Arc::clone(vars),
+            assigned: Mutex::new(None),
         }
     }
 }
@@ -133,6 +139,10 @@ pub struct StateRun {
     pub retry_count: u32,
     /// `$$.Task.Token` of a callback Task (CTX-6, TASK-4).
     pub task_token: Option<String>,
+    /// The variables as of entering the state: every `Assign` expression sees these (VAR-3).
+    pub vars: Vars,
+    /// What the state's `Assign` (or its Catcher's, or Choice rule's) evaluated to.
+    assigned: Mutex<Option<Map<String, Value>>>,
     context: OnceLock<Value>,
 }
 
@@ -167,8 +177,34 @@ impl StateRun {
         Roots {
             input,
             context: self,
-            variables: None,
+            variables: Some(&self.vars),
             map: None,
+        }
+    }
+
+    /// Evaluates an `Assign` template with `$` = `dollar` (VAR-5); applied by [`Self::commit`]
+    /// once the state completes (VAR-3).
+    pub fn assign(&self, assign: Option<&'static Template>, dollar: &Value) -> Result<(), Failure> {
+        let Some(t) = assign else { return Ok(()) };
+        let values = template::eval(t, &self.roots(dollar))?;
+        if let Value::Object(m) = values {
+            *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        }
+        Ok(())
+    }
+
+    /// Applies the state's assignments to the scope's variables.
+    pub fn commit(&self, vars: &mut Vars) {
+        let assigned = self
+            .assigned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(m) = assigned {
+            let target = Arc::make_mut(vars);
+            for (k, v) in m {
+                target.insert(k, v);
+            }
         }
     }
 
@@ -258,6 +294,8 @@ pub struct Io {
     pub result_path: PathField,
     /// `OutputPath`.
     pub output_path: PathField,
+    /// JSONPath `Assign` of the state (STATE-7, VAR-1).
+    pub assign: Option<&'static Template>,
 }
 
 impl Io {
@@ -268,6 +306,7 @@ impl Io {
         result_selector: None,
         result_path: PathField::Default,
         output_path: PathField::Default,
+        assign: None,
     };
 }
 
@@ -304,6 +343,8 @@ pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Fa
 /// `ResultSelector`, `ResultPath` into the raw input, then `OutputPath` (DATA-13, DATA-14,
 /// DATA-17).
 pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Result<Value, Failure> {
+    // `Assign` sees the raw result, like `ResultSelector` (DATA-5, VAR-5).
+    run.assign(io.assign, &result)?;
     let result = match io.result_selector {
         Some(t) => template::eval(t, &run.roots(&result))?,
         None => result,
@@ -502,9 +543,10 @@ pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result
     if duration > MAX_WAIT {
         return Err(Failure::runtime("Wait state delay is too long."));
     }
+    run.assign(io.assign, &effective)?;
     tokio::time::sleep(duration).await;
-    let out = select_io(run, &raw, &io.output_path)?;
-    Ok(out)
+    // The output is the effective input, filtered by OutputPath (WAIT-6).
+    select_io(run, &effective, &io.output_path)
 }
 
 fn until_timestamp(t: &str) -> Option<Duration> {
@@ -608,6 +650,8 @@ pub struct Catcher {
     pub error_equals: &'static [&'static str],
     /// `ResultPath` (default `$`).
     pub result_path: PathField,
+    /// `Assign`, evaluated instead of the state's with `$` = the Error Output (CATCH-5).
+    pub assign: Option<&'static Template>,
 }
 
 /// How a state with Retry/Catch ended.
@@ -674,13 +718,23 @@ impl RetryState {
 
 /// The Catchers' turn (CATCH-3, CATCH-4): the first whose `ErrorEquals` matches places the
 /// Error Output into the raw input at its `ResultPath`.
-pub fn catch(raw: &Value, catchers: &[Catcher], failure: Failure) -> Result<Outcome, Failure> {
+pub fn catch(
+    run: &StateRun,
+    raw: &Value,
+    catchers: &[Catcher],
+    failure: Failure,
+) -> Result<Outcome, Failure> {
     if failure.is_terminal() {
         return Err(failure);
     }
     for (i, c) in catchers.iter().enumerate() {
         if c.error_equals.iter().any(|e| failure.matches(e)) {
-            let out = result_path(raw.clone(), failure.to_error_output(), &c.result_path)?;
+            let error_output = failure.to_error_output();
+            // A result's assignment never happened: the state failed.
+            *run.assigned.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            run.assign(c.assign, &error_output)
+                .map_err(|f| run.locate(f))?;
+            let out = result_path(raw.clone(), error_output, &c.result_path)?;
             return Ok(Outcome::Caught(i, out));
         }
     }
@@ -699,7 +753,7 @@ macro_rules! retrying {
                     let f = $run.locate(f);
                     match retries.next_delay($run, $spec.retry, &f) {
                         Some(delay) => tokio::time::sleep(delay).await,
-                        None => break catch(&$raw, $spec.catch, f),
+                        None => break catch($run, &$raw, $spec.catch, f),
                     }
                 }
             }
@@ -1015,10 +1069,15 @@ fn resolve_count(
         Count::Literal(n) => Ok(Some(n)),
         Count::Path(p) => {
             let v = template::path_value(p, &run.roots(input), field)?;
+            // AWS also reads numbers written as strings ("1").
+            let number = match &v {
+                Value::String(text) => text.trim().parse::<f64>().ok(),
+                other => other.as_f64(),
+            };
             let n = if integer {
-                v.as_i64().map(|i| i as f64)
+                number.filter(|n| n.fract() == 0.0)
             } else {
-                v.as_f64()
+                number
             };
             n.map(Some).ok_or_else(|| {
                 Failure::runtime(format!(
@@ -1146,7 +1205,7 @@ where
                 let roots = Roots {
                     input: &effective,
                     context: run,
-                    variables: None,
+                    variables: Some(&run.vars),
                     map: Some(&map),
                 };
                 template::eval(t, &roots)

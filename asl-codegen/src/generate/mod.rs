@@ -121,7 +121,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                     ::std::sync::Arc::new(input.clone()),
                 );
                 let exec = __rt::engine::Exec::new(info);
-                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input);
+                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input, ::std::default::Default::default());
                 let result = __rt::engine::finish(&exec, #timeout, run).await;
                 __rt::engine::Recorded { result, history: exec.history() }
             }
@@ -510,8 +510,33 @@ impl Gen {
         }
     }
 
-    fn io_value(&mut self, io: &Io) -> TokenStream {
+    /// A JSONPath `Assign` as a template object keyed by variable name.
+    fn assign_template(&self, assign: Option<&Assign>) -> TokenStream {
+        let fields: Vec<TemplateField> = assign
+            .map(|a| {
+                a.vars
+                    .iter()
+                    .filter_map(|v| match &v.value {
+                        AssignValue::JsonPath(t) => Some(TemplateField {
+                            key: v.name.value.clone(),
+                            key_span: v.name.span,
+                            value: t.clone(),
+                        }),
+                        AssignValue::Jsonata(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if assign.is_none() {
+            return quote!(None);
+        }
+        let t = self.template_value(&Template::Object(fields), "Assign");
+        quote!(Some(&#t))
+    }
+
+    fn io_value(&mut self, io: &Io, assign: Option<&Assign>) -> TokenStream {
         let rt = self.rt.clone();
+        let assign = self.assign_template(assign);
         let input_path = self.path_field(&io.input_path);
         let output_path = self.path_field(&io.output_path);
         let result_path = self.path_field(&io.result_path);
@@ -535,17 +560,18 @@ impl Gen {
             result_selector: #result_selector,
             result_path: #result_path,
             output_path: #output_path,
+            assign: #assign,
         })
     }
 
-    fn io(&mut self, io: &Io) -> TokenStream {
-        let name = self.io_static(io);
+    fn io(&mut self, io: &Io, assign: Option<&Assign>) -> TokenStream {
+        let name = self.io_static(io, assign);
         quote!(&#name)
     }
 
-    fn io_static(&mut self, io: &Io) -> proc_macro2::Ident {
+    fn io_static(&mut self, io: &Io, assign: Option<&Assign>) -> proc_macro2::Ident {
         let rt = self.rt.clone();
-        let v = self.io_value(io);
+        let v = self.io_value(io, assign);
         self.add_static("IO", quote!(#rt::engine::Io), v)
     }
 
@@ -579,7 +605,8 @@ impl Gen {
             .map(|c| {
                 let errors = c.error_equals.iter().map(|e| lit_str(&e.value));
                 let rp = self.path_field(&c.result_path);
-                quote!(#rt::engine::Catcher { error_equals: &[#(#errors),*], result_path: #rp })
+                let assign = self.assign_template(c.assign.as_ref());
+                quote!(#rt::engine::Catcher { error_equals: &[#(#errors),*], result_path: #rp, assign: #assign })
             })
             .collect();
         quote!(&[#(#items),*])
@@ -654,6 +681,16 @@ impl Gen {
             // No transitions: validation leaves a single state, whose body is the scope's.
             quote! { #(#bodies)* }
         };
+        // Every state but Fail commits its assignments (if any) to the scope's variables.
+        let vars_param = if scope
+            .states
+            .iter()
+            .any(|s| !matches!(s.kind, StateKind::Fail(_)))
+        {
+            quote!(mut vars)
+        } else {
+            quote!(vars)
+        };
         let tasks_param = if uses_tasks {
             quote!(tasks)
         } else {
@@ -696,6 +733,7 @@ impl Gen {
                 #tasks_param: ::std::sync::Arc<T>,
                 exec: ::std::sync::Arc<#rt::engine::Exec>,
                 input: #rt::Value,
+                #vars_param: #rt::engine::Vars,
             ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
                 #body
             }
@@ -738,6 +776,7 @@ impl Gen {
         if catch.is_empty() {
             return quote! {
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 #done
             };
@@ -759,7 +798,8 @@ impl Gen {
             let v = variant_of(&catch[0].next.value);
             quote! {
                 __rt::engine::Outcome::Caught(_, __out) => {
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     state = #v;
                     input = __out;
                 }
@@ -767,7 +807,8 @@ impl Gen {
         } else {
             quote! {
                 __rt::engine::Outcome::Caught(__i, __out) => {
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     state = match __i { #(#targets)* };
                     input = __out;
                 }
@@ -775,7 +816,8 @@ impl Gen {
         };
         quote! {
             match __result? {
-                __rt::engine::Outcome::Done(__out) => { __run.exit(); #done }
+                __rt::engine::Outcome::Done(__out) => { __run.commit(&mut vars);
+                __run.exit(); #done }
                 #caught
             }
         }
@@ -786,7 +828,7 @@ impl Gen {
         let name = lit_str(&s.name);
         match &s.kind {
             StateKind::Pass(p) => {
-                let io = self.io(&s.io);
+                let io = self.io(&s.io, s.assign.as_ref());
                 let result = match &p.result {
                     Some(j) => {
                         let l = self.lit(j);
@@ -801,20 +843,22 @@ impl Gen {
                 };
                 let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Pass", #name);
+                    let __run = exec.enter("Pass", #name, &vars);
                     let __out = #rt::engine::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     #goto
                 }
             }
             StateKind::Succeed => {
-                let io = self.io_static(&s.io);
+                let io = self.io_static(&s.io, s.assign.as_ref());
                 let finish = self.finish(quote!(Ok(__out)));
                 quote! {
-                    let __run = exec.enter("Succeed", #name);
+                    let __run = exec.enter("Succeed", #name, &vars);
                     let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     #finish
                 }
             }
@@ -846,12 +890,12 @@ impl Gen {
                 let finish =
                     self.finish(quote!(Err(#rt::engine::fail(&__run, &input, #error, #cause))));
                 quote! {
-                    let __run = exec.enter("Fail", #name);
+                    let __run = exec.enter("Fail", #name, &vars);
                     #finish
                 }
             }
             StateKind::Wait(w) => {
-                let io = self.io(&s.io);
+                let io = self.io(&s.io, s.assign.as_ref());
                 let until = match &w.until {
                     Some(WaitFor::Seconds(n)) => {
                         let n = n.value;
@@ -873,18 +917,22 @@ impl Gen {
                 };
                 let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Wait", #name);
+                    let __run = exec.enter("Wait", #name, &vars);
                     let __out = #rt::engine::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     #goto
                 }
             }
             StateKind::Choice(c) => {
-                let io = self.io_static(&s.io);
+                let io = self.io_static(&s.io, s.assign.as_ref());
                 let mut chain = TokenStream::new();
                 // Consecutive rules with the same `Next` become one `||` (same order, same
                 // short-circuit), so no two branches of the chain are identical.
-                let mut groups: Vec<(String, Vec<(TokenStream, bool)>)> = Vec::new();
+                // A group: target state, the rule's Assign (rules with one are not merged),
+                // conditions.
+                type Group = (String, Option<TokenStream>, Vec<(TokenStream, bool)>);
+                let mut groups: Vec<Group> = Vec::new();
                 for rule in &c.choices {
                     let target = rule
                         .next
@@ -892,9 +940,12 @@ impl Gen {
                         .map(|n| n.value.clone())
                         .unwrap_or_default();
                     let cond = self.condition_parts(&rule.condition);
+                    let assign = rule.assign.as_ref().map(|a| self.assign_template(Some(a)));
                     match groups.last_mut() {
-                        Some((t, conds)) if *t == target => conds.push(cond),
-                        _ => groups.push((target, vec![cond])),
+                        Some((t, None, conds)) if *t == target && assign.is_none() => {
+                            conds.push(cond)
+                        }
+                        _ => groups.push((target, assign, vec![cond])),
                     }
                 }
                 let join = |conds: &[(TokenStream, bool)]| -> TokenStream {
@@ -907,28 +958,30 @@ impl Gen {
                         quote!(#(#parts)||*)
                     }
                 };
-                // Rules that go where `Default` goes are still evaluated (a missing variable is
-                // an error), but need no branch of their own.
+                // Rules that go where `Default` goes (and assign nothing) are still evaluated
+                // (a missing variable is an error), but need no branch of their own.
                 let mut evaluate_only = None;
-                if let (Some(d), Some((t, _))) = (&c.default, groups.last())
+                if let (Some(d), Some((t, None, _))) = (&c.default, groups.last())
                     && *t == d.value
-                    && let Some((_, conds)) = groups.pop()
+                    && let Some((_, _, conds)) = groups.pop()
                 {
                     evaluate_only = Some(join(&conds));
                 }
-                for (i, (target, conds)) in groups.iter().enumerate() {
+                for (i, (target, assign, conds)) in groups.iter().enumerate() {
                     let next = variant_of(target);
+                    let assign = assign.clone().unwrap_or_else(|| quote!(None));
                     let cond = join(conds);
                     if i == 0 {
-                        chain = quote! { if #cond { #next } };
+                        chain = quote! { if #cond { (#next, #assign) } };
                     } else {
-                        chain = quote! { #chain else if #cond { #next } };
+                        chain = quote! { #chain else if #cond { (#next, #assign) } };
                     }
                 }
                 let default = match &c.default {
+                    // Without a matching rule, the state's own Assign applies (CHOICE-4).
                     Some(d) => {
                         let v = variant_of(&d.value);
-                        quote!(#v)
+                        quote!((#v, #io.assign))
                     }
                     None => quote! {
                         return Err(__run.locate(#rt::Failure::new(
@@ -950,19 +1003,21 @@ impl Gen {
                     quote! { #chain else { #default } }
                 };
                 quote! {
-                    let __run = exec.enter("Choice", #name);
+                    let __run = exec.enter("Choice", #name, &vars);
                     let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __roots = __run.roots(&__in);
-                    let __next = #chain;
+                    let (__next, __assign) = #chain;
+                    __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
                     let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
-                    __run.exit();
+                    __run.commit(&mut vars);
+                __run.exit();
                     state = __next;
                     input = __out;
                 }
             }
             StateKind::Task(t) => self.task(s, t, variant_of),
             StateKind::Parallel(p) => {
-                let io = self.io_value(&s.io);
+                let io = self.io_value(&s.io, s.assign.as_ref());
                 let retry = self.retriers(&p.retry);
                 let catch = self.catchers(&p.catch);
                 let spec = self.add_static(
@@ -980,20 +1035,21 @@ impl Gen {
                     runners.push(runner.clone());
                     let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
                     arms.push(quote! {
-                        #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input)),
+                        #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input, ::std::sync::Arc::clone(&__vars))),
                     });
                 }
                 let outcome = self.outcome(p.transition.as_ref(), &p.catch, variant_of);
                 let dispatch = if n == 1 {
                     let runner = &runners[0];
-                    quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input)))
+                    quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input, ::std::sync::Arc::clone(&__vars))))
                 } else {
                     quote!(match __i { #(#arms)* })
                 };
                 let index = if n == 1 { quote!(_) } else { quote!(__i) };
                 quote! {
-                    let mut __run = exec.enter("Parallel", #name);
+                    let mut __run = exec.enter("Parallel", #name, &vars);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
+                    let __vars = ::std::sync::Arc::clone(&vars);
                     let __exec = ::std::sync::Arc::clone(&exec);
                     let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                         #dispatch
@@ -1002,7 +1058,7 @@ impl Gen {
                 }
             }
             StateKind::Map(m) => {
-                let io = self.io_value(&s.io);
+                let io = self.io_value(&s.io, s.assign.as_ref());
                 let retry = self.retriers(&m.retry);
                 let catch = self.catchers(&m.catch);
                 let items_path = match &m.items_path {
@@ -1057,10 +1113,11 @@ impl Gen {
                 let runner = self.scope(&m.processor, &enum_name, false);
                 let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
                 quote! {
-                    let mut __run = exec.enter("Map", #name);
+                    let mut __run = exec.enter("Map", #name, &vars);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
+                    let __vars = ::std::sync::Arc::clone(&vars);
                     let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
-                        Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input))
+                        Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
                     }).await;
                     #outcome
                 }
@@ -1077,7 +1134,7 @@ impl Gen {
         let rt = self.rt.clone();
         let name = lit_str(&s.name);
         let method = format_ident!("{}", self.method_names.unique(ident::fn_name(&s.name)));
-        let io = self.io_value(&s.io);
+        let io = self.io_value(&s.io, s.assign.as_ref());
         let seconds = |g: &mut Self, v: &Option<Seconds>| -> TokenStream {
             let rt = g.rt.clone();
             match v {
@@ -1171,7 +1228,7 @@ impl Gen {
         };
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {
-            let mut __run = exec.enter("Task", #name);
+            let mut __run = exec.enter("Task", #name, &vars);
             let __result = #rt::engine::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }
@@ -1368,29 +1425,13 @@ pub fn unsupported(machine: &StateMachine) -> Option<String> {
         if s.query_language == QueryLanguage::Jsonata {
             return Some(format!("JSONata in state `{}`", s.name));
         }
-        if s.assign.is_some() {
-            return Some(format!("variables (`Assign` in state `{}`)", s.name));
-        }
-        match &s.kind {
-            StateKind::Choice(c) if c.choices.iter().any(|r| r.assign.is_some()) => {
-                return Some(format!("variables (`Assign` in a rule of `{}`)", s.name));
-            }
-            StateKind::Task(t) if t.catch.iter().any(|c| c.assign.is_some()) => {
-                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
-            }
-            StateKind::Parallel(p) if p.catch.iter().any(|c| c.assign.is_some()) => {
-                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
-            }
-            StateKind::Map(m) if m.catch.iter().any(|c| c.assign.is_some()) => {
-                return Some(format!("variables (`Assign` in a Catcher of `{}`)", s.name));
-            }
-            StateKind::Map(m) if m.item_reader.is_some() || m.result_writer.is_some() => {
-                return Some(format!(
-                    "Distributed Map ItemReader/ResultWriter in `{}`",
-                    s.name
-                ));
-            }
-            _ => {}
+        if let StateKind::Map(m) = &s.kind
+            && (m.item_reader.is_some() || m.result_writer.is_some())
+        {
+            return Some(format!(
+                "Distributed Map ItemReader/ResultWriter in `{}`",
+                s.name
+            ));
         }
     }
     None

@@ -97,6 +97,7 @@ impl<T: Tasks> Workflow<T> {
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
             input,
+            ::std::default::Default::default(),
         );
         let result = __rt::engine::finish(&exec, None, run).await;
         __rt::engine::Recorded {
@@ -152,10 +153,12 @@ async fn run_a1b_item_state<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let __run = exec.enter("Pass", "Inner a");
+    let __run = exec.enter("Pass", "Inner a", &vars);
     let __out = ::asl_runtime::engine::pass(&__run, input, &IO_8, None)
         .map_err(|f| __run.locate(f))?;
+    __run.commit(&mut vars);
     __run.exit();
     Ok(__out)
 }
@@ -182,10 +185,12 @@ async fn run_a1b_item_state2<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let __run = exec.enter("Pass", "Inner b");
+    let __run = exec.enter("Pass", "Inner b", &vars);
     let __out = ::asl_runtime::engine::pass(&__run, input, &IO_10, None)
         .map_err(|f| __run.locate(f))?;
+    __run.commit(&mut vars);
     __run.exit();
     Ok(__out)
 }
@@ -258,29 +263,32 @@ async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
     let mut state = State::DoIt;
     let mut input = input;
     loop {
         match state {
             State::DoIt => {
-                let __run = exec.enter("Pass", "Do It");
+                let __run = exec.enter("Pass", "Do It", &vars);
                 let __out = ::asl_runtime::engine::pass(&__run, input, &IO_1, None)
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::DoIt2;
                 input = __out;
             }
             State::DoIt2 => {
-                let __run = exec.enter("Pass", "do_it");
+                let __run = exec.enter("Pass", "do_it", &vars);
                 let __out = ::asl_runtime::engine::pass(&__run, input, &IO_2, None)
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::DoIt3;
                 input = __out;
             }
             State::DoIt3 => {
-                let mut __run = exec.enter("Task", "DoIt");
+                let mut __run = exec.enter("Task", "DoIt", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -289,12 +297,13 @@ async fn run_state<T: Tasks>(
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::Type;
                 input = __out;
             }
             State::Type => {
-                let mut __run = exec.enter("Task", "type");
+                let mut __run = exec.enter("Task", "type", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -303,12 +312,13 @@ async fn run_state<T: Tasks>(
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::Clone;
                 input = __out;
             }
             State::Clone => {
-                let mut __run = exec.enter("Task", "Clone");
+                let mut __run = exec.enter("Task", "Clone", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -317,12 +327,13 @@ async fn run_state<T: Tasks>(
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::New;
                 input = __out;
             }
             State::New => {
-                let mut __run = exec.enter("Task", "New");
+                let mut __run = exec.enter("Task", "New", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -331,13 +342,15 @@ async fn run_state<T: Tasks>(
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::A1B;
                 input = __out;
             }
             State::A1B => {
-                let mut __run = exec.enter("Map", "a 1 b");
+                let mut __run = exec.enter("Map", "a 1 b", &vars);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
@@ -358,19 +371,22 @@ async fn run_state<T: Tasks>(
                                     ::std::sync::Arc::clone(&__tasks),
                                     __exec,
                                     __input,
+                                    ::std::sync::Arc::clone(&__vars),
                                 ),
                             )
                         },
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::A1b;
                 input = __out;
             }
             State::A1b => {
-                let mut __run = exec.enter("Map", "a1b");
+                let mut __run = exec.enter("Map", "a1b", &vars);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
@@ -391,26 +407,29 @@ async fn run_state<T: Tasks>(
                                     ::std::sync::Arc::clone(&__tasks),
                                     __exec,
                                     __input,
+                                    ::std::sync::Arc::clone(&__vars),
                                 ),
                             )
                         },
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::U6ce8U6587;
                 input = __out;
             }
             State::U6ce8U6587 => {
-                let __run = exec.enter("Pass", "注文");
+                let __run = exec.enter("Pass", "注文", &vars);
                 let __out = ::asl_runtime::engine::pass(&__run, input, &IO_11, None)
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::S3QuotedFnEvil;
                 input = __out;
             }
             State::S3QuotedFnEvil => {
-                let __run = exec.enter("Choice", "3 \"quoted\" }; fn evil() {");
+                let __run = exec.enter("Choice", "3 \"quoted\" }; fn evil() {", &vars);
                 let __in = ::asl_runtime::engine::select_io(
                         &__run,
                         &input,
@@ -418,7 +437,10 @@ async fn run_state<T: Tasks>(
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
-                let __next = if !::asl_runtime::choice::is_present(&PATH_13, &__roots)
+                let (__next, __assign) = if !::asl_runtime::choice::is_present(
+                    &PATH_13,
+                    &__roots,
+                )
                     || (::asl_runtime::choice::compare(
                         ::asl_runtime::choice::Kind::Numeric,
                         ::asl_runtime::choice::Relation::Gt,
@@ -439,7 +461,7 @@ async fn run_state<T: Tasks>(
                                 "2020-01-01T00:00:00Z",
                             )))
                 {
-                    State::Self_
+                    (State::Self_, None)
                 } else {
                     {
                         let _: bool = !!!::asl_runtime::choice::is_type(
@@ -447,21 +469,23 @@ async fn run_state<T: Tasks>(
                                 .map_err(|f| __run.locate(f))?,
                             "IsNull",
                         );
-                        State::FailHere
+                        (State::FailHere, IO_12.assign)
                     }
                 };
+                __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
                 let __out = ::asl_runtime::engine::select_io(
                         &__run,
                         &__in,
                         &IO_12.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = __next;
                 input = __out;
             }
             State::Self_ => {
-                let __run = exec.enter("Succeed", "Self");
+                let __run = exec.enter("Succeed", "Self", &vars);
                 let __in = ::asl_runtime::engine::select_io(
                         &__run,
                         &input,
@@ -474,11 +498,12 @@ async fn run_state<T: Tasks>(
                         &IO_19.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 return Ok(__out);
             }
             State::FailHere => {
-                let __run = exec.enter("Fail", "Fail here");
+                let __run = exec.enter("Fail", "Fail here", &vars);
                 return Err(
                     ::asl_runtime::engine::fail(
                         &__run,
@@ -501,6 +526,7 @@ static IO_1: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
@@ -508,6 +534,7 @@ static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
@@ -517,6 +544,7 @@ static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
         result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -540,6 +568,7 @@ static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
         result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -554,6 +583,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
         result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -568,6 +598,7 @@ static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
         result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -592,6 +623,7 @@ static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
             },
         ),
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -619,6 +651,7 @@ static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
@@ -638,6 +671,7 @@ static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
             },
         ),
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -665,6 +699,7 @@ static IO_10: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static IO_11: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
@@ -672,6 +707,7 @@ static IO_11: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     input_path: ::asl_runtime::engine::PathField::Default,
@@ -679,6 +715,7 @@ static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.x",
@@ -746,4 +783,5 @@ static IO_19: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };

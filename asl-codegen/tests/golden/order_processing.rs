@@ -109,6 +109,7 @@ impl<T: Tasks> Workflow<T> {
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
             input,
+            ::std::default::Default::default(),
         );
         let result = __rt::engine::finish(&exec, Some(3600u64), run).await;
         __rt::engine::Recorded {
@@ -196,8 +197,9 @@ async fn run_reserve_stock_item_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Reserve item");
+    let mut __run = exec.enter("Task", "Reserve item", &vars);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -206,6 +208,7 @@ async fn run_reserve_stock_item_state<T: Tasks>(
         )
         .await;
     let __out = __result?.into_value();
+    __run.commit(&mut vars);
     __run.exit();
     Ok(__out)
 }
@@ -232,8 +235,9 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Ship");
+    let mut __run = exec.enter("Task", "Ship", &vars);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -242,6 +246,7 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
         )
         .await;
     let __out = __result?.into_value();
+    __run.commit(&mut vars);
     __run.exit();
     Ok(__out)
 }
@@ -270,8 +275,9 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Notify customer");
+    let mut __run = exec.enter("Task", "Notify customer", &vars);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -280,6 +286,7 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
         )
         .await;
     let __out = __result?.into_value();
+    __run.commit(&mut vars);
     __run.exit();
     Ok(__out)
 }
@@ -332,13 +339,14 @@ async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
+    mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
     let mut state = State::ValidateOrder;
     let mut input = input;
     loop {
         match state {
             State::ValidateOrder => {
-                let mut __run = exec.enter("Task", "Validate order");
+                let mut __run = exec.enter("Task", "Validate order", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -352,11 +360,13 @@ async fn run_state<T: Tasks>(
                     .await;
                 match __result? {
                     __rt::engine::Outcome::Done(__out) => {
+                        __run.commit(&mut vars);
                         __run.exit();
                         state = State::NeedsPayment;
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
+                        __run.commit(&mut vars);
                         __run.exit();
                         state = State::RejectOrder;
                         input = __out;
@@ -364,7 +374,7 @@ async fn run_state<T: Tasks>(
                 }
             }
             State::NeedsPayment => {
-                let __run = exec.enter("Choice", "Needs payment?");
+                let __run = exec.enter("Choice", "Needs payment?", &vars);
                 let __in = ::asl_runtime::engine::select_io(
                         &__run,
                         &input,
@@ -372,7 +382,7 @@ async fn run_state<T: Tasks>(
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
-                let __next = if ::asl_runtime::choice::is_type(
+                let (__next, __assign) = if ::asl_runtime::choice::is_type(
                     &*::asl_runtime::choice::value(&PATH_3, &__roots)
                         .map_err(|f| __run.locate(f))?,
                     "IsNumeric",
@@ -384,22 +394,24 @@ async fn run_state<T: Tasks>(
                         0.0,
                     )
                 {
-                    State::ChargeCard
+                    (State::ChargeCard, None)
                 } else {
-                    State::ReserveStock
+                    (State::ReserveStock, IO_2.assign)
                 };
+                __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
                 let __out = ::asl_runtime::engine::select_io(
                         &__run,
                         &__in,
                         &IO_2.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = __next;
                 input = __out;
             }
             State::ChargeCard => {
-                let mut __run = exec.enter("Task", "Charge card");
+                let mut __run = exec.enter("Task", "Charge card", &vars);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -429,11 +441,13 @@ async fn run_state<T: Tasks>(
                     .await;
                 match __result? {
                     __rt::engine::Outcome::Done(__out) => {
+                        __run.commit(&mut vars);
                         __run.exit();
                         state = State::ReserveStock;
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
+                        __run.commit(&mut vars);
                         __run.exit();
                         state = State::RejectOrder;
                         input = __out;
@@ -441,8 +455,9 @@ async fn run_state<T: Tasks>(
                 }
             }
             State::ReserveStock => {
-                let mut __run = exec.enter("Map", "Reserve stock");
+                let mut __run = exec.enter("Map", "Reserve stock", &vars);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
@@ -463,18 +478,20 @@ async fn run_state<T: Tasks>(
                                     ::std::sync::Arc::clone(&__tasks),
                                     __exec,
                                     __input,
+                                    ::std::sync::Arc::clone(&__vars),
                                 ),
                             )
                         },
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::WaitForTheWarehouse;
                 input = __out;
             }
             State::WaitForTheWarehouse => {
-                let __run = exec.enter("Wait", "Wait for the warehouse");
+                let __run = exec.enter("Wait", "Wait for the warehouse", &vars);
                 let __out = ::asl_runtime::engine::wait(
                         &__run,
                         input,
@@ -483,13 +500,15 @@ async fn run_state<T: Tasks>(
                     )
                     .await
                     .map_err(|f| __run.locate(f))?;
+                __run.commit(&mut vars);
                 __run.exit();
                 state = State::ShipAndNotify;
                 input = __out;
             }
             State::ShipAndNotify => {
-                let mut __run = exec.enter("Parallel", "Ship and notify");
+                let mut __run = exec.enter("Parallel", "Ship and notify", &vars);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
+                let __vars = ::std::sync::Arc::clone(&vars);
                 let __exec = ::std::sync::Arc::clone(&exec);
                 let __result = ::asl_runtime::engine::parallel(
                         &mut __run,
@@ -513,6 +532,7 @@ async fn run_state<T: Tasks>(
                                             ::std::sync::Arc::clone(&__tasks),
                                             ::std::sync::Arc::clone(&__exec),
                                             __input,
+                                            ::std::sync::Arc::clone(&__vars),
                                         ),
                                     )
                                 }
@@ -522,6 +542,7 @@ async fn run_state<T: Tasks>(
                                             ::std::sync::Arc::clone(&__tasks),
                                             ::std::sync::Arc::clone(&__exec),
                                             __input,
+                                            ::std::sync::Arc::clone(&__vars),
                                         ),
                                     )
                                 }
@@ -530,11 +551,12 @@ async fn run_state<T: Tasks>(
                     )
                     .await;
                 let __out = __result?.into_value();
+                __run.commit(&mut vars);
                 __run.exit();
                 return Ok(__out);
             }
             State::RejectOrder => {
-                let __run = exec.enter("Fail", "Reject order");
+                let __run = exec.enter("Fail", "Reject order", &vars);
                 return Err(
                     ::asl_runtime::engine::fail(
                         &__run,
@@ -629,6 +651,7 @@ static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
             },
         ),
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -648,6 +671,7 @@ static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                     ],
                 },
             ),
+            assign: None,
         },
     ],
 };
@@ -657,6 +681,7 @@ static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static PATH_3: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.validated.order.total",
@@ -864,6 +889,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
             },
         ),
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Literal(30u64),
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -892,6 +918,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                     ],
                 },
             ),
+            assign: None,
         },
     ],
 };
@@ -915,6 +942,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
             },
         ),
         output_path: ::asl_runtime::engine::PathField::Default,
+        assign: None,
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -1072,6 +1100,7 @@ static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 ],
             },
         ),
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -1084,6 +1113,7 @@ static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     result_selector: None,
     result_path: ::asl_runtime::engine::PathField::Default,
     output_path: ::asl_runtime::engine::PathField::Default,
+    assign: None,
 };
 static PARALLEL_9: ::asl_runtime::engine::ParallelSpec = ::asl_runtime::engine::ParallelSpec {
     io: ::asl_runtime::engine::Io {
@@ -1157,6 +1187,7 @@ static PARALLEL_9: ::asl_runtime::engine::ParallelSpec = ::asl_runtime::engine::
                 ],
             },
         ),
+        assign: None,
     },
     retry: &[],
     catch: &[],
@@ -1242,6 +1273,7 @@ static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             },
         ),
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -1325,6 +1357,7 @@ static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             },
         ),
+        assign: None,
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
