@@ -365,15 +365,18 @@ pub fn result_path(raw: Value, result: Value, field: &PathField) -> Result<Value
     if p.steps.is_empty() {
         return Ok(result);
     }
+    if !result_path_applies(&raw, p.steps) {
+        return Err(Failure::new(
+            names::RESULT_PATH_MATCH_FAILURE,
+            format!("Unable to apply ReferencePath {} to input {raw}", p.text),
+        ));
+    }
     let mut doc = raw;
-    let original = doc.clone();
+    // Checked above: the walk below cannot fail, but stays total rather than panicking.
     let fail = || {
         Failure::new(
             names::RESULT_PATH_MATCH_FAILURE,
-            format!(
-                "Unable to apply ReferencePath {} to input {original}",
-                p.text
-            ),
+            format!("Unable to apply ReferencePath {}", p.text),
         )
     };
     let mut node = &mut doc;
@@ -401,7 +404,11 @@ pub fn result_path(raw: Value, result: Value, field: &PathField) -> Result<Value
                     return Err(fail());
                 };
                 let len = a.len() as i64;
-                let pos = if idx < 0 { len + idx } else { idx };
+                let pos = if idx < 0 {
+                    len.saturating_add(idx)
+                } else {
+                    idx
+                };
                 let Some(slot) = usize::try_from(pos).ok().and_then(|p| a.get_mut(p)) else {
                     return Err(fail());
                 };
@@ -415,6 +422,37 @@ pub fn result_path(raw: Value, result: Value, field: &PathField) -> Result<Value
         }
     }
     Ok(doc)
+}
+
+/// Whether `ResultPath` steps can be applied to `doc` without changing it first (DATA-16):
+/// fields need objects (missing or scalar intermediate fields become objects), indexes need
+/// an existing element.
+fn result_path_applies(doc: &Value, steps: &[jsonpath::Step]) -> bool {
+    let mut node = Some(doc);
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        node = match (step.selector, node) {
+            (jsonpath::Selector::Field(_), None) => None,
+            (jsonpath::Selector::Field(f), Some(Value::Object(m))) => match m.get(f) {
+                Some(v) if v.is_object() || v.is_array() || last => Some(v),
+                _ => None,
+            },
+            (jsonpath::Selector::Index(idx), Some(Value::Array(a))) => {
+                let len = a.len() as i64;
+                let pos = if idx < 0 {
+                    len.saturating_add(idx)
+                } else {
+                    idx
+                };
+                match usize::try_from(pos).ok().and_then(|p| a.get(p)) {
+                    Some(v) => Some(v),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// The payload quota: a state's output above 256 KiB fails with `States.DataLimitExceeded`.
@@ -1279,4 +1317,65 @@ where
     run.record("MapStateSucceeded");
     let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
     apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonpath::{Root, Selector, Step};
+    use serde_json::json;
+
+    static A_B: Path = Path {
+        text: "$.a.b",
+        root: Root::Input,
+        steps: &[
+            Step {
+                descendant: false,
+                selector: Selector::Field("a"),
+            },
+            Step {
+                descendant: false,
+                selector: Selector::Field("b"),
+            },
+        ],
+    };
+    static X_9: Path = Path {
+        text: "$.x[9]",
+        root: Root::Input,
+        steps: &[
+            Step {
+                descendant: false,
+                selector: Selector::Field("x"),
+            },
+            Step {
+                descendant: false,
+                selector: Selector::Index(9),
+            },
+        ],
+    };
+
+    #[test]
+    fn result_path_places_and_reports() {
+        // DATA-14: intermediate objects are created.
+        let out = result_path(json!({"k": 1}), json!(2), &PathField::Path(&A_B)).expect("ok");
+        assert_eq!(out, json!({"k": 1, "a": {"b": 2}}));
+        assert_eq!(
+            result_path(json!({}), json!(2), &PathField::Null).expect("ok"),
+            json!({})
+        );
+        assert_eq!(
+            result_path(json!({}), json!(2), &PathField::Default).expect("ok"),
+            json!(2)
+        );
+        // DATA-16: not applicable to a string input, or an index past the end.
+        let err = result_path(json!("text"), json!(2), &PathField::Path(&A_B)).expect_err("string");
+        assert_eq!(err.error, names::RESULT_PATH_MATCH_FAILURE);
+        assert_eq!(
+            err.cause.as_deref(),
+            Some("Unable to apply ReferencePath $.a.b to input \"text\"")
+        );
+        let err =
+            result_path(json!({"x": [1]}), json!(2), &PathField::Path(&X_9)).expect_err("index");
+        assert_eq!(err.error, names::RESULT_PATH_MATCH_FAILURE);
+    }
 }

@@ -298,37 +298,25 @@ pub fn select<'v>(path: &Path, roots: &Roots<'v>) -> Result<Selection<'v>, EvalE
 
 fn index_of(len: usize, i: i64) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
-    let idx = if i < 0 { len + i } else { i };
+    let idx = if i < 0 { len.checked_add(i)? } else { i };
     (0..len).contains(&idx).then_some(idx as usize)
 }
 
 // The `Cow` tells whether the child can be borrowed for `'v` or must be cloned.
 #[allow(clippy::ptr_arg)]
-fn push_child<'v>(node: &Cow<'v, Value>, key: &str, out: &mut Vec<Cow<'v, Value>>) {
+fn push_at<'v, I: serde_json::value::Index>(
+    node: &Cow<'v, Value>,
+    at: I,
+    out: &mut Vec<Cow<'v, Value>>,
+) {
     match node {
         Cow::Borrowed(v) => {
-            if let Some(c) = v.get(key) {
+            if let Some(c) = v.get(at) {
                 out.push(Cow::Borrowed(c));
             }
         }
         Cow::Owned(v) => {
-            if let Some(c) = v.get(key) {
-                out.push(Cow::Owned(c.clone()));
-            }
-        }
-    }
-}
-
-#[allow(clippy::ptr_arg)]
-fn push_index<'v>(node: &Cow<'v, Value>, i: usize, out: &mut Vec<Cow<'v, Value>>) {
-    match node {
-        Cow::Borrowed(v) => {
-            if let Some(c) = v.get(i) {
-                out.push(Cow::Borrowed(c));
-            }
-        }
-        Cow::Owned(v) => {
-            if let Some(c) = v.get(i) {
+            if let Some(c) = v.get(at) {
                 out.push(Cow::Owned(c.clone()));
             }
         }
@@ -372,24 +360,24 @@ fn apply_step<'v>(
         return Ok(());
     }
     match step.selector {
-        Selector::Field(f) => push_child(&node, f, out),
+        Selector::Field(f) => push_at(&node, f, out),
         Selector::Fields(fs) => {
             for f in fs {
-                push_child(&node, f, out);
+                push_at(&node, f, out);
             }
         }
         Selector::Index(i) => {
             if let Some(len) = node.as_array().map(Vec::len)
                 && let Some(idx) = index_of(len, i)
             {
-                push_index(&node, idx, out);
+                push_at(&node, idx, out);
             }
         }
         Selector::Indexes(is) => {
             if let Some(len) = node.as_array().map(Vec::len) {
                 for i in is {
                     if let Some(idx) = index_of(len, *i) {
-                        push_index(&node, idx, out);
+                        push_at(&node, idx, out);
                     }
                 }
             }
@@ -398,7 +386,7 @@ fn apply_step<'v>(
         Selector::Slice(start, end, step) => {
             if let Some(len) = node.as_array().map(Vec::len) {
                 for idx in slice_indexes(len, start, end, step) {
-                    push_index(&node, idx, out);
+                    push_at(&node, idx, out);
                 }
             }
         }
@@ -418,7 +406,7 @@ fn apply_step<'v>(
             if let Some(len) = node.as_array().map(Vec::len) {
                 let idx = script_index(script, len)?;
                 if let Some(idx) = index_of(len, idx) {
-                    push_index(&node, idx, out);
+                    push_at(&node, idx, out);
                 }
             }
         }
