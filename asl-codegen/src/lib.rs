@@ -37,6 +37,7 @@ pub mod builder;
 pub mod diagnostic;
 pub mod generate;
 pub mod intrinsic;
+pub mod jsonata;
 pub mod model;
 pub mod parse;
 pub mod path;

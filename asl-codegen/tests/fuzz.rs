@@ -163,6 +163,11 @@ proptest! {
     }
 
     #[test]
+    fn jsonata_parser_never_panics(text in "[$a-z0-9 .\\[\\]{}()'\"`,;:?+*/%|=<>^&!~@#λ-]{0,60}") {
+        let _ = asl_codegen::jsonata::parse(&text);
+    }
+
+    #[test]
     fn truncated_definitions_never_panic(seed in 0..SEEDS.len(), cut in any::<prop::sample::Index>()) {
         let text = SEEDS[seed];
         let mut at = cut.index(text.len() + 1);
