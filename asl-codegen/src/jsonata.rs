@@ -63,6 +63,117 @@ pub enum Expr {
     Transform(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
 }
 
+/// Names of the workflow variables an expression reads: `$name` references that are not
+/// `$states`, the context value `$`/`$$`, a function called by name (JSONata's library), or
+/// bound inside the expression (`:=`, lambda parameters, `@`/`#` bindings).
+pub fn free_variables(e: &Expr) -> Vec<String> {
+    fn walk(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<String>) {
+        match e {
+            Expr::Var(v) => {
+                if !(v.is_empty()
+                    || v == "$"
+                    || v == "states"
+                    || bound.contains(v)
+                    || out.contains(v))
+                {
+                    out.push(v.clone());
+                }
+            }
+            Expr::Call(f, args) => {
+                if !matches!(**f, Expr::Var(_)) {
+                    walk(f, bound, out);
+                }
+                for a in args {
+                    walk(a, bound, out);
+                }
+            }
+            Expr::Bind(name, value) => {
+                walk(value, bound, out);
+                bound.push(name.clone());
+            }
+            Expr::Lambda(params, _, body) => {
+                let before = bound.len();
+                bound.extend(params.iter().cloned());
+                walk(body, bound, out);
+                bound.truncate(before);
+            }
+            Expr::Block(items) => {
+                let before = bound.len();
+                for i in items {
+                    walk(i, bound, out);
+                }
+                bound.truncate(before);
+            }
+            Expr::Focus(inner, _, name) => {
+                walk(inner, bound, out);
+                bound.push(name.clone());
+            }
+            Expr::Unary(_, a) => walk(a, bound, out),
+            Expr::Binary(a, _, b) => {
+                walk(a, bound, out);
+                walk(b, bound, out);
+            }
+            Expr::Filter(a, b) => {
+                walk(a, bound, out);
+                if let Some(b) = b {
+                    walk(b, bound, out);
+                }
+            }
+            Expr::Condition(a, b, c) => {
+                walk(a, bound, out);
+                walk(b, bound, out);
+                if let Some(c) = c {
+                    walk(c, bound, out);
+                }
+            }
+            Expr::Transform(a, b, c) => {
+                walk(a, bound, out);
+                walk(b, bound, out);
+                if let Some(c) = c {
+                    walk(c, bound, out);
+                }
+            }
+            Expr::Group(a, pairs) => {
+                walk(a, bound, out);
+                for (k, v) in pairs {
+                    walk(k, bound, out);
+                    walk(v, bound, out);
+                }
+            }
+            Expr::Object(pairs) => {
+                for (k, v) in pairs {
+                    walk(k, bound, out);
+                    walk(v, bound, out);
+                }
+            }
+            Expr::Sort(a, terms) => {
+                walk(a, bound, out);
+                for (_, t) in terms {
+                    walk(t, bound, out);
+                }
+            }
+            Expr::Array(items) => {
+                for i in items {
+                    walk(i, bound, out);
+                }
+            }
+            Expr::Str(_)
+            | Expr::Num(_)
+            | Expr::Bool(_)
+            | Expr::Null
+            | Expr::Name(_)
+            | Expr::Regex(..)
+            | Expr::Wildcard
+            | Expr::Descendants
+            | Expr::Parent
+            | Expr::Placeholder => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut Vec::new(), &mut out);
+    out
+}
+
 /// A syntax error at a byte offset of the expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -734,6 +845,13 @@ mod tests {
         ] {
             assert!(parse(e).is_ok(), "{e}: {:?}", parse(e));
         }
+    }
+
+    #[test]
+    fn free_variables_skip_bound_names_and_functions() {
+        let e = parse("( $x := $a; $map($b, function($v){ $v + $x + $c }) ) & $states.input & $")
+            .expect("parses");
+        assert_eq!(free_variables(&e), ["a", "b", "c"]);
     }
 
     #[test]

@@ -636,11 +636,19 @@ impl<'a> Validator<'a> {
 
     fn jsonata_expr(&mut self, s: &str, j: &Json, ptr: &Pointer, ctx: ExprCtx) -> Option<Jsonata> {
         let expr = jsonata::expression(s)?;
-        if let Err(e) = jsonata::check(expr) {
-            let span = self.inner_span(j.span, 2 + e.offset, 1);
-            let msg = format!("invalid JSONata expression: {}", e.message);
-            self.report(Code::JsonataSyntax, span, ptr, msg);
-            return None;
+        let ast = match crate::jsonata::parse(expr) {
+            Ok(ast) => ast,
+            Err(e) => {
+                let span = self.inner_span(j.span, 2 + e.offset, 1);
+                let msg = format!("invalid JSONata expression: {e}");
+                self.report(Code::JsonataSyntax, span, ptr, msg);
+                return None;
+            }
+        };
+        // Workflow variables the expression reads (VAR-4), for the undefined-variable warning.
+        for name in crate::jsonata::free_variables(&ast) {
+            self.var_reads
+                .push((name, j.span, ptr.clone(), self.state.clone()));
         }
         for (field, allowed, help) in [
             (
