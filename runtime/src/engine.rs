@@ -32,6 +32,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The largest `TimeoutSeconds`/`HeartbeatSeconds` AWS accepts (TASK-5).
 pub const MAX_TIMEOUT_SECONDS: u64 = 99_999_999;
 
+/// Concurrent iterations of an inline Map without `MaxConcurrency` (AWS runs about 40, MAP-9).
+pub const INLINE_CONCURRENCY: usize = 40;
+
 /// The payload quota (EXEC-9, DATA-21).
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
@@ -1226,7 +1229,14 @@ where
     }
     iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     let total = items.len();
-    let limit = if max == 0 { total.max(1) } else { max };
+    // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
+    // one up to 10,000 (MAP-9); this also bounds memory by concurrency, not item count.
+    let unlimited = if spec.distributed {
+        10_000
+    } else {
+        INLINE_CONCURRENCY
+    };
+    let limit = if max == 0 { unlimited } else { max }.max(1);
     let name = run.name;
     let distributed = spec.distributed;
     let exec = Arc::clone(&run.exec);

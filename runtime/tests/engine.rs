@@ -543,3 +543,52 @@ async fn timeout_holds_when_the_handler_drops_its_context() {
     assert_eq!(err.error(), Some("States.Timeout"));
     assert_eq!((Instant::now() - start).as_secs(), 5);
 }
+
+asl_runtime::asl!(mod unlimited {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemProcessor": { "StartAt": "Work", "States": { "Work": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+            "End": true
+        }
+    }
+});
+
+impl unlimited::Tasks for Work {
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(input)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn unlimited_inline_map_runs_like_aws() {
+    // MAP-9: without MaxConcurrency AWS runs about 40 inline iterations at once; so do we,
+    // which also keeps memory bounded by concurrency rather than item count.
+    let work = Arc::new(Work {
+        running: AtomicUsize::new(0),
+        peak: AtomicUsize::new(0),
+    });
+    struct Shared(Arc<Work>);
+    impl unlimited::Tasks for Shared {
+        async fn work(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+            unlimited::Tasks::work(&*self.0, input, ctx).await
+        }
+    }
+    let items: Vec<Value> = (0..100).map(|i| json!(i)).collect();
+    let start = Instant::now();
+    let out = unlimited::Workflow::new(Shared(work.clone()))
+        .run(Value::Array(items.clone()))
+        .await
+        .expect("ok");
+    assert_eq!(out, Value::Array(items));
+    assert_eq!(
+        work.peak.load(Ordering::SeqCst),
+        asl_runtime::engine::INLINE_CONCURRENCY
+    );
+    assert_eq!((Instant::now() - start).as_secs(), 3);
+}
