@@ -167,6 +167,19 @@ struct Gen {
     runner_names: ident::Names,
 }
 
+/// `#[doc]` attributes, one per line, each starting with a space, so formatters print them as
+/// `///` comments.
+fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote!(#(#[doc = #lines])*)
+}
+
 fn lit_str(s: &str) -> Literal {
     Literal::string(s)
 }
@@ -654,9 +667,9 @@ impl Gen {
             bodies.push(body);
         }
         self.tail = outer_tail;
-        let docs: Vec<String> = variants
+        let docs: Vec<TokenStream> = variants
             .iter()
-            .map(|(_, s)| format!("`{}`", s.name))
+            .map(|(_, s)| doc(&format!("`{}`", s.name)))
             .collect();
         let names: Vec<Literal> = variants.iter().map(|(_, s)| lit_str(&s.name)).collect();
         let idents: Vec<&proc_macro2::Ident> = variants.iter().map(|(v, _)| v).collect();
@@ -697,26 +710,26 @@ impl Gen {
             quote!(_tasks)
         };
         let vis = if public { quote!(pub) } else { quote!() };
-        let enum_doc = if public {
-            "The states of this state machine's top level.".to_string()
+        let enum_doc = doc(if public {
+            "The states of this state machine's top level."
         } else {
-            "The states of a Parallel branch or Map processor.".to_string()
-        };
-        let all_doc = "Every state, in definition order.";
+            "The states of a Parallel branch or Map processor."
+        });
+        let all_doc = doc("Every state, in definition order.");
         let rt = self.rt.clone();
         self.runners.push(quote! {
-            #[doc = #enum_doc]
+            #enum_doc
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
             // Variant names come from state names, which may well end in "State"; a program
             // need not use every state.
             #[allow(clippy::enum_variant_names, dead_code)]
             #vis enum #enum_ident {
-                #(#[doc = #docs] #idents,)*
+                #(#docs #idents,)*
             }
 
             #[allow(dead_code)]
             impl #enum_ident {
-                #[doc = #all_doc]
+                #all_doc
                 #vis const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
 
                 /// The state's name in the definition.
@@ -1186,10 +1199,10 @@ impl Gen {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let doc = format!(
+        let doc = doc(&format!(
             "Task state `{}`.\n\nResource: `{}`.\n\nErrors its Retry/Catch handle: {handled}.",
             s.name, t.resource.value
-        );
+        ));
         let typed = self
             .task_types
             .iter()
@@ -1200,7 +1213,7 @@ impl Gen {
             None => (quote!(#rt::Value), quote!(#rt::Value)),
         };
         self.methods.push(quote! {
-            #[doc = #doc]
+            #doc
             fn #method(
                 &self,
                 input: #in_ty,
@@ -1262,21 +1275,21 @@ impl Gen {
             .iter()
             .map(|n| format_ident!("{}", variant_names.unique(ident::type_name(n))))
             .collect();
-        let docs: Vec<String> = names
+        let docs: Vec<TokenStream> = names
             .iter()
-            .map(|n| format!("`{n}`, with its cause."))
+            .map(|n| doc(&format!("`{n}`, with its cause.")))
             .collect();
         let lits: Vec<Literal> = names.iter().map(|n| lit_str(n)).collect();
-        let doc = format!(
+        let doc = doc(&format!(
             "Errors the Retry and Catch of Task state `{}` handle; converts into `TaskError`.",
             s.name
-        );
+        ));
         self.errors.push(quote! {
-            #[doc = #doc]
+            #doc
             #[derive(Debug, Clone, PartialEq, Eq)]
             #[allow(dead_code)]
             pub enum #ty {
-                #(#[doc = #docs] #variants(::std::string::String),)*
+                #(#docs #variants(::std::string::String),)*
             }
 
             #[allow(dead_code)]

@@ -5,11 +5,11 @@ use ::asl_runtime as __rt;
 /// Implement it with `async fn`s.
 #[allow(clippy::wrong_self_convention)]
 pub trait Tasks: Send + Sync + 'static {
-    /**Task state `DoIt`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: `Custom.Error`, `States.Timeout`.*/
+    /// Task state `DoIt`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: `Custom.Error`, `States.Timeout`.
     fn do_it(
         &self,
         input: ::asl_runtime::Value,
@@ -17,11 +17,11 @@ Errors its Retry/Catch handle: `Custom.Error`, `States.Timeout`.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `type`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `type`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn type_(
         &self,
         input: ::asl_runtime::Value,
@@ -29,11 +29,11 @@ Errors its Retry/Catch handle: none.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `Clone`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `Clone`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn clone(
         &self,
         input: ::asl_runtime::Value,
@@ -41,11 +41,11 @@ Errors its Retry/Catch handle: none.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `New`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `New`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn new(
         &self,
         input: ::asl_runtime::Value,
@@ -106,11 +106,11 @@ impl<T: Tasks> Workflow<T> {
         }
     }
 }
-///Errors the Retry and Catch of Task state `DoIt` handle; converts into `TaskError`.
+/// Errors the Retry and Catch of Task state `DoIt` handle; converts into `TaskError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(dead_code)]
 pub enum DoItError {
-    ///`Custom.Error`, with its cause.
+    /// `Custom.Error`, with its cause.
     CustomError(::std::string::String),
 }
 #[allow(dead_code)]
@@ -130,16 +130,16 @@ impl ::std::convert::From<DoItError> for ::asl_runtime::TaskError {
         }
     }
 }
-///The states of a Parallel branch or Map processor.
+/// The states of a Parallel branch or Map processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 enum A1BItemState {
-    ///`Inner a`
+    /// `Inner a`
     InnerA,
 }
 #[allow(dead_code)]
 impl A1BItemState {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     const ALL: &'static [A1BItemState] = &[A1BItemState::InnerA];
     /// The state's name in the definition.
     const fn name(self) -> &'static str {
@@ -162,16 +162,16 @@ async fn run_a1b_item_state<T: Tasks>(
     __run.exit();
     Ok(__out)
 }
-///The states of a Parallel branch or Map processor.
+/// The states of a Parallel branch or Map processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 enum A1bItemState {
-    ///`Inner b`
+    /// `Inner b`
     InnerB,
 }
 #[allow(dead_code)]
 impl A1bItemState {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     const ALL: &'static [A1bItemState] = &[A1bItemState::InnerB];
     /// The state's name in the definition.
     const fn name(self) -> &'static str {
@@ -194,38 +194,38 @@ async fn run_a1b_item_state2<T: Tasks>(
     __run.exit();
     Ok(__out)
 }
-///The states of this state machine's top level.
+/// The states of this state machine's top level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 pub enum State {
-    ///`Do It`
+    /// `Do It`
     DoIt,
-    ///`do_it`
+    /// `do_it`
     DoIt2,
-    ///`DoIt`
+    /// `DoIt`
     DoIt3,
-    ///`type`
+    /// `type`
     Type,
-    ///`Clone`
+    /// `Clone`
     Clone,
-    ///`New`
+    /// `New`
     New,
-    ///`a 1 b`
+    /// `a 1 b`
     A1B,
-    ///`a1b`
+    /// `a1b`
     A1b,
-    ///`注文`
+    /// `注文`
     U6ce8U6587,
-    ///`3 "quoted" }; fn evil() {`
+    /// `3 "quoted" }; fn evil() {`
     S3QuotedFnEvil,
-    ///`Self`
+    /// `Self`
     Self_,
-    ///`Fail here`
+    /// `Fail here`
     FailHere,
 }
 #[allow(dead_code)]
 impl State {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     pub const ALL: &'static [State] = &[
         State::DoIt,
         State::DoIt2,

@@ -5,11 +5,11 @@ use ::asl_runtime as __rt;
 /// Implement it with `async fn`s.
 #[allow(clippy::wrong_self_convention)]
 pub trait Tasks: Send + Sync + 'static {
-    /**Task state `Validate order`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: `Order.Invalid`.*/
+    /// Task state `Validate order`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: `Order.Invalid`.
     fn validate_order(
         &self,
         input: ::asl_runtime::Value,
@@ -17,11 +17,11 @@ Errors its Retry/Catch handle: `Order.Invalid`.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `Charge card`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: `Payment.Throttled`, `Payment.Declined`.*/
+    /// Task state `Charge card`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: `Payment.Throttled`, `Payment.Declined`.
     fn charge_card(
         &self,
         input: crate::ChargeRequest,
@@ -29,11 +29,11 @@ Errors its Retry/Catch handle: `Payment.Throttled`, `Payment.Declined`.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<crate::ChargeResult, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `Reserve item`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `Reserve item`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn reserve_item(
         &self,
         input: ::asl_runtime::Value,
@@ -41,11 +41,11 @@ Errors its Retry/Catch handle: none.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `Ship`.
-
-Resource: `arn:aws:states:::lambda:invoke`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `Ship`.
+    ///
+    /// Resource: `arn:aws:states:::lambda:invoke`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn ship(
         &self,
         input: ::asl_runtime::Value,
@@ -53,11 +53,11 @@ Errors its Retry/Catch handle: none.*/
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
-    /**Task state `Notify customer`.
-
-Resource: `arn:aws:states:::sns:publish`.
-
-Errors its Retry/Catch handle: none.*/
+    /// Task state `Notify customer`.
+    ///
+    /// Resource: `arn:aws:states:::sns:publish`.
+    ///
+    /// Errors its Retry/Catch handle: none.
     fn notify_customer(
         &self,
         input: ::asl_runtime::Value,
@@ -118,11 +118,11 @@ impl<T: Tasks> Workflow<T> {
         }
     }
 }
-///Errors the Retry and Catch of Task state `Validate order` handle; converts into `TaskError`.
+/// Errors the Retry and Catch of Task state `Validate order` handle; converts into `TaskError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(dead_code)]
 pub enum ValidateOrderError {
-    ///`Order.Invalid`, with its cause.
+    /// `Order.Invalid`, with its cause.
     OrderInvalid(::std::string::String),
 }
 #[allow(dead_code)]
@@ -144,13 +144,13 @@ impl ::std::convert::From<ValidateOrderError> for ::asl_runtime::TaskError {
         }
     }
 }
-///Errors the Retry and Catch of Task state `Charge card` handle; converts into `TaskError`.
+/// Errors the Retry and Catch of Task state `Charge card` handle; converts into `TaskError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(dead_code)]
 pub enum ChargeCardError {
-    ///`Payment.Throttled`, with its cause.
+    /// `Payment.Throttled`, with its cause.
     PaymentThrottled(::std::string::String),
-    ///`Payment.Declined`, with its cause.
+    /// `Payment.Declined`, with its cause.
     PaymentDeclined(::std::string::String),
 }
 #[allow(dead_code)]
@@ -174,16 +174,16 @@ impl ::std::convert::From<ChargeCardError> for ::asl_runtime::TaskError {
         }
     }
 }
-///The states of a Parallel branch or Map processor.
+/// The states of a Parallel branch or Map processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 enum ReserveStockItemState {
-    ///`Reserve item`
+    /// `Reserve item`
     ReserveItem,
 }
 #[allow(dead_code)]
 impl ReserveStockItemState {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     const ALL: &'static [ReserveStockItemState] = &[ReserveStockItemState::ReserveItem];
     /// The state's name in the definition.
     const fn name(self) -> &'static str {
@@ -212,16 +212,16 @@ async fn run_reserve_stock_item_state<T: Tasks>(
     __run.exit();
     Ok(__out)
 }
-///The states of a Parallel branch or Map processor.
+/// The states of a Parallel branch or Map processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 enum ShipAndNotifyBranch0State {
-    ///`Ship`
+    /// `Ship`
     Ship,
 }
 #[allow(dead_code)]
 impl ShipAndNotifyBranch0State {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     const ALL: &'static [ShipAndNotifyBranch0State] = &[ShipAndNotifyBranch0State::Ship];
     /// The state's name in the definition.
     const fn name(self) -> &'static str {
@@ -250,16 +250,16 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
     __run.exit();
     Ok(__out)
 }
-///The states of a Parallel branch or Map processor.
+/// The states of a Parallel branch or Map processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 enum ShipAndNotifyBranch1State {
-    ///`Notify customer`
+    /// `Notify customer`
     NotifyCustomer,
 }
 #[allow(dead_code)]
 impl ShipAndNotifyBranch1State {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     const ALL: &'static [ShipAndNotifyBranch1State] = &[
         ShipAndNotifyBranch1State::NotifyCustomer,
     ];
@@ -290,28 +290,28 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
     __run.exit();
     Ok(__out)
 }
-///The states of this state machine's top level.
+/// The states of this state machine's top level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::enum_variant_names, dead_code)]
 pub enum State {
-    ///`Validate order`
+    /// `Validate order`
     ValidateOrder,
-    ///`Needs payment?`
+    /// `Needs payment?`
     NeedsPayment,
-    ///`Charge card`
+    /// `Charge card`
     ChargeCard,
-    ///`Reserve stock`
+    /// `Reserve stock`
     ReserveStock,
-    ///`Wait for the warehouse`
+    /// `Wait for the warehouse`
     WaitForTheWarehouse,
-    ///`Ship and notify`
+    /// `Ship and notify`
     ShipAndNotify,
-    ///`Reject order`
+    /// `Reject order`
     RejectOrder,
 }
 #[allow(dead_code)]
 impl State {
-    ///Every state, in definition order.
+    /// Every state, in definition order.
     pub const ALL: &'static [State] = &[
         State::ValidateOrder,
         State::NeedsPayment,
