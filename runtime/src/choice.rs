@@ -19,9 +19,9 @@ pub fn value<'v>(path: &Path, roots: &Roots<'v>) -> Result<Cow<'v, Value>, Failu
             vs.into_iter().map(Cow::into_owned).collect(),
         ))),
         Ok(jsonpath::Selection::Missing) => Err(Failure::runtime(format!(
-            "Invalid path '{}' : No results for path: {}",
+            "Invalid path '{}' : {}",
             path.text,
-            path.normalized()
+            jsonpath::not_found_message(path, roots)
         ))),
         Err(e) => Err(Failure::runtime(e.0)),
     }

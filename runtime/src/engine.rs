@@ -323,9 +323,9 @@ pub fn select_io(run: &StateRun, input: &Value, field: &PathField) -> Result<Val
             match jsonpath::select(p, &roots) {
                 Ok(sel) => sel.into_value().ok_or_else(|| {
                     Failure::runtime(format!(
-                        "Invalid path '{}' : No results for path: {}",
+                        "Invalid path '{}' : {}",
                         p.text,
-                        p.normalized()
+                        jsonpath::not_found_message(p, &roots)
                     ))
                 }),
                 Err(e) => Err(Failure::runtime(e.0)),
@@ -476,6 +476,11 @@ pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// Whether a value is above the payload quota (EXEC-9).
+fn too_large(v: &Value) -> bool {
+    !shallow_small(v) && serde_json::to_vec(v).map_or(0, |b| b.len()) > MAX_PAYLOAD_BYTES
 }
 
 fn shallow_small(v: &Value) -> bool {
@@ -967,6 +972,23 @@ where
         }
     };
     match result {
+        Ok(v) if too_large(&v) => {
+            run.record("TaskFailed");
+            // AWS names a Lambda function by its ARN here, anything else by the state.
+            let who = if spec.resource.contains(":lambda:") && spec.resource.contains(":function:")
+            {
+                spec.resource
+            } else {
+                run.name
+            };
+            Err(Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{who}' returned a result with a size exceeding the maximum \
+                     number of bytes service limit."
+                ),
+            ))
+        }
         Ok(v) => {
             run.record("TaskSucceeded");
             apply_result(run, raw.clone(), v, &spec.io)

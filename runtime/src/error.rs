@@ -61,31 +61,39 @@ impl Failure {
         Failure::new(names::INTRINSIC_FAILURE, cause)
     }
 
-    /// `States.Runtime` and `States.DataLimitExceeded` are never retried or caught, even when a
-    /// Retrier or Catcher names them: they always fail the execution (ERR-17, ERR-18).
+    /// `States.Runtime` is never retried or caught, even when a Retrier or Catcher names it: it
+    /// always fails the execution (ERR-17). (`States.DataLimitExceeded` from a task's result is
+    /// caught by `States.ALL` in AWS's recordings, so it is an ordinary error here.)
     pub fn is_terminal(&self) -> bool {
-        self.error == names::RUNTIME || self.error == names::DATA_LIMIT_EXCEEDED
+        self.error == names::RUNTIME
     }
 
     /// Whether `ErrorEquals` entry `name` matches this error (ERR-3, ERR-6).
     pub fn matches(&self, name: &str) -> bool {
         match name {
-            names::ALL => self.error != names::RUNTIME && self.error != names::DATA_LIMIT_EXCEEDED,
-            names::TASK_FAILED => {
-                self.error != names::TIMEOUT
-                    && self.error != names::RUNTIME
-                    && self.error != names::DATA_LIMIT_EXCEEDED
-            }
+            names::ALL => self.error != names::RUNTIME,
+            names::TASK_FAILED => self.error != names::TIMEOUT && self.error != names::RUNTIME,
             _ => self.error == name,
         }
     }
 
-    /// The Error Output AWS passes to a Catcher: `{"Error": …, "Cause": …}` (ERR-2).
+    /// The Error Output AWS passes to a Catcher: `{"Error": …, "Cause": …}` (ERR-2); a failure
+    /// that came without an error name (e.g. `SendTaskFailure` with none) has both null.
     pub fn to_error_output(&self) -> serde_json::Value {
         let mut m = serde_json::Map::new();
-        m.insert("Error".into(), self.error.clone().into());
-        if let Some(c) = &self.cause {
-            m.insert("Cause".into(), c.clone().into());
+        if self.error.is_empty() {
+            m.insert("Error".into(), serde_json::Value::Null);
+            m.insert(
+                "Cause".into(),
+                self.cause
+                    .clone()
+                    .map_or(serde_json::Value::Null, Into::into),
+            );
+        } else {
+            m.insert("Error".into(), self.error.clone().into());
+            if let Some(c) = &self.cause {
+                m.insert("Cause".into(), c.clone().into());
+            }
         }
         serde_json::Value::Object(m)
     }

@@ -146,12 +146,17 @@ impl Path {
 
     /// Jayway's normalized form, used in AWS's messages: `$['a'][0]`.
     pub fn normalized(&self) -> String {
+        self.normalized_prefix(self.steps.len())
+    }
+
+    /// The normalized form of the root and the first `n` steps.
+    pub fn normalized_prefix(&self, n: usize) -> String {
         let mut s = String::from(match self.root {
             Root::Input => "$",
             Root::Context => "$$",
             Root::Variable(v) => return format!("${v}"),
         });
-        for step in self.steps {
+        for step in &self.steps[..n.min(self.steps.len())] {
             if step.descendant {
                 s.push_str("..");
             }
@@ -238,6 +243,35 @@ impl<'v> Selection<'v> {
             _ => None,
         }
     }
+}
+
+/// Jayway's message for a definite path that matched nothing, as AWS reports it (DATA-18):
+/// a missing leaf is `No results for path: $['a']['b']`, a missing property on the way is
+/// `Missing property in path $['a']`.
+pub fn not_found_message(path: &Path, roots: &Roots<'_>) -> String {
+    let start = match path.root {
+        Root::Input => Some(roots.input),
+        Root::Context => Some(roots.context.get()),
+        Root::Variable(v) => roots.variables.and_then(|vars| vars.get(v)),
+    };
+    let mut node = start;
+    for (i, step) in path.steps.iter().enumerate() {
+        let next = match (step.descendant, step.selector, node) {
+            (false, Selector::Field(f), Some(Value::Object(m))) => m.get(f),
+            (false, Selector::Index(k), Some(Value::Array(a))) => {
+                index_of(a.len(), k).and_then(|i| a.get(i))
+            }
+            _ => break,
+        };
+        if next.is_none() {
+            if i + 1 < path.steps.len() && matches!(node, Some(Value::Object(_))) {
+                return format!("Missing property in path {}", path.normalized_prefix(i + 1));
+            }
+            break;
+        }
+        node = next;
+    }
+    format!("No results for path: {}", path.normalized())
 }
 
 /// Why a path could not be evaluated (distinct from "matched nothing").

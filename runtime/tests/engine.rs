@@ -592,3 +592,38 @@ async fn unlimited_inline_map_runs_like_aws() {
     );
     assert_eq!((Instant::now() - start).as_secs(), 3);
 }
+
+asl_runtime::asl!(mod big_result {
+    "StartAt": "Big",
+    "States": {
+        "Big": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Catch": [ { "ErrorEquals": ["States.ALL"], "Next": "Handled" } ],
+            "End": true
+        },
+        "Handled": { "Type": "Pass", "End": true }
+    }
+});
+
+struct Big;
+
+impl big_result::Tasks for Big {
+    async fn big(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!("x".repeat(300 * 1024)))
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_task_result_is_caught_like_aws() {
+    // EXEC-9, ERR-18: recorded on AWS, States.ALL catches a task result over 256 KiB.
+    let out = big_result::Workflow::new(Big)
+        .run(json!({}))
+        .await
+        .expect("caught");
+    assert_eq!(out["Error"], "States.DataLimitExceeded");
+    assert_eq!(
+        out["Cause"],
+        "The state/task 'Big' returned a result with a size exceeding the maximum number of bytes service limit."
+    );
+}

@@ -2,8 +2,9 @@
 //! users get (`asl_codegen::generate`), plus a table the runner iterates.
 //!
 //! `ASL_CONFORMANCE_DIR`: case directories separated by `:` (default
-//! `../shared/conformance/cases`), each in the format of `shared/conformance/README.md`
-//! (`<area>/<case>/definition.asl.json`, `input.json`, `expected.json`).
+//! `../shared/conformance/cases:../shared/conformance/tasks`), each in the format of
+//! `shared/conformance/README.md` (`<area>/<case>/definition.asl.json`, `input.json`,
+//! `expected.json`, and for Task cases `tasks.json`, answered by `replay::Replay`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,10 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let dirs: Vec<PathBuf> = match std::env::var("ASL_CONFORMANCE_DIR") {
         Ok(v) if !v.is_empty() => v.split(':').map(PathBuf::from).collect(),
-        _ => vec![manifest.join("../../../shared/conformance/cases")],
+        _ => vec![
+            manifest.join("../../../shared/conformance/cases"),
+            manifest.join("../../../shared/conformance/tasks"),
+        ],
     };
     let mut cases = Vec::new();
     for dir in &dirs {
@@ -38,10 +42,9 @@ fn main() {
         println!("cargo::rerun-if-changed={}", def.display());
         let text = std::fs::read_to_string(&def).unwrap_or_default();
         let checked = asl_codegen::check_str(&def.to_string_lossy(), &text);
+        let has_tasks = case.join("tasks.json").exists();
         let skip = if !checked.is_valid() {
             Some("the definition does not validate".to_string())
-        } else if case.join("tasks.json").exists() {
-            Some("Task case: needs the replay handler (issue 9)".to_string())
         } else {
             checked
                 .machine
@@ -57,13 +60,23 @@ fn main() {
                     task_types: Vec::new(),
                 };
                 let items = asl_codegen::generate::generate(machine, &options);
+                // Task states answer from the recorded calls (tasks.json) through `Replay`.
+                let mut methods = String::new();
+                for (state, method) in asl_codegen::generate::task_methods(machine) {
+                    let _ = writeln!(
+                        methods,
+                        "async fn {method}(&self, input: ::asl_runtime::Value, ctx: ::asl_runtime::TaskContext) \
+                         -> Result<::asl_runtime::Value, ::asl_runtime::TaskError> {{ self.0.call({state:?}, input, ctx).await }}"
+                    );
+                }
                 let _ = writeln!(
                     modules,
                     "#[allow(dead_code)]\npub mod case_{i} {{\n{items}\n\
-                     pub struct NoTasks;\nimpl Tasks for NoTasks {{}}\n\
-                     pub fn run(input: ::asl_runtime::Value, options: ::asl_runtime::RunOptions) -> crate::RunFuture {{\n\
-                     Box::pin(async move {{ Workflow::new(NoTasks).run_recorded(input, options).await }})\n}}\n}}"
+                     pub struct Handlers(pub ::std::sync::Arc<crate::replay::Replay>);\nimpl Tasks for Handlers {{\n{methods}}}\n\
+                     pub fn run(input: ::asl_runtime::Value, options: ::asl_runtime::RunOptions, replay: ::std::sync::Arc<crate::replay::Replay>) -> crate::RunFuture {{\n\
+                     Box::pin(async move {{ Workflow::new(Handlers(replay)).run_recorded(input, options).await }})\n}}\n}}"
                 );
+                let _ = has_tasks;
                 format!("Some(case_{i}::run)")
             }
             _ => "None".to_string(),

@@ -135,6 +135,30 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     }
 }
 
+/// Every Task state with the name of its `Tasks` method, as [`generate`] names them (same
+/// order, same collision suffixes): for code that implements the trait generically.
+pub fn task_methods(machine: &StateMachine) -> Vec<(String, String)> {
+    fn walk(scope: &Scope, names: &mut ident::Names, out: &mut Vec<(String, String)>) {
+        for s in &scope.states {
+            match &s.kind {
+                StateKind::Task(_) => {
+                    out.push((s.name.clone(), names.unique(ident::fn_name(&s.name))));
+                }
+                StateKind::Parallel(p) => {
+                    for b in &p.branches {
+                        walk(b, names, out);
+                    }
+                }
+                StateKind::Map(m) => walk(&m.processor, names, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&machine.states, &mut ident::Names::default(), &mut out);
+    out
+}
+
 /// Task states named in `task_types` that are not Task states of the definition.
 pub fn unknown_typed_tasks(machine: &StateMachine, options: &GenOptions) -> Vec<String> {
     let tasks: Vec<&str> = machine

@@ -62,6 +62,10 @@ pub fn short(path: &Path) -> String {
 pub type RunFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = asl_runtime::engine::Recorded>>>;
 
+/// Runs a compiled case: input, options, the replayed Task calls.
+pub type RunFn =
+    fn(asl_runtime::Value, asl_runtime::RunOptions, std::sync::Arc<replay::Replay>) -> RunFuture;
+
 /// One execution case, compiled by the build script.
 pub struct Case {
     /// Area (the parent folder).
@@ -70,8 +74,11 @@ pub struct Case {
     pub name: &'static str,
     /// Its directory.
     pub dir: &'static str,
-    /// Runs the compiled state machine; `None` when skipped.
-    pub run: Option<fn(asl_runtime::Value, asl_runtime::RunOptions) -> RunFuture>,
+    /// Runs the compiled state machine with Task calls answered by a [`replay::Replay`];
+    /// `None` when skipped.
+    pub run: Option<RunFn>,
+        ) -> RunFuture,
+    >,
     /// Why the case is skipped.
     pub skip: Option<&'static str>,
 }
@@ -85,3 +92,4 @@ mod generated {
 pub use generated::CASES;
 
 pub mod compare;
+pub mod replay;

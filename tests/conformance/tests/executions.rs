@@ -90,7 +90,16 @@ fn run_case_inner(
         express,
     };
     let run = case.run.ok_or("not compiled")?;
-    let recorded = rt.block_on(run(input, options));
+    let tasks = read_json(&dir.join("tasks.json"));
+    let replay = std::sync::Arc::new(asl_conformance::replay::Replay::new(tasks.as_ref()));
+    let recorded = rt.block_on(run(input, options, std::sync::Arc::clone(&replay)));
+    let mismatches = replay.mismatches();
+    if !mismatches.is_empty() {
+        return Err(format!(
+            "task input differs from the recording:\n  {}",
+            mismatches.join("\n  ")
+        ));
+    }
     if let Some(h) = expected["history"].as_array()
         && expected["history_exact"] != false
     {

@@ -1,0 +1,111 @@
+//! Task handlers that answer from recorded calls (`tasks.json`, see
+//! `shared/conformance/tasks/README.md`): the call whose recorded input matches what the
+//! engine hands the handler (after the corpus's masking) gives the result, the error, or no
+//! answer at all (a timeout).
+
+use std::sync::Mutex;
+
+use asl_runtime::{TaskContext, TaskError, Value};
+
+use crate::compare::{mask, matches};
+
+struct Call {
+    input: Value,
+    outcome: Value,
+    used: bool,
+}
+
+/// Recorded calls per Task state, and the inputs that matched none.
+#[derive(Default)]
+pub struct Replay {
+    calls: Mutex<Vec<(String, Call)>>,
+    mismatches: Mutex<Vec<String>>,
+}
+
+impl Replay {
+    /// From the content of `tasks.json` (empty when the case has none).
+    pub fn new(tasks: Option<&Value>) -> Self {
+        let mut calls = Vec::new();
+        if let Some(Value::Object(states)) = tasks {
+            for (state, spec) in states {
+                for c in spec["calls"].as_array().into_iter().flatten() {
+                    calls.push((
+                        state.clone(),
+                        Call {
+                            input: c["input"].clone(),
+                            outcome: c.clone(),
+                            used: false,
+                        },
+                    ));
+                }
+            }
+        }
+        Replay {
+            calls: Mutex::new(calls),
+            mismatches: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Inputs that matched no recorded call, with the candidates, for the failure report.
+    pub fn mismatches(&self) -> Vec<String> {
+        self.mismatches
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    }
+
+    /// Answers one invocation of `state`.
+    pub async fn call(
+        &self,
+        state: &str,
+        input: Value,
+        _ctx: TaskContext,
+    ) -> Result<Value, TaskError> {
+        let mut masked = input;
+        mask(&mut masked, &[]);
+        let outcome = {
+            let Ok(mut calls) = self.calls.lock() else {
+                return Err(TaskError::new("Replay.Poisoned", "lock poisoned"));
+            };
+            let found = calls
+                .iter_mut()
+                .find(|(s, c)| s == state && !c.used && matches(&c.input, &masked));
+            match found {
+                Some((_, c)) => {
+                    c.used = true;
+                    Some(c.outcome.clone())
+                }
+                None => {
+                    let candidates: Vec<String> = calls
+                        .iter()
+                        .filter(|(s, c)| s == state && !c.used)
+                        .map(|(_, c)| c.input.to_string())
+                        .collect();
+                    if let Ok(mut m) = self.mismatches.lock() {
+                        m.push(format!(
+                            "state '{state}': input {masked} matches no recorded call; unused recorded inputs: {candidates:?}"
+                        ));
+                    }
+                    None
+                }
+            }
+        };
+        let Some(outcome) = outcome else {
+            return Err(TaskError::new(
+                "Replay.NoMatchingCall",
+                format!("no recorded call of '{state}' matches"),
+            ));
+        };
+        if outcome["timeout"] == true || outcome["aborted"] == true {
+            // Never answers: the engine's timeout (on the paused clock) decides.
+            std::future::pending::<()>().await;
+        }
+        if let Some(result) = outcome.get("result") {
+            return Ok(result.clone());
+        }
+        Err(TaskError {
+            error: outcome["error"].as_str().unwrap_or_default().to_string(),
+            cause: outcome["cause"].as_str().map(str::to_string),
+        })
+    }
+}
