@@ -77,8 +77,6 @@ pub struct Case {
     /// Runs the compiled state machine with Task calls answered by a [`replay::Replay`];
     /// `None` when skipped.
     pub run: Option<RunFn>,
-        ) -> RunFuture,
-    >,
     /// Why the case is skipped.
     pub skip: Option<&'static str>,
 }
