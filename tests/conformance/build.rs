@@ -29,11 +29,15 @@ fn main() {
     let mut modules = String::new();
     let mut table = String::from("/// Every case found.\npub static CASES: &[Case] = &[\n");
     for (i, case) in cases.iter().enumerate() {
-        let area = case
+        let mut area = case
             .parent()
             .and_then(Path::file_name)
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Task cases report as `tasks/<area>`.
+        if case.join("tasks.json").exists() {
+            area = format!("tasks/{area}");
+        }
         let name = case
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())

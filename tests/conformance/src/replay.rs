@@ -59,7 +59,7 @@ impl Replay {
         &self,
         state: &str,
         input: Value,
-        _ctx: TaskContext,
+        ctx: TaskContext,
     ) -> Result<Value, TaskError> {
         let mut masked = input;
         mask(&mut masked, &[]);
@@ -90,6 +90,22 @@ impl Replay {
                 }
             }
         };
+        // The values the engine resolved, where the recording has them.
+        if let Some(o) = &outcome {
+            for (key, ours) in [
+                ("timeout_seconds", ctx.timeout_seconds),
+                ("heartbeat_seconds", ctx.heartbeat_seconds),
+            ] {
+                if let Some(recorded) = o.get(key).and_then(Value::as_u64)
+                    && ours != Some(recorded)
+                    && let Ok(mut m) = self.mismatches.lock()
+                {
+                    m.push(format!(
+                        "state '{state}': {key} is {ours:?}, AWS resolved {recorded}"
+                    ));
+                }
+            }
+        }
         let Some(outcome) = outcome else {
             return Err(TaskError::new(
                 "Replay.NoMatchingCall",
