@@ -75,6 +75,7 @@ pub mod engine;
 pub mod error;
 pub mod intrinsics;
 pub mod jsonpath;
+pub mod lambda;
 pub mod lit;
 pub mod template;
 pub mod typed;

@@ -64,7 +64,8 @@ impl Tasks for Shop {
         if order["items"].as_array().is_none_or(Vec::is_empty) {
             return Err(TaskError::new("Order.Invalid", "an order needs items"));
         }
-        Ok(json!({ "Payload": order }))
+        // `lambda:invoke` results are the Invoke response around the function's return value.
+        Ok(asl_runtime::lambda::invoke_response(order.clone()))
     }
 
     async fn charge_card(
@@ -92,7 +93,9 @@ impl Tasks for Shop {
 
     async fn reserve_item(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
         let p = &input["Payload"];
-        Ok(json!({ "Payload": { "sku": p["sku"], "reserved": p["quantity"], "line": p["line"] } }))
+        Ok(asl_runtime::lambda::invoke_response(
+            json!({ "sku": p["sku"], "reserved": p["quantity"], "line": p["line"] }),
+        ))
     }
 
     async fn ship(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
@@ -100,7 +103,9 @@ impl Tasks for Shop {
             .as_str()
             .unwrap_or("?")
             .to_string();
-        Ok(json!({ "Payload": { "tracking": format!("TRK-{id}") } }))
+        Ok(asl_runtime::lambda::invoke_response(
+            json!({ "tracking": format!("TRK-{id}") }),
+        ))
     }
 
     async fn notify_customer(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
