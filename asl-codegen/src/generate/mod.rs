@@ -740,6 +740,17 @@ impl Gen {
             "The states of a Parallel branch or Map processor."
         });
         let all_doc = doc("Every state, in definition order.");
+        // Choice conditions keep the shape of the definition's rules, which need not be
+        // minimal boolean expressions.
+        let bool_allow = if scope
+            .states
+            .iter()
+            .any(|s| matches!(s.kind, StateKind::Choice(_)))
+        {
+            quote!(#[allow(clippy::nonminimal_bool)])
+        } else {
+            quote!()
+        };
         let rt = self.rt.clone();
         self.runners.push(quote! {
             #enum_doc
@@ -764,8 +775,7 @@ impl Gen {
                 }
             }
 
-            // Choice conditions keep the shape of the definition's rules.
-            #[allow(clippy::nonminimal_bool)]
+            #bool_allow
             async fn #runner<T: Tasks>(
                 #tasks_param: ::std::sync::Arc<T>,
                 exec: ::std::sync::Arc<#rt::engine::Exec>,

@@ -148,7 +148,6 @@ impl A1BItemState {
         }
     }
 }
-#[allow(clippy::nonminimal_bool)]
 async fn run_a1b_item_state<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -180,7 +179,6 @@ impl A1bItemState {
         }
     }
 }
-#[allow(clippy::nonminimal_bool)]
 async fn run_a1b_item_state2<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,

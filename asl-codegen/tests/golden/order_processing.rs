@@ -192,7 +192,6 @@ impl ReserveStockItemState {
         }
     }
 }
-#[allow(clippy::nonminimal_bool)]
 async fn run_reserve_stock_item_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -230,7 +229,6 @@ impl ShipAndNotifyBranch0State {
         }
     }
 }
-#[allow(clippy::nonminimal_bool)]
 async fn run_ship_and_notify_branch0_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
@@ -270,7 +268,6 @@ impl ShipAndNotifyBranch1State {
         }
     }
 }
-#[allow(clippy::nonminimal_bool)]
 async fn run_ship_and_notify_branch1_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
