@@ -809,6 +809,299 @@ impl Parser {
     }
 }
 
+// ----- post-parse processing ------------------------------------------------------------
+
+/// An expression after jsonata-js's post-parse stage: location paths flattened into steps,
+/// predicates attached to the step they filter. This is the tree generated code stores
+/// (mirrored by `asl_runtime::jsonata::Node`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A string literal.
+    Str(String),
+    /// A number literal.
+    Num(f64),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `/re/flags`.
+    Regex(String, String),
+    /// A field name (only as a path step).
+    Name(String),
+    /// `$name`.
+    Var(String),
+    /// `*`
+    Wildcard,
+    /// `**`
+    Descendants,
+    /// `-x`
+    Neg(Box<Node>),
+    /// A binary operator (arithmetic, comparison, `and`, `or`, `&`, `in`, `..`).
+    Binary(String, Box<Node>, Box<Node>),
+    /// A location path.
+    Path(Vec<PathStep>, bool),
+    /// A non-path expression with predicates.
+    Filtered(Box<Node>, Vec<Node>),
+    /// Group-by.
+    Group(Box<Node>, Vec<(Node, Node)>),
+    /// Array constructor.
+    Array(Vec<Node>),
+    /// Object constructor.
+    Object(Vec<(Node, Node)>),
+    /// `c ? a : b`
+    Condition(Box<Node>, Box<Node>, Option<Box<Node>>),
+    /// `$x := e`
+    Bind(String, Box<Node>),
+    /// `(a; b)`
+    Block(Vec<Node>),
+    /// A function call (placeholders make it partial).
+    Call(Box<Node>, Vec<Node>),
+    /// `?` argument.
+    Placeholder,
+    /// A lambda: parameters, body.
+    Lambda(Vec<String>, Box<Node>),
+    /// `a ~> f`
+    Apply(Box<Node>, Box<Node>),
+    /// `| pattern | update, delete |`
+    Transform(Box<Node>, Box<Node>, Option<Box<Node>>),
+    /// An order-by step (`true` = descending).
+    Sort(Vec<(bool, Node)>),
+}
+
+/// One step of a [`Node::Path`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathStep {
+    /// What the step evaluates.
+    pub node: Node,
+    /// Its predicates.
+    pub stages: Vec<Node>,
+    /// An array constructor as first or last step.
+    pub cons_array: bool,
+}
+
+fn step_of(n: Node) -> PathStep {
+    match n {
+        Node::Filtered(inner, preds) => PathStep {
+            node: *inner,
+            stages: preds,
+            cons_array: false,
+        },
+        node => PathStep {
+            node,
+            stages: Vec::new(),
+            cons_array: false,
+        },
+    }
+}
+
+fn unsupported(what: &str) -> ParseError {
+    ParseError {
+        code: "S0201",
+        offset: 0,
+        message: format!("{what} is not supported by asl-rs"),
+    }
+}
+
+/// Applies jsonata-js's post-parse stage (flattening paths, attaching predicates).
+pub fn process(e: &Expr) -> Result<Node, ParseError> {
+    // Nesting is bounded by the parser's depth limit.
+    Ok(match e {
+        Expr::Str(s) => Node::Str(s.clone()),
+        Expr::Num(n) => Node::Num(*n),
+        Expr::Bool(b) => Node::Bool(*b),
+        Expr::Null => Node::Null,
+        Expr::Regex(r, f) => Node::Regex(r.clone(), f.clone()),
+        Expr::Var(v) => Node::Var(v.clone()),
+        Expr::Wildcard => Node::Wildcard,
+        Expr::Descendants => Node::Descendants,
+        Expr::Name(n) => Node::Path(vec![step_of(Node::Name(n.clone()))], false),
+        Expr::Parent => return Err(unsupported("The parent operator `%`")),
+        Expr::Focus(_, op, _) => {
+            return Err(unsupported(&format!("The `{op}` variable binding")));
+        }
+        Expr::Unary(_, x) => match process(x)? {
+            Node::Num(n) => Node::Num(-n),
+            x => Node::Neg(Box::new(x)),
+        },
+        Expr::Binary(l, op, r) if op == "." => {
+            let (mut steps, mut keep) = match process(l)? {
+                Node::Path(steps, keep) => (steps, keep),
+                other => (vec![step_of(other)], false),
+            };
+            match process(r)? {
+                Node::Path(rest, k) => {
+                    steps.extend(rest);
+                    keep |= k;
+                }
+                other => steps.push(step_of(other)),
+            }
+            for s in &mut steps {
+                match &s.node {
+                    Node::Str(name) => s.node = Node::Name(name.clone()),
+                    Node::Num(_) | Node::Bool(_) | Node::Null => {
+                        return Err(ParseError {
+                            code: "S0213",
+                            offset: 0,
+                            message: "a literal value cannot be used as a step within a path \
+                                      expression"
+                                .into(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(first) = steps.first_mut()
+                && matches!(first.node, Node::Array(_))
+            {
+                first.cons_array = true;
+            }
+            if let Some(last) = steps.last_mut()
+                && matches!(last.node, Node::Array(_))
+            {
+                last.cons_array = true;
+            }
+            Node::Path(steps, keep)
+        }
+        Expr::Binary(l, op, r) if op == "~>" => {
+            Node::Apply(Box::new(process(l)?), Box::new(process(r)?))
+        }
+        Expr::Binary(l, op, r) => {
+            Node::Binary(op.clone(), Box::new(process(l)?), Box::new(process(r)?))
+        }
+        Expr::Filter(l, None) => match process(l)? {
+            Node::Path(steps, _) => Node::Path(steps, true),
+            other => Node::Path(vec![step_of(other)], true),
+        },
+        Expr::Filter(l, Some(pred)) => {
+            let pred = process(pred)?;
+            match process(l)? {
+                Node::Path(mut steps, keep) => {
+                    if let Some(last) = steps.last_mut() {
+                        last.stages.push(pred);
+                    }
+                    Node::Path(steps, keep)
+                }
+                Node::Group(..) => {
+                    return Err(ParseError {
+                        code: "S0209",
+                        offset: 0,
+                        message: "a predicate cannot follow a grouping expression in a step".into(),
+                    });
+                }
+                Node::Filtered(inner, mut preds) => {
+                    preds.push(pred);
+                    Node::Filtered(inner, preds)
+                }
+                other => Node::Filtered(Box::new(other), vec![pred]),
+            }
+        }
+        Expr::Group(l, pairs) => {
+            let inner = process(l)?;
+            if matches!(inner, Node::Group(..)) {
+                return Err(ParseError {
+                    code: "S0210",
+                    offset: 0,
+                    message: "each step can only have one grouping expression".into(),
+                });
+            }
+            Node::Group(Box::new(inner), process_pairs(pairs)?)
+        }
+        Expr::Sort(l, terms) => {
+            let (mut steps, keep) = match process(l)? {
+                Node::Path(steps, keep) => (steps, keep),
+                other => (vec![step_of(other)], false),
+            };
+            let terms = terms
+                .iter()
+                .map(|(d, t)| Ok((*d, process(t)?)))
+                .collect::<Result<Vec<_>, ParseError>>()?;
+            steps.push(step_of(Node::Sort(terms)));
+            Node::Path(steps, keep)
+        }
+        Expr::Condition(c, t, f) => Node::Condition(
+            Box::new(process(c)?),
+            Box::new(process(t)?),
+            match f {
+                Some(f) => Some(Box::new(process(f)?)),
+                None => None,
+            },
+        ),
+        Expr::Bind(name, v) => Node::Bind(name.clone(), Box::new(process(v)?)),
+        Expr::Call(f, args) => Node::Call(
+            Box::new(process(f)?),
+            args.iter().map(process).collect::<Result<_, _>>()?,
+        ),
+        Expr::Placeholder => Node::Placeholder,
+        Expr::Lambda(params, _, body) => Node::Lambda(params.clone(), Box::new(process(body)?)),
+        Expr::Block(items) => Node::Block(items.iter().map(process).collect::<Result<_, _>>()?),
+        Expr::Array(items) => Node::Array(items.iter().map(process).collect::<Result<_, _>>()?),
+        Expr::Object(pairs) => Node::Object(process_pairs(pairs)?),
+        Expr::Transform(p, u, d) => Node::Transform(
+            Box::new(process(p)?),
+            Box::new(process(u)?),
+            match d {
+                Some(d) => Some(Box::new(process(d)?)),
+                None => None,
+            },
+        ),
+    })
+}
+
+fn process_pairs(pairs: &[(Expr, Expr)]) -> Result<Vec<(Node, Node)>, ParseError> {
+    pairs
+        .iter()
+        .map(|(k, v)| Ok((process(k)?, process(v)?)))
+        .collect()
+}
+
+/// Whether a processed expression may read `$states.context` (anything but
+/// `$states.input`, `$states.result` and `$states.errorOutput`).
+pub fn reads_context(n: &Node) -> bool {
+    fn any<'a>(mut it: impl Iterator<Item = &'a Node>) -> bool {
+        it.any(reads_context)
+    }
+    match n {
+        Node::Var(v) => v == "states",
+        Node::Path(steps, _) => {
+            let direct = matches!(
+                (steps.first().map(|s| &s.node), steps.get(1).map(|s| &s.node)),
+                (Some(Node::Var(v)), Some(Node::Name(f)))
+                    if v == "states" && matches!(f.as_str(), "input" | "result" | "errorOutput")
+            );
+            steps.iter().enumerate().any(|(i, s)| {
+                (!(direct && i == 0) && reads_context(&s.node)) || any(s.stages.iter())
+            })
+        }
+        Node::Neg(a) | Node::Bind(_, a) | Node::Lambda(_, a) => reads_context(a),
+        Node::Binary(_, a, b) | Node::Apply(a, b) => reads_context(a) || reads_context(b),
+        Node::Filtered(a, preds) => reads_context(a) || any(preds.iter()),
+        Node::Group(a, pairs) => {
+            reads_context(a)
+                || pairs
+                    .iter()
+                    .any(|(k, v)| reads_context(k) || reads_context(v))
+        }
+        Node::Object(pairs) => pairs
+            .iter()
+            .any(|(k, v)| reads_context(k) || reads_context(v)),
+        Node::Array(items) | Node::Block(items) => any(items.iter()),
+        Node::Call(f, args) => reads_context(f) || any(args.iter()),
+        Node::Condition(a, b, c) | Node::Transform(a, b, c) => {
+            reads_context(a) || reads_context(b) || c.as_deref().is_some_and(reads_context)
+        }
+        Node::Sort(terms) => terms.iter().any(|(_, t)| reads_context(t)),
+        Node::Str(_)
+        | Node::Num(_)
+        | Node::Bool(_)
+        | Node::Null
+        | Node::Regex(..)
+        | Node::Name(_)
+        | Node::Wildcard
+        | Node::Descendants
+        | Node::Placeholder => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

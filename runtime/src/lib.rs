@@ -74,6 +74,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod jsonpath;
 pub mod lambda;
 pub mod lit;

@@ -8,6 +8,7 @@
 //! trait the user implements.
 
 pub mod ident;
+pub mod jsonata;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
