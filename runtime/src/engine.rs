@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::context::{ExecutionInfo, timestamp};
 use crate::error::{Failure, TaskError, names};
+use crate::jsonata;
 use crate::jsonpath::{self, Path, Roots};
 use crate::template::{self, Template};
 
@@ -196,6 +197,30 @@ impl StateRun {
         Ok(())
     }
 
+    /// What JSONata expressions of this state see, with `$states.input` = `input`.
+    pub fn scope<'a>(&'a self, input: &'a Value) -> jsonata::Scope<'a> {
+        jsonata::Scope {
+            input,
+            result: None,
+            error_output: None,
+            context: Some(self),
+            vars: Some(&self.vars),
+        }
+    }
+
+    /// Evaluates a JSONata `Assign`; applied by [`Self::commit`] (VAR-3).
+    pub fn assign_jsonata(
+        &self,
+        assign: Option<&'static jsonata::Template>,
+        scope: &jsonata::Scope<'_>,
+    ) -> Result<(), Failure> {
+        let Some(t) = assign else { return Ok(()) };
+        if let Value::Object(m) = jsonata::template(t, scope, "Assign")? {
+            *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        }
+        Ok(())
+    }
+
     /// Applies the state's assignments to the scope's variables.
     pub fn commit(&self, vars: &mut Vars) {
         let assigned = self
@@ -299,6 +324,15 @@ pub struct Io {
     pub output_path: PathField,
     /// JSONPath `Assign` of the state (STATE-7, VAR-1).
     pub assign: Option<&'static Template>,
+    /// A JSONata state: `arguments`, `output` and `assign_jsonata` apply, the JSONPath fields
+    /// are unset (JSONATA-1).
+    pub jsonata: bool,
+    /// JSONata `Arguments` (TASK-11, JSONATA-10).
+    pub arguments: Option<&'static jsonata::Template>,
+    /// JSONata `Output` (JSONATA-10).
+    pub output: Option<&'static jsonata::Template>,
+    /// JSONata `Assign` (VAR-1).
+    pub assign_jsonata: Option<&'static jsonata::Template>,
 }
 
 impl Io {
@@ -310,6 +344,10 @@ impl Io {
         result_path: PathField::Default,
         output_path: PathField::Default,
         assign: None,
+        jsonata: false,
+        arguments: None,
+        output: None,
+        assign_jsonata: None,
     };
 }
 
@@ -336,6 +374,12 @@ pub fn select_io(run: &StateRun, input: &Value, field: &PathField) -> Result<Val
 
 /// `InputPath` then `Parameters` (DATA-5, DATA-6, DATA-8).
 pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Failure> {
+    if io.jsonata {
+        return match io.arguments {
+            Some(t) => jsonata::template(t, &run.scope(raw), "Arguments"),
+            None => Ok(raw.clone()),
+        };
+    }
     let input = select_io(run, raw, &io.input_path)?;
     match io.parameters {
         Some(t) => template::eval(t, &run.roots(&input)),
@@ -346,6 +390,21 @@ pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Fa
 /// `ResultSelector`, `ResultPath` into the raw input, then `OutputPath` (DATA-13, DATA-14,
 /// DATA-17).
 pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Result<Value, Failure> {
+    if io.jsonata {
+        // `Assign` and `Output` both see the variables from before the state (VAR-3).
+        let scope = jsonata::Scope {
+            result: Some(&result),
+            ..run.scope(&raw)
+        };
+        run.assign_jsonata(io.assign_jsonata, &scope)?;
+        let out = match io.output {
+            Some(t) => Some(jsonata::template(t, &scope, "Output")?),
+            None => None,
+        };
+        let out = out.unwrap_or(result);
+        check_size(run, &out)?;
+        return Ok(out);
+    }
     // `Assign` sees the raw result, like `ResultSelector` (DATA-5, VAR-5).
     run.assign(io.assign, &result)?;
     let result = match io.result_selector {
@@ -512,6 +571,34 @@ pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Resu
     apply_result(run, raw, result, io)
 }
 
+/// A JSONata state without a result (Choice, Succeed): `Assign`, then `Output` over the
+/// input, which is also the default output (JSONATA-10).
+pub fn pass_through(
+    run: &StateRun,
+    raw: &Value,
+    assign: Option<&'static jsonata::Template>,
+    output: Option<&'static jsonata::Template>,
+) -> Result<Value, Failure> {
+    let scope = run.scope(raw);
+    run.assign_jsonata(assign, &scope)?;
+    let out = match output {
+        Some(t) => jsonata::template(t, &scope, "Output")?,
+        None => raw.clone(),
+    };
+    check_size(run, &out)?;
+    Ok(out)
+}
+
+/// A JSONata Choice `Condition` (CHOICE-35): must evaluate to a boolean.
+pub fn condition(
+    run: &StateRun,
+    raw: &Value,
+    expr: &'static jsonata::Expr,
+) -> Result<bool, Failure> {
+    let v = jsonata::typed(expr, &run.scope(raw), "Condition", "boolean")?;
+    Ok(v == Value::Bool(true))
+}
+
 /// How long a Wait state waits (WAIT-*).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WaitFor {
@@ -523,6 +610,10 @@ pub enum WaitFor {
     Timestamp(&'static str),
     /// `TimestampPath`.
     TimestampPath(&'static Path),
+    /// JSONata `Seconds`.
+    SecondsExpr(&'static jsonata::Expr),
+    /// JSONata `Timestamp`.
+    TimestampExpr(&'static jsonata::Expr),
 }
 
 /// The longest wait AWS allows (a year, WAIT-7).
@@ -530,6 +621,9 @@ const MAX_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// A Wait state: waits (on tokio's clock), then passes its input on.
 pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result<Value, Failure> {
+    if io.jsonata {
+        return wait_jsonata(run, raw, io, until).await;
+    }
     let effective = select_io(run, &raw, &io.input_path)?;
     let duration = match until {
         WaitFor::Seconds(s) => Duration::from_secs(s),
@@ -560,6 +654,7 @@ pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result
                 }
             }
         }
+        WaitFor::SecondsExpr(_) | WaitFor::TimestampExpr(_) => Duration::ZERO,
         WaitFor::Timestamp(t) => until_timestamp(t).ok_or_else(|| {
             Failure::runtime(format!(
                 "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time \
@@ -595,6 +690,69 @@ pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result
     select_io(run, &effective, &io.output_path)
 }
 
+async fn wait_jsonata(
+    run: &StateRun,
+    raw: Value,
+    io: &Io,
+    until: WaitFor,
+) -> Result<Value, Failure> {
+    let bad_timestamp = |t: &str| {
+        Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            format!(
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time \
+                 format string: {t}"
+            ),
+        )
+    };
+    let duration = {
+        let scope = run.scope(&raw);
+        let d = match until {
+            WaitFor::Seconds(s) => Duration::from_secs(s),
+            WaitFor::Timestamp(t) => until_timestamp(t).ok_or_else(|| bad_timestamp(t))?,
+            WaitFor::SecondsExpr(e) => {
+                let v = jsonata::typed(e, &scope, "Seconds", "number")?;
+                match v.as_u64() {
+                    Some(n) => Duration::from_secs(n),
+                    None => {
+                        return Err(Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!(
+                                "The JSONata expression '{}' specified for the field 'Seconds' \
+                                 returned an unexpected result type. Expected 'non-negative \
+                                 integer', but was 'number' for value: {v}",
+                                e.text
+                            ),
+                        ));
+                    }
+                }
+            }
+            WaitFor::TimestampExpr(e) => {
+                let v = jsonata::typed(e, &scope, "Timestamp", "string")?;
+                let t = v.as_str().unwrap_or_default();
+                until_timestamp(t).ok_or_else(|| bad_timestamp(t))?
+            }
+            WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => Duration::ZERO,
+        };
+        run.assign_jsonata(io.assign_jsonata, &scope)?;
+        d
+    };
+    if duration > MAX_WAIT {
+        return Err(Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            "Wait state delay is too long.",
+        ));
+    }
+    tokio::time::sleep(duration).await;
+    let scope = run.scope(&raw);
+    let out = match io.output {
+        Some(t) => jsonata::template(t, &scope, "Output")?,
+        None => raw.clone(),
+    };
+    check_size(run, &out)?;
+    Ok(out)
+}
+
 fn until_timestamp(t: &str) -> Option<Duration> {
     let ts = crate::choice::parse_timestamp(t)?;
     // AWS waits to the second (WAIT-3); a past time continues at once.
@@ -614,6 +772,8 @@ pub enum FailText {
     Path(&'static Path, &'static str),
     /// An intrinsic call in `ErrorPath` / `CausePath`.
     Call(&'static crate::intrinsics::Call, &'static str),
+    /// A JSONata `Error` / `Cause`; the second field names the field.
+    Expr(&'static jsonata::Expr, &'static str),
 }
 
 /// A Fail state: the failure it raises (STATE-FAIL-*).
@@ -637,6 +797,13 @@ pub fn fail(
             }
             Some(FailText::Call(c, field)) => {
                 let v = crate::intrinsics::eval(c, &roots, field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+            Some(FailText::Expr(e, field)) => {
+                let v = jsonata::value(e, &run.scope(raw), field)?;
                 Some(match v {
                     Value::String(s) => s,
                     other => other.to_string(),
@@ -698,6 +865,13 @@ pub struct Catcher {
     pub result_path: PathField,
     /// `Assign`, evaluated instead of the state's with `$` = the Error Output (CATCH-5).
     pub assign: Option<&'static Template>,
+    /// A JSONata state's Catcher: `output` and `assign_jsonata` apply, with
+    /// `$states.errorOutput` (CATCH-6).
+    pub jsonata: bool,
+    /// JSONata `Output` (default: the Error Output).
+    pub output: Option<&'static jsonata::Template>,
+    /// JSONata `Assign`.
+    pub assign_jsonata: Option<&'static jsonata::Template>,
 }
 
 /// How a state with Retry/Catch ended.
@@ -778,6 +952,19 @@ pub fn catch(
             let error_output = failure.to_error_output();
             // A result's assignment never happened: the state failed.
             *run.assigned.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            if c.jsonata {
+                let scope = jsonata::Scope {
+                    error_output: Some(&error_output),
+                    ..run.scope(raw)
+                };
+                run.assign_jsonata(c.assign_jsonata, &scope)
+                    .map_err(|f| run.locate(f))?;
+                let out = match c.output {
+                    Some(t) => jsonata::template(t, &scope, "Output").map_err(|f| run.locate(f))?,
+                    None => error_output.clone(),
+                };
+                return Ok(Outcome::Caught(i, out));
+            }
             run.assign(c.assign, &error_output)
                 .map_err(|f| run.locate(f))?;
             let out = result_path(raw.clone(), error_output, &c.result_path)?;
@@ -818,6 +1005,8 @@ pub enum Seconds {
     Literal(u64),
     /// `…SecondsPath`.
     Path(&'static Path),
+    /// JSONata `TimeoutSeconds` / `HeartbeatSeconds`.
+    Expr(&'static jsonata::Expr),
 }
 
 /// A compiled Task state.
@@ -873,6 +1062,22 @@ fn resolve_seconds(
     match s {
         Seconds::Default => Ok(None),
         Seconds::Literal(n) => Ok(Some(n)),
+        Seconds::Expr(e) => {
+            let field = field.trim_end_matches("Path");
+            let v = jsonata::typed(e, &run.scope(input), field, "number")?;
+            match v.as_u64() {
+                Some(n) if n > 0 => Ok(Some(n.min(MAX_TIMEOUT_SECONDS))),
+                _ => Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned \
+                         an unexpected result type. Expected 'positive integer', but was \
+                         'number' for value: {v}",
+                        e.text
+                    ),
+                )),
+            }
+        }
         Seconds::Path(p) => {
             let v = template::path_value(p, &run.roots(input), field)?;
             match v.as_u64() {
@@ -1095,6 +1300,8 @@ pub enum Count {
     Literal(f64),
     /// A path.
     Path(&'static Path),
+    /// A JSONata expression.
+    Expr(&'static jsonata::Expr),
 }
 
 /// A compiled Map state.
@@ -1106,6 +1313,10 @@ pub struct MapSpec {
     pub items_path: Option<&'static Path>,
     /// `ItemSelector` / `Parameters`.
     pub item_selector: Option<&'static Template>,
+    /// JSONata `Items` (MAP-4).
+    pub items: Option<&'static jsonata::Template>,
+    /// JSONata `ItemSelector`.
+    pub item_selector_jsonata: Option<&'static jsonata::Template>,
     /// `MaxConcurrency(Path)`.
     pub max_concurrency: Count,
     /// `ToleratedFailureCount(Path)`.
@@ -1130,6 +1341,23 @@ fn resolve_count(
     match c {
         Count::Default => Ok(None),
         Count::Literal(n) => Ok(Some(n)),
+        Count::Expr(e) => {
+            let field = field.trim_end_matches("Path");
+            let v = jsonata::typed(e, &run.scope(input), field, "number")?;
+            let n = v.as_f64().unwrap_or(0.0);
+            if integer && n.fract() != 0.0 {
+                return Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned \
+                         an unexpected result type. Expected 'integer', but was 'number' for \
+                         value: {v}",
+                        e.text
+                    ),
+                ));
+            }
+            Ok(Some(n))
+        }
         Count::Path(p) => {
             let v = template::path_value(p, &run.roots(input), field)?;
             // AWS also reads numbers written as strings ("1").
@@ -1200,14 +1428,21 @@ where
     I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     let effective = select_io(run, raw, &spec.io.input_path)?;
-    let items_value = match spec.items_path {
-        Some(p) => template::path_value(p, &run.roots(&effective), "ItemsPath")?,
-        None => effective.clone(),
+    let items_value = match (spec.items, spec.items_path) {
+        (Some(jsonata::Template::Expr(e)), _) => {
+            jsonata::typed(e, &run.scope(&effective), "Items", "array")?
+        }
+        (Some(t), _) => jsonata::template(t, &run.scope(&effective), "Items")?,
+        (None, Some(p)) => template::path_value(p, &run.roots(&effective), "ItemsPath")?,
+        (None, None) => effective.clone(),
     };
     let Value::Array(items) = items_value else {
-        return Err(Failure::runtime(format!(
-            "Map state input must be an array but was: {items_value}"
-        )));
+        let cause = format!("Map state input must be an array but was: {items_value}");
+        return Err(if spec.io.jsonata {
+            Failure::new(names::QUERY_EVALUATION_ERROR, cause)
+        } else {
+            Failure::runtime(cause)
+        });
     };
     let max = resolve_count(
         run,
@@ -1264,8 +1499,21 @@ where
     let exec = Arc::clone(&run.exec);
     // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
     let inputs = items.into_iter().enumerate().map(|(index, item)| {
-        let input = match spec.item_selector {
-            Some(t) => {
+        let input = match (spec.item_selector_jsonata, spec.item_selector) {
+            (Some(t), _) => {
+                let ctx = ItemContext {
+                    run,
+                    index,
+                    value: &item,
+                    built: OnceLock::new(),
+                };
+                let scope = jsonata::Scope {
+                    context: Some(&ctx),
+                    ..run.scope(&effective)
+                };
+                jsonata::template(t, &scope, "ItemSelector")
+            }
+            (None, Some(t)) => {
                 let mut it = Map::new();
                 it.insert("Index".into(), index.into());
                 it.insert("Value".into(), item);
@@ -1280,7 +1528,7 @@ where
                 };
                 template::eval(t, &roots)
             }
-            None => Ok(item),
+            (None, None) => Ok(item),
         };
         let exec = Arc::clone(&exec);
         async move {
@@ -1409,5 +1657,31 @@ mod tests {
         let err =
             result_path(json!({"x": [1]}), json!(2), &PathField::Path(&X_9)).expect_err("index");
         assert_eq!(err.error, names::RESULT_PATH_MATCH_FAILURE);
+    }
+}
+
+/// The context object of a Map iteration's `ItemSelector`: the state's, plus `Map.Item`
+/// (built only if an expression reads it).
+struct ItemContext<'a> {
+    run: &'a StateRun,
+    index: usize,
+    value: &'a Value,
+    built: OnceLock<Value>,
+}
+
+impl crate::jsonpath::Context for ItemContext<'_> {
+    fn get(&self) -> &Value {
+        self.built.get_or_init(|| {
+            let mut c = self.run.context().clone();
+            if let Value::Object(m) = &mut c {
+                let mut item = Map::new();
+                item.insert("Index".into(), self.index.into());
+                item.insert("Value".into(), self.value.clone());
+                let mut map = Map::new();
+                map.insert("Item".into(), Value::Object(item));
+                m.insert("Map".into(), Value::Object(map));
+            }
+            c
+        })
     }
 }

@@ -55,6 +55,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         task_types: options.task_types.clone(),
         errors: Vec::new(),
         runner_names: ident::Names::default(),
+        jsonata: false,
     };
     g.type_names.reserve(&["State", "Tasks", "Workflow"]);
     let top = g.scope(&machine.states, "State", true);
@@ -190,6 +191,8 @@ struct Gen {
     task_types: Vec<(String, TokenStream, TokenStream)>,
     errors: Vec<TokenStream>,
     runner_names: ident::Names,
+    /// The state being generated uses JSONata.
+    jsonata: bool,
 }
 
 /// `#[doc]` attributes, one per line, each starting with a space, so formatters print them as
@@ -572,9 +575,89 @@ impl Gen {
         quote!(Some(&#t))
     }
 
+    /// A JSONata expression as an `asl_runtime::jsonata::Expr` constant.
+    fn jexpr(&self, j: &Jsonata) -> TokenStream {
+        let rt = &self.rt;
+        let text = lit_str(j.expr.trim());
+        match crate::jsonata::parse(&j.expr).and_then(|e| crate::jsonata::process(&e)) {
+            Ok(node) => {
+                let context = crate::jsonata::reads_context(&node);
+                let node = jsonata::node(&node, rt);
+                quote!(#rt::jsonata::Expr { node: #node, text: #text, context: #context })
+            }
+            // Validation rejects what does not parse.
+            Err(e) => {
+                let msg = lit_str(&format!("invalid JSONata expression: {e}"));
+                quote!(compile_error!(#msg))
+            }
+        }
+    }
+
+    /// A JSONata field value as an `asl_runtime::jsonata::Template` constant.
+    fn jtemplate(&self, v: &JsonataValue) -> TokenStream {
+        let rt = &self.rt;
+        match v {
+            JsonataValue::Expr(e) => {
+                let e = self.jexpr(e);
+                quote!(#rt::jsonata::Template::Expr(&#e))
+            }
+            JsonataValue::Literal(j) => {
+                let l = self.lit(j);
+                quote!(#rt::jsonata::Template::Lit(#l))
+            }
+            JsonataValue::Array(items) => {
+                let items = items.iter().map(|i| self.jtemplate(i));
+                quote!(#rt::jsonata::Template::Array(&[#(#items),*]))
+            }
+            JsonataValue::Object(members) => {
+                let members = members.iter().map(|(k, v)| {
+                    let k = lit_str(&k.value);
+                    let v = self.jtemplate(v);
+                    quote!((#k, #v))
+                });
+                quote!(#rt::jsonata::Template::Object(&[#(#members),*]))
+            }
+        }
+    }
+
+    /// `Some(&template)` / `None` for an optional JSONata field.
+    fn jtemplate_opt(&self, v: Option<&JsonataValue>) -> TokenStream {
+        match v {
+            Some(v) => {
+                let t = self.jtemplate(v);
+                quote!(Some(&#t))
+            }
+            None => quote!(None),
+        }
+    }
+
+    /// A JSONata `Assign` as a template object keyed by variable name.
+    fn jassign(&self, assign: Option<&Assign>) -> TokenStream {
+        let rt = &self.rt;
+        let Some(a) = assign else {
+            return quote!(None);
+        };
+        let members = a.vars.iter().filter_map(|v| match &v.value {
+            AssignValue::Jsonata(j) => {
+                let k = lit_str(&v.name.value);
+                let t = self.jtemplate(j);
+                Some(quote!((#k, #t)))
+            }
+            AssignValue::JsonPath(_) => None,
+        });
+        quote!(Some(&#rt::jsonata::Template::Object(&[#(#members),*])))
+    }
+
     fn io_value(&mut self, io: &Io, assign: Option<&Assign>) -> TokenStream {
         let rt = self.rt.clone();
-        let assign = self.assign_template(assign);
+        let jsonata = self.jsonata;
+        let arguments = self.jtemplate_opt(io.arguments.as_ref());
+        let output = self.jtemplate_opt(io.output.as_ref());
+        let (assign, assign_jsonata) = if jsonata {
+            (quote!(None), self.jassign(assign))
+        } else {
+            (self.assign_template(assign), quote!(None))
+        };
         let input_path = self.path_field(&io.input_path);
         let output_path = self.path_field(&io.output_path);
         let result_path = self.path_field(&io.result_path);
@@ -592,13 +675,32 @@ impl Gen {
             }
             None => quote!(None),
         };
+        // Only fields that differ from `Io::DEFAULT` are written, to keep the code readable.
+        let none = quote!(None).to_string();
+        let default_path = quote!(#rt::engine::PathField::Default).to_string();
+        let mut fields = Vec::new();
+        for (name, value, default) in [
+            ("input_path", input_path, &default_path),
+            ("parameters", parameters, &none),
+            ("result_selector", result_selector, &none),
+            ("result_path", result_path, &default_path),
+            ("output_path", output_path, &default_path),
+            ("assign", assign, &none),
+            ("arguments", arguments, &none),
+            ("output", output, &none),
+            ("assign_jsonata", assign_jsonata, &none),
+        ] {
+            if value.to_string() != *default {
+                let name = format_ident!("{}", name);
+                fields.push(quote!(#name: #value,));
+            }
+        }
+        if jsonata {
+            fields.push(quote!(jsonata: true,));
+        }
         quote!(#rt::engine::Io {
-            input_path: #input_path,
-            parameters: #parameters,
-            result_selector: #result_selector,
-            result_path: #result_path,
-            output_path: #output_path,
-            assign: #assign,
+            #(#fields)*
+            ..#rt::engine::Io::DEFAULT
         })
     }
 
@@ -643,8 +745,21 @@ impl Gen {
             .map(|c| {
                 let errors = c.error_equals.iter().map(|e| lit_str(&e.value));
                 let rp = self.path_field(&c.result_path);
-                let assign = self.assign_template(c.assign.as_ref());
-                quote!(#rt::engine::Catcher { error_equals: &[#(#errors),*], result_path: #rp, assign: #assign })
+                let jsonata = self.jsonata;
+                let (assign, assign_jsonata) = if jsonata {
+                    (quote!(None), self.jassign(c.assign.as_ref()))
+                } else {
+                    (self.assign_template(c.assign.as_ref()), quote!(None))
+                };
+                let output = self.jtemplate_opt(c.output.as_ref());
+                quote!(#rt::engine::Catcher {
+                    error_equals: &[#(#errors),*],
+                    result_path: #rp,
+                    assign: #assign,
+                    jsonata: #jsonata,
+                    output: #output,
+                    assign_jsonata: #assign_jsonata,
+                })
             })
             .collect();
         quote!(&[#(#items),*])
@@ -873,6 +988,7 @@ impl Gen {
 
     fn state(&mut self, s: &State, variant_of: &dyn Fn(&str) -> TokenStream) -> TokenStream {
         let rt = self.rt.clone();
+        self.jsonata = s.query_language == QueryLanguage::Jsonata;
         let name = lit_str(&s.name);
         match &s.kind {
             StateKind::Pass(p) => {
@@ -901,6 +1017,15 @@ impl Gen {
             StateKind::Succeed => {
                 let io = self.io_static(&s.io, s.assign.as_ref());
                 let finish = self.finish(quote!(Ok(__out)));
+                if self.jsonata {
+                    return quote! {
+                        let __run = exec.enter("Succeed", #name, &vars);
+                        let __out = #rt::engine::pass_through(&__run, &input, #io.assign_jsonata, #io.output).map_err(|f| __run.locate(f))?;
+                        __run.commit(&mut vars);
+                        __run.exit();
+                        #finish
+                    };
+                }
                 quote! {
                     let __run = exec.enter("Succeed", #name, &vars);
                     let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
@@ -929,8 +1054,11 @@ impl Gen {
                             let field = lit_str(field);
                             quote!(Some(#rt::engine::FailText::Call(&#c, #field)))
                         }
-                        // JSONata (issue 5) is rejected before generation.
-                        Some(FailText::Expr(_)) => quote!(None),
+                        Some(FailText::Expr(e)) => {
+                            let e = g.jexpr(e);
+                            let field = lit_str(field.trim_end_matches("Path"));
+                            quote!(Some(#rt::engine::FailText::Expr(&#e, #field)))
+                        }
                     }
                 };
                 let error = text(self, &f.error, "ErrorPath");
@@ -961,7 +1089,15 @@ impl Gen {
                         let p = self.path(&p.value);
                         quote!(#rt::engine::WaitFor::TimestampPath(#p))
                     }
-                    _ => quote!(#rt::engine::WaitFor::Seconds(0)),
+                    Some(WaitFor::SecondsExpr(e)) => {
+                        let e = self.jexpr(e);
+                        quote!(#rt::engine::WaitFor::SecondsExpr(&#e))
+                    }
+                    Some(WaitFor::TimestampExpr(e)) => {
+                        let e = self.jexpr(e);
+                        quote!(#rt::engine::WaitFor::TimestampExpr(&#e))
+                    }
+                    None => quote!(#rt::engine::WaitFor::Seconds(0)),
                 };
                 let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
@@ -972,6 +1108,7 @@ impl Gen {
                     #goto
                 }
             }
+            StateKind::Choice(c) if self.jsonata => self.choice_jsonata(s, c, variant_of),
             StateKind::Choice(c) => {
                 let io = self.io_static(&s.io, s.assign.as_ref());
                 let mut chain = TokenStream::new();
@@ -1123,6 +1260,11 @@ impl Gen {
                     }
                     _ => quote!(None),
                 };
+                let selector_jsonata = match &m.item_selector {
+                    Some(Payload::Jsonata(v)) => self.jtemplate_opt(Some(v)),
+                    _ => quote!(None),
+                };
+                let items = self.jtemplate_opt(m.items.as_ref());
                 let count = |g: &mut Self, c: &Option<Count>| -> TokenStream {
                     let rt = g.rt.clone();
                     match c {
@@ -1134,7 +1276,11 @@ impl Gen {
                             let p = g.path_value(&p.value);
                             quote!(#rt::engine::Count::Path(&#p))
                         }
-                        _ => quote!(#rt::engine::Count::Default),
+                        Some(Count::Expr(e)) => {
+                            let e = g.jexpr(e);
+                            quote!(#rt::engine::Count::Expr(&#e))
+                        }
+                        None => quote!(#rt::engine::Count::Default),
                     }
                 };
                 let distributed = m.mode == MapMode::Distributed;
@@ -1148,6 +1294,8 @@ impl Gen {
                         io: #io,
                         items_path: #items_path,
                         item_selector: #selector,
+                        items: #items,
+                        item_selector_jsonata: #selector_jsonata,
                         max_concurrency: #max,
                         tolerated_failure_count: #tfc,
                         tolerated_failure_percentage: #tfp,
@@ -1173,6 +1321,106 @@ impl Gen {
         }
     }
 
+    /// A JSONata Choice state (CHOICE-35): rules are `Condition` expressions; the matching
+    /// rule's (or the state's) `Assign` and `Output` apply.
+    fn choice_jsonata(
+        &mut self,
+        s: &State,
+        c: &Choice,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.clone();
+        let name = lit_str(&s.name);
+        let io = self.io_static(&s.io, s.assign.as_ref());
+        // Consecutive rules with the same target and no Assign/Output of their own share a
+        // branch (keeps the chain free of identical branches).
+        type Group = (
+            String,
+            Option<(TokenStream, TokenStream)>,
+            Vec<(TokenStream, bool)>,
+        );
+        let mut groups: Vec<Group> = Vec::new();
+        for rule in &c.choices {
+            let target = rule
+                .next
+                .as_ref()
+                .map(|n| n.value.clone())
+                .unwrap_or_default();
+            let cond = self.condition_parts(&rule.condition);
+            let extra = (rule.assign.is_some() || rule.output.is_some()).then(|| {
+                (
+                    self.jassign(rule.assign.as_ref()),
+                    self.jtemplate_opt(rule.output.as_ref()),
+                )
+            });
+            match groups.last_mut() {
+                Some((t, None, conds)) if *t == target && extra.is_none() => conds.push(cond),
+                _ => groups.push((target, extra, vec![cond])),
+            }
+        }
+        let join = |conds: &[(TokenStream, bool)]| -> TokenStream {
+            let parts = conds
+                .iter()
+                .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
+            quote!(#(#parts)||*)
+        };
+        let mut evaluate_only = None;
+        if let (Some(d), Some((t, None, _))) = (&c.default, groups.last())
+            && *t == d.value
+            && let Some((_, _, conds)) = groups.pop()
+        {
+            evaluate_only = Some(join(&conds));
+        }
+        let mut chain = TokenStream::new();
+        for (i, (target, extra, conds)) in groups.iter().enumerate() {
+            let next = variant_of(target);
+            let (assign, output) = extra
+                .clone()
+                .unwrap_or_else(|| (quote!(#io.assign_jsonata), quote!(#io.output)));
+            let cond = join(conds);
+            let branch = quote! { if #cond { (#next, #assign, #output) } };
+            chain = if i == 0 {
+                branch
+            } else {
+                quote! { #chain else #branch }
+            };
+        }
+        let default = match &c.default {
+            Some(d) => {
+                let v = variant_of(&d.value);
+                quote!((#v, #io.assign_jsonata, #io.output))
+            }
+            None => quote! {
+                return Err(__run.locate(#rt::Failure::new(
+                    #rt::error::names::NO_CHOICE_MATCHED,
+                    format!("No Choice Rules matched, and no Default state was specified for state '{}'", #name),
+                )))
+            },
+        };
+        let default = match evaluate_only {
+            Some(cond) => quote! {{
+                let _: bool = #cond;
+                #default
+            }},
+            None => default,
+        };
+        let chain = if groups.is_empty() {
+            quote! { #default }
+        } else {
+            quote! { #chain else { #default } }
+        };
+        quote! {
+            let __run = exec.enter("Choice", #name, &vars);
+            let __in = input;
+            let (__next, __assign, __output) = #chain;
+            let __out = #rt::engine::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
+            __run.commit(&mut vars);
+            __run.exit();
+            state = __next;
+            input = __out;
+        }
+    }
+
     fn task(
         &mut self,
         s: &State,
@@ -1194,7 +1442,11 @@ impl Gen {
                     let p = g.path_value(&p.value);
                     quote!(#rt::engine::Seconds::Path(&#p))
                 }
-                _ => quote!(#rt::engine::Seconds::Default),
+                Some(Seconds::Expr(e)) => {
+                    let e = g.jexpr(e);
+                    quote!(#rt::engine::Seconds::Expr(&#e))
+                }
+                None => quote!(#rt::engine::Seconds::Default),
             }
         };
         let timeout = seconds(self, &t.timeout);
@@ -1377,6 +1629,17 @@ impl Gen {
                 (if compound { quote!(!(#t)) } else { quote!(!#t) }, false)
             }
             // JSONata conditions (issue 5) are rejected before generation.
+            Condition::Jsonata(JsonataValue::Expr(e)) => {
+                let e = self.jexpr(e);
+                (
+                    quote!(#rt::engine::condition(&__run, &__in, &#e).map_err(|f| __run.locate(f))?),
+                    false,
+                )
+            }
+            Condition::Jsonata(JsonataValue::Literal(j)) => {
+                let b = matches!(j.value, JValue::Bool(true));
+                (quote!(#b), false)
+            }
             Condition::Jsonata(_) => (quote!(false), false),
             Condition::Compare(cmp) => {
                 let var = self.path(&cmp.variable.value);
@@ -1463,16 +1726,10 @@ fn function_ident(f: Function) -> proc_macro2::Ident {
     format_ident!("{}", name)
 }
 
-/// Whether a definition uses something code generation does not support yet (JSONata,
-/// variables), with the reason.
+/// Whether a definition uses something code generation does not support yet (a Distributed
+/// Map's ItemReader/ResultWriter), with the reason.
 pub fn unsupported(machine: &StateMachine) -> Option<String> {
-    if machine.query_language == QueryLanguage::Jsonata {
-        return Some("JSONata query language".into());
-    }
     for s in machine.states.all_states() {
-        if s.query_language == QueryLanguage::Jsonata {
-            return Some(format!("JSONata in state `{}`", s.name));
-        }
         if let StateKind::Map(m) = &s.kind
             && (m.item_reader.is_some() || m.result_writer.is_some())
         {

@@ -645,6 +645,11 @@ impl<'a> Validator<'a> {
                 return None;
             }
         };
+        if let Err(e) = crate::jsonata::process(&ast) {
+            let msg = format!("invalid JSONata expression: {e}");
+            self.report(Code::JsonataSyntax, j.span, ptr, msg);
+            return None;
+        }
         // Workflow variables the expression reads (VAR-4), for the undefined-variable warning.
         for name in crate::jsonata::free_variables(&ast) {
             self.var_reads

@@ -519,30 +519,15 @@ async fn run_state<T: Tasks>(
     }
 }
 static IO_1: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -561,12 +546,7 @@ static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
 static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -576,12 +556,7 @@ static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
 static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -591,12 +566,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
 static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -605,9 +575,6 @@ static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
 };
 static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
                 text: "$.m1",
@@ -620,8 +587,7 @@ static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
                 ],
             },
         ),
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -636,6 +602,8 @@ static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
         },
     ),
     item_selector: None,
+    items: None,
+    item_selector_jsonata: None,
     max_concurrency: ::asl_runtime::engine::Count::Default,
     tolerated_failure_count: ::asl_runtime::engine::Count::Default,
     tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
@@ -644,18 +612,10 @@ static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     distributed: false,
 };
 static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
                 text: "$.m2",
@@ -668,8 +628,7 @@ static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
                 ],
             },
         ),
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -684,6 +643,8 @@ static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
         },
     ),
     item_selector: None,
+    items: None,
+    item_selector_jsonata: None,
     max_concurrency: ::asl_runtime::engine::Count::Default,
     tolerated_failure_count: ::asl_runtime::engine::Count::Default,
     tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
@@ -692,28 +653,13 @@ static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     distributed: false,
 };
 static IO_10: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static IO_11: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.x",
@@ -776,10 +722,5 @@ static PATH_18: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     ],
 };
 static IO_19: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };

@@ -587,7 +587,6 @@ async fn run_state<T: Tasks>(
 static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
         parameters: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -647,8 +646,7 @@ static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 ],
             },
         ),
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -669,16 +667,14 @@ static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 },
             ),
             assign: None,
+            jsonata: false,
+            output: None,
+            assign_jsonata: None,
         },
     ],
 };
 static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static PATH_3: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.validated.order.total",
@@ -719,7 +715,6 @@ static PATH_4: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
 static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
         parameters: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -885,8 +880,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 ],
             },
         ),
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Literal(30u64),
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -916,14 +910,14 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 },
             ),
             assign: None,
+            jsonata: false,
+            output: None,
+            assign_jsonata: None,
         },
     ],
 };
 static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
-        result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
                 text: "$.reservations",
@@ -938,8 +932,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
                 ],
             },
         ),
-        output_path: ::asl_runtime::engine::PathField::Default,
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     items_path: Some(
         &::asl_runtime::jsonpath::Path {
@@ -1049,6 +1042,8 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
             ],
         ),
     ),
+    items: None,
+    item_selector_jsonata: None,
     max_concurrency: ::asl_runtime::engine::Count::Literal(2.0),
     tolerated_failure_count: ::asl_runtime::engine::Count::Default,
     tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
@@ -1059,7 +1054,6 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
 static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
         parameters: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -1083,8 +1077,6 @@ static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 ],
             ),
         ),
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
                 text: "$.Payload",
@@ -1097,7 +1089,7 @@ static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
                 ],
             },
         ),
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -1105,17 +1097,10 @@ static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     catch: &[],
 };
 static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    input_path: ::asl_runtime::engine::PathField::Default,
-    parameters: None,
-    result_selector: None,
-    result_path: ::asl_runtime::engine::PathField::Default,
-    output_path: ::asl_runtime::engine::PathField::Default,
-    assign: None,
+    ..::asl_runtime::engine::Io::DEFAULT
 };
 static PARALLEL_9: ::asl_runtime::engine::ParallelSpec = ::asl_runtime::engine::ParallelSpec {
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
-        parameters: None,
         result_selector: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -1184,7 +1169,7 @@ static PARALLEL_9: ::asl_runtime::engine::ParallelSpec = ::asl_runtime::engine::
                 ],
             },
         ),
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     retry: &[],
     catch: &[],
@@ -1192,7 +1177,6 @@ static PARALLEL_9: ::asl_runtime::engine::ParallelSpec = ::asl_runtime::engine::
 static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
         parameters: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -1256,8 +1240,6 @@ static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             ),
         ),
-        result_selector: None,
-        result_path: ::asl_runtime::engine::PathField::Default,
         output_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
                 text: "$.Payload",
@@ -1270,7 +1252,7 @@ static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             },
         ),
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,
@@ -1280,7 +1262,6 @@ static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
 static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::sns:publish",
     io: ::asl_runtime::engine::Io {
-        input_path: ::asl_runtime::engine::PathField::Default,
         parameters: Some(
             &::asl_runtime::template::Template::Object(
                 &[
@@ -1332,7 +1313,6 @@ static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             ),
         ),
-        result_selector: None,
         result_path: ::asl_runtime::engine::PathField::Null,
         output_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
@@ -1354,7 +1334,7 @@ static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
                 ],
             },
         ),
-        assign: None,
+        ..::asl_runtime::engine::Io::DEFAULT
     },
     timeout: ::asl_runtime::engine::Seconds::Default,
     heartbeat: ::asl_runtime::engine::Seconds::Default,

@@ -154,6 +154,36 @@ pub fn value(expr: &'static Expr, scope: &Scope<'_>, field: &str) -> Result<Json
     }
 }
 
+/// Evaluates an expression that must produce a value of JSON type `expected` (`array`,
+/// `number`, `string`, `boolean`).
+pub fn typed(
+    expr: &'static Expr,
+    scope: &Scope<'_>,
+    field: &str,
+    expected: &str,
+) -> Result<Json, Failure> {
+    let v = value(expr, scope, field)?;
+    let actual = match &v {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    };
+    if actual == expected {
+        return Ok(v);
+    }
+    Err(failure(
+        expr,
+        field,
+        &format!(
+            "returned an unexpected result type. Expected '{expected}', but was '{actual}' for \
+             value: {v}"
+        ),
+    ))
+}
+
 /// Evaluates a template; `field` names it in errors (`Output`, `Arguments`, `Assign`).
 pub fn template(t: &'static Template, scope: &Scope<'_>, field: &str) -> Result<Json, Failure> {
     match t {
