@@ -255,6 +255,9 @@ impl StateRun {
         ) && let Some(cause) = &f.cause
             && !cause.starts_with("An error occurred while executing the state")
         {
+            if f.error == names::QUERY_EVALUATION_ERROR {
+                self.record("EvaluationFailed");
+            }
             f.cause = Some(format!(
                 "An error occurred while executing the state '{}' (entered at the event id \
                  #{}). {cause}",
@@ -1405,7 +1408,8 @@ where
         spec,
         map_attempt(run, &raw, spec, &iterate, &iterated)
     );
-    if iterated.load(std::sync::atomic::Ordering::Relaxed)
+    // A JSONata Map also records its failure when `Items` could not be evaluated.
+    if (iterated.load(std::sync::atomic::Ordering::Relaxed) || spec.io.jsonata)
         && !matches!(outcome, Ok(Outcome::Done(_)))
     {
         run.record(if spec.distributed {
