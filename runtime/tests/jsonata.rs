@@ -1,0 +1,195 @@
+//! JSONata states and workflow variables (JSONATA-*, VAR-*), through generated code.
+
+use std::time::Duration;
+
+use asl_runtime::{TaskContext, TaskError, Value};
+use serde_json::json;
+
+asl_runtime::asl!(mod order_of_evaluation {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Init",
+    "States": {
+        "Init": { "Type": "Pass", "Assign": { "a": 1, "b": "{% $states.input.b %}" }, "Next": "Swap" },
+        "Swap": {
+            "Type": "Pass",
+            "Assign": { "a": "{% $b %}", "b": "{% $a %}", "sum": "{% $a + $b %}" },
+            "Output": { "seenA": "{% $a %}", "input": "{% $states.input %}" },
+            "Next": "Read"
+        },
+        "Read": {
+            "Type": "Pass",
+            "Output": "{% $merge([$states.input, {'a': $a, 'b': $b, 'sum': $sum}]) %}",
+            "End": true
+        }
+    }
+});
+
+struct NoTasks;
+impl order_of_evaluation::Tasks for NoTasks {}
+
+#[tokio::test]
+async fn assign_and_output_see_the_variables_from_before_the_state() {
+    // VAR-3: Swap's Assign and Output both read the old a and b.
+    let out = order_of_evaluation::Workflow::new(NoTasks)
+        .run(json!({"b": 2}))
+        .await
+        .expect("ok");
+    assert_eq!(
+        out,
+        json!({"seenA": 1, "input": {"b": 2}, "a": 2, "b": 1, "sum": 3})
+    );
+}
+
+asl_runtime::asl!(mod scopes {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Outer",
+    "States": {
+        "Outer": { "Type": "Pass", "Assign": { "greeting": "hello" }, "Next": "Each" },
+        "Each": {
+            "Type": "Map",
+            "Items": "{% $states.input.names %}",
+            "ItemSelector": {
+                "text": "{% $greeting & ' ' & $states.context.Map.Item.Value %}",
+                "index": "{% $states.context.Map.Item.Index %}"
+            },
+            "ItemProcessor": {
+                "StartAt": "Inner",
+                "States": {
+                    "Inner": { "Type": "Pass", "Assign": { "inner": "{% $states.input.index %}" }, "Next": "Use" },
+                    "Use": { "Type": "Pass", "Output": "{% $states.input.text & '#' & $inner %}", "End": true }
+                }
+            },
+            "Assign": { "count": "{% $count($states.result) %}" },
+            "Output": { "texts": "{% $states.result %}" },
+            "Next": "Both"
+        },
+        "Both": {
+            "Type": "Parallel",
+            "Arguments": { "n": "{% $count %}" },
+            "Branches": [
+                { "StartAt": "B1", "States": { "B1": { "Type": "Pass", "Output": "{% $states.input.n * 10 %}", "End": true } } },
+                { "StartAt": "B2", "States": { "B2": { "Type": "Pass", "Output": "{% $greeting %}", "End": true } } }
+            ],
+            "Output": "{% $merge([$states.input, {'branches': $states.result}]) %}",
+            "Next": "After"
+        },
+        "After": {
+            "Type": "Choice",
+            "Choices": [
+                { "Condition": "{% $exists($inner) %}", "Next": "Leaked" },
+                { "Condition": "{% $count = 2 %}", "Assign": { "path": "rule" }, "Output": "{% $states.input %}", "Next": "Done" }
+            ],
+            "Default": "Leaked"
+        },
+        "Leaked": { "Type": "Fail", "Error": "Leaked", "Cause": "{% 'inner variable visible outside: ' & $string($inner) %}" },
+        "Done": { "Type": "Pass", "Output": "{% $merge([$states.input, {'path': $path}]) %}", "End": true }
+    }
+});
+
+struct ScopeTasks;
+impl scopes::Tasks for ScopeTasks {}
+
+#[tokio::test]
+async fn iterations_and_branches_read_outer_variables_and_keep_their_own() {
+    // VAR-6, VAR-8: Map iterations and Parallel branches see outer variables; what they
+    // assign stays inside. CHOICE-35: a rule's Assign and Output.
+    let out = scopes::Workflow::new(ScopeTasks)
+        .run(json!({"names": ["ann", "bob"]}))
+        .await
+        .expect("ok");
+    assert_eq!(
+        out,
+        json!({
+            "texts": ["hello ann#0", "hello bob#1"],
+            "branches": [20, "hello"],
+            "path": "rule"
+        })
+    );
+}
+
+asl_runtime::asl!(mod errors {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge",
+            "Arguments": { "amount": "{% $states.input.amount * 100 %}" },
+            "TimeoutSeconds": "{% $states.input.timeout %}",
+            "Catch": [{
+                "ErrorEquals": ["States.ALL"],
+                "Assign": { "failedWith": "{% $states.errorOutput.Error %}" },
+                "Output": { "error": "{% $states.errorOutput %}", "input": "{% $states.input %}" },
+                "Next": "Report"
+            }],
+            "Output": "{% $states.result.receipt %}",
+            "End": true
+        },
+        "Report": {
+            "Type": "Fail",
+            "Error": "{% $failedWith %}",
+            "Cause": "{% $states.input.error.Cause & ' for ' & $string($states.input.input.amount) %}"
+        }
+    }
+});
+
+struct Charge;
+impl errors::Tasks for Charge {
+    async fn call(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        assert_eq!(ctx.timeout_seconds, Some(5));
+        match input["amount"].as_i64() {
+            Some(n) if n > 0 => Ok(json!({"receipt": {"cents": n}})),
+            _ => Err(TaskError::new("Declined", "amount must be positive")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn arguments_output_and_catch_with_error_output() {
+    // TASK-11, JSONATA-10: Arguments and Output; CATCH-6: Output and Assign of a Catcher see
+    // `$states.errorOutput`; STATE-FAIL-6: JSONata Error and Cause.
+    let ok = errors::Workflow::new(Charge)
+        .run(json!({"amount": 1.5, "timeout": 5}))
+        .await
+        .expect("ok");
+    assert_eq!(ok, json!({"cents": 150}));
+    let err = errors::Workflow::new(Charge)
+        .run(json!({"amount": 0, "timeout": 5}))
+        .await
+        .expect_err("fails");
+    assert_eq!(err.error(), Some("Declined"));
+    assert_eq!(err.cause(), Some("amount must be positive for 0"));
+}
+
+asl_runtime::asl!(mod evaluation_errors {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Wait",
+    "States": {
+        "Wait": { "Type": "Wait", "Seconds": "{% $states.input.delay %}", "Next": "Check" },
+        "Check": { "Type": "Pass", "Output": { "value": "{% $states.input.missing %}" }, "End": true }
+    }
+});
+
+struct Nothing;
+impl evaluation_errors::Tasks for Nothing {}
+
+#[tokio::test(start_paused = true)]
+async fn waits_on_expressions_and_reports_undefined_results() {
+    // WAIT-8: JSONata Seconds; JSONATA-9: an expression that yields nothing fails with
+    // States.QueryEvaluationError naming the field.
+    let started = tokio::time::Instant::now();
+    let err = evaluation_errors::Workflow::new(Nothing)
+        .run(json!({"delay": 30}))
+        .await
+        .expect_err("fails");
+    assert_eq!(started.elapsed(), Duration::from_secs(30));
+    assert_eq!(err.error(), Some("States.QueryEvaluationError"));
+    assert_eq!(
+        err.cause(),
+        Some(
+            "An error occurred while executing the state 'Check' (entered at the event id #4). \
+             The JSONata expression '$states.input.missing' specified for the field \
+             'Output/value' returned nothing (undefined)."
+        )
+    );
+}
