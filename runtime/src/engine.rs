@@ -1603,6 +1603,32 @@ where
     apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
 }
 
+/// The context object of a Map iteration's `ItemSelector`: the state's, plus `Map.Item`
+/// (built only if an expression reads it).
+struct ItemContext<'a> {
+    run: &'a StateRun,
+    index: usize,
+    value: &'a Value,
+    built: OnceLock<Value>,
+}
+
+impl crate::jsonpath::Context for ItemContext<'_> {
+    fn get(&self) -> &Value {
+        self.built.get_or_init(|| {
+            let mut c = self.run.context().clone();
+            if let Value::Object(m) = &mut c {
+                let mut item = Map::new();
+                item.insert("Index".into(), self.index.into());
+                item.insert("Value".into(), self.value.clone());
+                let mut map = Map::new();
+                map.insert("Item".into(), Value::Object(item));
+                m.insert("Map".into(), Value::Object(map));
+            }
+            c
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1661,31 +1687,5 @@ mod tests {
         let err =
             result_path(json!({"x": [1]}), json!(2), &PathField::Path(&X_9)).expect_err("index");
         assert_eq!(err.error, names::RESULT_PATH_MATCH_FAILURE);
-    }
-}
-
-/// The context object of a Map iteration's `ItemSelector`: the state's, plus `Map.Item`
-/// (built only if an expression reads it).
-struct ItemContext<'a> {
-    run: &'a StateRun,
-    index: usize,
-    value: &'a Value,
-    built: OnceLock<Value>,
-}
-
-impl crate::jsonpath::Context for ItemContext<'_> {
-    fn get(&self) -> &Value {
-        self.built.get_or_init(|| {
-            let mut c = self.run.context().clone();
-            if let Value::Object(m) = &mut c {
-                let mut item = Map::new();
-                item.insert("Index".into(), self.index.into());
-                item.insert("Value".into(), self.value.clone());
-                let mut map = Map::new();
-                map.insert("Item".into(), Value::Object(item));
-                m.insert("Map".into(), Value::Object(map));
-            }
-            c
-        })
     }
 }
