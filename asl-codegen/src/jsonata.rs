@@ -319,8 +319,22 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                             let Some(cp) = cp else {
                                 return err("S0104", j, "`\\u` must be followed by 4 hex digits");
                             };
-                            s.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
                             j += 4;
+                            // A UTF-16 surrogate pair written as two escapes is one character.
+                            let mut c = char::from_u32(cp);
+                            if (0xD800..0xDC00).contains(&cp)
+                                && src.get(j..j + 2) == Some("\\u")
+                                && let Some(low) = src
+                                    .get(j + 2..j + 6)
+                                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                    .filter(|l| (0xDC00..0xE000).contains(l))
+                            {
+                                c = char::from_u32(
+                                    0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00),
+                                );
+                                j += 6;
+                            }
+                            s.push(c.unwrap_or('\u{fffd}'));
                         }
                         other => {
                             return err(
@@ -616,6 +630,8 @@ impl Parser {
                 "function" | "λ" if self.is_op("(") => self.lambda()?,
                 _ => Expr::Name(n),
             },
+            // `and`, `or` and `in` are field names where an operand is expected.
+            Tok::Op(op @ ("and" | "or" | "in")) => Expr::Name(op.to_string()),
             Tok::Op("-") => Expr::Unary("-".into(), Box::new(self.expr(70)?)),
             Tok::Op("*") => Expr::Wildcard,
             Tok::Op("**") => Expr::Descendants,

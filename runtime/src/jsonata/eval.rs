@@ -15,7 +15,11 @@ use super::value::{Array, Error, Func, Outcome, Value};
 
 /// How deeply evaluation may nest (recursive lambdas) before failing instead of overflowing
 /// the stack.
-pub const MAX_DEPTH: usize = 250;
+pub const MAX_DEPTH: usize = 5000;
+
+/// How many evaluation steps one expression may take: bounds loops that tail recursion makes
+/// possible (`function(){ $f() }`), which would otherwise never end.
+pub const MAX_STEPS: u64 = 20_000_000;
 
 /// A variable frame (`:=` bindings, lambda parameters), chained to the enclosing one.
 #[derive(Default)]
@@ -64,6 +68,7 @@ pub struct Globals<'a> {
 pub struct Evaluator<'a> {
     globals: Globals<'a>,
     depth: Cell<usize>,
+    steps: Cell<u64>,
     regexes: RefCell<HashMap<(&'static str, &'static str), Rc<fancy_regex::Regex>>>,
 }
 
@@ -130,6 +135,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             globals,
             depth: Cell::new(0),
+            steps: Cell::new(0),
             regexes: RefCell::new(HashMap::new()),
         }
     }
@@ -137,7 +143,17 @@ impl<'a> Evaluator<'a> {
     /// Evaluates `node` with the root input as context.
     pub fn run(&self, node: &'static Node) -> Outcome<'a> {
         let frame = Rc::new(Frame::default());
-        let input = self.globals.root.clone();
+        // An array input is wrapped so that paths see it as one context item (jsonata-js's
+        // "outer wrapper"); `$` and `*` unwrap it.
+        let input = match &self.globals.root {
+            Some(v) if v.is_array() && !v.is_sequence() => Some(Value::Array(Rc::new(Array {
+                items: vec![v.clone()],
+                sequence: true,
+                outer_wrapper: true,
+                ..Array::default()
+            }))),
+            v => v.clone(),
+        };
         self.eval(node, &input, &frame)
     }
 
@@ -175,8 +191,20 @@ impl<'a> Evaluator<'a> {
                  rewriting as tail-recursive.",
             );
         }
+        let steps = self.steps.get() + 1;
+        if steps > MAX_STEPS {
+            return err(
+                "U1001",
+                "Expression evaluation timeout: Check for infinite loop",
+            );
+        }
+        self.steps.set(steps);
         self.depth.set(d);
-        let r = self.eval_inner(node, input, frame);
+        // Deep recursion grows the stack on the heap instead of overflowing a worker
+        // thread's.
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
+            self.eval_inner(node, input, frame)
+        });
         self.depth.set(d - 1);
         Ok(collapse(r?))
     }
@@ -196,14 +224,14 @@ impl<'a> Evaluator<'a> {
             Node::Name(n) => input.as_ref().and_then(|i| lookup_field(i, n)),
             Node::Var(v) => {
                 if v.is_empty() {
-                    input.clone()
+                    unwrap_outer(input)
                 } else {
                     self.lookup(v, frame)
                 }
             }
             Node::Wildcard => {
                 let mut out = Vec::new();
-                if let Some(i) = input
+                if let Some(i) = unwrap_outer(input)
                     && let Some(entries) = i.entries()
                 {
                     for (_, v) in entries {
@@ -889,6 +917,22 @@ impl<'a> Evaluator<'a> {
         frame: &Rc<Frame<'a>>,
         applied: Option<Option<Value<'a>>>,
     ) -> Outcome<'a> {
+        match self.prepare_call(f, args, input, frame, applied)? {
+            Prepared::Value(v) => Ok(v),
+            Prepared::Call(proc, values) => self.apply(&proc, values, input),
+        }
+    }
+
+    /// Evaluates a call's function and arguments: a partial application is done here, a
+    /// call is returned to be applied (by the caller, or by the tail-call loop).
+    fn prepare_call(
+        &self,
+        f: &'static Node,
+        args: &'static [Node],
+        input: &Option<Value<'a>>,
+        frame: &Rc<Frame<'a>>,
+        applied: Option<Option<Value<'a>>>,
+    ) -> Result<Prepared<'a>, Error> {
         let proc = self.eval(f, input, frame)?;
         let partial = args.iter().any(|a| matches!(a, Node::Placeholder));
         let mut values: Vec<Option<Value<'a>>> = Vec::with_capacity(args.len() + 1);
@@ -934,9 +978,48 @@ impl<'a> Evaluator<'a> {
                 .enumerate()
                 .map(|(i, v)| (!holes.contains(&i)).then_some(v))
                 .collect();
-            return Ok(Some(Value::Func(Rc::new(Func::Partial(proc, args)))));
+            return Ok(Prepared::Value(Some(Value::Func(Rc::new(Func::Partial(
+                proc, args,
+            ))))));
         }
-        self.apply(&proc, values, input)
+        Ok(Prepared::Call(proc, values))
+    }
+
+    /// Evaluates a lambda body, returning a call in tail position unevaluated, so that
+    /// tail-recursive lambdas run in constant stack (jsonata-js's tail-call optimisation).
+    fn eval_tail(
+        &self,
+        node: &'static Node,
+        input: &Option<Value<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Prepared<'a>, Error> {
+        match node {
+            Node::Call(f, args) => self.prepare_call(f, args, input, frame, None),
+            Node::Condition(c, t, e) => {
+                let cond = self.eval(c, input, frame)?;
+                if cond.as_ref().is_some_and(Value::truthy) {
+                    self.eval_tail(t, input, frame)
+                } else if let Some(e) = e {
+                    self.eval_tail(e, input, frame)
+                } else {
+                    Ok(Prepared::Value(None))
+                }
+            }
+            Node::Block(items) if !items.is_empty() => {
+                let inner = Frame::child(frame);
+                let (last, init) = items
+                    .split_last()
+                    .map_or((None, &[][..]), |(l, i)| (Some(l), i));
+                for i in init {
+                    self.eval(i, input, &inner)?;
+                }
+                match last {
+                    Some(l) => self.eval_tail(l, input, &inner),
+                    None => Ok(Prepared::Value(None)),
+                }
+            }
+            _ => Ok(Prepared::Value(self.eval(node, input, frame)?)),
+        }
     }
 
     /// Calls a function value with `args`; `focus` is the caller's context value (used by
@@ -971,23 +1054,41 @@ impl<'a> Evaluator<'a> {
         focus: &Option<Value<'a>>,
     ) -> Outcome<'a> {
         match &**f {
-            Func::Lambda { def, frame, input } => {
-                let inner = Frame::child(frame);
-                for (i, p) in def.params.iter().enumerate() {
-                    if let Some(Some(v)) = args.get(i) {
-                        inner.bind(p, v.clone());
+            Func::Lambda { .. } => {
+                let mut f = Rc::clone(f);
+                loop {
+                    let Func::Lambda { def, frame, input } = &*f else {
+                        return self.apply(&Value::Func(f), args, focus).map(collapse);
+                    };
+                    let inner = Frame::child(frame);
+                    for (i, p) in def.params.iter().enumerate() {
+                        if let Some(Some(v)) = args.get(i) {
+                            inner.bind(p, v.clone());
+                        }
+                    }
+                    match self.eval_tail(&def.body, input, &inner)? {
+                        Prepared::Value(v) => return Ok(collapse(v)),
+                        Prepared::Call(Value::Func(next), next_args) => {
+                            f = next;
+                            args = next_args;
+                        }
+                        Prepared::Call(_, _) => {
+                            return err("T1006", "Attempted to invoke a non-function");
+                        }
                     }
                 }
-                self.eval(&def.body, input, &inner)
             }
-            Func::Native(n) => (n.f)(
-                self,
-                NativeCall {
-                    args,
-                    focus,
-                    native: n,
-                },
-            ),
+            Func::Native(n) => {
+                let focus = unwrap_outer(focus);
+                (n.f)(
+                    self,
+                    NativeCall {
+                        args,
+                        focus: &focus,
+                        native: n,
+                    },
+                )
+            }
             Func::Partial(inner, fixed) => {
                 let mut supplied = args.drain(..);
                 let full: Vec<Option<Value<'a>>> = fixed
@@ -1016,6 +1117,14 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// A call evaluated up to the point of applying it.
+enum Prepared<'a> {
+    /// Already a value (a partial application, or a body that was not a call).
+    Value(Option<Value<'a>>),
+    /// A function and its arguments, still to apply.
+    Call(Value<'a>, Vec<Option<Value<'a>>>),
+}
+
 /// The arguments of a library-function call.
 pub struct NativeCall<'c, 'a> {
     /// The evaluated arguments (`None` = undefined).
@@ -1024,6 +1133,14 @@ pub struct NativeCall<'c, 'a> {
     pub focus: &'c Option<Value<'a>>,
     /// The function.
     pub native: &'static Native,
+}
+
+/// The value inside an outer wrapper (see [`Evaluator::run`]).
+fn unwrap_outer<'a>(v: &Option<Value<'a>>) -> Option<Value<'a>> {
+    match v {
+        Some(Value::Array(a)) if a.outer_wrapper => a.items.first().cloned(),
+        v => v.clone(),
+    }
 }
 
 fn mark_cons(v: Value<'_>) -> Value<'_> {

@@ -92,7 +92,7 @@ natives! {
     "split" => split, 3, 2;
     "spread" => spread, 1, 1;
     "sqrt" => sqrt, 1, 1;
-    "string" => string, 2, 1;
+    "string" => string, 1, 1;
     "substring" => substring, 3, 2;
     "substringAfter" => substring_after, 2, 2;
     "substringBefore" => substring_before, 2, 2;
@@ -102,7 +102,7 @@ natives! {
     "type" => type_fn, 1, 0;
     "uppercase" => uppercase, 1, 1;
     "uuid" => uuid_fn, 0, 0;
-    "zip" => zip, 1, 0;
+    "zip" => zip, 0, 0;
 }
 
 /// The library function called `name`.
@@ -432,7 +432,9 @@ fn pad<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
     let Some(width) = num_arg(&c, &a, 1)? else {
         return bad_arg(&c, 2);
     };
-    let padding = str_arg(&c, &a, 2)?.unwrap_or_else(|| Rc::from(" "));
+    let padding = str_arg(&c, &a, 2)?
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| Rc::from(" "));
     let pad_chars = chars(&padding);
     let len = s.chars().count();
     let target = width.abs().trunc() as usize;
@@ -944,12 +946,21 @@ pub(crate) fn to_number(v: &Value<'_>) -> Option<f64> {
                     return i64::from_str_radix(rest, r).ok().map(|n| n as f64);
                 }
             }
+            // jsonata-js: /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/ (leading zeros allowed).
             let is_json_number = {
                 let t = s.strip_prefix('-').unwrap_or(s);
-                let int_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-                int_end > 0
-                    && !(int_end > 1 && t.starts_with('0'))
-                    && serde_json::from_str::<serde_json::Number>(s).is_ok()
+                let (mantissa, exp) = match t.find(['e', 'E']) {
+                    Some(i) => (&t[..i], Some(&t[i + 1..])),
+                    None => (t, None),
+                };
+                let (int, frac) = match mantissa.split_once('.') {
+                    Some((i, f)) => (i, Some(f)),
+                    None => (mantissa, None),
+                };
+                let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+                digits(int)
+                    && frac.is_none_or(digits)
+                    && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
             };
             if is_json_number {
                 s.parse::<f64>().ok().filter(|n| n.is_finite())

@@ -43,6 +43,8 @@ pub struct Array<'a> {
     pub keep_singleton: bool,
     /// Built by an array constructor: not flattened by a path step.
     pub cons: bool,
+    /// Wraps an array input document (see `Evaluator::run`).
+    pub outer_wrapper: bool,
 }
 
 /// A function value.
