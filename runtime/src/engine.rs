@@ -192,6 +192,7 @@ impl StateRun {
         let Some(t) = assign else { return Ok(()) };
         let values = template::eval(t, &self.roots(dollar))?;
         if let Value::Object(m) = values {
+            check_assign_size(&m)?;
             *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
         }
         Ok(())
@@ -216,6 +217,7 @@ impl StateRun {
     ) -> Result<(), Failure> {
         let Some(t) = assign else { return Ok(()) };
         if let Value::Object(m) = jsonata::template(t, scope, "Assign")? {
+            check_assign_size(&m)?;
             *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
         }
         Ok(())
@@ -535,6 +537,35 @@ pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
                  of bytes service limit.",
                 run.name
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// VAR-10: a variable's value, and all values of one `Assign`, are at most 256 KiB.
+fn check_assign_size(m: &Map<String, Value>) -> Result<(), Failure> {
+    // Up to 15 shallow-small values cannot reach the quota: skip serializing them.
+    if m.len() < 15 && m.values().all(shallow_small) {
+        return Ok(());
+    }
+    let mut total = 0;
+    for (name, v) in m {
+        let len = serde_json::to_vec(v).map_or(0, |b| b.len());
+        if len > MAX_PAYLOAD_BYTES {
+            return Err(Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The value assigned to the variable '{name}' exceeds the maximum size of \
+                     262144 bytes."
+                ),
+            ));
+        }
+        total += len;
+    }
+    if total > MAX_PAYLOAD_BYTES {
+        return Err(Failure::new(
+            names::DATA_LIMIT_EXCEEDED,
+            "The values assigned by the state exceed the maximum total size of 262144 bytes.",
         ));
     }
     Ok(())

@@ -193,3 +193,52 @@ async fn waits_on_expressions_and_reports_undefined_results() {
         )
     );
 }
+
+asl_runtime::asl!(mod limits {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Outer",
+    "States": {
+        "Outer": { "Type": "Pass", "Assign": { "outer": 1 }, "Next": "Each" },
+        "Each": {
+            "Type": "Map",
+            "Items": [1, 2],
+            "ItemProcessor": {
+                "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+                "StartAt": "Look",
+                "States": { "Look": { "Type": "Pass", "Output": "{% $exists($outer) %}", "End": true } }
+            },
+            "Assign": { "seen": "{% $states.result %}" },
+            "Next": "Isolated?"
+        },
+        "Isolated?": {
+            "Type": "Choice",
+            "Choices": [{ "Condition": "{% $seen = [false, false] %}", "Next": "Big" }],
+            "Default": "Leaked"
+        },
+        "Leaked": { "Type": "Fail", "Error": "Leaked" },
+        "Big": { "Type": "Pass", "Assign": { "blob": "{% $pad('', 300000, 'x') %}" }, "End": true }
+    }
+});
+
+struct NoLimitsTasks;
+impl limits::Tasks for NoLimitsTasks {}
+
+#[tokio::test]
+async fn distributed_iterations_do_not_see_outer_variables_and_assign_is_bounded() {
+    // VAR-9: a Distributed Map's iterations cannot read outer variables; VAR-10: a variable
+    // above 256 KiB fails the state with States.DataLimitExceeded.
+    let (result, history) = {
+        let r = limits::Workflow::new(NoLimitsTasks)
+            .run_recorded(json!({}), Default::default())
+            .await;
+        (r.result, r.history)
+    };
+    let err = result.expect_err("the blob is too large");
+    assert_eq!(err.error(), Some("States.DataLimitExceeded"));
+    assert!(
+        history
+            .iter()
+            .any(|e| e.kind == "PassStateEntered" && e.state == Some("Big")),
+        "the Map finished before the failing state"
+    );
+}

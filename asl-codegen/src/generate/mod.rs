@@ -1308,10 +1308,16 @@ impl Gen {
                 let enum_name = self.type_names.unique(format!("{owner}ItemState"));
                 let runner = self.scope(&m.processor, &enum_name, false);
                 let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
+                // A Distributed Map's iterations cannot read outer variables (VAR-9).
+                let vars = if distributed {
+                    quote!(#rt::engine::Vars::default())
+                } else {
+                    quote!(::std::sync::Arc::clone(&vars))
+                };
                 quote! {
                     let mut __run = exec.enter("Map", #name, &vars);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
-                    let __vars = ::std::sync::Arc::clone(&vars);
+                    let __vars = #vars;
                     let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                         Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
                     }).await;
