@@ -1177,8 +1177,12 @@ where
         heartbeat_seconds: heartbeat,
         heartbeat: Arc::new(tx),
     };
-    run.record("TaskScheduled");
-    run.record("TaskStarted");
+    let events = TaskEvents::of(spec.resource);
+    run.record(events.scheduled);
+    run.record(events.started);
+    if events.submitted {
+        run.record("TaskSubmitted");
+    }
     let call = std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind();
     let call = async {
         match call.await {
@@ -1212,7 +1216,7 @@ where
     };
     match result {
         Ok(v) if too_large(&v) => {
-            run.record("TaskFailed");
+            run.record(events.failed);
             // AWS names a Lambda function by its ARN here, anything else by the state.
             let who = if spec.resource.contains(":lambda:") && spec.resource.contains(":function:")
             {
@@ -1229,18 +1233,66 @@ where
             ))
         }
         Ok(v) => {
-            run.record("TaskSucceeded");
+            run.record(events.succeeded);
             apply_result(run, raw.clone(), v, &spec.io)
         }
         Err(f) => {
             run.record(
                 if f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT {
-                    "TaskTimedOut"
+                    events.timed_out
                 } else {
-                    "TaskFailed"
+                    events.failed
                 },
             );
             Err(f)
+        }
+    }
+}
+
+/// The history events of a Task attempt, which depend on the Resource as AWS records them
+/// (HIST-*): `LambdaFunction*` for a Lambda function ARN, `Activity*` for an activity, `Task*`
+/// otherwise, with `TaskSubmitted` once a callback (`.waitForTaskToken`) or job (`.sync`) task
+/// has been handed to the service.
+struct TaskEvents {
+    scheduled: &'static str,
+    started: &'static str,
+    submitted: bool,
+    succeeded: &'static str,
+    failed: &'static str,
+    timed_out: &'static str,
+}
+
+impl TaskEvents {
+    fn of(resource: &str) -> Self {
+        if resource.starts_with("arn:aws:lambda:") && resource.contains(":function:") {
+            TaskEvents {
+                scheduled: "LambdaFunctionScheduled",
+                started: "LambdaFunctionStarted",
+                submitted: false,
+                succeeded: "LambdaFunctionSucceeded",
+                failed: "LambdaFunctionFailed",
+                timed_out: "LambdaFunctionTimedOut",
+            }
+        } else if resource.starts_with("arn:aws:states:") && resource.contains(":activity:") {
+            TaskEvents {
+                scheduled: "ActivityScheduled",
+                started: "ActivityStarted",
+                submitted: false,
+                succeeded: "ActivitySucceeded",
+                failed: "ActivityFailed",
+                timed_out: "ActivityTimedOut",
+            }
+        } else {
+            TaskEvents {
+                scheduled: "TaskScheduled",
+                started: "TaskStarted",
+                submitted: resource.ends_with(".waitForTaskToken")
+                    || resource.ends_with(".sync")
+                    || resource.ends_with(".sync:2"),
+                succeeded: "TaskSucceeded",
+                failed: "TaskFailed",
+                timed_out: "TaskTimedOut",
+            }
         }
     }
 }
