@@ -1058,6 +1058,17 @@ pub struct TaskSpec {
     pub retry: &'static [Retrier],
     /// `Catch`.
     pub catch: &'static [Catcher],
+    /// `Credentials` (TASK-10).
+    pub credentials: Option<Credentials>,
+}
+
+/// A Task's `Credentials` field, in the state's query language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Credentials {
+    /// A JSONPath template (`"RoleArn.$": "$.role"`).
+    Template(&'static Template),
+    /// A JSONata value (`"RoleArn": "{% $role %}"`).
+    Jsonata(&'static jsonata::Template),
 }
 
 /// What a task handler knows about its invocation.
@@ -1077,10 +1088,18 @@ pub struct TaskContext {
     pub timeout_seconds: Option<u64>,
     /// The resolved `HeartbeatSeconds`, if any.
     pub heartbeat_seconds: Option<u64>,
+    /// The resolved `Credentials` (e.g. `{"RoleArn": "arn:aws:iam::…:role/…"}`): the role AWS
+    /// would assume to call the resource (TASK-10).
+    pub credentials: Option<Value>,
     heartbeat: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl TaskContext {
+    /// The `RoleArn` of the resolved `Credentials`, if any.
+    pub fn role_arn(&self) -> Option<&str> {
+        self.credentials.as_ref()?.get("RoleArn")?.as_str()
+    }
+
     /// Tells the engine the task is alive (resets the `HeartbeatSeconds` clock).
     pub fn heartbeat(&self) {
         self.heartbeat.send_modify(|n| *n += 1);
@@ -1166,6 +1185,16 @@ where
     let effective = effective_input(run, raw, &spec.io)?;
     let timeout = resolve_seconds(run, raw, spec.timeout, "TimeoutSecondsPath")?;
     let heartbeat = resolve_seconds(run, raw, spec.heartbeat, "HeartbeatSecondsPath")?;
+    let credentials = match spec.credentials {
+        None => None,
+        Some(Credentials::Jsonata(t)) => {
+            Some(jsonata::template(t, &run.scope(raw), "Credentials")?)
+        }
+        Some(Credentials::Template(t)) => {
+            let input = select_io(run, raw, &spec.io.input_path)?;
+            Some(template::eval(t, &run.roots(&input))?)
+        }
+    };
     let (tx, mut rx) = tokio::sync::watch::channel(0u64);
     let ctx = TaskContext {
         state_name: run.name,
@@ -1175,6 +1204,7 @@ where
         task_token: run.task_token.clone(),
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
+        credentials,
         heartbeat: Arc::new(tx),
     };
     let events = TaskEvents::of(spec.resource);

@@ -1460,6 +1460,17 @@ impl Gen {
         let retry = self.retriers(&t.retry);
         let catch = self.catchers(&t.catch);
         let resource = lit_str(&t.resource.value);
+        let credentials = match &t.credentials {
+            Some(Payload::Template(c)) => {
+                let v = self.template_value(c, "Credentials");
+                quote!(Some(#rt::engine::Credentials::Template(&#v)))
+            }
+            Some(Payload::Jsonata(c)) => {
+                let v = self.jtemplate(c);
+                quote!(Some(#rt::engine::Credentials::Jsonata(&#v)))
+            }
+            None => quote!(None),
+        };
         let spec = self.add_static(
             "TASK",
             quote!(#rt::engine::TaskSpec),
@@ -1470,6 +1481,7 @@ impl Gen {
                 heartbeat: #heartbeat,
                 retry: #retry,
                 catch: #catch,
+                credentials: #credentials,
             }),
         );
         let mut handled: Vec<String> = Vec::new();

@@ -542,6 +542,7 @@ static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
         },
     ],
     catch: &[],
+    credentials: None,
 };
 static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
@@ -552,6 +553,7 @@ static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };
 static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
@@ -562,6 +564,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };
 static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
@@ -572,6 +575,7 @@ static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };
 static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {

@@ -672,6 +672,7 @@ static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
             assign_jsonata: None,
         },
     ],
+    credentials: None,
 };
 static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     ..::asl_runtime::engine::Io::DEFAULT
@@ -915,6 +916,7 @@ static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
             assign_jsonata: None,
         },
     ],
+    credentials: None,
 };
 static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
@@ -1095,6 +1097,7 @@ static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };
 static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     ..::asl_runtime::engine::Io::DEFAULT
@@ -1258,6 +1261,7 @@ static TASK_10: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };
 static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::sns:publish",
@@ -1340,4 +1344,5 @@ static TASK_11: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpe
     heartbeat: ::asl_runtime::engine::Seconds::Default,
     retry: &[],
     catch: &[],
+    credentials: None,
 };

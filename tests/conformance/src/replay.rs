@@ -106,6 +106,20 @@ impl Replay {
                 }
             }
         }
+        // The Credentials the engine resolved (AWS records `{"roleArn": …}`).
+        if let Some(recorded) = outcome
+            .as_ref()
+            .and_then(|o| o.get("task_credentials"))
+            .and_then(|c| c.get("roleArn"))
+            .and_then(Value::as_str)
+            && ctx.role_arn() != Some(recorded)
+            && let Ok(mut m) = self.mismatches.lock()
+        {
+            m.push(format!(
+                "state '{state}': credentials role is {:?}, AWS resolved {recorded:?}",
+                ctx.role_arn()
+            ));
+        }
         let Some(outcome) = outcome else {
             return Err(TaskError::new(
                 "Replay.NoMatchingCall",
