@@ -1505,8 +1505,10 @@ impl Gen {
                 .join(", ")
         };
         let doc = doc(&format!(
-            "Task state `{}`.\n\nResource: `{}`.\n\nErrors its Retry/Catch handle: {handled}.",
-            s.name, t.resource.value
+            "Task state `{}`.\n\nResource: `{}`. {}\n\nErrors its Retry/Catch handle: {handled}.",
+            s.name,
+            t.resource.value,
+            resource_description(&t.resource.value)
         ));
         let typed = self
             .task_types
@@ -1744,6 +1746,59 @@ fn function_ident(f: Function) -> proc_macro2::Ident {
     format_ident!("{}", name)
 }
 
+/// What AWS would do for a Task `Resource`, for the handler method's doc (TASK-1, TASK-4,
+/// TASK-5).
+pub fn resource_description(resource: &str) -> String {
+    let arn: Vec<&str> = resource.splitn(7, ':').collect();
+    match arn.as_slice() {
+        ["arn", _, "lambda", _, _, "function", rest] => {
+            let name = rest.split(':').next().unwrap_or(rest);
+            format!(
+                "On AWS this invokes the Lambda function `{name}` with the effective input; \
+                 return what the function returns."
+            )
+        }
+        ["arn", _, "states", _, _, "activity", name] => format!(
+            "On AWS an activity worker polls activity `{name}` (`GetActivityTask`) and answers \
+             with `SendTaskSuccess`/`SendTaskFailure`; return the worker's output, call \
+             `TaskContext::heartbeat` for its `SendTaskHeartbeat`s."
+        ),
+        ["arn", _, "states", "", "", service, action] => {
+            let (action, pattern) = match action.split_once('.') {
+                Some((a, p)) => (a, Some(p)),
+                None => (*action, None),
+            };
+            let call = if *service == "aws-sdk" {
+                let (svc, act) = action.split_once(':').unwrap_or(("", action));
+                format!("calls the `{svc}` API action `{act}` through the AWS SDK integration")
+            } else if *service == "lambda" && action == "invoke" {
+                "calls Lambda `Invoke` with the effective input as its parameters \
+                 (`FunctionName`, `Payload`, …)"
+                    .to_string()
+            } else {
+                format!("calls `{service}:{action}` (an optimized integration)")
+            };
+            match pattern {
+                Some("waitForTaskToken") => format!(
+                    "On AWS this {call}, then waits for `SendTaskSuccess`/`SendTaskFailure` with \
+                     the task token (`TaskContext::task_token`); return the success output, or \
+                     fail with the error that would be sent."
+                ),
+                Some(p) if p.starts_with("sync") => format!(
+                    "On AWS this {call} and waits for the job to finish; return the job's \
+                     result, or fail with its error."
+                ),
+                _ if *service == "lambda" && action == "invoke" => format!(
+                    "On AWS this {call}; return the response envelope (`Payload`, \
+                     `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`."
+                ),
+                _ => format!("On AWS this {call}; return the API response."),
+            }
+        }
+        _ => "A resource of its own: return the task's result.".to_string(),
+    }
+}
+
 /// Whether a definition uses something code generation does not support yet (a Distributed
 /// Map's ItemReader/ResultWriter), with the reason.
 pub fn unsupported(machine: &StateMachine) -> Option<String> {
@@ -1758,4 +1813,24 @@ pub fn unsupported(machine: &StateMachine) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::resource_description as d;
+
+    #[test]
+    fn says_what_aws_would_call() {
+        assert!(
+            d("arn:aws:lambda:us-east-1:1:function:charge").contains("Lambda function `charge`")
+        );
+        assert!(d("arn:aws:lambda:us-east-1:1:function:charge:live").contains("`charge`"));
+        assert!(d("arn:aws:states:::lambda:invoke").contains("invoke_response"));
+        assert!(d("arn:aws:states:::sqs:sendMessage.waitForTaskToken").contains("SendTaskSuccess"));
+        assert!(d("arn:aws:states:::states:startExecution.sync:2").contains("waits for the job"));
+        assert!(d("arn:aws:states:::aws-sdk:s3:getObject").contains("`s3` API action `getObject`"));
+        assert!(d("arn:aws:states:us-east-1:1:activity:review").contains("activity `review`"));
+        assert!(d("arn:aws:states:::dynamodb:putItem").contains("`dynamodb:putItem`"));
+        assert!(d("my:custom").contains("of its own"));
+    }
 }

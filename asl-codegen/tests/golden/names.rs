@@ -7,7 +7,7 @@ use ::asl_runtime as __rt;
 pub trait Tasks: Send + Sync + 'static {
     /// Task state `DoIt`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: `Custom.Error`, `States.Timeout`.
     fn do_it(
@@ -19,7 +19,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `type`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: none.
     fn type_(
@@ -31,7 +31,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `Clone`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: none.
     fn clone(
@@ -43,7 +43,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `New`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: none.
     fn new(

@@ -7,7 +7,7 @@ use ::asl_runtime as __rt;
 pub trait Tasks: Send + Sync + 'static {
     /// Task state `Validate order`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: `Order.Invalid`.
     fn validate_order(
@@ -19,7 +19,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `Charge card`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: `Payment.Throttled`, `Payment.Declined`.
     fn charge_card(
@@ -31,7 +31,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `Reserve item`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: none.
     fn reserve_item(
@@ -43,7 +43,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `Ship`.
     ///
-    /// Resource: `arn:aws:states:::lambda:invoke`.
+    /// Resource: `arn:aws:states:::lambda:invoke`. On AWS this calls Lambda `Invoke` with the effective input as its parameters (`FunctionName`, `Payload`, …); return the response envelope (`Payload`, `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`.
     ///
     /// Errors its Retry/Catch handle: none.
     fn ship(
@@ -55,7 +55,7 @@ pub trait Tasks: Send + Sync + 'static {
     > + Send;
     /// Task state `Notify customer`.
     ///
-    /// Resource: `arn:aws:states:::sns:publish`.
+    /// Resource: `arn:aws:states:::sns:publish`. On AWS this calls `sns:publish` (an optimized integration); return the API response.
     ///
     /// Errors its Retry/Catch handle: none.
     fn notify_customer(
