@@ -4,13 +4,18 @@
 
 use std::cmp::Ordering;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use super::eval::{Evaluator, NativeCall, append, compare_values, show};
 use super::number;
+use super::signature::Signature;
 use super::value::{Error, Func, Outcome, Value};
+
+/// An implementation of a library function.
+pub type NativeFn = for<'a, 'c> fn(&Evaluator<'a>, NativeCall<'c, 'a>) -> Outcome<'a>;
 
 /// A library function.
 pub struct Native {
@@ -18,91 +23,118 @@ pub struct Native {
     pub name: &'static str,
     /// How many arguments it declares (what higher-order functions pass to it).
     pub arity: usize,
-    /// How many leading arguments it needs before the context value fills the first
-    /// (signatures with `-`); 0 when the context is never used.
+    /// Always 0: the signature inserts the context value for `-` parameters before the
+    /// implementation runs (kept for `format.rs`, which still reads it).
     pub context_args: usize,
-    /// The implementation.
-    pub f: for<'a, 'c> fn(&Evaluator<'a>, NativeCall<'c, 'a>) -> Outcome<'a>,
+    /// Its signature as jsonata-js declares it (`<s-nn?:s>`).
+    pub signature: &'static str,
+    /// The signature, parsed on first use.
+    parsed: &'static LazyLock<Result<Signature, Error>>,
+    /// The implementation, behind the signature check (see [`validated`]).
+    pub f: NativeFn,
+}
+
+/// Checks and fixes up the arguments by the signature of `c.native`, then runs `imp`.
+fn validated<'a>(ev: &Evaluator<'a>, c: NativeCall<'_, 'a>, imp: NativeFn) -> R<'a> {
+    let sig = c.native.parsed.as_ref().map_err(|e| {
+        Error::new(
+            e.code,
+            format!("{} (signature {})", e.message, c.native.signature),
+        )
+    })?;
+    let args = sig.validate(c.args, c.focus, c.native.name)?;
+    imp(ev, NativeCall { args, ..c })
 }
 
 macro_rules! natives {
-    ($($name:literal => $f:path, $arity:literal, $ctx:literal;)*) => {
+    ($($name:literal => $f:path, $arity:literal, $sig:literal;)*) => {
         static NATIVES: &[Native] = &[
-            $(Native { name: $name, arity: $arity, context_args: $ctx, f: $f },)*
+            $(Native {
+                name: $name,
+                arity: $arity,
+                context_args: 0,
+                signature: $sig,
+                parsed: {
+                    static PARSED: LazyLock<Result<Signature, Error>> =
+                        LazyLock::new(|| Signature::parse($sig));
+                    &PARSED
+                },
+                f: |ev, c| validated(ev, c, $f),
+            },)*
         ];
     };
 }
 
 natives! {
-    "abs" => abs, 1, 1;
-    "append" => append_fn, 2, 0;
-    "assert" => assert_fn, 2, 0;
-    "average" => average, 1, 0;
-    "base64decode" => base64decode, 1, 1;
-    "base64encode" => base64encode, 1, 1;
-    "boolean" => boolean, 1, 1;
-    "ceil" => ceil, 1, 1;
-    "clone" => clone_fn, 1, 1;
-    "contains" => contains, 2, 2;
-    "count" => count, 1, 0;
-    "decodeUrl" => decode_url, 1, 1;
-    "decodeUrlComponent" => decode_url_component, 1, 1;
-    "distinct" => distinct, 1, 0;
-    "each" => each, 2, 2;
-    "encodeUrl" => encode_url, 1, 1;
-    "encodeUrlComponent" => encode_url_component, 1, 1;
-    "error" => error_fn, 1, 0;
-    "exists" => exists, 1, 0;
-    "filter" => filter, 2, 0;
-    "floor" => floor, 1, 1;
-    "formatBase" => format_base, 2, 1;
-    "formatInteger" => super::format::format_integer, 2, 2;
-    "formatNumber" => super::format::format_number, 3, 2;
-    "fromMillis" => super::format::from_millis, 3, 1;
-    "hash" => hash, 2, 0;
-    "join" => join, 2, 0;
-    "keys" => keys, 1, 1;
-    "length" => length, 1, 1;
-    "lookup" => lookup_fn, 2, 2;
-    "lowercase" => lowercase, 1, 1;
-    "map" => map, 2, 0;
-    "match" => match_fn, 3, 2;
-    "max" => max, 1, 0;
-    "merge" => merge, 1, 0;
-    "millis" => millis, 0, 0;
-    "min" => min, 1, 0;
-    "not" => not, 1, 1;
-    "now" => now, 2, 0;
-    "number" => number_fn, 1, 1;
-    "pad" => pad, 3, 2;
-    "parse" => parse, 1, 0;
-    "parseInteger" => super::format::parse_integer, 2, 2;
-    "partition" => partition, 2, 0;
-    "power" => power, 2, 2;
-    "random" => random, 1, 0;
-    "range" => range, 3, 0;
-    "reduce" => reduce, 3, 0;
-    "replace" => replace, 4, 3;
-    "reverse" => reverse, 1, 0;
-    "round" => round, 2, 1;
-    "shuffle" => shuffle, 1, 0;
-    "sift" => sift, 2, 2;
-    "single" => single, 2, 0;
-    "sort" => sort, 2, 0;
-    "split" => split, 3, 2;
-    "spread" => spread, 1, 1;
-    "sqrt" => sqrt, 1, 1;
-    "string" => string, 1, 1;
-    "substring" => substring, 3, 2;
-    "substringAfter" => substring_after, 2, 2;
-    "substringBefore" => substring_before, 2, 2;
-    "sum" => sum, 1, 0;
-    "toMillis" => super::format::to_millis, 2, 1;
-    "trim" => trim, 1, 1;
-    "type" => type_fn, 1, 0;
-    "uppercase" => uppercase, 1, 1;
-    "uuid" => uuid_fn, 0, 0;
-    "zip" => zip, 0, 0;
+    "abs" => abs, 1, "<n-:n>";
+    "append" => append_fn, 2, "<xx:a>";
+    "assert" => assert_fn, 2, "<bs?:x>";
+    "average" => average, 1, "<a<n>:n>";
+    "base64decode" => base64decode, 1, "<s-:s>";
+    "base64encode" => base64encode, 1, "<s-:s>";
+    "boolean" => boolean, 1, "<x-:b>";
+    "ceil" => ceil, 1, "<n-:n>";
+    "clone" => clone_fn, 1, "<(oa)-:o>";
+    "contains" => contains, 2, "<s-(sf):b>";
+    "count" => count, 1, "<a:n>";
+    "decodeUrl" => decode_url, 1, "<s-:s>";
+    "decodeUrlComponent" => decode_url_component, 1, "<s-:s>";
+    "distinct" => distinct, 1, "<x:x>";
+    "each" => each, 2, "<o-f:a>";
+    "encodeUrl" => encode_url, 1, "<s-:s>";
+    "encodeUrlComponent" => encode_url_component, 1, "<s-:s>";
+    "error" => error_fn, 1, "<s?:x>";
+    "exists" => exists, 1, "<x:b>";
+    "filter" => filter, 2, "<af>";
+    "floor" => floor, 1, "<n-:n>";
+    "formatBase" => format_base, 2, "<n-n?:s>";
+    "formatInteger" => super::format::format_integer, 2, "<n-s:s>";
+    "formatNumber" => super::format::format_number, 3, "<n-so?:s>";
+    "fromMillis" => super::format::from_millis, 3, "<n-s?s?:s>";
+    "hash" => hash, 2, "<ss?:s>";
+    "join" => join, 2, "<a<s>s?:s>";
+    "keys" => keys, 1, "<x-:a<s>>";
+    "length" => length, 1, "<s-:n>";
+    "lookup" => lookup_fn, 2, "<x-s:x>";
+    "lowercase" => lowercase, 1, "<s-:s>";
+    "map" => map, 2, "<af>";
+    "match" => match_fn, 3, "<s-f<s:o>n?:a<o>>";
+    "max" => max, 1, "<a<n>:n>";
+    "merge" => merge, 1, "<a<o>:o>";
+    "millis" => millis, 0, "<:n>";
+    "min" => min, 1, "<a<n>:n>";
+    "not" => not, 1, "<x-:b>";
+    "now" => now, 2, "<s?s?:s>";
+    "number" => number_fn, 1, "<(nsb)-:n>";
+    "pad" => pad, 3, "<s-ns?:s>";
+    "parse" => parse, 1, "<s:x>";
+    "parseInteger" => super::format::parse_integer, 2, "<s-s:n>";
+    "partition" => partition, 2, "<an:a>";
+    "power" => power, 2, "<n-n:n>";
+    "random" => random, 1, "<n?:n>";
+    "range" => range, 3, "<nnn?:a<n>>";
+    "reduce" => reduce, 3, "<afj?:j>";
+    "replace" => replace, 4, "<s-(sf)(sf)n?:s>";
+    "reverse" => reverse, 1, "<a:a>";
+    "round" => round, 2, "<n-n?:n>";
+    "shuffle" => shuffle, 1, "<a:a>";
+    "sift" => sift, 2, "<o-f?:o>";
+    "single" => single, 2, "<af?>";
+    "sort" => sort, 2, "<af?:a>";
+    "split" => split, 3, "<s-(sf)n?:a<s>>";
+    "spread" => spread, 1, "<x-:a<o>>";
+    "sqrt" => sqrt, 1, "<n-:n>";
+    "string" => string, 1, "<x-b?:s>";
+    "substring" => substring, 3, "<s-nn?:s>";
+    "substringAfter" => substring_after, 2, "<s-s:s>";
+    "substringBefore" => substring_before, 2, "<s-s:s>";
+    "sum" => sum, 1, "<a<n>:n>";
+    "toMillis" => super::format::to_millis, 2, "<s-s?:n>";
+    "trim" => trim, 1, "<s-:s>";
+    "type" => type_fn, 1, "<x:s>";
+    "uppercase" => uppercase, 1, "<s-:s>";
+    "uuid" => uuid_fn, 0, "<:s>";
+    "zip" => zip, 0, "<a+>";
 }
 
 /// The library function called `name`.
@@ -130,14 +162,9 @@ fn bad_arg<T>(c: &NativeCall<'_, '_>, i: usize) -> Result<T, Error> {
     )
 }
 
-/// The arguments, with the context value filling in a missing first argument.
+/// The arguments (checked and fixed up by the signature in [`validated`]).
 fn args<'a>(c: &NativeCall<'_, 'a>) -> Vec<Option<Value<'a>>> {
-    let mut a = c.args.clone();
-    let n = c.native.context_args;
-    if n > 0 && a.len() < n {
-        a.insert(0, c.focus.clone());
-    }
-    a
+    c.args.clone()
 }
 
 fn arg<'a>(a: &[Option<Value<'a>>], i: usize) -> Option<Value<'a>> {
@@ -565,7 +592,8 @@ fn contains<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
                 bad_arg(&c, 2)
             }
         }
-        None => bad_arg(&c, 2),
+        // jsonata-js 2.0 answers undefined (its matcher call fails on undefined).
+        None => Ok(None),
     }
 }
 
@@ -1136,10 +1164,7 @@ fn not<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
 }
 
 fn exists<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
-    if c.args.is_empty() {
-        return bad_arg(&c, 1);
-    }
-    boolean_value(c.args.first().is_some_and(Option::is_some))
+    boolean_value(arg(&c.args, 0).is_some())
 }
 
 // ----- arrays ----------------------------------------------------------------------
@@ -1543,10 +1568,7 @@ fn each<'a>(ev: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
 }
 
 fn sift<'a>(ev: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
-    let mut a = c.args.clone();
-    if a.len() == 1 && matches!(a[0], Some(Value::Func(_))) {
-        a.insert(0, c.focus.clone());
-    }
+    let a = args(&c);
     let Some(v) = arg(&a, 0) else {
         return Ok(None);
     };
@@ -1597,14 +1619,16 @@ fn error_fn<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
 
 fn assert_fn<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
     let a = args(&c);
+    // The signature admits only a boolean or undefined (which fails the assertion).
     let ok = match arg(&a, 0) {
         Some(Value::Bool(b)) => b,
-        _ => return bad_arg(&c, 1),
+        None => false,
+        Some(_) => return bad_arg(&c, 1),
     };
     if ok {
         return Ok(None);
     }
-    let msg = str_arg(&c, &a, 1)?;
+    let msg = str_arg(&c, &a, 1)?.filter(|m| !m.is_empty());
     err(
         "D3141",
         msg.map_or_else(
@@ -1703,7 +1727,7 @@ fn uuid_fn<'a>(_: &Evaluator<'a>, _: NativeCall<'_, 'a>) -> R<'a> {
 
 fn now<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
     let ms = chrono::Utc::now().timestamp_millis();
-    if c.args.is_empty() {
+    if c.args.iter().all(Option::is_none) {
         return string_value(super::format::iso_millis(ms));
     }
     super::format::format_millis(ms, &c)
@@ -1724,5 +1748,12 @@ mod tests {
         }
         assert!(lookup("sum").is_some());
         assert!(lookup("eval").is_none());
+    }
+
+    #[test]
+    fn signatures_parse() {
+        for n in NATIVES {
+            assert!(n.parsed.is_ok(), "{}: {}", n.name, n.signature);
+        }
     }
 }

@@ -20,6 +20,7 @@ mod eval;
 mod format;
 mod functions;
 mod number;
+mod signature;
 mod value;
 
 use serde_json::{Map, Value as Json};
