@@ -1,0 +1,16 @@
+//! The benchmark workflows go through the build.rs path users take (`asl_codegen::Builder`).
+
+fn main() -> Result<(), asl_codegen::BuildError> {
+    let mut b = asl_codegen::Builder::new();
+    for name in [
+        "pass_chain_100",
+        "choice_loop",
+        "map_items",
+        "parallel_10",
+        "express_small",
+        "data_flow",
+    ] {
+        b = b.file(format!("workflows/{name}.asl.json"));
+    }
+    b.generate()
+}

@@ -1,0 +1,139 @@
+//! The performance scenarios of asl-rs (issue 6), shared by the criterion benches
+//! (`cargo bench -p asl-bench`), the side-by-side runner used by `scripts/bench-peers.sh`
+//! (`cargo run --release -p asl-bench --bin scenarios`) and the Map memory probe
+//! (`cargo run --release -p asl-bench --bin map_memory`).
+//!
+//! Each scenario is a definition in `bench/workflows/` with an input in `bench/inputs/`; the
+//! peer runs the very same files.
+
+use std::path::PathBuf;
+
+use asl_runtime::{TaskContext, TaskError, Value};
+
+/// The compiled workflows.
+#[allow(missing_docs)]
+pub mod wf {
+    pub mod pass_chain_100 {
+        asl_runtime::include_workflow!("pass_chain_100");
+    }
+    pub mod choice_loop {
+        asl_runtime::include_workflow!("choice_loop");
+    }
+    pub mod map_items {
+        asl_runtime::include_workflow!("map_items");
+    }
+    pub mod parallel_10 {
+        asl_runtime::include_workflow!("parallel_10");
+    }
+    pub mod express_small {
+        asl_runtime::include_workflow!("express_small");
+    }
+    pub mod data_flow {
+        asl_runtime::include_workflow!("data_flow");
+    }
+}
+
+/// Task handlers that return their input: the engine's cost, not the task's.
+pub struct Echo;
+
+impl wf::express_small::Tasks for Echo {
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(input)
+    }
+}
+
+macro_rules! echo_data_flow {
+    ($($m:ident),*) => {
+        impl wf::data_flow::Tasks for Echo {
+            $(async fn $m(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+                Ok(input)
+            })*
+        }
+    };
+}
+echo_data_flow!(s0, s1, s2, s3, s4, s5, s6, s7, s8, s9);
+
+/// No tasks.
+pub struct NoTasks;
+impl wf::pass_chain_100::Tasks for NoTasks {}
+impl wf::choice_loop::Tasks for NoTasks {}
+impl wf::map_items::Tasks for NoTasks {}
+impl wf::parallel_10::Tasks for NoTasks {}
+
+/// A scenario: its name, how many state transitions one execution makes, its input file.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    /// The name used in reports (and by the peer script).
+    pub name: &'static str,
+    /// The definition file in `bench/workflows/`.
+    pub workflow: &'static str,
+    /// The input file in `bench/inputs/`.
+    pub input: &'static str,
+    /// States entered by one execution.
+    pub transitions: u64,
+}
+
+/// Every scenario run side by side with the peer.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "pass_chain_100",
+        workflow: "pass_chain_100",
+        input: "pass_chain_100",
+        transitions: 100,
+    },
+    Scenario {
+        name: "choice_loop",
+        workflow: "choice_loop",
+        input: "choice_loop",
+        transitions: 2001,
+    },
+    Scenario {
+        name: "map_10k",
+        workflow: "map_items",
+        input: "map_10k",
+        transitions: 30_001,
+    },
+    Scenario {
+        name: "parallel_10",
+        workflow: "parallel_10",
+        input: "parallel_10",
+        transitions: 101,
+    },
+    Scenario {
+        name: "express_small",
+        workflow: "express_small",
+        input: "express_small",
+        transitions: 3,
+    },
+    Scenario {
+        name: "data_flow",
+        workflow: "data_flow",
+        input: "data_flow",
+        transitions: 10,
+    },
+];
+
+/// The directory of this package (workflows and inputs).
+pub fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Reads a scenario's input.
+pub fn input(s: &Scenario) -> Value {
+    let path = dir().join("inputs").join(format!("{}.json", s.input));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs one execution of scenario `name`.
+pub async fn run(name: &str, input: Value) -> Result<Value, asl_runtime::ExecutionError> {
+    match name {
+        "pass_chain_100" => wf::pass_chain_100::Workflow::new(NoTasks).run(input).await,
+        "choice_loop" => wf::choice_loop::Workflow::new(NoTasks).run(input).await,
+        "map_10k" | "map_1m" => wf::map_items::Workflow::new(NoTasks).run(input).await,
+        "parallel_10" => wf::parallel_10::Workflow::new(NoTasks).run(input).await,
+        "express_small" => wf::express_small::Workflow::new(Echo).run(input).await,
+        "data_flow" => wf::data_flow::Workflow::new(Echo).run(input).await,
+        other => panic!("unknown scenario {other}"),
+    }
+}
