@@ -87,13 +87,13 @@ impl ExecutionInfo {
         let name = options
             .name
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(|| random_uuid().to_string());
         let p = &options.partition;
         let (r, a) = (&options.region, &options.account);
         let id = if options.express {
             format!(
                 "arn:{p}:states:{r}:{a}:express:{machine}:{name}:{}",
-                uuid::Uuid::new_v4()
+                random_uuid()
             )
         } else {
             format!("arn:{p}:states:{r}:{a}:execution:{machine}:{name}")
@@ -132,6 +132,11 @@ impl ExecutionInfo {
         );
         m
     }
+}
+
+/// A version-4 UUID from the thread-local generator (no system call per execution).
+fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// ISO 8601 with milliseconds... trimmed as AWS does (CTX-8): 0, 3, 6 or 9 fraction digits.

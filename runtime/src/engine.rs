@@ -45,7 +45,7 @@ pub struct Event {
     /// Sequential id from 1.
     pub id: u64,
     /// `PassStateEntered`, `TaskScheduled`, …
-    pub kind: String,
+    pub kind: &'static str,
     /// The state the event is about.
     pub state: Option<&'static str>,
 }
@@ -63,18 +63,27 @@ pub struct Recorded {
 pub struct Exec {
     /// Identity (ARN, name, input, start time).
     pub info: Arc<ExecutionInfo>,
-    base: Map<String, Value>,
-    history: Mutex<Vec<Event>>,
+    /// The context object's `Execution` and `StateMachine` members, built on first use.
+    base: OnceLock<Map<String, Value>>,
+    /// Events so far: ids are counted always (error causes cite them), events kept only when
+    /// the execution is recorded.
+    events: std::sync::atomic::AtomicU64,
+    history: Option<Mutex<Vec<Event>>>,
 }
 
 impl Exec {
-    /// Starts an execution: records `ExecutionStarted`.
+    /// Starts an execution that keeps its history: records `ExecutionStarted`.
     pub fn new(info: ExecutionInfo) -> Arc<Exec> {
-        let base = info.base_context();
+        Exec::start(info, true)
+    }
+
+    /// Starts an execution; `record` keeps the history events (ids are counted either way).
+    pub fn start(info: ExecutionInfo, record: bool) -> Arc<Exec> {
         let exec = Exec {
             info: Arc::new(info),
-            base,
-            history: Mutex::new(Vec::new()),
+            base: OnceLock::new(),
+            events: std::sync::atomic::AtomicU64::new(0),
+            history: record.then(|| Mutex::new(Vec::new())),
         };
         exec.record("ExecutionStarted", None);
         Arc::new(exec)
@@ -82,37 +91,49 @@ impl Exec {
 
     /// A child execution (a Distributed Map iteration): same identity, its own history.
     pub fn child(&self) -> Arc<Exec> {
-        Exec::new((*self.info).clone())
+        Exec::start((*self.info).clone(), self.history.is_some())
+    }
+
+    /// The context object's execution-wide part.
+    fn base(&self) -> &Map<String, Value> {
+        self.base.get_or_init(|| self.info.base_context())
     }
 
     /// Appends an event; returns its id.
-    pub fn record(&self, kind: &str, state: Option<&'static str>) -> u64 {
-        let mut h = self.history.lock().unwrap_or_else(|e| e.into_inner());
+    pub fn record(&self, kind: &'static str, state: Option<&'static str>) -> u64 {
+        let Some(history) = &self.history else {
+            return self
+                .events
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+        };
+        let mut h = history.lock().unwrap_or_else(|e| e.into_inner());
         let id = h.len() as u64 + 1;
-        h.push(Event {
-            id,
-            kind: kind.to_string(),
-            state,
-        });
+        h.push(Event { id, kind, state });
         id
     }
 
-    /// The events so far.
+    /// The events so far (empty when the execution is not recorded).
     pub fn history(&self) -> Vec<Event> {
-        self.history
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.history.as_ref().map_or_else(Vec::new, |h| {
+            h.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        })
     }
 
     /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
     pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str, vars: &Vars) -> StateRun {
-        let event_id = self.record(&format!("{ty}StateEntered"), Some(name));
+        let event_id = self.record(state_event(ty, true), Some(name));
+        // States that can wait read the clock now; the others when something reads
+        // `$$.State.EnteredTime` (they run without waiting, so that is the same instant).
+        let entered = OnceLock::new();
+        if matches!(ty, "Task" | "Parallel" | "Map" | "Wait") {
+            let _ = entered.set(Utc::now());
+        }
         StateRun {
             exec: Arc::clone(self),
             ty,
             name,
-            entered: Utc::now(),
+            entered,
             event_id,
             retry_count: 0,
             task_token: None,
@@ -135,8 +156,8 @@ pub struct StateRun {
     ty: &'static str,
     /// The state's name.
     pub name: &'static str,
-    /// When it was entered.
-    pub entered: DateTime<Utc>,
+    /// When it was entered (see [`StateRun::entered`]).
+    entered: OnceLock<DateTime<Utc>>,
     /// The id of its `…StateEntered` event.
     pub event_id: u64,
     /// Retries so far (`$$.State.RetryCount`).
@@ -150,7 +171,36 @@ pub struct StateRun {
     context: OnceLock<Value>,
 }
 
+/// `<ty>StateEntered` / `<ty>StateExited`.
+fn state_event(ty: &str, entered: bool) -> &'static str {
+    match (ty, entered) {
+        ("Pass", true) => "PassStateEntered",
+        ("Pass", false) => "PassStateExited",
+        ("Task", true) => "TaskStateEntered",
+        ("Task", false) => "TaskStateExited",
+        ("Choice", true) => "ChoiceStateEntered",
+        ("Choice", false) => "ChoiceStateExited",
+        ("Wait", true) => "WaitStateEntered",
+        ("Wait", false) => "WaitStateExited",
+        ("Succeed", true) => "SucceedStateEntered",
+        ("Succeed", false) => "SucceedStateExited",
+        ("Fail", true) => "FailStateEntered",
+        ("Fail", false) => "FailStateExited",
+        ("Parallel", true) => "ParallelStateEntered",
+        ("Parallel", false) => "ParallelStateExited",
+        ("Map", true) => "MapStateEntered",
+        ("Map", false) => "MapStateExited",
+        (_, true) => "StateEntered",
+        (_, false) => "StateExited",
+    }
+}
+
 impl StateRun {
+    /// When the state was entered.
+    pub fn entered(&self) -> DateTime<Utc> {
+        *self.entered.get_or_init(Utc::now)
+    }
+
     /// The execution.
     pub fn exec(&self) -> &Arc<Exec> {
         &self.exec
@@ -159,10 +209,10 @@ impl StateRun {
     /// The context object as this state sees it (built on first use).
     pub fn context(&self) -> &Value {
         self.context.get_or_init(|| {
-            let mut m = self.exec.base.clone();
+            let mut m = self.exec.base().clone();
             let mut state = Map::new();
             state.insert("Name".into(), self.name.into());
-            state.insert("EnteredTime".into(), timestamp(self.entered).into());
+            state.insert("EnteredTime".into(), timestamp(self.entered()).into());
             if matches!(self.ty, "Task" | "Parallel" | "Map") {
                 state.insert("RetryCount".into(), self.retry_count.into());
             }
@@ -241,11 +291,11 @@ impl StateRun {
     /// Records `<ty>StateExited`.
     pub fn exit(&self) {
         self.exec
-            .record(&format!("{}StateExited", self.ty), Some(self.name));
+            .record(state_event(self.ty, false), Some(self.name));
     }
 
     /// Records an event about this state.
-    pub fn record(&self, kind: &str) -> u64 {
+    pub fn record(&self, kind: &'static str) -> u64 {
         self.exec.record(kind, Some(self.name))
     }
 
@@ -377,6 +427,14 @@ pub fn select_io(run: &StateRun, input: &Value, field: &PathField) -> Result<Val
     }
 }
 
+/// [`select_io`] taking the value: `$` and `null` need no copy.
+pub fn select_owned(run: &StateRun, input: Value, field: &PathField) -> Result<Value, Failure> {
+    match field {
+        PathField::Default => Ok(input),
+        _ => select_io(run, &input, field),
+    }
+}
+
 /// `InputPath` then `Parameters` (DATA-5, DATA-6, DATA-8).
 pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Failure> {
     if io.jsonata {
@@ -417,7 +475,7 @@ pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Resul
         None => result,
     };
     let merged = result_path(raw, result, &io.result_path)?;
-    let out = select_io(run, &merged, &io.output_path)?;
+    let out = select_owned(run, merged, &io.output_path)?;
     check_size(run, &out)?;
     Ok(out)
 }
@@ -524,12 +582,7 @@ fn result_path_applies(doc: &Value, steps: &[jsonpath::Step]) -> bool {
 
 /// The payload quota: a state's output above 256 KiB fails with `States.DataLimitExceeded`.
 pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
-    // Serializing is the only exact measure; small values are checked cheaply first.
-    if shallow_small(v) {
-        return Ok(());
-    }
-    let len = serde_json::to_vec(v).map_or(0, |b| b.len());
-    if len > MAX_PAYLOAD_BYTES {
+    if json_len(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES {
         return Err(Failure::new(
             names::DATA_LIMIT_EXCEEDED,
             format!(
@@ -573,7 +626,61 @@ fn check_assign_size(m: &Map<String, Value>) -> Result<(), Failure> {
 
 /// Whether a value is above the payload quota (EXEC-9).
 fn too_large(v: &Value) -> bool {
-    !shallow_small(v) && serde_json::to_vec(v).map_or(0, |b| b.len()) > MAX_PAYLOAD_BYTES
+    json_len(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES
+}
+
+/// The length of `v` serialized as compact JSON (as serde_json writes it), computed without
+/// serializing; stops counting once past `limit`.
+pub fn json_len(v: &Value, limit: usize) -> usize {
+    fn str_len(s: &str) -> usize {
+        let mut n = 2;
+        for b in s.bytes() {
+            n += match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+                0..=0x1f => 6,
+                _ => 1,
+            };
+        }
+        n
+    }
+    fn walk(v: &Value, acc: &mut usize, limit: usize) {
+        if *acc > limit {
+            return;
+        }
+        match v {
+            Value::Null => *acc += 4,
+            Value::Bool(b) => *acc += if *b { 4 } else { 5 },
+            Value::Number(n) => {
+                *acc += if let Some(i) = n.as_i64() {
+                    i.unsigned_abs()
+                        .checked_ilog10()
+                        .map_or(1, |d| d as usize + 1)
+                        + usize::from(i < 0)
+                } else if let Some(u) = n.as_u64() {
+                    u.checked_ilog10().map_or(1, |d| d as usize + 1)
+                } else {
+                    n.to_string().len()
+                }
+            }
+            Value::String(s) => *acc += str_len(s),
+            Value::Array(a) => {
+                *acc += 2 + a.len().saturating_sub(1);
+                for x in a {
+                    walk(x, acc, limit);
+                }
+            }
+            Value::Object(m) => {
+                *acc += 2 + m.len().saturating_sub(1);
+                for (k, x) in m {
+                    *acc += str_len(k) + 1;
+                    walk(x, acc, limit);
+                }
+            }
+        }
+    }
+    let mut acc = 0;
+    walk(v, &mut acc, limit);
+    acc
 }
 
 fn shallow_small(v: &Value) -> bool {
@@ -597,6 +704,21 @@ fn shallow_small(v: &Value) -> bool {
 
 /// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
 pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Result<Value, Failure> {
+    if !io.jsonata
+        && io.assign.is_none()
+        && io.result_path == PathField::Default
+        && io.result_selector.is_none()
+    {
+        // The result replaces the input: the input moves through, nothing is copied.
+        let result = match result {
+            Some(r) => r.clone(),
+            None if io.input_path == PathField::Default && io.parameters.is_none() => raw,
+            None => effective_input(run, &raw, io)?,
+        };
+        let out = select_owned(run, result, &io.output_path)?;
+        check_size(run, &out)?;
+        return Ok(out);
+    }
     let effective = effective_input(run, &raw, io)?;
     let result = match result {
         Some(r) => r.clone(),
@@ -1200,7 +1322,7 @@ where
         state_name: run.name,
         execution_id: run.exec.info.id.clone(),
         retry_count: run.retry_count,
-        entered_time: run.entered,
+        entered_time: run.entered(),
         task_token: run.task_token.clone(),
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
@@ -1739,6 +1861,30 @@ impl crate::jsonpath::Context for ItemContext<'_> {
             }
             c
         })
+    }
+}
+
+#[cfg(test)]
+mod json_len_tests {
+    use super::json_len;
+
+    #[test]
+    fn matches_serde_json() {
+        for v in [
+            serde_json::json!(null),
+            serde_json::json!({"a": [1, -20, 3.5, 1e300, true, false, null], "b\"\n": "x\u{1}y\\"}),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(i64::MIN),
+            serde_json::json!(0),
+            serde_json::json!("é😀"),
+        ] {
+            let exact = serde_json::to_vec(&v).expect("serializes").len();
+            assert_eq!(json_len(&v, usize::MAX), exact, "{v}");
+        }
+        let big = serde_json::Value::from(vec!["x".repeat(1000); 1000]);
+        assert!(json_len(&big, 10_000) > 10_000);
     }
 }
 

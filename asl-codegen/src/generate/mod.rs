@@ -99,7 +99,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 &self,
                 input: __rt::Value,
             ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-                self.run_recorded(input, __rt::RunOptions::default()).await.result
+                self.execute(input, __rt::RunOptions::default(), false).await.result
             }
 
             /// Runs one execution with explicit options (name, start time, …).
@@ -108,7 +108,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 input: __rt::Value,
                 options: __rt::RunOptions,
             ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-                self.run_recorded(input, options).await.result
+                self.execute(input, options, false).await.result
             }
 
             /// Runs one execution and also returns its history events.
@@ -117,12 +117,21 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 input: __rt::Value,
                 options: __rt::RunOptions,
             ) -> __rt::engine::Recorded {
+                self.execute(input, options, true).await
+            }
+
+            async fn execute(
+                &self,
+                input: __rt::Value,
+                options: __rt::RunOptions,
+                record: bool,
+            ) -> __rt::engine::Recorded {
                 let info = __rt::context::ExecutionInfo::new(
                     &options,
                     #name,
                     ::std::sync::Arc::new(input.clone()),
                 );
-                let exec = __rt::engine::Exec::new(info);
+                let exec = __rt::engine::Exec::start(info, record);
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input, ::std::default::Default::default());
                 let result = __rt::engine::finish(&exec, #timeout, run).await;
                 __rt::engine::Recorded { result, history: exec.history() }
@@ -1028,8 +1037,8 @@ impl Gen {
                 }
                 quote! {
                     let __run = exec.enter("Succeed", #name, &vars);
-                    let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
-                    let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit();
                     #finish
@@ -1189,11 +1198,11 @@ impl Gen {
                 };
                 quote! {
                     let __run = exec.enter("Choice", #name, &vars);
-                    let __in = #rt::engine::select_io(&__run, &input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __roots = __run.roots(&__in);
                     let (__next, __assign) = #chain;
                     __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
-                    let __out = #rt::engine::select_io(&__run, &__in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit();
                     state = __next;

@@ -71,7 +71,7 @@ impl<T: Tasks> Workflow<T> {
         &self,
         input: __rt::Value,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.run_recorded(input, __rt::RunOptions::default()).await.result
+        self.execute(input, __rt::RunOptions::default(), false).await.result
     }
     /// Runs one execution with explicit options (name, start time, …).
     pub async fn run_with(
@@ -79,7 +79,7 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.run_recorded(input, options).await.result
+        self.execute(input, options, false).await.result
     }
     /// Runs one execution and also returns its history events.
     pub async fn run_recorded(
@@ -87,12 +87,20 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> __rt::engine::Recorded {
+        self.execute(input, options, true).await
+    }
+    async fn execute(
+        &self,
+        input: __rt::Value,
+        options: __rt::RunOptions,
+        record: bool,
+    ) -> __rt::engine::Recorded {
         let info = __rt::context::ExecutionInfo::new(
             &options,
             "names",
             ::std::sync::Arc::new(input.clone()),
         );
-        let exec = __rt::engine::Exec::new(info);
+        let exec = __rt::engine::Exec::start(info, record);
         let run = run_state(
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
@@ -428,9 +436,9 @@ async fn run_state<T: Tasks>(
             }
             State::S3QuotedFnEvil => {
                 let __run = exec.enter("Choice", "3 \"quoted\" }; fn evil() {", &vars);
-                let __in = ::asl_runtime::engine::select_io(
+                let __in = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &input,
+                        input,
                         &IO_12.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
@@ -471,9 +479,9 @@ async fn run_state<T: Tasks>(
                     }
                 };
                 __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
-                let __out = ::asl_runtime::engine::select_io(
+                let __out = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &__in,
+                        __in,
                         &IO_12.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
@@ -484,15 +492,15 @@ async fn run_state<T: Tasks>(
             }
             State::Self_ => {
                 let __run = exec.enter("Succeed", "Self", &vars);
-                let __in = ::asl_runtime::engine::select_io(
+                let __in = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &input,
+                        input,
                         &IO_19.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
-                let __out = ::asl_runtime::engine::select_io(
+                let __out = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &__in,
+                        __in,
                         &IO_19.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;

@@ -83,7 +83,7 @@ impl<T: Tasks> Workflow<T> {
         &self,
         input: __rt::Value,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.run_recorded(input, __rt::RunOptions::default()).await.result
+        self.execute(input, __rt::RunOptions::default(), false).await.result
     }
     /// Runs one execution with explicit options (name, start time, …).
     pub async fn run_with(
@@ -91,7 +91,7 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.run_recorded(input, options).await.result
+        self.execute(input, options, false).await.result
     }
     /// Runs one execution and also returns its history events.
     pub async fn run_recorded(
@@ -99,12 +99,20 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> __rt::engine::Recorded {
+        self.execute(input, options, true).await
+    }
+    async fn execute(
+        &self,
+        input: __rt::Value,
+        options: __rt::RunOptions,
+        record: bool,
+    ) -> __rt::engine::Recorded {
         let info = __rt::context::ExecutionInfo::new(
             &options,
             "order_processing",
             ::std::sync::Arc::new(input.clone()),
         );
-        let exec = __rt::engine::Exec::new(info);
+        let exec = __rt::engine::Exec::start(info, record);
         let run = run_state(
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
@@ -372,9 +380,9 @@ async fn run_state<T: Tasks>(
             }
             State::NeedsPayment => {
                 let __run = exec.enter("Choice", "Needs payment?", &vars);
-                let __in = ::asl_runtime::engine::select_io(
+                let __in = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &input,
+                        input,
                         &IO_2.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
@@ -396,9 +404,9 @@ async fn run_state<T: Tasks>(
                     (State::ReserveStock, IO_2.assign)
                 };
                 __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
-                let __out = ::asl_runtime::engine::select_io(
+                let __out = ::asl_runtime::engine::select_owned(
                         &__run,
-                        &__in,
+                        __in,
                         &IO_2.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;

@@ -25,7 +25,7 @@ struct Row {
 /// Parallel branches may interleave differently (README of the corpus).
 fn history_matches(expected: &[Value], ours: &[asl_runtime::engine::Event]) -> bool {
     let exp: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
-    let got: Vec<&str> = ours.iter().map(|e| e.kind.as_str()).collect();
+    let got: Vec<&str> = ours.iter().map(|e| e.kind).collect();
     if exp == got {
         return true;
     }
@@ -106,7 +106,7 @@ fn run_case_inner(
         let ok = history_matches(h, &recorded.history);
         *history = Some(ok);
         if !ok && std::env::var_os("ASL_CONFORMANCE_DEBUG").is_some() {
-            let ours: Vec<&str> = recorded.history.iter().map(|e| e.kind.as_str()).collect();
+            let ours: Vec<&str> = recorded.history.iter().map(|e| e.kind).collect();
             eprintln!(
                 "{}\n  aws: {}\n  us:  {}",
                 case.name,
