@@ -140,6 +140,7 @@ impl Exec {
             context: OnceLock::new(),
             vars: Arc::clone(vars),
             assigned: Mutex::new(None),
+            has_assigned: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -168,6 +169,8 @@ pub struct StateRun {
     pub vars: Vars,
     /// What the state's `Assign` (or its Catcher's, or Choice rule's) evaluated to.
     assigned: Mutex<Option<Map<String, Value>>>,
+    /// Whether `assigned` was ever set (spares the lock for states that assign nothing).
+    has_assigned: std::sync::atomic::AtomicBool,
     context: OnceLock<Value>,
 }
 
@@ -243,6 +246,8 @@ impl StateRun {
         let values = template::eval(t, &self.roots(dollar))?;
         if let Value::Object(m) = values {
             check_assign_size(&m)?;
+            self.has_assigned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
         }
         Ok(())
@@ -268,6 +273,8 @@ impl StateRun {
         let Some(t) = assign else { return Ok(()) };
         if let Value::Object(m) = jsonata::template(t, scope, "Assign")? {
             check_assign_size(&m)?;
+            self.has_assigned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
         }
         Ok(())
@@ -275,6 +282,9 @@ impl StateRun {
 
     /// Applies the state's assignments to the scope's variables.
     pub fn commit(&self, vars: &mut Vars) {
+        if !self.has_assigned.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let assigned = self
             .assigned
             .lock()
@@ -582,7 +592,7 @@ fn result_path_applies(doc: &Value, steps: &[jsonpath::Step]) -> bool {
 
 /// The payload quota: a state's output above 256 KiB fails with `States.DataLimitExceeded`.
 pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
-    if json_len(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES {
+    if too_large(v) {
         return Err(Failure::new(
             names::DATA_LIMIT_EXCEEDED,
             format!(
@@ -626,23 +636,58 @@ fn check_assign_size(m: &Map<String, Value>) -> Result<(), Failure> {
 
 /// Whether a value is above the payload quota (EXEC-9).
 fn too_large(v: &Value) -> bool {
-    json_len(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES
+    // A cheap upper bound first; the exact length only near the quota.
+    json_len_bound(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES
+        && json_len(v, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES
+}
+
+/// An upper bound of [`json_len`] without formatting numbers: a float counts as 24 bytes
+/// (its longest form), everything else exactly.
+fn json_len_bound(v: &Value, limit: usize) -> usize {
+    fn walk(v: &Value, acc: &mut usize, limit: usize) {
+        if *acc > limit {
+            return;
+        }
+        match v {
+            Value::Number(n) if n.is_f64() => *acc += 24,
+            Value::Array(a) => {
+                *acc += 2 + a.len().saturating_sub(1);
+                for x in a {
+                    walk(x, acc, limit);
+                }
+            }
+            Value::Object(m) => {
+                *acc += 2 + m.len().saturating_sub(1);
+                for (k, x) in m {
+                    *acc += json_str_len(k) + 1;
+                    walk(x, acc, limit);
+                }
+            }
+            other => *acc += json_len(other, limit),
+        }
+    }
+    let mut acc = 0;
+    walk(v, &mut acc, limit);
+    acc
+}
+
+/// The serialized length of a JSON string, quotes and escapes included.
+fn json_str_len(s: &str) -> usize {
+    let mut n = 2;
+    for b in s.bytes() {
+        n += match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        };
+    }
+    n
 }
 
 /// The length of `v` serialized as compact JSON (as serde_json writes it), computed without
 /// serializing; stops counting once past `limit`.
 pub fn json_len(v: &Value, limit: usize) -> usize {
-    fn str_len(s: &str) -> usize {
-        let mut n = 2;
-        for b in s.bytes() {
-            n += match b {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-                0..=0x1f => 6,
-                _ => 1,
-            };
-        }
-        n
-    }
+    use json_str_len as str_len;
     fn walk(v: &Value, acc: &mut usize, limit: usize) {
         if *acc > limit {
             return;
@@ -710,6 +755,14 @@ pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Resu
         && io.result_selector.is_none()
     {
         // The result replaces the input: the input moves through, nothing is copied.
+        let unchanged = result.is_none()
+            && io.input_path == PathField::Default
+            && io.parameters.is_none()
+            && io.output_path == PathField::Default;
+        if unchanged {
+            // The input passed the quota check when the previous state produced it.
+            return Ok(raw);
+        }
         let result = match result {
             Some(r) => r.clone(),
             None if io.input_path == PathField::Default && io.parameters.is_none() => raw,

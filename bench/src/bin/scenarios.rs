@@ -22,12 +22,17 @@ fn main() {
         return;
     }
     let json = std::env::args().any(|a| a == "--json");
+    // `--only <name>`: time one scenario (for profiling).
+    let only: Option<String> = std::env::args().skip_while(|a| a != "--only").nth(1);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .expect("runtime");
     let mut rows = Vec::new();
     for s in SCENARIOS {
+        if only.as_deref().is_some_and(|o| o != s.name) {
+            continue;
+        }
         let input = input(s);
         // Warm up, then run for about a second.
         let mut n = 0u64;
@@ -44,7 +49,11 @@ fn main() {
         let per_exec = start.elapsed().as_secs_f64() / iters as f64;
         rows.push((s.name, per_exec, per_exec / s.transitions as f64));
     }
-    let per_sec = express_throughput();
+    let per_sec = if only.is_some() {
+        0.0
+    } else {
+        express_throughput()
+    };
     if json {
         let items: Vec<String> = rows
             .iter()
