@@ -1266,7 +1266,8 @@ pub struct TaskContext {
     /// The resolved `Credentials` (e.g. `{"RoleArn": "arn:aws:iam::…:role/…"}`): the role AWS
     /// would assume to call the resource (TASK-10).
     pub credentials: Option<Value>,
-    heartbeat: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Only with `HeartbeatSeconds`: without it a heartbeat has nothing to reset.
+    heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
 }
 
 impl TaskContext {
@@ -1277,7 +1278,9 @@ impl TaskContext {
 
     /// Tells the engine the task is alive (resets the `HeartbeatSeconds` clock).
     pub fn heartbeat(&self) {
-        self.heartbeat.send_modify(|n| *n += 1);
+        if let Some(h) = &self.heartbeat {
+            h.send_modify(|n| *n += 1);
+        }
     }
 }
 
@@ -1370,7 +1373,13 @@ where
             Some(template::eval(t, &run.roots(&input))?)
         }
     };
-    let (tx, mut rx) = tokio::sync::watch::channel(0u64);
+    let (tx, mut rx) = match heartbeat {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::watch::channel(0u64);
+            (Some(Arc::new(tx)), Some(rx))
+        }
+        None => (None, None),
+    };
     let ctx = TaskContext {
         state_name: run.name,
         execution_id: run.exec.info.id.clone(),
@@ -1380,7 +1389,7 @@ where
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
         credentials,
-        heartbeat: Arc::new(tx),
+        heartbeat: tx,
     };
     let events = TaskEvents::of(spec.resource);
     run.record(events.scheduled);
@@ -1400,7 +1409,7 @@ where
     };
     tokio::pin!(call);
     let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
-    let mut beats_possible = true;
+    let mut beats_possible = rx.is_some();
     let result = loop {
         let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
         tokio::select! {
@@ -1412,7 +1421,7 @@ where
                 // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
                 break Err(Failure { error: names::TIMEOUT.into(), cause: None });
             }
-            changed = rx.changed(), if beats_possible => {
+            changed = async { match rx.as_mut() { Some(rx) => rx.changed().await, None => std::future::pending().await } }, if beats_possible => {
                 // The handler dropped its context: no heartbeat can come any more, but the
                 // timeout and the heartbeat deadline still run.
                 beats_possible = changed.is_ok();
