@@ -274,6 +274,31 @@ pub fn not_found_message(path: &Path, roots: &Roots<'_>) -> String {
     format!("No results for path: {}", path.normalized())
 }
 
+/// The common case without allocating: field and index steps over objects and arrays.
+/// `None` when a step needs the general evaluation (anything else).
+fn definite_walk<'v>(start: &'v Value, steps: &[Step]) -> Option<Option<&'v Value>> {
+    let mut node = start;
+    for step in steps {
+        if step.descendant {
+            return None;
+        }
+        node = match (step.selector, node) {
+            (Selector::Field(f), Value::Object(m)) => match m.get(f) {
+                Some(v) => v,
+                None => return Some(None),
+            },
+            (Selector::Index(k), Value::Array(a)) => {
+                match index_of(a.len(), k).and_then(|i| a.get(i)) {
+                    Some(v) => v,
+                    None => return Some(None),
+                }
+            }
+            _ => return None,
+        };
+    }
+    Some(Some(node))
+}
+
 /// Why a path could not be evaluated (distinct from "matched nothing").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError(pub String);
@@ -309,6 +334,9 @@ pub fn select<'v>(path: &Path, roots: &Roots<'v>) -> Result<Selection<'v>, EvalE
         },
     };
     let indefinite = path.is_indefinite();
+    if !indefinite && let Some(found) = definite_walk(start, steps) {
+        return Ok(found.map_or(Selection::Missing, |v| Selection::One(Cow::Borrowed(v))));
+    }
     let mut current: Vec<Cow<'v, Value>> = vec![Cow::Borrowed(start)];
     for step in steps {
         let mut next = Vec::new();
