@@ -1815,17 +1815,14 @@ where
                 jsonata::template(t, &scope, "ItemSelector")
             }
             (None, Some(t)) => {
-                let mut it = Map::new();
-                it.insert("Index".into(), index.into());
-                it.insert("Value".into(), item);
-                let mut map = Map::new();
-                map.insert("Item".into(), Value::Object(it));
-                let map = Value::Object(map);
                 let roots = Roots {
                     input: &effective,
                     context: run,
                     variables: Some(&run.vars),
-                    map: Some(&map),
+                    map: Some(jsonpath::MapItem {
+                        index,
+                        value: &item,
+                    }),
                 };
                 template::eval(t, &roots)
             }

@@ -208,9 +208,30 @@ pub struct Roots<'a> {
     pub context: &'a dyn Context,
     /// Variables visible to the state.
     pub variables: Option<&'a Map<String, Value>>,
-    /// `$$.Map` inside a Map's `ItemSelector` (`{"Item": {"Index", "Value"}}`), kept apart
-    /// from `context` so an iteration does not copy the whole context object (CTX-7).
-    pub map: Option<&'a Value>,
+    /// `$$.Map.Item` inside a Map's `ItemSelector`, kept apart from `context` so an
+    /// iteration copies neither the context object nor its item (CTX-7).
+    pub map: Option<MapItem<'a>>,
+}
+
+/// The item a Map iteration is for (`$$.Map.Item.Index`, `$$.Map.Item.Value`).
+#[derive(Debug, Clone, Copy)]
+pub struct MapItem<'a> {
+    /// Its index in the items array.
+    pub index: usize,
+    /// The item.
+    pub value: &'a Value,
+}
+
+impl MapItem<'_> {
+    /// `{"Item": {"Index": …, "Value": …}}`.
+    pub fn to_value(&self) -> Value {
+        let mut item = Map::new();
+        item.insert("Index".into(), self.index.into());
+        item.insert("Value".into(), self.value.clone());
+        let mut map = Map::new();
+        map.insert("Item".into(), Value::Object(item));
+        Value::Object(map)
+    }
 }
 
 /// The result of evaluating a path.
@@ -310,19 +331,53 @@ pub fn select<'v>(path: &Path, roots: &Roots<'v>) -> Result<Selection<'v>, EvalE
         Root::Input => roots.input,
         Root::Context => match (roots.map, steps.first()) {
             (
-                Some(map),
+                Some(item),
                 Some(Step {
                     descendant: false,
                     selector: Selector::Field("Map"),
                 }),
             ) => {
-                steps = &steps[1..];
-                map
+                let field = |i: usize| match steps.get(i) {
+                    Some(Step {
+                        descendant: false,
+                        selector: Selector::Field(f),
+                    }) => Some(*f),
+                    _ => None,
+                };
+                match (field(1), field(2), steps.len()) {
+                    (Some("Item"), Some("Index"), 3) => {
+                        return Ok(Selection::One(Cow::Owned(item.index.into())));
+                    }
+                    (Some("Item"), Some("Value"), _) => {
+                        steps = &steps[3..];
+                        item.value
+                    }
+                    // Anything else under `$$.Map`: evaluate on the built object.
+                    _ => {
+                        let whole = item.to_value();
+                        let rest = Path {
+                            text: path.text,
+                            root: Root::Input,
+                            steps: &steps[1..],
+                        };
+                        let local = Roots {
+                            input: &whole,
+                            ..*roots
+                        };
+                        return Ok(match select(&rest, &local)? {
+                            Selection::Missing => Selection::Missing,
+                            Selection::One(v) => Selection::One(Cow::Owned(v.into_owned())),
+                            Selection::Many(vs) => Selection::Many(
+                                vs.into_iter().map(|v| Cow::Owned(v.into_owned())).collect(),
+                            ),
+                        });
+                    }
+                }
             }
-            (Some(map), None) => {
+            (Some(item), None) => {
                 let mut whole = roots.context.get().clone();
                 if let Value::Object(m) = &mut whole {
-                    m.insert("Map".into(), map.clone());
+                    m.insert("Map".into(), item.to_value());
                 }
                 return Ok(Selection::One(Cow::Owned(whole)));
             }
