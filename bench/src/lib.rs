@@ -8,6 +8,11 @@
 
 use std::path::PathBuf;
 
+/// The benchmarks run with mimalloc, the allocator a production service would pick; the
+/// asl-runtime crate itself leaves the choice to the application.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use asl_runtime::{TaskContext, TaskError, Value};
 
 /// The compiled workflows.
