@@ -5,6 +5,8 @@
 //! which AWS reports as `States.Runtime` like any other path (INTR-26).
 
 use base64::Engine as _;
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::error::Failure;
@@ -82,16 +84,18 @@ const MAX_STRING_INPUT: usize = 10_000;
 
 /// Evaluates a call. `field` is the template key (`"x.$"`) for AWS's messages.
 pub fn eval(call: &Call, roots: &Roots<'_>, field: &str) -> Result<Value, Failure> {
-    let mut args = Vec::with_capacity(call.args.len());
+    // Arguments borrow what paths select: `States.ArrayLength($.items)` copies nothing.
+    let mut args: Vec<Cow<'_, Value>> = Vec::with_capacity(call.args.len());
     for arg in call.args {
         args.push(match arg {
-            Arg::Str(s, _) => Value::String((*s).to_string()),
-            Arg::Num(n) => number(*n),
-            Arg::Bool(b) => Value::Bool(*b),
-            Arg::Null => Value::Null,
+            Arg::Str(s, _) => Cow::Owned(Value::String((*s).to_string())),
+            Arg::Num(n) => Cow::Owned(number(*n)),
+            Arg::Bool(b) => Cow::Owned(Value::Bool(*b)),
+            Arg::Null => Cow::Owned(Value::Null),
             Arg::Path(p) => match jsonpath::select(p, roots) {
+                Ok(jsonpath::Selection::One(v)) => v,
                 Ok(sel) => match sel.into_value() {
-                    Some(v) => v,
+                    Some(v) => Cow::Owned(v),
                     None => {
                         return Err(Failure::runtime(format!(
                             "The JSONPath '{}' specified for the field '{field}' could not be \
@@ -102,10 +106,10 @@ pub fn eval(call: &Call, roots: &Roots<'_>, field: &str) -> Result<Value, Failur
                 },
                 Err(e) => return Err(Failure::runtime(e.0)),
             },
-            Arg::Call(inner) => eval(inner, roots, field)?,
+            Arg::Call(inner) => Cow::Owned(eval(inner, roots, field)?),
         });
     }
-    apply(call, args)
+    apply(call, &args)
 }
 
 fn number(n: f64) -> Value {
@@ -162,10 +166,10 @@ fn format_arg(v: &Value) -> String {
     }
 }
 
-fn apply(call: &Call, args: Vec<Value>) -> Result<Value, Failure> {
+fn apply(call: &Call, args: &[Cow<'_, Value>]) -> Result<Value, Failure> {
     use Function::*;
     let name = function_name(call.function);
-    let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
+    let arg = |i: usize| args.get(i).map_or(&Value::Null, |a| &**a);
     Ok(match call.function {
         Format => {
             // The template's escapes decide what is a placeholder: `\{` is a literal brace.
@@ -211,7 +215,7 @@ fn apply(call: &Call, args: Vec<Value>) -> Result<Value, Failure> {
             }
         }
         JsonToString => Value::String(arg(0).to_string()),
-        Array => Value::Array(args),
+        Array => Value::Array(args.iter().map(|a| a.clone().into_owned()).collect()),
         ArrayPartition => {
             let a = array(arg(0), name, "the first argument")?;
             let size = round(arg(1), name, "the chunk size")?;
