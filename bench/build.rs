@@ -6,6 +6,7 @@ fn main() -> Result<(), asl_codegen::BuildError> {
         "pass_chain_100",
         "choice_loop",
         "map_items",
+        "map_items_discard",
         "parallel_10",
         "express_small",
         "data_flow",

@@ -27,6 +27,9 @@ pub mod wf {
     pub mod map_items {
         asl_runtime::include_workflow!("map_items");
     }
+    pub mod map_items_discard {
+        asl_runtime::include_workflow!("map_items_discard");
+    }
     pub mod parallel_10 {
         asl_runtime::include_workflow!("parallel_10");
     }
@@ -63,6 +66,7 @@ pub struct NoTasks;
 impl wf::pass_chain_100::Tasks for NoTasks {}
 impl wf::choice_loop::Tasks for NoTasks {}
 impl wf::map_items::Tasks for NoTasks {}
+impl wf::map_items_discard::Tasks for NoTasks {}
 impl wf::parallel_10::Tasks for NoTasks {}
 
 /// A scenario: its name, how many state transitions one execution makes, its input file.
@@ -136,6 +140,11 @@ pub async fn run(name: &str, input: Value) -> Result<Value, asl_runtime::Executi
         "pass_chain_100" => wf::pass_chain_100::Workflow::new(NoTasks).run(input).await,
         "choice_loop" => wf::choice_loop::Workflow::new(NoTasks).run(input).await,
         "map_10k" | "map_1m" => wf::map_items::Workflow::new(NoTasks).run(input).await,
+        "map_1m_discard" => {
+            wf::map_items_discard::Workflow::new(NoTasks)
+                .run(input)
+                .await
+        }
         "parallel_10" => wf::parallel_10::Workflow::new(NoTasks).run(input).await,
         "express_small" => wf::express_small::Workflow::new(Echo).run(input).await,
         "data_flow" => wf::data_flow::Workflow::new(Echo).run(input).await,

@@ -7,6 +7,7 @@
 //! rules as Rust expressions. Each call here is one piece of a state's behaviour, given the
 //! state's compiled specification (`static` data in the generated module).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -488,6 +489,34 @@ pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Resul
     let out = select_owned(run, merged, &io.output_path)?;
     check_size(run, &out)?;
     Ok(out)
+}
+
+/// [`apply_result`] for a caller that keeps the raw input (for retries and catchers): the raw
+/// input is copied only when `ResultPath` merges the result into it.
+pub fn apply_result_ref(
+    run: &StateRun,
+    raw: &Value,
+    result: Value,
+    io: &Io,
+) -> Result<Value, Failure> {
+    if io.jsonata {
+        return apply_result(run, raw.clone(), result, io);
+    }
+    match io.result_path {
+        // The result replaces the input, which is not needed.
+        PathField::Default => apply_result(run, Value::Null, result, io),
+        // The input is the output: select from it in place.
+        PathField::Null => {
+            run.assign(io.assign, &result)?;
+            if let Some(t) = io.result_selector {
+                template::eval(t, &run.roots(&result))?;
+            }
+            let out = select_io(run, raw, &io.output_path)?;
+            check_size(run, &out)?;
+            Ok(out)
+        }
+        PathField::Path(_) => apply_result(run, raw.clone(), result, io),
+    }
 }
 
 /// Places `result` into `raw` at `ResultPath` (DATA-14, DATA-16).
@@ -1448,7 +1477,7 @@ where
         }
         Ok(v) => {
             run.record(events.succeeded);
-            apply_result(run, raw.clone(), v, &spec.io)
+            apply_result_ref(run, raw, v, &spec.io)
         }
         Err(f) => {
             run.record(
@@ -1583,7 +1612,7 @@ where
     match futures_util::future::try_join_all(futures).await {
         Ok(outputs) => {
             run.record("ParallelStateSucceeded");
-            apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
+            apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
         }
         Err(f) => Err(f),
     }
@@ -1728,22 +1757,35 @@ async fn map_attempt<I>(
 where
     I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
-    let effective = select_io(run, raw, &spec.io.input_path)?;
-    let items_value = match (spec.items, spec.items_path) {
-        (Some(jsonata::Template::Expr(e)), _) => {
-            jsonata::typed(e, &run.scope(&effective), "Items", "array")?
-        }
-        (Some(t), _) => jsonata::template(t, &run.scope(&effective), "Items")?,
-        (None, Some(p)) => template::path_value(p, &run.roots(&effective), "ItemsPath")?,
-        (None, None) => effective.clone(),
+    // The items are read where they are: an iteration copies its own item when it starts,
+    // so memory follows MaxConcurrency, not the number of items.
+    let effective: Cow<'_, Value> = match spec.io.input_path {
+        PathField::Default => Cow::Borrowed(raw),
+        _ => Cow::Owned(select_io(run, raw, &spec.io.input_path)?),
     };
-    let Value::Array(items) = items_value else {
-        let cause = format!("Map state input must be an array but was: {items_value}");
-        return Err(if spec.io.jsonata {
-            Failure::new(names::QUERY_EVALUATION_ERROR, cause)
-        } else {
-            Failure::runtime(cause)
-        });
+    let effective: &Value = &effective;
+    let items_value: Cow<'_, Value> = match (spec.items, spec.items_path) {
+        (Some(jsonata::Template::Expr(e)), _) => {
+            Cow::Owned(jsonata::typed(e, &run.scope(effective), "Items", "array")?)
+        }
+        (Some(t), _) => Cow::Owned(jsonata::template(t, &run.scope(effective), "Items")?),
+        (None, Some(p)) => match jsonpath::select(p, &run.roots(effective)) {
+            Ok(jsonpath::Selection::One(v)) => v,
+            _ => Cow::Owned(template::path_value(p, &run.roots(effective), "ItemsPath")?),
+        },
+        (None, None) => Cow::Borrowed(effective),
+    };
+    let items = match items_value {
+        Cow::Borrowed(Value::Array(a)) => Items::Borrowed(a.iter()),
+        Cow::Owned(Value::Array(a)) => Items::Owned(a.into_iter()),
+        other => {
+            let cause = format!("Map state input must be an array but was: {other}");
+            return Err(if spec.io.jsonata {
+                Failure::new(names::QUERY_EVALUATION_ERROR, cause)
+            } else {
+                Failure::runtime(cause)
+            });
+        }
     };
     let max = resolve_count(
         run,
@@ -1799,7 +1841,7 @@ where
     let distributed = spec.distributed;
     let exec = Arc::clone(&run.exec);
     // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
-    let inputs = items.into_iter().enumerate().map(|(index, item)| {
+    let inputs = items.enumerate().map(|(index, item)| {
         let input = match (spec.item_selector_jsonata, spec.item_selector) {
             (Some(t), _) => {
                 let ctx = ItemContext {
@@ -1810,13 +1852,13 @@ where
                 };
                 let scope = jsonata::Scope {
                     context: Some(&ctx),
-                    ..run.scope(&effective)
+                    ..run.scope(effective)
                 };
                 jsonata::template(t, &scope, "ItemSelector")
             }
             (None, Some(t)) => {
                 let roots = Roots {
-                    input: &effective,
+                    input: effective,
                     context: run,
                     variables: Some(&run.vars),
                     map: Some(jsonpath::MapItem {
@@ -1826,7 +1868,7 @@ where
                 };
                 template::eval(t, &roots)
             }
-            (None, None) => Ok(item),
+            (None, None) => Ok(item.into_owned()),
         };
         let exec = Arc::clone(&exec);
         async move {
@@ -1860,13 +1902,30 @@ where
     });
     // Iterations finish in any order: a slot frees as soon as one ends, the first failure in
     // time decides, and results are put back in item order (MAP-8, MAP-9, MAP-10).
-    let results = stream::iter(inputs).buffer_unordered(limit);
+    // Boxed: the stream's closure borrows the items, and an unboxed one trips the compiler's
+    // proof that the workflow's future is `Send` for every lifetime (tokio::spawn needs it).
+    let results: futures_util::stream::BoxStream<'_, _> =
+        stream::iter(inputs).buffer_unordered(limit).boxed();
     tokio::pin!(results);
-    let mut outputs: Vec<Option<Value>> = (0..total).map(|_| None).collect();
+    // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
+    // not kept, so memory stays bounded by the concurrency.
+    let keep = !(spec.io.result_path == PathField::Null
+        && spec.io.result_selector.is_none()
+        && spec.io.assign.is_none()
+        && !spec.io.jsonata);
+    let mut outputs: Vec<Option<Value>> = if keep {
+        (0..total).map(|_| None).collect()
+    } else {
+        Vec::new()
+    };
     let mut failures = 0usize;
     while let Some((index, r, iteration)) = results.next().await {
         match r {
-            Ok(v) => outputs[index] = Some(v),
+            Ok(v) => {
+                if let Some(slot) = outputs.get_mut(index) {
+                    *slot = Some(v);
+                }
+            }
             Err(f) if !iteration => return Err(f),
             Err(f) => {
                 failures += 1;
@@ -1885,7 +1944,9 @@ where
                     }
                     return Err(f);
                 }
-                outputs[index] = Some(f.to_error_output());
+                if let Some(slot) = outputs.get_mut(index) {
+                    *slot = Some(f.to_error_output());
+                }
             }
         }
     }
@@ -1894,8 +1955,34 @@ where
     }
     run.record("MapStateSucceeded");
     let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
-    apply_result(run, raw.clone(), Value::Array(outputs), &spec.io)
+    apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
 }
+
+/// A Map's items, borrowed from the state's input or owned (computed by `Items`).
+enum Items<'a> {
+    Borrowed(std::slice::Iter<'a, Value>),
+    Owned(std::vec::IntoIter<Value>),
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Cow<'a, Value>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Items::Borrowed(it) => it.next().map(Cow::Borrowed),
+            Items::Owned(it) => it.next().map(Cow::Owned),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Items::Borrowed(it) => it.size_hint(),
+            Items::Owned(it) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}
 
 /// The context object of a Map iteration's `ItemSelector`: the state's, plus `Map.Item`
 /// (built only if an expression reads it).

@@ -627,3 +627,32 @@ async fn an_oversized_task_result_is_caught_like_aws() {
         "The state/task 'Big' returned a result with a size exceeding the maximum number of bytes service limit."
     );
 }
+
+asl_runtime::asl!(mod spawned_map {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemSelector": { "i.$": "$$.Map.Item.Index" },
+            "ItemProcessor": { "StartAt": "P", "States": { "P": { "Type": "Pass", "End": true } } },
+            "End": true
+        }
+    }
+});
+
+struct SpawnedTasks;
+impl spawned_map::Tasks for SpawnedTasks {}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_with_a_map_runs_on_a_spawned_task() {
+    // The Map reads its items in place; the workflow's future must still be `Send` for
+    // `tokio::spawn`.
+    let handle = tokio::spawn(async {
+        spawned_map::Workflow::new(SpawnedTasks)
+            .run(serde_json::json!({"items": ["a", "b", "c"]}))
+            .await
+    });
+    let out = handle.await.expect("joins").expect("runs");
+    assert_eq!(out, serde_json::json!([{"i": 0}, {"i": 1}, {"i": 2}]));
+}
