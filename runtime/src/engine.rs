@@ -1789,7 +1789,7 @@ where
     };
     let max = resolve_count(
         run,
-        &effective,
+        effective,
         spec.max_concurrency,
         "MaxConcurrencyPath",
         true,
@@ -1798,14 +1798,14 @@ where
     run.record("MapStateStarted");
     let tolerated_count = resolve_count(
         run,
-        &effective,
+        effective,
         spec.tolerated_failure_count,
         "ToleratedFailureCountPath",
         true,
     )?;
     let tolerated_pct = resolve_count(
         run,
-        &effective,
+        effective,
         spec.tolerated_failure_percentage,
         "ToleratedFailurePercentagePath",
         false,
