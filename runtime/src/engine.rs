@@ -121,6 +121,12 @@ impl Exec {
         })
     }
 
+    /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
+    pub fn pass_through(&self, name: &'static str) {
+        self.record("PassStateEntered", Some(name));
+        self.record("PassStateExited", Some(name));
+    }
+
     /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
     pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str, vars: &Vars) -> StateRun {
         let event_id = self.record(state_event(ty, true), Some(name));

@@ -847,9 +847,11 @@ impl Gen {
         let vars_param = if scope
             .states
             .iter()
-            .any(|s| !matches!(s.kind, StateKind::Fail(_)))
+            .any(|s| !matches!(s.kind, StateKind::Fail(_)) && !trivial_pass(s))
         {
             quote!(mut vars)
+        } else if scope.states.iter().all(trivial_pass) {
+            quote!(_vars)
         } else {
             quote!(vars)
         };
@@ -1000,6 +1002,16 @@ impl Gen {
         self.jsonata = s.query_language == QueryLanguage::Jsonata;
         let name = lit_str(&s.name);
         match &s.kind {
+            StateKind::Pass(p) if trivial_pass(s) => {
+                // A Pass that changes nothing: its input is its output, it cannot fail, so it
+                // only records its events and moves on.
+                let goto = self.goto(p.transition.as_ref(), variant_of);
+                quote! {
+                    exec.pass_through(#name);
+                    let __out = input;
+                    #goto
+                }
+            }
             StateKind::Pass(p) => {
                 let io = self.io(&s.io, s.assign.as_ref());
                 let result = match &p.result {
@@ -1753,6 +1765,14 @@ fn function_ident(f: Function) -> proc_macro2::Ident {
         name
     };
     format_ident!("{}", name)
+}
+
+/// A Pass state that changes nothing (no Result, paths, templates or Assign): generated as
+/// its events and a transition.
+fn trivial_pass(s: &State) -> bool {
+    matches!(&s.kind, StateKind::Pass(p) if p.result.is_none())
+        && s.assign.is_none()
+        && s.io == Io::default()
 }
 
 /// What AWS would do for a Task `Resource`, for the handler method's doc (TASK-1, TASK-4,

@@ -160,13 +160,10 @@ async fn run_a1b_item_state<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
-    mut vars: ::asl_runtime::engine::Vars,
+    _vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let __run = exec.enter("Pass", "Inner a", &vars);
-    let __out = ::asl_runtime::engine::pass(&__run, input, &IO_8, None)
-        .map_err(|f| __run.locate(f))?;
-    __run.commit(&mut vars);
-    __run.exit();
+    exec.pass_through("Inner a");
+    let __out = input;
     Ok(__out)
 }
 /// The states of a Parallel branch or Map processor.
@@ -191,13 +188,10 @@ async fn run_a1b_item_state2<T: Tasks>(
     _tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
     input: ::asl_runtime::Value,
-    mut vars: ::asl_runtime::engine::Vars,
+    _vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let __run = exec.enter("Pass", "Inner b", &vars);
-    let __out = ::asl_runtime::engine::pass(&__run, input, &IO_10, None)
-        .map_err(|f| __run.locate(f))?;
-    __run.commit(&mut vars);
-    __run.exit();
+    exec.pass_through("Inner b");
+    let __out = input;
     Ok(__out)
 }
 /// The states of this state machine's top level.
@@ -276,20 +270,14 @@ async fn run_state<T: Tasks>(
     loop {
         match state {
             State::DoIt => {
-                let __run = exec.enter("Pass", "Do It", &vars);
-                let __out = ::asl_runtime::engine::pass(&__run, input, &IO_1, None)
-                    .map_err(|f| __run.locate(f))?;
-                __run.commit(&mut vars);
-                __run.exit();
+                exec.pass_through("Do It");
+                let __out = input;
                 state = State::DoIt2;
                 input = __out;
             }
             State::DoIt2 => {
-                let __run = exec.enter("Pass", "do_it", &vars);
-                let __out = ::asl_runtime::engine::pass(&__run, input, &IO_2, None)
-                    .map_err(|f| __run.locate(f))?;
-                __run.commit(&mut vars);
-                __run.exit();
+                exec.pass_through("do_it");
+                let __out = input;
                 state = State::DoIt3;
                 input = __out;
             }
@@ -298,7 +286,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
-                        &TASK_3,
+                        &TASK_1,
                         |__input, __ctx| <T as Tasks>::do_it(&*tasks, __input, __ctx),
                     )
                     .await;
@@ -313,7 +301,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
-                        &TASK_4,
+                        &TASK_2,
                         |__input, __ctx| <T as Tasks>::type_(&*tasks, __input, __ctx),
                     )
                     .await;
@@ -328,7 +316,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
-                        &TASK_5,
+                        &TASK_3,
                         |__input, __ctx| <T as Tasks>::clone(&*tasks, __input, __ctx),
                     )
                     .await;
@@ -343,7 +331,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
-                        &TASK_6,
+                        &TASK_4,
                         |__input, __ctx| <T as Tasks>::new(&*tasks, __input, __ctx),
                     )
                     .await;
@@ -360,7 +348,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
-                        &MAP_7,
+                        &MAP_5,
                         move |
                             _,
                             __input,
@@ -396,7 +384,7 @@ async fn run_state<T: Tasks>(
                 let __result = ::asl_runtime::engine::map(
                         &mut __run,
                         input,
-                        &MAP_9,
+                        &MAP_6,
                         move |
                             _,
                             __input,
@@ -426,11 +414,8 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::U6ce8U6587 => {
-                let __run = exec.enter("Pass", "注文", &vars);
-                let __out = ::asl_runtime::engine::pass(&__run, input, &IO_11, None)
-                    .map_err(|f| __run.locate(f))?;
-                __run.commit(&mut vars);
-                __run.exit();
+                exec.pass_through("注文");
+                let __out = input;
                 state = State::S3QuotedFnEvil;
                 input = __out;
             }
@@ -439,30 +424,30 @@ async fn run_state<T: Tasks>(
                 let __in = ::asl_runtime::engine::select_owned(
                         &__run,
                         input,
-                        &IO_12.input_path,
+                        &IO_7.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
                 let (__next, __assign) = if !::asl_runtime::choice::is_present(
-                    &PATH_13,
+                    &PATH_8,
                     &__roots,
                 )
                     || (::asl_runtime::choice::compare(
                         ::asl_runtime::choice::Kind::Numeric,
                         ::asl_runtime::choice::Relation::Gt,
-                        &*::asl_runtime::choice::value(&PATH_14, &__roots)
+                        &*::asl_runtime::choice::value(&PATH_9, &__roots)
                             .map_err(|f| __run.locate(f))?,
-                        &*::asl_runtime::choice::value(&PATH_15, &__roots)
+                        &*::asl_runtime::choice::value(&PATH_10, &__roots)
                             .map_err(|f| __run.locate(f))?,
                     )
                         || (::asl_runtime::choice::string_matches(
-                            &*::asl_runtime::choice::value(&PATH_16, &__roots)
+                            &*::asl_runtime::choice::value(&PATH_11, &__roots)
                                 .map_err(|f| __run.locate(f))?,
                             "a*\"b",
                         )
                             && ::asl_runtime::choice::timestamp(
                                 ::asl_runtime::choice::Relation::Lt,
-                                &*::asl_runtime::choice::value(&PATH_17, &__roots)
+                                &*::asl_runtime::choice::value(&PATH_12, &__roots)
                                     .map_err(|f| __run.locate(f))?,
                                 "2020-01-01T00:00:00Z",
                             )))
@@ -471,18 +456,18 @@ async fn run_state<T: Tasks>(
                 } else {
                     {
                         let _: bool = !!!::asl_runtime::choice::is_type(
-                            &*::asl_runtime::choice::value(&PATH_18, &__roots)
+                            &*::asl_runtime::choice::value(&PATH_13, &__roots)
                                 .map_err(|f| __run.locate(f))?,
                             "IsNull",
                         );
-                        (State::FailHere, IO_12.assign)
+                        (State::FailHere, IO_7.assign)
                     }
                 };
                 __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
                 let __out = ::asl_runtime::engine::select_owned(
                         &__run,
                         __in,
-                        &IO_12.output_path,
+                        &IO_7.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
@@ -495,13 +480,13 @@ async fn run_state<T: Tasks>(
                 let __in = ::asl_runtime::engine::select_owned(
                         &__run,
                         input,
-                        &IO_19.input_path,
+                        &IO_14.input_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 let __out = ::asl_runtime::engine::select_owned(
                         &__run,
                         __in,
-                        &IO_19.output_path,
+                        &IO_14.output_path,
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
@@ -526,13 +511,7 @@ async fn run_state<T: Tasks>(
         }
     }
 }
-static IO_1: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    ..::asl_runtime::engine::Io::DEFAULT
-};
-static IO_2: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    ..::asl_runtime::engine::Io::DEFAULT
-};
-static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
+static TASK_1: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
         ..::asl_runtime::engine::Io::DEFAULT
@@ -552,6 +531,28 @@ static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     catch: &[],
     credentials: None,
 };
+static TASK_2: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
+    resource: "arn:aws:states:::lambda:invoke",
+    io: ::asl_runtime::engine::Io {
+        ..::asl_runtime::engine::Io::DEFAULT
+    },
+    timeout: ::asl_runtime::engine::Seconds::Default,
+    heartbeat: ::asl_runtime::engine::Seconds::Default,
+    retry: &[],
+    catch: &[],
+    credentials: None,
+};
+static TASK_3: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
+    resource: "arn:aws:states:::lambda:invoke",
+    io: ::asl_runtime::engine::Io {
+        ..::asl_runtime::engine::Io::DEFAULT
+    },
+    timeout: ::asl_runtime::engine::Seconds::Default,
+    heartbeat: ::asl_runtime::engine::Seconds::Default,
+    retry: &[],
+    catch: &[],
+    credentials: None,
+};
 static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",
     io: ::asl_runtime::engine::Io {
@@ -563,29 +564,7 @@ static TASK_4: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec
     catch: &[],
     credentials: None,
 };
-static TASK_5: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
-    io: ::asl_runtime::engine::Io {
-        ..::asl_runtime::engine::Io::DEFAULT
-    },
-    timeout: ::asl_runtime::engine::Seconds::Default,
-    heartbeat: ::asl_runtime::engine::Seconds::Default,
-    retry: &[],
-    catch: &[],
-    credentials: None,
-};
-static TASK_6: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
-    io: ::asl_runtime::engine::Io {
-        ..::asl_runtime::engine::Io::DEFAULT
-    },
-    timeout: ::asl_runtime::engine::Seconds::Default,
-    heartbeat: ::asl_runtime::engine::Seconds::Default,
-    retry: &[],
-    catch: &[],
-    credentials: None,
-};
-static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
+static MAP_5: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
         result_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
@@ -623,10 +602,7 @@ static MAP_7: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     catch: &[],
     distributed: false,
 };
-static IO_8: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    ..::asl_runtime::engine::Io::DEFAULT
-};
-static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
+static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
         result_path: ::asl_runtime::engine::PathField::Path(
             &::asl_runtime::jsonpath::Path {
@@ -664,16 +640,10 @@ static MAP_9: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     catch: &[],
     distributed: false,
 };
-static IO_10: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+static IO_7: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     ..::asl_runtime::engine::Io::DEFAULT
 };
-static IO_11: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    ..::asl_runtime::engine::Io::DEFAULT
-};
-static IO_12: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
-    ..::asl_runtime::engine::Io::DEFAULT
-};
-static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_8: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.x",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -683,7 +653,7 @@ static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_14: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_9: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.n",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -693,7 +663,7 @@ static PATH_14: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_15: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_10: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.m",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -703,7 +673,7 @@ static PATH_15: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_16: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_11: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.s",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -713,7 +683,7 @@ static PATH_16: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_17: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_12: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.t",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -723,7 +693,7 @@ static PATH_17: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static PATH_18: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
+static PATH_13: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
     text: "$.y",
     root: ::asl_runtime::jsonpath::Root::Input,
     steps: &[
@@ -733,6 +703,6 @@ static PATH_18: ::asl_runtime::jsonpath::Path = ::asl_runtime::jsonpath::Path {
         },
     ],
 };
-static IO_19: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
+static IO_14: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     ..::asl_runtime::engine::Io::DEFAULT
 };
