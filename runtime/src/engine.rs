@@ -103,10 +103,13 @@ impl Exec {
     /// Appends an event; returns its id.
     pub fn record(&self, kind: &'static str, state: Option<&'static str>) -> u64 {
         let Some(history) = &self.history else {
-            return self
-                .events
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                + 1;
+            // One execution's states run inside one task (Parallel branches and Map
+            // iterations are polled by the state's own future), so the counter is never
+            // updated concurrently: a load and a store suffice, without a locked instruction.
+            use std::sync::atomic::Ordering::Relaxed;
+            let id = self.events.load(Relaxed) + 1;
+            self.events.store(id, Relaxed);
+            return id;
         };
         let mut h = history.lock().unwrap_or_else(|e| e.into_inner());
         let id = h.len() as u64 + 1;
