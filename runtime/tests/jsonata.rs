@@ -242,3 +242,36 @@ async fn distributed_iterations_do_not_see_outer_variables_and_assign_is_bounded
         "the Map finished before the failing state"
     );
 }
+
+asl_runtime::asl!(mod choice_fields {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Pick",
+    "States": {
+        "Pick": {
+            "Type": "Choice",
+            "Choices": [{ "Condition": "{% $states.input.n > 0 %}", "Next": "Done" }],
+            "Default": "Done",
+            "Assign": { "path": "default" },
+            "Output": { "fromDefault": true }
+        },
+        "Done": { "Type": "Pass", "Output": "{% $merge([$states.input, {'path': $exists($path) ? $path : 'none'}]) %}", "End": true }
+    }
+});
+
+struct ChoiceTasks;
+impl choice_fields::Tasks for ChoiceTasks {}
+
+#[tokio::test]
+async fn state_level_output_and_assign_apply_only_on_the_default_path() {
+    // CHOICE-36: a chosen rule without Output passes the input through and assigns nothing.
+    let ruled = choice_fields::Workflow::new(ChoiceTasks)
+        .run(json!({"n": 1}))
+        .await
+        .expect("ok");
+    assert_eq!(ruled, json!({"n": 1, "path": "none"}));
+    let defaulted = choice_fields::Workflow::new(ChoiceTasks)
+        .run(json!({"n": 0}))
+        .await
+        .expect("ok");
+    assert_eq!(defaulted, json!({"fromDefault": true, "path": "default"}));
+}

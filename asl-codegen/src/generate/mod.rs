@@ -1132,82 +1132,16 @@ impl Gen {
             StateKind::Choice(c) if self.jsonata => self.choice_jsonata(s, c, variant_of),
             StateKind::Choice(c) => {
                 let io = self.io_static(&s.io, s.assign.as_ref());
-                let mut chain = TokenStream::new();
-                // Consecutive rules with the same `Next` become one `||` (same order, same
-                // short-circuit), so no two branches of the chain are identical.
-                // A group: target state, the rule's Assign (rules with one are not merged),
-                // conditions.
-                type Group = (String, Option<TokenStream>, Vec<(TokenStream, bool)>);
-                let mut groups: Vec<Group> = Vec::new();
-                for rule in &c.choices {
-                    let target = rule
-                        .next
-                        .as_ref()
-                        .map(|n| n.value.clone())
-                        .unwrap_or_default();
-                    let cond = self.condition_parts(&rule.condition);
-                    let assign = rule.assign.as_ref().map(|a| self.assign_template(Some(a)));
-                    match groups.last_mut() {
-                        Some((t, None, conds)) if *t == target && assign.is_none() => {
-                            conds.push(cond)
-                        }
-                        _ => groups.push((target, assign, vec![cond])),
-                    }
-                }
-                let join = |conds: &[(TokenStream, bool)]| -> TokenStream {
-                    if conds.len() == 1 {
-                        conds[0].0.clone()
-                    } else {
-                        let parts = conds
-                            .iter()
-                            .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
-                        quote!(#(#parts)||*)
-                    }
-                };
-                // Rules that go where `Default` goes (and assign nothing) are still evaluated
-                // (a missing variable is an error), but need no branch of their own.
-                let mut evaluate_only = None;
-                if let (Some(d), Some((t, None, _))) = (&c.default, groups.last())
-                    && *t == d.value
-                    && let Some((_, _, conds)) = groups.pop()
-                {
-                    evaluate_only = Some(join(&conds));
-                }
-                for (i, (target, assign, conds)) in groups.iter().enumerate() {
-                    let next = variant_of(target);
-                    let assign = assign.clone().unwrap_or_else(|| quote!(None));
-                    let cond = join(conds);
-                    if i == 0 {
-                        chain = quote! { if #cond { (#next, #assign) } };
-                    } else {
-                        chain = quote! { #chain else if #cond { (#next, #assign) } };
-                    }
-                }
-                let default = match &c.default {
-                    // Without a matching rule, the state's own Assign applies (CHOICE-4).
-                    Some(d) => {
-                        let v = variant_of(&d.value);
-                        quote!((#v, #io.assign))
-                    }
-                    None => quote! {
-                        return Err(__run.locate(#rt::Failure::new(
-                            #rt::error::names::NO_CHOICE_MATCHED,
-                            format!("No Choice Rules matched, and no Default state was specified for state '{}'", #name),
-                        )))
-                    },
-                };
-                let default = match evaluate_only {
-                    Some(cond) => quote! {{
-                        let _: bool = #cond;
-                        #default
-                    }},
-                    None => default,
-                };
-                let chain = if groups.is_empty() {
-                    quote! { #default }
-                } else {
-                    quote! { #chain else { #default } }
-                };
+                // A rule's Assign applies when it is chosen; the state's only on the Default
+                // path (CHOICE-4).
+                let chain = self.choice_chain(
+                    &s.name,
+                    c,
+                    variant_of,
+                    &|g, rule| rule.assign.as_ref().map(|a| g.assign_template(Some(a))),
+                    quote!(None),
+                    (quote!(#io.assign), s.assign.is_none()),
+                );
                 quote! {
                     let __run = exec.enter("Choice", #name, &vars);
                     let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
@@ -1348,24 +1282,27 @@ impl Gen {
         }
     }
 
-    /// A JSONata Choice state (CHOICE-35): rules are `Condition` expressions; the matching
-    /// rule's (or the state's) `Assign` and `Output` apply.
-    fn choice_jsonata(
+    /// A Choice state's rules as an `if … else if … else` expression yielding
+    /// `(next state, extra)`: `extra` is a rule's own fields (`rule_extra`, `no_extra` for a rule
+    /// without any), or `default_extra` on the Default path (`default_is_plain`: the state adds
+    /// no fields of its own there). Consecutive rules with the same
+    /// `Next` and no fields of their own become one `||` (same order, same short-circuit), so
+    /// no two branches are identical; rules that go where `Default` goes are still evaluated
+    /// (a missing variable is an error) without a branch of their own.
+    fn choice_chain(
         &mut self,
-        s: &State,
+        name: &str,
         c: &Choice,
         variant_of: &dyn Fn(&str) -> TokenStream,
+        rule_extra: &dyn Fn(&mut Self, &ChoiceRule) -> Option<TokenStream>,
+        no_extra: TokenStream,
+        (default_extra, default_is_plain): (TokenStream, bool),
     ) -> TokenStream {
         let rt = self.rt.clone();
-        let name = lit_str(&s.name);
-        let io = self.io_static(&s.io, s.assign.as_ref());
-        // Consecutive rules with the same target and no Assign/Output of their own share a
-        // branch (keeps the chain free of identical branches).
-        type Group = (
-            String,
-            Option<(TokenStream, TokenStream)>,
-            Vec<(TokenStream, bool)>,
-        );
+        let name = lit_str(name);
+        // A group: target state, the rule's own fields (rules with some are not merged),
+        // conditions.
+        type Group = (String, Option<TokenStream>, Vec<(TokenStream, bool)>);
         let mut groups: Vec<Group> = Vec::new();
         for rule in &c.choices {
             let target = rule
@@ -1374,25 +1311,27 @@ impl Gen {
                 .map(|n| n.value.clone())
                 .unwrap_or_default();
             let cond = self.condition_parts(&rule.condition);
-            let extra = (rule.assign.is_some() || rule.output.is_some()).then(|| {
-                (
-                    self.jassign(rule.assign.as_ref()),
-                    self.jtemplate_opt(rule.output.as_ref()),
-                )
-            });
+            let extra = rule_extra(self, rule);
             match groups.last_mut() {
                 Some((t, None, conds)) if *t == target && extra.is_none() => conds.push(cond),
                 _ => groups.push((target, extra, vec![cond])),
             }
         }
         let join = |conds: &[(TokenStream, bool)]| -> TokenStream {
-            let parts = conds
-                .iter()
-                .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
-            quote!(#(#parts)||*)
+            if conds.len() == 1 {
+                conds[0].0.clone()
+            } else {
+                let parts = conds
+                    .iter()
+                    .map(|(c, compound)| if *compound { quote!((#c)) } else { c.clone() });
+                quote!(#(#parts)||*)
+            }
         };
+        // Only when the Default path adds no fields of the state's own is a rule to the same
+        // target the same as the Default path.
         let mut evaluate_only = None;
         if let (Some(d), Some((t, None, _))) = (&c.default, groups.last())
+            && default_is_plain
             && *t == d.value
             && let Some((_, _, conds)) = groups.pop()
         {
@@ -1401,21 +1340,18 @@ impl Gen {
         let mut chain = TokenStream::new();
         for (i, (target, extra, conds)) in groups.iter().enumerate() {
             let next = variant_of(target);
-            let (assign, output) = extra
-                .clone()
-                .unwrap_or_else(|| (quote!(#io.assign_jsonata), quote!(#io.output)));
+            let extra = extra.clone().unwrap_or_else(|| no_extra.clone());
             let cond = join(conds);
-            let branch = quote! { if #cond { (#next, #assign, #output) } };
             chain = if i == 0 {
-                branch
+                quote! { if #cond { (#next, #extra) } }
             } else {
-                quote! { #chain else #branch }
+                quote! { #chain else if #cond { (#next, #extra) } }
             };
         }
         let default = match &c.default {
             Some(d) => {
                 let v = variant_of(&d.value);
-                quote!((#v, #io.assign_jsonata, #io.output))
+                quote!((#v, #default_extra))
             }
             None => quote! {
                 return Err(__run.locate(#rt::Failure::new(
@@ -1431,15 +1367,47 @@ impl Gen {
             }},
             None => default,
         };
-        let chain = if groups.is_empty() {
+        if groups.is_empty() {
             quote! { #default }
         } else {
             quote! { #chain else { #default } }
-        };
+        }
+    }
+
+    /// A JSONata Choice state (CHOICE-35): rules are `Condition` expressions; the matching
+    /// rule's (or the state's) `Assign` and `Output` apply.
+    fn choice_jsonata(
+        &mut self,
+        s: &State,
+        c: &Choice,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.clone();
+        let name = lit_str(&s.name);
+        let io = self.io_static(&s.io, s.assign.as_ref());
+        // The chosen rule's Assign and Output apply; the state's only on the Default path
+        // (CHOICE-35, CHOICE-36).
+        let chain = self.choice_chain(
+            &s.name,
+            c,
+            variant_of,
+            &|g, rule| {
+                (rule.assign.is_some() || rule.output.is_some()).then(|| {
+                    let a = g.jassign(rule.assign.as_ref());
+                    let o = g.jtemplate_opt(rule.output.as_ref());
+                    quote!((#a, #o))
+                })
+            },
+            quote!((None, None)),
+            (
+                quote!((#io.assign_jsonata, #io.output)),
+                s.assign.is_none() && s.io.output.is_none(),
+            ),
+        );
         quote! {
             let __run = exec.enter("Choice", #name, &vars);
             let __in = input;
-            let (__next, __assign, __output) = #chain;
+            let (__next, (__assign, __output)) = #chain;
             let __out = #rt::engine::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
             __run.commit(&mut vars);
             __run.exit();
