@@ -10,7 +10,7 @@
 //! predicates, grouping, order-by, closures, partial application, `~>` chaining, transforms,
 //! and JavaScript number printing and string indexing. Step Functions' additions
 //! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`) are in
-//! [`functions`]; `$eval` is absent, as on AWS.
+//! the `functions` module; `$eval` is absent, as on AWS.
 //!
 //! Not supported: the parent operator `%` and the focus/index bindings `@`/`#` (asl-codegen
 //! rejects them at compile time), and lambda type signatures (parsed, not enforced).
