@@ -484,6 +484,8 @@ struct Parser {
     toks: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// The expression (signatures are kept as written).
+    src: String,
 }
 
 /// Parses an expression (the text between `{%` and `%}`).
@@ -493,6 +495,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         toks,
         pos: 0,
         depth: 0,
+        src: src.to_string(),
     };
     if matches!(p.peek(), Tok::End) {
         return err("S0207", src.len(), "the expression is empty");
@@ -707,14 +710,16 @@ impl Parser {
         // A type signature `<…>`: kept as text.
         let mut signature = None;
         if self.is_op("<") {
-            let start = self.pos;
+            let from = self.at();
             let mut depth = 0;
             loop {
+                let at = self.at();
                 match self.next() {
                     Tok::Op("<") => depth += 1,
                     Tok::Op(">") => {
                         depth -= 1;
                         if depth == 0 {
+                            signature = self.src.get(from..at + 1).map(str::to_string);
                             break;
                         }
                     }
@@ -722,7 +727,6 @@ impl Parser {
                     _ => {}
                 }
             }
-            signature = Some(format!("{} tokens", self.pos - start));
         }
         self.expect("{")?;
         let body = self.expr(0)?;
@@ -874,8 +878,8 @@ pub enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `?` argument.
     Placeholder,
-    /// A lambda: parameters, body.
-    Lambda(Vec<String>, Box<Node>),
+    /// A lambda: parameters, type signature as written, body.
+    Lambda(Vec<String>, Option<String>, Box<Node>),
     /// `a ~> f`
     Apply(Box<Node>, Box<Node>),
     /// `| pattern | update, delete |`
@@ -1048,7 +1052,9 @@ pub fn process(e: &Expr) -> Result<Node, ParseError> {
             args.iter().map(process).collect::<Result<_, _>>()?,
         ),
         Expr::Placeholder => Node::Placeholder,
-        Expr::Lambda(params, _, body) => Node::Lambda(params.clone(), Box::new(process(body)?)),
+        Expr::Lambda(params, sig, body) => {
+            Node::Lambda(params.clone(), sig.clone(), Box::new(process(body)?))
+        }
         Expr::Block(items) => Node::Block(items.iter().map(process).collect::<Result<_, _>>()?),
         Expr::Array(items) => Node::Array(items.iter().map(process).collect::<Result<_, _>>()?),
         Expr::Object(pairs) => Node::Object(process_pairs(pairs)?),
@@ -1088,7 +1094,7 @@ pub fn reads_context(n: &Node) -> bool {
                 (!(direct && i == 0) && reads_context(&s.node)) || any(s.stages.iter())
             })
         }
-        Node::Neg(a) | Node::Bind(_, a) | Node::Lambda(_, a) => reads_context(a),
+        Node::Neg(a) | Node::Bind(_, a) | Node::Lambda(_, _, a) => reads_context(a),
         Node::Binary(_, a, b) | Node::Apply(a, b) => reads_context(a) || reads_context(b),
         Node::Filtered(a, preds) => reads_context(a) || any(preds.iter()),
         Node::Group(a, pairs) => {

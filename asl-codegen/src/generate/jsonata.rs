@@ -120,9 +120,13 @@ pub fn node(n: &Node, rt: &TokenStream) -> TokenStream {
             let (f, args) = (boxed(f), list(args));
             quote!(#j::Node::Call(#f, #args))
         }
-        Node::Lambda(params, body) => {
+        Node::Lambda(params, sig, body) => {
             let body = node(body, rt);
-            quote!(#j::Node::Lambda(&#j::Lambda { params: &[#(#params),*], body: #body }))
+            let sig = match sig {
+                Some(s) => quote!(Some(#s)),
+                None => quote!(None),
+            };
+            quote!(#j::Node::Lambda(&#j::Lambda { params: &[#(#params),*], signature: #sig, body: #body }))
         }
         Node::Apply(a, b) => {
             let (a, b) = (boxed(a), boxed(b));

@@ -83,6 +83,8 @@ pub struct Step {
 pub struct Lambda {
     /// Parameter names without `$`.
     pub params: &'static [&'static str],
+    /// The type signature as written (`<n-n:n>`), checked on every call.
+    pub signature: Option<&'static str>,
     /// The body.
     pub body: Node,
 }

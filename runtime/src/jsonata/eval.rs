@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json};
 
 use super::ast::{BinOp, Node, Path, Step};
 use super::functions::{self, Native};
+use super::signature::Signature;
 use super::value::{Array, Error, Func, Outcome, Value};
 
 /// How deeply evaluation may nest (recursive lambdas) before failing instead of overflowing
@@ -70,6 +71,7 @@ pub struct Evaluator<'a> {
     depth: Cell<usize>,
     steps: Cell<u64>,
     regexes: RefCell<HashMap<(&'static str, &'static str), Rc<fancy_regex::Regex>>>,
+    signatures: RefCell<HashMap<&'static str, Rc<Signature>>>,
 }
 
 fn err<T>(code: &'static str, msg: impl Into<String>) -> Result<T, Error> {
@@ -137,6 +139,7 @@ impl<'a> Evaluator<'a> {
             depth: Cell::new(0),
             steps: Cell::new(0),
             regexes: RefCell::new(HashMap::new()),
+            signatures: RefCell::new(HashMap::new()),
         }
     }
 
@@ -355,6 +358,16 @@ impl<'a> Evaluator<'a> {
                 Some(Value::sequence(self.sort(terms, items, frame)?))
             }
         })
+    }
+
+    /// A lambda's parsed signature (parsed once per evaluation).
+    fn signature(&self, text: &'static str) -> Result<Rc<Signature>, Error> {
+        if let Some(s) = self.signatures.borrow().get(text) {
+            return Ok(Rc::clone(s));
+        }
+        let s = Rc::new(Signature::parse(text)?);
+        self.signatures.borrow_mut().insert(text, Rc::clone(&s));
+        Ok(s)
     }
 
     fn regex(&self, p: &'static str, f: &'static str) -> Result<Rc<fancy_regex::Regex>, Error> {
@@ -1060,6 +1073,9 @@ impl<'a> Evaluator<'a> {
                     let Func::Lambda { def, frame, input } = &*f else {
                         return self.apply(&Value::Func(f), args, focus).map(collapse);
                     };
+                    if let Some(sig) = def.signature {
+                        args = self.signature(sig)?.validate(args, input, "lambda")?;
+                    }
                     let inner = Frame::child(frame);
                     for (i, p) in def.params.iter().enumerate() {
                         if let Some(Some(v)) = args.get(i) {

@@ -13,7 +13,7 @@
 //! the `functions` module; `$eval` is absent, as on AWS.
 //!
 //! Not supported: the parent operator `%` and the focus/index bindings `@`/`#` (asl-codegen
-//! rejects them at compile time), and lambda type signatures (parsed, not enforced).
+//! rejects them at compile time). Lambda type signatures are checked on every call.
 
 pub mod ast;
 mod eval;
