@@ -1642,6 +1642,26 @@ pub enum Count {
     Expr(&'static jsonata::Expr),
 }
 
+/// A Map's `ItemBatcher` (MAP-22): iterations get `{"BatchInput": …, "Items": [...]}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Batcher {
+    /// `MaxItemsPerBatch(Path)`.
+    pub max_items: Count,
+    /// `MaxInputBytesPerBatch(Path)`.
+    pub max_bytes: Count,
+    /// `BatchInput`.
+    pub batch_input: Option<BatchInput>,
+}
+
+/// `BatchInput`, in the state's query language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BatchInput {
+    /// A JSONPath template.
+    Template(&'static Template),
+    /// A JSONata value.
+    Jsonata(&'static jsonata::Template),
+}
+
 /// A compiled Map state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MapSpec {
@@ -1655,6 +1675,8 @@ pub struct MapSpec {
     pub items: Option<&'static jsonata::Template>,
     /// JSONata `ItemSelector`.
     pub item_selector_jsonata: Option<&'static jsonata::Template>,
+    /// `ItemBatcher` (MAP-22).
+    pub batcher: Option<&'static Batcher>,
     /// `MaxConcurrency(Path)`.
     pub max_concurrency: Count,
     /// `ToleratedFailureCount(Path)`.
@@ -1837,7 +1859,6 @@ where
         run.record("MapRunStarted");
     }
     iterated.store(true, std::sync::atomic::Ordering::Relaxed);
-    let total = items.len();
     // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
     // one up to 10,000 (MAP-9); this also bounds memory by concurrency, not item count.
     let unlimited = if spec.distributed {
@@ -1849,9 +1870,8 @@ where
     let name = run.name;
     let distributed = spec.distributed;
     let exec = Arc::clone(&run.exec);
-    // Iteration inputs are built as iterations start, so memory follows MaxConcurrency.
-    let inputs = items.enumerate().map(|(index, item)| {
-        let input = match (spec.item_selector_jsonata, spec.item_selector) {
+    let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
+        match (spec.item_selector_jsonata, spec.item_selector) {
             (Some(t), _) => {
                 let ctx = ItemContext {
                     run,
@@ -1878,7 +1898,28 @@ where
                 template::eval(t, &roots)
             }
             (None, None) => Ok(item.into_owned()),
-        };
+        }
+    };
+    // Iteration inputs: built as iterations start, so memory follows MaxConcurrency; with an
+    // ItemBatcher, batches of the selected items.
+    let (total, prepared): (usize, IterationInputs<'_>) = match spec.batcher {
+        None => (
+            items.len(),
+            Box::new(items.enumerate().map(move |(i, item)| (i, select(i, item)))),
+        ),
+        Some(b) => {
+            let selected = items
+                .enumerate()
+                .map(|(i, item)| select(i, item))
+                .collect::<Result<Vec<Value>, Failure>>()?;
+            let batches = batch(run, effective, b, selected)?;
+            (
+                batches.len(),
+                Box::new(batches.into_iter().map(Ok).enumerate()),
+            )
+        }
+    };
+    let inputs = prepared.map(|(index, input)| {
         let exec = Arc::clone(&exec);
         async move {
             // An ItemSelector that fails is the Map's own failure, not an iteration's.
@@ -1965,6 +2006,68 @@ where
     run.record("MapStateSucceeded");
     let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
     apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
+}
+
+/// A Map's iteration inputs, by iteration index.
+type IterationInputs<'a> = Box<dyn Iterator<Item = (usize, Result<Value, Failure>)> + Send + 'a>;
+
+/// Groups selected items into batch inputs (MAP-22): at most `MaxItemsPerBatch` items and
+/// `MaxInputBytesPerBatch` bytes each.
+fn batch(
+    run: &StateRun,
+    effective: &Value,
+    b: &Batcher,
+    items: Vec<Value>,
+) -> Result<Vec<Value>, Failure> {
+    let max_items = resolve_count(run, effective, b.max_items, "MaxItemsPerBatchPath", true)?
+        .map(|n| n.max(1.0) as usize);
+    let max_bytes = resolve_count(
+        run,
+        effective,
+        b.max_bytes,
+        "MaxInputBytesPerBatchPath",
+        true,
+    )?
+    .map(|n| (n.max(1.0) as usize).min(MAX_PAYLOAD_BYTES));
+    let batch_input = match b.batch_input {
+        None => None,
+        Some(BatchInput::Template(t)) => Some(template::eval(t, &run.roots(effective))?),
+        Some(BatchInput::Jsonata(t)) => {
+            Some(jsonata::template(t, &run.scope(effective), "BatchInput")?)
+        }
+    };
+    let overhead = batch_input
+        .as_ref()
+        .map_or(0, |v| json_len(v, usize::MAX) + 14)
+        + 12;
+    let mut batches = Vec::new();
+    let mut current: Vec<Value> = Vec::new();
+    let mut bytes = overhead;
+    for item in items {
+        let len = json_len(&item, usize::MAX) + 1;
+        let full_items = max_items.is_some_and(|m| current.len() >= m);
+        let full_bytes = max_bytes.is_some_and(|m| !current.is_empty() && bytes + len > m);
+        if full_items || full_bytes {
+            batches.push(std::mem::take(&mut current));
+            bytes = overhead;
+        }
+        bytes += len;
+        current.push(item);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    Ok(batches
+        .into_iter()
+        .map(|items| {
+            let mut m = Map::new();
+            if let Some(bi) = &batch_input {
+                m.insert("BatchInput".into(), bi.clone());
+            }
+            m.insert("Items".into(), Value::Array(items));
+            Value::Object(m)
+        })
+        .collect())
 }
 
 /// A Map's items, borrowed from the state's input or owned (computed by `Items`).

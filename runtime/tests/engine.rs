@@ -656,3 +656,47 @@ async fn a_workflow_with_a_map_runs_on_a_spawned_task() {
     let out = handle.await.expect("joins").expect("runs");
     assert_eq!(out, serde_json::json!([{"i": 0}, {"i": 1}, {"i": 2}]));
 }
+
+asl_runtime::asl!(mod batched {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemSelector": { "n.$": "$$.Map.Item.Value" },
+            "ItemBatcher": { "MaxItemsPerBatch": 2, "BatchInput": { "job.$": "$.job" } },
+            "ItemProcessor": {
+                "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" },
+                "StartAt": "Count",
+                "States": {
+                    "Count": {
+                        "Type": "Pass",
+                        "Parameters": { "job.$": "$.BatchInput.job", "size.$": "States.ArrayLength($.Items)", "first.$": "$.Items[0].n" },
+                        "End": true
+                    }
+                }
+            },
+            "End": true
+        }
+    }
+});
+
+struct BatchTasks;
+impl batched::Tasks for BatchTasks {}
+
+#[tokio::test]
+async fn an_item_batcher_hands_each_iteration_a_batch() {
+    // MAP-22: iterations get {"BatchInput": …, "Items": [...]}, one result per batch.
+    let out = batched::Workflow::new(BatchTasks)
+        .run(serde_json::json!({"job": "j", "items": [1, 2, 3, 4, 5]}))
+        .await
+        .expect("runs");
+    assert_eq!(
+        out,
+        serde_json::json!([
+            {"job": "j", "size": 2, "first": 1},
+            {"job": "j", "size": 2, "first": 3},
+            {"job": "j", "size": 1, "first": 5}
+        ])
+    );
+}

@@ -1239,6 +1239,29 @@ impl Gen {
                     }
                 };
                 let distributed = m.mode == MapMode::Distributed;
+                let batcher = match &m.item_batcher {
+                    Some(b) => {
+                        let max_items = count(self, &b.max_items_per_batch);
+                        let max_bytes = count(self, &b.max_input_bytes_per_batch);
+                        let batch_input = match &b.batch_input {
+                            Some(Payload::Template(t)) => {
+                                let v = self.template_value(t, "BatchInput");
+                                quote!(Some(#rt::engine::BatchInput::Template(&#v)))
+                            }
+                            Some(Payload::Jsonata(v)) => {
+                                let v = self.jtemplate(v);
+                                quote!(Some(#rt::engine::BatchInput::Jsonata(&#v)))
+                            }
+                            None => quote!(None),
+                        };
+                        quote!(Some(&#rt::engine::Batcher {
+                            max_items: #max_items,
+                            max_bytes: #max_bytes,
+                            batch_input: #batch_input,
+                        }))
+                    }
+                    None => quote!(None),
+                };
                 let max = count(self, &m.max_concurrency);
                 let tfc = count(self, &m.tolerated_failure_count);
                 let tfp = count(self, &m.tolerated_failure_percentage);
@@ -1251,6 +1274,7 @@ impl Gen {
                         item_selector: #selector,
                         items: #items,
                         item_selector_jsonata: #selector_jsonata,
+                        batcher: #batcher,
                         max_concurrency: #max,
                         tolerated_failure_count: #tfc,
                         tolerated_failure_percentage: #tfp,

@@ -1054,6 +1054,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     ),
     items: None,
     item_selector_jsonata: None,
+    batcher: None,
     max_concurrency: ::asl_runtime::engine::Count::Literal(2.0),
     tolerated_failure_count: ::asl_runtime::engine::Count::Default,
     tolerated_failure_percentage: ::asl_runtime::engine::Count::Default,
