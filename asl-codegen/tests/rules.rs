@@ -678,6 +678,23 @@ fn variables() {
         d,
         vec![("ASL904".into(), "States.A.Parameters[\"v.$\"]".into())]
     );
+    // Assigned, but only after the read: no path to `A` assigns `x`.
+    let d = diags(&machine(
+        r#""A": {"Type": "Pass", "Parameters": {"v.$": "$x"}, "Next": "B"},
+           "B": {"Type": "Pass", "Assign": {"x": 1}, "End": true}"#,
+    ));
+    assert_eq!(
+        d,
+        vec![("ASL904".into(), "States.A.Parameters[\"v.$\"]".into())]
+    );
+    // A loop back to the read, and a Map iteration reading what came before its Map.
+    valid(&machine(
+        r#""A": {"Type": "Choice", "Choices": [{"Variable": "$x", "IsPresent": true, "Next": "Done"}], "Default": "B"},
+           "B": {"Type": "Pass", "Assign": {"x": 1}, "Next": "M"},
+           "M": {"Type": "Map", "Next": "A", "ItemProcessor": {"StartAt": "I", "States": {
+             "I": {"Type": "Pass", "Parameters": {"v.$": "$x"}, "End": true}}}},
+           "Done": {"Type": "Succeed"}"#,
+    ));
 }
 
 #[test]

@@ -78,7 +78,7 @@ pub fn check(source: Source, options: &Options) -> Checked {
     if let Some(json) = &parsed.json {
         let mut v = Validator::new(text, options);
         machine = v.machine(json);
-        v.finish();
+        v.finish(machine.as_ref());
         diagnostics.extend(v.diags);
     }
     diagnostics.sort_by(|a, b| {
@@ -2892,7 +2892,7 @@ impl<'a> Validator<'a> {
 
     // ----- whole-definition checks -----------------------------------------------------
 
-    fn finish(&mut self) {
+    fn finish(&mut self, machine: Option<&StateMachine>) {
         let pending = std::mem::take(&mut self.pending);
         for PendingTarget {
             target,
@@ -2986,6 +2986,29 @@ impl<'a> Validator<'a> {
                 undefined.push((name.clone(), *span, ptr.clone(), state.clone()));
             }
         }
+        // Assigned somewhere, but on no path that leads to the reading state.
+        let on_entry = machine.map(variables_on_entry).unwrap_or_default();
+        let mut unreached = Vec::new();
+        for (name, span, ptr, state) in &self.var_reads {
+            if assigned.contains(name.as_str())
+                && let Some(st) = state
+                && let Some(vars) = on_entry.get(st)
+                && !vars.contains(name)
+            {
+                unreached.push((name.clone(), *span, ptr.clone(), state.clone()));
+            }
+        }
+        for (name, span, ptr, state) in unreached {
+            self.state = state;
+            let msg = format!("variable `${name}` is not assigned on any path to this state");
+            self.help(
+                Code::UndefinedVariable,
+                span,
+                &ptr,
+                msg,
+                "assign it in a state that runs before this one (AWS fails the read at run time)",
+            );
+        }
         for (name, span, ptr, state) in undefined {
             self.state = state;
             let msg = format!("variable `${name}` is never assigned");
@@ -2999,6 +3022,62 @@ impl<'a> Validator<'a> {
         }
         self.state = None;
     }
+}
+
+/// For every state, the variables some path to it may have assigned (VAR-4, VAR-8): a
+/// state's own `Assign` (and its Choice rules' and Catchers') counts for the states after it;
+/// a Parallel branch or Map iteration starts with what its state could see.
+fn variables_on_entry(machine: &StateMachine) -> HashMap<String, HashSet<String>> {
+    fn assigns(s: &State) -> Vec<&str> {
+        let mut all: Vec<&Assign> = s.assign.iter().collect();
+        match &s.kind {
+            StateKind::Choice(c) => all.extend(c.choices.iter().filter_map(|r| r.assign.as_ref())),
+            StateKind::Task(t) => all.extend(t.catch.iter().filter_map(|c| c.assign.as_ref())),
+            StateKind::Parallel(p) => all.extend(p.catch.iter().filter_map(|c| c.assign.as_ref())),
+            StateKind::Map(m) => all.extend(m.catch.iter().filter_map(|c| c.assign.as_ref())),
+            _ => {}
+        }
+        all.iter()
+            .flat_map(|a| a.vars.iter().map(|v| v.name.value.as_str()))
+            .collect()
+    }
+    fn walk(
+        scope: &Scope,
+        inherited: &HashSet<String>,
+        out: &mut HashMap<String, HashSet<String>>,
+    ) {
+        let mut entry: HashMap<&str, HashSet<String>> = scope
+            .states
+            .iter()
+            .map(|s| (s.name.as_str(), inherited.clone()))
+            .collect();
+        // Sets only grow: iterate to the fixed point.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for s in &scope.states {
+                let mut leaving = entry.get(s.name.as_str()).cloned().unwrap_or_default();
+                leaving.extend(assigns(s).into_iter().map(str::to_string));
+                for t in s.kind.targets() {
+                    if let Some(set) = entry.get_mut(t.value.as_str()) {
+                        let before = set.len();
+                        set.extend(leaving.iter().cloned());
+                        changed |= set.len() != before;
+                    }
+                }
+            }
+        }
+        for s in &scope.states {
+            let vars = entry.remove(s.name.as_str()).unwrap_or_default();
+            for inner in s.kind.scopes() {
+                walk(inner, &vars, out);
+            }
+            out.insert(s.name.clone(), vars);
+        }
+    }
+    let mut out = HashMap::new();
+    walk(&machine.states, &HashSet::new(), &mut out);
+    out
 }
 
 /// Every transition of a state with the pointer of the field that names it.
