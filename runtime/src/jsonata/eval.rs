@@ -25,7 +25,8 @@ pub const MAX_STEPS: u64 = 20_000_000;
 /// A variable frame (`:=` bindings, lambda parameters), chained to the enclosing one.
 #[derive(Default)]
 pub struct Frame<'a> {
-    vars: RefCell<Vec<(&'static str, Value<'a>)>>,
+    /// Bindings; `None` is a name bound to undefined (it still hides outer bindings).
+    vars: RefCell<Vec<(&'static str, Option<Value<'a>>)>>,
     parent: Option<Rc<Frame<'a>>>,
 }
 
@@ -39,7 +40,7 @@ impl<'a> Frame<'a> {
     }
 
     /// Binds `name` in this frame.
-    pub fn bind(&self, name: &'static str, v: Value<'a>) {
+    pub fn bind(&self, name: &'static str, v: Option<Value<'a>>) {
         let mut vars = self.vars.borrow_mut();
         match vars.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = v,
@@ -49,7 +50,7 @@ impl<'a> Frame<'a> {
 
     fn lookup(&self, name: &str) -> Option<Option<Value<'a>>> {
         if let Some((_, v)) = self.vars.borrow().iter().find(|(n, _)| *n == name) {
-            return Some(Some(v.clone()));
+            return Some(v.clone());
         }
         self.parent.as_ref().and_then(|p| p.lookup(name))
     }
@@ -234,10 +235,14 @@ impl<'a> Evaluator<'a> {
             }
             Node::Wildcard => {
                 let mut out = Vec::new();
-                if let Some(i) = unwrap_outer(input)
-                    && let Some(entries) = i.entries()
-                {
-                    for (_, v) in entries {
+                // Arrays count as objects keyed by index, as in JavaScript.
+                let values = unwrap_outer(input).and_then(|i| {
+                    i.entries()
+                        .map(|e| e.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
+                        .or_else(|| i.items())
+                });
+                if let Some(values) = values {
+                    for v in values {
                         if v.is_array() {
                             flatten_into(v, &mut out);
                         } else {
@@ -309,9 +314,7 @@ impl<'a> Evaluator<'a> {
             }
             Node::Bind(name, e) => {
                 let v = self.eval(e, input, frame)?;
-                if let Some(v) = &v {
-                    frame.bind(name, v.clone());
-                }
+                frame.bind(name, v.clone());
                 v
             }
             Node::Block(items) => {
@@ -331,7 +334,9 @@ impl<'a> Evaluator<'a> {
             }))),
             Node::Apply(l, r) => {
                 let lhs = self.eval(l, input, frame)?;
-                if let Node::Call(f, args) = r {
+                if let Node::Call(f, args) = r
+                    && !args.iter().any(|a| matches!(a, Node::Placeholder))
+                {
                     self.call(f, args, input, frame, Some(lhs))?
                 } else {
                     let func = self.eval(r, input, frame)?;
@@ -1078,9 +1083,7 @@ impl<'a> Evaluator<'a> {
                     }
                     let inner = Frame::child(frame);
                     for (i, p) in def.params.iter().enumerate() {
-                        if let Some(Some(v)) = args.get(i) {
-                            inner.bind(p, v.clone());
-                        }
+                        inner.bind(p, args.get(i).cloned().flatten());
                     }
                     match self.eval_tail(&def.body, input, &inner)? {
                         Prepared::Value(v) => return Ok(collapse(v)),
