@@ -271,6 +271,7 @@ impl StateRun {
             error_output: None,
             context: Some(self),
             vars: Some(&self.vars),
+            map_item: None,
         }
     }
 
@@ -1873,14 +1874,8 @@ where
     let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
         match (spec.item_selector_jsonata, spec.item_selector) {
             (Some(t), _) => {
-                let ctx = ItemContext {
-                    run,
-                    index,
-                    value: &item,
-                    built: OnceLock::new(),
-                };
                 let scope = jsonata::Scope {
-                    context: Some(&ctx),
+                    map_item: Some((index, &item)),
                     ..run.scope(effective)
                 };
                 jsonata::template(t, &scope, "ItemSelector")
@@ -2095,32 +2090,6 @@ impl<'a> Iterator for Items<'a> {
 }
 
 impl ExactSizeIterator for Items<'_> {}
-
-/// The context object of a Map iteration's `ItemSelector`: the state's, plus `Map.Item`
-/// (built only if an expression reads it).
-struct ItemContext<'a> {
-    run: &'a StateRun,
-    index: usize,
-    value: &'a Value,
-    built: OnceLock<Value>,
-}
-
-impl crate::jsonpath::Context for ItemContext<'_> {
-    fn get(&self) -> &Value {
-        self.built.get_or_init(|| {
-            let mut c = self.run.context().clone();
-            if let Value::Object(m) = &mut c {
-                let mut item = Map::new();
-                item.insert("Index".into(), self.index.into());
-                item.insert("Value".into(), self.value.clone());
-                let mut map = Map::new();
-                map.insert("Item".into(), Value::Object(item));
-                m.insert("Map".into(), Value::Object(map));
-            }
-            c
-        })
-    }
-}
 
 #[cfg(test)]
 mod json_len_tests {

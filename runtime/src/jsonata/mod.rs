@@ -70,6 +70,8 @@ pub struct Scope<'a> {
     pub context: Option<&'a dyn Context>,
     /// The workflow variables.
     pub vars: Option<&'a Map<String, Json>>,
+    /// In a Map's `ItemSelector`: the item's index and value (`$states.context.Map.Item`).
+    pub map_item: Option<(usize, &'a Json)>,
 }
 
 /// What evaluating an expression gave.
@@ -96,7 +98,27 @@ pub fn evaluate(expr: &'static Expr, scope: &Scope<'_>) -> Result<Evaluated, Err
     if expr.context
         && let Some(c) = scope.context
     {
-        states.insert("context".to_string(), Value::from_json(c.get()));
+        let context = match scope.map_item {
+            None => Value::from_json(c.get()),
+            // The state's context plus `Map.Item`, borrowing both (no copy per item).
+            Some((index, item)) => {
+                let mut m: indexmap::IndexMap<String, Value<'_>> = match c.get() {
+                    Json::Object(o) => o
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                        .collect(),
+                    _ => indexmap::IndexMap::new(),
+                };
+                let mut it = indexmap::IndexMap::new();
+                it.insert("Index".to_string(), Value::Num(index as f64));
+                it.insert("Value".to_string(), Value::from_json(item));
+                let mut map = indexmap::IndexMap::new();
+                map.insert("Item".to_string(), Value::object(it));
+                m.insert("Map".to_string(), Value::object(map));
+                Value::object(m)
+            }
+        };
+        states.insert("context".to_string(), context);
     }
     let ev = Evaluator::new(Globals {
         states: Some(Value::object(states)),
