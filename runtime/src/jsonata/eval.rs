@@ -392,6 +392,10 @@ impl<'a> Evaluator<'a> {
         input: &Option<Value<'a>>,
         frame: &Rc<Frame<'a>>,
     ) -> Outcome<'a> {
+        // The common `$var.a.b` over objects: walked directly, without sequences.
+        if let Some(v) = self.simple_path(p, frame) {
+            return Ok(v);
+        }
         let first_is_var = matches!(
             p.steps.first(),
             Some(Step {
@@ -457,6 +461,45 @@ impl<'a> Evaluator<'a> {
             };
         }
         Ok(Some(out))
+    }
+
+    /// `$var.name.name…` without predicates where every value on the way is an object (or
+    /// the walk ends early): the same result as the general path evaluation, computed without
+    /// building sequences. `None` when the general evaluation is needed.
+    fn simple_path(&self, p: &'static Path, frame: &Rc<Frame<'a>>) -> Option<Option<Value<'a>>> {
+        if p.keep_singleton {
+            return None;
+        }
+        let (first, rest) = p.steps.split_first()?;
+        let Node::Var(name) = &first.node else {
+            return None;
+        };
+        if !first.stages.is_empty() || first.cons_array || name.is_empty() {
+            return None;
+        }
+        let names: Option<Vec<&str>> = rest
+            .iter()
+            .map(|s| match &s.node {
+                Node::Name(n) if s.stages.is_empty() && !s.cons_array => Some(*n),
+                _ => None,
+            })
+            .collect();
+        let names = names?;
+        let mut current = self.lookup(name, frame);
+        for n in names {
+            match current {
+                None => return Some(None),
+                // A step over an array maps over its items: the general rules.
+                Some(v) if v.is_array() => return None,
+                Some(v) => current = v.field(n),
+            }
+        }
+        // A sequence-valued result still needs the general collapse rules; a plain array at
+        // the end is returned whole, as the general evaluation does.
+        match &current {
+            Some(v) if v.is_sequence() => None,
+            _ => Some(current),
+        }
     }
 
     /// One step over every item of `seq`. Returns the flattened items, or (for the last
