@@ -646,13 +646,9 @@ pub fn check_size(run: &StateRun, v: &Value) -> Result<(), Failure> {
 
 /// VAR-10: a variable's value, and all values of one `Assign`, are at most 256 KiB.
 fn check_assign_size(m: &Map<String, Value>) -> Result<(), Failure> {
-    // Up to 15 shallow-small values cannot reach the quota: skip serializing them.
-    if m.len() < 15 && m.values().all(shallow_small) {
-        return Ok(());
-    }
     let mut total = 0;
     for (name, v) in m {
-        let len = serde_json::to_vec(v).map_or(0, |b| b.len());
+        let len = json_len(v, MAX_PAYLOAD_BYTES);
         if len > MAX_PAYLOAD_BYTES {
             return Err(Failure::new(
                 names::DATA_LIMIT_EXCEEDED,
@@ -767,23 +763,6 @@ pub fn json_len(v: &Value, limit: usize) -> usize {
     acc
 }
 
-fn shallow_small(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.len() < 1024,
-        Value::Array(a) => {
-            a.len() < 16
-                && a.iter()
-                    .all(|x| !x.is_array() && !x.is_object() && shallow_small(x))
-        }
-        Value::Object(m) => {
-            m.len() < 16
-                && m.values()
-                    .all(|x| !x.is_array() && !x.is_object() && shallow_small(x))
-        }
-        _ => true,
-    }
-}
-
 // ----- Pass, Wait, Fail ----------------------------------------------------------------
 
 /// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
@@ -802,9 +781,16 @@ pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Resu
             // The input passed the quota check when the previous state produced it.
             return Ok(raw);
         }
+        let plain = io.input_path == PathField::Default && io.parameters.is_none();
         let result = match result {
-            Some(r) => r.clone(),
-            None if io.input_path == PathField::Default && io.parameters.is_none() => raw,
+            Some(r) => {
+                // `Result` replaces the effective input, but its paths still have to resolve.
+                if !plain {
+                    effective_input(run, &raw, io)?;
+                }
+                r.clone()
+            }
+            None if plain => raw,
             None => effective_input(run, &raw, io)?,
         };
         let out = select_owned(run, result, &io.output_path)?;

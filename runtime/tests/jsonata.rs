@@ -275,3 +275,82 @@ async fn state_level_output_and_assign_apply_only_on_the_default_path() {
         .expect("ok");
     assert_eq!(defaulted, json!({"fromDefault": true, "path": "default"}));
 }
+
+asl_runtime::asl!(mod semantics {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Eval",
+    "States": {
+        "Eval": {
+            "Type": "Pass",
+            "Output": {
+                "nestedFiltered": "{% [[1,2,3][$ > 1]] %}",
+                "repeatedIndex": "{% [1,2,3][[0,0]] %}",
+                "deleteAfterUpdate": "{% {'a': 1} ~> |$|{'x': 1}, $keys($)| %}",
+                "contextArgument": "{% ( $f := function($s)<s-:s>{ $uppercase($s) }; ['a','b'].$f() ) %}"
+            },
+            "End": true
+        }
+    }
+});
+
+struct SemanticsTasks;
+impl semantics::Tasks for SemanticsTasks {}
+
+#[tokio::test]
+async fn jsonata_edge_semantics_follow_jsonata_js() {
+    // Found by review against jsonata-js 2.0.6.
+    let out = semantics::Workflow::new(SemanticsTasks)
+        .run(json!({}))
+        .await
+        .expect("ok");
+    assert_eq!(
+        out,
+        json!({
+            "nestedFiltered": [[2, 3]],
+            "repeatedIndex": [1, 1],
+            "deleteAfterUpdate": {},
+            "contextArgument": ["A", "B"]
+        })
+    );
+}
+
+asl_runtime::asl!(mod pass_paths {
+    "StartAt": "P",
+    "States": {
+        "P": { "Type": "Pass", "InputPath": "$.missing", "Result": {"x": 1}, "End": true }
+    }
+});
+
+struct PassPathTasks;
+impl pass_paths::Tasks for PassPathTasks {}
+
+#[tokio::test]
+async fn a_pass_with_result_still_resolves_its_input_path() {
+    // DATA-6: InputPath runs (and fails) even though Result replaces the effective input.
+    let err = pass_paths::Workflow::new(PassPathTasks)
+        .run(json!({"a": 1}))
+        .await
+        .expect_err("InputPath fails");
+    assert_eq!(err.error(), Some("States.Runtime"));
+}
+
+asl_runtime::asl!(mod big_key {
+    "QueryLanguage": "JSONata",
+    "StartAt": "A",
+    "States": {
+        "A": { "Type": "Pass", "Assign": { "big": "{% {$pad('', 300000, 'x'): 1} %}" }, "End": true }
+    }
+});
+
+struct BigKeyTasks;
+impl big_key::Tasks for BigKeyTasks {}
+
+#[tokio::test]
+async fn object_keys_count_toward_the_variable_quota() {
+    // VAR-10.
+    let err = big_key::Workflow::new(BigKeyTasks)
+        .run(json!({}))
+        .await
+        .expect_err("too large");
+    assert_eq!(err.error(), Some("States.DataLimitExceeded"));
+}

@@ -292,7 +292,15 @@ impl<'a> Evaluator<'a> {
                 for item in *items {
                     match self.eval(item, input, frame)? {
                         None => {}
-                        Some(v) if matches!(item, Node::Array(_)) => out.push(v),
+                        // A nested array constructor (even with predicates) stays one item.
+                        Some(v)
+                            if matches!(
+                                item,
+                                Node::Array(_) | Node::Filtered(Node::Array(_), _)
+                            ) =>
+                        {
+                            out.push(v)
+                        }
                         Some(v) => match v.items() {
                             Some(vs) => out.extend(vs),
                             None => out.push(v),
@@ -596,11 +604,11 @@ impl<'a> Evaluator<'a> {
                 (!items.is_empty() && items.iter().all(|i| i.as_num().is_some())).then_some(items)
             });
             if let Some(nums) = nums {
-                if nums
-                    .iter()
-                    .any(|n| index_of(n.as_num().unwrap_or(-1.0)) == idx as f64)
-                {
-                    out.push(item.clone());
+                // Once per matching index, as jsonata-js does (`[1,2][[0,0]]` is `[1,1]`).
+                for n in &nums {
+                    if index_of(n.as_num().unwrap_or(-1.0)) == idx as f64 {
+                        out.push(item.clone());
+                    }
                 }
             } else if res.as_ref().is_some_and(Value::truthy) {
                 out.push(item.clone());
@@ -756,8 +764,19 @@ impl<'a> Evaluator<'a> {
                 }
             }
             let mut dels = Vec::new();
+            // The delete clause sees the match with the update applied.
+            let updated = match (&m, sets.is_empty()) {
+                (Value::Object(rc), false) => {
+                    let mut merged = (**rc).clone();
+                    for (k, v) in &sets {
+                        merged.insert(k.clone(), v.clone());
+                    }
+                    Value::object(merged)
+                }
+                _ => m.clone(),
+            };
             if let Some(d) = delete
-                && let Some(dv) = self.eval(d, &Some(m.clone()), frame)?
+                && let Some(dv) = self.eval(d, &Some(updated), frame)?
             {
                 for item in dv.to_items() {
                     match item.as_str() {
@@ -1122,7 +1141,10 @@ impl<'a> Evaluator<'a> {
                         return self.apply(&Value::Func(f), args, focus).map(collapse);
                     };
                     if let Some(sig) = def.signature {
-                        args = self.signature(sig)?.validate(args, input, "lambda")?;
+                        // A `-` parameter takes the caller's context value.
+                        args =
+                            self.signature(sig)?
+                                .validate(args, &unwrap_outer(focus), "lambda")?;
                     }
                     let inner = Frame::child(frame);
                     for (i, p) in def.params.iter().enumerate() {
