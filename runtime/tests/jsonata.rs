@@ -354,3 +354,29 @@ async fn object_keys_count_toward_the_variable_quota() {
         .expect_err("too large");
     assert_eq!(err.error(), Some("States.DataLimitExceeded"));
 }
+
+asl_runtime::asl!(mod deep_values {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Deep",
+    "States": {
+        "Deep": {
+            "Type": "Pass",
+            "Output": "{% ( $f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, {'a': $acc}) }; $f(200000, {}); 'done' ) %}",
+            "End": true
+        }
+    }
+});
+
+struct DeepTasks;
+impl deep_values::Tasks for DeepTasks {}
+
+#[tokio::test]
+async fn a_tail_recursive_lambda_cannot_build_values_deep_enough_to_overflow() {
+    // Found by review: 200,000 nested objects used to overflow the stack when dropped.
+    let err = deep_values::Workflow::new(DeepTasks)
+        .run(json!({}))
+        .await
+        .expect_err("too deep");
+    assert_eq!(err.error(), Some("States.QueryEvaluationError"));
+    assert!(err.cause().is_some_and(|c| c.contains("U1001")), "{err:?}");
+}

@@ -18,6 +18,9 @@ use super::value::{Array, Error, Func, Outcome, Value};
 /// the stack.
 pub const MAX_DEPTH: usize = 5000;
 
+/// How deeply values built by tail-recursive lambdas may nest.
+pub const MAX_NESTING: usize = 2000;
+
 /// How many evaluation steps one expression may take: bounds loops that tail recursion makes
 /// possible (`function(){ $f() }`), which would otherwise never end.
 pub const MAX_STEPS: u64 = 20_000_000;
@@ -1136,7 +1139,25 @@ impl<'a> Evaluator<'a> {
         match &**f {
             Func::Lambda { .. } => {
                 let mut f = Rc::clone(f);
+                let mut iterations = 0u64;
                 loop {
+                    // Only a tail-call loop can build values nested deeper than evaluation
+                    // itself nests; dropping or printing such a value would overflow the
+                    // stack, so the loop's arguments are checked now and then.
+                    iterations += 1;
+                    if iterations > MAX_NESTING as u64
+                        && iterations % 1024 == 0
+                        && args
+                            .iter()
+                            .flatten()
+                            .any(|a| nested_deeper_than(a, MAX_NESTING))
+                    {
+                        return err(
+                            "U1001",
+                            "Stack overflow error: a value is nested too deeply. Check for a \
+                             non-terminating recursive function.",
+                        );
+                    }
                     let Func::Lambda { def, frame, input } = &*f else {
                         return self.apply(&Value::Func(f), args, focus).map(collapse);
                     };
@@ -1217,6 +1238,23 @@ pub struct NativeCall<'c, 'a> {
     pub focus: &'c Option<Value<'a>>,
     /// The function.
     pub native: &'static Native,
+}
+
+/// Whether `v` nests arrays and objects more than `limit` levels deep (without recursion).
+fn nested_deeper_than(v: &Value<'_>, limit: usize) -> bool {
+    let mut stack: Vec<(Value<'_>, usize)> = vec![(v.clone(), 0)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        match &v {
+            Value::Array(a) => stack.extend(a.items.iter().map(|x| (x.clone(), depth + 1))),
+            Value::Object(m) => stack.extend(m.values().map(|x| (x.clone(), depth + 1))),
+            // Input documents come from serde_json, whose parser bounds their depth.
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The value inside an outer wrapper (see [`Evaluator::run`]).
