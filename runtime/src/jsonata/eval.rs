@@ -1146,7 +1146,7 @@ impl<'a> Evaluator<'a> {
                     // stack, so the loop's arguments are checked now and then.
                     iterations += 1;
                     if iterations > MAX_NESTING as u64
-                        && iterations % 1024 == 0
+                        && iterations.is_multiple_of(1024)
                         && args
                             .iter()
                             .flatten()
