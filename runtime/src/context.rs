@@ -75,6 +75,8 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     /// Express execution.
     pub express: bool,
+    /// Times the execution was redriven (`$$.Execution.RedriveCount`).
+    pub redrive_count: u32,
 }
 
 impl ExecutionInfo {
@@ -102,7 +104,7 @@ impl ExecutionInfo {
             id,
             name,
             input,
-            start_time: options.start_time.unwrap_or_else(Utc::now),
+            start_time: options.start_time.unwrap_or_else(crate::clock::now),
             role_arn: options
                 .role_arn
                 .clone()
@@ -110,6 +112,7 @@ impl ExecutionInfo {
             state_machine_id: format!("arn:{p}:states:{r}:{a}:stateMachine:{machine}"),
             state_machine_name: machine,
             express: options.express,
+            redrive_count: 0,
         }
     }
 
@@ -122,7 +125,7 @@ impl ExecutionInfo {
         exec.insert("Name".into(), self.name.clone().into());
         exec.insert("RoleArn".into(), self.role_arn.clone().into());
         if !self.express {
-            exec.insert("RedriveCount".into(), 0.into());
+            exec.insert("RedriveCount".into(), self.redrive_count.into());
         }
         let mut m = Map::new();
         m.insert("Execution".into(), Value::Object(exec));

@@ -49,6 +49,8 @@ pub struct Event {
     pub kind: &'static str,
     /// The state the event is about.
     pub state: Option<&'static str>,
+    /// When it happened (on the executions' [`clock`](crate::clock)).
+    pub timestamp: DateTime<Utc>,
 }
 
 /// A finished execution: its result and its history.
@@ -70,6 +72,16 @@ pub struct Exec {
     /// the execution is recorded.
     events: std::sync::atomic::AtomicU64,
     history: Option<Mutex<Vec<Event>>>,
+    /// A durable execution's link to its store (`None` in memory).
+    journal: Option<Arc<crate::durable::Journal>>,
+    /// A durable Map iteration or Parallel branch: records into its parent and keeps a copy of
+    /// its own events, committed with its result so a resumed execution does not run it again.
+    parent: Option<Arc<Exec>>,
+    captured: Option<Mutex<Vec<Event>>>,
+    /// Where a branch sits (`/Map#5.0[3]`), for idempotency keys; empty at the top level.
+    path: String,
+    /// The top level of an execution (not a branch, iteration or child).
+    top: bool,
 }
 
 impl Exec {
@@ -85,14 +97,104 @@ impl Exec {
             base: OnceLock::new(),
             events: std::sync::atomic::AtomicU64::new(0),
             history: record.then(|| Mutex::new(Vec::new())),
+            journal: None,
+            parent: None,
+            captured: None,
+            path: String::new(),
+            top: true,
         };
         exec.record("ExecutionStarted", None);
         Arc::new(exec)
     }
 
+    /// A durable execution resumed from its store: `history` holds the events committed so
+    /// far (at least `ExecutionStarted`).
+    pub(crate) fn resume(
+        info: ExecutionInfo,
+        history: Vec<Event>,
+        journal: Arc<crate::durable::Journal>,
+    ) -> Arc<Exec> {
+        Arc::new(Exec {
+            info: Arc::new(info),
+            base: OnceLock::new(),
+            events: std::sync::atomic::AtomicU64::new(history.len() as u64),
+            history: Some(Mutex::new(history)),
+            journal: Some(journal),
+            parent: None,
+            captured: None,
+            path: String::new(),
+            top: true,
+        })
+    }
+
     /// A child execution (a Distributed Map iteration): same identity, its own history.
     pub fn child(&self) -> Arc<Exec> {
-        Exec::start((*self.info).clone(), self.history.is_some())
+        self.child_at("child")
+    }
+
+    /// A child execution at `label` (which makes its idempotency keys distinct).
+    fn child_at(&self, label: &str) -> Arc<Exec> {
+        let child = Exec {
+            info: Arc::clone(&self.info),
+            base: OnceLock::new(),
+            events: std::sync::atomic::AtomicU64::new(0),
+            history: self.history.is_some().then(|| Mutex::new(Vec::new())),
+            journal: self.journal.clone(),
+            parent: None,
+            captured: None,
+            path: format!("{}/{label}", self.path),
+            top: false,
+        };
+        // Its own history is not journaled; it only needs the store for callbacks.
+        child.record("ExecutionStarted", None);
+        Arc::new(child)
+    }
+
+    /// A durable iteration or branch of `self` (see [`Exec::captured`]).
+    fn branch(self: &Arc<Self>, label: &str) -> Arc<Exec> {
+        Arc::new(Exec {
+            path: format!("{}/{label}", self.path),
+            top: false,
+            info: Arc::clone(&self.info),
+            base: OnceLock::new(),
+            events: std::sync::atomic::AtomicU64::new(0),
+            history: None,
+            journal: self.journal.clone(),
+            parent: Some(Arc::clone(self)),
+            captured: Some(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// The events an iteration or branch recorded.
+    fn take_captured(&self) -> Vec<Event> {
+        self.captured.as_ref().map_or_else(Vec::new, |c| {
+            std::mem::take(&mut *c.lock().unwrap_or_else(|e| e.into_inner()))
+        })
+    }
+
+    /// The store link of a durable execution.
+    pub fn journal(&self) -> Option<&Arc<crate::durable::Journal>> {
+        self.journal.as_ref()
+    }
+
+    /// Whether this is a durable execution's top level, whose transitions are committed.
+    pub fn durable(&self) -> bool {
+        self.journal.is_some() && self.top
+    }
+
+    /// Commits the transition into `state` with its input and the scope's variables before the
+    /// state runs (durable executions; see [`crate::durable`]). A store that can no longer
+    /// be written (or a lease another worker took) interrupts the execution.
+    pub async fn checkpoint(
+        &self,
+        state: &'static str,
+        input: &Value,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        match &self.journal {
+            Some(j) if self.top => j.checkpoint(self, state, input, vars).await,
+            _ => Ok(()),
+        }
     }
 
     /// The context object's execution-wide part.
@@ -102,6 +204,18 @@ impl Exec {
 
     /// Appends an event; returns its id.
     pub fn record(&self, kind: &'static str, state: Option<&'static str>) -> u64 {
+        if let Some(parent) = &self.parent {
+            let id = parent.record(kind, state);
+            if let Some(c) = &self.captured {
+                c.lock().unwrap_or_else(|e| e.into_inner()).push(Event {
+                    id,
+                    kind,
+                    state,
+                    timestamp: crate::clock::now(),
+                });
+            }
+            return id;
+        }
         let Some(history) = &self.history else {
             // One execution's states run inside one task (Parallel branches and Map
             // iterations are polled by the state's own future), so the counter is never
@@ -113,8 +227,29 @@ impl Exec {
         };
         let mut h = history.lock().unwrap_or_else(|e| e.into_inner());
         let id = h.len() as u64 + 1;
-        h.push(Event { id, kind, state });
+        h.push(Event {
+            id,
+            kind,
+            state,
+            timestamp: crate::clock::now(),
+        });
         id
+    }
+
+    /// Runs `f` on the events recorded so far (durable executions commit them).
+    pub(crate) fn with_history<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
+        match &self.history {
+            Some(h) => f(&h.lock().unwrap_or_else(|e| e.into_inner())),
+            None => f(&[]),
+        }
+    }
+
+    /// Re-records the events of an iteration or branch completed before a restart (their
+    /// results come from the store; their events get ids in this run's sequence).
+    fn replay(&self, events: &[(&'static str, Option<&'static str>)]) {
+        for (kind, state) in events {
+            self.record(kind, *state);
+        }
     }
 
     /// The events so far (empty when the execution is not recorded).
@@ -136,11 +271,26 @@ impl Exec {
         // States that can wait read the clock now; the others when something reads
         // `$$.State.EnteredTime` (they run without waiting, so that is the same instant).
         let entered = OnceLock::new();
-        if matches!(ty, "Task" | "Parallel" | "Map" | "Wait") {
-            let _ = entered.set(Utc::now());
+        if let Some(t) = self
+            .journal
+            .as_ref()
+            .and_then(|j| j.resumed_entered(self.top))
+        {
+            // A durable execution resumed inside this state: its timers run from when the
+            // state was first entered (a Wait of an hour does not start over).
+            let _ = entered.set(t);
+        } else if matches!(ty, "Task" | "Parallel" | "Map" | "Wait") {
+            let _ = entered.set(crate::clock::now());
         }
+        // A key for this visit that a restart reproduces: the event id at the top level, the
+        // count of the branch's own events inside a branch.
+        let seq = match &self.captured {
+            Some(c) => c.lock().unwrap_or_else(|e| e.into_inner()).len() as u64,
+            None => event_id,
+        };
         StateRun {
             exec: Arc::clone(self),
+            seq,
             ty,
             name,
             entered,
@@ -164,6 +314,7 @@ impl crate::jsonpath::Context for StateRun {
 /// One visit of one state.
 pub struct StateRun {
     exec: Arc<Exec>,
+    seq: u64,
     ty: &'static str,
     /// The state's name.
     pub name: &'static str,
@@ -211,7 +362,7 @@ fn state_event(ty: &str, entered: bool) -> &'static str {
 impl StateRun {
     /// When the state was entered.
     pub fn entered(&self) -> DateTime<Utc> {
-        *self.entered.get_or_init(Utc::now)
+        *self.entered.get_or_init(crate::clock::now)
     }
 
     /// The execution.
@@ -309,6 +460,23 @@ impl StateRun {
         }
     }
 
+    /// The current attempt's idempotency key (see [`TaskContext::idempotency_key`]).
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "{}{}#{}.{}",
+            self.exec.info.id, self.exec.path, self.seq, self.retry_count
+        )
+    }
+
+    /// A callback task's token for the current attempt: derived from the idempotency key in
+    /// a durable execution (a re-invoked attempt gets the same token), random otherwise.
+    fn callback_token(&self) -> String {
+        match &self.exec.journal {
+            Some(j) => j.token(&self.idempotency_key()),
+            None => new_task_token(),
+        }
+    }
+
     /// Records `<ty>StateExited`.
     pub fn exit(&self) {
         self.exec
@@ -348,9 +516,19 @@ pub async fn finish(
     timeout_seconds: Option<u64>,
     run: impl Future<Output = Result<Value, Failure>>,
 ) -> Result<Value, crate::error::ExecutionError> {
+    finish_within(exec, timeout_seconds.map(Duration::from_secs), run).await
+}
+
+/// [`finish`] with the time left before the machine's timeout. An interrupted durable
+/// execution records nothing: it resumes elsewhere.
+pub async fn finish_within(
+    exec: &Arc<Exec>,
+    timeout: Option<Duration>,
+    run: impl Future<Output = Result<Value, Failure>>,
+) -> Result<Value, crate::error::ExecutionError> {
     use crate::error::{ExecutionError, Status};
-    let result = match timeout_seconds {
-        Some(s) => match tokio::time::timeout(Duration::from_secs(s), run).await {
+    let result = match timeout {
+        Some(d) => match tokio::time::timeout(d, run).await {
             Ok(r) => r,
             Err(_) => {
                 exec.record("ExecutionTimedOut", None);
@@ -363,6 +541,9 @@ pub async fn finish(
         Ok(v) => {
             exec.record("ExecutionSucceeded", None);
             Ok(v)
+        }
+        Err(f) if f.is_interrupted() => {
+            Err(ExecutionError::new(Status::Failed, Some(f.error), f.cause))
         }
         Err(f) => {
             exec.record("ExecutionFailed", None);
@@ -919,7 +1100,7 @@ pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result
         return Err(Failure::runtime("Wait state delay is too long."));
     }
     run.assign(io.assign, &effective)?;
-    tokio::time::sleep(duration).await;
+    sleep_from(run, until, duration).await;
     // The output is the effective input, filtered by OutputPath (WAIT-6).
     select_io(run, &effective, &io.output_path)
 }
@@ -977,7 +1158,7 @@ async fn wait_jsonata(
             "Wait state delay is too long.",
         ));
     }
-    tokio::time::sleep(duration).await;
+    sleep_from(run, until, duration).await;
     let scope = run.scope(&raw);
     let out = match io.output {
         Some(t) => jsonata::template(t, &scope, "Output")?,
@@ -987,11 +1168,28 @@ async fn wait_jsonata(
     Ok(out)
 }
 
+/// Sleeps a Wait state's `duration`: counted from when the state was entered for `Seconds`
+/// (so a durable execution resumed mid-wait waits only what is left), from now for a
+/// timestamp (already an absolute deadline).
+async fn sleep_from(run: &StateRun, until: WaitFor, duration: Duration) {
+    let relative = matches!(
+        until,
+        WaitFor::Seconds(_) | WaitFor::SecondsPath(_) | WaitFor::SecondsExpr(_)
+    );
+    if relative && run.exec.journal.is_some() {
+        let deadline =
+            run.entered() + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        crate::clock::sleep_until(deadline).await;
+    } else {
+        tokio::time::sleep(duration).await;
+    }
+}
+
 fn until_timestamp(t: &str) -> Option<Duration> {
     let ts = crate::choice::parse_timestamp(t)?;
     // AWS waits to the second (WAIT-3); a past time continues at once.
     let target = ts.timestamp();
-    let now = Utc::now().timestamp();
+    let now = crate::clock::now().timestamp();
     Some(Duration::from_secs(
         u64::try_from(target - now).unwrap_or(0),
     ))
@@ -1163,7 +1361,7 @@ impl RetryState {
         run.retry_count += 1;
         if run.task_token.is_some() {
             // A retried callback task gets a new token (TASK-4).
-            run.task_token = Some(new_task_token());
+            run.task_token = Some(run.callback_token());
         }
         run.context = OnceLock::new();
         Some(delay)
@@ -1291,11 +1489,26 @@ pub struct TaskContext {
     /// The resolved `Credentials` (e.g. `{"RoleArn": "arn:aws:iam::…:role/…"}`): the role AWS
     /// would assume to call the resource (TASK-10).
     pub credentials: Option<Value>,
+    /// A key naming this attempt of this task: the same when a durable execution resumed
+    /// after a crash invokes the attempt again, different for each retry. Handlers with side
+    /// effects use it to deduplicate (tasks run at least once).
+    pub idempotency_key: String,
     /// Only with `HeartbeatSeconds`: without it a heartbeat has nothing to reset.
     heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
 }
 
 impl TaskContext {
+    /// The task token of a callback (`.waitForTaskToken`) task: hand it to whoever will call
+    /// `send_task_success`/`send_task_failure`.
+    pub fn task_token(&self) -> Option<&str> {
+        self.task_token.as_deref()
+    }
+
+    /// See [`TaskContext::idempotency_key`](field@TaskContext::idempotency_key).
+    pub fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+
     /// The `RoleArn` of the resolved `Credentials`, if any.
     pub fn role_arn(&self) -> Option<&str> {
         self.credentials.as_ref()?.get("RoleArn")?.as_str()
@@ -1361,7 +1574,7 @@ where
     Fut: Future<Output = Result<Value, TaskError>> + Send,
 {
     if spec.resource.ends_with(".waitForTaskToken") {
-        run.task_token = Some(new_task_token());
+        run.task_token = Some(run.callback_token());
     }
     retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
 }
@@ -1414,7 +1627,17 @@ where
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
         credentials,
+        idempotency_key: run.idempotency_key(),
         heartbeat: tx,
+    };
+    // A durable callback task waits for its token in the store, where any process can
+    // complete it; the token is known there before the handler can hand it out.
+    let callback = match (&run.exec.journal, &run.task_token) {
+        (Some(j), Some(token)) => {
+            j.register_token(token, run.name).await?;
+            Some((Arc::clone(j), token.clone()))
+        }
+        _ => None,
     };
     let events = TaskEvents::of(spec.resource);
     run.record(events.scheduled);
@@ -1423,17 +1646,36 @@ where
         run.record("TaskSubmitted");
     }
     let call = std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind();
+    let durable_callback = callback.is_some();
     let call = async {
-        match call.await {
+        let r = match call.await {
             Ok(r) => r.map_err(Failure::from),
             Err(panic) => Err(Failure::new(
                 names::TASK_FAILED,
                 format!("the task handler panicked: {}", panic_message(&panic)),
             )),
+        };
+        match callback {
+            Some((journal, token)) => {
+                r?;
+                journal.wait_token(&token, heartbeat).await
+            }
+            None => r,
         }
     };
     tokio::pin!(call);
-    let deadline = timeout.map(|t| tokio::time::Instant::now() + Duration::from_secs(t));
+    // A durable execution's first attempt times out counting from when the state was
+    // entered, across restarts.
+    let deadline = timeout.map(|t| {
+        if run.exec.journal.is_some() && run.retry_count == 0 {
+            let end = run.entered() + chrono::Duration::seconds(t as i64);
+            tokio::time::Instant::now() + crate::clock::until(end)
+        } else {
+            tokio::time::Instant::now() + Duration::from_secs(t)
+        }
+    });
+    // A durable callback's heartbeats arrive through the store (`wait_token` checks them).
+    let heartbeat = if durable_callback { None } else { heartbeat };
     let mut beats_possible = rx.is_some();
     let result = loop {
         let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
@@ -1576,7 +1818,7 @@ pub async fn parallel<B>(
     branch: B,
 ) -> Result<Outcome, Failure>
 where
-    B: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+    B: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     let outcome = retrying!(
         run,
@@ -1598,12 +1840,25 @@ async fn parallel_attempt<B>(
     branch: &B,
 ) -> Result<Value, Failure>
 where
-    B: Fn(usize, Value) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+    B: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     let effective = effective_input(run, raw, &spec.io)?;
     run.record("ParallelStateStarted");
+    let progress = Progress::of(run);
+    let progress = &progress;
     let futures: Vec<_> = (0..branches)
-        .map(|i| branch(i, effective.clone()))
+        .map(|i| {
+            let input = effective.clone();
+            async move {
+                if let Some(v) = progress.replay(&run.exec, i) {
+                    return Ok(v);
+                }
+                let target = progress.target(&run.exec, i);
+                let r = branch(i, input, Arc::clone(&target)).await;
+                progress.finished(i, &r, &target).await?;
+                r
+            }
+        })
         .collect();
     match futures_util::future::try_join_all(futures).await {
         Ok(outputs) => {
@@ -1857,6 +2112,8 @@ where
     let name = run.name;
     let distributed = spec.distributed;
     let exec = Arc::clone(&run.exec);
+    let progress = Progress::of(run);
+    let progress = &progress;
     let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
         match (spec.item_selector_jsonata, spec.item_selector) {
             (Some(t), _) => {
@@ -1908,18 +2165,21 @@ where
                 Ok(i) => i,
                 Err(f) => return (index, Err(f), false),
             };
-            if !distributed {
-                exec.record("MapIterationStarted", Some(name));
+            if let Some(v) = progress.replay(&exec, index) {
+                return (index, Ok(v), true);
             }
             // A distributed iteration is a child execution with a history of its own.
             let target = if distributed {
-                exec.child()
+                exec.child_at(&progress.label(name, index))
             } else {
-                Arc::clone(&exec)
+                progress.target(&exec, index)
             };
-            let r = iterate(index, input, target).await;
             if !distributed {
-                exec.record(
+                target.record("MapIterationStarted", Some(name));
+            }
+            let r = iterate(index, input, Arc::clone(&target)).await;
+            if !distributed {
+                target.record(
                     if r.is_ok() {
                         "MapIterationSucceeded"
                     } else {
@@ -1927,6 +2187,9 @@ where
                     },
                     Some(name),
                 );
+            }
+            if let Err(f) = progress.finished(index, &r, &target).await {
+                return (index, Err(f), false);
             }
             (index, r, true)
         }
@@ -1987,6 +2250,78 @@ where
     run.record("MapStateSucceeded");
     let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
     apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
+}
+
+/// A durable top-level Map's or Parallel's progress: iterations and branches finished before
+/// a restart are not run again (their results come from the store, their events are replayed),
+/// and each one that finishes now is committed.
+struct Progress {
+    durable: Option<(Arc<crate::durable::Journal>, String)>,
+    finished: Mutex<std::collections::HashMap<usize, crate::durable::journal::Done>>,
+}
+
+impl Progress {
+    fn of(run: &StateRun) -> Progress {
+        match (&run.exec.journal, run.exec.durable()) {
+            (Some(j), true) => {
+                // One scope per visit and attempt: a retried Map runs every iteration again.
+                let scope = format!("{}#{}.{}", run.name, run.event_id, run.retry_count);
+                Progress {
+                    finished: Mutex::new(j.finished(&scope)),
+                    durable: Some((Arc::clone(j), scope)),
+                }
+            }
+            _ => Progress {
+                durable: None,
+                finished: Mutex::new(Default::default()),
+            },
+        }
+    }
+
+    /// The result of iteration `i` if it finished before a restart (its events re-recorded).
+    fn replay(&self, exec: &Exec, i: usize) -> Option<Value> {
+        self.durable.as_ref()?;
+        let (value, events) = self
+            .finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&i)?;
+        exec.replay(&events);
+        Some(value)
+    }
+
+    /// Names iteration `i` (in idempotency keys).
+    fn label(&self, name: &str, i: usize) -> String {
+        match &self.durable {
+            Some((_, scope)) => format!("{scope}[{i}]"),
+            None => format!("{name}[{i}]"),
+        }
+    }
+
+    /// Where iteration `i` records its events.
+    fn target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
+        match &self.durable {
+            Some(_) => exec.branch(&self.label("", i)),
+            None => Arc::clone(exec),
+        }
+    }
+
+    /// Commits a successful iteration.
+    async fn finished(
+        &self,
+        i: usize,
+        r: &Result<Value, Failure>,
+        target: &Exec,
+    ) -> Result<(), Failure> {
+        match (&self.durable, r) {
+            (Some((journal, scope)), Ok(v)) => {
+                journal
+                    .finish_iteration(scope, i, v, &target.take_captured())
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// A Map's iteration inputs, by iteration index.

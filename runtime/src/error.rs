@@ -31,6 +31,9 @@ pub mod names {
     pub const PERMISSIONS: &str = "States.Permissions";
     /// A JSONata expression failed (ERR-10).
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    /// Not an ASL error: a durable execution lost its lease or its store, and stops without
+    /// recording anything; it resumes from its last committed transition.
+    pub const INTERRUPTED: &str = "asl-rs.Interrupted";
 }
 
 /// An ASL error raised while running a state: a name and a cause (ERR-2).
@@ -65,14 +68,24 @@ impl Failure {
     /// always fails the execution (ERR-17). (`States.DataLimitExceeded` from a task's result is
     /// caught by `States.ALL` in AWS's recordings, so it is an ordinary error here.)
     pub fn is_terminal(&self) -> bool {
-        self.error == names::RUNTIME
+        self.error == names::RUNTIME || self.is_interrupted()
+    }
+
+    /// A durable execution's interruption (see [`names::INTERRUPTED`]).
+    pub fn interrupted(cause: impl Into<String>) -> Self {
+        Failure::new(names::INTERRUPTED, cause)
+    }
+
+    /// Whether this is an interruption rather than an ASL error.
+    pub fn is_interrupted(&self) -> bool {
+        self.error == names::INTERRUPTED
     }
 
     /// Whether `ErrorEquals` entry `name` matches this error (ERR-3, ERR-6).
     pub fn matches(&self, name: &str) -> bool {
         match name {
-            names::ALL => self.error != names::RUNTIME,
-            names::TASK_FAILED => self.error != names::TIMEOUT && self.error != names::RUNTIME,
+            names::ALL => !self.is_terminal(),
+            names::TASK_FAILED => self.error != names::TIMEOUT && !self.is_terminal(),
             _ => self.error == name,
         }
     }

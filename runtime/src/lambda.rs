@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 /// ```
 pub fn invoke_response(payload: Value) -> Value {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let date = chrono::Utc::now()
+    let date = crate::clock::now()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
     let length = serde_json::to_vec(&payload)

@@ -70,7 +70,9 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod choice;
+pub mod clock;
 pub mod context;
+pub mod durable;
 pub mod engine;
 pub mod error;
 pub mod intrinsics;
@@ -78,10 +80,12 @@ pub mod jsonata;
 pub mod jsonpath;
 pub mod lambda;
 pub mod lit;
+pub mod store;
 pub mod template;
 pub mod typed;
 
 pub use context::RunOptions;
+pub use durable::{Engine, EngineError, ExecutionId, StartOptions};
 pub use engine::TaskContext;
 pub use error::{ExecutionError, Failure, Status, TaskError};
 pub use serde_json::{self, Value};

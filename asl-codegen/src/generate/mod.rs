@@ -132,9 +132,43 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                     ::std::sync::Arc::new(input.clone()),
                 );
                 let exec = __rt::engine::Exec::start(info, record);
-                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), input, ::std::default::Default::default());
+                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
                 let result = __rt::engine::finish(&exec, #timeout, run).await;
                 __rt::engine::Recorded { result, history: exec.history() }
+            }
+        }
+
+        /// Lets an [`Engine`](__rt::Engine) run this workflow durably.
+        impl<T: Tasks> __rt::durable::Machine for Workflow<T> {
+            fn default_name(&self) -> &'static str {
+                #name
+            }
+
+            fn timeout_seconds(&self) -> ::std::option::Option<u64> {
+                #timeout
+            }
+
+            fn resume(
+                &self,
+                exec: ::std::sync::Arc<__rt::engine::Exec>,
+                state: ::std::option::Option<&str>,
+                input: __rt::Value,
+                vars: __rt::engine::Vars,
+            ) -> ::std::option::Option<__rt::engine::BoxFuture<'static, ::std::result::Result<__rt::Value, __rt::Failure>>> {
+                let start = match state {
+                    ::std::option::Option::None => State::START,
+                    ::std::option::Option::Some(name) => *State::ALL.iter().find(|s| s.name() == name)?,
+                };
+                ::std::option::Option::Some(::std::boxed::Box::pin(#run_top(::std::sync::Arc::clone(&self.tasks), exec, start, input, vars)))
+            }
+
+            fn express(
+                &self,
+                input: __rt::Value,
+                options: __rt::RunOptions,
+            ) -> __rt::engine::BoxFuture<'static, __rt::engine::Recorded> {
+                let workflow = Workflow { tasks: ::std::sync::Arc::clone(&self.tasks) };
+                ::std::boxed::Box::pin(async move { workflow.execute(input, options, true).await })
             }
         }
 
@@ -829,7 +863,34 @@ impl Gen {
                 StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
             )
         });
-        let body = if transitions {
+        // Every state but Fail commits its assignments (if any) to the scope's variables.
+        let vars_name = if scope
+            .states
+            .iter()
+            .any(|s| !matches!(s.kind, StateKind::Fail(_)) && !trivial_pass(s))
+        {
+            quote!(vars)
+        } else if scope.states.iter().all(trivial_pass) {
+            quote!(_vars)
+        } else {
+            quote!(vars)
+        };
+        let body = if transitions && public {
+            // The top level starts where it is told (a durable execution resumes mid-way)
+            // and commits each transition before the state runs.
+            quote! {
+                let mut state = start;
+                let mut input = input;
+                loop {
+                    if exec.durable() {
+                        exec.checkpoint(state.name(), &input, &#vars_name).await?;
+                    }
+                    match state {
+                        #(#arms)*
+                    }
+                }
+            }
+        } else if transitions {
             quote! {
                 let mut state = #start;
                 let mut input = input;
@@ -861,6 +922,17 @@ impl Gen {
             quote!(_tasks)
         };
         let vis = if public { quote!(pub) } else { quote!() };
+        let start_param = match (public, transitions) {
+            (true, true) => quote!(start: #enum_ident,),
+            (true, false) => quote!(_start: #enum_ident,),
+            _ => quote!(),
+        };
+        let start_const = public.then(|| {
+            quote! {
+                /// The state named by `StartAt`.
+                pub const START: #enum_ident = #start;
+            }
+        });
         let enum_doc = doc(if public {
             "The states of this state machine's top level."
         } else {
@@ -894,6 +966,8 @@ impl Gen {
                 #all_doc
                 #vis const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
 
+                #start_const
+
                 /// The state's name in the definition.
                 #vis const fn name(self) -> &'static str {
                     match self {
@@ -906,6 +980,7 @@ impl Gen {
             async fn #runner<T: Tasks>(
                 #tasks_param: ::std::sync::Arc<T>,
                 exec: ::std::sync::Arc<#rt::engine::Exec>,
+                #start_param
                 input: #rt::Value,
                 #vars_param: #rt::engine::Vars,
             ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
@@ -1175,13 +1250,13 @@ impl Gen {
                     runners.push(runner.clone());
                     let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
                     arms.push(quote! {
-                        #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input, ::std::sync::Arc::clone(&__vars))),
+                        #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars))),
                     });
                 }
                 let outcome = self.outcome(p.transition.as_ref(), &p.catch, variant_of);
                 let dispatch = if n == 1 {
                     let runner = &runners[0];
-                    quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), ::std::sync::Arc::clone(&__exec), __input, ::std::sync::Arc::clone(&__vars))))
+                    quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars))))
                 } else {
                     quote!(match __i { #(#arms)* })
                 };
@@ -1190,8 +1265,7 @@ impl Gen {
                     let mut __run = exec.enter("Parallel", #name, &vars);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = ::std::sync::Arc::clone(&vars);
-                    let __exec = ::std::sync::Arc::clone(&exec);
-                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                         #dispatch
                     }).await;
                     #outcome

@@ -104,6 +104,7 @@ impl<T: Tasks> Workflow<T> {
         let run = run_state(
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
+            State::START,
             input,
             ::std::default::Default::default(),
         );
@@ -112,6 +113,51 @@ impl<T: Tasks> Workflow<T> {
             result,
             history: exec.history(),
         }
+    }
+}
+/// Lets an [`Engine`](__rt::Engine) run this workflow durably.
+impl<T: Tasks> __rt::durable::Machine for Workflow<T> {
+    fn default_name(&self) -> &'static str {
+        "names"
+    }
+    fn timeout_seconds(&self) -> ::std::option::Option<u64> {
+        None
+    }
+    fn resume(
+        &self,
+        exec: ::std::sync::Arc<__rt::engine::Exec>,
+        state: ::std::option::Option<&str>,
+        input: __rt::Value,
+        vars: __rt::engine::Vars,
+    ) -> ::std::option::Option<
+        __rt::engine::BoxFuture<
+            'static,
+            ::std::result::Result<__rt::Value, __rt::Failure>,
+        >,
+    > {
+        let start = match state {
+            ::std::option::Option::None => State::START,
+            ::std::option::Option::Some(name) => {
+                *State::ALL.iter().find(|s| s.name() == name)?
+            }
+        };
+        ::std::option::Option::Some(
+            ::std::boxed::Box::pin(
+                run_state(::std::sync::Arc::clone(&self.tasks), exec, start, input, vars),
+            ),
+        )
+    }
+    fn express(
+        &self,
+        input: __rt::Value,
+        options: __rt::RunOptions,
+    ) -> __rt::engine::BoxFuture<'static, __rt::engine::Recorded> {
+        let workflow = Workflow {
+            tasks: ::std::sync::Arc::clone(&self.tasks),
+        };
+        ::std::boxed::Box::pin(async move {
+            workflow.execute(input, options, true).await
+        })
     }
 }
 /// Errors the Retry and Catch of Task state `DoIt` handle; converts into `TaskError`.
@@ -240,6 +286,8 @@ impl State {
         State::Self_,
         State::FailHere,
     ];
+    /// The state named by `StartAt`.
+    pub const START: State = State::DoIt;
     /// The state's name in the definition.
     pub const fn name(self) -> &'static str {
         match self {
@@ -262,12 +310,16 @@ impl State {
 async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
+    start: State,
     input: ::asl_runtime::Value,
     mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut state = State::DoIt;
+    let mut state = start;
     let mut input = input;
     loop {
+        if exec.durable() {
+            exec.checkpoint(state.name(), &input, &vars).await?;
+        }
         match state {
             State::DoIt => {
                 exec.pass_through("Do It");

@@ -116,6 +116,7 @@ impl<T: Tasks> Workflow<T> {
         let run = run_state(
             ::std::sync::Arc::clone(&self.tasks),
             ::std::sync::Arc::clone(&exec),
+            State::START,
             input,
             ::std::default::Default::default(),
         );
@@ -124,6 +125,51 @@ impl<T: Tasks> Workflow<T> {
             result,
             history: exec.history(),
         }
+    }
+}
+/// Lets an [`Engine`](__rt::Engine) run this workflow durably.
+impl<T: Tasks> __rt::durable::Machine for Workflow<T> {
+    fn default_name(&self) -> &'static str {
+        "order_processing"
+    }
+    fn timeout_seconds(&self) -> ::std::option::Option<u64> {
+        Some(3600u64)
+    }
+    fn resume(
+        &self,
+        exec: ::std::sync::Arc<__rt::engine::Exec>,
+        state: ::std::option::Option<&str>,
+        input: __rt::Value,
+        vars: __rt::engine::Vars,
+    ) -> ::std::option::Option<
+        __rt::engine::BoxFuture<
+            'static,
+            ::std::result::Result<__rt::Value, __rt::Failure>,
+        >,
+    > {
+        let start = match state {
+            ::std::option::Option::None => State::START,
+            ::std::option::Option::Some(name) => {
+                *State::ALL.iter().find(|s| s.name() == name)?
+            }
+        };
+        ::std::option::Option::Some(
+            ::std::boxed::Box::pin(
+                run_state(::std::sync::Arc::clone(&self.tasks), exec, start, input, vars),
+            ),
+        )
+    }
+    fn express(
+        &self,
+        input: __rt::Value,
+        options: __rt::RunOptions,
+    ) -> __rt::engine::BoxFuture<'static, __rt::engine::Recorded> {
+        let workflow = Workflow {
+            tasks: ::std::sync::Arc::clone(&self.tasks),
+        };
+        ::std::boxed::Box::pin(async move {
+            workflow.execute(input, options, true).await
+        })
     }
 }
 /// Errors the Retry and Catch of Task state `Validate order` handle; converts into `TaskError`.
@@ -326,6 +372,8 @@ impl State {
         State::ShipAndNotify,
         State::RejectOrder,
     ];
+    /// The state named by `StartAt`.
+    pub const START: State = State::ValidateOrder;
     /// The state's name in the definition.
     pub const fn name(self) -> &'static str {
         match self {
@@ -343,12 +391,16 @@ impl State {
 async fn run_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<::asl_runtime::engine::Exec>,
+    start: State,
     input: ::asl_runtime::Value,
     mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut state = State::ValidateOrder;
+    let mut state = start;
     let mut input = input;
     loop {
+        if exec.durable() {
+            exec.checkpoint(state.name(), &input, &vars).await?;
+        }
         match state {
             State::ValidateOrder => {
                 let mut __run = exec.enter("Task", "Validate order", &vars);
@@ -514,7 +566,6 @@ async fn run_state<T: Tasks>(
                 let mut __run = exec.enter("Parallel", "Ship and notify", &vars);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
-                let __exec = ::std::sync::Arc::clone(&exec);
                 let __result = ::asl_runtime::engine::parallel(
                         &mut __run,
                         input,
@@ -523,6 +574,7 @@ async fn run_state<T: Tasks>(
                         move |
                             __i,
                             __input,
+                            __exec,
                         | -> ::asl_runtime::engine::BoxFuture<
                             'static,
                             ::std::result::Result<
@@ -535,7 +587,7 @@ async fn run_state<T: Tasks>(
                                     Box::pin(
                                         run_ship_and_notify_branch0_state(
                                             ::std::sync::Arc::clone(&__tasks),
-                                            ::std::sync::Arc::clone(&__exec),
+                                            __exec,
                                             __input,
                                             ::std::sync::Arc::clone(&__vars),
                                         ),
@@ -545,7 +597,7 @@ async fn run_state<T: Tasks>(
                                     Box::pin(
                                         run_ship_and_notify_branch1_state(
                                             ::std::sync::Arc::clone(&__tasks),
-                                            ::std::sync::Arc::clone(&__exec),
+                                            __exec,
                                             __input,
                                             ::std::sync::Arc::clone(&__vars),
                                         ),

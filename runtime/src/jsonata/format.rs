@@ -2156,7 +2156,7 @@ pub fn to_millis<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> Outcome<'a> {
     let millis = match picture {
         None => parse_iso(&text)?,
         Some(picture) => {
-            let now = chrono::Utc::now().timestamp_millis() as f64;
+            let now = crate::clock::now().timestamp_millis() as f64;
             parse_datetime(&text, &picture, now)?
         }
     };

@@ -1726,7 +1726,7 @@ fn uuid_fn<'a>(_: &Evaluator<'a>, _: NativeCall<'_, 'a>) -> R<'a> {
 }
 
 fn now<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
-    let ms = chrono::Utc::now().timestamp_millis();
+    let ms = crate::clock::now().timestamp_millis();
     if c.args.iter().all(Option::is_none) {
         return string_value(super::format::iso_millis(ms));
     }
@@ -1734,7 +1734,7 @@ fn now<'a>(_: &Evaluator<'a>, c: NativeCall<'_, 'a>) -> R<'a> {
 }
 
 fn millis<'a>(_: &Evaluator<'a>, _: NativeCall<'_, 'a>) -> R<'a> {
-    num(chrono::Utc::now().timestamp_millis() as f64)
+    num(crate::clock::now().timestamp_millis() as f64)
 }
 
 #[cfg(test)]

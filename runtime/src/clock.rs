@@ -1,0 +1,54 @@
+//! The one clock executions read: wall time that advances with tokio's clock.
+//!
+//! Timestamps (`$$.State.EnteredTime`, history events, durable deadlines) and sleeps must agree:
+//! a Wait of an hour ends an hour of timestamps later. Wall time is read once per process and
+//! advanced by `tokio::time::Instant`, so a test that pauses tokio's clock
+//! (`#[tokio::test(start_paused = true)]`) sees deadlines pass at once and timestamps move by
+//! exactly the time waited, while a real process sees wall time.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+static ANCHOR: OnceLock<(std::time::Instant, DateTime<Utc>)> = OnceLock::new();
+
+/// Now, on the executions' clock.
+pub fn now() -> DateTime<Utc> {
+    let (instant, wall) =
+        ANCHOR.get_or_init(|| (tokio::time::Instant::now().into_std(), Utc::now()));
+    let since = tokio::time::Instant::now()
+        .into_std()
+        .saturating_duration_since(*instant);
+    *wall + chrono::Duration::from_std(since).unwrap_or(chrono::Duration::zero())
+}
+
+/// Milliseconds since the Unix epoch, on the executions' clock.
+pub fn now_millis() -> i64 {
+    now().timestamp_millis()
+}
+
+/// How long until `t` (zero when it has passed).
+pub fn until(t: DateTime<Utc>) -> Duration {
+    (t - now()).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// Sleeps until `t` on tokio's clock.
+pub async fn sleep_until(t: DateTime<Utc>) {
+    tokio::time::sleep(until(t)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn advances_with_paused_time() {
+        let a = now();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        let b = now();
+        let d = (b - a).num_seconds();
+        assert_eq!(d, 3600);
+        assert_eq!(until(a), Duration::ZERO);
+    }
+}

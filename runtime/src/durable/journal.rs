@@ -1,0 +1,299 @@
+//! One durable execution's link to its store: commits transitions, iteration and branch
+//! results and the end; registers and waits for callback task tokens.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::Digest as _;
+
+use super::Shared;
+use crate::engine::{Event, Exec, Vars};
+use crate::error::{ExecutionError, Failure, Status, names};
+use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
+
+/// A finished iteration or branch: its output and the events it recorded.
+pub(crate) type Done = (Value, Vec<(&'static str, Option<&'static str>)>);
+
+/// The durable side of an [`Exec`]: see [`crate::durable`].
+pub struct Journal {
+    shared: Arc<Shared>,
+    execution: String,
+    secret: String,
+    /// How many of the execution's events are in the store.
+    committed: Mutex<usize>,
+    /// Resumed inside a state: when it was entered (taken by the first top-level `enter`).
+    resume_entered: Mutex<Option<DateTime<Utc>>>,
+    /// The resumed state's transition is already committed: its first checkpoint is a no-op.
+    skip_next: AtomicBool,
+    /// Iterations and branches finished before a restart, by scope.
+    done: Mutex<HashMap<String, HashMap<usize, Done>>>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("execution", &self.execution)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        execution: String,
+        secret: String,
+        committed: usize,
+        resume_entered: Option<DateTime<Utc>>,
+        done: HashMap<String, HashMap<usize, Done>>,
+    ) -> Journal {
+        Journal {
+            shared,
+            execution,
+            secret,
+            committed: Mutex::new(committed),
+            resume_entered: Mutex::new(resume_entered),
+            skip_next: AtomicBool::new(true),
+            done: Mutex::new(done),
+        }
+    }
+
+    /// The entered time of the state an execution resumed in (once, for the top level).
+    pub(crate) fn resumed_entered(&self, top: bool) -> Option<DateTime<Utc>> {
+        if !top {
+            return None;
+        }
+        self.resume_entered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    fn pending(&self, exec: &Exec) -> (Vec<StoredEvent>, usize) {
+        let committed = *self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        exec.with_history(|h| {
+            let events = h
+                .get(committed..)
+                .unwrap_or_default()
+                .iter()
+                .map(stored)
+                .collect();
+            (events, h.len())
+        })
+    }
+
+    /// Commits the transition into `state`.
+    pub(crate) async fn checkpoint(
+        &self,
+        exec: &Exec,
+        state: &'static str,
+        input: &Value,
+        vars: &Vars,
+    ) -> Result<(), Failure> {
+        if self.skip_next.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let (events, total) = self.pending(exec);
+        if total + 1 >= self.shared.history_quota {
+            // The next event would pass the quota: AWS fails the execution, its
+            // `ExecutionFailed` being the last event the quota allows.
+            return Err(Failure::new(
+                names::RUNTIME,
+                format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    self.shared.history_quota
+                ),
+            ));
+        }
+        let commit = Commit {
+            execution: self.execution.clone(),
+            worker: self.shared.worker.clone(),
+            events,
+            checkpoint: Some(Checkpoint {
+                state: state.to_string(),
+                input: input.clone(),
+                vars: (**vars).clone(),
+                at: crate::clock::now(),
+            }),
+            close: None,
+        };
+        self.shared
+            .store
+            .commit(commit)
+            .await
+            .map_err(|e| Failure::interrupted(e.to_string()))?;
+        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        Ok(())
+    }
+
+    /// Commits the end of the execution. `Err` when the lease was lost (or the store failed):
+    /// the end was not recorded.
+    pub(crate) async fn close(
+        &self,
+        exec: &Exec,
+        result: &Result<Value, ExecutionError>,
+    ) -> Result<(), crate::store::StoreError> {
+        let (events, total) = self.pending(exec);
+        let close = match result {
+            Ok(v) => Close {
+                status: ExecutionStatus::Succeeded,
+                output: Some(v.clone()),
+                error: None,
+                cause: None,
+                at: crate::clock::now(),
+            },
+            Err(e) => Close {
+                status: match e.status() {
+                    Status::TimedOut => ExecutionStatus::TimedOut,
+                    Status::Aborted => ExecutionStatus::Aborted,
+                    _ => ExecutionStatus::Failed,
+                },
+                output: None,
+                error: e.error().map(str::to_string),
+                cause: e.cause().map(str::to_string),
+                at: crate::clock::now(),
+            },
+        };
+        self.shared
+            .store
+            .commit(Commit {
+                execution: self.execution.clone(),
+                worker: self.shared.worker.clone(),
+                events,
+                checkpoint: None,
+                close: Some(close),
+            })
+            .await?;
+        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        Ok(())
+    }
+
+    /// The iterations or branches of `scope` finished before a restart.
+    pub(crate) fn finished(&self, scope: &str) -> HashMap<usize, Done> {
+        self.done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(scope)
+            .unwrap_or_default()
+    }
+
+    /// Records a finished iteration or branch, so a restart does not run it again.
+    pub(crate) async fn finish_iteration(
+        &self,
+        scope: &str,
+        index: usize,
+        result: &Value,
+        events: &[Event],
+    ) -> Result<(), Failure> {
+        let events = Value::Array(
+            events
+                .iter()
+                .map(|e| serde_json::json!([e.kind, e.state]))
+                .collect(),
+        );
+        self.shared
+            .store
+            .put_progress(
+                &self.execution,
+                &self.shared.worker,
+                Progress {
+                    scope: scope.to_string(),
+                    index,
+                    result: result.clone(),
+                    events,
+                },
+            )
+            .await
+            .map_err(|e| Failure::interrupted(e.to_string()))
+    }
+
+    /// The task token of a callback task: unguessable (keyed by the execution's secret) and
+    /// the same when a restart invokes the same attempt again.
+    pub(crate) fn token(&self, key: &str) -> String {
+        let mut h = sha2::Sha256::new();
+        h.update(self.secret.as_bytes());
+        h.update([0]);
+        h.update(key.as_bytes());
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Makes `token` known to the store before its handler runs.
+    pub(crate) async fn register_token(&self, token: &str, state: &str) -> Result<(), Failure> {
+        self.shared
+            .store
+            .register_token(token, &self.execution, state, crate::clock::now())
+            .await
+            .map_err(|e| Failure::interrupted(e.to_string()))
+    }
+
+    /// Waits until some process completes `token` (TASK-4); with `HeartbeatSeconds`, fails
+    /// with `States.Timeout` when no heartbeat came in time (as AWS records it).
+    pub(crate) async fn wait_token(
+        &self,
+        token: &str,
+        heartbeat: Option<u64>,
+    ) -> Result<Value, Failure> {
+        loop {
+            let notified = self.shared.tokens.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let state = self
+                .shared
+                .store
+                .token(token)
+                .await
+                .map_err(|e| Failure::interrupted(e.to_string()))?;
+            let mut deadline = None;
+            match state {
+                Some(TokenState::Succeeded(v)) => return Ok(v),
+                Some(TokenState::Failed(error, cause)) => {
+                    return Err(Failure {
+                        error: error.unwrap_or_default(),
+                        cause,
+                    });
+                }
+                Some(TokenState::Waiting { heartbeat: last }) => {
+                    if let Some(h) = heartbeat {
+                        let d = last + chrono::Duration::seconds(h as i64);
+                        if crate::clock::now() >= d {
+                            let _ = self
+                                .shared
+                                .store
+                                .update_token(token, TokenState::Closed)
+                                .await;
+                            return Err(Failure {
+                                error: names::TIMEOUT.into(),
+                                cause: None,
+                            });
+                        }
+                        deadline = Some(d);
+                    }
+                }
+                Some(TokenState::Closed) | None => {
+                    return Err(Failure::interrupted("the task token was closed"));
+                }
+            }
+            let poll = self.shared.poll_interval;
+            let sleep = match deadline {
+                Some(d) => crate::clock::until(d).min(poll),
+                None => poll,
+            };
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(sleep.max(Duration::from_millis(1))) => {}
+            }
+        }
+    }
+}
+
+fn stored(e: &Event) -> StoredEvent {
+    StoredEvent {
+        id: e.id,
+        kind: e.kind.to_string(),
+        state: e.state.map(str::to_string),
+        timestamp: e.timestamp,
+    }
+}

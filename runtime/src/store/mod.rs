@@ -1,0 +1,328 @@
+//! Where durable executions live: the [`Store`] trait and its engines.
+//!
+//! A store keeps, per execution, its identity, status and result, the last committed
+//! transition (the state about to run, its input and the variables), the history events, the
+//! results of finished Map iterations and Parallel branches, and callback task tokens. Every
+//! write that continues an execution is fenced by the writing worker's lease: a worker whose
+//! lease another worker took can no longer commit, so no transition is committed twice.
+//!
+//! [`SqliteStore`] is the embedded engine (a file, or memory for tests).
+
+mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+pub use sqlite::SqliteStore;
+
+/// A boxed future, as store methods return.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A store that failed, or refused a write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("store error: {0}")]
+    Backend(String),
+    /// The writer does not hold the execution's lease (another worker took it over, or the
+    /// execution was stopped): nothing was written.
+    #[error("lease lost on execution {0}")]
+    LeaseLost(String),
+    /// The store was shut down.
+    #[error("store closed")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// An execution's status, with AWS's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExecutionStatus {
+    /// `RUNNING`.
+    Running,
+    /// `SUCCEEDED`.
+    Succeeded,
+    /// `FAILED`.
+    Failed,
+    /// `TIMED_OUT`.
+    TimedOut,
+    /// `ABORTED` (stopped).
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// AWS's name: `RUNNING`, `SUCCEEDED`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+
+    /// Parses AWS's name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RUNNING" => ExecutionStatus::Running,
+            "SUCCEEDED" => ExecutionStatus::Succeeded,
+            "FAILED" => ExecutionStatus::Failed,
+            "TIMED_OUT" => ExecutionStatus::TimedOut,
+            "ABORTED" => ExecutionStatus::Aborted,
+            _ => return None,
+        })
+    }
+
+    /// Whether the execution has ended.
+    pub fn is_closed(self) -> bool {
+        self != ExecutionStatus::Running
+    }
+}
+
+impl std::fmt::Display for ExecutionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The last committed transition: the state about to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// The state's name.
+    pub state: String,
+    /// Its input.
+    pub input: Value,
+    /// The top-level variables.
+    pub vars: serde_json::Map<String, Value>,
+    /// When the transition was committed: the state's entered time.
+    pub at: DateTime<Utc>,
+}
+
+/// A history event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Sequential id from 1.
+    pub id: u64,
+    /// Event type (`TaskStateEntered`, …).
+    pub kind: String,
+    /// The state it is about.
+    pub state: Option<String>,
+    /// When it happened.
+    pub timestamp: DateTime<Utc>,
+}
+
+/// One execution as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRecord {
+    /// The execution ARN.
+    pub id: String,
+    /// The workflow's registered name.
+    pub workflow: String,
+    /// The execution name.
+    pub name: String,
+    /// The state machine ARN.
+    pub state_machine_arn: String,
+    /// `$$.Execution.RoleArn`.
+    pub role_arn: String,
+    /// Status.
+    pub status: ExecutionStatus,
+    /// The execution's input.
+    pub input: Value,
+    /// Output, when it succeeded.
+    pub output: Option<Value>,
+    /// Error name, when it failed, timed out or was stopped with one.
+    pub error: Option<String>,
+    /// Cause.
+    pub cause: Option<String>,
+    /// Start.
+    pub start_date: DateTime<Utc>,
+    /// End, once closed.
+    pub stop_date: Option<DateTime<Utc>>,
+    /// Times redriven.
+    pub redrive_count: u32,
+    /// Last redrive.
+    pub redrive_date: Option<DateTime<Utc>>,
+    /// The last committed transition (`None`: not started past `StartAt`).
+    pub checkpoint: Option<Checkpoint>,
+    /// A secret for the execution's task tokens.
+    pub secret: String,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Close {
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub status: ExecutionStatus,
+    /// The output of a success.
+    pub output: Option<Value>,
+    /// Error name.
+    pub error: Option<String>,
+    /// Cause.
+    pub cause: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One atomic write continuing an execution, fenced by the worker's lease.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// The execution.
+    pub execution: String,
+    /// The worker holding the lease.
+    pub worker: String,
+    /// New history events (ids follow the stored ones).
+    pub events: Vec<StoredEvent>,
+    /// The new last transition, if any.
+    pub checkpoint: Option<Checkpoint>,
+    /// The end of the execution, if it ended.
+    pub close: Option<Close>,
+}
+
+/// A finished Map iteration or Parallel branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The Map or Parallel visit (`<state>#<entered event id>`).
+    pub scope: String,
+    /// Iteration or branch index.
+    pub index: usize,
+    /// Its output.
+    pub result: Value,
+    /// The events it recorded (`[[type, state], …]`), replayed into the history on resume.
+    pub events: Value,
+}
+
+/// A callback task token's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenState {
+    /// Waiting for `SendTaskSuccess`/`SendTaskFailure`; the last heartbeat (or registration).
+    Waiting {
+        /// Last heartbeat.
+        heartbeat: DateTime<Utc>,
+    },
+    /// Completed with an output.
+    Succeeded(Value),
+    /// Completed with an error and cause.
+    Failed(Option<String>, Option<String>),
+    /// No longer accepted (its execution ended or the task timed out).
+    Closed,
+}
+
+/// What `complete_token` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUpdate {
+    /// Done.
+    Updated,
+    /// No such token.
+    Unknown,
+    /// The token's task is no longer waiting.
+    NotWaiting,
+}
+
+/// What `create` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    /// A new execution.
+    New,
+    /// An execution of that ARN exists: returned as it is.
+    Existing(Box<ExecutionRecord>),
+}
+
+/// A page of executions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Executions, newest first.
+    pub executions: Vec<ExecutionRecord>,
+    /// Where the next page starts, if there is one.
+    pub next_token: Option<String>,
+}
+
+/// Durable storage for executions. Implementations must make each method atomic.
+pub trait Store: Send + Sync + 'static {
+    /// Creates an execution (status `RUNNING`, `ExecutionStarted` as event 1), leased to
+    /// `worker` until `lease_until`; an existing execution with that ARN is returned instead.
+    fn create(
+        &self,
+        record: ExecutionRecord,
+        worker: String,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Created>;
+    /// One execution.
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>>;
+    /// Its history.
+    fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>>;
+    /// Finished iterations and branches.
+    fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>>;
+    /// Commits a transition, events or the end (fenced by the lease).
+    fn commit(&self, commit: Commit) -> StoreFuture<'_, ()>;
+    /// Records a finished iteration or branch (fenced by the lease).
+    fn put_progress(
+        &self,
+        execution: &str,
+        worker: &str,
+        progress: Progress,
+    ) -> StoreFuture<'_, ()>;
+    /// Leases up to `limit` running executions of `workflows` whose lease expired (or that
+    /// `worker` held before a restart) and are not in `exclude`.
+    fn claim(
+        &self,
+        worker: &str,
+        workflows: &[String],
+        exclude: &[String],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<ExecutionRecord>>;
+    /// Extends `worker`'s leases on `ids`; returns those it still holds.
+    fn renew(
+        &self,
+        worker: &str,
+        ids: &[String],
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Vec<String>>;
+    /// Stops a running execution: `ABORTED`, `ExecutionAborted` appended, lease released.
+    /// Returns the record, or `None` when there is no such execution.
+    fn stop(
+        &self,
+        id: &str,
+        error: Option<String>,
+        cause: Option<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>>;
+    /// Redrives a failed, timed-out or stopped execution: `RUNNING` again, redrive count + 1,
+    /// `ExecutionRedriven` appended, leased to `worker`. Returns the record as it was.
+    fn redrive(
+        &self,
+        id: &str,
+        worker: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>>;
+    /// Executions of `workflow` (all with `None`), newest first, filtered by status.
+    fn list(
+        &self,
+        workflow: Option<&str>,
+        status: Option<ExecutionStatus>,
+        limit: usize,
+        next_token: Option<&str>,
+    ) -> StoreFuture<'_, Page>;
+    /// Registers a callback task token (no-op when it exists: a re-invoked task keeps it).
+    fn register_token(
+        &self,
+        token: &str,
+        execution: &str,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, ()>;
+    /// The token's state, `None` when unknown.
+    fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>>;
+    /// Completes (`Succeeded`/`Failed`), heartbeats (`Waiting`) or closes a waiting token.
+    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate>;
+}
