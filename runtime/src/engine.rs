@@ -277,8 +277,14 @@ impl Exec {
             .and_then(|j| j.resumed_entered(self.top))
         {
             // A durable execution resumed inside this state: its timers run from when the
-            // state was first entered (a Wait of an hour does not start over).
+            // state was first entered (a Wait of an hour does not start over), and its
+            // entered event keeps that time.
             let _ = entered.set(t);
+            if let Some(h) = &self.history
+                && let Some(e) = h.lock().unwrap_or_else(|e| e.into_inner()).last_mut()
+            {
+                e.timestamp = t;
+            }
         } else if matches!(ty, "Task" | "Parallel" | "Map" | "Wait") {
             let _ = entered.set(crate::clock::now());
         }
@@ -2265,7 +2271,7 @@ impl Progress {
         match (&run.exec.journal, run.exec.durable()) {
             (Some(j), true) => {
                 // One scope per visit and attempt: a retried Map runs every iteration again.
-                let scope = format!("{}#{}.{}", run.name, run.event_id, run.retry_count);
+                let scope = format!("{}@{}.{}", run.name, j.seq(), run.retry_count);
                 Progress {
                     finished: Mutex::new(j.finished(&scope)),
                     durable: Some((Arc::clone(j), scope)),

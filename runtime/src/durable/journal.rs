@@ -29,6 +29,8 @@ pub struct Journal {
     resume_entered: Mutex<Option<DateTime<Utc>>>,
     /// The resumed state's transition is already committed: its first checkpoint is a no-op.
     skip_next: AtomicBool,
+    /// Transitions committed so far.
+    seq: std::sync::atomic::AtomicU64,
     /// Iterations and branches finished before a restart, by scope.
     done: Mutex<HashMap<String, HashMap<usize, Done>>>,
 }
@@ -47,6 +49,7 @@ impl Journal {
         execution: String,
         secret: String,
         committed: usize,
+        seq: u64,
         resume_entered: Option<DateTime<Utc>>,
         done: HashMap<String, HashMap<usize, Done>>,
     ) -> Journal {
@@ -55,6 +58,7 @@ impl Journal {
             execution,
             secret,
             committed: Mutex::new(committed),
+            seq: std::sync::atomic::AtomicU64::new(seq),
             resume_entered: Mutex::new(resume_entered),
             skip_next: AtomicBool::new(true),
             done: Mutex::new(done),
@@ -97,6 +101,7 @@ impl Journal {
             return Ok(());
         }
         let (events, total) = self.pending(exec);
+        let seq = self.seq.load(Ordering::Relaxed) + 1;
         if total + 1 >= self.shared.history_quota {
             // The next event would pass the quota: AWS fails the execution, its
             // `ExecutionFailed` being the last event the quota allows.
@@ -117,6 +122,7 @@ impl Journal {
                 input: input.clone(),
                 vars: (**vars).clone(),
                 at: crate::clock::now(),
+                seq,
             }),
             close: None,
         };
@@ -126,7 +132,14 @@ impl Journal {
             .await
             .map_err(|e| Failure::interrupted(e.to_string()))?;
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        self.seq.store(seq, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Transitions committed so far: with a state's name, it names the state's current visit
+    /// the same way after a restart or a redrive.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
     }
 
     /// Commits the end of the execution. `Err` when the lease was lost (or the store failed):

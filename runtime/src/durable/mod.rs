@@ -1047,6 +1047,15 @@ impl Engine {
         let _ = self.inner.shutdown.send(true);
     }
 
+    /// Stops running every execution in this process at once, recording nothing (as a crash
+    /// would): they resume from their last committed transitions when a worker claims them
+    /// (this one through [`Engine::run`] at once, another after the lease timeout).
+    pub fn halt(&self) {
+        for (_, h) in self.inner.running().drain() {
+            h.abort();
+        }
+    }
+
     /// How many executions this process is running now.
     pub fn running(&self) -> usize {
         self.inner.running().len()
@@ -1123,6 +1132,7 @@ async fn execute(
         record.id.clone(),
         record.secret.clone(),
         events.len(),
+        record.checkpoint.as_ref().map_or(0, |c| c.seq),
         record.checkpoint.as_ref().map(|c| c.at),
         done,
     ));

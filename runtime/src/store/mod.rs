@@ -104,6 +104,8 @@ pub struct Checkpoint {
     pub vars: serde_json::Map<String, Value>,
     /// When the transition was committed: the state's entered time.
     pub at: DateTime<Utc>,
+    /// Transitions committed so far (names a state's visit across restarts and redrives).
+    pub seq: u64,
 }
 
 /// A history event as stored.

@@ -1,14 +1,18 @@
-//! The embedded store: SQLite in WAL mode, written by one thread that commits the writes of
-//! many executions together (group commit).
+//! The embedded store: SQLite in WAL mode, with the writes of many executions committed
+//! together (group commit).
 //!
 //! `synchronous=FULL`: every commit is on disk (WAL fsynced) before its caller continues, so a
 //! transition acknowledged to an execution survives power loss, not only a process crash.
-//! Throughput comes from group commit rather than a weaker sync level: the writer thread takes
-//! every request waiting in its queue, runs each in a savepoint of one transaction, commits
-//! once, and only then answers them all.
+//! Throughput comes from group commit rather than a weaker sync level: requests queue up, and
+//! whichever caller finds the connection free runs every queued request, each in a savepoint
+//! of one transaction, commits once, and only then answers them all.
+//!
+//! The work runs on the calling task's thread (SQLite calls are short, and one fsync is shared
+//! by the whole batch); so a runtime with a paused clock never sees the store as idle time,
+//! and tests on tokio's paused clock stay deterministic.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -48,6 +52,7 @@ CREATE TABLE IF NOT EXISTS executions (
     data TEXT,
     vars TEXT,
     at_ms INTEGER,
+    seq INTEGER NOT NULL DEFAULT 0,
     secret TEXT NOT NULL,
     lease_owner TEXT,
     lease_until INTEGER,
@@ -86,9 +91,16 @@ CREATE INDEX IF NOT EXISTS tokens_execution ON tokens(execution);
 
 /// SQLite as a [`Store`]: `SqliteStore::open("runs.db")` or `SqliteStore::memory()`.
 ///
-/// Several processes may open the same file (SQLite locks it); each has one writer thread.
+/// Several processes may open the same file (SQLite locks it; a writer waits up to 30 s for
+/// another process's transaction).
+#[derive(Clone)]
 pub struct SqliteStore {
-    jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    queue: Mutex<Vec<Job>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -100,49 +112,29 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) a database file and its schema.
     pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
-        let path = path.as_ref().to_path_buf();
-        Self::start(move || Connection::open(path)).await
+        Self::start(Connection::open(path.as_ref())?)
     }
 
     /// A private in-memory database (for tests).
     pub async fn memory() -> Result<SqliteStore, StoreError> {
-        Self::start(Connection::open_in_memory).await
+        Self::start(Connection::open_in_memory()?)
     }
 
-    async fn start(
-        open: impl FnOnce() -> rusqlite::Result<Connection> + Send + 'static,
-    ) -> Result<SqliteStore, StoreError> {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
-            .name("asl-sqlite".into())
-            .spawn(move || {
-                let conn = match open().and_then(|c| {
-                    c.busy_timeout(std::time::Duration::from_secs(30))?;
-                    c.pragma_update(None, "journal_mode", "WAL")?;
-                    c.pragma_update(None, "synchronous", "FULL")?;
-                    c.execute_batch(SCHEMA)?;
-                    Ok(c)
-                }) {
-                    Ok(c) => {
-                        let _ = ready_tx.send(Ok(()));
-                        c
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(StoreError::from(e)));
-                        return;
-                    }
-                };
-                writer(conn, rx);
-            })
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        ready_rx.await.map_err(|_| StoreError::Closed)??;
+    fn start(conn: Connection) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
         Ok(SqliteStore {
-            jobs: std::sync::Mutex::new(tx),
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                queue: Mutex::new(Vec::new()),
+            }),
         })
     }
 
-    /// Runs `f` in the writer's next transaction; resolves once it committed.
+    /// Queues `f` for the next transaction and runs the queue if the connection is free;
+    /// resolves once the transaction holding `f` committed.
     fn call<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
@@ -156,64 +148,85 @@ impl SqliteStore {
             });
             (ok, reply)
         });
-        let sent = self
-            .jobs
+        self.inner
+            .queue
             .lock()
-            .map_err(|_| StoreError::Closed)
-            .and_then(|s| s.send(job).map_err(|_| StoreError::Closed));
-        Box::pin(async move {
-            sent?;
-            rx.await.map_err(|_| StoreError::Closed)?
-        })
+            .unwrap_or_else(|e| e.into_inner())
+            .push(job);
+        self.inner.drain();
+        Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
     }
 }
 
-/// The writer thread: batches queued requests into one transaction each.
-fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
+impl Inner {
+    /// Runs queued requests while the connection is free. A caller that finds it busy leaves
+    /// its request to the current holder, which looks at the queue again after letting go.
+    fn drain(&self) {
+        loop {
+            let Ok(conn) = self.conn.try_lock() else {
+                return;
+            };
+            loop {
+                let batch: Vec<Job> = {
+                    let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                    let n = q.len().min(MAX_BATCH);
+                    q.drain(..n).collect()
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                run_batch(&conn, batch);
+            }
+            drop(conn);
+            if self
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
+            {
+                return;
             }
         }
-        let mut replies = Vec::with_capacity(batch.len());
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            let e = StoreError::from(e);
-            for job in batch {
-                let (_, reply) = job(Err(e.clone()));
-                reply(Ok(()));
-            }
+    }
+}
+
+/// Runs `batch` in one transaction, each request in a savepoint; answers after the commit.
+fn run_batch(conn: &Connection, batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = StoreError::from(e);
+        for job in batch {
+            let (_, reply) = job(Err(e.clone()));
+            reply(Ok(()));
+        }
+        return;
+    }
+    let mut replies = Vec::with_capacity(batch.len());
+    for job in batch {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            let (_, reply) = job(Err(StoreError::from(e)));
+            replies.push(reply);
             continue;
         }
-        for job in batch {
-            if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-                let (_, reply) = job(Err(StoreError::from(e)));
-                replies.push(reply);
-                continue;
+        let (ok, reply) = job(Ok(conn));
+        let end = if ok {
+            conn.execute_batch("RELEASE job")
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        };
+        replies.push(match end {
+            Ok(()) => reply,
+            Err(e) => {
+                let e = StoreError::from(e);
+                Box::new(move |_| reply(Err(e)))
             }
-            let (ok, reply) = job(Ok(&conn));
-            let end = if ok {
-                conn.execute_batch("RELEASE job")
-            } else {
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")
-            };
-            replies.push(match end {
-                Ok(()) => reply,
-                Err(e) => {
-                    let e = StoreError::from(e);
-                    Box::new(move |_| reply(Err(e)))
-                }
-            });
-        }
-        let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
-        if committed.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        for reply in replies {
-            reply(committed.clone());
-        }
+        });
+    }
+    let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    if committed.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for reply in replies {
+        reply(committed.clone());
     }
 }
 
@@ -235,7 +248,7 @@ fn parse_json(s: &str) -> Result<Value, StoreError> {
 
 const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, input, output, \
                        error, cause, start_ms, stop_ms, redrive_count, redrive_ms, state, data, \
-                       vars, at_ms, secret";
+                       vars, at_ms, secret, seq";
 
 fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
     Ok(RawRecord {
@@ -258,6 +271,7 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
         vars: row.get(16)?,
         at_ms: row.get(17)?,
         secret: row.get(18)?,
+        seq: row.get(19)?,
     })
 }
 
@@ -282,6 +296,7 @@ struct RawRecord {
     vars: Option<String>,
     at_ms: Option<i64>,
     secret: String,
+    seq: i64,
 }
 
 impl RawRecord {
@@ -295,6 +310,7 @@ impl RawRecord {
                     _ => serde_json::Map::new(),
                 },
                 at: from_ms(at),
+                seq: self.seq as u64,
             }),
             _ => None,
         };
@@ -463,14 +479,16 @@ impl Store for SqliteStore {
             }
             if let Some(c) = &commit.checkpoint {
                 conn.prepare_cached(
-                    "UPDATE executions SET state = ?2, data = ?3, vars = ?4, at_ms = ?5 WHERE id = ?1",
+                    "UPDATE executions SET state = ?2, data = ?3, vars = ?4, at_ms = ?5, seq = ?6 \
+                     WHERE id = ?1",
                 )?
                 .execute(params![
                     commit.execution,
                     c.state,
                     to_json(&c.input),
                     to_json(&Value::Object(c.vars.clone())),
-                    ms(c.at)
+                    ms(c.at),
+                    c.seq as i64
                 ])?;
             }
             if let Some(Close {
@@ -499,6 +517,11 @@ impl Store for SqliteStore {
                 .execute(params![commit.execution])?;
                 if *status == ExecutionStatus::Succeeded {
                     conn.prepare_cached("DELETE FROM progress WHERE execution = ?1")?
+                        .execute(params![commit.execution])?;
+                } else {
+                    // The iterations' events are in the history now: a redrive keeps their
+                    // results without recording them again.
+                    conn.prepare_cached("UPDATE progress SET events = '[]' WHERE execution = ?1")?
                         .execute(params![commit.execution])?;
                 }
             }

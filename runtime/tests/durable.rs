@@ -1,0 +1,622 @@
+//! Durable executions through the public API (EXEC-1, EXEC-3..8, EXEC-10, TASK-4), on a
+//! paused clock: SQLite in memory, or in a file shared by two engines ("processes").
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asl_runtime::durable::ListFilter;
+use asl_runtime::store::{ExecutionStatus, SqliteStore};
+use asl_runtime::{Engine, EngineError, StartOptions, Status, TaskContext, TaskError, Value};
+use serde_json::json;
+
+asl_runtime::asl!(mod flow {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": { "Type": "Pass", "Result": 1, "ResultPath": "$.step", "Next": "Charge" },
+        "Charge": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "ResultPath": "$.charge", "Next": "Pause" },
+        "Pause": { "Type": "Wait", "Seconds": 3600, "Next": "Items" },
+        "Items": { "Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.results",
+                   "ItemProcessor": { "StartAt": "Work", "States": {
+                       "Work": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+                   "Next": "Both" },
+        "Both": { "Type": "Parallel", "ResultPath": "$.both", "Branches": [
+            { "StartAt": "Left", "States": { "Left": { "Type": "Pass", "Result": "L", "End": true } } },
+            { "StartAt": "Right", "States": { "Right": { "Type": "Pass", "Result": "R", "End": true } } }
+        ], "Next": "Done" },
+        "Done": { "Type": "Succeed" }
+    }
+});
+
+/// Counts invocations; `Work` fails for items listed in `fail_once` the first time, and
+/// waits on `gate` for items at or above `gate_from`.
+#[derive(Default)]
+struct Counting {
+    charge: AtomicUsize,
+    work: Mutex<HashMap<i64, usize>>,
+    fail_once: Mutex<Vec<i64>>,
+    gate_from: Option<i64>,
+    gate: tokio::sync::Notify,
+}
+
+impl flow::Tasks for Arc<Counting> {
+    async fn charge(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        self.charge.fetch_add(1, Ordering::SeqCst);
+        Ok(json!("charged"))
+    }
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        let n = input.as_i64().unwrap_or_default();
+        *self.work.lock().unwrap().entry(n).or_default() += 1;
+        if self.gate_from.is_some_and(|g| n >= g) {
+            self.gate.notified().await;
+        }
+        let mut f = self.fail_once.lock().unwrap();
+        if let Some(i) = f.iter().position(|x| *x == n) {
+            f.remove(i);
+            return Err(TaskError::new("Flaky", format!("item {n}")));
+        }
+        Ok(json!(n * 10))
+    }
+}
+
+fn input() -> Value {
+    json!({"items": [1, 2, 3, 4, 5, 6]})
+}
+
+fn expected() -> Value {
+    json!({"items": [1, 2, 3, 4, 5, 6], "step": 1, "charge": "charged",
+           "results": [10, 20, 30, 40, 50, 60], "both": ["L", "R"]})
+}
+
+async fn engine(store: SqliteStore, tasks: Arc<Counting>, worker: &str) -> Engine {
+    Engine::builder()
+        .store(store)
+        .workflow("flow", flow::Workflow::new(tasks))
+        .worker_id(worker)
+        .lease_timeout(Duration::from_secs(10))
+        .build()
+        .await
+        .unwrap()
+}
+
+fn kinds(h: &[asl_runtime::durable::HistoryEvent]) -> Vec<String> {
+    h.iter().map(|e| e.kind.clone()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn runs_to_the_end_with_the_same_history_as_in_memory() {
+    let tasks = Arc::new(Counting::default());
+    let e = engine(
+        SqliteStore::memory().await.unwrap(),
+        Arc::clone(&tasks),
+        "w",
+    )
+    .await;
+    let id = e
+        .start("flow", input(), StartOptions::default().name("one"))
+        .await
+        .unwrap();
+    assert_eq!(
+        id.to_string(),
+        "arn:aws:states:us-east-1:123456789012:execution:flow:one"
+    );
+    assert_eq!(
+        id.to_string().parse::<asl_runtime::ExecutionId>().unwrap(),
+        id
+    );
+    assert_eq!(e.wait(&id).await.unwrap(), expected());
+    let d = e.describe(&id).await.unwrap();
+    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    assert_eq!(d.output, Some(expected()));
+    assert!(d.stop_date.unwrap() - d.start_date >= chrono::Duration::seconds(3600));
+    let history = e.history(&id).await.unwrap();
+    let memory = flow::Workflow::new(Arc::new(Counting::default()))
+        .run_recorded(input(), asl_runtime::RunOptions::default())
+        .await;
+    let mut ours = kinds(&history);
+    let mut theirs: Vec<String> = memory.history.iter().map(|e| e.kind.to_string()).collect();
+    assert_eq!(ours.len(), theirs.len());
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    for (i, ev) in history.iter().enumerate() {
+        assert_eq!(ev.id, i as u64 + 1);
+    }
+    assert_eq!(history[0].to_json()["type"], "ExecutionStarted");
+    assert_eq!(history[0].to_json()["previousEventId"], 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn idempotent_start_by_name() {
+    // EXEC-3, EXEC-4
+    let tasks = Arc::new(Counting::default());
+    let e = engine(SqliteStore::memory().await.unwrap(), tasks, "w").await;
+    let a = e
+        .start("flow", input(), StartOptions::default().name("same"))
+        .await
+        .unwrap();
+    let b = e
+        .start("flow", input(), StartOptions::default().name("same"))
+        .await
+        .unwrap();
+    assert_eq!(a, b);
+    let other = e
+        .start(
+            "flow",
+            json!({"items": []}),
+            StartOptions::default().name("same"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(other.name(), "ExecutionAlreadyExists");
+    e.wait(&a).await.unwrap();
+    let closed = e
+        .start("flow", input(), StartOptions::default().name("same"))
+        .await
+        .unwrap_err();
+    assert!(matches!(closed, EngineError::ExecutionAlreadyExists(_)));
+    for bad in ["", "has space", "a/b", "x:y", &"n".repeat(81)] {
+        let err = e
+            .start("flow", input(), StartOptions::default().name(bad))
+            .await
+            .unwrap_err();
+        assert_eq!(err.name(), "InvalidName", "{bad:?}");
+    }
+    let err = e
+        .start("nope", input(), StartOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "StateMachineDoesNotExist");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_durable_wait_continues_with_the_time_left_after_a_restart() {
+    let dir = tempdir();
+    let db = dir.join("runs.db");
+    let tasks = Arc::new(Counting::default());
+    let first = engine(
+        SqliteStore::open(&db).await.unwrap(),
+        Arc::clone(&tasks),
+        "a",
+    )
+    .await;
+    let id = first
+        .start("flow", input(), StartOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1800)).await;
+    first.halt();
+    assert_eq!(
+        first.describe(&id).await.unwrap().status,
+        ExecutionStatus::Running
+    );
+    // Another worker takes over once the first one's lease expired.
+    let second = engine(
+        SqliteStore::open(&db).await.unwrap(),
+        Arc::clone(&tasks),
+        "b",
+    )
+    .await;
+    let worker = second.clone();
+    tokio::spawn(async move { worker.run().await });
+    assert_eq!(second.wait(&id).await.unwrap(), expected());
+    let h = second.history(&id).await.unwrap();
+    let entered = h
+        .iter()
+        .find(|e| e.kind == "WaitStateEntered")
+        .unwrap()
+        .timestamp;
+    let exited = h
+        .iter()
+        .find(|e| e.kind == "WaitStateExited")
+        .unwrap()
+        .timestamp;
+    let waited = (exited - entered).num_seconds();
+    assert!((3600..3620).contains(&waited), "waited {waited} s");
+    // Every transition once; the Task before the Wait ran once.
+    assert_eq!(h.iter().filter(|e| e.kind == "WaitStateEntered").count(), 1);
+    assert_eq!(h.iter().filter(|e| e.kind == "TaskStateEntered").count(), 7);
+    assert_eq!(tasks.charge.load(Ordering::SeqCst), 1);
+    for (i, ev) in h.iter().enumerate() {
+        assert_eq!(ev.id, i as u64 + 1);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn finished_map_iterations_are_not_run_again_after_a_restart() {
+    let dir = tempdir();
+    let db = dir.join("runs.db");
+    let tasks = Arc::new(Counting {
+        gate_from: Some(4),
+        ..Default::default()
+    });
+    let first = engine(
+        SqliteStore::open(&db).await.unwrap(),
+        Arc::clone(&tasks),
+        "a",
+    )
+    .await;
+    let id = first
+        .start("flow", input(), StartOptions::default())
+        .await
+        .unwrap();
+    // Items 1-3 finish; 4-6 wait on the gate.
+    tokio::time::sleep(Duration::from_secs(3700)).await;
+    first.halt();
+    assert_eq!(tasks.work.lock().unwrap().len(), 6);
+    tasks.gate.notify_waiters();
+    let second = Engine::builder()
+        .store(SqliteStore::open(&db).await.unwrap())
+        .workflow(
+            "flow",
+            flow::Workflow::new(Arc::clone(&tasks) as Arc<Counting>),
+        )
+        .worker_id("a") // the same worker restarted takes its executions back at once
+        .build()
+        .await
+        .unwrap();
+    let worker = second.clone();
+    tokio::spawn(async move { worker.run().await });
+    let gate = Arc::clone(&tasks);
+    let opener = tokio::spawn(async move {
+        loop {
+            gate.gate.notify_waiters();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert_eq!(second.wait(&id).await.unwrap(), expected());
+    opener.abort();
+    let work = tasks.work.lock().unwrap().clone();
+    for i in 1..=3 {
+        assert_eq!(work[&i], 1, "item {i} ran again");
+    }
+    for i in 4..=6 {
+        assert_eq!(work[&i], 2, "item {i}");
+    }
+    let h = second.history(&id).await.unwrap();
+    assert_eq!(
+        h.iter().filter(|e| e.kind == "MapIterationStarted").count(),
+        6
+    );
+    assert_eq!(
+        h.iter()
+            .filter(|e| e.kind == "MapIterationSucceeded")
+            .count(),
+        6
+    );
+    assert_eq!(h.iter().filter(|e| e.kind == "MapStateEntered").count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_aborts_with_error_and_cause() {
+    // EXEC-6
+    let e = engine(
+        SqliteStore::memory().await.unwrap(),
+        Arc::new(Counting::default()),
+        "w",
+    )
+    .await;
+    let id = e
+        .start("flow", input(), StartOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    e.stop(&id, Some("Manual"), Some("probe")).await.unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.status(), Status::Aborted);
+    assert_eq!(err.error(), Some("Manual"));
+    assert_eq!(err.cause(), Some("probe"));
+    let h = e.history(&id).await.unwrap();
+    assert_eq!(h.last().unwrap().kind, "ExecutionAborted");
+    assert_eq!(h.last().unwrap().previous_event_id, 0);
+    let unknown: asl_runtime::ExecutionId =
+        "arn:aws:states:us-east-1:123456789012:execution:flow:nope"
+            .parse()
+            .unwrap();
+    assert_eq!(
+        e.stop(&unknown, None, None).await.unwrap_err().name(),
+        "ExecutionDoesNotExist"
+    );
+    assert_eq!(
+        e.describe(&unknown).await.unwrap_err().name(),
+        "ExecutionDoesNotExist"
+    );
+    assert_eq!(
+        "not-an-arn"
+            .parse::<asl_runtime::ExecutionId>()
+            .unwrap_err()
+            .name(),
+        "InvalidArn"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn redrive_continues_from_the_failed_state_keeping_finished_iterations() {
+    // EXEC-10
+    let tasks = Arc::new(Counting {
+        fail_once: Mutex::new(vec![5]),
+        ..Default::default()
+    });
+    let e = engine(
+        SqliteStore::memory().await.unwrap(),
+        Arc::clone(&tasks),
+        "w",
+    )
+    .await;
+    let id = e
+        .start("flow", input(), StartOptions::default())
+        .await
+        .unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.error(), Some("Flaky"));
+    let not = e.redrive(&id).await;
+    assert!(not.is_ok());
+    assert_eq!(e.wait(&id).await.unwrap(), expected());
+    let d = e.describe(&id).await.unwrap();
+    assert_eq!(d.redrive_count, 1);
+    assert!(d.redrive_date.is_some());
+    // The Task before the Map and the Map's other iterations did not run again.
+    assert_eq!(tasks.charge.load(Ordering::SeqCst), 1);
+    let work = tasks.work.lock().unwrap().clone();
+    assert_eq!(work[&5], 2);
+    assert_eq!(work.values().sum::<usize>(), 7);
+    let k = kinds(&e.history(&id).await.unwrap());
+    let failed = k.iter().position(|k| k == "ExecutionFailed").unwrap();
+    assert_eq!(k[failed + 1], "ExecutionRedriven");
+    assert_eq!(k.last().unwrap(), "ExecutionSucceeded");
+    let again = e.redrive(&id).await.unwrap_err();
+    assert_eq!(again.name(), "ExecutionNotRedrivable");
+}
+
+asl_runtime::asl!(mod callback {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "HeartbeatSeconds": 60, "End": true }
+    }
+});
+
+struct Asker(tokio::sync::mpsc::UnboundedSender<(String, String)>);
+
+impl callback::Tasks for Asker {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        let _ = self.0.send((
+            ctx.task_token().unwrap_or_default().to_string(),
+            ctx.idempotency_key().to_string(),
+        ));
+        Ok(Value::Null)
+    }
+}
+
+async fn callback_engine(
+    store: SqliteStore,
+) -> (
+    Engine,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let e = Engine::builder()
+        .store(store)
+        .workflow("callback", callback::Workflow::new(Asker(tx)))
+        .poll_interval(Duration::from_millis(50))
+        .build()
+        .await
+        .unwrap();
+    (e, rx)
+}
+
+#[tokio::test(start_paused = true)]
+async fn callbacks_complete_from_another_engine_on_the_same_store() {
+    // TASK-4
+    let dir = tempdir();
+    let db = dir.join("runs.db");
+    let (e, mut tokens) = callback_engine(SqliteStore::open(&db).await.unwrap()).await;
+    let (other, _) = callback_engine(SqliteStore::open(&db).await.unwrap()).await;
+    let id = e
+        .start("callback", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let (token, key) = tokens.recv().await.unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(key.starts_with(id.as_str()));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    other.send_task_heartbeat(&token).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(50)).await;
+    other
+        .send_task_success(&token, json!({"ok": true}))
+        .await
+        .unwrap();
+    assert_eq!(e.wait(&id).await.unwrap(), json!({"ok": true}));
+    let late = other.send_task_success(&token, json!(1)).await.unwrap_err();
+    assert_eq!(late.name(), "TaskTimedOut");
+    assert_eq!(
+        late.to_string(),
+        "TaskTimedOut: Task Timed Out: 'Provided task does not exist anymore'"
+    );
+    let unknown = other
+        .send_task_success("NoSuchTaskToken", json!(1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "InvalidToken: Invalid Token: 'Invalid token'"
+    );
+    let unknown = other
+        .send_task_failure(&"0".repeat(64), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.name(), "InvalidToken");
+
+    // A failure from outside fails the task with its error.
+    let id = e
+        .start("callback", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let (token, _) = tokens.recv().await.unwrap();
+    other
+        .send_task_failure(&token, Some("Rejected"), Some("no"))
+        .await
+        .unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!((err.error(), err.cause()), (Some("Rejected"), Some("no")));
+
+    // No heartbeat within HeartbeatSeconds: States.Timeout, as AWS records it.
+    let id = e
+        .start("callback", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let (token, _) = tokens.recv().await.unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.error(), Some("States.Timeout"));
+    assert_eq!(
+        other
+            .send_task_success(&token, json!(1))
+            .await
+            .unwrap_err()
+            .name(),
+        "TaskTimedOut"
+    );
+}
+
+asl_runtime::asl!(mod spin {
+    "StartAt": "Again",
+    "States": {
+        "Again": { "Type": "Pass", "Next": "Check" },
+        "Check": { "Type": "Choice", "Default": "Again",
+                   "Choices": [{ "Variable": "$.stop", "IsPresent": true, "Next": "Done" }] },
+        "Done": { "Type": "Succeed" }
+    }
+});
+
+struct NoTasks;
+impl spin::Tasks for NoTasks {}
+
+#[tokio::test(start_paused = true)]
+async fn the_history_quota_fails_the_execution_as_aws_does() {
+    let e = Engine::builder()
+        .store(SqliteStore::memory().await.unwrap())
+        .workflow("spin", spin::Workflow::new(NoTasks))
+        .history_quota(100)
+        .build()
+        .await
+        .unwrap();
+    let id = e
+        .start("spin", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.error(), Some("States.Runtime"));
+    assert_eq!(
+        err.cause(),
+        Some("The execution reached the maximum number of history events (100).")
+    );
+    let h = e.history(&id).await.unwrap();
+    assert!(h.len() <= 100, "{}", h.len());
+    assert_eq!(h.last().unwrap().kind, "ExecutionFailed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn list_express_and_paging() {
+    let e = engine(
+        SqliteStore::memory().await.unwrap(),
+        Arc::new(Counting::default()),
+        "w",
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            e.start(
+                "flow",
+                input(),
+                StartOptions::default().name(format!("n{i}")),
+            )
+            .await
+            .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for id in &ids[3..] {
+        e.stop(id, None, None).await.unwrap();
+    }
+    for id in &ids[..3] {
+        e.wait(id).await.unwrap();
+    }
+    let all = e
+        .list_executions("flow", ListFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.executions.len(), 5);
+    assert_eq!(all.executions[0].name, "n4");
+    let ok = e
+        .list_executions(
+            "flow",
+            ListFilter::default().status(ExecutionStatus::Succeeded),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.executions.len(), 3);
+    let page = e
+        .list_executions(
+            "flow",
+            ListFilter {
+                max_results: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.executions.len(), 2);
+    let rest = e
+        .list_executions(
+            "flow",
+            ListFilter {
+                max_results: 10,
+                next_token: page.next_token.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.executions.len(), 3);
+    assert!(rest.next_token.is_none());
+
+    // EXEC-2: Express runs in memory.
+    let x = e
+        .start("flow", input(), StartOptions::default().express())
+        .await
+        .unwrap();
+    assert!(x.is_express());
+    assert_eq!(e.wait(&x).await.unwrap(), expected());
+    assert!(!e.history(&x).await.unwrap().is_empty());
+    assert_eq!(
+        e.list_executions("flow", ListFilter::default())
+            .await
+            .unwrap()
+            .executions
+            .len(),
+        5
+    );
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("asl-durable-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
