@@ -1,0 +1,98 @@
+//! The crash test's workflow (30 top-level states: Tasks, a Retry, a Wait, a Map, a
+//! Parallel) and its handlers, which log every invocation to a file so the test can check
+//! that every task ran at least once.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use asl_runtime::{TaskContext, TaskError, Value};
+use serde_json::json;
+
+/// The crash workflow, generated.
+pub mod crash {
+    asl_runtime::asl!(mod generated from "workflows/crash.asl.json");
+    pub use generated::{Tasks, Workflow};
+}
+
+/// The execution's input.
+pub fn input() -> Value {
+    json!({ "items": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })
+}
+
+/// Handlers that append `<state> <detail>` to a log file per invocation.
+pub struct Logging {
+    /// The log file (`None`: no log).
+    pub log: Option<PathBuf>,
+}
+
+impl Logging {
+    fn log(&self, line: &str) {
+        if let Some(path) = &self.log
+            && let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+
+    fn step(&self, n: u64, ctx: &TaskContext) -> Result<Value, TaskError> {
+        self.log(&format!("Step {n} {}", ctx.idempotency_key));
+        Ok(json!(n))
+    }
+}
+
+impl crash::Tasks for Logging {
+    async fn step_1(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(1, &ctx)
+    }
+    async fn step_2(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(2, &ctx)
+    }
+    async fn step_3(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(3, &ctx)
+    }
+    async fn step_4(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(4, &ctx)
+    }
+    async fn step_5(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(5, &ctx)
+    }
+    async fn step_6(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(6, &ctx)
+    }
+    async fn step_7(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(7, &ctx)
+    }
+    async fn step_8(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(8, &ctx)
+    }
+    async fn step_9(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(9, &ctx)
+    }
+    async fn step_10(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.step(10, &ctx)
+    }
+    async fn flaky(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&format!("Flaky {}", ctx.retry_count));
+        // The first attempt always fails: the Retry runs a second one.
+        if ctx.retry_count == 0 {
+            return Err(TaskError::new("Flaky", "first attempt"));
+        }
+        Ok(json!("recovered"))
+    }
+    async fn double(&self, input: Value, _: TaskContext) -> Result<Value, TaskError> {
+        let n = input.as_i64().unwrap_or_default();
+        self.log(&format!("Double {n}"));
+        Ok(json!(n * 2))
+    }
+    async fn left(&self, _: Value, _: TaskContext) -> Result<Value, TaskError> {
+        self.log("Left");
+        Ok(json!("left"))
+    }
+    async fn right(&self, _: Value, _: TaskContext) -> Result<Value, TaskError> {
+        self.log("Right");
+        Ok(json!("right"))
+    }
+}
