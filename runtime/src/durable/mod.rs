@@ -1,5 +1,5 @@
 //! Durable executions (Standard mode, EXEC-1): an [`Engine`] runs workflows on a
-//! [`Store`](crate::store::Store) so that an execution survives the process running it.
+//! [`Store`](crate::store) so that an execution survives the process running it.
 //!
 //! ```
 //! use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value, store::SqliteStore};

@@ -1,0 +1,74 @@
+//! Durable transitions per second on SQLite (issue 8): `cargo run --release -p asl-bench --bin
+//! durable [-- --json]`. Runs `pass_chain_100` (100 states) as durable executions on a fresh
+//! SQLite file (WAL, `synchronous=FULL`), with 1, 10 and 100 executions at once; every
+//! transition is committed before the next state runs (group commit across executions).
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use asl_bench::{NoTasks, wf};
+use asl_runtime::store::SqliteStore;
+use asl_runtime::{Engine, StartOptions};
+
+const STATES: u64 = 100;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let json = std::env::args().any(|a| a == "--json");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        asl_bench::dir().join("inputs/pass_chain_100.json"),
+    )?)?;
+    let mut rows = Vec::new();
+    for concurrency in [1usize, 10, 100] {
+        let dir = std::env::temp_dir().join(format!("asl-bench-durable-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let rate = rt.block_on(async {
+            let engine = Engine::builder()
+                .store(SqliteStore::open(dir.join("bench.db")).await?)
+                .workflow("chain", wf::pass_chain_100::Workflow::new(NoTasks))
+                .build()
+                .await?;
+            let started = Instant::now();
+            let mut executions = 0u64;
+            while started.elapsed() < Duration::from_secs(3) {
+                let mut ids = Vec::with_capacity(concurrency);
+                for _ in 0..concurrency {
+                    ids.push(
+                        engine
+                            .start("chain", input.clone(), StartOptions::default())
+                            .await?,
+                    );
+                }
+                for id in &ids {
+                    engine
+                        .wait(id)
+                        .await
+                        .map_err(|e| format!("execution failed: {e}"))?;
+                }
+                executions += concurrency as u64;
+            }
+            let secs = started.elapsed().as_secs_f64();
+            Ok::<f64, Box<dyn std::error::Error>>((executions * STATES) as f64 / secs)
+        })?;
+        let _ = std::fs::remove_dir_all(&dir);
+        rows.push((concurrency, rate));
+    }
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, r)| serde_json::json!({"concurrent": c, "transitions_per_s": r}))
+            .collect();
+        println!("{}", serde_json::Value::Array(out));
+    } else {
+        println!("durable transitions/s on SQLite (WAL, synchronous=FULL), pass_chain_100:");
+        for (c, r) in rows {
+            println!("  {c:>3} concurrent executions: {r:>10.0} transitions/s");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! A durable order: `cargo run -q -p durable-order` starts execution `order-42` on a SQLite
+//! file (`durable_order.db` in the current directory, or the path given) and runs it. It takes
+//! about 15 s: kill it (Ctrl-C) at any point and run it again; it continues from its last
+//! transition (the Wait only waits what is left, packed items are not packed again) and
+//! prints the history. Run it once more after it finished to see the stored result.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use asl_runtime::store::SqliteStore;
+use asl_runtime::{Engine, EngineError, ExecutionId, StartOptions, TaskContext, TaskError, Value};
+use serde_json::json;
+
+asl_runtime::asl!(mod order from "workflows/order.asl.json");
+
+struct Shop;
+
+impl order::Tasks for Shop {
+    async fn charge(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        // Tasks run at least once: a payment provider would dedupe on this key.
+        println!(
+            "charging {} (idempotency key {})",
+            input["total"], ctx.idempotency_key
+        );
+        Ok(json!({ "status": "paid" }))
+    }
+
+    async fn pack(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        println!("packing {input}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(json!({ "sku": input, "packed": true }))
+    }
+
+    async fn ship(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        println!("shipping");
+        Ok(json!({ "carrier": "post", "tracking": "T-42" }))
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let db = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "durable_order.db".into());
+    let engine = Engine::builder()
+        .store(SqliteStore::open(&db).await?)
+        .workflow("order", order::Workflow::new(Shop))
+        // This process takes its executions back at once when restarted.
+        .worker_id("durable-order-example")
+        .lease_timeout(Duration::from_secs(10))
+        .build()
+        .await?;
+    let input = json!({ "total": 99.5, "items": ["book", "pen", "lamp", "mug"] });
+    let id = match engine
+        .start("order", input, StartOptions::default().name("order-42"))
+        .await
+    {
+        Ok(id) => id,
+        Err(EngineError::ExecutionAlreadyExists(arn)) => arn.parse::<ExecutionId>()?,
+        Err(e) => return Err(e.into()),
+    };
+    println!("execution {id} (database {db})");
+    // Runs what this process did not finish before it was killed.
+    let worker = engine.clone();
+    tokio::spawn(async move { worker.run().await });
+    let outcome = engine.wait(&id).await;
+    for e in engine.history(&id).await? {
+        println!(
+            "#{:<3} {} {:<24} {}",
+            e.id,
+            e.timestamp.format("%H:%M:%S"),
+            e.kind,
+            e.state.unwrap_or_default()
+        );
+    }
+    match outcome {
+        Ok(output) => println!("output: {output}"),
+        Err(e) => println!("{e}"),
+    }
+    Ok(())
+}
