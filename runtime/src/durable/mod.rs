@@ -379,6 +379,8 @@ struct Inner {
     workflows: HashMap<String, Arc<dyn Machine>>,
     lease_timeout: Duration,
     identity: RunOptions,
+    /// Whether `start` runs the executions it starts (or leaves them to workers).
+    runs_started: bool,
     /// Executions this process runs.
     running: Mutex<HashMap<String, tokio::task::AbortHandle>>,
     /// Signalled when an execution this process runs ends.
@@ -420,6 +422,7 @@ pub struct EngineBuilder {
     history_quota: usize,
     worker: Option<String>,
     identity: RunOptions,
+    runs_started: bool,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -447,6 +450,7 @@ impl Engine {
             history_quota: 25_000,
             worker: None,
             identity: RunOptions::default(),
+            runs_started: true,
         }
     }
 }
@@ -489,6 +493,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Whether `start` runs Standard executions in this process (the default) or only records
+    /// them for workers ([`Engine::run`], here or in other processes) to claim.
+    pub fn run_started(mut self, yes: bool) -> Self {
+        self.runs_started = yes;
+        self
+    }
+
     /// Partition, region and account for ARNs (defaults `aws`, `us-east-1`, `123456789012`).
     pub fn identity(mut self, options: RunOptions) -> Self {
         self.identity = options;
@@ -512,6 +523,7 @@ impl EngineBuilder {
             workflows: self.workflows,
             lease_timeout: self.lease_timeout,
             identity: self.identity,
+            runs_started: self.runs_started,
             running: Mutex::new(HashMap::new()),
             closed: tokio::sync::Notify::new(),
             express: Mutex::new(HashMap::new()),
@@ -656,9 +668,16 @@ impl Engine {
             .inner
             .shared
             .store
-            .create(record.clone(), self.inner.shared.worker.clone(), until)
+            .create(
+                record.clone(),
+                self.inner
+                    .runs_started
+                    .then(|| self.inner.shared.worker.clone()),
+                until,
+            )
             .await?
         {
+            Created::New if !self.inner.runs_started => Ok(id),
             Created::New => {
                 let started = vec![StoredEvent {
                     id: 1,

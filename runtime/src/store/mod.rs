@@ -6,8 +6,11 @@
 //! write that continues an execution is fenced by the writing worker's lease: a worker whose
 //! lease another worker took can no longer commit, so no transition is committed twice.
 //!
-//! [`SqliteStore`] is the embedded engine (a file, or memory for tests).
+//! [`SqliteStore`] is the embedded engine (a file, or memory for tests); `PostgresStore`
+//! (cargo feature `postgres`) serves many workers on many machines.
 
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
 use std::future::Future;
@@ -16,6 +19,8 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A boxed future, as store methods return.
@@ -249,11 +254,12 @@ pub struct Page {
 /// Durable storage for executions. Implementations must make each method atomic.
 pub trait Store: Send + Sync + 'static {
     /// Creates an execution (status `RUNNING`, `ExecutionStarted` as event 1), leased to
-    /// `worker` until `lease_until`; an existing execution with that ARN is returned instead.
+    /// `worker` until `lease_until` (`None`: for any worker to claim); an existing execution
+    /// with that ARN is returned instead.
     fn create(
         &self,
         record: ExecutionRecord,
-        worker: String,
+        worker: Option<String>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Created>;
     /// One execution.
@@ -327,4 +333,97 @@ pub trait Store: Send + Sync + 'static {
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>>;
     /// Completes (`Succeeded`/`Failed`), heartbeats (`Waiting`) or closes a waiting token.
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate>;
+}
+
+/// A shared store is a store (so one can be chosen at run time: `Arc<dyn Store>`).
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    fn create(
+        &self,
+        record: ExecutionRecord,
+        worker: Option<String>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Created> {
+        (**self).create(record, worker, lease_until)
+    }
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        (**self).get(id)
+    }
+    fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
+        (**self).history(id)
+    }
+    fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
+        (**self).progress(id)
+    }
+    fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
+        (**self).commit(commit)
+    }
+    fn put_progress(
+        &self,
+        execution: &str,
+        worker: &str,
+        progress: Progress,
+    ) -> StoreFuture<'_, ()> {
+        (**self).put_progress(execution, worker, progress)
+    }
+    fn claim(
+        &self,
+        worker: &str,
+        workflows: &[String],
+        exclude: &[String],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
+        (**self).claim(worker, workflows, exclude, now, lease_until, limit)
+    }
+    fn renew(
+        &self,
+        worker: &str,
+        ids: &[String],
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Vec<String>> {
+        (**self).renew(worker, ids, lease_until)
+    }
+    fn stop(
+        &self,
+        id: &str,
+        error: Option<String>,
+        cause: Option<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        (**self).stop(id, error, cause, at)
+    }
+    fn redrive(
+        &self,
+        id: &str,
+        worker: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        (**self).redrive(id, worker, at, lease_until)
+    }
+    fn list(
+        &self,
+        workflow: Option<&str>,
+        status: Option<ExecutionStatus>,
+        limit: usize,
+        next_token: Option<&str>,
+    ) -> StoreFuture<'_, Page> {
+        (**self).list(workflow, status, limit, next_token)
+    }
+    fn register_token(
+        &self,
+        token: &str,
+        execution: &str,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, ()> {
+        (**self).register_token(token, execution, state, at)
+    }
+    fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
+        (**self).token(token)
+    }
+    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
+        (**self).update_token(token, state)
+    }
 }

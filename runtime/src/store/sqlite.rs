@@ -366,7 +366,7 @@ impl Store for SqliteStore {
     fn create(
         &self,
         record: ExecutionRecord,
-        worker: String,
+        worker: Option<String>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Created> {
         self.call(move |conn| {
@@ -388,7 +388,7 @@ impl Store for SqliteStore {
                 ms(record.start_date),
                 record.secret,
                 worker,
-                ms(lease_until)
+                worker.as_ref().map(|_| ms(lease_until))
             ])?;
             conn.prepare_cached(
                 "INSERT INTO events (execution, id, type, state, ts_ms) \

@@ -14,6 +14,52 @@ pub mod crash {
     pub use generated::{Tasks, Workflow};
 }
 
+/// The two-worker test's workflow (10 states).
+pub mod ten {
+    asl_runtime::asl!(mod generated from "workflows/ten.asl.json");
+    pub use generated::{Tasks, Workflow};
+}
+
+/// Handlers of `ten` that log `<worker> <execution name> <state>` per invocation.
+pub struct Tenant {
+    /// This worker's id.
+    pub worker: String,
+    /// The log file.
+    pub log: PathBuf,
+}
+
+impl Tenant {
+    fn log(&self, ctx: &TaskContext) -> Result<Value, TaskError> {
+        let name = ctx.execution_id.rsplit(':').next().unwrap_or_default();
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+        {
+            let _ = writeln!(f, "{} {name} {}", self.worker, ctx.state_name);
+        }
+        Ok(json!(ctx.state_name))
+    }
+}
+
+impl ten::Tasks for Tenant {
+    async fn t1(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&ctx)
+    }
+    async fn t2(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&ctx)
+    }
+    async fn t3(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&ctx)
+    }
+    async fn t4(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&ctx)
+    }
+    async fn t5(&self, _: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.log(&ctx)
+    }
+}
+
 /// The execution's input.
 pub fn input() -> Value {
     json!({ "items": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })
