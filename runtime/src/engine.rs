@@ -267,7 +267,16 @@ impl Exec {
 
     /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
     pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str, vars: &Vars) -> StateRun {
-        let event_id = self.record(state_event(ty, true), Some(name));
+        // Resumed between two attempts of a retried state: its entered event is committed.
+        let retrying = self
+            .journal
+            .as_ref()
+            .filter(|_| self.top)
+            .and_then(|j| j.retry_entered());
+        let event_id = match retrying {
+            Some(id) => id,
+            None => self.record(state_event(ty, true), Some(name)),
+        };
         // States that can wait read the clock now; the others when something reads
         // `$$.State.EnteredTime` (they run without waiting, so that is the same instant).
         let entered = OnceLock::new();
@@ -1338,6 +1347,49 @@ pub struct RetryState {
 }
 
 impl RetryState {
+    /// The attempt counts of `run`: none, or in a durable execution resumed between two
+    /// attempts, the committed ones (and the rest of the backoff is slept here).
+    pub async fn resume(run: &mut StateRun) -> RetryState {
+        let point = match (&run.exec.journal, run.exec.top) {
+            (Some(j), true) => j.take_retry(),
+            _ => None,
+        };
+        let Some(p) = point else {
+            return RetryState::default();
+        };
+        run.retry_count = p.retry_count;
+        if run.task_token.is_some() {
+            run.task_token = Some(run.callback_token());
+        }
+        run.context = OnceLock::new();
+        crate::clock::sleep_until(p.resume_at).await;
+        RetryState { counts: p.counts }
+    }
+
+    /// Commits the retry about to wait `delay` (durable top-level states), so a restart
+    /// continues with the rest of the backoff instead of attempting the state from scratch.
+    pub async fn commit(
+        &self,
+        run: &StateRun,
+        raw: &Value,
+        delay: Duration,
+    ) -> Result<(), Failure> {
+        match (&run.exec.journal, run.exec.top) {
+            (Some(j), true) => {
+                let point = crate::durable::journal::RetryPoint {
+                    counts: self.counts.clone(),
+                    retry_count: run.retry_count,
+                    resume_at: crate::clock::now()
+                        + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+                    entered: run.event_id,
+                };
+                j.checkpoint_retry(&run.exec, run.name, raw, &run.vars, run.entered(), point)
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// After `failure`: the delay before the next attempt, or `None` when no Retrier applies
     /// or the matching one is exhausted (RETRY-9, RETRY-10). Updates the run's retry count.
     pub fn next_delay(
@@ -1416,14 +1468,19 @@ pub fn catch(
 /// `Result<Value, Failure>` for one attempt.
 macro_rules! retrying {
     ($run:expr, $raw:expr, $spec:expr, $attempt:expr) => {{
-        let mut retries = RetryState::default();
+        let mut retries = RetryState::resume($run).await;
         loop {
             match $attempt.await {
                 Ok(v) => break Ok(Outcome::Done(v)),
                 Err(f) => {
                     let f = $run.locate(f);
                     match retries.next_delay($run, $spec.retry, &f) {
-                        Some(delay) => tokio::time::sleep(delay).await,
+                        Some(delay) => {
+                            if let Err(f) = retries.commit($run, &$raw, delay).await {
+                                break Err(f);
+                            }
+                            tokio::time::sleep(delay).await
+                        }
                         None => break catch($run, &$raw, $spec.catch, f),
                     }
                 }

@@ -15,8 +15,60 @@ use crate::engine::{Event, Exec, Vars};
 use crate::error::{ExecutionError, Failure, Status, names};
 use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
 
+/// Where a retried state stands between two attempts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RetryPoint {
+    /// Each Retrier's attempts so far.
+    pub counts: Vec<u64>,
+    /// `$$.State.RetryCount`.
+    pub retry_count: u32,
+    /// When the next attempt starts.
+    pub resume_at: DateTime<Utc>,
+    /// The state's entered event.
+    pub entered: u64,
+}
+
+impl RetryPoint {
+    fn to_json(&self) -> Value {
+        serde_json::json!({
+            "counts": self.counts,
+            "retryCount": self.retry_count,
+            "resumeAt": self.resume_at.timestamp_millis(),
+            "entered": self.entered,
+        })
+    }
+
+    pub(crate) fn from_json(v: &Value) -> Option<RetryPoint> {
+        Some(RetryPoint {
+            counts: v["counts"]
+                .as_array()?
+                .iter()
+                .map(|n| n.as_u64().unwrap_or_default())
+                .collect(),
+            retry_count: u32::try_from(v["retryCount"].as_u64()?).ok()?,
+            resume_at: chrono::TimeZone::timestamp_millis_opt(&Utc, v["resumeAt"].as_i64()?)
+                .single()?,
+            entered: v["entered"].as_u64()?,
+        })
+    }
+}
+
 /// A finished iteration or branch: its output and the events it recorded.
 pub(crate) type Done = (Value, Vec<(&'static str, Option<&'static str>)>);
+
+/// Where an execution resumes.
+pub(crate) struct Resume {
+    /// Events in the store.
+    pub committed: usize,
+    /// Transitions committed.
+    pub seq: u64,
+    /// The resumed state's entered time.
+    pub entered: Option<DateTime<Utc>>,
+    /// Between two attempts of a retried state.
+    pub retry: Option<RetryPoint>,
+    /// Finished iterations and branches, by scope.
+    pub done: HashMap<String, HashMap<usize, Done>>,
+}
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
 pub struct Journal {
@@ -31,6 +83,8 @@ pub struct Journal {
     skip_next: AtomicBool,
     /// Transitions committed so far.
     seq: std::sync::atomic::AtomicU64,
+    /// Resumed between two attempts of a retried state.
+    retry: Mutex<Option<RetryPoint>>,
     /// Iterations and branches finished before a restart, by scope.
     done: Mutex<HashMap<String, HashMap<usize, Done>>>,
 }
@@ -48,20 +102,18 @@ impl Journal {
         shared: Arc<Shared>,
         execution: String,
         secret: String,
-        committed: usize,
-        seq: u64,
-        resume_entered: Option<DateTime<Utc>>,
-        done: HashMap<String, HashMap<usize, Done>>,
+        at: Resume,
     ) -> Journal {
         Journal {
             shared,
             execution,
             secret,
-            committed: Mutex::new(committed),
-            seq: std::sync::atomic::AtomicU64::new(seq),
-            resume_entered: Mutex::new(resume_entered),
+            committed: Mutex::new(at.committed),
+            seq: std::sync::atomic::AtomicU64::new(at.seq),
+            retry: Mutex::new(at.retry),
+            resume_entered: Mutex::new(at.entered),
             skip_next: AtomicBool::new(true),
-            done: Mutex::new(done),
+            done: Mutex::new(at.done),
         }
     }
 
@@ -123,6 +175,7 @@ impl Journal {
                 vars: (**vars).clone(),
                 at: crate::clock::now(),
                 seq,
+                retry: None,
             }),
             close: None,
         };
@@ -133,6 +186,56 @@ impl Journal {
             .map_err(|e| Failure::interrupted(e.to_string()))?;
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
         self.seq.store(seq, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The entered event of the state resumed between two attempts, if that is where the
+    /// execution resumed (its entered event is not recorded again).
+    pub(crate) fn retry_entered(&self) -> Option<u64> {
+        self.retry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|r| r.entered)
+    }
+
+    /// Takes the retry point to resume from.
+    pub(crate) fn take_retry(&self) -> Option<RetryPoint> {
+        self.retry.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Commits a retried state's progress (its events so far and where its attempts stand);
+    /// the transition into the state stays the current one.
+    pub(crate) async fn checkpoint_retry(
+        &self,
+        exec: &Exec,
+        state: &'static str,
+        input: &Value,
+        vars: &Vars,
+        entered: DateTime<Utc>,
+        point: RetryPoint,
+    ) -> Result<(), Failure> {
+        let (events, total) = self.pending(exec);
+        let commit = Commit {
+            execution: self.execution.clone(),
+            worker: self.shared.worker.clone(),
+            events,
+            checkpoint: Some(Checkpoint {
+                state: state.to_string(),
+                input: input.clone(),
+                vars: (**vars).clone(),
+                at: entered,
+                seq: self.seq.load(Ordering::Relaxed),
+                retry: Some(point.to_json()),
+            }),
+            close: None,
+        };
+        self.shared
+            .store
+            .commit(commit)
+            .await
+            .map_err(|e| Failure::interrupted(e.to_string()))?;
+        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
         Ok(())
     }
 

@@ -1146,14 +1146,20 @@ async fn execute(
             .or_default()
             .insert(p.index, (p.result, evs));
     }
+    let checkpoint = record.checkpoint.as_ref();
     let journal = Arc::new(Journal::new(
         Arc::clone(&inner.shared),
         record.id.clone(),
         record.secret.clone(),
-        events.len(),
-        record.checkpoint.as_ref().map_or(0, |c| c.seq),
-        record.checkpoint.as_ref().map(|c| c.at),
-        done,
+        journal::Resume {
+            committed: events.len(),
+            seq: checkpoint.map_or(0, |c| c.seq),
+            entered: checkpoint.map(|c| c.at),
+            retry: checkpoint
+                .and_then(|c| c.retry.as_ref())
+                .and_then(journal::RetryPoint::from_json),
+            done,
+        },
     ));
     let exec = Exec::resume(info, events, Arc::clone(&journal));
     let (state, input, vars) = match record.checkpoint {

@@ -111,6 +111,8 @@ pub struct Checkpoint {
     pub at: DateTime<Utc>,
     /// Transitions committed so far (names a state's visit across restarts and redrives).
     pub seq: u64,
+    /// A retried state between two attempts: where its Retriers stand (engine-defined JSON).
+    pub retry: Option<Value>,
 }
 
 /// A history event as stored.

@@ -28,7 +28,8 @@ use super::{
 };
 
 /// The schema, one migration per entry; entry `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE executions (
     id TEXT PRIMARY KEY,
     workflow TEXT NOT NULL,
@@ -83,7 +84,10 @@ CREATE TABLE tokens (
     heartbeat_ms BIGINT NOT NULL
 );
 CREATE INDEX tokens_execution ON tokens (execution);
-"];
+",
+    // A retried state's progress between attempts.
+    "ALTER TABLE executions ADD COLUMN retry TEXT;",
+];
 
 /// The most connections one store opens.
 const MAX_CONNECTIONS: usize = 16;
@@ -252,7 +256,7 @@ fn parse_json(s: &str) -> Result<Value, StoreError> {
 
 const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, input, output, \
                        error, cause, start_ms, stop_ms, redrive_count, redrive_ms, state, data, \
-                       vars, at_ms, secret, seq";
+                       vars, at_ms, secret, seq, retry";
 
 fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
     let status: String = row.get(5);
@@ -275,6 +279,11 @@ fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
             },
             at: from_ms(at),
             seq: row.get::<_, i64>(19) as u64,
+            retry: row
+                .get::<_, Option<String>>(20)
+                .as_deref()
+                .map(parse_json)
+                .transpose()?,
         }),
         _ => None,
     };
@@ -478,8 +487,8 @@ impl Store for PostgresStore {
             }
             if let Some(c) = &commit.checkpoint {
                 tx.execute(
-                    "UPDATE executions SET state = $2, data = $3, vars = $4, at_ms = $5, seq = $6 \
-                     WHERE id = $1",
+                    "UPDATE executions SET state = $2, data = $3, vars = $4, at_ms = $5, seq = $6, \
+                     retry = $7 WHERE id = $1",
                     &[
                         &commit.execution,
                         &c.state,
@@ -487,6 +496,7 @@ impl Store for PostgresStore {
                         &Value::Object(c.vars.clone()).to_string(),
                         &ms(c.at),
                         &(c.seq as i64),
+                        &c.retry.as_ref().map(Value::to_string),
                     ],
                 )
                 .await?;
@@ -675,7 +685,7 @@ impl Store for PostgresStore {
                     tx.execute(
                         "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, \
                          cause = NULL, stop_ms = NULL, redrive_count = redrive_count + 1, \
-                         redrive_ms = $2::BIGINT, \
+                         redrive_ms = $2::BIGINT, retry = NULL, \
                          at_ms = CASE WHEN at_ms IS NULL THEN NULL ELSE $2::BIGINT END, \
                          lease_owner = $3, lease_until = $4 WHERE id = $1",
                         &[&id, &ms(at), &worker, &ms(lease_until)],

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS executions (
     vars TEXT,
     at_ms INTEGER,
     seq INTEGER NOT NULL DEFAULT 0,
+    retry TEXT,
     secret TEXT NOT NULL,
     lease_owner TEXT,
     lease_until INTEGER,
@@ -248,7 +249,7 @@ fn parse_json(s: &str) -> Result<Value, StoreError> {
 
 const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, input, output, \
                        error, cause, start_ms, stop_ms, redrive_count, redrive_ms, state, data, \
-                       vars, at_ms, secret, seq";
+                       vars, at_ms, secret, seq, retry";
 
 fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
     Ok(RawRecord {
@@ -272,6 +273,7 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
         at_ms: row.get(17)?,
         secret: row.get(18)?,
         seq: row.get(19)?,
+        retry: row.get(20)?,
     })
 }
 
@@ -297,6 +299,7 @@ struct RawRecord {
     at_ms: Option<i64>,
     secret: String,
     seq: i64,
+    retry: Option<String>,
 }
 
 impl RawRecord {
@@ -311,6 +314,7 @@ impl RawRecord {
                 },
                 at: from_ms(at),
                 seq: self.seq as u64,
+                retry: self.retry.as_deref().map(parse_json).transpose()?,
             }),
             _ => None,
         };
@@ -479,8 +483,8 @@ impl Store for SqliteStore {
             }
             if let Some(c) = &commit.checkpoint {
                 conn.prepare_cached(
-                    "UPDATE executions SET state = ?2, data = ?3, vars = ?4, at_ms = ?5, seq = ?6 \
-                     WHERE id = ?1",
+                    "UPDATE executions SET state = ?2, data = ?3, vars = ?4, at_ms = ?5, seq = ?6, \
+                     retry = ?7 WHERE id = ?1",
                 )?
                 .execute(params![
                     commit.execution,
@@ -488,7 +492,8 @@ impl Store for SqliteStore {
                     to_json(&c.input),
                     to_json(&Value::Object(c.vars.clone())),
                     ms(c.at),
-                    c.seq as i64
+                    c.seq as i64,
+                    c.retry.as_ref().map(to_json)
                 ])?;
             }
             if let Some(Close {
@@ -675,7 +680,7 @@ impl Store for SqliteStore {
             conn.prepare_cached(
                 "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, \
                  cause = NULL, stop_ms = NULL, redrive_count = redrive_count + 1, \
-                 redrive_ms = ?2, at_ms = CASE WHEN at_ms IS NULL THEN NULL ELSE ?2 END, \
+                 redrive_ms = ?2, retry = NULL, at_ms = CASE WHEN at_ms IS NULL THEN NULL ELSE ?2 END, \
                  lease_owner = ?3, lease_until = ?4 WHERE id = ?1",
             )?
             .execute(params![id, ms(at), worker, ms(lease_until)])?;

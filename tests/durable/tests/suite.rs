@@ -163,6 +163,7 @@ suite!(
     callbacks_complete_from_another_engine_on_the_same_store,
     the_history_quota_fails_the_execution_as_aws_does,
     list_express_and_paging,
+    a_retry_backoff_continues_after_a_restart,
 );
 
 async fn engine(store: Arc<dyn Store>, tasks: Arc<Counting>, worker: &str) -> Engine {
@@ -663,4 +664,73 @@ fn uuid_like() -> String {
             .as_nanos(),
         N.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+asl_runtime::asl!(mod retried {
+    "StartAt": "Call",
+    "States": {
+        "Call": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Retry": [{ "ErrorEquals": ["Busy"], "IntervalSeconds": 3600, "MaxAttempts": 2 }],
+                  "End": true }
+    }
+});
+
+struct FailsOnce(AtomicUsize);
+
+impl retried::Tasks for Arc<FailsOnce> {
+    async fn call(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        if ctx.retry_count == 0 {
+            return Err(TaskError::new("Busy", "try later"));
+        }
+        Ok(json!({"attempt": ctx.retry_count}))
+    }
+}
+
+async fn a_retry_backoff_continues_after_a_restart(b: Backend) {
+    // RETRY-*, EXEC-1: the backoff is a durable timer; the failed attempt is not run again.
+    let calls = Arc::new(FailsOnce(AtomicUsize::new(0)));
+    let build = |store: Arc<dyn Store>, worker: &'static str| {
+        let calls = Arc::clone(&calls);
+        async move {
+            Engine::builder()
+                .store(store)
+                .workflow("retried", retried::Workflow::new(calls))
+                .worker_id(worker)
+                .build()
+                .await
+                .unwrap()
+        }
+    };
+    let first = build(b.store("shared").await, "a").await;
+    let id = first
+        .start("retried", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1800)).await;
+    first.halt();
+    assert_eq!(calls.0.load(Ordering::SeqCst), 1);
+    let second = build(b.store("shared").await, "a").await;
+    let worker = second.clone();
+    tokio::spawn(async move { worker.run().await });
+    assert_eq!(second.wait(&id).await.unwrap(), json!({"attempt": 1}));
+    assert_eq!(calls.0.load(Ordering::SeqCst), 2);
+    let h = second.history(&id).await.unwrap();
+    assert_eq!(
+        kinds(&h),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let backoff = (h[5].timestamp - h[4].timestamp).num_seconds();
+    assert!((3600..3620).contains(&backoff), "backoff {backoff} s");
 }
