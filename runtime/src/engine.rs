@@ -316,6 +316,7 @@ impl Exec {
             vars: Arc::clone(vars),
             assigned: Mutex::new(None),
             has_assigned: std::sync::atomic::AtomicBool::new(false),
+            span: tracing::debug_span!("state", state = name, r#type = ty, event = event_id),
         }
     }
 }
@@ -329,6 +330,8 @@ impl crate::jsonpath::Context for StateRun {
 /// One visit of one state.
 pub struct StateRun {
     exec: Arc<Exec>,
+    /// The state's `tracing` span (inside the execution's).
+    span: tracing::Span,
     seq: u64,
     ty: &'static str,
     /// The state's name.
@@ -542,6 +545,12 @@ pub async fn finish_within(
     run: impl Future<Output = Result<Value, Failure>>,
 ) -> Result<Value, crate::error::ExecutionError> {
     use crate::error::{ExecutionError, Status};
+    let span = tracing::info_span!(
+        "execution",
+        id = %exec.info.id,
+        mode = if exec.journal.is_some() { "standard" } else { "express" }
+    );
+    let run = tracing::Instrument::instrument(run, span);
     let result = match timeout {
         Some(d) => match tokio::time::timeout(d, run).await {
             Ok(r) => r,
@@ -1708,7 +1717,10 @@ where
     if events.submitted {
         run.record("TaskSubmitted");
     }
-    let call = std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind();
+    let call = tracing::Instrument::instrument(
+        std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
+        tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource),
+    );
     let durable_callback = callback.is_some();
     let call = async {
         let r = match call.await {
@@ -1917,7 +1929,11 @@ where
                     return Ok(v);
                 }
                 let target = progress.target(&run.exec, i);
-                let r = branch(i, input, Arc::clone(&target)).await;
+                let r = tracing::Instrument::instrument(
+                    branch(i, input, Arc::clone(&target)),
+                    tracing::debug_span!(parent: &run.span, "branch", index = i),
+                )
+                .await;
                 progress.finished(i, &r, &target).await?;
                 r
             }
@@ -2177,6 +2193,7 @@ where
     let exec = Arc::clone(&run.exec);
     let progress = Progress::of(run);
     let progress = &progress;
+    let span = &run.span;
     let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
         match (spec.item_selector_jsonata, spec.item_selector) {
             (Some(t), _) => {
@@ -2240,7 +2257,11 @@ where
             if !distributed {
                 target.record("MapIterationStarted", Some(name));
             }
-            let r = iterate(index, input, Arc::clone(&target)).await;
+            let r = tracing::Instrument::instrument(
+                iterate(index, input, Arc::clone(&target)),
+                tracing::debug_span!(parent: span, "iteration", index),
+            )
+            .await;
             if !distributed {
                 target.record(
                     if r.is_ok() {

@@ -63,7 +63,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tracing::Instrument as _;
 
 pub use journal::Journal;
 
@@ -721,19 +720,15 @@ impl Engine {
         self.inner.express().insert(id.clone(), entry);
         let inner = Arc::clone(&self.inner);
         let key = id.clone();
-        let span = tracing::info_span!("execution", id = %id, mode = "express");
-        tokio::spawn(
-            async move {
-                let recorded = machine.express(input, options).await;
-                if let Some(e) = inner.express().get_mut(&key) {
-                    e.outcome = Some(recorded.result);
-                    e.history = recorded.history;
-                    e.stop_date = Some(crate::clock::now());
-                }
-                inner.closed.notify_waiters();
+        tokio::spawn(async move {
+            let recorded = machine.express(input, options).await;
+            if let Some(e) = inner.express().get_mut(&key) {
+                e.outcome = Some(recorded.result);
+                e.history = recorded.history;
+                e.stop_date = Some(crate::clock::now());
             }
-            .instrument(span),
-        );
+            inner.closed.notify_waiters();
+        });
         ExecutionId(id)
     }
 
@@ -750,16 +745,13 @@ impl Engine {
         if running.contains_key(&id) {
             return;
         }
-        let span = tracing::info_span!("execution", id = %id, mode = "standard");
-        let task = tokio::spawn(
-            async move {
-                let key = record.id.clone();
-                execute(&inner, record, history, progress).await;
-                inner.running().remove(&key);
-                inner.closed.notify_waiters();
-            }
-            .instrument(span),
-        );
+        // `finish_within` opens the execution's span; the claim is logged inside it.
+        let task = tokio::spawn(async move {
+            let key = record.id.clone();
+            execute(&inner, record, history, progress).await;
+            inner.running().remove(&key);
+            inner.closed.notify_waiters();
+        });
         running.insert(id, task.abort_handle());
     }
 
