@@ -1,20 +1,27 @@
-//! Durable transitions per second on SQLite (issue 8): `cargo run --release -p asl-bench --bin
-//! durable [-- --json]`. Runs `pass_chain_100` (100 states) as durable executions on a fresh
-//! SQLite file (WAL, `synchronous=FULL`), with 1, 10 and 100 executions at once; every
-//! transition is committed before the next state runs (group commit across executions).
+//! Durable transitions per second (issue 8): `cargo run --release -p asl-bench --bin durable
+//! [-- --json] [--postgres <url>]`. Runs `pass_chain_100` (100 states) as durable executions
+//! on a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, in a fresh schema of
+//! that database, with 1, 10 and 100 executions at once; every transition is committed before
+//! the next state runs.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
 use asl_bench::{NoTasks, wf};
-use asl_runtime::store::SqliteStore;
+use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions};
 
 const STATES: u64 = 100;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let json = std::env::args().any(|a| a == "--json");
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    let postgres = args
+        .iter()
+        .position(|a| a == "--postgres")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -28,8 +35,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let rate = rt.block_on(async {
+            let store: std::sync::Arc<dyn Store> = match &postgres {
+                Some(url) => std::sync::Arc::new(
+                    PostgresStore::connect_schema(
+                        url,
+                        &format!("bench_{}_{concurrency}", std::process::id()),
+                    )
+                    .await?,
+                ),
+                None => std::sync::Arc::new(SqliteStore::open(dir.join("bench.db")).await?),
+            };
             let engine = Engine::builder()
-                .store(SqliteStore::open(dir.join("bench.db")).await?)
+                .store(store)
                 .workflow("chain", wf::pass_chain_100::Workflow::new(NoTasks))
                 .build()
                 .await?;
@@ -65,7 +82,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         println!("{}", serde_json::Value::Array(out));
     } else {
-        println!("durable transitions/s on SQLite (WAL, synchronous=FULL), pass_chain_100:");
+        match &postgres {
+            Some(_) => println!("durable transitions/s on Postgres, pass_chain_100:"),
+            None => {
+                println!("durable transitions/s on SQLite (WAL, synchronous=FULL), pass_chain_100:")
+            }
+        }
         for (c, r) in rows {
             println!("  {c:>3} concurrent executions: {r:>10.0} transitions/s");
         }
