@@ -51,6 +51,19 @@ pub struct Event {
     pub state: Option<&'static str>,
     /// When it happened (on the executions' [`clock`](crate::clock)).
     pub timestamp: DateTime<Utc>,
+    /// The event's details as AWS records them (the members of `…EventDetails`: `name`,
+    /// `input`, `output`, `error`, `cause`, `resource`, …; payloads as JSON text).
+    pub details: Option<Value>,
+}
+
+/// A payload as history events hold it: JSON text.
+pub fn payload(v: &Value) -> Value {
+    Value::String(v.to_string())
+}
+
+/// `{"truncated": false}`: payloads are never truncated here.
+fn not_truncated() -> Value {
+    serde_json::json!({ "truncated": false })
 }
 
 /// A finished execution: its result and its history.
@@ -103,7 +116,13 @@ impl Exec {
             path: String::new(),
             top: true,
         };
-        exec.record("ExecutionStarted", None);
+        exec.record_with("ExecutionStarted", None, || {
+            serde_json::json!({
+                "input": payload(&exec.info.input),
+                "inputDetails": not_truncated(),
+                "roleArn": exec.info.role_arn,
+            })
+        });
         Arc::new(exec)
     }
 
@@ -204,14 +223,43 @@ impl Exec {
 
     /// Appends an event; returns its id.
     pub fn record(&self, kind: &'static str, state: Option<&'static str>) -> u64 {
+        self.record_event(kind, state, None)
+    }
+
+    /// Whether events are kept (so their details are worth computing).
+    pub fn keeps_history(&self) -> bool {
+        match &self.parent {
+            Some(p) => p.keeps_history(),
+            None => self.history.is_some(),
+        }
+    }
+
+    /// Appends an event with details (computed only when the history is kept).
+    pub fn record_with(
+        &self,
+        kind: &'static str,
+        state: Option<&'static str>,
+        details: impl FnOnce() -> Value,
+    ) -> u64 {
+        let details = self.keeps_history().then(details);
+        self.record_event(kind, state, details)
+    }
+
+    fn record_event(
+        &self,
+        kind: &'static str,
+        state: Option<&'static str>,
+        details: Option<Value>,
+    ) -> u64 {
         if let Some(parent) = &self.parent {
-            let id = parent.record(kind, state);
+            let id = parent.record_event(kind, state, details.clone());
             if let Some(c) = &self.captured {
                 c.lock().unwrap_or_else(|e| e.into_inner()).push(Event {
                     id,
                     kind,
                     state,
                     timestamp: crate::clock::now(),
+                    details,
                 });
             }
             return id;
@@ -232,6 +280,7 @@ impl Exec {
             kind,
             state,
             timestamp: crate::clock::now(),
+            details,
         });
         id
     }
@@ -246,9 +295,9 @@ impl Exec {
 
     /// Re-records the events of an iteration or branch completed before a restart (their
     /// results come from the store; their events get ids in this run's sequence).
-    fn replay(&self, events: &[(&'static str, Option<&'static str>)]) {
-        for (kind, state) in events {
-            self.record(kind, *state);
+    fn replay(&self, events: &[(&'static str, Option<&'static str>, Option<Value>)]) {
+        for (kind, state, details) in events {
+            self.record_event(kind, *state, details.clone());
         }
     }
 
@@ -260,13 +309,21 @@ impl Exec {
     }
 
     /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
-    pub fn pass_through(&self, name: &'static str) {
-        self.record("PassStateEntered", Some(name));
-        self.record("PassStateExited", Some(name));
+    pub fn pass_through(&self, name: &'static str, input: &Value) {
+        self.record_with("PassStateEntered", Some(name), || entered_details(name, input));
+        self.record_with("PassStateExited", Some(name), || {
+            serde_json::json!({ "name": name, "output": payload(input), "outputDetails": not_truncated() })
+        });
     }
 
     /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
-    pub fn enter(self: &Arc<Self>, ty: &'static str, name: &'static str, vars: &Vars) -> StateRun {
+    pub fn enter(
+        self: &Arc<Self>,
+        ty: &'static str,
+        name: &'static str,
+        vars: &Vars,
+        input: &Value,
+    ) -> StateRun {
         // Resumed between two attempts of a retried state: its entered event is committed.
         let retrying = self
             .journal
@@ -275,7 +332,9 @@ impl Exec {
             .and_then(|j| j.retry_entered());
         let event_id = match retrying {
             Some(id) => id,
-            None => self.record(state_event(ty, true), Some(name)),
+            None => self.record_with(state_event(ty, true), Some(name), || {
+                entered_details(name, input)
+            }),
         };
         // States that can wait read the clock now; the others when something reads
         // `$$.State.EnteredTime` (they run without waiting, so that is the same instant).
@@ -315,6 +374,7 @@ impl Exec {
             context: OnceLock::new(),
             vars: Arc::clone(vars),
             assigned: Mutex::new(None),
+            assigned_for_history: Mutex::new(None),
             has_assigned: std::sync::atomic::AtomicBool::new(false),
             span: tracing::debug_span!("state", state = name, r#type = ty, event = event_id),
         }
@@ -348,9 +408,16 @@ pub struct StateRun {
     pub vars: Vars,
     /// What the state's `Assign` (or its Catcher's, or Choice rule's) evaluated to.
     assigned: Mutex<Option<Map<String, Value>>>,
+    /// The last assignments, as the exited event reports them (`assignedVariables`).
+    assigned_for_history: Mutex<Option<Map<String, Value>>>,
     /// Whether `assigned` was ever set (spares the lock for states that assign nothing).
     has_assigned: std::sync::atomic::AtomicBool,
     context: OnceLock<Value>,
+}
+
+/// `stateEnteredEventDetails`.
+fn entered_details(name: &str, input: &Value) -> Value {
+    serde_json::json!({ "name": name, "input": payload(input), "inputDetails": not_truncated() })
 }
 
 /// `<ty>StateEntered` / `<ty>StateExited`.
@@ -471,6 +538,13 @@ impl StateRun {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if let Some(m) = assigned {
+            if self.exec.keeps_history() {
+                *self.assigned_for_history.lock().unwrap_or_else(|e| e.into_inner()) = Some(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), payload(v)))
+                        .collect(),
+                );
+            }
             let target = Arc::make_mut(vars);
             for (k, v) in m {
                 target.insert(k, v);
@@ -495,10 +569,30 @@ impl StateRun {
         }
     }
 
-    /// Records `<ty>StateExited`.
-    pub fn exit(&self) {
+    /// Records `<ty>StateExited` with the state's output.
+    pub fn exit(&self, output: &Value) {
         self.exec
-            .record(state_event(self.ty, false), Some(self.name));
+            .record_with(state_event(self.ty, false), Some(self.name), || {
+                let mut d = Map::new();
+                let assigned = self
+                    .assigned_for_history
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some(a) = assigned {
+                    d.insert("assignedVariables".into(), Value::Object(a));
+                    d.insert("assignedVariablesDetails".into(), not_truncated());
+                }
+                d.insert("name".into(), self.name.into());
+                d.insert("output".into(), payload(output));
+                d.insert("outputDetails".into(), not_truncated());
+                Value::Object(d)
+            });
+    }
+
+    /// Records an event about this state with details.
+    pub fn record_with(&self, kind: &'static str, details: impl FnOnce() -> Value) -> u64 {
+        self.exec.record_with(kind, Some(self.name), details)
     }
 
     /// Records an event about this state.
@@ -514,14 +608,16 @@ impl StateRun {
         ) && let Some(cause) = &f.cause
             && !cause.starts_with("An error occurred while executing the state")
         {
-            if f.error == names::QUERY_EVALUATION_ERROR {
-                self.record("EvaluationFailed");
-            }
             f.cause = Some(format!(
                 "An error occurred while executing the state '{}' (entered at the event id \
                  #{}). {cause}",
                 self.name, self.event_id
             ));
+            if f.error == names::QUERY_EVALUATION_ERROR {
+                self.record_with("EvaluationFailed", || {
+                    serde_json::json!({ "cause": f.cause, "error": f.error, "state": self.name })
+                });
+            }
         }
         f
     }
@@ -563,14 +659,25 @@ pub async fn finish_within(
     };
     match result {
         Ok(v) => {
-            exec.record("ExecutionSucceeded", None);
+            exec.record_with("ExecutionSucceeded", None, || {
+                serde_json::json!({ "output": payload(&v), "outputDetails": not_truncated() })
+            });
             Ok(v)
         }
         Err(f) if f.is_interrupted() => {
             Err(ExecutionError::new(Status::Failed, Some(f.error), f.cause))
         }
         Err(f) => {
-            exec.record("ExecutionFailed", None);
+            exec.record_with("ExecutionFailed", None, || {
+                let mut d = Map::new();
+                if !f.error.is_empty() {
+                    d.insert("error".into(), f.error.clone().into());
+                }
+                if let Some(c) = &f.cause {
+                    d.insert("cause".into(), c.clone().into());
+                }
+                Value::Object(d)
+            });
             let error = (!f.error.is_empty()).then_some(f.error);
             Err(ExecutionError::new(Status::Failed, error, f.cause))
         }
@@ -1712,10 +1819,44 @@ where
         _ => None,
     };
     let events = TaskEvents::of(spec.resource);
-    run.record(events.scheduled);
-    run.record(events.started);
+    let (resource_type, resource) = split_resource(spec.resource);
+    run.record_with(events.scheduled, || {
+        let mut d = Map::new();
+        if events.lambda || events.activity {
+            d.insert("input".into(), payload(&effective));
+            d.insert("inputDetails".into(), not_truncated());
+            d.insert("resource".into(), spec.resource.into());
+        } else {
+            d.insert("parameters".into(), payload(&effective));
+            d.insert("region".into(), region(&run.exec.info.state_machine_id).into());
+            d.insert("resource".into(), resource.into());
+            d.insert("resourceType".into(), resource_type.into());
+        }
+        if let Some(t) = timeout {
+            d.insert("timeoutInSeconds".into(), t.into());
+        }
+        if let Some(h) = heartbeat
+            && !events.lambda
+            && !events.activity
+        {
+            d.insert("heartbeatInSeconds".into(), h.into());
+        }
+        if let Some(role) = ctx.role_arn() {
+            d.insert("taskCredentials".into(), serde_json::json!({ "roleArn": role }));
+        }
+        Value::Object(d)
+    });
+    if events.lambda || events.activity {
+        run.record(events.started);
+    } else {
+        run.record_with(events.started, || {
+            serde_json::json!({ "resource": resource, "resourceType": resource_type })
+        });
+    }
     if events.submitted {
-        run.record("TaskSubmitted");
+        run.record_with("TaskSubmitted", || {
+            serde_json::json!({ "resource": resource, "resourceType": resource_type })
+        });
     }
     let call = tracing::Instrument::instrument(
         std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
@@ -1772,7 +1913,9 @@ where
     };
     match result {
         Ok(v) if too_large(&v) => {
-            run.record(events.failed);
+            run.record_with(events.failed, || {
+                events.describe(resource_type, resource, None, None)
+            });
             // AWS names a Lambda function by its ARN here, anything else by the state.
             let who = if spec.resource.contains(":lambda:") && spec.resource.contains(":function:")
             {
@@ -1789,15 +1932,31 @@ where
             ))
         }
         Ok(v) => {
-            run.record(events.succeeded);
+            run.record_with(events.succeeded, || {
+                let mut d = events.describe(resource_type, resource, None, None);
+                if let Value::Object(m) = &mut d {
+                    m.insert("output".into(), payload(&v));
+                    m.insert("outputDetails".into(), not_truncated());
+                }
+                d
+            });
             apply_result_ref(run, raw, v, &spec.io)
         }
         Err(f) => {
-            run.record(
-                if f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT {
+            let timed_out = f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT;
+            run.record_with(
+                if timed_out {
                     events.timed_out
                 } else {
                     events.failed
+                },
+                || {
+                    events.describe(
+                        resource_type,
+                        resource,
+                        (!f.error.is_empty()).then_some(f.error.as_str()),
+                        f.cause.as_deref(),
+                    )
                 },
             );
             Err(f)
@@ -1810,6 +1969,8 @@ where
 /// otherwise, with `TaskSubmitted` once a callback (`.waitForTaskToken`) or job (`.sync`) task
 /// has been handed to the service.
 struct TaskEvents {
+    lambda: bool,
+    activity: bool,
     scheduled: &'static str,
     started: &'static str,
     submitted: bool,
@@ -1822,6 +1983,8 @@ impl TaskEvents {
     fn of(resource: &str) -> Self {
         if resource.starts_with("arn:aws:lambda:") && resource.contains(":function:") {
             TaskEvents {
+                lambda: true,
+                activity: false,
                 scheduled: "LambdaFunctionScheduled",
                 started: "LambdaFunctionStarted",
                 submitted: false,
@@ -1831,6 +1994,8 @@ impl TaskEvents {
             }
         } else if resource.starts_with("arn:aws:states:") && resource.contains(":activity:") {
             TaskEvents {
+                lambda: false,
+                activity: true,
                 scheduled: "ActivityScheduled",
                 started: "ActivityStarted",
                 submitted: false,
@@ -1840,6 +2005,8 @@ impl TaskEvents {
             }
         } else {
             TaskEvents {
+                lambda: false,
+                activity: false,
                 scheduled: "TaskScheduled",
                 started: "TaskStarted",
                 submitted: resource.ends_with(".waitForTaskToken")
@@ -1851,6 +2018,46 @@ impl TaskEvents {
             }
         }
     }
+}
+
+impl TaskEvents {
+    /// Details of a result event: `resource`/`resourceType` for service tasks, then
+    /// `error` and `cause` when given.
+    fn describe(
+        &self,
+        resource_type: &str,
+        resource: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Value {
+        let mut d = Map::new();
+        if let Some(c) = cause {
+            d.insert("cause".into(), c.into());
+        }
+        if let Some(e) = error {
+            d.insert("error".into(), e.into());
+        }
+        if !self.lambda && !self.activity {
+            d.insert("resource".into(), resource.into());
+            d.insert("resourceType".into(), resource_type.into());
+        }
+        Value::Object(d)
+    }
+}
+
+/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`), as AWS's task events name them;
+/// `arn:aws:states:::aws-sdk:s3:getObject` → (`aws-sdk:s3`, `getObject`).
+fn split_resource(arn: &str) -> (&str, &str) {
+    let service = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    match service.rfind(':') {
+        Some(i) => (&service[..i], &service[i + 1..]),
+        None => ("", service),
+    }
+}
+
+/// The region of an ARN.
+fn region(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
 }
 
 async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
@@ -2147,7 +2354,7 @@ where
         true,
     )?
     .map_or(0, |n| n.max(0.0) as usize);
-    run.record("MapStateStarted");
+    run.record_with("MapStateStarted", || serde_json::json!({ "length": items.len() }));
     let tolerated_count = resolve_count(
         run,
         effective,
@@ -2255,7 +2462,9 @@ where
                 progress.target(&exec, index)
             };
             if !distributed {
-                target.record("MapIterationStarted", Some(name));
+                target.record_with("MapIterationStarted", Some(name), || {
+                    serde_json::json!({ "index": index, "name": name })
+                });
             }
             let r = tracing::Instrument::instrument(
                 iterate(index, input, Arc::clone(&target)),
@@ -2263,13 +2472,14 @@ where
             )
             .await;
             if !distributed {
-                target.record(
+                target.record_with(
                     if r.is_ok() {
                         "MapIterationSucceeded"
                     } else {
                         "MapIterationFailed"
                     },
                     Some(name),
+                    || serde_json::json!({ "index": index, "name": name }),
                 );
             }
             if let Err(f) = progress.finished(index, &r, &target).await {

@@ -1026,7 +1026,7 @@ impl Gen {
             return quote! {
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 #done
             };
         }
@@ -1048,7 +1048,7 @@ impl Gen {
             quote! {
                 __rt::engine::Outcome::Caught(_, __out) => {
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     state = #v;
                     input = __out;
                 }
@@ -1057,7 +1057,7 @@ impl Gen {
             quote! {
                 __rt::engine::Outcome::Caught(__i, __out) => {
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     state = match __i { #(#targets)* };
                     input = __out;
                 }
@@ -1066,7 +1066,7 @@ impl Gen {
         quote! {
             match __result? {
                 __rt::engine::Outcome::Done(__out) => { __run.commit(&mut vars);
-                __run.exit(); #done }
+                __run.exit(&__out); #done }
                 #caught
             }
         }
@@ -1082,7 +1082,7 @@ impl Gen {
                 // only records its events and moves on.
                 let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
-                    exec.pass_through(#name);
+                    exec.pass_through(#name, &input);
                     let __out = input;
                     #goto
                 }
@@ -1103,10 +1103,10 @@ impl Gen {
                 };
                 let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Pass", #name, &vars);
+                    let __run = exec.enter("Pass", #name, &vars, &input);
                     let __out = #rt::engine::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     #goto
                 }
             }
@@ -1115,19 +1115,19 @@ impl Gen {
                 let finish = self.finish(quote!(Ok(__out)));
                 if self.jsonata {
                     return quote! {
-                        let __run = exec.enter("Succeed", #name, &vars);
+                        let __run = exec.enter("Succeed", #name, &vars, &input);
                         let __out = #rt::engine::pass_through(&__run, &input, #io.assign_jsonata, #io.output).map_err(|f| __run.locate(f))?;
                         __run.commit(&mut vars);
-                        __run.exit();
+                        __run.exit(&__out);
                         #finish
                     };
                 }
                 quote! {
-                    let __run = exec.enter("Succeed", #name, &vars);
+                    let __run = exec.enter("Succeed", #name, &vars, &input);
                     let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     #finish
                 }
             }
@@ -1162,7 +1162,7 @@ impl Gen {
                 let finish =
                     self.finish(quote!(Err(#rt::engine::fail(&__run, &input, #error, #cause))));
                 quote! {
-                    let __run = exec.enter("Fail", #name, &vars);
+                    let __run = exec.enter("Fail", #name, &vars, &input);
                     #finish
                 }
             }
@@ -1197,10 +1197,10 @@ impl Gen {
                 };
                 let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Wait", #name, &vars);
+                    let __run = exec.enter("Wait", #name, &vars, &input);
                     let __out = #rt::engine::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     #goto
                 }
             }
@@ -1218,14 +1218,14 @@ impl Gen {
                     (quote!(#io.assign), s.assign.is_none()),
                 );
                 quote! {
-                    let __run = exec.enter("Choice", #name, &vars);
+                    let __run = exec.enter("Choice", #name, &vars, &input);
                     let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __roots = __run.roots(&__in);
                     let (__next, __assign) = #chain;
                     __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
                     let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                     state = __next;
                     input = __out;
                 }
@@ -1262,7 +1262,7 @@ impl Gen {
                 };
                 let index = if n == 1 { quote!(_) } else { quote!(__i) };
                 quote! {
-                    let mut __run = exec.enter("Parallel", #name, &vars);
+                    let mut __run = exec.enter("Parallel", #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = ::std::sync::Arc::clone(&vars);
                     let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
@@ -1368,7 +1368,7 @@ impl Gen {
                     quote!(::std::sync::Arc::clone(&vars))
                 };
                 quote! {
-                    let mut __run = exec.enter("Map", #name, &vars);
+                    let mut __run = exec.enter("Map", #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = #vars;
                     let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
@@ -1503,12 +1503,12 @@ impl Gen {
             ),
         );
         quote! {
-            let __run = exec.enter("Choice", #name, &vars);
+            let __run = exec.enter("Choice", #name, &vars, &input);
             let __in = input;
             let (__next, (__assign, __output)) = #chain;
             let __out = #rt::engine::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
             __run.commit(&mut vars);
-            __run.exit();
+            __run.exit(&__out);
             state = __next;
             input = __out;
         }
@@ -1635,7 +1635,7 @@ impl Gen {
         };
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {
-            let mut __run = exec.enter("Task", #name, &vars);
+            let mut __run = exec.enter("Task", #name, &vars, &input);
             let __result = #rt::engine::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }

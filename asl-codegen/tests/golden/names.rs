@@ -208,7 +208,7 @@ async fn run_a1b_item_state<T: Tasks>(
     input: ::asl_runtime::Value,
     _vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    exec.pass_through("Inner a");
+    exec.pass_through("Inner a", &input);
     let __out = input;
     Ok(__out)
 }
@@ -236,7 +236,7 @@ async fn run_a1b_item_state2<T: Tasks>(
     input: ::asl_runtime::Value,
     _vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    exec.pass_through("Inner b");
+    exec.pass_through("Inner b", &input);
     let __out = input;
     Ok(__out)
 }
@@ -322,19 +322,19 @@ async fn run_state<T: Tasks>(
         }
         match state {
             State::DoIt => {
-                exec.pass_through("Do It");
+                exec.pass_through("Do It", &input);
                 let __out = input;
                 state = State::DoIt2;
                 input = __out;
             }
             State::DoIt2 => {
-                exec.pass_through("do_it");
+                exec.pass_through("do_it", &input);
                 let __out = input;
                 state = State::DoIt3;
                 input = __out;
             }
             State::DoIt3 => {
-                let mut __run = exec.enter("Task", "DoIt", &vars);
+                let mut __run = exec.enter("Task", "DoIt", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -344,12 +344,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::Type;
                 input = __out;
             }
             State::Type => {
-                let mut __run = exec.enter("Task", "type", &vars);
+                let mut __run = exec.enter("Task", "type", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -359,12 +359,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::Clone;
                 input = __out;
             }
             State::Clone => {
-                let mut __run = exec.enter("Task", "Clone", &vars);
+                let mut __run = exec.enter("Task", "Clone", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -374,12 +374,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::New;
                 input = __out;
             }
             State::New => {
-                let mut __run = exec.enter("Task", "New", &vars);
+                let mut __run = exec.enter("Task", "New", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -389,12 +389,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::A1B;
                 input = __out;
             }
             State::A1B => {
-                let mut __run = exec.enter("Map", "a 1 b", &vars);
+                let mut __run = exec.enter("Map", "a 1 b", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
@@ -425,12 +425,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::A1b;
                 input = __out;
             }
             State::A1b => {
-                let mut __run = exec.enter("Map", "a1b", &vars);
+                let mut __run = exec.enter("Map", "a1b", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
@@ -461,18 +461,19 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::U6ce8U6587;
                 input = __out;
             }
             State::U6ce8U6587 => {
-                exec.pass_through("注文");
+                exec.pass_through("注文", &input);
                 let __out = input;
                 state = State::S3QuotedFnEvil;
                 input = __out;
             }
             State::S3QuotedFnEvil => {
-                let __run = exec.enter("Choice", "3 \"quoted\" }; fn evil() {", &vars);
+                let __run = exec
+                    .enter("Choice", "3 \"quoted\" }; fn evil() {", &vars, &input);
                 let __in = ::asl_runtime::engine::select_owned(
                         &__run,
                         input,
@@ -523,12 +524,12 @@ async fn run_state<T: Tasks>(
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = __next;
                 input = __out;
             }
             State::Self_ => {
-                let __run = exec.enter("Succeed", "Self", &vars);
+                let __run = exec.enter("Succeed", "Self", &vars, &input);
                 let __in = ::asl_runtime::engine::select_owned(
                         &__run,
                         input,
@@ -542,11 +543,11 @@ async fn run_state<T: Tasks>(
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 return Ok(__out);
             }
             State::FailHere => {
-                let __run = exec.enter("Fail", "Fail here", &vars);
+                let __run = exec.enter("Fail", "Fail here", &vars, &input);
                 return Err(
                     ::asl_runtime::engine::fail(
                         &__run,

@@ -252,7 +252,7 @@ async fn run_reserve_stock_item_state<T: Tasks>(
     input: ::asl_runtime::Value,
     mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Reserve item", &vars);
+    let mut __run = exec.enter("Task", "Reserve item", &vars, &input);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -262,7 +262,7 @@ async fn run_reserve_stock_item_state<T: Tasks>(
         .await;
     let __out = __result?.into_value();
     __run.commit(&mut vars);
-    __run.exit();
+    __run.exit(&__out);
     Ok(__out)
 }
 /// The states of a Parallel branch or Map processor.
@@ -289,7 +289,7 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
     input: ::asl_runtime::Value,
     mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Ship", &vars);
+    let mut __run = exec.enter("Task", "Ship", &vars, &input);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -299,7 +299,7 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
         .await;
     let __out = __result?.into_value();
     __run.commit(&mut vars);
-    __run.exit();
+    __run.exit(&__out);
     Ok(__out)
 }
 /// The states of a Parallel branch or Map processor.
@@ -328,7 +328,7 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
     input: ::asl_runtime::Value,
     mut vars: ::asl_runtime::engine::Vars,
 ) -> ::std::result::Result<::asl_runtime::Value, ::asl_runtime::Failure> {
-    let mut __run = exec.enter("Task", "Notify customer", &vars);
+    let mut __run = exec.enter("Task", "Notify customer", &vars, &input);
     let __result = ::asl_runtime::engine::task(
             &mut __run,
             input,
@@ -338,7 +338,7 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
         .await;
     let __out = __result?.into_value();
     __run.commit(&mut vars);
-    __run.exit();
+    __run.exit(&__out);
     Ok(__out)
 }
 /// The states of this state machine's top level.
@@ -403,7 +403,7 @@ async fn run_state<T: Tasks>(
         }
         match state {
             State::ValidateOrder => {
-                let mut __run = exec.enter("Task", "Validate order", &vars);
+                let mut __run = exec.enter("Task", "Validate order", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -418,20 +418,20 @@ async fn run_state<T: Tasks>(
                 match __result? {
                     __rt::engine::Outcome::Done(__out) => {
                         __run.commit(&mut vars);
-                        __run.exit();
+                        __run.exit(&__out);
                         state = State::NeedsPayment;
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
                         __run.commit(&mut vars);
-                        __run.exit();
+                        __run.exit(&__out);
                         state = State::RejectOrder;
                         input = __out;
                     }
                 }
             }
             State::NeedsPayment => {
-                let __run = exec.enter("Choice", "Needs payment?", &vars);
+                let __run = exec.enter("Choice", "Needs payment?", &vars, &input);
                 let __in = ::asl_runtime::engine::select_owned(
                         &__run,
                         input,
@@ -463,12 +463,12 @@ async fn run_state<T: Tasks>(
                     )
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = __next;
                 input = __out;
             }
             State::ChargeCard => {
-                let mut __run = exec.enter("Task", "Charge card", &vars);
+                let mut __run = exec.enter("Task", "Charge card", &vars, &input);
                 let __result = ::asl_runtime::engine::task(
                         &mut __run,
                         input,
@@ -499,20 +499,20 @@ async fn run_state<T: Tasks>(
                 match __result? {
                     __rt::engine::Outcome::Done(__out) => {
                         __run.commit(&mut vars);
-                        __run.exit();
+                        __run.exit(&__out);
                         state = State::ReserveStock;
                         input = __out;
                     }
                     __rt::engine::Outcome::Caught(_, __out) => {
                         __run.commit(&mut vars);
-                        __run.exit();
+                        __run.exit(&__out);
                         state = State::RejectOrder;
                         input = __out;
                     }
                 }
             }
             State::ReserveStock => {
-                let mut __run = exec.enter("Map", "Reserve stock", &vars);
+                let mut __run = exec.enter("Map", "Reserve stock", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::map(
@@ -543,12 +543,12 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::WaitForTheWarehouse;
                 input = __out;
             }
             State::WaitForTheWarehouse => {
-                let __run = exec.enter("Wait", "Wait for the warehouse", &vars);
+                let __run = exec.enter("Wait", "Wait for the warehouse", &vars, &input);
                 let __out = ::asl_runtime::engine::wait(
                         &__run,
                         input,
@@ -558,12 +558,12 @@ async fn run_state<T: Tasks>(
                     .await
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 state = State::ShipAndNotify;
                 input = __out;
             }
             State::ShipAndNotify => {
-                let mut __run = exec.enter("Parallel", "Ship and notify", &vars);
+                let mut __run = exec.enter("Parallel", "Ship and notify", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = ::asl_runtime::engine::parallel(
@@ -609,11 +609,11 @@ async fn run_state<T: Tasks>(
                     .await;
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
-                __run.exit();
+                __run.exit(&__out);
                 return Ok(__out);
             }
             State::RejectOrder => {
-                let __run = exec.enter("Fail", "Reject order", &vars);
+                let __run = exec.enter("Fail", "Reject order", &vars, &input);
                 return Err(
                     ::asl_runtime::engine::fail(
                         &__run,

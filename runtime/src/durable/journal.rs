@@ -54,7 +54,10 @@ impl RetryPoint {
 }
 
 /// A finished iteration or branch: its output and the events it recorded.
-pub(crate) type Done = (Value, Vec<(&'static str, Option<&'static str>)>);
+pub(crate) type Done = (
+    Value,
+    Vec<(&'static str, Option<&'static str>, Option<Value>)>,
+);
 
 /// Where an execution resumes.
 pub(crate) struct Resume {
@@ -307,7 +310,7 @@ impl Journal {
         let events = Value::Array(
             events
                 .iter()
-                .map(|e| serde_json::json!([e.kind, e.state]))
+                .map(|e| serde_json::json!([e.kind, e.state, e.details]))
                 .collect(),
         );
         self.shared
@@ -411,5 +414,6 @@ fn stored(e: &Event) -> StoredEvent {
         kind: e.kind.to_string(),
         state: e.state.map(str::to_string),
         timestamp: e.timestamp,
+        details: e.details.clone(),
     }
 }

@@ -303,11 +303,28 @@ pub struct HistoryEvent {
     pub kind: String,
     /// The state it is about.
     pub state: Option<String>,
+    /// The members of its `…EventDetails` (payloads as JSON text, as AWS).
+    pub details: Option<Value>,
 }
 
 impl HistoryEvent {
-    /// AWS's JSON shape: `{"id", "previousEventId", "timestamp", "type", "<…>EventDetails"}`
-    /// (state events carry the state's `name`).
+    /// The name of the event's details member: `stateEnteredEventDetails`,
+    /// `taskScheduledEventDetails`, …
+    pub fn details_key(&self) -> String {
+        if self.kind.ends_with("StateEntered") {
+            return "stateEnteredEventDetails".into();
+        }
+        if self.kind.ends_with("StateExited") {
+            return "stateExitedEventDetails".into();
+        }
+        let mut chars = self.kind.chars();
+        match chars.next() {
+            Some(c) => format!("{}{}EventDetails", c.to_ascii_lowercase(), chars.as_str()),
+            None => String::new(),
+        }
+    }
+
+    /// AWS's JSON shape: `{"id", "previousEventId", "timestamp", "type", "<…>EventDetails"}`.
     pub fn to_json(&self) -> Value {
         let mut m = serde_json::Map::new();
         m.insert("id".into(), self.id.into());
@@ -317,17 +334,8 @@ impl HistoryEvent {
             crate::context::timestamp(self.timestamp).into(),
         );
         m.insert("type".into(), self.kind.clone().into());
-        if let Some(state) = &self.state {
-            let key = if self.kind.ends_with("StateEntered") {
-                "stateEnteredEventDetails"
-            } else if self.kind.ends_with("StateExited") {
-                "stateExitedEventDetails"
-            } else {
-                ""
-            };
-            if !key.is_empty() {
-                m.insert(key.into(), serde_json::json!({ "name": state }));
-            }
+        if let Some(d) = &self.details {
+            m.insert(self.details_key(), d.clone());
         }
         Value::Object(m)
     }
@@ -683,6 +691,7 @@ impl Engine {
                     kind: "ExecutionStarted".into(),
                     state: None,
                     timestamp: record.start_date,
+                    details: Some(crate::store::started_details(&record)),
                 }];
                 self.spawn(record, started, Vec::new());
                 Ok(id)
@@ -832,6 +841,7 @@ impl Engine {
                     kind: e.kind.to_string(),
                     state: e.state.map(str::to_string),
                     timestamp: e.timestamp,
+                    details: e.details.clone(),
                 })
                 .collect()
         });
@@ -855,6 +865,7 @@ impl Engine {
                 timestamp: e.timestamp,
                 kind: e.kind,
                 state: e.state,
+                details: e.details,
             })
             .collect())
     }
@@ -1118,6 +1129,7 @@ async fn execute(
             kind: intern(&e.kind),
             state: e.state.as_deref().map(intern),
             timestamp: e.timestamp,
+            details: e.details.clone(),
         })
         .collect();
     let mut done: HashMap<String, HashMap<usize, journal::Done>> = HashMap::new();
@@ -1129,7 +1141,11 @@ async fn execute(
                 a.iter()
                     .filter_map(|e| {
                         let kind = e.get(0)?.as_str()?;
-                        Some((intern(kind), e.get(1).and_then(Value::as_str).map(intern)))
+                        Some((
+                            intern(kind),
+                            e.get(1).and_then(Value::as_str).map(intern),
+                            e.get(2).filter(|d| !d.is_null()).cloned(),
+                        ))
                     })
                     .collect()
             })

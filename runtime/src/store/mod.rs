@@ -126,6 +126,8 @@ pub struct StoredEvent {
     pub state: Option<String>,
     /// When it happened.
     pub timestamp: DateTime<Utc>,
+    /// The members of its `…EventDetails`, if any.
+    pub details: Option<Value>,
 }
 
 /// One execution as stored.
@@ -251,6 +253,27 @@ pub struct Page {
     pub executions: Vec<ExecutionRecord>,
     /// Where the next page starts, if there is one.
     pub next_token: Option<String>,
+}
+
+/// `executionStartedEventDetails` of a new execution.
+pub(crate) fn started_details(r: &ExecutionRecord) -> Value {
+    serde_json::json!({
+        "input": r.input.to_string(),
+        "inputDetails": { "truncated": false },
+        "roleArn": r.role_arn,
+    })
+}
+
+/// `executionAbortedEventDetails`: `error` and `cause` when given.
+pub(crate) fn aborted_details(error: Option<&str>, cause: Option<&str>) -> Value {
+    let mut d = serde_json::Map::new();
+    if let Some(c) = cause {
+        d.insert("cause".into(), c.into());
+    }
+    if let Some(e) = error {
+        d.insert("error".into(), e.into());
+    }
+    Value::Object(d)
 }
 
 /// Durable storage for executions. Implementations must make each method atomic.

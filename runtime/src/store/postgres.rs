@@ -87,6 +87,8 @@ CREATE INDEX tokens_execution ON tokens (execution);
 ",
     // A retried state's progress between attempts.
     "ALTER TABLE executions ADD COLUMN retry TEXT;",
+    // History event details.
+    "ALTER TABLE events ADD COLUMN details TEXT;",
 ];
 
 /// The most connections one store opens.
@@ -333,6 +335,7 @@ async fn append_event(
     execution: &str,
     kind: &str,
     at: DateTime<Utc>,
+    details: Value,
 ) -> Result<(), StoreError> {
     let n: i64 = tx
         .query_one(
@@ -342,8 +345,9 @@ async fn append_event(
         .await?
         .get(0);
     tx.execute(
-        "INSERT INTO events (execution, id, type, state, ts_ms) VALUES ($1, $2, $3, NULL, $4)",
-        &[&execution, &n, &kind, &ms(at)],
+        "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+         VALUES ($1, $2, $3, NULL, $4, $5)",
+        &[&execution, &n, &kind, &ms(at), &details.to_string()],
     )
     .await?;
     Ok(())
@@ -400,9 +404,13 @@ impl Store for PostgresStore {
                 }
             } else {
                 tx.execute(
-                    "INSERT INTO events (execution, id, type, state, ts_ms) \
-                     VALUES ($1, 1, 'ExecutionStarted', NULL, $2)",
-                    &[&record.id, &ms(record.start_date)],
+                    "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                     VALUES ($1, 1, 'ExecutionStarted', NULL, $2, $3)",
+                    &[
+                        &record.id,
+                        &ms(record.start_date),
+                        &super::started_details(&record).to_string(),
+                    ],
                 )
                 .await?;
                 Created::New
@@ -419,18 +427,25 @@ impl Store for PostgresStore {
         let id = id.to_string();
         transaction!(self, |tx| {
             tx.query(
-                "SELECT id, type, state, ts_ms FROM events WHERE execution = $1 ORDER BY id",
+                "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 ORDER BY id",
                 &[&id],
             )
             .await?
             .iter()
-            .map(|r| StoredEvent {
-                id: r.get::<_, i64>(0) as u64,
-                kind: r.get(1),
-                state: r.get(2),
-                timestamp: from_ms(r.get(3)),
+            .map(|r| {
+                Ok(StoredEvent {
+                    id: r.get::<_, i64>(0) as u64,
+                    kind: r.get(1),
+                    state: r.get(2),
+                    timestamp: from_ms(r.get(3)),
+                    details: r
+                        .get::<_, Option<String>>(4)
+                        .as_deref()
+                        .map(parse_json)
+                        .transpose()?,
+                })
             })
-            .collect::<Vec<_>>()
+            .collect::<Result<Vec<_>, StoreError>>()?
         })
     }
 
@@ -478,10 +493,16 @@ impl Store for PostgresStore {
                 let states: Vec<Option<&str>> =
                     commit.events.iter().map(|e| e.state.as_deref()).collect();
                 let ts: Vec<i64> = commit.events.iter().map(|e| ms(e.timestamp)).collect();
+                let details: Vec<Option<String>> = commit
+                    .events
+                    .iter()
+                    .map(|e| e.details.as_ref().map(Value::to_string))
+                    .collect();
                 tx.execute(
-                    "INSERT INTO events (execution, id, type, state, ts_ms) \
-                     SELECT $1, * FROM unnest($2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[])",
-                    &[&commit.execution, &ids, &kinds, &states, &ts],
+                    "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                     SELECT $1, * FROM unnest($2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+                     $5::BIGINT[], $6::TEXT[])",
+                    &[&commit.execution, &ids, &kinds, &states, &ts, &details],
                 )
                 .await?;
             }
@@ -653,7 +674,14 @@ impl Store for PostgresStore {
                         &[&id],
                     )
                     .await?;
-                    append_event(&tx, &id, "ExecutionAborted", at).await?;
+                    append_event(
+                        &tx,
+                        &id,
+                        "ExecutionAborted",
+                        at,
+                        super::aborted_details(error.as_deref(), cause.as_deref()),
+                    )
+                    .await?;
                     Some(r)
                 }
             }
@@ -691,7 +719,14 @@ impl Store for PostgresStore {
                         &[&id, &ms(at), &worker, &ms(lease_until)],
                     )
                     .await?;
-                    append_event(&tx, &id, "ExecutionRedriven", at).await?;
+                    append_event(
+                        &tx,
+                        &id,
+                        "ExecutionRedriven",
+                        at,
+                        serde_json::json!({ "redriveCount": r.redrive_count + 1 }),
+                    )
+                    .await?;
                     Some(r)
                 }
             }

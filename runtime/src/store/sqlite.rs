@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS events (
     type TEXT NOT NULL,
     state TEXT,
     ts_ms INTEGER NOT NULL,
+    details TEXT,
     PRIMARY KEY (execution, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS progress (
@@ -126,6 +127,15 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        // Files made before a column existed get it.
+        for (table, column) in [("executions", "retry"), ("events", "details")] {
+            let has: bool = conn
+                .prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?
+                .exists(params![column])?;
+            if !has {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))?;
+            }
+        }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
@@ -353,14 +363,16 @@ fn append_event(
     execution: &str,
     kind: &str,
     at: DateTime<Utc>,
+    details: Value,
 ) -> Result<(), StoreError> {
     let n: i64 = conn
         .prepare_cached("SELECT events FROM executions WHERE id = ?1")?
         .query_row(params![execution], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO events (execution, id, type, state, ts_ms) VALUES (?1, ?2, ?3, NULL, ?4)",
+        "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+         VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
     )?
-    .execute(params![execution, n + 1, kind, ms(at)])?;
+    .execute(params![execution, n + 1, kind, ms(at), to_json(&details)])?;
     conn.prepare_cached("UPDATE executions SET events = ?2 WHERE id = ?1")?
         .execute(params![execution, n + 1])?;
     Ok(())
@@ -395,10 +407,14 @@ impl Store for SqliteStore {
                 worker.as_ref().map(|_| ms(lease_until))
             ])?;
             conn.prepare_cached(
-                "INSERT INTO events (execution, id, type, state, ts_ms) \
-                 VALUES (?1, 1, 'ExecutionStarted', NULL, ?2)",
+                "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                 VALUES (?1, 1, 'ExecutionStarted', NULL, ?2, ?3)",
             )?
-            .execute(params![record.id, ms(record.start_date)])?;
+            .execute(params![
+                record.id,
+                ms(record.start_date),
+                to_json(&super::started_details(&record))
+            ])?;
             Ok(Created::New)
         })
     }
@@ -412,17 +428,28 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.call(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, type, state, ts_ms FROM events WHERE execution = ?1 ORDER BY id",
+                "SELECT id, type, state, ts_ms, details FROM events WHERE execution = ?1 \
+                 ORDER BY id",
             )?;
             let rows = stmt.query_map(params![id], |r| {
-                Ok(StoredEvent {
-                    id: r.get::<_, i64>(0)? as u64,
-                    kind: r.get(1)?,
-                    state: r.get(2)?,
-                    timestamp: from_ms(r.get(3)?),
-                })
+                Ok((
+                    StoredEvent {
+                        id: r.get::<_, i64>(0)? as u64,
+                        kind: r.get(1)?,
+                        state: r.get(2)?,
+                        timestamp: from_ms(r.get(3)?),
+                        details: None,
+                    },
+                    r.get::<_, Option<String>>(4)?,
+                ))
             })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut e, details) = row?;
+                e.details = details.as_deref().map(parse_json).transpose()?;
+                out.push(e);
+            }
+            Ok(out)
         })
     }
 
@@ -470,7 +497,8 @@ impl Store for SqliteStore {
                 return Err(StoreError::LeaseLost(commit.execution));
             }
             let mut insert = conn.prepare_cached(
-                "INSERT INTO events (execution, id, type, state, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for e in &commit.events {
                 insert.execute(params![
@@ -478,7 +506,8 @@ impl Store for SqliteStore {
                     e.id as i64,
                     e.kind,
                     e.state,
-                    ms(e.timestamp)
+                    ms(e.timestamp),
+                    e.details.as_ref().map(to_json)
                 ])?;
             }
             if let Some(c) = &commit.checkpoint {
@@ -654,7 +683,13 @@ impl Store for SqliteStore {
                 "UPDATE tokens SET status = 'CLOSED' WHERE execution = ?1 AND status = 'WAITING'",
             )?
             .execute(params![id])?;
-            append_event(conn, &id, "ExecutionAborted", at)?;
+            append_event(
+                conn,
+                &id,
+                "ExecutionAborted",
+                at,
+                super::aborted_details(error.as_deref(), cause.as_deref()),
+            )?;
             Ok(Some(record))
         })
     }
@@ -684,7 +719,13 @@ impl Store for SqliteStore {
                  lease_owner = ?3, lease_until = ?4 WHERE id = ?1",
             )?
             .execute(params![id, ms(at), worker, ms(lease_until)])?;
-            append_event(conn, &id, "ExecutionRedriven", at)?;
+            append_event(
+                conn,
+                &id,
+                "ExecutionRedriven",
+                at,
+                serde_json::json!({ "redriveCount": record.redrive_count + 1 }),
+            )?;
             Ok(Some(record))
         })
     }
