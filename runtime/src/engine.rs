@@ -310,7 +310,9 @@ impl Exec {
 
     /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
     pub fn pass_through(&self, name: &'static str, input: &Value) {
-        self.record_with("PassStateEntered", Some(name), || entered_details(name, input));
+        self.record_with("PassStateEntered", Some(name), || {
+            entered_details(name, input)
+        });
         self.record_with("PassStateExited", Some(name), || {
             serde_json::json!({ "name": name, "output": payload(input), "outputDetails": not_truncated() })
         });
@@ -539,11 +541,11 @@ impl StateRun {
             .take();
         if let Some(m) = assigned {
             if self.exec.keeps_history() {
-                *self.assigned_for_history.lock().unwrap_or_else(|e| e.into_inner()) = Some(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), payload(v)))
-                        .collect(),
-                );
+                *self
+                    .assigned_for_history
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) =
+                    Some(m.iter().map(|(k, v)| (k.clone(), payload(v))).collect());
             }
             let target = Arc::make_mut(vars);
             for (k, v) in m {
@@ -615,12 +617,32 @@ impl StateRun {
             ));
             if f.error == names::QUERY_EVALUATION_ERROR {
                 self.record_with("EvaluationFailed", || {
-                    serde_json::json!({ "cause": f.cause, "error": f.error, "state": self.name })
+                    let mut d = Map::new();
+                    d.insert("cause".into(), f.cause.clone().into());
+                    d.insert("error".into(), f.error.clone().into());
+                    if let Some(field) = f.cause.as_deref().and_then(evaluation_location) {
+                        d.insert("location".into(), field.into());
+                    }
+                    d.insert("state".into(), self.name.into());
+                    Value::Object(d)
                 });
             }
         }
         f
     }
+}
+
+/// The field an evaluation error is about (`location` in `EvaluationFailed`), as its cause
+/// names it: "… specified for the field 'Output/error' …", "The Timestamp field …".
+fn evaluation_location(cause: &str) -> Option<&str> {
+    if let Some(i) = cause.find("specified for the field '") {
+        let rest = &cause[i + "specified for the field '".len()..];
+        return rest.find('\'').map(|j| &rest[..j]);
+    }
+    let text = cause.split_once("). ").map_or(cause, |(_, t)| t);
+    let rest = text.strip_prefix("The ")?;
+    let field = rest.split(' ').next()?;
+    rest[field.len()..].starts_with(" field").then_some(field)
 }
 
 /// Ends an execution: applies the machine's `TimeoutSeconds` (TOP-4) to `run` and records
@@ -659,9 +681,11 @@ pub async fn finish_within(
     };
     match result {
         Ok(v) => {
-            exec.record_with("ExecutionSucceeded", None, || {
-                serde_json::json!({ "output": payload(&v), "outputDetails": not_truncated() })
-            });
+            exec.record_with(
+                "ExecutionSucceeded",
+                None,
+                || serde_json::json!({ "output": payload(&v), "outputDetails": not_truncated() }),
+            );
             Ok(v)
         }
         Err(f) if f.is_interrupted() => {
@@ -1828,7 +1852,10 @@ where
             d.insert("resource".into(), spec.resource.into());
         } else {
             d.insert("parameters".into(), payload(&effective));
-            d.insert("region".into(), region(&run.exec.info.state_machine_id).into());
+            d.insert(
+                "region".into(),
+                region(&run.exec.info.state_machine_id).into(),
+            );
             d.insert("resource".into(), resource.into());
             d.insert("resourceType".into(), resource_type.into());
         }
@@ -1842,21 +1869,26 @@ where
             d.insert("heartbeatInSeconds".into(), h.into());
         }
         if let Some(role) = ctx.role_arn() {
-            d.insert("taskCredentials".into(), serde_json::json!({ "roleArn": role }));
+            d.insert(
+                "taskCredentials".into(),
+                serde_json::json!({ "roleArn": role }),
+            );
         }
         Value::Object(d)
     });
     if events.lambda || events.activity {
         run.record(events.started);
     } else {
-        run.record_with(events.started, || {
-            serde_json::json!({ "resource": resource, "resourceType": resource_type })
-        });
+        run.record_with(
+            events.started,
+            || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
+        );
     }
     if events.submitted {
-        run.record_with("TaskSubmitted", || {
-            serde_json::json!({ "resource": resource, "resourceType": resource_type })
-        });
+        run.record_with(
+            "TaskSubmitted",
+            || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
+        );
     }
     let call = tracing::Instrument::instrument(
         std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
@@ -2354,7 +2386,10 @@ where
         true,
     )?
     .map_or(0, |n| n.max(0.0) as usize);
-    run.record_with("MapStateStarted", || serde_json::json!({ "length": items.len() }));
+    run.record_with(
+        "MapStateStarted",
+        || serde_json::json!({ "length": items.len() }),
+    );
     let tolerated_count = resolve_count(
         run,
         effective,
@@ -2384,7 +2419,14 @@ where
         ));
     }
     if spec.distributed {
-        run.record("MapRunStarted");
+        run.record_with("MapRunStarted", || {
+            let machine = &run.exec.info.state_machine_id;
+            let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
+            let name = &run.exec.info.state_machine_name;
+            serde_json::json!({
+                "mapRunArn": format!("{prefix}:mapRun:{name}/{}:{}", run.name, uuid::Uuid::new_v4())
+            })
+        });
     }
     iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
@@ -2462,9 +2504,11 @@ where
                 progress.target(&exec, index)
             };
             if !distributed {
-                target.record_with("MapIterationStarted", Some(name), || {
-                    serde_json::json!({ "index": index, "name": name })
-                });
+                target.record_with(
+                    "MapIterationStarted",
+                    Some(name),
+                    || serde_json::json!({ "index": index, "name": name }),
+                );
             }
             let r = tracing::Instrument::instrument(
                 iterate(index, input, Arc::clone(&target)),

@@ -130,7 +130,9 @@ impl SqliteStore {
         // Files made before a column existed get it.
         for (table, column) in [("executions", "retry"), ("events", "details")] {
             let has: bool = conn
-                .prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?
+                .prepare(&format!(
+                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                ))?
                 .exists(params![column])?;
             if !has {
                 conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))?;

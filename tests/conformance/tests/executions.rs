@@ -19,6 +19,130 @@ struct Row {
     reason: String,
     /// `Some(true)` when AWS's recorded event types match ours (`None`: nothing to compare).
     history: Option<bool>,
+    /// `Some(true)` when every recorded event's type and details match ours (history.json).
+    details: Option<bool>,
+}
+
+/// Our event's details in the corpus's form: object/array payloads decoded, scalars left as
+/// JSON text; dates and the case's masked paths masked.
+fn our_details(e: &asl_runtime::engine::Event, masked: &[(String, Value)]) -> Value {
+    let mut d = e.details.clone().unwrap_or(Value::Null);
+    decode_payloads(&mut d);
+    mask(&mut d, masked);
+    mask_timestamps(&mut d);
+    d
+}
+
+/// Decodes object and array payloads given as JSON text (the recorder did so for most; both
+/// sides are decoded so either form compares).
+fn decode_payloads(d: &mut Value) {
+    let decode = |v: &mut Value| {
+        if let Value::String(text) = v
+            && let Ok(x @ (Value::Object(_) | Value::Array(_))) =
+                serde_json::from_str::<Value>(text)
+        {
+            *v = x;
+        }
+    };
+    if let Value::Object(m) = d {
+        for key in ["input", "output", "parameters", "cause"] {
+            if let Some(v) = m.get_mut(key) {
+                decode(v);
+            }
+        }
+        if let Some(Value::Object(vars)) = m.get_mut("assignedVariables") {
+            vars.values_mut().for_each(decode);
+        }
+    }
+}
+
+/// Rule 2: values under keys containing `timestamp` that are not dates became `timestamp`.
+fn mask_timestamps(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                let lower = k.to_ascii_lowercase();
+                if (lower.contains("timestamp") || k == "creationTime" || k == "ingestionTime")
+                    && x.as_str() != Some("date")
+                {
+                    *x = Value::String("timestamp".into());
+                } else {
+                    mask_timestamps(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_timestamps),
+        _ => {}
+    }
+}
+
+/// The recorded event's type and details.
+fn recorded_details(e: &Value) -> (&str, Value) {
+    let kind = e["type"].as_str().unwrap_or_default();
+    let details = e
+        .as_object()
+        .and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.ends_with("EventDetails"))
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap_or(Value::Null);
+    (kind, details)
+}
+
+/// Compares every event's type and details with history.json: in order, or as multisets
+/// where concurrent Map iterations and Parallel branches may interleave differently.
+/// Returns the first difference.
+fn details_match(
+    expected: &[Value],
+    ours: &[asl_runtime::engine::Event],
+    masked: &[(String, Value)],
+) -> Result<(), String> {
+    let exp: Vec<(&str, Value)> = expected
+        .iter()
+        .map(|e| {
+            let (k, mut d) = recorded_details(e);
+            decode_payloads(&mut d);
+            (k, d)
+        })
+        .collect();
+    let got: Vec<(&str, Value)> = ours
+        .iter()
+        .map(|e| (e.kind, our_details(e, masked)))
+        .collect();
+    if exp.len() != got.len() {
+        return Err(format!("{} events recorded, {} ours", exp.len(), got.len()));
+    }
+    let same = |(ek, ed): &(&str, Value), (gk, gd): &(&str, Value)| {
+        ek == gk
+            && (ed.is_null() && (gd.is_null() || gd == &serde_json::json!({})) || matches(ed, gd))
+    };
+    let concurrent = exp
+        .iter()
+        .any(|(k, _)| k.starts_with("Map") || k.starts_with("Parallel"));
+    if !concurrent {
+        for (i, (e, g)) in exp.iter().zip(&got).enumerate() {
+            if !same(e, g) {
+                return Err(format!(
+                    "event {}: expected {} {}, ours {} {}",
+                    i + 1,
+                    e.0,
+                    e.1,
+                    g.0,
+                    g.1
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let mut used = vec![false; got.len()];
+    for e in &exp {
+        match (0..got.len()).find(|&j| !used[j] && same(e, &got[j])) {
+            Some(j) => used[j] = true,
+            None => return Err(format!("no event of ours matches {} {}", e.0, e.1)),
+        }
+    }
+    Ok(())
 }
 
 /// Compares event types: in order, or as multisets where concurrent Map iterations and
@@ -45,16 +169,21 @@ fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
-fn run_case(case: &Case, rt: &tokio::runtime::Runtime) -> (Result<(), String>, Option<bool>) {
+fn run_case(
+    case: &Case,
+    rt: &tokio::runtime::Runtime,
+) -> (Result<(), String>, Option<bool>, Option<Result<(), String>>) {
     let mut history = None;
-    let r = run_case_inner(case, rt, &mut history);
-    (r, history)
+    let mut details = None;
+    let r = run_case_inner(case, rt, &mut history, &mut details);
+    (r, history, details)
 }
 
 fn run_case_inner(
     case: &Case,
     rt: &tokio::runtime::Runtime,
     history: &mut Option<bool>,
+    details: &mut Option<Result<(), String>>,
 ) -> Result<(), String> {
     let dir = Path::new(case.dir);
     let expected = read_json(&dir.join("expected.json")).ok_or("unreadable expected.json")?;
@@ -89,6 +218,15 @@ fn run_case_inner(
         start_time: None,
         express,
     };
+    // The role as the recording names it (some recordings mask it differently).
+    let recorded_history = read_json(&dir.join("history.json"));
+    let mut options = options;
+    if let Some(role) = recorded_history
+        .as_ref()
+        .and_then(|h| h[0]["executionStartedEventDetails"]["roleArn"].as_str())
+    {
+        options.role_arn = Some(role.to_string());
+    }
     let run = case.run.ok_or("not compiled")?;
     let tasks = read_json(&dir.join("tasks.json"));
     let replay = std::sync::Arc::new(asl_conformance::replay::Replay::new(tasks.as_ref()));
@@ -118,7 +256,6 @@ fn run_case_inner(
             );
         }
     }
-    let result = recorded.result;
     let masked: Vec<(String, Value)> = expected["masked_paths"]
         .as_array()
         .map(|a| {
@@ -134,6 +271,10 @@ fn run_case_inner(
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(Value::Array(h)) = recorded_history {
+        *details = Some(details_match(&h, &recorded.history, &masked));
+    }
+    let result = recorded.result;
     let status = expected["status"].as_str().unwrap_or_default();
     match result {
         Ok(mut out) => {
@@ -222,9 +363,15 @@ fn conformance() {
                 result: "skip",
                 reason: reason.into(),
                 history: None,
+                details: None,
             },
             None => {
-                let (result, history) = run_case(case, &rt);
+                let (result, history, details) = run_case(case, &rt);
+                if let Some(Err(why)) = &details
+                    && std::env::var_os("ASL_CONFORMANCE_DEBUG").is_some()
+                {
+                    eprintln!("details differ: {id}: {why}");
+                }
                 let (result, reason) = match result {
                     Ok(()) => ("pass", String::new()),
                     Err(reason) => ("fail", reason),
@@ -235,6 +382,7 @@ fn conformance() {
                     result,
                     reason,
                     history,
+                    details: details.map(|d| d.is_ok()),
                 }
             }
         };
@@ -273,6 +421,7 @@ fn conformance() {
                 "result": r.result,
                 "reason": r.reason,
                 "history": match r.history { Some(true) => "match", Some(false) => "differ", None => "none" },
+                "history_details": match r.details { Some(true) => "match", Some(false) => "differ", None => "none" },
             })
         })
         .collect();
@@ -291,6 +440,9 @@ fn conformance() {
         println!("history differs: {}", r.case);
     }
     println!("history: {matched} matched, {} differ", differ.len());
+    let d_matched = rows.iter().filter(|r| r.details == Some(true)).count();
+    let d_differ = rows.iter().filter(|r| r.details == Some(false)).count();
+    println!("history details: {d_matched} matched, {d_differ} differ");
     println!("conformance: {p} passed, {f} failed, {s} skipped");
     assert!(!rows.is_empty(), "no cases found");
     assert!(
