@@ -165,6 +165,9 @@ fn history_matches(expected: &[Value], ours: &[asl_runtime::engine::Event]) -> b
     a == b
 }
 
+/// A comparison: `Err` names the first difference.
+type Compared = Result<(), String>;
+
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
@@ -172,7 +175,7 @@ fn read_json(path: &Path) -> Option<Value> {
 fn run_case(
     case: &Case,
     rt: &tokio::runtime::Runtime,
-) -> (Result<(), String>, Option<bool>, Option<Result<(), String>>) {
+) -> (Result<(), String>, Option<bool>, Option<Compared>) {
     let mut history = None;
     let mut details = None;
     let r = run_case_inner(case, rt, &mut history, &mut details);
@@ -183,7 +186,7 @@ fn run_case_inner(
     case: &Case,
     rt: &tokio::runtime::Runtime,
     history: &mut Option<bool>,
-    details: &mut Option<Result<(), String>>,
+    details: &mut Option<Compared>,
 ) -> Result<(), String> {
     let dir = Path::new(case.dir);
     let expected = read_json(&dir.join("expected.json")).ok_or("unreadable expected.json")?;
