@@ -64,8 +64,15 @@
 //! (AWS's JSONPath dialect), [`intrinsics`] (the 18 `States.*` functions), [`template`]
 //! (payload templates), [`choice`] (comparisons), [`engine`] (data flow, Task invocation with
 //! Retry, Catch, timeouts and heartbeats, Parallel, Map, Wait, history), [`context`] (the
-//! context object), [`error`] (AWS's error names). Timers use tokio's clock, so tests can run
-//! on a paused clock.
+//! context object), [`error`] (AWS's error names). Timers use tokio's clock ([`clock`]), so
+//! tests can run on a paused clock.
+//!
+//! # Durable executions
+//!
+//! [`Engine`] runs Standard executions on a [`store`] (SQLite embedded, Postgres with the
+//! `postgres` feature): every transition committed before the next state runs, resumable after
+//! a crash, with AWS's history, idempotent starts, stop, redrive and callbacks by task token.
+//! See [`durable`].
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
