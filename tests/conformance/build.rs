@@ -56,6 +56,7 @@ fn main() {
                 .and_then(asl_codegen::generate::unsupported)
                 .map(|what| format!("uses {what} (issue 5)"))
         };
+        let mut machine_fn = "None".to_string();
         let run = match (&skip, &checked.machine) {
             (None, Some(machine)) => {
                 let options = asl_codegen::generate::GenOptions {
@@ -78,9 +79,12 @@ fn main() {
                     "#[allow(dead_code)]\npub mod case_{i} {{\n{items}\n\
                      pub struct Handlers(pub ::std::sync::Arc<crate::replay::Replay>);\nimpl Tasks for Handlers {{\n{methods}}}\n\
                      pub fn run(input: ::asl_runtime::Value, options: ::asl_runtime::RunOptions, replay: ::std::sync::Arc<crate::replay::Replay>) -> crate::RunFuture {{\n\
-                     Box::pin(async move {{ Workflow::new(Handlers(replay)).run_recorded(input, options).await }})\n}}\n}}"
+                     Box::pin(async move {{ Workflow::new(Handlers(replay)).run_recorded(input, options).await }})\n}}\n\
+                     pub fn machine(replay: ::std::sync::Arc<crate::replay::Replay>) -> Box<dyn ::asl_runtime::durable::Machine> {{\n\
+                     Box::new(Workflow::new(Handlers(replay)))\n}}\n}}"
                 );
                 let _ = has_tasks;
+                machine_fn = format!("Some(case_{i}::machine)");
                 format!("Some(case_{i}::run)")
             }
             _ => "None".to_string(),
@@ -91,7 +95,7 @@ fn main() {
         };
         let _ = writeln!(
             table,
-            "    Case {{ area: {area:?}, name: {name:?}, dir: {:?}, run: {run}, skip: {skip} }},",
+            "    Case {{ area: {area:?}, name: {name:?}, dir: {:?}, run: {run}, machine: {machine_fn}, skip: {skip} }},",
             case.to_string_lossy()
         );
     }

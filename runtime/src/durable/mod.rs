@@ -93,6 +93,28 @@ pub trait Machine: Send + Sync + 'static {
     fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded>;
 }
 
+/// A boxed machine is a machine (workflows chosen at run time).
+impl<M: Machine + ?Sized> Machine for Box<M> {
+    fn default_name(&self) -> &'static str {
+        (**self).default_name()
+    }
+    fn timeout_seconds(&self) -> Option<u64> {
+        (**self).timeout_seconds()
+    }
+    fn resume(
+        &self,
+        exec: Arc<Exec>,
+        state: Option<&str>,
+        input: Value,
+        vars: Vars,
+    ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
+        (**self).resume(exec, state, input, vars)
+    }
+    fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
+        (**self).express(input, options)
+    }
+}
+
 /// An error of the engine's API, named as AWS's API names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -381,6 +403,20 @@ pub(crate) struct Shared {
     pub(crate) history_quota: usize,
 }
 
+/// An execution this process runs.
+struct Running {
+    abort: tokio::task::AbortHandle,
+    /// Asks it to stop: it records `ExecutionAborted` after the events it has so far.
+    stop: Option<tokio::sync::oneshot::Sender<StopRequest>>,
+}
+
+/// A StopExecution for an execution running here.
+struct StopRequest {
+    error: Option<String>,
+    cause: Option<String>,
+    done: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
 struct Inner {
     shared: Arc<Shared>,
     workflows: HashMap<String, Arc<dyn Machine>>,
@@ -389,7 +425,7 @@ struct Inner {
     /// Whether `start` runs the executions it starts (or leaves them to workers).
     runs_started: bool,
     /// Executions this process runs.
-    running: Mutex<HashMap<String, tokio::task::AbortHandle>>,
+    running: Mutex<HashMap<String, Running>>,
     /// Signalled when an execution this process runs ends.
     closed: tokio::sync::Notify,
     /// Express executions' outcomes.
@@ -562,7 +598,7 @@ async fn renew_leases(inner: Weak<Inner>) {
         {
             let mut running = inner.running();
             for id in ids.iter().filter(|id| !held.contains(id)) {
-                if let Some(h) = running.remove(id) {
+                if let Some(Running { abort: h, .. }) = running.remove(id) {
                     tracing::warn!(execution = %id, "lease lost; execution left to its new owner");
                     h.abort();
                 }
@@ -578,7 +614,7 @@ fn lease_until(inner: &Inner) -> DateTime<Utc> {
 }
 
 impl Inner {
-    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, tokio::task::AbortHandle>> {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -754,14 +790,21 @@ impl Engine {
         if running.contains_key(&id) {
             return;
         }
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         // `finish_within` opens the execution's span; the claim is logged inside it.
         let task = tokio::spawn(async move {
             let key = record.id.clone();
-            execute(&inner, record, history, progress).await;
+            execute(&inner, record, history, progress, stop_rx).await;
             inner.running().remove(&key);
             inner.closed.notify_waiters();
         });
-        running.insert(id, task.abort_handle());
+        running.insert(
+            id,
+            Running {
+                abort: task.abort_handle(),
+                stop: Some(stop_tx),
+            },
+        );
     }
 
     /// Waits for an execution to end; its output or how it ended (as `Workflow::run`).
@@ -881,9 +924,35 @@ impl Engine {
         if self.inner.express().contains_key(id.as_str()) {
             return Err(EngineError::ExecutionDoesNotExist(id.to_string()));
         }
-        // Stop the local run first, so it commits nothing more.
-        if let Some(h) = self.inner.running().remove(id.as_str()) {
-            h.abort();
+        // Running here: it stops itself, recording the events it has so far, then
+        // `ExecutionAborted` (as AWS's history shows the state it was in).
+        let local = self
+            .inner
+            .running()
+            .get_mut(id.as_str())
+            .and_then(|r| r.stop.take());
+        if let Some(stop) = local {
+            let (done, finished) = tokio::sync::oneshot::channel();
+            let request = StopRequest {
+                error: error.map(str::to_string),
+                cause: cause.map(str::to_string),
+                done,
+            };
+            if stop.send(request).is_ok()
+                && let Ok(Ok(())) = finished.await
+            {
+                self.inner.closed.notify_waiters();
+                self.inner.shared.tokens.notify_waiters();
+                return match self.inner.shared.store.get(id.as_str()).await? {
+                    Some(r) => Ok(r.stop_date.unwrap_or_else(crate::clock::now)),
+                    None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
+                };
+            }
+        }
+        // Elsewhere (or it could not record its stop): stop it in the store; its worker finds
+        // its lease gone. A run here is cancelled first, so it commits nothing more.
+        if let Some(r) = self.inner.running().remove(id.as_str()) {
+            r.abort.abort();
         }
         let at = crate::clock::now();
         let stopped = self
@@ -1073,8 +1142,8 @@ impl Engine {
     /// would): they resume from their last committed transitions when a worker claims them
     /// (this one through [`Engine::run`] at once, another after the lease timeout).
     pub fn halt(&self) {
-        for (_, h) in self.inner.running().drain() {
-            h.abort();
+        for (_, r) in self.inner.running().drain() {
+            r.abort.abort();
         }
     }
 
@@ -1107,6 +1176,7 @@ async fn execute(
     record: ExecutionRecord,
     history: Vec<StoredEvent>,
     progress: Vec<crate::store::Progress>,
+    stop: tokio::sync::oneshot::Receiver<StopRequest>,
 ) {
     let Some(machine) = inner.workflows.get(&record.workflow).cloned() else {
         return;
@@ -1180,7 +1250,20 @@ async fn execute(
         .timeout_seconds()
         .map(|s| crate::clock::until(record.start_date + chrono::Duration::seconds(s as i64)));
     let result = match run {
-        Some(run) => crate::engine::finish_within(&exec, remaining, run).await,
+        Some(run) => {
+            tokio::select! {
+                r = crate::engine::finish_within(&exec, remaining, run) => r,
+                Ok(request) = stop => {
+                    // StopExecution (EXEC-6): the state in progress is abandoned.
+                    exec.record_with("ExecutionAborted", None, || {
+                        crate::store::aborted_details(request.error.as_deref(), request.cause.as_deref())
+                    });
+                    let aborted = Err(ExecutionError::new(Status::Aborted, request.error, request.cause));
+                    let _ = request.done.send(journal.close(&exec, &aborted).await);
+                    return;
+                }
+            }
+        }
         None => Err(ExecutionError::new(
             Status::Failed,
             Some(names::RUNTIME.into()),

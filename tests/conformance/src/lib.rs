@@ -62,6 +62,9 @@ pub fn short(path: &Path) -> String {
 pub type RunFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = asl_runtime::engine::Recorded>>>;
 
+/// Builds a compiled case's machine for an Engine, its Task calls replayed.
+pub type MachineFn = fn(std::sync::Arc<replay::Replay>) -> Box<dyn asl_runtime::durable::Machine>;
+
 /// Runs a compiled case: input, options, the replayed Task calls.
 pub type RunFn =
     fn(asl_runtime::Value, asl_runtime::RunOptions, std::sync::Arc<replay::Replay>) -> RunFuture;
@@ -77,6 +80,8 @@ pub struct Case {
     /// Runs the compiled state machine with Task calls answered by a [`replay::Replay`];
     /// `None` when skipped.
     pub run: Option<RunFn>,
+    /// The same machine for a durable [`asl_runtime::Engine`] (cases that call the API).
+    pub machine: Option<MachineFn>,
     /// Why the case is skipped.
     pub skip: Option<&'static str>,
 }

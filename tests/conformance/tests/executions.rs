@@ -168,6 +168,48 @@ fn history_matches(expected: &[Value], ours: &[asl_runtime::engine::Event]) -> b
 /// A comparison: `Err` names the first difference.
 type Compared = Result<(), String>;
 
+/// Starts the case on an [`asl_runtime::Engine`] (SQLite in memory), lets it enter its first
+/// state, stops it (StopExecution without error or cause) and returns its end and history.
+async fn stop_through_engine(
+    machine: Box<dyn asl_runtime::durable::Machine>,
+    input: Value,
+    options: RunOptions,
+) -> Result<asl_runtime::engine::Recorded, String> {
+    use asl_runtime::{Engine, StartOptions, store::SqliteStore};
+    let engine = Engine::builder()
+        .store(SqliteStore::memory().await.map_err(|e| e.to_string())?)
+        .workflow("machine", machine)
+        .identity(options)
+        .build()
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = engine
+        .start("machine", input, StartOptions::default().name("stopped"))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    engine
+        .stop(&id, None, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = engine.wait(&id).await;
+    let history = engine
+        .history(&id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|e| asl_runtime::engine::Event {
+            id: e.id,
+            // Test code: a handful of names, leaked to fit `Event`'s static strings.
+            kind: Box::leak(e.kind.into_boxed_str()),
+            state: e.state.map(|s| &*Box::leak(s.into_boxed_str())),
+            timestamp: e.timestamp,
+            details: e.details,
+        })
+        .collect();
+    Ok(asl_runtime::engine::Recorded { result, history })
+}
+
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
@@ -230,10 +272,24 @@ fn run_case_inner(
     {
         options.role_arn = Some(role.to_string());
     }
+    let stops = expected["notes"].as_array().is_some_and(|n| {
+        n.iter().any(|t| {
+            t.as_str()
+                .is_some_and(|t| t.contains("called StopExecution"))
+        })
+    });
     let run = case.run.ok_or("not compiled")?;
     let tasks = read_json(&dir.join("tasks.json"));
     let replay = std::sync::Arc::new(asl_conformance::replay::Replay::new(tasks.as_ref()));
-    let recorded = rt.block_on(run(input, options, std::sync::Arc::clone(&replay)));
+    let recorded = match (stops, case.machine) {
+        // The test stopped the execution through the API: so do we, on a durable engine.
+        (true, Some(machine)) => rt.block_on(stop_through_engine(
+            machine(std::sync::Arc::clone(&replay)),
+            input,
+            options,
+        ))?,
+        _ => rt.block_on(run(input, options, std::sync::Arc::clone(&replay))),
+    };
     let mismatches = replay.mismatches();
     if !mismatches.is_empty() {
         return Err(format!(
