@@ -234,13 +234,29 @@ impl Exec {
         }
     }
 
+    /// Advances the event ids of an execution that keeps no history by `n`; returns the last.
+    #[inline]
+    fn count_events(&self, n: u64) -> u64 {
+        // One execution's states run inside one task (Parallel branches and Map iterations are
+        // polled by the state's own future), so the counter is never updated concurrently: a
+        // load and a store suffice, without a locked instruction.
+        use std::sync::atomic::Ordering::Relaxed;
+        let id = self.events.load(Relaxed) + n;
+        self.events.store(id, Relaxed);
+        id
+    }
+
     /// Appends an event with details (computed only when the history is kept).
+    #[inline]
     pub fn record_with(
         &self,
         kind: &'static str,
         state: Option<&'static str>,
         details: impl FnOnce() -> Value,
     ) -> u64 {
+        if self.parent.is_none() && self.history.is_none() {
+            return self.count_events(1);
+        }
         let details = self.keeps_history().then(details);
         self.record_event(kind, state, details)
     }
@@ -265,13 +281,7 @@ impl Exec {
             return id;
         }
         let Some(history) = &self.history else {
-            // One execution's states run inside one task (Parallel branches and Map
-            // iterations are polled by the state's own future), so the counter is never
-            // updated concurrently: a load and a store suffice, without a locked instruction.
-            use std::sync::atomic::Ordering::Relaxed;
-            let id = self.events.load(Relaxed) + 1;
-            self.events.store(id, Relaxed);
-            return id;
+            return self.count_events(1);
         };
         let mut h = history.lock().unwrap_or_else(|e| e.into_inner());
         let id = h.len() as u64 + 1;
@@ -309,7 +319,13 @@ impl Exec {
     }
 
     /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
+    #[inline]
     pub fn pass_through(&self, name: &'static str, input: &Value) {
+        if self.parent.is_none() && self.history.is_none() {
+            // Not recorded (the express fast path): only the ids advance.
+            self.count_events(2);
+            return;
+        }
         self.record_with("PassStateEntered", Some(name), || {
             entered_details(name, input)
         });
@@ -668,6 +684,9 @@ pub async fn finish_within(
         id = %exec.info.id,
         mode = if exec.journal.is_some() { "standard" } else { "express" }
     );
+    // The workflow's future is large: pin it where it is and instrument the reference
+    // rather than moving it into the span's wrapper.
+    tokio::pin!(run);
     let run = tracing::Instrument::instrument(run, span);
     let result = match timeout {
         Some(d) => match tokio::time::timeout(d, run).await {
@@ -1692,10 +1711,10 @@ pub struct TaskContext {
     /// The resolved `Credentials` (e.g. `{"RoleArn": "arn:aws:iam::…:role/…"}`): the role AWS
     /// would assume to call the resource (TASK-10).
     pub credentials: Option<Value>,
-    /// A key naming this attempt of this task: the same when a durable execution resumed
-    /// after a crash invokes the attempt again, different for each retry. Handlers with side
-    /// effects use it to deduplicate (tasks run at least once).
-    pub idempotency_key: String,
+    /// Where the task sits (a Map iteration or Parallel branch), for the idempotency key.
+    key_path: String,
+    /// The visit's sequence number, for the idempotency key.
+    key_seq: u64,
     /// Only with `HeartbeatSeconds`: without it a heartbeat has nothing to reset.
     heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
 }
@@ -1707,9 +1726,14 @@ impl TaskContext {
         self.task_token.as_deref()
     }
 
-    /// See [`TaskContext::idempotency_key`](field@TaskContext::idempotency_key).
-    pub fn idempotency_key(&self) -> &str {
-        &self.idempotency_key
+    /// A key naming this attempt of this task: the same when a durable execution resumed
+    /// after a crash invokes the attempt again, different for each retry. Handlers with side
+    /// effects use it to deduplicate (tasks run at least once).
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "{}{}#{}.{}",
+            self.execution_id, self.key_path, self.key_seq, self.retry_count
+        )
     }
 
     /// The `RoleArn` of the resolved `Credentials`, if any.
@@ -1830,7 +1854,8 @@ where
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
         credentials,
-        idempotency_key: run.idempotency_key(),
+        key_path: run.exec.path.clone(),
+        key_seq: run.seq,
         heartbeat: tx,
     };
     // A durable callback task waits for its token in the store, where any process can

@@ -21,7 +21,8 @@ impl order::Tasks for Shop {
         // Tasks run at least once: a payment provider would dedupe on this key.
         println!(
             "charging {} (idempotency key {})",
-            input["total"], ctx.idempotency_key
+            input["total"],
+            ctx.idempotency_key()
         );
         Ok(json!({ "status": "paid" }))
     }

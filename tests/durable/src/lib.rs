@@ -84,7 +84,7 @@ impl Logging {
     }
 
     fn step(&self, n: u64, ctx: &TaskContext) -> Result<Value, TaskError> {
-        self.log(&format!("Step {n} {}", ctx.idempotency_key));
+        self.log(&format!("Step {n} {}", ctx.idempotency_key()));
         Ok(json!(n))
     }
 }

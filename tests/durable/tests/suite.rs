@@ -439,7 +439,7 @@ impl callback::Tasks for Asker {
     async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
         let _ = self.0.send((
             ctx.task_token().unwrap_or_default().to_string(),
-            ctx.idempotency_key().to_string(),
+            ctx.idempotency_key(),
         ));
         Ok(Value::Null)
     }
