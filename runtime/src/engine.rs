@@ -668,8 +668,16 @@ pub async fn finish(
     timeout_seconds: Option<u64>,
     run: impl Future<Output = Result<Value, Failure>>,
 ) -> Result<Value, crate::error::ExecutionError> {
-    finish_within(exec, timeout_seconds.map(Duration::from_secs), run).await
+    let mut timeout = timeout_seconds.map(Duration::from_secs);
+    if exec.info.express {
+        // An Express execution runs at most five minutes (EXEC-2, EXEC-11).
+        timeout = Some(timeout.map_or(MAX_EXPRESS, |t| t.min(MAX_EXPRESS)));
+    }
+    finish_within(exec, timeout, run).await
 }
+
+/// The longest an Express execution runs (EXEC-2).
+pub const MAX_EXPRESS: Duration = Duration::from_secs(300);
 
 /// [`finish`] with the time left before the machine's timeout. An interrupted durable
 /// execution records nothing: it resumes elsewhere.

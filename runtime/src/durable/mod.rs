@@ -900,8 +900,12 @@ impl Engine {
         Ok(events
             .into_iter()
             .map(|e| HistoryEvent {
+                // As AWS links them: the start, the first state's entry and a stop link to
+                // nothing; other events to the one before (AWS links events inside Map
+                // iterations and Parallel branches differently; not modelled).
                 previous_event_id: match e.kind.as_str() {
                     "ExecutionStarted" | "ExecutionAborted" => 0,
+                    _ if e.id == 2 => 0,
                     _ => e.id.saturating_sub(1),
                 },
                 id: e.id,

@@ -216,6 +216,16 @@ async fn runs_to_the_end_with_the_same_history_as_in_memory(b: Backend) {
     }
     assert_eq!(history[0].to_json()["type"], "ExecutionStarted");
     assert_eq!(history[0].to_json()["previousEventId"], 0);
+    // As AWS: the first state's entry links to nothing, the next events to the one before.
+    assert_eq!(history[1].previous_event_id, 0);
+    assert_eq!(history[2].previous_event_id, 2);
+    let entered = history[1].to_json();
+    assert_eq!(entered["type"], "PassStateEntered");
+    assert_eq!(entered["stateEnteredEventDetails"]["name"], "Prepare");
+    assert_eq!(
+        entered["stateEnteredEventDetails"]["input"],
+        serde_json::Value::String(input().to_string())
+    );
 }
 
 async fn idempotent_start_by_name(b: Backend) {
@@ -628,13 +638,16 @@ async fn list_express_and_paging(b: Backend) {
     assert_eq!(rest.executions.len(), 3);
     assert!(rest.next_token.is_none());
 
-    // EXEC-2: Express runs in memory.
+    // EXEC-2: Express runs in memory, and at most five minutes: this workflow's hour-long
+    // Wait times it out.
     let x = e
         .start("flow", input(), StartOptions::default().express())
         .await
         .unwrap();
     assert!(x.is_express());
-    assert_eq!(e.wait(&x).await.unwrap(), expected());
+    assert_eq!(e.wait(&x).await.unwrap_err().status(), Status::TimedOut);
+    let d = e.describe(&x).await.unwrap();
+    assert_eq!(d.status, ExecutionStatus::TimedOut);
     assert!(!e.history(&x).await.unwrap().is_empty());
     assert_eq!(
         e.list_executions("flow", ListFilter::default())
@@ -733,4 +746,49 @@ async fn a_retry_backoff_continues_after_a_restart(b: Backend) {
     );
     let backoff = (h[5].timestamp - h[4].timestamp).num_seconds();
     assert!((3600..3620).contains(&backoff), "backoff {backoff} s");
+}
+
+asl_runtime::asl!(mod long_wait {
+    "StartAt": "Nap",
+    "States": { "Nap": { "Type": "Wait", "Seconds": 600, "End": true } }
+});
+
+struct Sleeper;
+impl long_wait::Tasks for Sleeper {}
+
+#[tokio::test(start_paused = true)]
+async fn express_executions_end_after_five_minutes() {
+    // EXEC-2: Express runs at most 5 minutes; Standard waits as long as it is told.
+    let express = asl_runtime::RunOptions {
+        express: true,
+        ..Default::default()
+    };
+    let err = long_wait::Workflow::new(Sleeper)
+        .run_with(json!({}), express)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Status::TimedOut);
+    assert_eq!(
+        long_wait::Workflow::new(Sleeper)
+            .run(json!({"a": 1}))
+            .await
+            .unwrap(),
+        json!({"a": 1})
+    );
+    let e = Engine::builder()
+        .store(SqliteStore::memory().await.unwrap())
+        .workflow("long", long_wait::Workflow::new(Sleeper))
+        .build()
+        .await
+        .unwrap();
+    let x = e
+        .start("long", json!({}), StartOptions::default().express())
+        .await
+        .unwrap();
+    assert_eq!(e.wait(&x).await.unwrap_err().status(), Status::TimedOut);
+    let s = e
+        .start("long", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(e.wait(&s).await.unwrap(), json!({}));
 }
