@@ -182,12 +182,20 @@ impl Journal {
             }),
             close: None,
         };
+        // Counted as committed before awaiting: a commit whose future is dropped (the
+        // machine's timeout, a stop) may still land, and the end must not send its events
+        // again. A commit that fails interrupts the execution, which then records nothing.
+        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        // The resumed state is behind us: the next state is entered now, not then.
+        self.resume_entered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         self.shared
             .store
             .commit(commit)
             .await
             .map_err(|e| Failure::interrupted(e.to_string()))?;
-        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
         self.seq.store(seq, Ordering::Relaxed);
         Ok(())
     }
@@ -378,11 +386,16 @@ impl Journal {
                     if let Some(h) = heartbeat {
                         let d = last + chrono::Duration::seconds(h as i64);
                         if crate::clock::now() >= d {
-                            let _ = self
+                            let update = self
                                 .shared
                                 .store
-                                .update_token(token, TokenState::Closed)
-                                .await;
+                                .update_token(token, TokenState::TimedOut)
+                                .await
+                                .map_err(|e| Failure::interrupted(e.to_string()))?;
+                            // Completed just now: read it again.
+                            if update == crate::store::TokenUpdate::NotWaiting {
+                                continue;
+                            }
                             return Err(Failure {
                                 error: names::TIMEOUT.into(),
                                 cause: None,
@@ -390,6 +403,13 @@ impl Journal {
                         }
                         deadline = Some(d);
                     }
+                }
+                // Timed out before a restart: the same failure again.
+                Some(TokenState::TimedOut) => {
+                    return Err(Failure {
+                        error: names::TIMEOUT.into(),
+                        cause: None,
+                    });
                 }
                 Some(TokenState::Closed) | None => {
                     return Err(Failure::interrupted("the task token was closed"));

@@ -222,8 +222,11 @@ pub enum TokenState {
     Succeeded(Value),
     /// Completed with an error and cause.
     Failed(Option<String>, Option<String>),
-    /// No longer accepted (its execution ended or the task timed out).
+    /// No longer accepted: its execution ended.
     Closed,
+    /// No longer accepted: no heartbeat came within `HeartbeatSeconds` (the task failed with
+    /// `States.Timeout`, also when a restarted worker waits for it again).
+    TimedOut,
 }
 
 /// What `complete_token` found.

@@ -1012,6 +1012,7 @@ impl Store for PostgresStore {
                             .unwrap_or(Value::Null),
                     ),
                     "FAILED" => TokenState::Failed(r.get(2), r.get(3)),
+                    "TIMED_OUT" => TokenState::TimedOut,
                     _ => TokenState::Closed,
                 }),
             }
@@ -1040,6 +1041,7 @@ impl Store for PostgresStore {
                         }
                         TokenState::Failed(e, c) => ("FAILED", None, e, c, None),
                         TokenState::Closed => ("CLOSED", None, None, None, None),
+                        TokenState::TimedOut => ("TIMED_OUT", None, None, None, None),
                     };
                     tx.execute(
                         "UPDATE tokens SET status = $2, output = $3, error = $4, cause = $5, \

@@ -176,8 +176,16 @@ impl Inner {
     /// its request to the current holder, which looks at the queue again after letting go.
     fn drain(&self) {
         loop {
-            let Ok(conn) = self.conn.try_lock() else {
-                return;
+            let conn = match self.conn.try_lock() {
+                Ok(c) => c,
+                // A job panicked while holding the connection: roll back what it left open
+                // and go on (otherwise every later call would wait forever).
+                Err(std::sync::TryLockError::Poisoned(p)) => {
+                    let c = p.into_inner();
+                    let _ = c.execute_batch("ROLLBACK");
+                    c
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return,
             };
             loop {
                 let batch: Vec<Job> = {
@@ -814,6 +822,7 @@ impl Store for SqliteStore {
                     output.as_deref().map(parse_json).transpose()?.unwrap_or(Value::Null),
                 ),
                 "FAILED" => TokenState::Failed(error, cause),
+                "TIMED_OUT" => TokenState::TimedOut,
                 _ => TokenState::Closed,
             }))
         })
@@ -860,9 +869,13 @@ impl Store for SqliteStore {
                     cause,
                     None::<i64>
                 ])?,
-                TokenState::Closed => update.execute(params![
+                TokenState::Closed | TokenState::TimedOut => update.execute(params![
                     token,
-                    "CLOSED",
+                    if state == TokenState::TimedOut {
+                        "TIMED_OUT"
+                    } else {
+                        "CLOSED"
+                    },
                     None::<String>,
                     None::<String>,
                     None::<String>,
