@@ -1928,6 +1928,7 @@ where
         tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource),
     );
     let durable_callback = callback.is_some();
+    let timed_out_token = callback.as_ref().map(|(j, t)| (Arc::clone(j), t.clone()));
     let call = async {
         let r = match call.await {
             Ok(r) => r.map_err(Failure::from),
@@ -1976,6 +1977,13 @@ where
             }
         }
     };
+    // A durable callback that timed out no longer accepts its token (a late SendTaskSuccess
+    // gets `TaskTimedOut`, as on AWS).
+    if let (Err(f), Some((journal, token))) = (&result, timed_out_token)
+        && f.error == names::TIMEOUT
+    {
+        journal.time_out_token(&token).await;
+    }
     match result {
         Ok(v) if too_large(&v) => {
             run.record_with(events.failed, || {

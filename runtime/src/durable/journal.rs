@@ -356,6 +356,16 @@ impl Journal {
             .map_err(|e| Failure::interrupted(e.to_string()))
     }
 
+    /// Marks `token` timed out (its task hit `TimeoutSeconds`); a token completed meanwhile
+    /// keeps its outcome, which nobody waits for any more.
+    pub(crate) async fn time_out_token(&self, token: &str) {
+        let _ = self
+            .shared
+            .store
+            .update_token(token, TokenState::TimedOut)
+            .await;
+    }
+
     /// Waits until some process completes `token` (TASK-4); with `HeartbeatSeconds`, fails
     /// with `States.Timeout` when no heartbeat came in time (as AWS records it).
     pub(crate) async fn wait_token(

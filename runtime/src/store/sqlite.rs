@@ -618,20 +618,27 @@ impl Store for SqliteStore {
         let workflows = workflows.to_vec();
         let exclude: std::collections::HashSet<String> = exclude.iter().cloned().collect();
         self.call(move |conn| {
+            // Only this worker's workflows, so executions of others never crowd them out.
             let mut stmt = conn.prepare_cached(
-                "SELECT id, workflow FROM executions WHERE status = 'RUNNING' \
+                "SELECT id FROM executions WHERE status = 'RUNNING' \
                  AND (lease_owner IS NULL OR lease_until < ?1 OR lease_owner = ?2) \
+                 AND workflow IN (SELECT value FROM json_each(?4)) \
                  ORDER BY start_ms LIMIT ?3",
             )?;
             let candidates = stmt
                 .query_map(
-                    params![ms(now), worker, (limit + exclude.len()) as i64],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                    params![
+                        ms(now),
+                        worker,
+                        (limit + exclude.len()) as i64,
+                        serde_json::to_string(&workflows).unwrap_or_default()
+                    ],
+                    |r| r.get::<_, String>(0),
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut out = Vec::new();
-            for (id, workflow) in candidates {
-                if out.len() >= limit || exclude.contains(&id) || !workflows.contains(&workflow) {
+            for id in candidates {
+                if out.len() >= limit || exclude.contains(&id) {
                     continue;
                 }
                 conn.prepare_cached(
