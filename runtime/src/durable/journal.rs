@@ -168,36 +168,47 @@ impl Journal {
                 ),
             ));
         }
+        // The resumed state is behind us: the next state is entered now, not then.
+        self.resume_entered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let checkpoint = Checkpoint {
+            state: state.to_string(),
+            input: input.clone(),
+            vars: (**vars).clone(),
+            at: crate::clock::now(),
+            seq,
+            retry: None,
+        };
+        self.commit_checkpoint(events, total, checkpoint).await?;
+        self.seq.store(seq, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Commits `events` (the history up to `total`) with `checkpoint`, fenced by the lease.
+    async fn commit_checkpoint(
+        &self,
+        events: Vec<StoredEvent>,
+        total: usize,
+        checkpoint: Checkpoint,
+    ) -> Result<(), Failure> {
         let commit = Commit {
             execution: self.execution.clone(),
             worker: self.shared.worker.clone(),
             events,
-            checkpoint: Some(Checkpoint {
-                state: state.to_string(),
-                input: input.clone(),
-                vars: (**vars).clone(),
-                at: crate::clock::now(),
-                seq,
-                retry: None,
-            }),
+            checkpoint: Some(checkpoint),
             close: None,
         };
         // Counted as committed before awaiting: a commit whose future is dropped (the
         // machine's timeout, a stop) may still land, and the end must not send its events
         // again. A commit that fails interrupts the execution, which then records nothing.
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
-        // The resumed state is behind us: the next state is entered now, not then.
-        self.resume_entered
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
         self.shared
             .store
             .commit(commit)
             .await
-            .map_err(|e| Failure::interrupted(e.to_string()))?;
-        self.seq.store(seq, Ordering::Relaxed);
-        Ok(())
+            .map_err(|e| Failure::interrupted(e.to_string()))
     }
 
     /// The entered event of the state resumed between two attempts, if that is where the
@@ -227,27 +238,15 @@ impl Journal {
         point: RetryPoint,
     ) -> Result<(), Failure> {
         let (events, total) = self.pending(exec);
-        let commit = Commit {
-            execution: self.execution.clone(),
-            worker: self.shared.worker.clone(),
-            events,
-            checkpoint: Some(Checkpoint {
-                state: state.to_string(),
-                input: input.clone(),
-                vars: (**vars).clone(),
-                at: entered,
-                seq: self.seq.load(Ordering::Relaxed),
-                retry: Some(point.to_json()),
-            }),
-            close: None,
+        let checkpoint = Checkpoint {
+            state: state.to_string(),
+            input: input.clone(),
+            vars: (**vars).clone(),
+            at: entered,
+            seq: self.seq.load(Ordering::Relaxed),
+            retry: Some(point.to_json()),
         };
-        self.shared
-            .store
-            .commit(commit)
-            .await
-            .map_err(|e| Failure::interrupted(e.to_string()))?;
-        *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
-        Ok(())
+        self.commit_checkpoint(events, total, checkpoint).await
     }
 
     /// Transitions committed so far: with a state's name, it names the state's current visit
