@@ -45,6 +45,8 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 pub struct Event {
     /// Sequential id from 1.
     pub id: u64,
+    /// The event it follows as AWS links them (0 for none; see [`crate::history`]).
+    pub previous_event_id: u64,
     /// `PassStateEntered`, `TaskScheduled`, …
     pub kind: &'static str,
     /// The state the event is about.
@@ -75,6 +77,13 @@ pub struct Recorded {
     pub history: Vec<Event>,
 }
 
+/// The events an execution has recorded, and how the next one links to them.
+#[derive(Default)]
+struct Recording {
+    events: Vec<Event>,
+    links: crate::history::Linker,
+}
+
 /// An execution in progress: its identity and its history.
 pub struct Exec {
     /// Identity (ARN, name, input, start time).
@@ -84,7 +93,7 @@ pub struct Exec {
     /// Events so far: ids are counted always (error causes cite them), events kept only when
     /// the execution is recorded.
     events: std::sync::atomic::AtomicU64,
-    history: Option<Mutex<Vec<Event>>>,
+    history: Option<Mutex<Recording>>,
     /// A durable execution's link to its store (`None` in memory).
     journal: Option<Arc<crate::durable::Journal>>,
     /// A durable Map iteration or Parallel branch: records into its parent and keeps a copy of
@@ -109,7 +118,7 @@ impl Exec {
             info: Arc::new(info),
             base: OnceLock::new(),
             events: std::sync::atomic::AtomicU64::new(0),
-            history: record.then(|| Mutex::new(Vec::new())),
+            history: record.then(|| Mutex::new(Recording::default())),
             journal: None,
             parent: None,
             captured: None,
@@ -127,17 +136,24 @@ impl Exec {
     }
 
     /// A durable execution resumed from its store: `history` holds the events committed so
-    /// far (at least `ExecutionStarted`).
+    /// far (at least `ExecutionStarted`); their links are derived again.
     pub(crate) fn resume(
         info: ExecutionInfo,
-        history: Vec<Event>,
+        mut history: Vec<Event>,
         journal: Arc<crate::durable::Journal>,
     ) -> Arc<Exec> {
+        let mut links = crate::history::Linker::default();
+        for e in &mut history {
+            e.previous_event_id = links.link(e.id, e.kind);
+        }
         Arc::new(Exec {
             info: Arc::new(info),
             base: OnceLock::new(),
             events: std::sync::atomic::AtomicU64::new(history.len() as u64),
-            history: Some(Mutex::new(history)),
+            history: Some(Mutex::new(Recording {
+                events: history,
+                links,
+            })),
             journal: Some(journal),
             parent: None,
             captured: None,
@@ -157,7 +173,10 @@ impl Exec {
             info: Arc::clone(&self.info),
             base: OnceLock::new(),
             events: std::sync::atomic::AtomicU64::new(0),
-            history: self.history.is_some().then(|| Mutex::new(Vec::new())),
+            history: self
+                .history
+                .is_some()
+                .then(|| Mutex::new(Recording::default())),
             journal: self.journal.clone(),
             parent: None,
             captured: None,
@@ -267,38 +286,51 @@ impl Exec {
         state: Option<&'static str>,
         details: Option<Value>,
     ) -> u64 {
+        self.record_linked(kind, state, details).0
+    }
+
+    /// Appends an event; returns its id and the id of the event it links to.
+    fn record_linked(
+        &self,
+        kind: &'static str,
+        state: Option<&'static str>,
+        details: Option<Value>,
+    ) -> (u64, u64) {
         if let Some(parent) = &self.parent {
-            let id = parent.record_event(kind, state, details.clone());
+            let (id, previous_event_id) = parent.record_linked(kind, state, details.clone());
             if let Some(c) = &self.captured {
                 c.lock().unwrap_or_else(|e| e.into_inner()).push(Event {
                     id,
+                    previous_event_id,
                     kind,
                     state,
                     timestamp: crate::clock::now(),
                     details,
                 });
             }
-            return id;
+            return (id, previous_event_id);
         }
         let Some(history) = &self.history else {
-            return self.count_events(1);
+            return (self.count_events(1), 0);
         };
         let mut h = history.lock().unwrap_or_else(|e| e.into_inner());
-        let id = h.len() as u64 + 1;
-        h.push(Event {
+        let id = h.events.len() as u64 + 1;
+        let previous_event_id = h.links.link(id, kind);
+        h.events.push(Event {
             id,
+            previous_event_id,
             kind,
             state,
             timestamp: crate::clock::now(),
             details,
         });
-        id
+        (id, previous_event_id)
     }
 
     /// Runs `f` on the events recorded so far (durable executions commit them).
     pub(crate) fn with_history<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
         match &self.history {
-            Some(h) => f(&h.lock().unwrap_or_else(|e| e.into_inner())),
+            Some(h) => f(&h.lock().unwrap_or_else(|e| e.into_inner()).events),
             None => f(&[]),
         }
     }
@@ -314,7 +346,7 @@ impl Exec {
     /// The events so far (empty when the execution is not recorded).
     pub fn history(&self) -> Vec<Event> {
         self.history.as_ref().map_or_else(Vec::new, |h| {
-            h.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            h.lock().unwrap_or_else(|e| e.into_inner()).events.clone()
         })
     }
 
@@ -367,7 +399,11 @@ impl Exec {
             // entered event keeps that time.
             let _ = entered.set(t);
             if let Some(h) = &self.history
-                && let Some(e) = h.lock().unwrap_or_else(|e| e.into_inner()).last_mut()
+                && let Some(e) = h
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .events
+                    .last_mut()
             {
                 e.timestamp = t;
             }

@@ -82,6 +82,7 @@ pub mod context;
 pub mod durable;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;

@@ -317,7 +317,7 @@ impl Description {
 pub struct HistoryEvent {
     /// Sequential id from 1.
     pub id: u64,
-    /// The previous event's id (0 for the first).
+    /// The event it follows, as AWS links them (0 for none; see [`crate::history`]).
     pub previous_event_id: u64,
     /// When.
     pub timestamp: DateTime<Utc>,
@@ -897,17 +897,11 @@ impl Engine {
                 self.inner.shared.store.history(id.as_str()).await?
             }
         };
+        let mut links = crate::history::Linker::default();
         Ok(events
             .into_iter()
             .map(|e| HistoryEvent {
-                // As AWS links them: the start, the first state's entry and a stop link to
-                // nothing; other events to the one before (AWS links events inside Map
-                // iterations and Parallel branches differently; not modelled).
-                previous_event_id: match e.kind.as_str() {
-                    "ExecutionStarted" | "ExecutionAborted" => 0,
-                    _ if e.id == 2 => 0,
-                    _ => e.id.saturating_sub(1),
-                },
+                previous_event_id: links.link(e.id, &e.kind),
                 id: e.id,
                 timestamp: e.timestamp,
                 kind: e.kind,
@@ -1200,6 +1194,7 @@ async fn execute(
         .iter()
         .map(|e| Event {
             id: e.id,
+            previous_event_id: 0, // linked again by `Exec::resume`
             kind: intern(&e.kind),
             state: e.state.as_deref().map(intern),
             timestamp: e.timestamp,
