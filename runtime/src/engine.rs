@@ -104,6 +104,9 @@ pub struct Exec {
     path: String,
     /// The top level of an execution (not a branch, iteration or child).
     top: bool,
+    /// A Parallel branch: the state it was in when it ended without finishing (failed, or
+    /// cancelled by a failing sibling), which the Parallel records as `…StateAborted`.
+    unfinished: Option<Mutex<Option<(&'static str, &'static str)>>>,
 }
 
 impl Exec {
@@ -124,6 +127,7 @@ impl Exec {
             captured: None,
             path: String::new(),
             top: true,
+            unfinished: None,
         };
         exec.record_with("ExecutionStarted", None, || {
             serde_json::json!({
@@ -159,6 +163,7 @@ impl Exec {
             captured: None,
             path: String::new(),
             top: true,
+            unfinished: None,
         })
     }
 
@@ -182,14 +187,16 @@ impl Exec {
             captured: None,
             path: format!("{}/{label}", self.path),
             top: false,
+            unfinished: None,
         };
         // Its own history is not journaled; it only needs the store for callbacks.
         child.record("ExecutionStarted", None);
         Arc::new(child)
     }
 
-    /// A durable iteration or branch of `self` (see [`Exec::captured`]).
-    fn branch(self: &Arc<Self>, label: &str) -> Arc<Exec> {
+    /// An iteration or branch of `self` that records into it: `durable` keeps a copy of its
+    /// events (see [`Exec::captured`]); `parallel` notes the state a branch ends in unfinished.
+    fn branch(self: &Arc<Self>, label: &str, durable: bool, parallel: bool) -> Arc<Exec> {
         Arc::new(Exec {
             path: format!("{}/{label}", self.path),
             top: false,
@@ -199,8 +206,18 @@ impl Exec {
             history: None,
             journal: self.journal.clone(),
             parent: Some(Arc::clone(self)),
-            captured: Some(Mutex::new(Vec::new())),
+            captured: durable.then(|| Mutex::new(Vec::new())),
+            unfinished: parallel.then(|| Mutex::new(None)),
         })
+    }
+
+    /// The state a Parallel branch ended in without finishing: `(type, name)`.
+    fn take_unfinished(&self) -> Option<(&'static str, &'static str)> {
+        self.unfinished
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// The events an iteration or branch recorded.
@@ -430,6 +447,7 @@ impl Exec {
             assigned: Mutex::new(None),
             assigned_for_history: Mutex::new(None),
             has_assigned: std::sync::atomic::AtomicBool::new(false),
+            exited: std::sync::atomic::AtomicBool::new(false),
             span: tracing::debug_span!("state", state = name, r#type = ty, event = event_id),
         }
     }
@@ -467,6 +485,22 @@ pub struct StateRun {
     /// Whether `assigned` was ever set (spares the lock for states that assign nothing).
     has_assigned: std::sync::atomic::AtomicBool,
     context: OnceLock<Value>,
+    /// Whether its `…StateExited` was recorded.
+    exited: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for StateRun {
+    /// A state of a Parallel branch that ends without exiting (it failed, or a failing sibling
+    /// cancelled it) is noted for the Parallel to record as aborted; a Fail state ends the
+    /// branch by design.
+    fn drop(&mut self) {
+        if let Some(u) = &self.exec.unfinished
+            && self.ty != "Fail"
+            && !self.exited.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            *u.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.ty, self.name));
+        }
+    }
 }
 
 /// `stateEnteredEventDetails`.
@@ -475,6 +509,18 @@ fn entered_details(name: &str, input: &Value) -> Value {
 }
 
 /// `<ty>StateEntered` / `<ty>StateExited`.
+/// The event of a state a Parallel's failure ended: AWS has one for the states that can be
+/// in progress (EXEC-7).
+fn state_aborted(ty: &str) -> Option<&'static str> {
+    match ty {
+        "Task" => Some("TaskStateAborted"),
+        "Wait" => Some("WaitStateAborted"),
+        "Parallel" => Some("ParallelStateAborted"),
+        "Map" => Some("MapStateAborted"),
+        _ => None,
+    }
+}
+
 fn state_event(ty: &str, entered: bool) -> &'static str {
     match (ty, entered) {
         ("Pass", true) => "PassStateEntered",
@@ -625,6 +671,8 @@ impl StateRun {
 
     /// Records `<ty>StateExited` with the state's output.
     pub fn exit(&self, output: &Value) {
+        self.exited
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.exec
             .record_with(state_event(self.ty, false), Some(self.name), || {
                 let mut d = Map::new();
@@ -1761,6 +1809,49 @@ pub struct TaskContext {
     key_seq: u64,
     /// Only with `HeartbeatSeconds`: without it a heartbeat has nothing to reset.
     heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
+    /// Only for callback and `.sync` tasks: records their `TaskSubmitted`.
+    submission: Option<Submission>,
+}
+
+/// A callback or `.sync` task's `TaskSubmitted` event, recorded once: when the handler reports
+/// what the service answered ([`TaskContext::submitted`]), when a durable callback's handler
+/// returns (its result is that answer), or else just before the task's outcome.
+#[derive(Clone)]
+struct Submission {
+    exec: Arc<Exec>,
+    state: &'static str,
+    resource: &'static str,
+    resource_type: &'static str,
+    done: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("state", &self.state)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Submission {
+    /// Records `TaskSubmitted` unless it has been: with the service's answer when known.
+    fn record(&self, output: Option<&Value>) {
+        if self.done.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        self.exec
+            .record_with("TaskSubmitted", Some(self.state), || {
+                let mut d = Map::new();
+                if let Some(v) = output {
+                    d.insert("output".into(), payload(v));
+                    d.insert("outputDetails".into(), not_truncated());
+                }
+                d.insert("resource".into(), self.resource.into());
+                d.insert("resourceType".into(), self.resource_type.into());
+                Value::Object(d)
+            });
+    }
 }
 
 impl TaskContext {
@@ -1789,6 +1880,17 @@ impl TaskContext {
     pub fn heartbeat(&self) {
         if let Some(h) = &self.heartbeat {
             h.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// Reports what the service answered when a callback (`.waitForTaskToken`) or `.sync`
+    /// task was handed to it (an SQS `SendMessage` response, a `StartExecution` response):
+    /// the output of the task's `TaskSubmitted` event, recorded now. Only the first report
+    /// counts; other tasks ignore it. A durable callback's handler need not call it: what it
+    /// returns is that answer.
+    pub fn submitted(&self, response: &Value) {
+        if let Some(s) = &self.submission {
+            s.record(Some(response));
         }
     }
 }
@@ -1889,6 +1991,15 @@ where
         }
         None => (None, None),
     };
+    let events = TaskEvents::of(spec.resource);
+    let (resource_type, resource) = split_resource(spec.resource);
+    let submission = events.submitted.then(|| Submission {
+        exec: Arc::clone(&run.exec),
+        state: run.name,
+        resource,
+        resource_type,
+        done: Arc::default(),
+    });
     let ctx = TaskContext {
         state_name: run.name,
         execution_id: run.exec.info.id.clone(),
@@ -1901,6 +2012,7 @@ where
         key_path: run.exec.path.clone(),
         key_seq: run.seq,
         heartbeat: tx,
+        submission: submission.clone(),
     };
     // A durable callback task waits for its token in the store, where any process can
     // complete it; the token is known there before the handler can hand it out.
@@ -1911,8 +2023,6 @@ where
         }
         _ => None,
     };
-    let events = TaskEvents::of(spec.resource);
-    let (resource_type, resource) = split_resource(spec.resource);
     run.record_with(events.scheduled, || {
         let mut d = Map::new();
         if events.lambda || events.activity {
@@ -1953,12 +2063,6 @@ where
             || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
         );
     }
-    if events.submitted {
-        run.record_with(
-            "TaskSubmitted",
-            || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
-        );
-    }
     let call = tracing::Instrument::instrument(
         std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
         tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource),
@@ -1975,7 +2079,10 @@ where
         };
         match callback {
             Some((journal, token)) => {
-                r?;
+                let answer = r?;
+                if let Some(s) = &submission {
+                    s.record(Some(&answer));
+                }
                 journal.wait_token(&token, heartbeat).await
             }
             None => r,
@@ -2013,6 +2120,10 @@ where
             }
         }
     };
+    // A handler that stands for the whole wait and did not report its submission.
+    if let Some(s) = &submission {
+        s.record(None);
+    }
     // A durable callback that timed out no longer accepts its token (a late SendTaskSuccess
     // gets `TaskTimedOut`, as on AWS).
     if let (Err(f), Some((journal, token))) = (&result, timed_out_token)
@@ -2237,20 +2348,24 @@ where
     run.record("ParallelStateStarted");
     let progress = Progress::of(run);
     let progress = &progress;
-    let futures: Vec<_> = (0..branches)
-        .map(|i| {
+    let targets: Vec<Arc<Exec>> = (0..branches)
+        .map(|i| progress.branch_target(&run.exec, i))
+        .collect();
+    let futures: Vec<_> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, target)| {
             let input = effective.clone();
             async move {
                 if let Some(v) = progress.replay(&run.exec, i) {
                     return Ok(v);
                 }
-                let target = progress.target(&run.exec, i);
                 let r = tracing::Instrument::instrument(
-                    branch(i, input, Arc::clone(&target)),
+                    branch(i, input, Arc::clone(target)),
                     tracing::debug_span!(parent: &run.span, "branch", index = i),
                 )
                 .await;
-                progress.finished(i, &r, &target).await?;
+                progress.finished(i, &r, target).await?;
                 r
             }
         })
@@ -2260,7 +2375,18 @@ where
             run.record("ParallelStateSucceeded");
             apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
         }
-        Err(f) => Err(f),
+        Err(f) => {
+            // The failed branch's state and those its failure cancelled, as AWS records them.
+            for target in &targets {
+                if let Some((kind, name)) = target
+                    .take_unfinished()
+                    .and_then(|(ty, name)| Some((state_aborted(ty)?, name)))
+                {
+                    target.record(kind, Some(name));
+                }
+            }
+            Err(f)
+        }
     }
 }
 
@@ -2326,6 +2452,8 @@ pub struct MapSpec {
     pub catch: &'static [Catcher],
     /// `ProcessorConfig.Mode: DISTRIBUTED` (iterations run as a Map Run).
     pub distributed: bool,
+    /// `Label` (MAP-18): names the Map Run in its ARN in place of the state's name.
+    pub label: Option<&'static str>,
 }
 
 fn resolve_count(
@@ -2501,7 +2629,11 @@ where
             let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
             let name = &run.exec.info.state_machine_name;
             serde_json::json!({
-                "mapRunArn": format!("{prefix}:mapRun:{name}/{}:{}", run.name, uuid::Uuid::new_v4())
+                "mapRunArn": format!(
+                    "{prefix}:mapRun:{name}/{}:{}",
+                    spec.label.unwrap_or(run.name),
+                    uuid::Uuid::new_v4()
+                )
             })
         });
     }
@@ -2716,9 +2848,14 @@ impl Progress {
     /// Where iteration `i` records its events.
     fn target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
         match &self.durable {
-            Some(_) => exec.branch(&self.label("", i)),
+            Some(_) => exec.branch(&self.label("", i), true, false),
             None => Arc::clone(exec),
         }
+    }
+
+    /// Where Parallel branch `i` records its events.
+    fn branch_target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
+        exec.branch(&self.label("", i), self.durable.is_some(), true)
     }
 
     /// Commits a successful iteration.

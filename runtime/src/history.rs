@@ -13,7 +13,8 @@
 //!   `MapStateExited` to the same event; for a Distributed Map it links to `MapRunSucceeded`,
 //!   and `MapStateExited` to `MapRunStarted`.
 //! - `ParallelStateSucceeded` links to the branches' last event, and `ParallelStateExited`
-//!   to the same event.
+//!   to the same event. A failed branch's `…StateAborted` links to its last event, and the
+//!   Parallel's retry (`ParallelStateStarted`) or `ParallelStateFailed` to the same.
 //! - `EvaluationFailed` raised while a state is entered (a Map's `Items`, a Pass's `Output`)
 //!   links to what the entry links to; a Wait evaluates its time after its entry, so its
 //!   failure links to the entry.
@@ -58,6 +59,7 @@ impl Linker {
                 self.last
             }
             "MapIterationFailed" | "MapRunFailed" | "ParallelStateSucceeded" => self.last,
+            _ if kind.ends_with("StateAborted") => self.last,
             "MapStateSucceeded" => match self.completion.take() {
                 Some((c, inline)) => {
                     if inline {
@@ -199,5 +201,22 @@ mod tests {
             "ExecutionSucceeded",
         ];
         assert_eq!(links(&kinds), [0, 0, 2, 3, 4, 5, 5, 7]);
+    }
+
+    // tasks/states_error_output/parallel_catch_error_PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY.
+    #[test]
+    fn an_aborted_branch_state_links_beside_the_retry() {
+        let kinds = [
+            "ExecutionStarted",
+            "ParallelStateEntered",
+            "ParallelStateStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "TaskStateAborted",
+            "ParallelStateStarted",
+        ];
+        assert_eq!(links(&kinds), [0, 0, 2, 3, 4, 5, 6, 7, 7]);
     }
 }

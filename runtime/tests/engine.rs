@@ -402,6 +402,9 @@ impl callback::Tasks for Approver {
         }
         // A panic here would fail the execution: the retry must carry a new token.
         assert_ne!(seen[0], seen[1]);
+        // What SQS answered: the TaskSubmitted output (reported once; a second is ignored).
+        ctx.submitted(&json!({"MessageId": "m-2"}));
+        ctx.submitted(&json!({"MessageId": "ignored"}));
         Ok(json!({"approved": true}))
     }
 }
@@ -411,8 +414,49 @@ async fn callback_tasks_get_a_token_and_a_new_one_on_retry() {
     // CTX-6, TASK-4
     let approver = Approver(std::sync::Mutex::new(Vec::new()));
     let wf = callback::Workflow::new(approver);
-    let out = wf.run(json!({})).await.expect("approved");
-    assert_eq!(out, json!({"approved": true}));
+    let recorded = wf.run_recorded(json!({}), Default::default()).await;
+    assert_eq!(
+        recorded.result.expect("approved"),
+        json!({"approved": true})
+    );
+    // HIST: the failed attempt's handler reported nothing, so its TaskSubmitted has no
+    // output; the second reported SQS's answer before the wait ended.
+    let submitted: Vec<_> = recorded
+        .history
+        .iter()
+        .filter(|e| e.kind == "TaskSubmitted")
+        .map(|e| e.details.clone().expect("details"))
+        .collect();
+    assert_eq!(
+        submitted,
+        [
+            json!({"resource": "sendMessage.waitForTaskToken", "resourceType": "sqs"}),
+            json!({
+                "output": "{\"MessageId\":\"m-2\"}",
+                "outputDetails": {"truncated": false},
+                "resource": "sendMessage.waitForTaskToken",
+                "resourceType": "sqs"
+            }),
+        ]
+    );
+    let kinds: Vec<_> = recorded.history.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskFailed",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
 }
 
 asl_runtime::asl!(mod terminal {
@@ -698,5 +742,59 @@ async fn an_item_batcher_hands_each_iteration_a_batch() {
             {"job": "j", "size": 2, "first": 3},
             {"job": "j", "size": 1, "first": 5}
         ])
+    );
+}
+
+asl_runtime::asl!(mod aborting {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                { "StartAt": "Charge", "States": {
+                    "Charge": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+                { "StartAt": "Pause", "States": {
+                    "Pause": { "Type": "Wait", "Seconds": 60, "End": true } } },
+                { "StartAt": "Quick", "States": {
+                    "Quick": { "Type": "Pass", "End": true } } }
+            ],
+            "End": true
+        }
+    }
+});
+
+struct Declines;
+
+impl aborting::Tasks for Declines {
+    async fn charge(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err(TaskError::new("Declined", "card declined"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_branch_aborts_the_states_still_in_progress() {
+    // PAR-5, EXEC-7: the failed Task and the cancelled Wait end as `…StateAborted`, recorded
+    // before the Parallel fails; the branch that finished records nothing more.
+    let recorded = aborting::Workflow::new(Declines)
+        .run_recorded(json!({}), Default::default())
+        .await;
+    let err = recorded.result.expect_err("declined");
+    assert_eq!(err.error(), Some("Declined"));
+    let events: Vec<_> = recorded
+        .history
+        .iter()
+        .map(|e| (e.id, e.previous_event_id, e.kind, e.state))
+        .collect();
+    let tail = &events[events.len() - 5..];
+    assert_eq!(
+        tail,
+        [
+            (10, 9, "TaskFailed", Some("Charge")),
+            (11, 10, "TaskStateAborted", Some("Charge")),
+            (12, 10, "WaitStateAborted", Some("Pause")),
+            (13, 10, "ParallelStateFailed", Some("Both")),
+            (14, 13, "ExecutionFailed", None),
+        ]
     );
 }

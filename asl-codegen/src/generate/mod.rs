@@ -1336,6 +1336,13 @@ impl Gen {
                     }
                     None => quote!(None),
                 };
+                let label = match &m.label {
+                    Some(l) => {
+                        let l = l.value.as_str();
+                        quote!(Some(#l))
+                    }
+                    None => quote!(None),
+                };
                 let max = count(self, &m.max_concurrency);
                 let tfc = count(self, &m.tolerated_failure_count);
                 let tfp = count(self, &m.tolerated_failure_percentage);
@@ -1355,6 +1362,7 @@ impl Gen {
                         retry: #retry,
                         catch: #catch,
                         distributed: #distributed,
+                        label: #label,
                     }),
                 );
                 let owner = ident::type_name(&s.name);

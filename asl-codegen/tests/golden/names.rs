@@ -655,6 +655,7 @@ static MAP_5: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     retry: &[],
     catch: &[],
     distributed: false,
+    label: None,
 };
 static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     io: ::asl_runtime::engine::Io {
@@ -694,6 +695,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     retry: &[],
     catch: &[],
     distributed: false,
+    label: None,
 };
 static IO_7: ::asl_runtime::engine::Io = ::asl_runtime::engine::Io {
     ..::asl_runtime::engine::Io::DEFAULT

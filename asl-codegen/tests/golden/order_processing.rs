@@ -1113,6 +1113,7 @@ static MAP_6: ::asl_runtime::engine::MapSpec = ::asl_runtime::engine::MapSpec {
     retry: &[],
     catch: &[],
     distributed: false,
+    label: None,
 };
 static TASK_7: ::asl_runtime::engine::TaskSpec = ::asl_runtime::engine::TaskSpec {
     resource: "arn:aws:states:::lambda:invoke",

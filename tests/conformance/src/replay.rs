@@ -126,6 +126,10 @@ impl Replay {
                 format!("no recorded call of '{state}' matches"),
             ));
         };
+        // What the service answered when the task was handed to it (`TaskSubmitted`).
+        if let Some(answer) = outcome.get("submitted") {
+            ctx.submitted(answer);
+        }
         if outcome["timeout"] == true || outcome["aborted"] == true {
             // Never answers: the engine's timeout (on the paused clock) decides.
             std::future::pending::<()>().await;

@@ -451,7 +451,8 @@ impl callback::Tasks for Asker {
             ctx.task_token().unwrap_or_default().to_string(),
             ctx.idempotency_key(),
         ));
-        Ok(Value::Null)
+        // What the queue answered: recorded as the TaskSubmitted output.
+        Ok(json!({"MessageId": "m-1"}))
     }
 }
 
@@ -491,6 +492,17 @@ async fn callbacks_complete_from_another_engine_on_the_same_store(b: Backend) {
         .await
         .unwrap();
     assert_eq!(e.wait(&id).await.unwrap(), json!({"ok": true}));
+    let submitted = other
+        .history(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == "TaskSubmitted")
+        .unwrap();
+    assert_eq!(
+        submitted.to_json()["taskSubmittedEventDetails"]["output"],
+        json!("{\"MessageId\":\"m-1\"}")
+    );
     let late = other.send_task_success(&token, json!(1)).await.unwrap_err();
     assert_eq!(late.name(), "TaskTimedOut");
     assert_eq!(
