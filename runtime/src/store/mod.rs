@@ -6,9 +6,12 @@
 //! write that continues an execution is fenced by the writing worker's lease: a worker whose
 //! lease another worker took can no longer commit, so no transition is committed twice.
 //!
+//! Large payloads are stored once per execution, not in every event ([`payloads`]).
+//!
 //! [`SqliteStore`] is the embedded engine (a file, or memory for tests); `PostgresStore`
 //! (cargo feature `postgres`) serves many workers on many machines.
 
+pub mod payloads;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;

@@ -25,7 +25,7 @@ use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
     Checkpoint, Close, Commit, Created, ExecutionRecord, ExecutionStatus, Page, Progress, Store,
-    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
 };
 
 /// The schema, one migration per entry; entry `i` brings the schema to version `i + 1`.
@@ -90,6 +90,13 @@ CREATE INDEX tokens_execution ON tokens (execution);
     "ALTER TABLE executions ADD COLUMN retry TEXT;",
     // History event details.
     "ALTER TABLE events ADD COLUMN details TEXT;",
+    // Large payloads, once per execution (see `store::payloads`).
+    "CREATE TABLE payloads (
+    execution TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (execution, hash)
+);",
 ];
 
 /// The most connections one store opens.
@@ -348,6 +355,25 @@ async fn get_record(
         .transpose()
 }
 
+/// Stores payloads shared by events (see [`payloads`]); one execution's or many.
+async fn insert_payloads(
+    tx: &tokio_postgres::Transaction<'_>,
+    execution: &[String],
+    shared: Vec<payloads::Shared>,
+) -> Result<(), StoreError> {
+    if shared.is_empty() {
+        return Ok(());
+    }
+    let (hashes, bodies): (Vec<String>, Vec<String>) = shared.into_iter().unzip();
+    tx.execute(
+        "INSERT INTO payloads (execution, hash, body) \
+         SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT DO NOTHING",
+        &[&execution, &hashes, &bodies],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn append_event(
     tx: &tokio_postgres::Transaction<'_>,
     execution: &str,
@@ -362,10 +388,14 @@ async fn append_event(
         )
         .await?
         .get(0);
+    let mut shared = Vec::new();
+    let details = payloads::share(&details, &mut shared);
+    let owners = vec![execution.to_string(); shared.len()];
+    insert_payloads(tx, &owners, shared).await?;
     tx.execute(
         "INSERT INTO events (execution, id, type, state, ts_ms, details) \
          VALUES ($1, $2, $3, NULL, $4, $5)",
-        &[&execution, &n, &kind, &ms(at), &details.to_string()],
+        &[&execution, &n, &kind, &ms(at), &details],
     )
     .await?;
     Ok(())
@@ -491,6 +521,7 @@ impl PostgresStore {
             };
             let mut events = EventColumns::default();
             let mut rows = CheckpointColumns::default();
+            let (mut shared, mut shared_by) = (Vec::new(), Vec::new());
             for c in commits.iter().filter(|c| owned(c)) {
                 for e in &c.events {
                     events.execution.push(c.execution.clone());
@@ -500,7 +531,8 @@ impl PostgresStore {
                     events.ts.push(ms(e.timestamp));
                     events
                         .details
-                        .push(e.details.as_ref().map(Value::to_string));
+                        .push(e.details.as_ref().map(|d| payloads::share(d, &mut shared)));
+                    shared_by.resize(shared.len(), c.execution.clone());
                 }
                 if let Some(cp) = &c.checkpoint {
                     rows.id.push(c.execution.clone());
@@ -513,6 +545,7 @@ impl PostgresStore {
                     rows.retry.push(cp.retry.as_ref().map(Value::to_string));
                 }
             }
+            insert_payloads(&tx, &shared_by, shared).await?;
             if !events.id.is_empty() {
                 tx.execute(
                     "INSERT INTO events (execution, id, type, state, ts_ms, details) \
@@ -584,11 +617,14 @@ impl PostgresStore {
                 let states: Vec<Option<&str>> =
                     commit.events.iter().map(|e| e.state.as_deref()).collect();
                 let ts: Vec<i64> = commit.events.iter().map(|e| ms(e.timestamp)).collect();
+                let mut shared = Vec::new();
                 let details: Vec<Option<String>> = commit
                     .events
                     .iter()
-                    .map(|e| e.details.as_ref().map(Value::to_string))
+                    .map(|e| e.details.as_ref().map(|d| payloads::share(d, &mut shared)))
                     .collect();
+                let owners = vec![commit.execution.clone(); shared.len()];
+                insert_payloads(&tx, &owners, shared).await?;
                 tx.execute(
                     "INSERT INTO events (execution, id, type, state, ts_ms, details) \
                      SELECT $1, * FROM unnest($2::BIGINT[], $3::TEXT[], $4::TEXT[], \
@@ -684,14 +720,14 @@ impl Store for PostgresStore {
                     None => return Err(StoreError::Backend("execution vanished".into())),
                 }
             } else {
+                let mut shared = Vec::new();
+                let started = payloads::share(&super::started_details(&record), &mut shared);
+                let owners = vec![record.id.clone(); shared.len()];
+                insert_payloads(&tx, &owners, shared).await?;
                 tx.execute(
                     "INSERT INTO events (execution, id, type, state, ts_ms, details) \
                      VALUES ($1, 1, 'ExecutionStarted', NULL, $2, $3)",
-                    &[
-                        &record.id,
-                        &ms(record.start_date),
-                        &super::started_details(&record).to_string(),
-                    ],
+                    &[&record.id, &ms(record.start_date), &started],
                 )
                 .await?;
                 Created::New
@@ -707,26 +743,47 @@ impl Store for PostgresStore {
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
         transaction!(self, |tx| {
-            tx.query(
-                "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 ORDER BY id",
-                &[&id],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(StoredEvent {
-                    id: r.get::<_, i64>(0) as u64,
-                    kind: r.get(1),
-                    state: r.get(2),
-                    timestamp: from_ms(r.get(3)),
-                    details: r
-                        .get::<_, Option<String>>(4)
-                        .as_deref()
-                        .map(parse_json)
-                        .transpose()?,
+            let rows = tx
+                .query(
+                    "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
+                     ORDER BY id",
+                    &[&id],
+                )
+                .await?;
+            let shared: HashMap<String, String> = if rows
+                .iter()
+                .any(|r| r.get::<_, Option<&str>>(4).is_some_and(payloads::refers))
+            {
+                tx.query(
+                    "SELECT hash, body FROM payloads WHERE execution = $1",
+                    &[&id],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect()
+            } else {
+                HashMap::new()
+            };
+            rows.iter()
+                .map(|r| {
+                    let details = match r.get::<_, Option<&str>>(4) {
+                        Some(text) => {
+                            let mut d = parse_json(text)?;
+                            payloads::restore(&mut d, &shared)?;
+                            Some(d)
+                        }
+                        None => None,
+                    };
+                    Ok(StoredEvent {
+                        id: r.get::<_, i64>(0) as u64,
+                        kind: r.get(1),
+                        state: r.get(2),
+                        timestamp: from_ms(r.get(3)),
+                        details,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?
+                .collect::<Result<Vec<_>, StoreError>>()?
         })
     }
 

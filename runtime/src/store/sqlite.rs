@@ -11,6 +11,7 @@
 //! by the whole batch); so a runtime with a paused clock never sees the store as idle time,
 //! and tests on tokio's paused clock stay deterministic.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,7 @@ use serde_json::Value;
 
 use super::{
     Checkpoint, Close, Commit, Created, ExecutionRecord, ExecutionStatus, Page, Progress, Store,
-    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
 };
 
 /// A reply sent once the transaction holding the request committed (or failed to).
@@ -69,6 +70,12 @@ CREATE TABLE IF NOT EXISTS events (
     ts_ms INTEGER NOT NULL,
     details TEXT,
     PRIMARY KEY (execution, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payloads (
+    execution TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (execution, hash)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS progress (
     execution TEXT NOT NULL,
@@ -368,6 +375,40 @@ fn get_record(conn: &Connection, id: &str) -> Result<Option<ExecutionRecord>, St
         .transpose()
 }
 
+/// An event's details as stored, with its large payloads stored once (see [`payloads`]).
+fn store_details(
+    conn: &Connection,
+    execution: &str,
+    details: &Value,
+) -> Result<String, StoreError> {
+    let mut shared = Vec::new();
+    let text = payloads::share(details, &mut shared);
+    if !shared.is_empty() {
+        let mut insert = conn.prepare_cached(
+            "INSERT OR IGNORE INTO payloads (execution, hash, body) VALUES (?1, ?2, ?3)",
+        )?;
+        for (hash, body) in shared {
+            insert.execute(params![execution, hash, body])?;
+        }
+    }
+    Ok(text)
+}
+
+/// An execution's shared payloads by hash.
+fn shared_payloads(
+    conn: &Connection,
+    execution: &str,
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT hash, body FROM payloads WHERE execution = ?1")?;
+    let rows = stmt.query_map(params![execution], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (hash, body) = row?;
+        out.insert(hash, body);
+    }
+    Ok(out)
+}
+
 fn append_event(
     conn: &Connection,
     execution: &str,
@@ -375,6 +416,7 @@ fn append_event(
     at: DateTime<Utc>,
     details: Value,
 ) -> Result<(), StoreError> {
+    let details = store_details(conn, execution, &details)?;
     let n: i64 = conn
         .prepare_cached("SELECT events FROM executions WHERE id = ?1")?
         .query_row(params![execution], |r| r.get(0))?;
@@ -382,7 +424,7 @@ fn append_event(
         "INSERT INTO events (execution, id, type, state, ts_ms, details) \
          VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
     )?
-    .execute(params![execution, n + 1, kind, ms(at), to_json(&details)])?;
+    .execute(params![execution, n + 1, kind, ms(at), details])?;
     conn.prepare_cached("UPDATE executions SET events = ?2 WHERE id = ?1")?
         .execute(params![execution, n + 1])?;
     Ok(())
@@ -416,15 +458,12 @@ impl Store for SqliteStore {
                 worker,
                 worker.as_ref().map(|_| ms(lease_until))
             ])?;
+            let started = store_details(conn, &record.id, &super::started_details(&record))?;
             conn.prepare_cached(
                 "INSERT INTO events (execution, id, type, state, ts_ms, details) \
                  VALUES (?1, 1, 'ExecutionStarted', NULL, ?2, ?3)",
             )?
-            .execute(params![
-                record.id,
-                ms(record.start_date),
-                to_json(&super::started_details(&record))
-            ])?;
+            .execute(params![record.id, ms(record.start_date), started])?;
             Ok(Created::New)
         })
     }
@@ -454,9 +493,21 @@ impl Store for SqliteStore {
                 ))
             })?;
             let mut out = Vec::new();
+            let mut shared: Option<HashMap<String, String>> = None;
             for row in rows {
                 let (mut e, details) = row?;
-                e.details = details.as_deref().map(parse_json).transpose()?;
+                if let Some(text) = details {
+                    let mut d = parse_json(&text)?;
+                    if payloads::refers(&text) {
+                        if shared.is_none() {
+                            shared = Some(shared_payloads(conn, &id)?);
+                        }
+                        if let Some(p) = &shared {
+                            payloads::restore(&mut d, p)?;
+                        }
+                    }
+                    e.details = Some(d);
+                }
                 out.push(e);
             }
             Ok(out)
@@ -511,13 +562,17 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for e in &commit.events {
+                let details = match &e.details {
+                    Some(d) => Some(store_details(conn, &commit.execution, d)?),
+                    None => None,
+                };
                 insert.execute(params![
                     commit.execution,
                     e.id as i64,
                     e.kind,
                     e.state,
                     ms(e.timestamp),
-                    e.details.as_ref().map(to_json)
+                    details
                 ])?;
             }
             if let Some(c) = &commit.checkpoint {

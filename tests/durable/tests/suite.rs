@@ -164,6 +164,7 @@ suite!(
     the_history_quota_fails_the_execution_as_aws_does,
     list_express_and_paging,
     a_retry_backoff_continues_after_a_restart,
+    large_payloads_are_stored_once,
 );
 
 async fn engine(store: Arc<dyn Store>, tasks: Arc<Counting>, worker: &str) -> Engine {
@@ -803,4 +804,86 @@ async fn express_executions_end_after_five_minutes() {
         .await
         .unwrap();
     assert_eq!(e.wait(&s).await.unwrap(), json!({}));
+}
+
+asl_runtime::asl!(mod relay {
+    "StartAt": "S0",
+    "States": {
+        "S0": { "Type": "Pass", "Next": "S1" },
+        "S1": { "Type": "Pass", "Next": "S2" },
+        "S2": { "Type": "Pass", "Next": "S3" },
+        "S3": { "Type": "Pass", "Next": "S4" },
+        "S4": { "Type": "Pass", "Next": "S5" },
+        "S5": { "Type": "Pass", "Next": "S6" },
+        "S6": { "Type": "Pass", "Next": "S7" },
+        "S7": { "Type": "Pass", "Next": "S8" },
+        "S8": { "Type": "Pass", "Next": "S9" },
+        "S9": { "Type": "Pass", "Next": "S10" },
+        "S10": { "Type": "Pass", "Next": "S11" },
+        "S11": { "Type": "Pass", "Next": "S12" },
+        "S12": { "Type": "Pass", "Next": "S13" },
+        "S13": { "Type": "Pass", "Next": "S14" },
+        "S14": { "Type": "Pass", "Next": "S15" },
+        "S15": { "Type": "Pass", "Next": "S16" },
+        "S16": { "Type": "Pass", "Next": "S17" },
+        "S17": { "Type": "Pass", "Next": "S18" },
+        "S18": { "Type": "Pass", "Next": "S19" },
+        "S19": { "Type": "Pass", "End": true }
+    }
+});
+
+struct Relay;
+impl relay::Tasks for Relay {}
+
+async fn large_payloads_are_stored_once(b: Backend) {
+    // EXEC-7: twenty states pass one 100 KB document along; the history has it in every
+    // event, the store keeps it once.
+    let e = Engine::builder()
+        .store(b.store("relay").await)
+        .workflow("relay", relay::Workflow::new(Relay))
+        .build()
+        .await
+        .unwrap();
+    let doc = json!({ "blob": "x".repeat(100 * 1024) });
+    let id = e
+        .start("relay", doc.clone(), StartOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(e.wait(&id).await.unwrap(), doc);
+    let history = e.history(&id).await.unwrap();
+    assert_eq!(history.len(), 42);
+    let text = doc.to_string();
+    for ev in &history {
+        let d = ev.details.as_ref().unwrap();
+        let payload = d.get("input").or_else(|| d.get("output")).unwrap();
+        assert_eq!(
+            payload.as_str(),
+            Some(text.as_str()),
+            "{} {:?}",
+            ev.kind,
+            ev.state
+        );
+    }
+    if let Backend::Sqlite(dir) = &b {
+        // Read the file as any SQLite client would: the events hold references, the document
+        // is stored once.
+        let db = rusqlite::Connection::open(dir.join("relay.db")).unwrap();
+        let (events, bytes): (i64, i64) = db
+            .query_row(
+                "SELECT count(*), sum(length(details)) FROM events WHERE execution = ?1",
+                [id.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(events, 42);
+        assert!(bytes < 20 * 1024, "{bytes} bytes of event details");
+        let copies: i64 = db
+            .query_row(
+                "SELECT count(*) FROM payloads WHERE execution = ?1",
+                [id.as_str()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(copies, 1);
+    }
 }
