@@ -508,7 +508,6 @@ fn entered_details(name: &str, input: &Value) -> Value {
     serde_json::json!({ "name": name, "input": payload(input), "inputDetails": not_truncated() })
 }
 
-/// `<ty>StateEntered` / `<ty>StateExited`.
 /// The event of a state a Parallel's failure ended: AWS has one for the states that can be
 /// in progress (EXEC-7).
 fn state_aborted(ty: &str) -> Option<&'static str> {
@@ -521,6 +520,7 @@ fn state_aborted(ty: &str) -> Option<&'static str> {
     }
 }
 
+/// `<ty>StateEntered` / `<ty>StateExited`.
 fn state_event(ty: &str, entered: bool) -> &'static str {
     match (ty, entered) {
         ("Pass", true) => "PassStateEntered",
@@ -2375,8 +2375,10 @@ where
             run.record("ParallelStateSucceeded");
             apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
         }
+        Err(f) if f.is_interrupted() => Err(f),
         Err(f) => {
-            // The failed branch's state and those its failure cancelled, as AWS records them.
+            // The failed branch's state and those its failure cancelled, as AWS records them
+            // (not when the execution itself is being interrupted: stopped, or its lease lost).
             for target in &targets {
                 if let Some((kind, name)) = target
                     .take_unfinished()
