@@ -37,15 +37,6 @@ pub struct Linker {
 }
 
 impl Linker {
-    /// A linker that has seen `events` (their types in id order), as after a restart.
-    pub fn over<'a>(events: impl IntoIterator<Item = (u64, &'a str)>) -> Linker {
-        let mut l = Linker::default();
-        for (id, kind) in events {
-            l.link(id, kind);
-        }
-        l
-    }
-
     /// The `previousEventId` of event `id` of type `kind`, recorded next.
     pub fn link(&mut self, id: u64, kind: &str) -> u64 {
         let prev = match kind {
@@ -90,7 +81,8 @@ impl Linker {
 }
 
 /// The `previousEventId` of each event of a history, given the events' types in id order.
-pub fn previous_event_ids<'a>(events: impl IntoIterator<Item = (u64, &'a str)>) -> Vec<u64> {
+#[cfg(test)]
+fn previous_event_ids<'a>(events: impl IntoIterator<Item = (u64, &'a str)>) -> Vec<u64> {
     let mut l = Linker::default();
     events.into_iter().map(|(id, k)| l.link(id, k)).collect()
 }

@@ -76,26 +76,25 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod choice;
 pub mod clock;
-pub mod context;
+mod context;
 pub mod durable;
-pub mod engine;
 pub mod error;
-pub mod history;
-pub mod intrinsics;
+mod exec;
+mod history;
 pub mod jsonata;
-pub mod jsonpath;
 pub mod lambda;
-pub mod lit;
+mod lang;
 pub mod store;
-pub mod template;
-pub mod typed;
+mod typed;
+
+#[doc(hidden)]
+pub mod __codegen;
 
 pub use context::RunOptions;
-pub use durable::{Engine, EngineError, ExecutionId, StartOptions};
-pub use engine::TaskContext;
-pub use error::{ExecutionError, Failure, Status, TaskError};
+pub use durable::{Engine, EngineError, ExecutionId, Machine, StartOptions};
+pub use error::{ExecutionError, Status, TaskError};
+pub use exec::{Event, Recorded, TaskContext};
 pub use serde_json::{self, Value};
 pub use tokio;
 

@@ -630,10 +630,8 @@ async fn unlimited_inline_map_runs_like_aws() {
         .await
         .expect("ok");
     assert_eq!(out, Value::Array(items));
-    assert_eq!(
-        work.peak.load(Ordering::SeqCst),
-        asl_runtime::engine::INLINE_CONCURRENCY
-    );
+    // AWS runs about 40 iterations of an inline Map at once (MAP-9).
+    assert_eq!(work.peak.load(Ordering::SeqCst), 40);
     assert_eq!((Instant::now() - start).as_secs(), 3);
 }
 

@@ -18,6 +18,9 @@ use crate::model::*;
 use crate::parse::{Json, Value as JValue};
 use crate::path::{self, CompareOp, Filter, Operand as POperand, Path, Root, Selector};
 
+/// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
+pub const ABI_VERSION: u32 = 1;
+
 /// Options for one generated module.
 #[derive(Debug, Clone)]
 pub struct GenOptions {
@@ -44,7 +47,8 @@ impl Default for GenOptions {
 /// Generates the items of the module for `machine` (without the `mod` wrapper).
 pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let mut g = Gen {
-        rt: options.runtime.clone(),
+        rt: quote!(__rt),
+        public: options.runtime.clone(),
         statics: Vec::new(),
         runners: Vec::new(),
         counter: 0,
@@ -59,7 +63,6 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     };
     g.type_names.reserve(&["State", "Tasks", "Workflow"]);
     let top = g.scope(&machine.states, "State", true);
-    let rt = &g.rt;
     let methods = &g.methods;
     let statics = &g.statics;
     let runners = &g.runners;
@@ -70,8 +73,14 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         Some(s) => quote!(Some(#s)),
         None => quote!(None),
     };
+    let runtime = &options.runtime;
+    let generator = Literal::string(concat!("asl-codegen ", env!("CARGO_PKG_VERSION")));
+    let abi = Literal::u32_suffixed(ABI_VERSION);
+    let abi_module = format_ident!("v{}", ABI_VERSION);
     quote! {
-        use #rt as __rt;
+        // A runtime that speaks another ABI fails here, naming both versions.
+        const _: () = #runtime::__codegen::check_abi(#abi, #generator);
+        use #runtime::__codegen::#abi_module as __rt;
 
         /// The handlers of this state machine's Task states: one method per Task state.
         /// Implement it with `async fn`s.
@@ -116,7 +125,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 &self,
                 input: __rt::Value,
                 options: __rt::RunOptions,
-            ) -> __rt::engine::Recorded {
+            ) -> __rt::Recorded {
                 self.execute(input, options, true).await
             }
 
@@ -125,21 +134,21 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 input: __rt::Value,
                 options: __rt::RunOptions,
                 record: bool,
-            ) -> __rt::engine::Recorded {
-                let info = __rt::context::ExecutionInfo::new(
+            ) -> __rt::Recorded {
+                let info = __rt::ExecutionInfo::new(
                     &options,
                     #name,
                     ::std::sync::Arc::new(input.clone()),
                 );
-                let exec = __rt::engine::Exec::start(info, record);
+                let exec = __rt::Exec::start(info, record);
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
-                let result = __rt::engine::finish(&exec, #timeout, run).await;
-                __rt::engine::Recorded { result, history: exec.history() }
+                let result = __rt::finish(&exec, #timeout, run).await;
+                __rt::Recorded { result, history: exec.history() }
             }
         }
 
-        /// Lets an [`Engine`](__rt::Engine) run this workflow durably.
-        impl<T: Tasks> __rt::durable::Machine for Workflow<T> {
+        /// Lets an `asl_runtime::Engine` run this workflow durably.
+        impl<T: Tasks> __rt::Machine for Workflow<T> {
             fn default_name(&self) -> &'static str {
                 #name
             }
@@ -150,11 +159,11 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
             fn resume(
                 &self,
-                exec: ::std::sync::Arc<__rt::engine::Exec>,
+                exec: ::std::sync::Arc<__rt::Exec>,
                 state: ::std::option::Option<&str>,
                 input: __rt::Value,
-                vars: __rt::engine::Vars,
-            ) -> ::std::option::Option<__rt::engine::BoxFuture<'static, ::std::result::Result<__rt::Value, __rt::Failure>>> {
+                vars: __rt::Vars,
+            ) -> ::std::option::Option<__rt::BoxFuture<'static, ::std::result::Result<__rt::Value, __rt::Failure>>> {
                 let start = match state {
                     ::std::option::Option::None => State::START,
                     ::std::option::Option::Some(name) => *State::ALL.iter().find(|s| s.name() == name)?,
@@ -166,7 +175,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 &self,
                 input: __rt::Value,
                 options: __rt::RunOptions,
-            ) -> __rt::engine::BoxFuture<'static, __rt::engine::Recorded> {
+            ) -> __rt::BoxFuture<'static, __rt::Recorded> {
                 let workflow = Workflow { tasks: ::std::sync::Arc::clone(&self.tasks) };
                 ::std::boxed::Box::pin(async move { workflow.execute(input, options, true).await })
             }
@@ -222,7 +231,10 @@ pub fn unknown_typed_tasks(machine: &StateMachine, options: &GenOptions) -> Vec<
 }
 
 struct Gen {
+    /// `__rt`: the ABI module generated code imports.
     rt: TokenStream,
+    /// The runtime crate's public path, for what users see (the `Tasks` trait's types).
+    public: TokenStream,
     statics: Vec<TokenStream>,
     runners: Vec<TokenStream>,
     counter: usize,
@@ -585,11 +597,11 @@ impl Gen {
     fn path_field(&mut self, f: &PathField) -> TokenStream {
         let rt = self.rt.clone();
         match f {
-            PathField::Default => quote!(#rt::engine::PathField::Default),
-            PathField::Null => quote!(#rt::engine::PathField::Null),
+            PathField::Default => quote!(#rt::PathField::Default),
+            PathField::Null => quote!(#rt::PathField::Null),
             PathField::Path(p) => {
                 let v = self.path_value(&p.value);
-                quote!(#rt::engine::PathField::Path(&#v))
+                quote!(#rt::PathField::Path(&#v))
             }
         }
     }
@@ -720,7 +732,7 @@ impl Gen {
         };
         // Only fields that differ from `Io::DEFAULT` are written, to keep the code readable.
         let none = quote!(None).to_string();
-        let default_path = quote!(#rt::engine::PathField::Default).to_string();
+        let default_path = quote!(#rt::PathField::Default).to_string();
         let mut fields = Vec::new();
         for (name, value, default) in [
             ("input_path", input_path, &default_path),
@@ -741,9 +753,9 @@ impl Gen {
         if jsonata {
             fields.push(quote!(jsonata: true,));
         }
-        quote!(#rt::engine::Io {
+        quote!(#rt::Io {
             #(#fields)*
-            ..#rt::engine::Io::DEFAULT
+            ..#rt::Io::DEFAULT
         })
     }
 
@@ -755,7 +767,7 @@ impl Gen {
     fn io_static(&mut self, io: &Io, assign: Option<&Assign>) -> proc_macro2::Ident {
         let rt = self.rt.clone();
         let v = self.io_value(io, assign);
-        self.add_static("IO", quote!(#rt::engine::Io), v)
+        self.add_static("IO", quote!(#rt::Io), v)
     }
 
     fn retriers(&self, retry: &[Retrier]) -> TokenStream {
@@ -769,7 +781,7 @@ impl Gen {
                 None => quote!(None),
             };
             let j = r.jitter == Jitter::Full;
-            quote!(#rt::engine::Retrier {
+            quote!(#rt::Retrier {
                 error_equals: &[#(#errors),*],
                 interval_seconds: #i,
                 max_attempts: #m,
@@ -795,7 +807,7 @@ impl Gen {
                     (self.assign_template(c.assign.as_ref()), quote!(None))
                 };
                 let output = self.jtemplate_opt(c.output.as_ref());
-                quote!(#rt::engine::Catcher {
+                quote!(#rt::Catcher {
                     error_equals: &[#(#errors),*],
                     result_path: #rp,
                     assign: #assign,
@@ -979,10 +991,10 @@ impl Gen {
             #bool_allow
             async fn #runner<T: Tasks>(
                 #tasks_param: ::std::sync::Arc<T>,
-                exec: ::std::sync::Arc<#rt::engine::Exec>,
+                exec: ::std::sync::Arc<#rt::Exec>,
                 #start_param
                 input: #rt::Value,
-                #vars_param: #rt::engine::Vars,
+                #vars_param: #rt::Vars,
             ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
                 #body
             }
@@ -1046,7 +1058,7 @@ impl Gen {
         let caught = if n == 1 {
             let v = variant_of(&catch[0].next.value);
             quote! {
-                __rt::engine::Outcome::Caught(_, __out) => {
+                __rt::Outcome::Caught(_, __out) => {
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     state = #v;
@@ -1055,7 +1067,7 @@ impl Gen {
             }
         } else {
             quote! {
-                __rt::engine::Outcome::Caught(__i, __out) => {
+                __rt::Outcome::Caught(__i, __out) => {
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     state = match __i { #(#targets)* };
@@ -1065,7 +1077,7 @@ impl Gen {
         };
         quote! {
             match __result? {
-                __rt::engine::Outcome::Done(__out) => { __run.commit(&mut vars);
+                __rt::Outcome::Done(__out) => { __run.commit(&mut vars);
                 __run.exit(&__out); #done }
                 #caught
             }
@@ -1104,7 +1116,7 @@ impl Gen {
                 let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
                     let __run = exec.enter("Pass", #name, &vars, &input);
-                    let __out = #rt::engine::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     #goto
@@ -1116,7 +1128,7 @@ impl Gen {
                 if self.jsonata {
                     return quote! {
                         let __run = exec.enter("Succeed", #name, &vars, &input);
-                        let __out = #rt::engine::pass_through(&__run, &input, #io.assign_jsonata, #io.output).map_err(|f| __run.locate(f))?;
+                        let __out = #rt::pass_through(&__run, &input, #io.assign_jsonata, #io.output).map_err(|f| __run.locate(f))?;
                         __run.commit(&mut vars);
                         __run.exit(&__out);
                         #finish
@@ -1124,8 +1136,8 @@ impl Gen {
                 }
                 quote! {
                     let __run = exec.enter("Succeed", #name, &vars, &input);
-                    let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
-                    let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     #finish
@@ -1138,29 +1150,28 @@ impl Gen {
                         None => quote!(None),
                         Some(FailText::Literal(l)) => {
                             let l = lit_str(&l.value);
-                            quote!(Some(#rt::engine::FailText::Literal(#l)))
+                            quote!(Some(#rt::FailText::Literal(#l)))
                         }
                         Some(FailText::Path(p)) => {
                             let p = g.path_value(&p.value);
                             let field = lit_str(field);
-                            quote!(Some(#rt::engine::FailText::Path(&#p, #field)))
+                            quote!(Some(#rt::FailText::Path(&#p, #field)))
                         }
                         Some(FailText::Intrinsic(c)) => {
                             let c = g.call_value(&c.value);
                             let field = lit_str(field);
-                            quote!(Some(#rt::engine::FailText::Call(&#c, #field)))
+                            quote!(Some(#rt::FailText::Call(&#c, #field)))
                         }
                         Some(FailText::Expr(e)) => {
                             let e = g.jexpr(e);
                             let field = lit_str(field.trim_end_matches("Path"));
-                            quote!(Some(#rt::engine::FailText::Expr(&#e, #field)))
+                            quote!(Some(#rt::FailText::Expr(&#e, #field)))
                         }
                     }
                 };
                 let error = text(self, &f.error, "ErrorPath");
                 let cause = text(self, &f.cause, "CausePath");
-                let finish =
-                    self.finish(quote!(Err(#rt::engine::fail(&__run, &input, #error, #cause))));
+                let finish = self.finish(quote!(Err(#rt::fail(&__run, &input, #error, #cause))));
                 quote! {
                     let __run = exec.enter("Fail", #name, &vars, &input);
                     #finish
@@ -1171,34 +1182,34 @@ impl Gen {
                 let until = match &w.until {
                     Some(WaitFor::Seconds(n)) => {
                         let n = n.value;
-                        quote!(#rt::engine::WaitFor::Seconds(#n))
+                        quote!(#rt::WaitFor::Seconds(#n))
                     }
                     Some(WaitFor::SecondsPath(p)) => {
                         let p = self.path(&p.value);
-                        quote!(#rt::engine::WaitFor::SecondsPath(#p))
+                        quote!(#rt::WaitFor::SecondsPath(#p))
                     }
                     Some(WaitFor::Timestamp(t)) => {
                         let t = lit_str(&t.value);
-                        quote!(#rt::engine::WaitFor::Timestamp(#t))
+                        quote!(#rt::WaitFor::Timestamp(#t))
                     }
                     Some(WaitFor::TimestampPath(p)) => {
                         let p = self.path(&p.value);
-                        quote!(#rt::engine::WaitFor::TimestampPath(#p))
+                        quote!(#rt::WaitFor::TimestampPath(#p))
                     }
                     Some(WaitFor::SecondsExpr(e)) => {
                         let e = self.jexpr(e);
-                        quote!(#rt::engine::WaitFor::SecondsExpr(&#e))
+                        quote!(#rt::WaitFor::SecondsExpr(&#e))
                     }
                     Some(WaitFor::TimestampExpr(e)) => {
                         let e = self.jexpr(e);
-                        quote!(#rt::engine::WaitFor::TimestampExpr(&#e))
+                        quote!(#rt::WaitFor::TimestampExpr(&#e))
                     }
-                    None => quote!(#rt::engine::WaitFor::Seconds(0)),
+                    None => quote!(#rt::WaitFor::Seconds(0)),
                 };
                 let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
                     let __run = exec.enter("Wait", #name, &vars, &input);
-                    let __out = #rt::engine::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
+                    let __out = #rt::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     #goto
@@ -1219,11 +1230,11 @@ impl Gen {
                 );
                 quote! {
                     let __run = exec.enter("Choice", #name, &vars, &input);
-                    let __in = #rt::engine::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
+                    let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __roots = __run.roots(&__in);
                     let (__next, __assign) = #chain;
                     __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
-                    let __out = #rt::engine::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
+                    let __out = #rt::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
                     state = __next;
@@ -1237,8 +1248,8 @@ impl Gen {
                 let catch = self.catchers(&p.catch);
                 let spec = self.add_static(
                     "PARALLEL",
-                    quote!(#rt::engine::ParallelSpec),
-                    quote!(#rt::engine::ParallelSpec { io: #io, retry: #retry, catch: #catch }),
+                    quote!(#rt::ParallelSpec),
+                    quote!(#rt::ParallelSpec { io: #io, retry: #retry, catch: #catch }),
                 );
                 let owner = ident::type_name(&s.name);
                 let mut arms = Vec::new();
@@ -1265,7 +1276,7 @@ impl Gen {
                     let mut __run = exec.enter("Parallel", #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = ::std::sync::Arc::clone(&vars);
-                    let __result = #rt::engine::parallel(&mut __run, input, &#spec, #n, move |#index, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                    let __result = #rt::parallel(&mut __run, input, &#spec, #n, move |#index, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                         #dispatch
                     }).await;
                     #outcome
@@ -1299,17 +1310,17 @@ impl Gen {
                     match c {
                         Some(Count::Literal(n)) => {
                             let n = Self::f64_tokens(n.value);
-                            quote!(#rt::engine::Count::Literal(#n))
+                            quote!(#rt::Count::Literal(#n))
                         }
                         Some(Count::Path(p)) => {
                             let p = g.path_value(&p.value);
-                            quote!(#rt::engine::Count::Path(&#p))
+                            quote!(#rt::Count::Path(&#p))
                         }
                         Some(Count::Expr(e)) => {
                             let e = g.jexpr(e);
-                            quote!(#rt::engine::Count::Expr(&#e))
+                            quote!(#rt::Count::Expr(&#e))
                         }
-                        None => quote!(#rt::engine::Count::Default),
+                        None => quote!(#rt::Count::Default),
                     }
                 };
                 let distributed = m.mode == MapMode::Distributed;
@@ -1320,15 +1331,15 @@ impl Gen {
                         let batch_input = match &b.batch_input {
                             Some(Payload::Template(t)) => {
                                 let v = self.template_value(t, "BatchInput");
-                                quote!(Some(#rt::engine::BatchInput::Template(&#v)))
+                                quote!(Some(#rt::BatchInput::Template(&#v)))
                             }
                             Some(Payload::Jsonata(v)) => {
                                 let v = self.jtemplate(v);
-                                quote!(Some(#rt::engine::BatchInput::Jsonata(&#v)))
+                                quote!(Some(#rt::BatchInput::Jsonata(&#v)))
                             }
                             None => quote!(None),
                         };
-                        quote!(Some(&#rt::engine::Batcher {
+                        quote!(Some(&#rt::Batcher {
                             max_items: #max_items,
                             max_bytes: #max_bytes,
                             batch_input: #batch_input,
@@ -1348,8 +1359,8 @@ impl Gen {
                 let tfp = count(self, &m.tolerated_failure_percentage);
                 let spec = self.add_static(
                     "MAP",
-                    quote!(#rt::engine::MapSpec),
-                    quote!(#rt::engine::MapSpec {
+                    quote!(#rt::MapSpec),
+                    quote!(#rt::MapSpec {
                         io: #io,
                         items_path: #items_path,
                         item_selector: #selector,
@@ -1371,7 +1382,7 @@ impl Gen {
                 let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
                 // A Distributed Map's iterations cannot read outer variables (VAR-9).
                 let vars = if distributed {
-                    quote!(#rt::engine::Vars::default())
+                    quote!(#rt::Vars::default())
                 } else {
                     quote!(::std::sync::Arc::clone(&vars))
                 };
@@ -1379,7 +1390,7 @@ impl Gen {
                     let mut __run = exec.enter("Map", #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = #vars;
-                    let __result = #rt::engine::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::engine::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                    let __result = #rt::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                         Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
                     }).await;
                     #outcome
@@ -1461,7 +1472,7 @@ impl Gen {
             }
             None => quote! {
                 return Err(__run.locate(#rt::Failure::new(
-                    #rt::error::names::NO_CHOICE_MATCHED,
+                    #rt::names::NO_CHOICE_MATCHED,
                     format!("No Choice Rules matched, and no Default state was specified for state '{}'", #name),
                 )))
             },
@@ -1514,7 +1525,7 @@ impl Gen {
             let __run = exec.enter("Choice", #name, &vars, &input);
             let __in = input;
             let (__next, (__assign, __output)) = #chain;
-            let __out = #rt::engine::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
+            let __out = #rt::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
             __run.commit(&mut vars);
             __run.exit(&__out);
             state = __next;
@@ -1529,6 +1540,7 @@ impl Gen {
         variant_of: &dyn Fn(&str) -> TokenStream,
     ) -> TokenStream {
         let rt = self.rt.clone();
+        let public = self.public.clone();
         let name = lit_str(&s.name);
         let method = format_ident!("{}", self.method_names.unique(ident::fn_name(&s.name)));
         let io = self.io_value(&s.io, s.assign.as_ref());
@@ -1537,17 +1549,17 @@ impl Gen {
             match v {
                 Some(Seconds::Literal(n)) => {
                     let n = n.value;
-                    quote!(#rt::engine::Seconds::Literal(#n))
+                    quote!(#rt::Seconds::Literal(#n))
                 }
                 Some(Seconds::Path(p)) => {
                     let p = g.path_value(&p.value);
-                    quote!(#rt::engine::Seconds::Path(&#p))
+                    quote!(#rt::Seconds::Path(&#p))
                 }
                 Some(Seconds::Expr(e)) => {
                     let e = g.jexpr(e);
-                    quote!(#rt::engine::Seconds::Expr(&#e))
+                    quote!(#rt::Seconds::Expr(&#e))
                 }
-                None => quote!(#rt::engine::Seconds::Default),
+                None => quote!(#rt::Seconds::Default),
             }
         };
         let timeout = seconds(self, &t.timeout);
@@ -1558,18 +1570,18 @@ impl Gen {
         let credentials = match &t.credentials {
             Some(Payload::Template(c)) => {
                 let v = self.template_value(c, "Credentials");
-                quote!(Some(#rt::engine::Credentials::Template(&#v)))
+                quote!(Some(#rt::Credentials::Template(&#v)))
             }
             Some(Payload::Jsonata(c)) => {
                 let v = self.jtemplate(c);
-                quote!(Some(#rt::engine::Credentials::Jsonata(&#v)))
+                quote!(Some(#rt::Credentials::Jsonata(&#v)))
             }
             None => quote!(None),
         };
         let spec = self.add_static(
             "TASK",
-            quote!(#rt::engine::TaskSpec),
-            quote!(#rt::engine::TaskSpec {
+            quote!(#rt::TaskSpec),
+            quote!(#rt::TaskSpec {
                 resource: #resource,
                 io: #io,
                 timeout: #timeout,
@@ -1612,15 +1624,15 @@ impl Gen {
             .map(|(_, i, o)| (i.clone(), o.clone()));
         let (in_ty, out_ty) = match &typed {
             Some((i, o)) => (i.clone(), o.clone()),
-            None => (quote!(#rt::Value), quote!(#rt::Value)),
+            None => (quote!(#public::Value), quote!(#public::Value)),
         };
         self.methods.push(quote! {
             #doc
             fn #method(
                 &self,
                 input: #in_ty,
-                ctx: #rt::TaskContext,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #rt::TaskError>> + Send;
+                ctx: #public::TaskContext,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #public::TaskError>> + Send;
         });
         self.error_enum(s, t);
         let call = match &typed {
@@ -1644,7 +1656,7 @@ impl Gen {
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {
             let mut __run = exec.enter("Task", #name, &vars, &input);
-            let __result = #rt::engine::task(&mut __run, input, &#spec, #call).await;
+            let __result = #rt::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }
     }
@@ -1652,7 +1664,7 @@ impl Gen {
     /// `<Task>Error`: the error names the Task's Retry and Catch handle (other than
     /// `States.*`), so a handler can return them by name.
     fn error_enum(&mut self, s: &State, t: &Task) {
-        let rt = self.rt.clone();
+        let public = self.public.clone();
         let mut names: Vec<&str> = Vec::new();
         for e in t
             .retry
@@ -1704,11 +1716,11 @@ impl Gen {
                 }
             }
 
-            impl ::std::convert::From<#ty> for #rt::TaskError {
+            impl ::std::convert::From<#ty> for #public::TaskError {
                 fn from(e: #ty) -> Self {
                     let name = e.name();
                     match e {
-                        #(#ty::#variants(cause))|* => #rt::TaskError::new(name, cause),
+                        #(#ty::#variants(cause))|* => #public::TaskError::new(name, cause),
                     }
                 }
             }
@@ -1747,7 +1759,7 @@ impl Gen {
             Condition::Jsonata(JsonataValue::Expr(e)) => {
                 let e = self.jexpr(e);
                 (
-                    quote!(#rt::engine::condition(&__run, &__in, &#e).map_err(|f| __run.locate(f))?),
+                    quote!(#rt::condition(&__run, &__in, &#e).map_err(|f| __run.locate(f))?),
                     false,
                 )
             }

@@ -11,22 +11,9 @@ use serde_json::Value;
 use sha2::Digest as _;
 
 use super::Shared;
-use crate::engine::{Event, Exec, Vars};
 use crate::error::{ExecutionError, Failure, Status, names};
+use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RetryPoint, Vars};
 use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
-
-/// Where a retried state stands between two attempts.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RetryPoint {
-    /// Each Retrier's attempts so far.
-    pub counts: Vec<u64>,
-    /// `$$.State.RetryCount`.
-    pub retry_count: u32,
-    /// When the next attempt starts.
-    pub resume_at: DateTime<Utc>,
-    /// The state's entered event.
-    pub entered: u64,
-}
 
 impl RetryPoint {
     fn to_json(&self) -> Value {
@@ -52,12 +39,6 @@ impl RetryPoint {
         })
     }
 }
-
-/// A finished iteration or branch: its output and the events it recorded.
-pub(crate) type Done = (
-    Value,
-    Vec<(&'static str, Option<&'static str>, Option<Value>)>,
-);
 
 /// Where an execution resumes.
 pub(crate) struct Resume {
@@ -444,5 +425,87 @@ fn stored(e: &Event) -> StoredEvent {
         state: e.state.map(str::to_string),
         timestamp: e.timestamp,
         details: e.details.clone(),
+    }
+}
+
+impl Durability for Journal {
+    fn resumed_entered(&self, top: bool) -> Option<DateTime<Utc>> {
+        Journal::resumed_entered(self, top)
+    }
+
+    fn checkpoint<'a>(
+        &'a self,
+        exec: &'a Exec,
+        state: &'static str,
+        input: &'a Value,
+        vars: &'a Vars,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(Journal::checkpoint(self, exec, state, input, vars))
+    }
+
+    fn seq(&self) -> u64 {
+        Journal::seq(self)
+    }
+
+    fn retry_entered(&self) -> Option<u64> {
+        Journal::retry_entered(self)
+    }
+
+    fn take_retry(&self) -> Option<RetryPoint> {
+        Journal::take_retry(self)
+    }
+
+    fn checkpoint_retry<'a>(
+        &'a self,
+        exec: &'a Exec,
+        state: &'static str,
+        input: &'a Value,
+        vars: &'a Vars,
+        entered: DateTime<Utc>,
+        point: RetryPoint,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(Journal::checkpoint_retry(
+            self, exec, state, input, vars, entered, point,
+        ))
+    }
+
+    fn finished(&self, scope: &str) -> HashMap<usize, Done> {
+        Journal::finished(self, scope)
+    }
+
+    fn finish_iteration<'a>(
+        &'a self,
+        scope: &'a str,
+        index: usize,
+        result: &'a Value,
+        events: &'a [Event],
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(Journal::finish_iteration(
+            self, scope, index, result, events,
+        ))
+    }
+
+    fn token(&self, key: &str) -> String {
+        Journal::token(self, key)
+    }
+
+    fn register_token<'a>(
+        &'a self,
+        token: &'a str,
+        state: &'a str,
+    ) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(Journal::register_token(self, token, state))
+    }
+
+    fn time_out_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(Journal::time_out_token(self, token))
+    }
+
+    fn wait_token<'a>(
+        &'a self,
+        token: &'a str,
+        heartbeat: Option<u64>,
+    ) -> BoxFuture<'a, Result<Value, Failure>> {
+        Box::pin(Journal::wait_token(self, token, heartbeat))
     }
 }

@@ -67,8 +67,8 @@ use serde_json::Value;
 pub use journal::Journal;
 
 use crate::context::{ExecutionInfo, RunOptions};
-use crate::engine::{BoxFuture, Event, Exec, Recorded, Vars};
 use crate::error::{ExecutionError, Failure, Status, names};
+use crate::exec::{BoxFuture, Event, Exec, Recorded, Vars};
 use crate::store::{
     Created, ExecutionRecord, ExecutionStatus, Store, StoreError, StoredEvent, TokenState,
     TokenUpdate,
@@ -1201,7 +1201,7 @@ async fn execute(
             details: e.details.clone(),
         })
         .collect();
-    let mut done: HashMap<String, HashMap<usize, journal::Done>> = HashMap::new();
+    let mut done: HashMap<String, HashMap<usize, crate::exec::Done>> = HashMap::new();
     for p in progress {
         let evs = p
             .events
@@ -1234,11 +1234,15 @@ async fn execute(
             entered: checkpoint.map(|c| c.at),
             retry: checkpoint
                 .and_then(|c| c.retry.as_ref())
-                .and_then(journal::RetryPoint::from_json),
+                .and_then(crate::exec::RetryPoint::from_json),
             done,
         },
     ));
-    let exec = Exec::resume(info, events, Arc::clone(&journal));
+    let exec = Exec::resume(
+        info,
+        events,
+        Arc::clone(&journal) as Arc<dyn crate::exec::Durability>,
+    );
     let (state, input, vars) = match record.checkpoint {
         Some(c) => (Some(c.state), c.input, Arc::new(c.vars)),
         None => (None, record.input.clone(), Vars::default()),
@@ -1251,7 +1255,7 @@ async fn execute(
     let result = match run {
         Some(run) => {
             tokio::select! {
-                r = crate::engine::finish_within(&exec, remaining, run) => r,
+                r = crate::exec::finish_within(&exec, remaining, run) => r,
                 Ok(request) = stop => {
                     // StopExecution (EXEC-6): the state in progress is abandoned.
                     exec.record_with("ExecutionAborted", None, || {

@@ -29,8 +29,8 @@ pub use ast::{BinOp, Lambda, Node, Path, Step};
 pub use value::Error;
 
 use crate::error::{Failure, names};
-use crate::jsonpath::Context;
-use crate::lit::Lit;
+use crate::lang::jsonpath::Context;
+use crate::lang::lit::Lit;
 use eval::{Evaluator, Globals};
 use value::Value;
 

@@ -59,8 +59,7 @@ pub fn short(path: &Path) -> String {
 }
 
 /// The future of one run: result and history.
-pub type RunFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = asl_runtime::engine::Recorded>>>;
+pub type RunFuture = std::pin::Pin<Box<dyn std::future::Future<Output = asl_runtime::Recorded>>>;
 
 /// Builds a compiled case's machine for an Engine, its Task calls replayed.
 pub type MachineFn = fn(std::sync::Arc<replay::Replay>) -> Box<dyn asl_runtime::durable::Machine>;

@@ -31,7 +31,7 @@ struct Row {
 /// Our event's details in the corpus's form: payloads decoded; dates, the case's masked
 /// paths and the resource names its recording masked, masked.
 fn our_details(
-    e: &asl_runtime::engine::Event,
+    e: &asl_runtime::Event,
     masked: &[(String, Value)],
     resources: &[(String, String)],
 ) -> Value {
@@ -156,7 +156,7 @@ impl std::fmt::Display for Compared {
 /// of ours, and ours may have more of those kinds. Returns the first difference.
 fn details_match(
     expected: &[Value],
-    ours: &[asl_runtime::engine::Event],
+    ours: &[asl_runtime::Event],
     masked: &[(String, Value)],
     resources: &[(String, String)],
     loose: bool,
@@ -238,7 +238,7 @@ fn details_match(
 
 /// Compares event types: in order, or as multisets where concurrent Map iterations and
 /// Parallel branches may interleave differently (README of the corpus).
-fn history_matches(expected: &[Value], ours: &[asl_runtime::engine::Event]) -> bool {
+fn history_matches(expected: &[Value], ours: &[asl_runtime::Event]) -> bool {
     let exp: Vec<&str> = expected.iter().filter_map(Value::as_str).collect();
     let got: Vec<&str> = ours.iter().map(|e| e.kind).collect();
     if exp == got {
@@ -265,7 +265,7 @@ async fn stop_through_engine(
     machine: Box<dyn asl_runtime::durable::Machine>,
     input: Value,
     options: RunOptions,
-) -> Result<asl_runtime::engine::Recorded, String> {
+) -> Result<asl_runtime::Recorded, String> {
     use asl_runtime::{Engine, StartOptions, store::SqliteStore};
     let engine = Engine::builder()
         .store(SqliteStore::memory().await.map_err(|e| e.to_string())?)
@@ -289,7 +289,7 @@ async fn stop_through_engine(
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
-        .map(|e| asl_runtime::engine::Event {
+        .map(|e| asl_runtime::Event {
             id: e.id,
             previous_event_id: e.previous_event_id,
             // Test code: a handful of names, leaked to fit `Event`'s static strings.
@@ -299,7 +299,7 @@ async fn stop_through_engine(
             details: e.details,
         })
         .collect();
-    Ok(asl_runtime::engine::Recorded { result, history })
+    Ok(asl_runtime::Recorded { result, history })
 }
 
 fn read_json(path: &Path) -> Option<Value> {

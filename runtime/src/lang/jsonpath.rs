@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::lit::Lit;
+use crate::lang::lit::Lit;
 
 /// Where a path starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -224,7 +224,7 @@ pub struct MapItem<'a> {
 
 impl MapItem<'_> {
     /// `{"Item": {"Index": …, "Value": …}}`.
-    pub fn to_value(&self) -> Value {
+    pub fn to_value(self) -> Value {
         let mut item = Map::new();
         item.insert("Index".into(), self.index.into());
         item.insert("Value".into(), self.value.clone());
@@ -254,14 +254,6 @@ impl<'v> Selection<'v> {
             Selection::Many(vs) => {
                 Some(Value::Array(vs.into_iter().map(Cow::into_owned).collect()))
             }
-        }
-    }
-
-    /// The single node of a definite path.
-    pub fn single(&self) -> Option<&Value> {
-        match self {
-            Selection::One(v) => Some(v),
-            _ => None,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::error::Failure;
-use crate::jsonpath::{self, Path, Roots};
+use crate::lang::jsonpath::{self, Path, Roots};
 
 /// The intrinsic functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

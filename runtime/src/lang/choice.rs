@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
 use crate::error::Failure;
-use crate::jsonpath::{self, Path, Roots};
+use crate::lang::jsonpath::{self, Path, Roots};
 
 /// The value a `Variable` (or `…Path` operand) selects; an error when it selects nothing.
 pub fn value<'v>(path: &Path, roots: &Roots<'v>) -> Result<Cow<'v, Value>, Failure> {

@@ -4,9 +4,9 @@
 use serde_json::{Map, Value};
 
 use crate::error::Failure;
-use crate::intrinsics::{self, Call};
-use crate::jsonpath::{self, Path, Roots};
-use crate::lit::Lit;
+use crate::lang::intrinsics::{self, Call};
+use crate::lang::jsonpath::{self, Path, Roots};
+use crate::lang::lit::Lit;
 
 /// A compiled template.
 #[derive(Debug, Clone, Copy, PartialEq)]

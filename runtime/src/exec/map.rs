@@ -1,0 +1,586 @@
+//! Map states (MAP-*): items, concurrency, tolerated failures, batching, durable progress.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use futures_util::stream::{self, StreamExt as _};
+use serde_json::{Map, Value};
+
+use super::*;
+use crate::error::{Failure, names};
+use crate::jsonata;
+use crate::lang::jsonpath::{self, Path, Roots};
+use crate::lang::template::{self, Template};
+
+/// A number given literally or by a Reference Path (`MaxConcurrency`, tolerances).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Count {
+    /// Not given.
+    Default,
+    /// A literal.
+    Literal(f64),
+    /// A path.
+    Path(&'static Path),
+    /// A JSONata expression.
+    Expr(&'static jsonata::Expr),
+}
+
+/// A Map's `ItemBatcher` (MAP-22): iterations get `{"BatchInput": …, "Items": [...]}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Batcher {
+    /// `MaxItemsPerBatch(Path)`.
+    pub max_items: Count,
+    /// `MaxInputBytesPerBatch(Path)`.
+    pub max_bytes: Count,
+    /// `BatchInput`.
+    pub batch_input: Option<BatchInput>,
+}
+
+/// `BatchInput`, in the state's query language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BatchInput {
+    /// A JSONPath template.
+    Template(&'static Template),
+    /// A JSONata value.
+    Jsonata(&'static jsonata::Template),
+}
+
+/// A compiled Map state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapSpec {
+    /// Data flow (`Parameters` is not used: see `item_selector`).
+    pub io: Io,
+    /// `ItemsPath`.
+    pub items_path: Option<&'static Path>,
+    /// `ItemSelector` / `Parameters`.
+    pub item_selector: Option<&'static Template>,
+    /// JSONata `Items` (MAP-4).
+    pub items: Option<&'static jsonata::Template>,
+    /// JSONata `ItemSelector`.
+    pub item_selector_jsonata: Option<&'static jsonata::Template>,
+    /// `ItemBatcher` (MAP-22).
+    pub batcher: Option<&'static Batcher>,
+    /// `MaxConcurrency(Path)`.
+    pub max_concurrency: Count,
+    /// `ToleratedFailureCount(Path)`.
+    pub tolerated_failure_count: Count,
+    /// `ToleratedFailurePercentage(Path)`.
+    pub tolerated_failure_percentage: Count,
+    /// `Retry`.
+    pub retry: &'static [Retrier],
+    /// `Catch`.
+    pub catch: &'static [Catcher],
+    /// `ProcessorConfig.Mode: DISTRIBUTED` (iterations run as a Map Run).
+    pub distributed: bool,
+    /// `Label` (MAP-18): names the Map Run in its ARN in place of the state's name.
+    pub label: Option<&'static str>,
+}
+
+pub(super) fn resolve_count(
+    run: &StateRun,
+    input: &Value,
+    c: Count,
+    field: &str,
+    integer: bool,
+) -> Result<Option<f64>, Failure> {
+    match c {
+        Count::Default => Ok(None),
+        Count::Literal(n) => Ok(Some(n)),
+        Count::Expr(e) => {
+            let field = field.trim_end_matches("Path");
+            let v = jsonata::typed(e, &run.scope(input), field, "number")?;
+            let n = v.as_f64().unwrap_or(0.0);
+            if integer && n.fract() != 0.0 {
+                return Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned \
+                         an unexpected result type. Expected 'integer', but was 'number' for \
+                         value: {v}",
+                        e.text
+                    ),
+                ));
+            }
+            Ok(Some(n))
+        }
+        Count::Path(p) => {
+            let v = template::path_value(p, &run.roots(input), field)?;
+            // AWS also reads numbers written as strings ("1").
+            let number = match &v {
+                Value::String(text) => text.trim().parse::<f64>().ok(),
+                other => other.as_f64(),
+            };
+            let n = if integer {
+                number.filter(|n| n.fract() == 0.0)
+            } else {
+                number
+            };
+            n.map(Some).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The {field} field refers to value \"{}\" which is not a valid {}: {}",
+                    match &v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    if integer { "integer" } else { "float" },
+                    p.text
+                ))
+            })
+        }
+    }
+}
+
+/// Runs a Map state: items from `ItemsPath`, each through `ItemSelector` and the processor
+/// (`iterate`), at most `MaxConcurrency` at once, results in item order (MAP-3..14, MAP-24).
+pub async fn map<I>(
+    run: &mut StateRun,
+    raw: Value,
+    spec: &'static MapSpec,
+    iterate: I,
+) -> Result<Outcome, Failure>
+where
+    I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    // AWS records the Map's failure only when its iterations failed, not when the Map could
+    // not start (a bad `…Path` value).
+    let iterated = std::sync::atomic::AtomicBool::new(false);
+    let outcome = retrying!(
+        run,
+        raw,
+        spec,
+        map_attempt(run, &raw, spec, &iterate, &iterated)
+    );
+    // A JSONata Map also records its failure when `Items` could not be evaluated.
+    if (iterated.load(std::sync::atomic::Ordering::Relaxed) || spec.io.jsonata)
+        && !matches!(outcome, Ok(Outcome::Done(_)))
+    {
+        run.record(if spec.distributed {
+            "MapRunFailed"
+        } else {
+            "MapStateFailed"
+        });
+    }
+    outcome
+}
+
+pub(super) async fn map_attempt<I>(
+    run: &StateRun,
+    raw: &Value,
+    spec: &'static MapSpec,
+    iterate: &I,
+    iterated: &std::sync::atomic::AtomicBool,
+) -> Result<Value, Failure>
+where
+    I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
+{
+    // The items are read where they are: an iteration copies its own item when it starts,
+    // so memory follows MaxConcurrency, not the number of items.
+    let effective: Cow<'_, Value> = match spec.io.input_path {
+        PathField::Default => Cow::Borrowed(raw),
+        _ => Cow::Owned(select_io(run, raw, &spec.io.input_path)?),
+    };
+    let effective: &Value = &effective;
+    let items_value: Cow<'_, Value> = match (spec.items, spec.items_path) {
+        (Some(jsonata::Template::Expr(e)), _) => {
+            Cow::Owned(jsonata::typed(e, &run.scope(effective), "Items", "array")?)
+        }
+        (Some(t), _) => Cow::Owned(jsonata::template(t, &run.scope(effective), "Items")?),
+        (None, Some(p)) => match jsonpath::select(p, &run.roots(effective)) {
+            Ok(jsonpath::Selection::One(v)) => v,
+            _ => Cow::Owned(template::path_value(p, &run.roots(effective), "ItemsPath")?),
+        },
+        (None, None) => Cow::Borrowed(effective),
+    };
+    let items = match items_value {
+        Cow::Borrowed(Value::Array(a)) => Items::Borrowed(a.iter()),
+        Cow::Owned(Value::Array(a)) => Items::Owned(a.into_iter()),
+        other => {
+            let cause = format!("Map state input must be an array but was: {other}");
+            return Err(if spec.io.jsonata {
+                Failure::new(names::QUERY_EVALUATION_ERROR, cause)
+            } else {
+                Failure::runtime(cause)
+            });
+        }
+    };
+    let max = resolve_count(
+        run,
+        effective,
+        spec.max_concurrency,
+        "MaxConcurrencyPath",
+        true,
+    )?
+    .map_or(0, |n| n.max(0.0) as usize);
+    run.record_with(
+        "MapStateStarted",
+        || serde_json::json!({ "length": items.len() }),
+    );
+    let tolerated_count = resolve_count(
+        run,
+        effective,
+        spec.tolerated_failure_count,
+        "ToleratedFailureCountPath",
+        true,
+    )?;
+    let tolerated_pct = resolve_count(
+        run,
+        effective,
+        spec.tolerated_failure_percentage,
+        "ToleratedFailurePercentagePath",
+        false,
+    )?;
+    if let Some(p) = tolerated_pct
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    if let Some(c) = tolerated_count
+        && c < 0.0
+    {
+        return Err(Failure::runtime(
+            "ToleratedFailureCount cannot be negative.",
+        ));
+    }
+    if spec.distributed {
+        run.record_with("MapRunStarted", || {
+            let machine = &run.exec.info.state_machine_id;
+            let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
+            let name = &run.exec.info.state_machine_name;
+            serde_json::json!({
+                "mapRunArn": format!(
+                    "{prefix}:mapRun:{name}/{}:{}",
+                    spec.label.unwrap_or(run.name),
+                    uuid::Uuid::new_v4()
+                )
+            })
+        });
+    }
+    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
+    // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
+    // one up to 10,000 (MAP-9); this also bounds memory by concurrency, not item count.
+    let unlimited = if spec.distributed {
+        10_000
+    } else {
+        INLINE_CONCURRENCY
+    };
+    let limit = if max == 0 { unlimited } else { max }.max(1);
+    let name = run.name;
+    let distributed = spec.distributed;
+    let exec = Arc::clone(&run.exec);
+    let progress = Progress::of(run);
+    let progress = &progress;
+    let span = &run.span;
+    let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
+        match (spec.item_selector_jsonata, spec.item_selector) {
+            (Some(t), _) => {
+                let scope = jsonata::Scope {
+                    map_item: Some((index, &item)),
+                    ..run.scope(effective)
+                };
+                jsonata::template(t, &scope, "ItemSelector")
+            }
+            (None, Some(t)) => {
+                let roots = Roots {
+                    input: effective,
+                    context: run,
+                    variables: Some(&run.vars),
+                    map: Some(jsonpath::MapItem {
+                        index,
+                        value: &item,
+                    }),
+                };
+                template::eval(t, &roots)
+            }
+            (None, None) => Ok(item.into_owned()),
+        }
+    };
+    // Iteration inputs: built as iterations start, so memory follows MaxConcurrency; with an
+    // ItemBatcher, batches of the selected items.
+    let (total, prepared): (usize, IterationInputs<'_>) = match spec.batcher {
+        None => (
+            items.len(),
+            Box::new(items.enumerate().map(move |(i, item)| (i, select(i, item)))),
+        ),
+        Some(b) => {
+            let selected = items
+                .enumerate()
+                .map(|(i, item)| select(i, item))
+                .collect::<Result<Vec<Value>, Failure>>()?;
+            let batches = batch(run, effective, b, selected)?;
+            (
+                batches.len(),
+                Box::new(batches.into_iter().map(Ok).enumerate()),
+            )
+        }
+    };
+    let inputs = prepared.map(|(index, input)| {
+        let exec = Arc::clone(&exec);
+        async move {
+            // An ItemSelector that fails is the Map's own failure, not an iteration's.
+            let input = match input {
+                Ok(i) => i,
+                Err(f) => return (index, Err(f), false),
+            };
+            if let Some(v) = progress.replay(&exec, index) {
+                return (index, Ok(v), true);
+            }
+            // A distributed iteration is a child execution with a history of its own.
+            let target = if distributed {
+                exec.child_at(&progress.label(name, index))
+            } else {
+                progress.target(&exec, index)
+            };
+            if !distributed {
+                target.record_with(
+                    "MapIterationStarted",
+                    Some(name),
+                    || serde_json::json!({ "index": index, "name": name }),
+                );
+            }
+            let r = tracing::Instrument::instrument(
+                iterate(index, input, Arc::clone(&target)),
+                tracing::debug_span!(parent: span, "iteration", index),
+            )
+            .await;
+            if !distributed {
+                target.record_with(
+                    if r.is_ok() {
+                        "MapIterationSucceeded"
+                    } else {
+                        "MapIterationFailed"
+                    },
+                    Some(name),
+                    || serde_json::json!({ "index": index, "name": name }),
+                );
+            }
+            if let Err(f) = progress.finished(index, &r, &target).await {
+                return (index, Err(f), false);
+            }
+            (index, r, true)
+        }
+    });
+    // Iterations finish in any order: a slot frees as soon as one ends, the first failure in
+    // time decides, and results are put back in item order (MAP-8, MAP-9, MAP-10).
+    // Boxed: the stream's closure borrows the items, and an unboxed one trips the compiler's
+    // proof that the workflow's future is `Send` for every lifetime (tokio::spawn needs it).
+    let results: futures_util::stream::BoxStream<'_, _> =
+        stream::iter(inputs).buffer_unordered(limit).boxed();
+    tokio::pin!(results);
+    // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
+    // not kept, so memory stays bounded by the concurrency.
+    let keep = !(spec.io.result_path == PathField::Null
+        && spec.io.result_selector.is_none()
+        && spec.io.assign.is_none()
+        && !spec.io.jsonata);
+    let mut outputs: Vec<Option<Value>> = if keep {
+        (0..total).map(|_| None).collect()
+    } else {
+        Vec::new()
+    };
+    let mut failures = 0usize;
+    while let Some((index, r, iteration)) = results.next().await {
+        match r {
+            Ok(v) => {
+                if let Some(slot) = outputs.get_mut(index) {
+                    *slot = Some(v);
+                }
+            }
+            Err(f) if !iteration => return Err(f),
+            Err(f) => {
+                failures += 1;
+                let thresholds = tolerated_count.is_some() || tolerated_pct.is_some();
+                // Either threshold exceeded fails the Map (MAP-24).
+                let exceeded = !thresholds
+                    || tolerated_count.is_some_and(|c| failures as f64 > c)
+                    || tolerated_pct
+                        .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) > p);
+                if exceeded {
+                    if thresholds {
+                        return Err(Failure::new(
+                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        ));
+                    }
+                    return Err(f);
+                }
+                if let Some(slot) = outputs.get_mut(index) {
+                    *slot = Some(f.to_error_output());
+                }
+            }
+        }
+    }
+    if spec.distributed {
+        run.record("MapRunSucceeded");
+    }
+    run.record("MapStateSucceeded");
+    let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
+    apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
+}
+
+/// A durable top-level Map's or Parallel's progress: iterations and branches finished before
+/// a restart are not run again (their results come from the store, their events are replayed),
+/// and each one that finishes now is committed.
+pub(super) struct Progress {
+    pub(super) durable: Option<(Arc<dyn Durability>, String)>,
+    pub(super) finished: Mutex<std::collections::HashMap<usize, Done>>,
+}
+
+impl Progress {
+    pub(super) fn of(run: &StateRun) -> Progress {
+        match (&run.exec.journal, run.exec.durable()) {
+            (Some(j), true) => {
+                // One scope per visit and attempt: a retried Map runs every iteration again.
+                let scope = format!("{}@{}.{}", run.name, j.seq(), run.retry_count);
+                Progress {
+                    finished: Mutex::new(j.finished(&scope)),
+                    durable: Some((Arc::clone(j), scope)),
+                }
+            }
+            _ => Progress {
+                durable: None,
+                finished: Mutex::new(Default::default()),
+            },
+        }
+    }
+
+    /// The result of iteration `i` if it finished before a restart (its events re-recorded).
+    pub(super) fn replay(&self, exec: &Exec, i: usize) -> Option<Value> {
+        self.durable.as_ref()?;
+        let (value, events) = self
+            .finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&i)?;
+        exec.replay(&events);
+        Some(value)
+    }
+
+    /// Names iteration `i` (in idempotency keys).
+    pub(super) fn label(&self, name: &str, i: usize) -> String {
+        match &self.durable {
+            Some((_, scope)) => format!("{scope}[{i}]"),
+            None => format!("{name}[{i}]"),
+        }
+    }
+
+    /// Where iteration `i` records its events.
+    pub(super) fn target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
+        match &self.durable {
+            Some(_) => exec.branch(&self.label("", i), true, false),
+            None => Arc::clone(exec),
+        }
+    }
+
+    /// Where Parallel branch `i` records its events.
+    pub(super) fn branch_target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
+        exec.branch(&self.label("", i), self.durable.is_some(), true)
+    }
+
+    /// Commits a successful iteration.
+    pub(super) async fn finished(
+        &self,
+        i: usize,
+        r: &Result<Value, Failure>,
+        target: &Exec,
+    ) -> Result<(), Failure> {
+        match (&self.durable, r) {
+            (Some((journal, scope)), Ok(v)) => {
+                journal
+                    .finish_iteration(scope, i, v, &target.take_captured())
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A Map's iteration inputs, by iteration index.
+pub(super) type IterationInputs<'a> =
+    Box<dyn Iterator<Item = (usize, Result<Value, Failure>)> + Send + 'a>;
+
+/// Groups selected items into batch inputs (MAP-22): at most `MaxItemsPerBatch` items and
+/// `MaxInputBytesPerBatch` bytes each.
+pub(super) fn batch(
+    run: &StateRun,
+    effective: &Value,
+    b: &Batcher,
+    items: Vec<Value>,
+) -> Result<Vec<Value>, Failure> {
+    let max_items = resolve_count(run, effective, b.max_items, "MaxItemsPerBatchPath", true)?
+        .map(|n| n.max(1.0) as usize);
+    let max_bytes = resolve_count(
+        run,
+        effective,
+        b.max_bytes,
+        "MaxInputBytesPerBatchPath",
+        true,
+    )?
+    .map(|n| (n.max(1.0) as usize).min(MAX_PAYLOAD_BYTES));
+    let batch_input = match b.batch_input {
+        None => None,
+        Some(BatchInput::Template(t)) => Some(template::eval(t, &run.roots(effective))?),
+        Some(BatchInput::Jsonata(t)) => {
+            Some(jsonata::template(t, &run.scope(effective), "BatchInput")?)
+        }
+    };
+    let overhead = batch_input
+        .as_ref()
+        .map_or(0, |v| json_len(v, usize::MAX) + 14)
+        + 12;
+    let mut batches = Vec::new();
+    let mut current: Vec<Value> = Vec::new();
+    let mut bytes = overhead;
+    for item in items {
+        let len = json_len(&item, usize::MAX) + 1;
+        let full_items = max_items.is_some_and(|m| current.len() >= m);
+        let full_bytes = max_bytes.is_some_and(|m| !current.is_empty() && bytes + len > m);
+        if full_items || full_bytes {
+            batches.push(std::mem::take(&mut current));
+            bytes = overhead;
+        }
+        bytes += len;
+        current.push(item);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    Ok(batches
+        .into_iter()
+        .map(|items| {
+            let mut m = Map::new();
+            if let Some(bi) = &batch_input {
+                m.insert("BatchInput".into(), bi.clone());
+            }
+            m.insert("Items".into(), Value::Array(items));
+            Value::Object(m)
+        })
+        .collect())
+}
+
+/// A Map's items, borrowed from the state's input or owned (computed by `Items`).
+pub(super) enum Items<'a> {
+    Borrowed(std::slice::Iter<'a, Value>),
+    Owned(std::vec::IntoIter<Value>),
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Cow<'a, Value>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Items::Borrowed(it) => it.next().map(Cow::Borrowed),
+            Items::Owned(it) => it.next().map(Cow::Owned),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Items::Borrowed(it) => it.size_hint(),
+            Items::Owned(it) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}

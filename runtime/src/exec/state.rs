@@ -1,0 +1,305 @@
+//! One visit of one state ([`StateRun`]): its entered and exited events, the context object
+//! it sees, its variable assignments and how runtime errors name it.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::*;
+use crate::context::timestamp;
+use crate::error::{Failure, names};
+use crate::jsonata;
+use crate::lang::jsonpath::Roots;
+use crate::lang::template::{self, Template};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+impl crate::lang::jsonpath::Context for StateRun {
+    fn get(&self) -> &Value {
+        self.context()
+    }
+}
+
+/// One visit of one state.
+pub struct StateRun {
+    pub(super) exec: Arc<Exec>,
+    /// The state's `tracing` span (inside the execution's).
+    pub(super) span: tracing::Span,
+    pub(super) seq: u64,
+    pub(super) ty: &'static str,
+    /// The state's name.
+    pub name: &'static str,
+    /// When it was entered (see [`StateRun::entered`]).
+    pub(super) entered: OnceLock<DateTime<Utc>>,
+    /// The id of its `…StateEntered` event.
+    pub event_id: u64,
+    /// Retries so far (`$$.State.RetryCount`).
+    pub retry_count: u32,
+    /// `$$.Task.Token` of a callback Task (CTX-6, TASK-4).
+    pub task_token: Option<String>,
+    /// The variables as of entering the state: every `Assign` expression sees these (VAR-3).
+    pub vars: Vars,
+    /// What the state's `Assign` (or its Catcher's, or Choice rule's) evaluated to.
+    pub(super) assigned: Mutex<Option<Map<String, Value>>>,
+    /// The last assignments, as the exited event reports them (`assignedVariables`).
+    pub(super) assigned_for_history: Mutex<Option<Map<String, Value>>>,
+    /// Whether `assigned` was ever set (spares the lock for states that assign nothing).
+    pub(super) has_assigned: std::sync::atomic::AtomicBool,
+    pub(super) context: OnceLock<Value>,
+    /// Whether its `…StateExited` was recorded.
+    pub(super) exited: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for StateRun {
+    /// A state of a Parallel branch that ends without exiting (it failed, or a failing sibling
+    /// cancelled it) is noted for the Parallel to record as aborted; a Fail state ends the
+    /// branch by design.
+    fn drop(&mut self) {
+        if let Some(u) = &self.exec.unfinished
+            && self.ty != "Fail"
+            && !self.exited.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            *u.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.ty, self.name));
+        }
+    }
+}
+
+/// `stateEnteredEventDetails`.
+pub(super) fn entered_details(name: &str, input: &Value) -> Value {
+    serde_json::json!({ "name": name, "input": payload(input), "inputDetails": not_truncated() })
+}
+
+/// The event of a state a Parallel's failure ended: AWS has one for the states that can be
+/// in progress (EXEC-7).
+pub(super) fn state_aborted(ty: &str) -> Option<&'static str> {
+    match ty {
+        "Task" => Some("TaskStateAborted"),
+        "Wait" => Some("WaitStateAborted"),
+        "Parallel" => Some("ParallelStateAborted"),
+        "Map" => Some("MapStateAborted"),
+        _ => None,
+    }
+}
+
+/// `<ty>StateEntered` / `<ty>StateExited`.
+pub(super) fn state_event(ty: &str, entered: bool) -> &'static str {
+    match (ty, entered) {
+        ("Pass", true) => "PassStateEntered",
+        ("Pass", false) => "PassStateExited",
+        ("Task", true) => "TaskStateEntered",
+        ("Task", false) => "TaskStateExited",
+        ("Choice", true) => "ChoiceStateEntered",
+        ("Choice", false) => "ChoiceStateExited",
+        ("Wait", true) => "WaitStateEntered",
+        ("Wait", false) => "WaitStateExited",
+        ("Succeed", true) => "SucceedStateEntered",
+        ("Succeed", false) => "SucceedStateExited",
+        ("Fail", true) => "FailStateEntered",
+        ("Fail", false) => "FailStateExited",
+        ("Parallel", true) => "ParallelStateEntered",
+        ("Parallel", false) => "ParallelStateExited",
+        ("Map", true) => "MapStateEntered",
+        ("Map", false) => "MapStateExited",
+        (_, true) => "StateEntered",
+        (_, false) => "StateExited",
+    }
+}
+
+impl StateRun {
+    /// When the state was entered.
+    pub fn entered(&self) -> DateTime<Utc> {
+        *self.entered.get_or_init(crate::clock::now)
+    }
+
+    /// The execution.
+    pub fn exec(&self) -> &Arc<Exec> {
+        &self.exec
+    }
+
+    /// The context object as this state sees it (built on first use).
+    pub fn context(&self) -> &Value {
+        self.context.get_or_init(|| {
+            let mut m = self.exec.base().clone();
+            let mut state = Map::new();
+            state.insert("Name".into(), self.name.into());
+            state.insert("EnteredTime".into(), timestamp(self.entered()).into());
+            if matches!(self.ty, "Task" | "Parallel" | "Map") {
+                state.insert("RetryCount".into(), self.retry_count.into());
+            }
+            m.insert("State".into(), Value::Object(state));
+            if let Some(token) = &self.task_token {
+                let mut task = Map::new();
+                task.insert("Token".into(), token.clone().into());
+                m.insert("Task".into(), Value::Object(task));
+            }
+            Value::Object(m)
+        })
+    }
+
+    /// Path roots for `input`.
+    pub fn roots<'v>(&'v self, input: &'v Value) -> Roots<'v> {
+        Roots {
+            input,
+            context: self,
+            variables: Some(&self.vars),
+            map: None,
+        }
+    }
+
+    /// Evaluates an `Assign` template with `$` = `dollar` (VAR-5); applied by [`Self::commit`]
+    /// once the state completes (VAR-3).
+    pub fn assign(&self, assign: Option<&'static Template>, dollar: &Value) -> Result<(), Failure> {
+        let Some(t) = assign else { return Ok(()) };
+        let values = template::eval(t, &self.roots(dollar))?;
+        if let Value::Object(m) = values {
+            check_assign_size(&m)?;
+            self.has_assigned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        }
+        Ok(())
+    }
+
+    /// What JSONata expressions of this state see, with `$states.input` = `input`.
+    pub fn scope<'a>(&'a self, input: &'a Value) -> jsonata::Scope<'a> {
+        jsonata::Scope {
+            input,
+            result: None,
+            error_output: None,
+            context: Some(self),
+            vars: Some(&self.vars),
+            map_item: None,
+        }
+    }
+
+    /// Evaluates a JSONata `Assign`; applied by [`Self::commit`] (VAR-3).
+    pub fn assign_jsonata(
+        &self,
+        assign: Option<&'static jsonata::Template>,
+        scope: &jsonata::Scope<'_>,
+    ) -> Result<(), Failure> {
+        let Some(t) = assign else { return Ok(()) };
+        if let Value::Object(m) = jsonata::template(t, scope, "Assign")? {
+            check_assign_size(&m)?;
+            self.has_assigned
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            *self.assigned.lock().unwrap_or_else(|e| e.into_inner()) = Some(m);
+        }
+        Ok(())
+    }
+
+    /// Applies the state's assignments to the scope's variables.
+    pub fn commit(&self, vars: &mut Vars) {
+        if !self.has_assigned.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let assigned = self
+            .assigned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(m) = assigned {
+            if self.exec.keeps_history() {
+                *self
+                    .assigned_for_history
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) =
+                    Some(m.iter().map(|(k, v)| (k.clone(), payload(v))).collect());
+            }
+            let target = Arc::make_mut(vars);
+            for (k, v) in m {
+                target.insert(k, v);
+            }
+        }
+    }
+
+    /// The current attempt's idempotency key (see [`TaskContext::idempotency_key`]).
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "{}{}#{}.{}",
+            self.exec.info.id, self.exec.path, self.seq, self.retry_count
+        )
+    }
+
+    /// A callback task's token for the current attempt: derived from the idempotency key in
+    /// a durable execution (a re-invoked attempt gets the same token), random otherwise.
+    pub(super) fn callback_token(&self) -> String {
+        match &self.exec.journal {
+            Some(j) => j.token(&self.idempotency_key()),
+            None => new_task_token(),
+        }
+    }
+
+    /// Records `<ty>StateExited` with the state's output.
+    pub fn exit(&self, output: &Value) {
+        self.exited
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.exec
+            .record_with(state_event(self.ty, false), Some(self.name), || {
+                let mut d = Map::new();
+                let assigned = self
+                    .assigned_for_history
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                if let Some(a) = assigned {
+                    d.insert("assignedVariables".into(), Value::Object(a));
+                    d.insert("assignedVariablesDetails".into(), not_truncated());
+                }
+                d.insert("name".into(), self.name.into());
+                d.insert("output".into(), payload(output));
+                d.insert("outputDetails".into(), not_truncated());
+                Value::Object(d)
+            });
+    }
+
+    /// Records an event about this state with details.
+    pub fn record_with(&self, kind: &'static str, details: impl FnOnce() -> Value) -> u64 {
+        self.exec.record_with(kind, Some(self.name), details)
+    }
+
+    /// Records an event about this state.
+    pub fn record(&self, kind: &'static str) -> u64 {
+        self.exec.record(kind, Some(self.name))
+    }
+
+    /// Prefixes a runtime error's cause as AWS does: which state, entered at which event.
+    pub fn locate(&self, mut f: Failure) -> Failure {
+        if matches!(
+            f.error.as_str(),
+            names::RUNTIME | names::INTRINSIC_FAILURE | names::QUERY_EVALUATION_ERROR
+        ) && let Some(cause) = &f.cause
+            && !cause.starts_with("An error occurred while executing the state")
+        {
+            f.cause = Some(format!(
+                "An error occurred while executing the state '{}' (entered at the event id \
+                 #{}). {cause}",
+                self.name, self.event_id
+            ));
+            if f.error == names::QUERY_EVALUATION_ERROR {
+                self.record_with("EvaluationFailed", || {
+                    let mut d = Map::new();
+                    d.insert("cause".into(), f.cause.clone().into());
+                    d.insert("error".into(), f.error.clone().into());
+                    if let Some(field) = f.cause.as_deref().and_then(evaluation_location) {
+                        d.insert("location".into(), field.into());
+                    }
+                    d.insert("state".into(), self.name.into());
+                    Value::Object(d)
+                });
+            }
+        }
+        f
+    }
+}
+
+/// The field an evaluation error is about (`location` in `EvaluationFailed`), as its cause
+/// names it: "… specified for the field 'Output/error' …", "The Timestamp field …".
+pub(super) fn evaluation_location(cause: &str) -> Option<&str> {
+    if let Some(i) = cause.find("specified for the field '") {
+        let rest = &cause[i + "specified for the field '".len()..];
+        return rest.find('\'').map(|j| &rest[..j]);
+    }
+    let text = cause.split_once("). ").map_or(cause, |(_, t)| t);
+    let rest = text.strip_prefix("The ")?;
+    let field = rest.split(' ').next()?;
+    rest[field.len()..].starts_with(" field").then_some(field)
+}

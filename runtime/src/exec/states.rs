@@ -1,0 +1,320 @@
+//! The states that call nothing: Pass, Wait, Fail, and a Choice rule's condition.
+
+use std::time::Duration;
+
+use super::*;
+use crate::error::{Failure, names};
+use crate::jsonata;
+use crate::lang::jsonpath::{self, Path};
+use crate::lang::template::{self};
+
+/// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
+pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Result<Value, Failure> {
+    if !io.jsonata
+        && io.assign.is_none()
+        && io.result_path == PathField::Default
+        && io.result_selector.is_none()
+    {
+        // The result replaces the input: the input moves through, nothing is copied.
+        let unchanged = result.is_none()
+            && io.input_path == PathField::Default
+            && io.parameters.is_none()
+            && io.output_path == PathField::Default;
+        if unchanged {
+            // The input passed the quota check when the previous state produced it.
+            return Ok(raw);
+        }
+        let plain = io.input_path == PathField::Default && io.parameters.is_none();
+        let result = match result {
+            Some(r) => {
+                // `Result` replaces the effective input, but its paths still have to resolve.
+                if !plain {
+                    effective_input(run, &raw, io)?;
+                }
+                r.clone()
+            }
+            None if plain => raw,
+            None => effective_input(run, &raw, io)?,
+        };
+        let out = select_owned(run, result, &io.output_path)?;
+        check_size(run, &out)?;
+        return Ok(out);
+    }
+    let effective = effective_input(run, &raw, io)?;
+    let result = match result {
+        Some(r) => r.clone(),
+        None => effective,
+    };
+    apply_result(run, raw, result, io)
+}
+
+/// A JSONata state without a result (Choice, Succeed): `Assign`, then `Output` over the
+/// input, which is also the default output (JSONATA-10).
+pub fn pass_through(
+    run: &StateRun,
+    raw: &Value,
+    assign: Option<&'static jsonata::Template>,
+    output: Option<&'static jsonata::Template>,
+) -> Result<Value, Failure> {
+    let scope = run.scope(raw);
+    run.assign_jsonata(assign, &scope)?;
+    let out = match output {
+        Some(t) => jsonata::template(t, &scope, "Output")?,
+        None => raw.clone(),
+    };
+    check_size(run, &out)?;
+    Ok(out)
+}
+
+/// A JSONata Choice `Condition` (CHOICE-35): must evaluate to a boolean.
+pub fn condition(
+    run: &StateRun,
+    raw: &Value,
+    expr: &'static jsonata::Expr,
+) -> Result<bool, Failure> {
+    let v = jsonata::typed(expr, &run.scope(raw), "Condition", "boolean")?;
+    Ok(v == Value::Bool(true))
+}
+
+/// How long a Wait state waits (WAIT-*).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WaitFor {
+    /// `Seconds`.
+    Seconds(u64),
+    /// `SecondsPath`.
+    SecondsPath(&'static Path),
+    /// `Timestamp`.
+    Timestamp(&'static str),
+    /// `TimestampPath`.
+    TimestampPath(&'static Path),
+    /// JSONata `Seconds`.
+    SecondsExpr(&'static jsonata::Expr),
+    /// JSONata `Timestamp`.
+    TimestampExpr(&'static jsonata::Expr),
+}
+
+/// The longest wait AWS allows (a year, WAIT-7).
+pub(super) const MAX_WAIT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// A Wait state: waits (on tokio's clock), then passes its input on.
+pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result<Value, Failure> {
+    if io.jsonata {
+        return wait_jsonata(run, raw, io, until).await;
+    }
+    let effective = select_io(run, &raw, &io.input_path)?;
+    let duration = match until {
+        WaitFor::Seconds(s) => Duration::from_secs(s),
+        WaitFor::SecondsPath(p) => {
+            let roots = run.roots(&effective);
+            let v = jsonpath::select(p, &roots)
+                .map_err(|e| Failure::runtime(e.0))?
+                .into_value()
+                .ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "The SecondsPath parameter does not reference an input value: {}",
+                        p.text
+                    ))
+                })?;
+            match v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)) {
+                Some(n) if n < 0 => {
+                    return Err(Failure::runtime(format!(
+                        "The SecondsPath parameter references a negative value: {} == {v}",
+                        p.text
+                    )));
+                }
+                Some(n) => Duration::from_secs(n as u64),
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The SecondsPath parameter cannot be parsed as a long value: {} == {v}",
+                        p.text
+                    )));
+                }
+            }
+        }
+        WaitFor::SecondsExpr(_) | WaitFor::TimestampExpr(_) => Duration::ZERO,
+        WaitFor::Timestamp(t) => until_timestamp(t).ok_or_else(|| {
+            Failure::runtime(format!(
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time \
+                 format string: {t}"
+            ))
+        })?,
+        WaitFor::TimestampPath(p) => {
+            let roots = run.roots(&effective);
+            let v = jsonpath::select(p, &roots)
+                .map_err(|e| Failure::runtime(e.0))?
+                .into_value();
+            let text = match &v {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let d = v.as_ref().and_then(Value::as_str).and_then(until_timestamp);
+            d.ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended \
+                     offset date-time format string: {} == {text}",
+                    p.text
+                ))
+            })?
+        }
+    };
+    if duration > MAX_WAIT {
+        return Err(Failure::runtime("Wait state delay is too long."));
+    }
+    run.assign(io.assign, &effective)?;
+    sleep_from(run, until, duration).await;
+    // The output is the effective input, filtered by OutputPath (WAIT-6).
+    select_io(run, &effective, &io.output_path)
+}
+
+pub(super) async fn wait_jsonata(
+    run: &StateRun,
+    raw: Value,
+    io: &Io,
+    until: WaitFor,
+) -> Result<Value, Failure> {
+    let bad_timestamp = |t: &str| {
+        Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            format!(
+                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time \
+                 format string: {t}"
+            ),
+        )
+    };
+    let duration = {
+        let scope = run.scope(&raw);
+        let d = match until {
+            WaitFor::Seconds(s) => Duration::from_secs(s),
+            WaitFor::Timestamp(t) => until_timestamp(t).ok_or_else(|| bad_timestamp(t))?,
+            WaitFor::SecondsExpr(e) => {
+                let v = jsonata::typed(e, &scope, "Seconds", "number")?;
+                match v.as_u64() {
+                    Some(n) => Duration::from_secs(n),
+                    None => {
+                        return Err(Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!(
+                                "The JSONata expression '{}' specified for the field 'Seconds' \
+                                 returned an unexpected result type. Expected 'non-negative \
+                                 integer', but was 'number' for value: {v}",
+                                e.text
+                            ),
+                        ));
+                    }
+                }
+            }
+            WaitFor::TimestampExpr(e) => {
+                let v = jsonata::typed(e, &scope, "Timestamp", "string")?;
+                let t = v.as_str().unwrap_or_default();
+                until_timestamp(t).ok_or_else(|| bad_timestamp(t))?
+            }
+            WaitFor::SecondsPath(_) | WaitFor::TimestampPath(_) => Duration::ZERO,
+        };
+        run.assign_jsonata(io.assign_jsonata, &scope)?;
+        d
+    };
+    if duration > MAX_WAIT {
+        return Err(Failure::new(
+            names::QUERY_EVALUATION_ERROR,
+            "Wait state delay is too long.",
+        ));
+    }
+    sleep_from(run, until, duration).await;
+    let scope = run.scope(&raw);
+    let out = match io.output {
+        Some(t) => jsonata::template(t, &scope, "Output")?,
+        None => raw.clone(),
+    };
+    check_size(run, &out)?;
+    Ok(out)
+}
+
+/// Sleeps a Wait state's `duration`: counted from when the state was entered for `Seconds`
+/// (so a durable execution resumed mid-wait waits only what is left), from now for a
+/// timestamp (already an absolute deadline).
+pub(super) async fn sleep_from(run: &StateRun, until: WaitFor, duration: Duration) {
+    let relative = matches!(
+        until,
+        WaitFor::Seconds(_) | WaitFor::SecondsPath(_) | WaitFor::SecondsExpr(_)
+    );
+    if relative && run.exec.journal.is_some() {
+        let deadline =
+            run.entered() + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        crate::clock::sleep_until(deadline).await;
+    } else {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+pub(super) fn until_timestamp(t: &str) -> Option<Duration> {
+    let ts = crate::lang::choice::parse_timestamp(t)?;
+    // AWS waits to the second (WAIT-3); a past time continues at once.
+    let target = ts.timestamp();
+    let now = crate::clock::now().timestamp();
+    Some(Duration::from_secs(
+        u64::try_from(target - now).unwrap_or(0),
+    ))
+}
+
+/// Where a Fail state's `Error` or `Cause` comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FailText {
+    /// A literal.
+    Literal(&'static str),
+    /// `ErrorPath` / `CausePath`.
+    Path(&'static Path, &'static str),
+    /// An intrinsic call in `ErrorPath` / `CausePath`.
+    Call(&'static crate::lang::intrinsics::Call, &'static str),
+    /// A JSONata `Error` / `Cause`; the second field names the field.
+    Expr(&'static jsonata::Expr, &'static str),
+}
+
+/// A Fail state: the failure it raises (STATE-FAIL-*).
+pub fn fail(
+    run: &StateRun,
+    raw: &Value,
+    error: Option<FailText>,
+    cause: Option<FailText>,
+) -> Failure {
+    let text = |t: Option<FailText>| -> Result<Option<String>, Failure> {
+        let roots = run.roots(raw);
+        Ok(match t {
+            None => None,
+            Some(FailText::Literal(s)) => Some(s.to_string()),
+            Some(FailText::Path(p, field)) => {
+                let v = template::path_value(p, &roots, field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+            Some(FailText::Call(c, field)) => {
+                let v = crate::lang::intrinsics::eval(c, &roots, field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+            Some(FailText::Expr(e, field)) => {
+                let v = jsonata::value(e, &run.scope(raw), field)?;
+                Some(match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                })
+            }
+        })
+    };
+    let error = match text(error) {
+        Ok(e) => e,
+        Err(f) => return run.locate(f),
+    };
+    let cause = match text(cause) {
+        Ok(c) => c,
+        Err(f) => return run.locate(f),
+    };
+    Failure {
+        error: error.unwrap_or_default(),
+        cause,
+    }
+}

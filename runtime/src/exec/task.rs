@@ -1,0 +1,571 @@
+//! Task states (TASK-*): invocation of the handler with timeouts, heartbeats, callbacks,
+//! retries and catches, and the [`TaskContext`] a handler sees.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt as _;
+use serde_json::{Map, Value};
+
+use super::*;
+use crate::error::{Failure, TaskError, names};
+use crate::jsonata;
+use crate::lang::jsonpath::Path;
+use crate::lang::template::{self, Template};
+
+/// A number of seconds given literally or by a Reference Path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Seconds {
+    /// Not given.
+    Default,
+    /// A literal.
+    Literal(u64),
+    /// `…SecondsPath`.
+    Path(&'static Path),
+    /// JSONata `TimeoutSeconds` / `HeartbeatSeconds`.
+    Expr(&'static jsonata::Expr),
+}
+
+/// A compiled Task state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskSpec {
+    /// `Resource`.
+    pub resource: &'static str,
+    /// Data flow.
+    pub io: Io,
+    /// `TimeoutSeconds(Path)`.
+    pub timeout: Seconds,
+    /// `HeartbeatSeconds(Path)`.
+    pub heartbeat: Seconds,
+    /// `Retry`.
+    pub retry: &'static [Retrier],
+    /// `Catch`.
+    pub catch: &'static [Catcher],
+    /// `Credentials` (TASK-10).
+    pub credentials: Option<Credentials>,
+}
+
+/// A Task's `Credentials` field, in the state's query language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Credentials {
+    /// A JSONPath template (`"RoleArn.$": "$.role"`).
+    Template(&'static Template),
+    /// A JSONata value (`"RoleArn": "{% $role %}"`).
+    Jsonata(&'static jsonata::Template),
+}
+
+/// What a task handler knows about its invocation.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    /// The Task state's name.
+    pub state_name: &'static str,
+    /// The execution ARN.
+    pub execution_id: String,
+    /// Retries before this attempt.
+    pub retry_count: u32,
+    /// When the state was entered.
+    pub entered_time: DateTime<Utc>,
+    /// The task token (callback and activity resources).
+    pub task_token: Option<String>,
+    /// The resolved `TimeoutSeconds`, if any.
+    pub timeout_seconds: Option<u64>,
+    /// The resolved `HeartbeatSeconds`, if any.
+    pub heartbeat_seconds: Option<u64>,
+    /// The resolved `Credentials` (e.g. `{"RoleArn": "arn:aws:iam::…:role/…"}`): the role AWS
+    /// would assume to call the resource (TASK-10).
+    pub credentials: Option<Value>,
+    /// Where the task sits (a Map iteration or Parallel branch), for the idempotency key.
+    pub(super) key_path: String,
+    /// The visit's sequence number, for the idempotency key.
+    pub(super) key_seq: u64,
+    /// Only with `HeartbeatSeconds`: without it a heartbeat has nothing to reset.
+    pub(super) heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
+    /// Only for callback and `.sync` tasks: records their `TaskSubmitted`.
+    pub(super) submission: Option<Submission>,
+}
+
+/// A callback or `.sync` task's `TaskSubmitted` event, recorded once: when the handler reports
+/// what the service answered ([`TaskContext::submitted`]), when a durable callback's handler
+/// returns (its result is that answer), or else just before the task's outcome.
+#[derive(Clone)]
+pub(super) struct Submission {
+    pub(super) exec: Arc<Exec>,
+    pub(super) state: &'static str,
+    pub(super) resource: &'static str,
+    pub(super) resource_type: &'static str,
+    pub(super) done: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("state", &self.state)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Submission {
+    /// Records `TaskSubmitted` unless it has been: with the service's answer when known.
+    pub(super) fn record(&self, output: Option<&Value>) {
+        if self.done.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        self.exec
+            .record_with("TaskSubmitted", Some(self.state), || {
+                let mut d = Map::new();
+                if let Some(v) = output {
+                    d.insert("output".into(), payload(v));
+                    d.insert("outputDetails".into(), not_truncated());
+                }
+                d.insert("resource".into(), self.resource.into());
+                d.insert("resourceType".into(), self.resource_type.into());
+                Value::Object(d)
+            });
+    }
+}
+
+impl TaskContext {
+    /// The task token of a callback (`.waitForTaskToken`) task: hand it to whoever will call
+    /// `send_task_success`/`send_task_failure`.
+    pub fn task_token(&self) -> Option<&str> {
+        self.task_token.as_deref()
+    }
+
+    /// A key naming this attempt of this task: the same when a durable execution resumed
+    /// after a crash invokes the attempt again, different for each retry. Handlers with side
+    /// effects use it to deduplicate (tasks run at least once).
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "{}{}#{}.{}",
+            self.execution_id, self.key_path, self.key_seq, self.retry_count
+        )
+    }
+
+    /// The `RoleArn` of the resolved `Credentials`, if any.
+    pub fn role_arn(&self) -> Option<&str> {
+        self.credentials.as_ref()?.get("RoleArn")?.as_str()
+    }
+
+    /// Tells the engine the task is alive (resets the `HeartbeatSeconds` clock).
+    pub fn heartbeat(&self) {
+        if let Some(h) = &self.heartbeat {
+            h.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// Reports what the service answered when a callback (`.waitForTaskToken`) or `.sync`
+    /// task was handed to it (an SQS `SendMessage` response, a `StartExecution` response):
+    /// the output of the task's `TaskSubmitted` event, recorded now. Only the first report
+    /// counts; other tasks ignore it. A durable callback's handler need not call it: what it
+    /// returns is that answer.
+    pub fn submitted(&self, response: &Value) {
+        if let Some(s) = &self.submission {
+            s.record(Some(response));
+        }
+    }
+}
+
+pub(super) fn resolve_seconds(
+    run: &StateRun,
+    input: &Value,
+    s: Seconds,
+    field: &str,
+) -> Result<Option<u64>, Failure> {
+    match s {
+        Seconds::Default => Ok(None),
+        Seconds::Literal(n) => Ok(Some(n)),
+        Seconds::Expr(e) => {
+            let field = field.trim_end_matches("Path");
+            let v = jsonata::typed(e, &run.scope(input), field, "number")?;
+            match v.as_u64() {
+                Some(n) if n > 0 => Ok(Some(n.min(MAX_TIMEOUT_SECONDS))),
+                _ => Err(Failure::new(
+                    names::QUERY_EVALUATION_ERROR,
+                    format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned \
+                         an unexpected result type. Expected 'positive integer', but was \
+                         'number' for value: {v}",
+                        e.text
+                    ),
+                )),
+            }
+        }
+        Seconds::Path(p) => {
+            let v = template::path_value(p, &run.roots(input), field)?;
+            match v.as_u64() {
+                // AWS's largest timeout; also keeps deadlines representable.
+                Some(n) if n > 0 => Ok(Some(n.min(MAX_TIMEOUT_SECONDS))),
+                _ => Err(Failure::runtime(format!(
+                    "The {field} parameter must reference a positive integer: {} == {v}",
+                    p.text
+                ))),
+            }
+        }
+    }
+}
+
+/// Runs a Task state: data flow, the handler with timeouts, Retry and Catch. `invoke` calls
+/// the user's handler for the effective input.
+pub async fn task<H, Fut>(
+    run: &mut StateRun,
+    raw: Value,
+    spec: &'static TaskSpec,
+    invoke: H,
+) -> Result<Outcome, Failure>
+where
+    H: Fn(Value, TaskContext) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, TaskError>> + Send,
+{
+    if spec.resource.ends_with(".waitForTaskToken") {
+        run.task_token = Some(run.callback_token());
+    }
+    retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
+}
+
+/// A fresh task token for a callback task.
+pub(super) fn new_task_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub(super) async fn task_attempt<H, Fut>(
+    run: &StateRun,
+    raw: &Value,
+    spec: &'static TaskSpec,
+    invoke: &H,
+) -> Result<Value, Failure>
+where
+    H: Fn(Value, TaskContext) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Value, TaskError>> + Send,
+{
+    let effective = effective_input(run, raw, &spec.io)?;
+    let timeout = resolve_seconds(run, raw, spec.timeout, "TimeoutSecondsPath")?;
+    let heartbeat = resolve_seconds(run, raw, spec.heartbeat, "HeartbeatSecondsPath")?;
+    let credentials = match spec.credentials {
+        None => None,
+        Some(Credentials::Jsonata(t)) => {
+            Some(jsonata::template(t, &run.scope(raw), "Credentials")?)
+        }
+        Some(Credentials::Template(t)) => {
+            let input = select_io(run, raw, &spec.io.input_path)?;
+            Some(template::eval(t, &run.roots(&input))?)
+        }
+    };
+    let (tx, mut rx) = match heartbeat {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::watch::channel(0u64);
+            (Some(Arc::new(tx)), Some(rx))
+        }
+        None => (None, None),
+    };
+    let events = TaskEvents::of(spec.resource);
+    let (resource_type, resource) = split_resource(spec.resource);
+    let submission = events.submitted.then(|| Submission {
+        exec: Arc::clone(&run.exec),
+        state: run.name,
+        resource,
+        resource_type,
+        done: Arc::default(),
+    });
+    let ctx = TaskContext {
+        state_name: run.name,
+        execution_id: run.exec.info.id.clone(),
+        retry_count: run.retry_count,
+        entered_time: run.entered(),
+        task_token: run.task_token.clone(),
+        timeout_seconds: timeout,
+        heartbeat_seconds: heartbeat,
+        credentials,
+        key_path: run.exec.path.clone(),
+        key_seq: run.seq,
+        heartbeat: tx,
+        submission: submission.clone(),
+    };
+    // A durable callback task waits for its token in the store, where any process can
+    // complete it; the token is known there before the handler can hand it out.
+    let callback = match (&run.exec.journal, &run.task_token) {
+        (Some(j), Some(token)) => {
+            j.register_token(token, run.name).await?;
+            Some((Arc::clone(j), token.clone()))
+        }
+        _ => None,
+    };
+    run.record_with(events.scheduled, || {
+        let mut d = Map::new();
+        if events.lambda || events.activity {
+            d.insert("input".into(), payload(&effective));
+            d.insert("inputDetails".into(), not_truncated());
+            d.insert("resource".into(), spec.resource.into());
+        } else {
+            d.insert("parameters".into(), payload(&effective));
+            d.insert(
+                "region".into(),
+                region(&run.exec.info.state_machine_id).into(),
+            );
+            d.insert("resource".into(), resource.into());
+            d.insert("resourceType".into(), resource_type.into());
+        }
+        if let Some(t) = timeout {
+            d.insert("timeoutInSeconds".into(), t.into());
+        }
+        if let Some(h) = heartbeat
+            && !events.lambda
+            && !events.activity
+        {
+            d.insert("heartbeatInSeconds".into(), h.into());
+        }
+        if let Some(role) = ctx.role_arn() {
+            d.insert(
+                "taskCredentials".into(),
+                serde_json::json!({ "roleArn": role }),
+            );
+        }
+        Value::Object(d)
+    });
+    if events.lambda || events.activity {
+        run.record(events.started);
+    } else {
+        run.record_with(
+            events.started,
+            || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
+        );
+    }
+    let call = tracing::Instrument::instrument(
+        std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
+        tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource),
+    );
+    let durable_callback = callback.is_some();
+    let timed_out_token = callback.as_ref().map(|(j, t)| (Arc::clone(j), t.clone()));
+    let call = async {
+        let r = match call.await {
+            Ok(r) => r.map_err(Failure::from),
+            Err(panic) => Err(Failure::new(
+                names::TASK_FAILED,
+                format!("the task handler panicked: {}", panic_message(&panic)),
+            )),
+        };
+        match callback {
+            Some((journal, token)) => {
+                let answer = r?;
+                if let Some(s) = &submission {
+                    s.record(Some(&answer));
+                }
+                journal.wait_token(&token, heartbeat).await
+            }
+            None => r,
+        }
+    };
+    tokio::pin!(call);
+    // A durable execution's first attempt times out counting from when the state was
+    // entered, across restarts.
+    let deadline = timeout.map(|t| {
+        if run.exec.journal.is_some() && run.retry_count == 0 {
+            let end = run.entered() + chrono::Duration::seconds(t as i64);
+            tokio::time::Instant::now() + crate::clock::until(end)
+        } else {
+            tokio::time::Instant::now() + Duration::from_secs(t)
+        }
+    });
+    // A durable callback's heartbeats arrive through the store (`wait_token` checks them).
+    let heartbeat = if durable_callback { None } else { heartbeat };
+    let mut beats_possible = rx.is_some();
+    let result = loop {
+        let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
+        tokio::select! {
+            r = &mut call => break r,
+            _ = sleep_opt(deadline) => {
+                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
+            }
+            _ = sleep_opt(beat) => {
+                // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
+                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
+            }
+            changed = async { match rx.as_mut() { Some(rx) => rx.changed().await, None => std::future::pending().await } }, if beats_possible => {
+                // The handler dropped its context: no heartbeat can come any more, but the
+                // timeout and the heartbeat deadline still run.
+                beats_possible = changed.is_ok();
+            }
+        }
+    };
+    // A handler that stands for the whole wait and did not report its submission.
+    if let Some(s) = &submission {
+        s.record(None);
+    }
+    // A durable callback that timed out no longer accepts its token (a late SendTaskSuccess
+    // gets `TaskTimedOut`, as on AWS).
+    if let (Err(f), Some((journal, token))) = (&result, timed_out_token)
+        && f.error == names::TIMEOUT
+    {
+        journal.time_out_token(&token).await;
+    }
+    match result {
+        Ok(v) if too_large(&v) => {
+            run.record_with(events.failed, || {
+                events.describe(resource_type, resource, None, None)
+            });
+            // AWS names a Lambda function by its ARN here, anything else by the state.
+            let who = if spec.resource.contains(":lambda:") && spec.resource.contains(":function:")
+            {
+                spec.resource
+            } else {
+                run.name
+            };
+            Err(Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{who}' returned a result with a size exceeding the maximum \
+                     number of bytes service limit."
+                ),
+            ))
+        }
+        Ok(v) => {
+            run.record_with(events.succeeded, || {
+                let mut d = events.describe(resource_type, resource, None, None);
+                if let Value::Object(m) = &mut d {
+                    m.insert("output".into(), payload(&v));
+                    m.insert("outputDetails".into(), not_truncated());
+                }
+                d
+            });
+            apply_result_ref(run, raw, v, &spec.io)
+        }
+        Err(f) => {
+            let timed_out = f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT;
+            run.record_with(
+                if timed_out {
+                    events.timed_out
+                } else {
+                    events.failed
+                },
+                || {
+                    events.describe(
+                        resource_type,
+                        resource,
+                        (!f.error.is_empty()).then_some(f.error.as_str()),
+                        f.cause.as_deref(),
+                    )
+                },
+            );
+            Err(f)
+        }
+    }
+}
+
+/// The history events of a Task attempt, which depend on the Resource as AWS records them
+/// (HIST-*): `LambdaFunction*` for a Lambda function ARN, `Activity*` for an activity, `Task*`
+/// otherwise, with `TaskSubmitted` once a callback (`.waitForTaskToken`) or job (`.sync`) task
+/// has been handed to the service.
+pub(super) struct TaskEvents {
+    pub(super) lambda: bool,
+    pub(super) activity: bool,
+    pub(super) scheduled: &'static str,
+    pub(super) started: &'static str,
+    pub(super) submitted: bool,
+    pub(super) succeeded: &'static str,
+    pub(super) failed: &'static str,
+    pub(super) timed_out: &'static str,
+}
+
+impl TaskEvents {
+    pub(super) fn of(resource: &str) -> Self {
+        if resource.starts_with("arn:aws:lambda:") && resource.contains(":function:") {
+            TaskEvents {
+                lambda: true,
+                activity: false,
+                scheduled: "LambdaFunctionScheduled",
+                started: "LambdaFunctionStarted",
+                submitted: false,
+                succeeded: "LambdaFunctionSucceeded",
+                failed: "LambdaFunctionFailed",
+                timed_out: "LambdaFunctionTimedOut",
+            }
+        } else if resource.starts_with("arn:aws:states:") && resource.contains(":activity:") {
+            TaskEvents {
+                lambda: false,
+                activity: true,
+                scheduled: "ActivityScheduled",
+                started: "ActivityStarted",
+                submitted: false,
+                succeeded: "ActivitySucceeded",
+                failed: "ActivityFailed",
+                timed_out: "ActivityTimedOut",
+            }
+        } else {
+            TaskEvents {
+                lambda: false,
+                activity: false,
+                scheduled: "TaskScheduled",
+                started: "TaskStarted",
+                submitted: resource.ends_with(".waitForTaskToken")
+                    || resource.ends_with(".sync")
+                    || resource.ends_with(".sync:2"),
+                succeeded: "TaskSucceeded",
+                failed: "TaskFailed",
+                timed_out: "TaskTimedOut",
+            }
+        }
+    }
+}
+
+impl TaskEvents {
+    /// Details of a result event: `resource`/`resourceType` for service tasks, then
+    /// `error` and `cause` when given.
+    pub(super) fn describe(
+        &self,
+        resource_type: &str,
+        resource: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Value {
+        let mut d = Map::new();
+        if let Some(c) = cause {
+            d.insert("cause".into(), c.into());
+        }
+        if let Some(e) = error {
+            d.insert("error".into(), e.into());
+        }
+        if !self.lambda && !self.activity {
+            d.insert("resource".into(), resource.into());
+            d.insert("resourceType".into(), resource_type.into());
+        }
+        Value::Object(d)
+    }
+}
+
+/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`), as AWS's task events name them;
+/// `arn:aws:states:::aws-sdk:s3:getObject` → (`aws-sdk:s3`, `getObject`).
+pub(super) fn split_resource(arn: &str) -> (&str, &str) {
+    let service = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    match service.rfind(':') {
+        Some(i) => (&service[..i], &service[i + 1..]),
+        None => ("", service),
+    }
+}
+
+/// The region of an ARN.
+pub(super) fn region(arn: &str) -> &str {
+    arn.split(':').nth(3).unwrap_or_default()
+}
+
+pub(super) async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+pub(super) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
