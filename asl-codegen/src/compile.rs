@@ -99,7 +99,7 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// The items as a formatted Rust file (see [`format`]).
+    /// The items as a formatted Rust file (see [`format()`]).
     pub fn to_file(&self) -> Result<String, String> {
         format(self.items.clone())
     }
