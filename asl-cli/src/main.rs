@@ -3,13 +3,19 @@
 //! `asl check FILE...` validates Amazon States Language definitions and prints every problem
 //! like rustc does (or as JSON lines with `--format json`). Exit status: 0 when every file is
 //! valid, 1 when any is invalid, 2 when a file cannot be read or the arguments are wrong.
+//!
+//! `asl generate FILE [-o OUT]` writes the Rust module the `build.rs` builder would write
+//! (include it with `asl_runtime::include_workflow!` or as a module of its own). Exit status:
+//! 0 when written, 1 when the definition is invalid or not supported, 2 when a file cannot be
+//! read or written or the arguments are wrong.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use asl_codegen::{MachineType, Options, Source};
+use asl_codegen::{CompileError, CompileOptions, MachineType, Options, Source, TaskType};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -38,11 +44,33 @@ enum Command {
         #[arg(long)]
         express: bool,
         /// Do not print warnings.
-        #[arg(long)]
+        #[arg(short, long)]
         quiet: bool,
         /// Colored output: auto (when printing to a terminal), always or never.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
+    },
+    /// Generate the Rust module of a definition, as the `build.rs` builder writes it.
+    Generate {
+        /// Definition file (`-` for standard input).
+        file: String,
+        /// Write the module to this file instead of standard output.
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// The module's name, also the machine's default name in the context object
+        /// (default: the file name without `.asl.json`).
+        #[arg(long, value_name = "NAME")]
+        module: Option<String>,
+        /// Validate as an Express state machine.
+        #[arg(long)]
+        express: bool,
+        /// Type a Task state's handler: `STATE=INPUT->OUTPUT`, with Rust type paths resolved
+        /// inside the generated module (`crate::…` or `super::…`). Repeatable.
+        #[arg(long = "task-type", value_name = "STATE=IN->OUT", value_parser = parse_task_type)]
+        task_types: Vec<TaskTypeArg>,
+        /// Do not print warnings.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -95,17 +123,93 @@ fn main() -> ExitCode {
             };
             check(&files, format, &options, quiet, color)
         }
+        Command::Generate {
+            file,
+            output,
+            module,
+            express,
+            task_types,
+            quiet,
+        } => {
+            let name = module.unwrap_or_else(|| match file.as_str() {
+                "-" => "workflow".to_string(),
+                f => asl_codegen::builder::module_name(Path::new(f)),
+            });
+            let mut options = CompileOptions::new(name).express(express);
+            for binding in &task_types {
+                match binding.to_task_type() {
+                    Ok(t) => options.task_types.push(t),
+                    Err(e) => {
+                        eprintln!("error: --task-type: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            generate(&file, output.as_deref(), &options, quiet)
+        }
     }
 }
 
-fn read(file: &str) -> std::io::Result<String> {
-    if file == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        Ok(s)
-    } else {
-        std::fs::read_to_string(file)
+/// A `--task-type` binding, its types checked as Rust syntax. (Token streams are not `Send`,
+/// as clap's parsed values must be: the strings are turned into a [`TaskType`] after parsing.)
+#[derive(Clone)]
+struct TaskTypeArg {
+    state: String,
+    input: String,
+    output: String,
+}
+
+impl TaskTypeArg {
+    fn to_task_type(&self) -> Result<TaskType, String> {
+        TaskType::parse(&self.state, &self.input, &self.output)
     }
+}
+
+/// `STATE=INPUT->OUTPUT`. The state is everything before the last `=` ahead of the first
+/// `->`, so state names may hold `=`.
+fn parse_task_type(arg: &str) -> Result<TaskTypeArg, String> {
+    let usage =
+        "expected `STATE=INPUT->OUTPUT`, e.g. `Charge card=crate::ChargeRequest->crate::Receipt`";
+    let (binding, output) = arg.split_once("->").ok_or(usage)?;
+    let (state, input) = binding.rsplit_once('=').ok_or(usage)?;
+    let (input, output) = (input.trim(), output.trim());
+    if state.is_empty() || input.is_empty() || output.is_empty() {
+        return Err(usage.to_string());
+    }
+    let binding = TaskTypeArg {
+        state: state.to_string(),
+        input: input.to_string(),
+        output: output.to_string(),
+    };
+    binding.to_task_type()?;
+    Ok(binding)
+}
+
+/// A file's text; `Err` holds the message for standard error and, for text that is not
+/// UTF-8, the line and column of the first invalid byte.
+fn read(file: &str) -> Result<String, (String, Option<(usize, usize)>)> {
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(file).map(|b| bytes = b)
+    };
+    read.map_err(|e| (e.to_string(), None))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid prefix is UTF-8 by definition: count lines and characters in it.
+        let prefix = String::from_utf8_lossy(valid);
+        let line = prefix.matches('\n').count() + 1;
+        let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (
+            format!("not UTF-8 text (an invalid byte at line {line}, column {column})"),
+            Some((line, column)),
+        )
+    })
+}
+
+fn display_name(file: &str) -> &str {
+    if file == "-" { "<stdin>" } else { file }
 }
 
 fn check(
@@ -120,16 +224,33 @@ fn check(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for file in files {
-        let name = if file == "-" {
-            "<stdin>"
-        } else {
-            file.as_str()
-        };
+        let name = display_name(file);
         let text = match read(file) {
             Ok(t) => t,
-            Err(e) => {
+            Err((e, position)) => {
                 eprintln!("error: cannot read `{name}`: {e}");
                 unreadable = true;
+                if let (Format::Json, Some((line, column))) = (format, position) {
+                    // The same shape as every other diagnostic: text that is not UTF-8 is
+                    // not JSON (ASL001).
+                    let code = asl_codegen::Code::InvalidJson;
+                    let obj = serde_json::json!({
+                        "file": name,
+                        "code": code.id(),
+                        "aws_code": code.aws_code(),
+                        "severity": code.severity().as_str(),
+                        "pointer": asl_codegen::Pointer::default().to_string(),
+                        "location": asl_codegen::Pointer::default().aws_location(),
+                        "state": null,
+                        "line": line,
+                        "column": column,
+                        "message": format!("the definition is {e}"),
+                        "help": "save the file as UTF-8: JSON text must be UTF-8",
+                    });
+                    if writeln!(out, "{obj}").is_err() {
+                        return ExitCode::from(2);
+                    }
+                }
                 continue;
             }
         };
@@ -184,5 +305,62 @@ fn check(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn generate(file: &str, output: Option<&Path>, options: &CompileOptions, quiet: bool) -> ExitCode {
+    let name = display_name(file);
+    let text = match read(file) {
+        Ok(t) => t,
+        Err((e, _)) => {
+            eprintln!("error: cannot read `{name}`: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let color = std::io::stderr().is_terminal();
+    let compiled = match asl_codegen::compile(Source::new(name, text), options) {
+        Ok(c) => c,
+        Err(CompileError::Invalid(report)) => {
+            let errors = report.errors().count();
+            eprint!("{}", report.render(color));
+            eprintln!(
+                "error: `{name}` is invalid ({errors} error{}): no code generated",
+                if errors == 1 { "" } else { "s" }
+            );
+            return ExitCode::from(1);
+        }
+        Err(e @ CompileError::NotATask(_)) => {
+            eprintln!("error: --task-type: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e @ CompileError::Unsupported(_)) => {
+            eprintln!("error: {name}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if !quiet {
+        eprint!("{}", compiled.report.render(color));
+    }
+    let code = match compiled.to_file() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {name}: the generated code does not parse (a bug in asl-rs): {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let written = match output {
+        Some(path) => std::fs::write(path, &code)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(code.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }

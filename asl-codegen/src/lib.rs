@@ -29,11 +29,14 @@
 //!
 //! Modules, in pipeline order: [`parse`] (JSON with positions), [`path`] and [`intrinsic`]
 //! (JSONPath and intrinsic-function syntax), [`model`] (the typed definition), [`validate`]
-//! (every rule, building the model), [`diagnostic`] (codes, pointers, rendering).
+//! (every rule, building the model), [`diagnostic`] (codes, pointers, rendering),
+//! [`generate`] (the Rust module). [`compile()`] runs them all for the macro, the
+//! [`Builder`] and the CLI.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod builder;
+pub mod compile;
 pub mod diagnostic;
 pub mod generate;
 pub mod intrinsic;
@@ -44,6 +47,7 @@ pub mod path;
 pub mod validate;
 
 pub use builder::{BuildError, Builder};
+pub use compile::{CompileError, CompileOptions, Compiled, TaskType, compile};
 pub use diagnostic::{Code, Diagnostic, Pointer, Report, Severity};
 pub use parse::{Source, Span};
 pub use validate::{Checked, MachineType, Options, check};

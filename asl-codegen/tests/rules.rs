@@ -516,6 +516,45 @@ fn task_fields() {
         d,
         vec![("ASL903".to_string(), "States.T.Resource".to_string())]
     );
+    // TASK-1: an integration with region and account filled in is the same integration, as
+    // AWS runs it: SDK integrations without a word, optimized ones with a warning (AWS's guide
+    // shows them only without region and account); their rules still apply.
+    let task = |resource: &str| {
+        machine(&format!(
+            r#""T": {{"Type": "Task", "Resource": "{resource}", "End": true}}"#
+        ))
+    };
+    assert!(
+        diags(&task(
+            "arn:aws:states:us-east-1:123456789012:aws-sdk:dynamodb:putItem"
+        ))
+        .is_empty()
+    );
+    for optimized in [
+        "arn:aws:states:us-east-1:123456789012:lambda:invoke",
+        "arn:aws:states:eu-west-1:123456789012:states:startExecution.sync:2",
+    ] {
+        assert_eq!(
+            diags(&task(optimized)),
+            vec![("ASL903".to_string(), "States.T.Resource".to_string())],
+            "{optimized}"
+        );
+    }
+    errors(
+        &task("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject.sync"),
+        &["ASL601@States.T.Resource"],
+    );
+    errors(
+        &task("arn:aws:states:us-east-1:123456789012:dynamodb:query"),
+        &["ASL601@States.T.Resource"],
+    );
+    assert_eq!(
+        diags_with(
+            &task("arn:aws:states:us-east-1:123456789012:aws-sdk:sqs:sendMessage.waitForTaskToken"),
+            MachineType::Express
+        ),
+        vec![("ASL603".to_string(), "States.T.Resource".to_string())]
+    );
 }
 
 #[test]

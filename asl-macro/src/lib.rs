@@ -24,10 +24,10 @@
 //! Inline JSON is written as Rust tokens, so Rust's lexer applies: string escapes JSON allows
 //! but Rust does not (`\/`, `\u00e9`) cannot be written inline; use the file form for those.
 //!
-//! A valid definition expands to the module `asl_codegen::generate` produces: the `Tasks`
-//! trait, the `State` enums, the `Workflow` (see the `asl-runtime` crate docs). Definitions
-//! using JSONata or variables are validated but not compiled yet: they are a compile error
-//! saying so.
+//! A valid definition expands to the module `asl_codegen::compile` produces (the same as the
+//! `build.rs` builder and `asl generate`): the `Tasks` trait, the `State` enums, the
+//! `Workflow` (see the `asl-runtime` crate docs). What code generation does not support yet
+//! (a Distributed Map's ItemReader or ResultWriter) is a compile error saying so.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,7 +40,7 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token, Visibility};
 
-use asl_codegen::{Options, Source};
+use asl_codegen::{CompileError, CompileOptions, Source, TaskType};
 
 /// The input: `[@runtime = <path>;] <vis> mod <name> (from "<file>" | { <json> })`.
 struct Input {
@@ -137,8 +137,21 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
         body,
         typed,
     } = input;
-    let options = Options::default();
-    let (tracking, machine, span) = match &body {
+    let options = CompileOptions {
+        runtime,
+        task_types: typed
+            .iter()
+            .map(|(s, i, o)| TaskType {
+                state: s.value(),
+                input: quote!(#i),
+                output: quote!(#o),
+            })
+            .collect(),
+        ..CompileOptions::new(name.to_string())
+    };
+    // Where errors go: for a file, on the path literal with `file:line:col` in the text (a
+    // span cannot point into another file); inline, on the token each error is about.
+    let (source, tracking, span, map) = match &body {
         Body::File(lit) => {
             let path = resolve(&lit.value());
             let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -147,55 +160,46 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
                     format!("cannot read the ASL definition `{}`: {e}", path.display()),
                 )
             })?;
-            let checked = asl_codegen::check(Source::new(lit.value(), text), &options);
-            if let Some(err) = errors_at(&checked.report, true, |_| lit.span()) {
-                return Err(err);
-            }
             let abs = path.to_string_lossy().into_owned();
             (
+                Source::new(lit.value(), text),
                 quote! { const _: &str = include_str!(#abs); },
-                checked.machine,
                 lit.span(),
+                None,
             )
         }
         Body::Inline(tokens, whole) => {
             let (text, map) = tokens::to_json(tokens.clone())?;
-            let checked = asl_codegen::check(Source::new("inline definition", text), &options);
-            if let Some(err) =
-                errors_at(&checked.report, false, |offset| map.span_at(offset, *whole))
-            {
-                return Err(err);
-            }
-            (quote! {}, checked.machine, *whole)
+            (
+                Source::new("inline definition", text),
+                quote! {},
+                *whole,
+                Some(map),
+            )
         }
     };
-    let Some(machine) = machine else {
-        return Err(syn::Error::new(span, "the definition could not be read"));
+    let items = match asl_codegen::compile(source, &options) {
+        Ok(compiled) => compiled.items,
+        Err(CompileError::Invalid(report)) => {
+            let located = match &map {
+                None => errors_at(&report, true, |_| span),
+                Some(map) => errors_at(&report, false, |offset| map.span_at(offset, span)),
+            };
+            return Err(located
+                .unwrap_or_else(|| syn::Error::new(span, "the definition could not be read")));
+        }
+        Err(CompileError::NotATask(state)) => {
+            let at = typed
+                .iter()
+                .find(|(s, ..)| s.value() == state)
+                .map_or(span, |(lit, ..)| lit.span());
+            return Err(syn::Error::new(
+                at,
+                format!("`{state}` is not a Task state of this definition"),
+            ));
+        }
+        Err(e @ CompileError::Unsupported(_)) => return Err(syn::Error::new(span, e.to_string())),
     };
-    if let Some(what) = asl_codegen::generate::unsupported(&machine) {
-        return Err(syn::Error::new(
-            span,
-            format!("asl-rs does not generate code for {what} yet"),
-        ));
-    }
-    let options = asl_codegen::generate::GenOptions {
-        runtime,
-        name: name.to_string(),
-        task_types: typed
-            .iter()
-            .map(|(s, i, o)| (s.value(), quote!(#i), quote!(#o)))
-            .collect(),
-    };
-    let unknown = asl_codegen::generate::unknown_typed_tasks(&machine, &options);
-    if let Some(first) = unknown.first()
-        && let Some((lit, ..)) = typed.iter().find(|(s, ..)| &s.value() == first)
-    {
-        return Err(syn::Error::new(
-            lit.span(),
-            format!("`{first}` is not a Task state of this definition"),
-        ));
-    }
-    let items = asl_codegen::generate::generate(&machine, &options);
     Ok(quote! {
         #vis mod #name {
             #tracking

@@ -1,6 +1,11 @@
 //! Syntax checking of JSONata expressions (VAL-28) and the `$states` rules (VAL-29), with
 //! the parser of [`crate::jsonata`].
 
+use super::{ExprCtx, Validator};
+use crate::diagnostic::{Code, Pointer};
+use crate::model::{Jsonata, JsonataValue, QueryLanguage, Spanned};
+use crate::parse::{Json, Value};
+
 /// Why an expression does not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -81,6 +86,122 @@ pub fn states_field_uses(expr: &str, field: &str) -> Vec<usize> {
         }
     }
     out
+}
+
+impl Validator<'_> {
+    fn jsonata_expr(&mut self, s: &str, j: &Json, ptr: &Pointer, ctx: ExprCtx) -> Option<Jsonata> {
+        let expr = expression(s)?;
+        let ast = match crate::jsonata::parse(expr) {
+            Ok(ast) => ast,
+            Err(e) => {
+                let span = self.inner_span(j.span, 2 + e.offset, 1);
+                let msg = format!("invalid JSONata expression: {e}");
+                self.report(Code::JsonataSyntax, span, ptr, msg);
+                return None;
+            }
+        };
+        if let Err(e) = crate::jsonata::process(&ast) {
+            let msg = format!("invalid JSONata expression: {e}");
+            self.report(Code::JsonataSyntax, j.span, ptr, msg);
+            return None;
+        }
+        // Workflow variables the expression reads (VAR-4), for the undefined-variable warning.
+        for name in crate::jsonata::free_variables(&ast) {
+            self.var_reads
+                .push((name, j.span, ptr.clone(), self.state.clone()));
+        }
+        for (field, allowed, help) in [
+            (
+                "result",
+                ctx.result,
+                "`$states.result` exists only in `Output` and `Assign` of Task, Map and Parallel",
+            ),
+            (
+                "errorOutput",
+                ctx.error_output,
+                "`$states.errorOutput` exists only in a Catcher's `Output` and `Assign`",
+            ),
+        ] {
+            if allowed {
+                continue;
+            }
+            for off in states_field_uses(expr, field) {
+                let span = self.inner_span(j.span, 2 + off, 8 + field.len());
+                let msg = format!("`$states.{field}` is not available here");
+                self.help(Code::StatesFieldNotAvailable, span, ptr, msg, help);
+            }
+        }
+        Some(Jsonata {
+            expr: expr.to_string(),
+            span: j.span,
+        })
+    }
+
+    /// A value in a JSONata field: `{% … %}` strings anywhere inside are expressions.
+    pub(super) fn jsonata_value(&mut self, j: &Json, ptr: &Pointer, ctx: ExprCtx) -> JsonataValue {
+        match &j.value {
+            Value::String(s) => {
+                if expression(s).is_some() {
+                    return match self.jsonata_expr(s, j, ptr, ctx) {
+                        Some(e) => JsonataValue::Expr(e),
+                        None => JsonataValue::Literal(j.clone()),
+                    };
+                }
+                if half_delimited(s) {
+                    let msg = format!(
+                        "`{s}` looks like a JSONata expression but is not delimited by `{{%` \
+                         and `%}}`"
+                    );
+                    self.help(
+                        Code::JsonataDelimiters,
+                        j.span,
+                        ptr,
+                        msg,
+                        "a JSONata string starts with `{%` and ends with `%}`, with no \
+                         whitespace outside them",
+                    );
+                }
+                JsonataValue::Literal(j.clone())
+            }
+            Value::Object(members) => JsonataValue::Object(
+                members
+                    .iter()
+                    .map(|m| {
+                        (
+                            Spanned::new(m.key.clone(), m.key_span),
+                            self.jsonata_value(&m.value, &ptr.key(&m.key), ctx),
+                        )
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => JsonataValue::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.jsonata_value(item, &ptr.index(i), ctx))
+                    .collect(),
+            ),
+            _ => JsonataValue::Literal(j.clone()),
+        }
+    }
+
+    /// A field that is either a literal of some type or a JSONata string.
+    pub(super) fn jsonata_or<T>(
+        &mut self,
+        ql: QueryLanguage,
+        j: &Json,
+        ptr: &Pointer,
+        ctx: ExprCtx,
+        literal: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Result<T, Jsonata>> {
+        if ql == QueryLanguage::Jsonata
+            && let Some(s) = j.as_str()
+            && expression(s).is_some()
+        {
+            return self.jsonata_expr(s, j, ptr, ctx).map(Err);
+        }
+        literal(self).map(Ok)
+    }
 }
 
 #[cfg(test)]

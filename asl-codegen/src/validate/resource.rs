@@ -14,7 +14,8 @@ pub enum ResourceKind {
     LambdaFunction,
     /// `arn:…:states:…:activity:name`.
     Activity,
-    /// `arn:…:states:::<service>:<api>[.pattern]` (optimized, `aws-sdk:*`, `http:invoke`).
+    /// `arn:…:states:::<service>:<api>[.pattern]` (optimized, `aws-sdk:*`, `http:invoke`), also
+    /// with a region and account between `states:` and the service.
     Integration {
         /// Service (`lambda`, `aws-sdk`, …).
         service: String,
@@ -245,6 +246,12 @@ pub fn check(resource: &str) -> Verdict {
                 }
                 Verdict::Ok(ResourceKind::Activity)
             }
+            Some((integration_service, _))
+                if integration_service == "aws-sdk"
+                    || OPTIMIZED.iter().any(|(s, ..)| *s == integration_service) =>
+            {
+                regional(resource, parts[0], tail)
+            }
             _ => Verdict::Error(not_recognized(resource)),
         },
         "lambda" => lambda(resource, region, account, tail),
@@ -252,6 +259,27 @@ pub fn check(resource: &str) -> Verdict {
             ResourceKind::Other,
             format!("`{resource}` names no service Step Functions can call from a Task"),
         ),
+    }
+}
+
+/// An integration with its region and account filled in
+/// (`arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject`): the same integration as
+/// `arn:aws:states:::aws-sdk:s3:getObject`. AWS runs the SDK form so (public sample workflows
+/// deployed to AWS use it); for optimized integrations its guide shows only the form without
+/// region and account, so those are accepted with a warning rather than refused.
+fn regional(resource: &str, partition: &str, tail: &str) -> Verdict {
+    match integration(resource, tail) {
+        Verdict::Ok(kind) => match &kind {
+            ResourceKind::Integration { service, .. } if service != "aws-sdk" => Verdict::Warn(
+                kind,
+                format!(
+                    "AWS documents this integration without a region and account: \
+                     `arn:{partition}:states:::{tail}` (asl-rs runs both the same)"
+                ),
+            ),
+            _ => Verdict::Ok(kind),
+        },
+        other => other,
     }
 }
 
@@ -395,6 +423,15 @@ mod tests {
         ok("arn:aws:lambda:us-east-1:123456789012:function:HelloWorld");
         ok("arn:aws:lambda:us-east-1:123456789012:function:HelloWorld:$LATEST");
         ok("arn:aws:states:us-east-1:111111111111:activity:activity_arn");
+        // Region and account filled in: the same integration.
+        ok("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:listObjectsV2");
+        ok("arn:aws:states:eu-west-1:123456789012:aws-sdk:sfn:sendTaskSuccess.waitForTaskToken");
+        warn("arn:aws:states:us-east-1:123456789012:lambda:invoke");
+        warn("arn:aws:states:us-east-1:123456789012:states:startExecution.sync:2");
+        err("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:GetObject");
+        err("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject.sync");
+        err("arn:aws:states:us-east-1:123456789012:dynamodb:query");
+        err("arn:aws:states:us-east-1:123456789012:stateMachine:Orders");
         err("arn:aws:states:::dynamodb:query");
         err("arn:aws:states:::dynamodb:getItem.sync");
         err("arn:aws:states:::aws-sdk:cloudwatchlogs:CreateLogStream");
