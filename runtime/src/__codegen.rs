@@ -87,9 +87,9 @@ pub mod v1 {
     pub use crate::error::{ExecutionError, Failure, TaskError, names};
     pub use crate::exec::{
         BatchInput, Batcher, BoxFuture, Catcher, Count, Credentials, Exec, FailText, Io, MapSpec,
-        Outcome, ParallelSpec, PathField, Recorded, Retrier, Seconds, TaskContext, TaskSpec, Vars,
-        WaitFor, condition, fail, finish, map, parallel, pass, pass_through, select_owned, task,
-        wait,
+        Outcome, ParallelSpec, PathField, Pattern, Recorded, Resource, ResourceKind, Retrier,
+        Seconds, StateType, TaskContext, TaskSpec, Vars, WaitFor, condition, fail, finish, map,
+        parallel, pass, pass_through, select_owned, task, wait,
     };
     pub use crate::jsonata;
     pub use serde_json::Value;

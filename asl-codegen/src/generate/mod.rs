@@ -9,6 +9,7 @@
 
 pub mod ident;
 pub mod jsonata;
+mod resource;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -1115,7 +1116,7 @@ impl Gen {
                 };
                 let goto = self.goto(p.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Pass", #name, &vars, &input);
+                    let __run = exec.enter(#rt::StateType::Pass, #name, &vars, &input);
                     let __out = #rt::pass(&__run, input, #io, #result).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
@@ -1127,7 +1128,7 @@ impl Gen {
                 let finish = self.finish(quote!(Ok(__out)));
                 if self.jsonata {
                     return quote! {
-                        let __run = exec.enter("Succeed", #name, &vars, &input);
+                        let __run = exec.enter(#rt::StateType::Succeed, #name, &vars, &input);
                         let __out = #rt::pass_through(&__run, &input, #io.assign_jsonata, #io.output).map_err(|f| __run.locate(f))?;
                         __run.commit(&mut vars);
                         __run.exit(&__out);
@@ -1135,7 +1136,7 @@ impl Gen {
                     };
                 }
                 quote! {
-                    let __run = exec.enter("Succeed", #name, &vars, &input);
+                    let __run = exec.enter(#rt::StateType::Succeed, #name, &vars, &input);
                     let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __out = #rt::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
@@ -1173,7 +1174,7 @@ impl Gen {
                 let cause = text(self, &f.cause, "CausePath");
                 let finish = self.finish(quote!(Err(#rt::fail(&__run, &input, #error, #cause))));
                 quote! {
-                    let __run = exec.enter("Fail", #name, &vars, &input);
+                    let __run = exec.enter(#rt::StateType::Fail, #name, &vars, &input);
                     #finish
                 }
             }
@@ -1208,7 +1209,7 @@ impl Gen {
                 };
                 let goto = self.goto(w.transition.as_ref(), variant_of);
                 quote! {
-                    let __run = exec.enter("Wait", #name, &vars, &input);
+                    let __run = exec.enter(#rt::StateType::Wait, #name, &vars, &input);
                     let __out = #rt::wait(&__run, input, #io, #until).await.map_err(|f| __run.locate(f))?;
                     __run.commit(&mut vars);
                 __run.exit(&__out);
@@ -1229,7 +1230,7 @@ impl Gen {
                     (quote!(#io.assign), s.assign.is_none()),
                 );
                 quote! {
-                    let __run = exec.enter("Choice", #name, &vars, &input);
+                    let __run = exec.enter(#rt::StateType::Choice, #name, &vars, &input);
                     let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
                     let __roots = __run.roots(&__in);
                     let (__next, __assign) = #chain;
@@ -1273,7 +1274,7 @@ impl Gen {
                 };
                 let index = if n == 1 { quote!(_) } else { quote!(__i) };
                 quote! {
-                    let mut __run = exec.enter("Parallel", #name, &vars, &input);
+                    let mut __run = exec.enter(#rt::StateType::Parallel, #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = ::std::sync::Arc::clone(&vars);
                     let __result = #rt::parallel(&mut __run, input, &#spec, #n, move |#index, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
@@ -1387,7 +1388,7 @@ impl Gen {
                     quote!(::std::sync::Arc::clone(&vars))
                 };
                 quote! {
-                    let mut __run = exec.enter("Map", #name, &vars, &input);
+                    let mut __run = exec.enter(#rt::StateType::Map, #name, &vars, &input);
                     let __tasks = ::std::sync::Arc::clone(&tasks);
                     let __vars = #vars;
                     let __result = #rt::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
@@ -1522,7 +1523,7 @@ impl Gen {
             ),
         );
         quote! {
-            let __run = exec.enter("Choice", #name, &vars, &input);
+            let __run = exec.enter(#rt::StateType::Choice, #name, &vars, &input);
             let __in = input;
             let (__next, (__assign, __output)) = #chain;
             let __out = #rt::pass_through(&__run, &__in, __assign, __output).map_err(|f| __run.locate(f))?;
@@ -1566,7 +1567,7 @@ impl Gen {
         let heartbeat = seconds(self, &t.heartbeat);
         let retry = self.retriers(&t.retry);
         let catch = self.catchers(&t.catch);
-        let resource = lit_str(&t.resource.value);
+        let resource = resource::tokens(&rt, &t.resource.value);
         let credentials = match &t.credentials {
             Some(Payload::Template(c)) => {
                 let v = self.template_value(c, "Credentials");
@@ -1655,7 +1656,7 @@ impl Gen {
         };
         let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
         quote! {
-            let mut __run = exec.enter("Task", #name, &vars, &input);
+            let mut __run = exec.enter(#rt::StateType::Task, #name, &vars, &input);
             let __result = #rt::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }
@@ -1878,7 +1879,7 @@ pub fn resource_description(resource: &str) -> String {
              with `SendTaskSuccess`/`SendTaskFailure`; return the worker's output, call \
              `TaskContext::heartbeat` for its `SendTaskHeartbeat`s."
         ),
-        ["arn", _, "states", "", "", service, action] => {
+        ["arn", _, "states", _, _, service, action] => {
             let (action, pattern) = match action.split_once('.') {
                 Some((a, p)) => (a, Some(p)),
                 None => (*action, None),

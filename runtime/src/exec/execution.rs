@@ -78,7 +78,7 @@ pub struct Exec {
     pub(super) top: bool,
     /// A Parallel branch: the state it was in when it ended without finishing (failed, or
     /// cancelled by a failing sibling), which the Parallel records as `…StateAborted`.
-    pub(super) unfinished: Option<Mutex<Option<(&'static str, &'static str)>>>,
+    pub(super) unfinished: Option<Mutex<Option<(StateType, &'static str)>>>,
 }
 
 impl Exec {
@@ -189,7 +189,7 @@ impl Exec {
     }
 
     /// The state a Parallel branch ended in without finishing: `(type, name)`.
-    pub(super) fn take_unfinished(&self) -> Option<(&'static str, &'static str)> {
+    pub(super) fn take_unfinished(&self) -> Option<(StateType, &'static str)> {
         self.unfinished
             .as_ref()?
             .lock()
@@ -355,10 +355,10 @@ impl Exec {
         });
     }
 
-    /// Enters a state of type `ty` (`"Pass"`, `"Task"`, …): records `<ty>StateEntered`.
+    /// Enters a state of type `ty`: records `<ty>StateEntered`.
     pub fn enter(
         self: &Arc<Self>,
-        ty: &'static str,
+        ty: StateType,
         name: &'static str,
         vars: &Vars,
         input: &Value,
@@ -371,7 +371,7 @@ impl Exec {
             .and_then(|j| j.retry_entered());
         let event_id = match retrying {
             Some(id) => id,
-            None => self.record_with(state_event(ty, true), Some(name), || {
+            None => self.record_with(ty.entered_event(), Some(name), || {
                 entered_details(name, input)
             }),
         };
@@ -396,7 +396,7 @@ impl Exec {
             {
                 e.timestamp = t;
             }
-        } else if matches!(ty, "Task" | "Parallel" | "Map" | "Wait") {
+        } else if ty.waits() {
             let _ = entered.set(crate::clock::now());
         }
         // A key for this visit that a restart reproduces: the event id at the top level, the
@@ -420,7 +420,7 @@ impl Exec {
             assigned_for_history: Mutex::new(None),
             has_assigned: std::sync::atomic::AtomicBool::new(false),
             exited: std::sync::atomic::AtomicBool::new(false),
-            span: tracing::debug_span!("state", state = name, r#type = ty, event = event_id),
+            span: tracing::debug_span!("state", state = name, r#type = ty.name(), event = event_id),
         }
     }
 }

@@ -90,7 +90,7 @@ where
             for target in &targets {
                 if let Some((kind, name)) = target
                     .take_unfinished()
-                    .and_then(|(ty, name)| Some((state_aborted(ty)?, name)))
+                    .and_then(|(ty, name)| Some((ty.aborted_event()?, name)))
                 {
                     target.record(kind, Some(name));
                 }

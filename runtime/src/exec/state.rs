@@ -24,7 +24,7 @@ pub struct StateRun {
     /// The state's `tracing` span (inside the execution's).
     pub(super) span: tracing::Span,
     pub(super) seq: u64,
-    pub(super) ty: &'static str,
+    pub(super) ty: StateType,
     /// The state's name.
     pub name: &'static str,
     /// When it was entered (see [`StateRun::entered`]).
@@ -54,7 +54,7 @@ impl Drop for StateRun {
     /// branch by design.
     fn drop(&mut self) {
         if let Some(u) = &self.exec.unfinished
-            && self.ty != "Fail"
+            && self.ty != StateType::Fail
             && !self.exited.load(std::sync::atomic::Ordering::Relaxed)
         {
             *u.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.ty, self.name));
@@ -67,39 +67,93 @@ pub(super) fn entered_details(name: &str, input: &Value) -> Value {
     serde_json::json!({ "name": name, "input": payload(input), "inputDetails": not_truncated() })
 }
 
-/// The event of a state a Parallel's failure ended: AWS has one for the states that can be
-/// in progress (EXEC-7).
-pub(super) fn state_aborted(ty: &str) -> Option<&'static str> {
-    match ty {
-        "Task" => Some("TaskStateAborted"),
-        "Wait" => Some("WaitStateAborted"),
-        "Parallel" => Some("ParallelStateAborted"),
-        "Map" => Some("MapStateAborted"),
-        _ => None,
-    }
+/// A state's `Type`, as generated code knows it at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StateType {
+    /// `Pass`.
+    Pass,
+    /// `Task`.
+    Task,
+    /// `Choice`.
+    Choice,
+    /// `Wait`.
+    Wait,
+    /// `Succeed`.
+    Succeed,
+    /// `Fail`.
+    Fail,
+    /// `Parallel`.
+    Parallel,
+    /// `Map`.
+    Map,
 }
 
-/// `<ty>StateEntered` / `<ty>StateExited`.
-pub(super) fn state_event(ty: &str, entered: bool) -> &'static str {
-    match (ty, entered) {
-        ("Pass", true) => "PassStateEntered",
-        ("Pass", false) => "PassStateExited",
-        ("Task", true) => "TaskStateEntered",
-        ("Task", false) => "TaskStateExited",
-        ("Choice", true) => "ChoiceStateEntered",
-        ("Choice", false) => "ChoiceStateExited",
-        ("Wait", true) => "WaitStateEntered",
-        ("Wait", false) => "WaitStateExited",
-        ("Succeed", true) => "SucceedStateEntered",
-        ("Succeed", false) => "SucceedStateExited",
-        ("Fail", true) => "FailStateEntered",
-        ("Fail", false) => "FailStateExited",
-        ("Parallel", true) => "ParallelStateEntered",
-        ("Parallel", false) => "ParallelStateExited",
-        ("Map", true) => "MapStateEntered",
-        ("Map", false) => "MapStateExited",
-        (_, true) => "StateEntered",
-        (_, false) => "StateExited",
+impl StateType {
+    /// The type's name, as `Type` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateType::Pass => "Pass",
+            StateType::Task => "Task",
+            StateType::Choice => "Choice",
+            StateType::Wait => "Wait",
+            StateType::Succeed => "Succeed",
+            StateType::Fail => "Fail",
+            StateType::Parallel => "Parallel",
+            StateType::Map => "Map",
+        }
+    }
+
+    /// `<Type>StateEntered`.
+    pub(super) fn entered_event(self) -> &'static str {
+        match self {
+            StateType::Pass => "PassStateEntered",
+            StateType::Task => "TaskStateEntered",
+            StateType::Choice => "ChoiceStateEntered",
+            StateType::Wait => "WaitStateEntered",
+            StateType::Succeed => "SucceedStateEntered",
+            StateType::Fail => "FailStateEntered",
+            StateType::Parallel => "ParallelStateEntered",
+            StateType::Map => "MapStateEntered",
+        }
+    }
+
+    /// `<Type>StateExited`.
+    pub(super) fn exited_event(self) -> &'static str {
+        match self {
+            StateType::Pass => "PassStateExited",
+            StateType::Task => "TaskStateExited",
+            StateType::Choice => "ChoiceStateExited",
+            StateType::Wait => "WaitStateExited",
+            StateType::Succeed => "SucceedStateExited",
+            StateType::Fail => "FailStateExited",
+            StateType::Parallel => "ParallelStateExited",
+            StateType::Map => "MapStateExited",
+        }
+    }
+
+    /// The event of a state a Parallel's failure ended: AWS has one for the states that can
+    /// be in progress (EXEC-7).
+    pub(super) fn aborted_event(self) -> Option<&'static str> {
+        match self {
+            StateType::Task => Some("TaskStateAborted"),
+            StateType::Wait => Some("WaitStateAborted"),
+            StateType::Parallel => Some("ParallelStateAborted"),
+            StateType::Map => Some("MapStateAborted"),
+            _ => None,
+        }
+    }
+
+    /// States that can wait, and so read the clock when entered.
+    pub(super) fn waits(self) -> bool {
+        matches!(
+            self,
+            StateType::Task | StateType::Parallel | StateType::Map | StateType::Wait
+        )
+    }
+
+    /// States whose context object has `$$.State.RetryCount`.
+    pub(super) fn retries(self) -> bool {
+        matches!(self, StateType::Task | StateType::Parallel | StateType::Map)
     }
 }
 
@@ -121,7 +175,7 @@ impl StateRun {
             let mut state = Map::new();
             state.insert("Name".into(), self.name.into());
             state.insert("EnteredTime".into(), timestamp(self.entered()).into());
-            if matches!(self.ty, "Task" | "Parallel" | "Map") {
+            if self.ty.retries() {
                 state.insert("RetryCount".into(), self.retry_count.into());
             }
             m.insert("State".into(), Value::Object(state));
@@ -233,7 +287,7 @@ impl StateRun {
         self.exited
             .store(true, std::sync::atomic::Ordering::Relaxed);
         self.exec
-            .record_with(state_event(self.ty, false), Some(self.name), || {
+            .record_with(self.ty.exited_event(), Some(self.name), || {
                 let mut d = Map::new();
                 let assigned = self
                     .assigned_for_history

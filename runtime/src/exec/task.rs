@@ -31,8 +31,8 @@ pub enum Seconds {
 /// A compiled Task state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TaskSpec {
-    /// `Resource`.
-    pub resource: &'static str,
+    /// `Resource`, classified at compile time.
+    pub resource: Resource,
     /// Data flow.
     pub io: Io,
     /// `TimeoutSeconds(Path)`.
@@ -45,6 +45,48 @@ pub struct TaskSpec {
     pub catch: &'static [Catcher],
     /// `Credentials` (TASK-10).
     pub credentials: Option<Credentials>,
+}
+
+/// A Task's `Resource`: the ARN as written and what kind of resource it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource {
+    /// The ARN, as the definition gives it.
+    pub arn: &'static str,
+    /// What it names.
+    pub kind: ResourceKind,
+}
+
+/// What a Task's `Resource` names, which decides its history events (EXEC-7, TASK-1..4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// A Lambda function by its ARN (`arn:aws:lambda:…:function:…`): `LambdaFunction…` events.
+    LambdaFunction,
+    /// An activity (`arn:aws:states:…:activity:…`): `Activity…` events.
+    Activity,
+    /// A service integration or any other resource: `Task…` events, which name it by
+    /// `resourceType` (`lambda`, `aws-sdk:s3`) and `resource` (`invoke`,
+    /// `startExecution.sync:2`).
+    Service {
+        /// `resourceType`.
+        resource_type: &'static str,
+        /// `resource`.
+        resource: &'static str,
+        /// How Step Functions waits for it.
+        pattern: Pattern,
+    },
+}
+
+/// A service integration's pattern (TASK-2..4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Request-response: the API call's answer.
+    RequestResponse,
+    /// `.sync`: runs the job to its end.
+    Sync,
+    /// `.sync:2`: runs the job to its end, JSON output.
+    Sync2,
+    /// `.waitForTaskToken`: waits for a callback with the task token.
+    WaitForTaskToken,
 }
 
 /// A Task's `Credentials` field, in the state's query language.
@@ -219,7 +261,11 @@ where
     H: Fn(Value, TaskContext) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Value, TaskError>> + Send,
 {
-    if spec.resource.ends_with(".waitForTaskToken") {
+    if let ResourceKind::Service {
+        pattern: Pattern::WaitForTaskToken,
+        ..
+    } = spec.resource.kind
+    {
         run.task_token = Some(run.callback_token());
     }
     retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
@@ -264,8 +310,15 @@ where
         }
         None => (None, None),
     };
-    let events = TaskEvents::of(spec.resource);
-    let (resource_type, resource) = split_resource(spec.resource);
+    let events = TaskEvents::of(spec.resource.kind);
+    let (resource_type, resource) = match spec.resource.kind {
+        ResourceKind::Service {
+            resource_type,
+            resource,
+            ..
+        } => (resource_type, resource),
+        ResourceKind::LambdaFunction | ResourceKind::Activity => ("", spec.resource.arn),
+    };
     let submission = events.submitted.then(|| Submission {
         exec: Arc::clone(&run.exec),
         state: run.name,
@@ -301,7 +354,7 @@ where
         if events.lambda || events.activity {
             d.insert("input".into(), payload(&effective));
             d.insert("inputDetails".into(), not_truncated());
-            d.insert("resource".into(), spec.resource.into());
+            d.insert("resource".into(), spec.resource.arn.into());
         } else {
             d.insert("parameters".into(), payload(&effective));
             d.insert(
@@ -338,7 +391,7 @@ where
     }
     let call = tracing::Instrument::instrument(
         std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
-        tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource),
+        tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
     );
     let durable_callback = callback.is_some();
     let timed_out_token = callback.as_ref().map(|(j, t)| (Arc::clone(j), t.clone()));
@@ -410,9 +463,8 @@ where
                 events.describe(resource_type, resource, None, None)
             });
             // AWS names a Lambda function by its ARN here, anything else by the state.
-            let who = if spec.resource.contains(":lambda:") && spec.resource.contains(":function:")
-            {
-                spec.resource
+            let who = if events.lambda {
+                spec.resource.arn
             } else {
                 run.name
             };
@@ -473,9 +525,9 @@ pub(super) struct TaskEvents {
 }
 
 impl TaskEvents {
-    pub(super) fn of(resource: &str) -> Self {
-        if resource.starts_with("arn:aws:lambda:") && resource.contains(":function:") {
-            TaskEvents {
+    pub(super) fn of(kind: ResourceKind) -> Self {
+        match kind {
+            ResourceKind::LambdaFunction => TaskEvents {
                 lambda: true,
                 activity: false,
                 scheduled: "LambdaFunctionScheduled",
@@ -484,9 +536,8 @@ impl TaskEvents {
                 succeeded: "LambdaFunctionSucceeded",
                 failed: "LambdaFunctionFailed",
                 timed_out: "LambdaFunctionTimedOut",
-            }
-        } else if resource.starts_with("arn:aws:states:") && resource.contains(":activity:") {
-            TaskEvents {
+            },
+            ResourceKind::Activity => TaskEvents {
                 lambda: false,
                 activity: true,
                 scheduled: "ActivityScheduled",
@@ -495,20 +546,17 @@ impl TaskEvents {
                 succeeded: "ActivitySucceeded",
                 failed: "ActivityFailed",
                 timed_out: "ActivityTimedOut",
-            }
-        } else {
-            TaskEvents {
+            },
+            ResourceKind::Service { pattern, .. } => TaskEvents {
                 lambda: false,
                 activity: false,
                 scheduled: "TaskScheduled",
                 started: "TaskStarted",
-                submitted: resource.ends_with(".waitForTaskToken")
-                    || resource.ends_with(".sync")
-                    || resource.ends_with(".sync:2"),
+                submitted: pattern != Pattern::RequestResponse,
                 succeeded: "TaskSucceeded",
                 failed: "TaskFailed",
                 timed_out: "TaskTimedOut",
-            }
+            },
         }
     }
 }
@@ -535,16 +583,6 @@ impl TaskEvents {
             d.insert("resourceType".into(), resource_type.into());
         }
         Value::Object(d)
-    }
-}
-
-/// `arn:aws:states:::lambda:invoke` → (`lambda`, `invoke`), as AWS's task events name them;
-/// `arn:aws:states:::aws-sdk:s3:getObject` → (`aws-sdk:s3`, `getObject`).
-pub(super) fn split_resource(arn: &str) -> (&str, &str) {
-    let service = arn.splitn(6, ':').nth(5).unwrap_or(arn);
-    match service.rfind(':') {
-        Some(i) => (&service[..i], &service[i + 1..]),
-        None => ("", service),
     }
 }
 
