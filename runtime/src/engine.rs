@@ -681,7 +681,8 @@ impl StateRun {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .take();
-                if let Some(a) = assigned {
+                // An empty `Assign` assigned nothing: AWS records no `assignedVariables`.
+                if let Some(a) = assigned.filter(|a| !a.is_empty()) {
                     d.insert("assignedVariables".into(), Value::Object(a));
                     d.insert("assignedVariablesDetails".into(), not_truncated());
                 }
