@@ -1,8 +1,8 @@
 //! What history events carry (and what a Catcher is handed), where executions recorded on
 //! AWS showed us details the engine got wrong.
 
-use asl_runtime::Value;
 use asl_runtime::engine::{Event, Recorded};
+use asl_runtime::{TaskContext, TaskError, Value};
 use serde_json::json;
 
 /// The details of the one event of type `kind` about `state`.
@@ -48,5 +48,87 @@ async fn an_empty_assign_records_no_assigned_variables() {
     assert_eq!(
         exited["assignedVariablesDetails"],
         json!({"truncated": false})
+    );
+}
+
+asl_runtime::asl!(mod task_timeout {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "TimeoutSeconds": 5,
+            "Catch": [ { "ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Handled" } ],
+            "End": true
+        },
+        "Handled": { "Type": "Pass", "End": true }
+    }
+});
+
+asl_runtime::asl!(mod uncaught_timeout {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "TimeoutSeconds": 5,
+            "End": true
+        }
+    }
+});
+
+/// Answers after a minute, long past any `TimeoutSeconds` here.
+struct Slow;
+
+impl task_timeout::Tasks for Slow {
+    async fn call(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        Ok(json!("late"))
+    }
+}
+
+impl uncaught_timeout::Tasks for Slow {
+    async fn call(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        Ok(json!("late"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caught_task_timeout_hands_the_catcher_an_empty_cause() {
+    // ERR-5 (AWS, recorded 2024-11-28), ERR-2, TASK-5: a `lambda:invoke` Task that timed out
+    // records `TaskTimedOut` without a cause, but the Catcher's Error Output has `"Cause": ""`.
+    let recorded = task_timeout::Workflow::new(Slow)
+        .run_recorded(json!({"n": 1}), Default::default())
+        .await;
+    assert_eq!(
+        recorded.result,
+        Ok(json!({"n": 1, "error": {"Error": "States.Timeout", "Cause": ""}}))
+    );
+    assert_eq!(
+        details(&recorded, "TaskTimedOut", "Call"),
+        json!({"error": "States.Timeout", "resource": "invoke", "resourceType": "lambda"})
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_uncaught_task_timeout_fails_the_execution_without_a_cause() {
+    // ERR-5 (AWS, recorded 2024-11-28), ERR-4: uncaught, the execution fails with
+    // `States.Timeout` and no cause, in its result and in `ExecutionFailed`.
+    let recorded = uncaught_timeout::Workflow::new(Slow)
+        .run_recorded(json!({}), Default::default())
+        .await;
+    let err = recorded.result.as_ref().expect_err("timed out");
+    assert_eq!((err.error(), err.cause()), (Some("States.Timeout"), None));
+    let failed: Vec<_> = recorded
+        .history
+        .iter()
+        .filter(|e| e.kind == "ExecutionFailed")
+        .map(|e| e.details.clone())
+        .collect();
+    assert_eq!(failed, [Some(json!({"error": "States.Timeout"}))]);
+    assert_eq!(
+        details(&recorded, "TaskTimedOut", "Call"),
+        json!({"error": "States.Timeout", "resource": "invoke", "resourceType": "lambda"})
     );
 }
