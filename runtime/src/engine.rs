@@ -2042,9 +2042,9 @@ where
         if let Some(t) = timeout {
             d.insert("timeoutInSeconds".into(), t.into());
         }
+        // `LambdaFunctionScheduled` has no such field; `ActivityScheduled` does.
         if let Some(h) = heartbeat
             && !events.lambda
-            && !events.activity
         {
             d.insert("heartbeatInSeconds".into(), h.into());
         }

@@ -132,3 +132,73 @@ async fn an_uncaught_task_timeout_fails_the_execution_without_a_cause() {
         json!({"error": "States.Timeout", "resource": "invoke", "resourceType": "lambda"})
     );
 }
+
+asl_runtime::asl!(mod heartbeats {
+    "StartAt": "Activity",
+    "States": {
+        "Activity": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:us-east-1:111111111111:activity:worker",
+            "TimeoutSeconds": 60,
+            "HeartbeatSeconds": 10,
+            "Next": "Function"
+        },
+        "Function": {
+            "Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:111111111111:function:f",
+            "TimeoutSeconds": 60,
+            "HeartbeatSeconds": 10,
+            "Next": "Service"
+        },
+        "Service": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "TimeoutSeconds": 60,
+            "HeartbeatSeconds": 10,
+            "End": true
+        }
+    }
+});
+
+/// Answers at once.
+struct Quick;
+
+impl heartbeats::Tasks for Quick {
+    async fn activity(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!({}))
+    }
+
+    async fn function(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!({}))
+    }
+
+    async fn service(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!({}))
+    }
+}
+
+#[tokio::test]
+async fn activity_scheduled_records_the_heartbeat() {
+    // TASK-7, TASK-14, EXEC-7: `ActivityScheduled` records `heartbeatInSeconds` beside
+    // `timeoutInSeconds`, as `TaskScheduled` does; `LambdaFunctionScheduled` has no such field.
+    let recorded = heartbeats::Workflow::new(Quick)
+        .run_recorded(json!({}), Default::default())
+        .await;
+    assert_eq!(recorded.result, Ok(json!({})));
+    let seconds = |kind: &str, state: &str| {
+        let d = details(&recorded, kind, state);
+        (
+            d["timeoutInSeconds"].clone(),
+            d["heartbeatInSeconds"].clone(),
+        )
+    };
+    assert_eq!(
+        seconds("ActivityScheduled", "Activity"),
+        (json!(60), json!(10))
+    );
+    assert_eq!(
+        seconds("LambdaFunctionScheduled", "Function"),
+        (json!(60), Value::Null)
+    );
+    assert_eq!(seconds("TaskScheduled", "Service"), (json!(60), json!(10)));
+}
