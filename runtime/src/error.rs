@@ -91,7 +91,9 @@ impl Failure {
     }
 
     /// The Error Output AWS passes to a Catcher: `{"Error": …, "Cause": …}` (ERR-2); a failure
-    /// that came without an error name (e.g. `SendTaskFailure` with none) has both null.
+    /// that came without an error name (e.g. `SendTaskFailure` with none) has both null, and
+    /// a Task's timeout, which history events and the execution's failure record without a
+    /// cause, has `"Cause": ""` (as AWS recorded for a caught `lambda:invoke` timeout, ERR-5).
     pub fn to_error_output(&self) -> serde_json::Value {
         let mut m = serde_json::Map::new();
         if self.error.is_empty() {
@@ -104,8 +106,14 @@ impl Failure {
             );
         } else {
             m.insert("Error".into(), self.error.clone().into());
-            if let Some(c) = &self.cause {
-                m.insert("Cause".into(), c.clone().into());
+            match &self.cause {
+                Some(c) => {
+                    m.insert("Cause".into(), c.clone().into());
+                }
+                None if self.error == names::TIMEOUT => {
+                    m.insert("Cause".into(), "".into());
+                }
+                None => {}
             }
         }
         serde_json::Value::Object(m)

@@ -293,7 +293,9 @@ impl StateRun {
                     .assigned_for_history
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .take();
+                    .take()
+                    // `"Assign": {}` assigns nothing, and AWS records nothing for it (VAR-11).
+                    .filter(|a| !a.is_empty());
                 if let Some(a) = assigned {
                     d.insert("assignedVariables".into(), Value::Object(a));
                     d.insert("assignedVariablesDetails".into(), not_truncated());

@@ -367,9 +367,9 @@ where
         if let Some(t) = timeout {
             d.insert("timeoutInSeconds".into(), t.into());
         }
+        // Activities record it as service tasks do; LambdaFunctionScheduled has no such field.
         if let Some(h) = heartbeat
             && !events.lambda
-            && !events.activity
         {
             d.insert("heartbeatInSeconds".into(), h.into());
         }

@@ -1,0 +1,275 @@
+//! Cases from the JSONata test suite (groups `function-formatInteger`,
+//! `function-parseInteger`) and more, as jsonata-js 2.0 answers them.
+
+use super::*;
+use crate::jsonata::format::cases::Want::{E, N, S, U};
+use crate::jsonata::format::cases::{Want, check_num, check_str, report};
+
+const INTEGER: &[(f64, &str, Want)] = &[
+    (123.0, "000", S("123")),
+    (123.0, "0000", S("0123")),
+    (-3.0, "0000", S("-0003")),
+    (1234.0, "0;c", S("1234")),
+    (1234.0, "###0", S("1234")),
+    (12.0, "###0", S("12")),
+    (12.6, "###0", S("12")),
+    (123.0, "000;o", S("123rd")),
+    (1.0, "0;o", S("1st")),
+    (28.0, "#0;o", S("28th")),
+    (1234.0, "###0;o", S("1234th")),
+    (12.0, "###0;o", S("12th")),
+    (
+        12340.0,
+        "###\u{661}",
+        S("\u{661}\u{662}\u{663}\u{664}\u{660}"),
+    ),
+    (
+        12340.0,
+        "###\u{ff10}",
+        S("\u{ff11}\u{ff12}\u{ff13}\u{ff14}\u{ff10}"),
+    ),
+    (12340.0, "##0\u{ff10}", E("D3131")),
+    (12.0, "#,##0", S("12")),
+    (1200.0, "#,##0", S("1,200")),
+    (120000.0, "#,##0", S("120,000")),
+    (12345678.0, "#,##0", S("12,345,678")),
+    (1234567890.0, "#,##0", S("1,234,567,890")),
+    (1234567890.0, "#,###,##0", S("1,234,567,890")),
+    (1234567890.0, "#:###,##0", S("1234:567,890")),
+    (1234567890.0, "##,##,##0", S("12345,67,890")),
+    (0.0, "I", S("")),
+    (1984.0, "I", S("MCMLXXXIV")),
+    (99.0, "i", S("xcix")),
+    (12.0, "w", S("twelve")),
+    (20.0, "w", S("twenty")),
+    (34.0, "w", S("thirty-four")),
+    (99.0, "W", S("NINETY-NINE")),
+    (100.0, "w", S("one hundred")),
+    (555.0, "W", S("FIVE HUNDRED AND FIFTY-FIVE")),
+    (555.0, "Ww", S("Five Hundred and Fifty-Five")),
+    (919.0, "w", S("nine hundred and nineteen")),
+    (730.0, "w", S("seven hundred and thirty")),
+    (1000.0, "w", S("one thousand")),
+    (3730.0, "w", S("three thousand, seven hundred and thirty")),
+    (
+        327730.0,
+        "w",
+        S("three hundred and twenty-seven thousand, seven hundred and thirty"),
+    ),
+    (
+        4327730.0,
+        "w",
+        S("four million, three hundred and twenty-seven thousand, seven hundred and thirty"),
+    ),
+    (1000000000001.0, "w", S("one trillion and one")),
+    (
+        1234567890123.0,
+        "w",
+        S(
+            "one trillion, two hundred and thirty-four billion, five hundred and sixty-seven million, eight hundred and ninety thousand, one hundred and twenty-three",
+        ),
+    ),
+    (1000000000000000.0, "w", S("one thousand trillion")),
+    (1e46, "w", S("ten billion trillion trillion trillion")),
+    (
+        1234567890123456.0,
+        "w",
+        S(
+            "one thousand, two hundred and thirty-four trillion, five hundred and sixty-seven billion, eight hundred and ninety million, one hundred and twenty-three thousand, four hundred and fifty-six",
+        ),
+    ),
+    (12.0, "w;o", S("twelfth")),
+    (20.0, "w;o", S("twentieth")),
+    (34.0, "w;o", S("thirty-fourth")),
+    (99.0, "W;o", S("NINETY-NINTH")),
+    (100.0, "w;o", S("one hundredth")),
+    (555.0, "W;o", S("FIVE HUNDRED AND FIFTY-FIFTH")),
+    (919.0, "w;o", S("nine hundred and nineteenth")),
+    (730.0, "w;o", S("seven hundred and thirtieth")),
+    (1000.0, "w;o", S("one thousandth")),
+    (
+        3731.0,
+        "w;o",
+        S("three thousand, seven hundred and thirty-first"),
+    ),
+    (
+        327713.0,
+        "w;o",
+        S("three hundred and twenty-seven thousand, seven hundred and thirteenth"),
+    ),
+    (
+        4327732.0,
+        "w;o",
+        S("four million, three hundred and twenty-seven thousand, seven hundred and thirty-second"),
+    ),
+    (1000000000001.0, "w;o", S("one trillion and first")),
+    (1.0, "A", S("A")),
+    (12.0, "a", S("l")),
+    (26.0, "a", S("z")),
+    (27.0, "a", S("aa")),
+    (300.0, "A", S("KN")),
+    (123456.0, "A", S("FZPH")),
+    (123456.0, "\u{3b1}", E("D3130")),
+    (0.0, "0", S("0")),
+    (-0.5, "0", S("-1")),
+    (1e21, "0", S("1e+21")),
+    (1e21, "w", S("one billion trillion")),
+    (11.0, "0;o", S("11th")),
+    (12.0, "0;o", S("12th")),
+    (13.0, "0;o", S("13th")),
+    (21.0, "0;o", S("21st")),
+    (102.0, "0;o", S("102nd")),
+    (111.0, "0;o", S("111th")),
+    (-21.0, "0;o", S("-21st")),
+    (3999.0, "I", S("MMMCMXCIX")),
+    (4.0, "i", S("iv")),
+    (-4.0, "i", S("-iv")),
+    (0.0, "w", S("zero")),
+    (0.0, "w;o", S("zeroth")),
+    (40.0, "w;o", S("fortieth")),
+    (1001.0, "Ww", S("One Thousand and One")),
+    (1000000.0, "w;o", S("one millionth")),
+    (2000000000.0, "W", S("TWO BILLION")),
+    (702.0, "A", S("ZZ")),
+    (703.0, "a", S("aaa")),
+    (0.0, "a", S("")),
+    (1234567.0, "0,000", S("1,234,567")),
+    (1234567.0, "#.##0", S("1.234.567")),
+    (1234567.0, "# ##0", S("1 234 567")),
+    (5.0, "00;c", S("05")),
+    // jsonata-js puts separators before the first digit: ",12,345".
+    (12345.0, "#,##,##0", S("12,345")),
+    (-1234567.0, "#,##0", S("-1,234,567")),
+    (12.0, "\u{661}\u{660}", S("\u{661}\u{662}")),
+    (12.0, "b", E("D3130")),
+    (12.0, "0;t", S("12")),
+];
+
+#[test]
+fn format_integer_cases() {
+    let mut failures = Vec::new();
+    for (value, picture, want) in INTEGER {
+        if let Err(e) = check_str(format_integer_str(*value, picture).map(Some), want) {
+            failures.push(format!("$formatInteger({value}, {picture:?}): {e}"));
+        }
+    }
+    report(failures);
+}
+
+const PARSE_INTEGER: &[(&str, &str, Want)] = &[
+    ("123", "000", N(123.0)),
+    ("0123", "0000", N(123.0)),
+    ("1234", "0", N(1234.0)),
+    ("1234", "###0", N(1234.0)),
+    ("12", "###0", N(12.0)),
+    ("123rd", "000;o", N(123.0)),
+    ("1st", "0;o", N(1.0)),
+    ("28th", "#0;o", N(28.0)),
+    ("1234th", "###0;o", N(1234.0)),
+    ("12th", "###0;o", N(12.0)),
+    (
+        "\u{661}\u{662}\u{663}\u{664}\u{660}",
+        "###\u{661}",
+        N(12340.0),
+    ),
+    (
+        "\u{ff11}\u{ff12}\u{ff13}\u{ff14}\u{ff10}",
+        "###\u{ff10}",
+        N(12340.0),
+    ),
+    ("12", "#,##0", N(12.0)),
+    ("1,200", "#,##0", N(1200.0)),
+    ("12,345,678", "#,##0", N(12345678.0)),
+    ("1,234,567,890", "#,##0", N(1234567890.0)),
+    ("1,234,567,890", "#,###,##0", N(1234567890.0)),
+    ("1234:567,890", "#:###,##0", N(1234567890.0)),
+    ("12345,67,890", "##,##,##0", N(1234567890.0)),
+    ("", "I", N(0.0)),
+    ("MCMLXXXIV", "I", N(1984.0)),
+    ("xcix", "i", N(99.0)),
+    ("twelve", "w", N(12.0)),
+    ("twenty", "w", N(20.0)),
+    ("thirty-four", "w", N(34.0)),
+    ("NINETY-NINE", "W", N(99.0)),
+    ("one hundred", "w", N(100.0)),
+    ("FIVE HUNDRED AND FIFTY-FIVE", "W", N(555.0)),
+    ("Five Hundred and Fifty-Five", "Ww", N(555.0)),
+    ("nine hundred and nineteen", "w", N(919.0)),
+    ("seven hundred and thirty", "w", N(730.0)),
+    ("one thousand", "w", N(1000.0)),
+    ("three thousand, seven hundred and thirty", "w", N(3730.0)),
+    (
+        "three hundred and twenty-seven thousand, seven hundred and thirty",
+        "w",
+        N(327730.0),
+    ),
+    (
+        "four million, three hundred and twenty-seven thousand, seven hundred and thirty",
+        "w",
+        N(4327730.0),
+    ),
+    ("one trillion and one", "w", N(1000000000001.0)),
+    (
+        "one trillion, two hundred and thirty-four billion, five hundred and sixty-seven million, eight hundred and ninety thousand, one hundred and twenty-three",
+        "w",
+        N(1234567890123.0),
+    ),
+    ("one thousand trillion", "w", N(1000000000000000.0)),
+    ("ten billion trillion trillion trillion", "w", N(1e46)),
+    ("twelfth", "w;o", N(12.0)),
+    ("twentieth", "w;o", N(20.0)),
+    ("thirty-fourth", "w;o", N(34.0)),
+    ("NINETY-NINTH", "W;o", N(99.0)),
+    ("one hundredth", "w;o", N(100.0)),
+    ("FIVE HUNDRED AND FIFTY-FIFTH", "W;o", N(555.0)),
+    ("nine hundred and nineteenth", "w;o", N(919.0)),
+    ("seven hundred and thirtieth", "w;o", N(730.0)),
+    ("Seven Hundred and Thirty-Third", "Ww;o", N(733.0)),
+    ("one thousandth", "w;o", N(1000.0)),
+    (
+        "three thousand, seven hundred and thirty-first",
+        "w;o",
+        N(3731.0),
+    ),
+    (
+        "three hundred and twenty-seven thousand, seven hundred and thirteenth",
+        "w;o",
+        N(327713.0),
+    ),
+    (
+        "four million, three hundred and twenty-seven thousand, seven hundred and thirty-second",
+        "w;o",
+        N(4327732.0),
+    ),
+    ("one trillion and first", "w;o", N(1000000000001.0)),
+    ("A", "A", N(1.0)),
+    ("l", "a", N(12.0)),
+    ("z", "a", N(26.0)),
+    ("aa", "a", N(27.0)),
+    ("KN", "A", N(300.0)),
+    ("FZPH", "A", N(123456.0)),
+    ("50", "#", E("D3130")),
+    // jsonata-js strips only "," as a regular separator (and gives 1).
+    ("1.234.567", "#.##0", N(1234567.0)),
+    ("twenty one", "w", N(21.0)),
+    ("foo", "w", U),
+    ("abc", "0", U),
+    ("xiv", "i", N(14.0)),
+    ("XIV", "I", N(14.0)),
+    ("zz", "a", N(702.0)),
+    ("1st", "#;o", E("D3130")),
+    ("\u{661}\u{662}", "\u{660}", N(12.0)),
+    ("hundred", "w", N(0.0)),
+    ("-12", "0", N(-12.0)),
+];
+
+#[test]
+fn parse_integer_cases() {
+    let mut failures = Vec::new();
+    for (text, picture, want) in PARSE_INTEGER {
+        if let Err(e) = check_num(parse_integer_str(text, picture), want) {
+            failures.push(format!("$parseInteger({text:?}, {picture:?}): {e}"));
+        }
+    }
+    report(failures);
+}
