@@ -42,9 +42,11 @@ use syn::{Ident, LitStr, Token, Visibility};
 
 use asl_codegen::{CompileError, CompileOptions, Source, TaskType};
 
-/// The input: `[@runtime = <path>;] <vis> mod <name> (from "<file>" | { <json> })`.
+/// The input: `[@runtime = <path>;] <attrs> <vis> mod <name> (from "<file>" | { <json> })`.
 struct Input {
     runtime: TokenStream,
+    /// Outer attributes of the module (`/// docs`, `#[allow(…)]`, `#[cfg(…)]`).
+    attrs: Vec<syn::Attribute>,
     vis: Visibility,
     name: Ident,
     body: Body,
@@ -72,6 +74,7 @@ impl Parse for Input {
             runtime = rt.into();
             input.parse::<Token![;]>()?;
         }
+        let attrs = input.call(syn::Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         input.parse::<Token![mod]>()?;
         let name: Ident = input.parse()?;
@@ -111,6 +114,7 @@ impl Parse for Input {
         }
         Ok(Input {
             runtime,
+            attrs,
             vis,
             name,
             body,
@@ -132,6 +136,7 @@ pub fn asl_impl(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 fn expand(input: Input) -> syn::Result<TokenStream> {
     let Input {
         runtime,
+        attrs,
         vis,
         name,
         body,
@@ -201,6 +206,7 @@ fn expand(input: Input) -> syn::Result<TokenStream> {
         Err(e @ CompileError::Unsupported(_)) => return Err(syn::Error::new(span, e.to_string())),
     };
     Ok(quote! {
+        #(#attrs)*
         #vis mod #name {
             #tracking
             #items

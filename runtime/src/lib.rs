@@ -98,7 +98,7 @@ pub use exec::{Event, Recorded, TaskContext};
 pub use serde_json::{self, Value};
 pub use tokio;
 
-/// Compiles an ASL definition into a Rust module: `asl!(<vis> mod <name> from "<file>")`
+/// Compiles an ASL definition into a Rust module: `asl!(<attrs> <vis> mod <name> from "<file>")`
 /// (relative to the crate's `CARGO_MANIFEST_DIR`) or `asl!(<vis> mod <name> { <json> })`.
 #[macro_export]
 macro_rules! asl {

@@ -6,35 +6,46 @@
 //! write that continues an execution is fenced by the writing worker's lease: a worker whose
 //! lease another worker took can no longer commit, so no transition is committed twice.
 //!
-//! Large payloads are stored once per execution, not in every event ([`payloads`]).
+//! Large payloads are stored once per execution, not in every event (`payloads`).
 //!
-//! [`SqliteStore`] is the embedded engine (a file, or memory for tests); `PostgresStore`
-//! (cargo feature `postgres`) serves many workers on many machines.
+//! `SqliteStore` (cargo feature `sqlite`, on by default) is the embedded engine (a file, or
+//! memory for tests); `PostgresStore` (cargo feature `postgres`) serves many workers on many
+//! machines. Without either, the [`Store`] trait is there for a store of one's own.
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod payloads;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
 /// A boxed future, as store methods return.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// A store that failed, or refused a write.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The database reported an error.
-    #[error("store error: {0}")]
-    Backend(String),
+    /// The database reported an error (its own error is the [`source`](std::error::Error::source)).
+    #[error("store error: {message}")]
+    Backend {
+        /// What went wrong.
+        message: String,
+        /// The database's error, when there was one.
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
     /// The writer does not hold the execution's lease (another worker took it over, or the
     /// execution was stopped): nothing was written.
     #[error("lease lost on execution {0}")]
@@ -44,11 +55,42 @@ pub enum StoreError {
     Closed,
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
+impl StoreError {
+    /// A backend error with its cause kept as the source.
+    pub fn backend(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Backend {
+            message: message.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// A backend error of the store's own (corrupt data, a vanished row).
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        StoreError::Backend {
+            message: message.into(),
+            source: None,
+        }
     }
 }
+
+/// Errors compare by what they say: a store's error types are rarely comparable.
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (StoreError::Backend { message: a, .. }, StoreError::Backend { message: b, .. }) => {
+                a == b
+            }
+            (StoreError::LeaseLost(a), StoreError::LeaseLost(b)) => a == b,
+            (StoreError::Closed, StoreError::Closed) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for StoreError {}
 
 /// An execution's status, with AWS's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

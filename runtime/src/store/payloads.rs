@@ -71,7 +71,7 @@ pub(crate) fn restore(
         };
         let text = payloads
             .get(hash)
-            .ok_or_else(|| StoreError::Backend(format!("missing shared payload {hash}")))?;
+            .ok_or_else(|| StoreError::corrupt(format!("missing shared payload {hash}")))?;
         m.insert(k.into(), Value::String(text.clone()));
     }
     Ok(())

@@ -139,10 +139,11 @@ struct Pool {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(match e.as_db_error() {
+        let message = match e.as_db_error() {
             Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
             None => format!("postgres: {e}"),
-        })
+        };
+        StoreError::backend(message, e)
     }
 }
 
@@ -233,7 +234,7 @@ impl PostgresStore {
                 })
             })
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .map_err(|e| StoreError::backend(e.to_string(), e))?
         })
     }
 }
@@ -278,7 +279,7 @@ fn from_ms(ms: i64) -> DateTime<Utc> {
 }
 
 fn parse_json(s: &str) -> Result<Value, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("corrupt JSON in store: {e}")))
+    serde_json::from_str(s).map_err(|e| StoreError::backend("corrupt JSON in store", e))
 }
 
 const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, input, output, \
@@ -321,7 +322,7 @@ fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
         state_machine_arn: row.get(3),
         role_arn: row.get(4),
         status: ExecutionStatus::parse(&status)
-            .ok_or_else(|| StoreError::Backend(format!("unknown status {status}")))?,
+            .ok_or_else(|| StoreError::corrupt(format!("unknown status {status}")))?,
         input: parse_json(&row.get::<_, String>(6))?,
         output: row
             .get::<_, Option<String>>(7)
@@ -717,7 +718,7 @@ impl Store for PostgresStore {
             if inserted == 0 {
                 match get_record(&tx, &record.id, false).await? {
                     Some(existing) => Created::Existing(Box::new(existing)),
-                    None => return Err(StoreError::Backend("execution vanished".into())),
+                    None => return Err(StoreError::corrupt("execution vanished")),
                 }
             } else {
                 let mut shared = Vec::new();

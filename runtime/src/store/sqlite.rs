@@ -271,7 +271,7 @@ fn to_json(v: &Value) -> String {
 }
 
 fn parse_json(s: &str) -> Result<Value, StoreError> {
-    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("corrupt JSON in store: {e}")))
+    serde_json::from_str(s).map_err(|e| StoreError::backend("corrupt JSON in store", e))
 }
 
 const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, input, output, \
@@ -347,7 +347,7 @@ impl RawRecord {
         };
         Ok(ExecutionRecord {
             status: ExecutionStatus::parse(&self.status)
-                .ok_or_else(|| StoreError::Backend(format!("unknown status {}", self.status)))?,
+                .ok_or_else(|| StoreError::corrupt(format!("unknown status {}", self.status)))?,
             input: parse_json(&self.input)?,
             output: self.output.as_deref().map(parse_json).transpose()?,
             id: self.id,
@@ -946,5 +946,11 @@ impl Store for SqliteStore {
             };
             Ok(TokenUpdate::Updated)
         })
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::backend(format!("sqlite: {e}"), e)
     }
 }
