@@ -55,17 +55,28 @@
 //!
 //! Typed handlers bind a Task's input and output to serde types (`where { "State": In -> Out }`
 //! in the macro, `Builder::task_types` in build.rs); a value that does not convert is a task
-//! failure naming the type ([`typed`]). `build.rs` users generate with `asl_codegen::Builder`
+//! failure naming the type. `build.rs` users generate with `asl_codegen::Builder`
 //! and include the result with [`include_workflow!`].
 //!
-//! # Semantics
+//! # What this crate holds
 //!
-//! Modules here hold what generated code shares, each following AWS's behaviour: [`jsonpath`]
-//! (AWS's JSONPath dialect), [`intrinsics`] (the 18 `States.*` functions), [`template`]
-//! (payload templates), [`choice`] (comparisons), [`engine`] (data flow, Task invocation with
-//! Retry, Catch, timeouts and heartbeats, Parallel, Map, Wait, history), [`context`] (the
-//! context object), [`error`] (AWS's error names). Timers use tokio's clock ([`clock`]), so
-//! tests can run on a paused clock.
+//! The public API is what a user touches: the generated module's types, [`TaskContext`],
+//! [`TaskError`], [`ExecutionError`] and [`Status`], [`RunOptions`], [`Recorded`] and [`Event`]
+//! (a run and its history), the durable [`Engine`] and its [`store`]s, the [`lambda`] helpers,
+//! the [`jsonata`] evaluator and the [`clock`] for tests. Inside, in layers, each following
+//! AWS's behaviour:
+//!
+//! - `lang`: AWS's JSONPath dialect, payload templates, the 18 `States.*` intrinsic functions
+//!   and Choice comparisons, as pure functions of values ([`jsonata`] beside them);
+//! - `exec`: the in-memory engine (an execution's record and events, a state's run, data
+//!   flow, Retry and Catch, Task with timeouts, heartbeats and callbacks, Parallel, Map, Wait,
+//!   Pass, Fail), which defines the one trait a durable layer implements;
+//! - [`durable`]: the [`Engine`] (implements that trait), on a [`store`].
+//!
+//! Generated code calls only `__codegen`, a hidden module with an ABI version that generated
+//! code checks at compile time: an `asl-codegen` and an `asl-runtime` that do not match fail
+//! with one message naming both versions. Timers use tokio's clock ([`clock`]), so tests can
+//! run on a paused clock.
 //!
 //! # Durable executions
 //!
@@ -73,6 +84,14 @@
 //! `postgres` feature): every transition committed before the next state runs, resumable after
 //! a crash, with AWS's history, idempotent starts, stop, redrive and callbacks by task token.
 //! See [`durable`].
+//!
+//! # Cargo features
+//!
+//! - `sqlite` (default): `SqliteStore`, SQLite compiled from its C sources.
+//! - `postgres`: `PostgresStore`.
+//!
+//! With `default-features = false` the crate is the in-memory runtime alone (Express
+//! executions, `Workflow::run`): no store and no C code.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 

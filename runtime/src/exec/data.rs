@@ -83,7 +83,7 @@ pub fn select_io(run: &StateRun, input: &Value, field: &PathField) -> Result<Val
     }
 }
 
-/// [`select_io`] taking the value: `$` and `null` need no copy.
+/// `select_io` taking the value: `$` and `null` need no copy.
 pub fn select_owned(run: &StateRun, input: Value, field: &PathField) -> Result<Value, Failure> {
     match field {
         PathField::Default => Ok(input),

@@ -17,7 +17,7 @@ use crate::error::Failure;
 pub struct Event {
     /// Sequential id from 1.
     pub id: u64,
-    /// The event it follows as AWS links them (0 for none; see [`crate::history`]).
+    /// The event it follows as AWS links them (0 for none).
     pub previous_event_id: u64,
     /// `PassStateEntered`, `TaskScheduled`, …
     pub kind: &'static str,
