@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::*;
+use super::{MAX_PAYLOAD_BYTES, StateRun};
 use crate::error::{Failure, names};
 use crate::jsonata;
 use crate::lang::jsonpath::{self, Path};

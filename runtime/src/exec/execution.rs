@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::*;
+use super::{Durability, StateRun, StateType, Vars, entered_details};
 use crate::context::ExecutionInfo;
 use crate::error::Failure;
 

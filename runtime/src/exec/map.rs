@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 use futures_util::stream::{self, StreamExt as _};
 use serde_json::{Map, Value};
 
-use super::*;
+use super::{
+    BoxFuture, Catcher, Done, Durability, Exec, INLINE_CONCURRENCY, Io, MAX_PAYLOAD_BYTES, Outcome,
+    PathField, Retrier, StateRun, apply_result_ref, json_len, select_io,
+};
 use crate::error::{Failure, names};
 use crate::jsonata;
 use crate::lang::jsonpath::{self, Path, Roots};

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::*;
+use super::{
+    BoxFuture, Catcher, Exec, Io, Outcome, Progress, Retrier, StateRun, apply_result_ref,
+    effective_input,
+};
 use crate::error::Failure;
 
 /// A compiled Parallel state.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::*;
+use super::{MAX_WAIT, PathField, RetryPoint, StateRun, result_path};
 use crate::error::Failure;
 use crate::jsonata;
 use crate::lang::template::Template;
@@ -204,10 +204,10 @@ pub fn catch(
 /// `Result<Value, Failure>` for one attempt.
 macro_rules! retrying {
     ($run:expr, $raw:expr, $spec:expr, $attempt:expr) => {{
-        let mut retries = RetryState::resume($run).await;
+        let mut retries = $crate::exec::RetryState::resume($run).await;
         loop {
             match $attempt.await {
-                Ok(v) => break Ok(Outcome::Done(v)),
+                Ok(v) => break Ok($crate::exec::Outcome::Done(v)),
                 Err(f) => {
                     let f = $run.locate(f);
                     match retries.next_delay($run, $spec.retry, &f) {
@@ -217,7 +217,7 @@ macro_rules! retrying {
                             }
                             tokio::time::sleep(delay).await
                         }
-                        None => break catch($run, &$raw, $spec.catch, f),
+                        None => break $crate::exec::catch($run, &$raw, $spec.catch, f),
                     }
                 }
             }

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::*;
+use super::{Exec, Vars, check_assign_size, new_task_token, not_truncated, payload};
 use crate::context::timestamp;
 use crate::error::{Failure, names};
 use crate::jsonata;

@@ -2,11 +2,14 @@
 
 use std::time::Duration;
 
-use super::*;
+use super::{
+    Io, PathField, StateRun, apply_result, check_size, effective_input, select_io, select_owned,
+};
 use crate::error::{Failure, names};
 use crate::jsonata;
 use crate::lang::jsonpath::{self, Path};
 use crate::lang::template::{self};
+use serde_json::Value;
 
 /// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
 pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Result<Value, Failure> {

@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
 
-use super::*;
+use super::{
+    Catcher, Exec, Io, MAX_TIMEOUT_SECONDS, Outcome, Retrier, StateRun, apply_result_ref,
+    effective_input, not_truncated, payload, select_io, too_large,
+};
 use crate::error::{Failure, TaskError, names};
 use crate::jsonata;
 use crate::lang::jsonpath::Path;
