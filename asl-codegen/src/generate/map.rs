@@ -1,0 +1,133 @@
+//! Map states: the `MapSpec` static (items, selector, batcher, concurrency, tolerance) and
+//! the item processor's runner.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Gen, ident, lit_str};
+use crate::model::*;
+
+impl Gen {
+    /// A Map state: its items, each through the processor's scope.
+    pub(super) fn map(
+        &mut self,
+        s: &State,
+        m: &Map,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.clone();
+        let name = lit_str(&s.name);
+        let io = self.io_value(&s.io, s.assign.as_ref());
+        let retry = self.retriers(&m.retry);
+        let catch = self.catchers(&m.catch);
+        let items_path = match &m.items_path {
+            Some(p) => {
+                let p = self.path_value(&p.value);
+                quote!(Some(&#p))
+            }
+            None => quote!(None),
+        };
+        let selector = match &m.item_selector {
+            Some(Payload::Template(t)) => {
+                let v = self.template_value(t, "ItemSelector");
+                quote!(Some(&#v))
+            }
+            _ => quote!(None),
+        };
+        let selector_jsonata = match &m.item_selector {
+            Some(Payload::Jsonata(v)) => self.jtemplate_opt(Some(v)),
+            _ => quote!(None),
+        };
+        let items = self.jtemplate_opt(m.items.as_ref());
+        let count = |g: &mut Self, c: &Option<Count>| -> TokenStream {
+            let rt = g.rt.clone();
+            match c {
+                Some(Count::Literal(n)) => {
+                    let n = Self::f64_tokens(n.value);
+                    quote!(#rt::Count::Literal(#n))
+                }
+                Some(Count::Path(p)) => {
+                    let p = g.path_value(&p.value);
+                    quote!(#rt::Count::Path(&#p))
+                }
+                Some(Count::Expr(e)) => {
+                    let e = g.jexpr(e);
+                    quote!(#rt::Count::Expr(&#e))
+                }
+                None => quote!(#rt::Count::Default),
+            }
+        };
+        let distributed = m.mode == MapMode::Distributed;
+        let batcher = match &m.item_batcher {
+            Some(b) => {
+                let max_items = count(self, &b.max_items_per_batch);
+                let max_bytes = count(self, &b.max_input_bytes_per_batch);
+                let batch_input = match &b.batch_input {
+                    Some(Payload::Template(t)) => {
+                        let v = self.template_value(t, "BatchInput");
+                        quote!(Some(#rt::BatchInput::Template(&#v)))
+                    }
+                    Some(Payload::Jsonata(v)) => {
+                        let v = self.jtemplate(v);
+                        quote!(Some(#rt::BatchInput::Jsonata(&#v)))
+                    }
+                    None => quote!(None),
+                };
+                quote!(Some(&#rt::Batcher {
+                    max_items: #max_items,
+                    max_bytes: #max_bytes,
+                    batch_input: #batch_input,
+                }))
+            }
+            None => quote!(None),
+        };
+        let label = match &m.label {
+            Some(l) => {
+                let l = l.value.as_str();
+                quote!(Some(#l))
+            }
+            None => quote!(None),
+        };
+        let max = count(self, &m.max_concurrency);
+        let tfc = count(self, &m.tolerated_failure_count);
+        let tfp = count(self, &m.tolerated_failure_percentage);
+        let spec = self.add_static(
+            "MAP",
+            quote!(#rt::MapSpec),
+            quote!(#rt::MapSpec {
+                io: #io,
+                items_path: #items_path,
+                item_selector: #selector,
+                items: #items,
+                item_selector_jsonata: #selector_jsonata,
+                batcher: #batcher,
+                max_concurrency: #max,
+                tolerated_failure_count: #tfc,
+                tolerated_failure_percentage: #tfp,
+                retry: #retry,
+                catch: #catch,
+                distributed: #distributed,
+                label: #label,
+            }),
+        );
+        let owner = ident::type_name(&s.name);
+        let enum_name = self.type_names.unique(format!("{owner}ItemState"));
+        let runner = self.scope(&m.processor, &enum_name, false);
+        let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
+        // A Distributed Map's iterations cannot read outer variables (VAR-9).
+        let vars = if distributed {
+            quote!(#rt::Vars::default())
+        } else {
+            quote!(::std::sync::Arc::clone(&vars))
+        };
+        quote! {
+            let mut __run = exec.enter(#rt::StateType::Map, #name, &vars, &input);
+            let __tasks = ::std::sync::Arc::clone(&tasks);
+            let __vars = #vars;
+            let __result = #rt::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
+            }).await;
+            #outcome
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Task states: the `TaskSpec` static, the `Tasks` handler method (typed or not) with its
+//! docs, and the error enum of the names its Retry and Catch handle.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{Gen, doc, ident, lit_str, resource};
+use crate::model::*;
+
+impl Gen {
+    pub(super) fn task(
+        &mut self,
+        s: &State,
+        t: &Task,
+        variant_of: &dyn Fn(&str) -> TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.clone();
+        let public = self.public.clone();
+        let name = lit_str(&s.name);
+        let method = format_ident!("{}", self.method_names.unique(ident::fn_name(&s.name)));
+        let io = self.io_value(&s.io, s.assign.as_ref());
+        let seconds = |g: &mut Self, v: &Option<Seconds>| -> TokenStream {
+            let rt = g.rt.clone();
+            match v {
+                Some(Seconds::Literal(n)) => {
+                    let n = n.value;
+                    quote!(#rt::Seconds::Literal(#n))
+                }
+                Some(Seconds::Path(p)) => {
+                    let p = g.path_value(&p.value);
+                    quote!(#rt::Seconds::Path(&#p))
+                }
+                Some(Seconds::Expr(e)) => {
+                    let e = g.jexpr(e);
+                    quote!(#rt::Seconds::Expr(&#e))
+                }
+                None => quote!(#rt::Seconds::Default),
+            }
+        };
+        let timeout = seconds(self, &t.timeout);
+        let heartbeat = seconds(self, &t.heartbeat);
+        let retry = self.retriers(&t.retry);
+        let catch = self.catchers(&t.catch);
+        let resource = resource::tokens(&rt, &t.resource.value);
+        let credentials = match &t.credentials {
+            Some(Payload::Template(c)) => {
+                let v = self.template_value(c, "Credentials");
+                quote!(Some(#rt::Credentials::Template(&#v)))
+            }
+            Some(Payload::Jsonata(c)) => {
+                let v = self.jtemplate(c);
+                quote!(Some(#rt::Credentials::Jsonata(&#v)))
+            }
+            None => quote!(None),
+        };
+        let spec = self.add_static(
+            "TASK",
+            quote!(#rt::TaskSpec),
+            quote!(#rt::TaskSpec {
+                resource: #resource,
+                io: #io,
+                timeout: #timeout,
+                heartbeat: #heartbeat,
+                retry: #retry,
+                catch: #catch,
+                credentials: #credentials,
+            }),
+        );
+        let mut handled: Vec<String> = Vec::new();
+        for e in t
+            .retry
+            .iter()
+            .flat_map(|r| &r.error_equals)
+            .chain(t.catch.iter().flat_map(|c| &c.error_equals))
+        {
+            if !handled.contains(&e.value) {
+                handled.push(e.value.clone());
+            }
+        }
+        let handled = if handled.is_empty() {
+            "none".to_string()
+        } else {
+            handled
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let doc = doc(&format!(
+            "Task state `{}`.\n\nResource: `{}`. {}\n\nErrors its Retry/Catch handle: {handled}.",
+            s.name,
+            t.resource.value,
+            resource_description(&t.resource.value)
+        ));
+        let typed = self
+            .task_types
+            .iter()
+            .find(|(n, ..)| *n == s.name)
+            .map(|(_, i, o)| (i.clone(), o.clone()));
+        let (in_ty, out_ty) = match &typed {
+            Some((i, o)) => (i.clone(), o.clone()),
+            None => (quote!(#public::Value), quote!(#public::Value)),
+        };
+        self.methods.push(quote! {
+            #doc
+            fn #method(
+                &self,
+                input: #in_ty,
+                ctx: #public::TaskContext,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #public::TaskError>> + Send;
+        });
+        self.error_enum(s, t);
+        let call = match &typed {
+            Some((i, o)) => {
+                let in_name = lit_str(&i.to_string().replace(' ', ""));
+                let out_name = lit_str(&o.to_string().replace(' ', ""));
+                quote! {
+                    |__input, __ctx| {
+                        let __tasks = &tasks;
+                        async move {
+                            let __input: #i = #rt::typed::from_value(__input, #name, #in_name)?;
+                            let __output: #o = <T as Tasks>::#method(&**__tasks, __input, __ctx).await?;
+                            #rt::typed::to_value(&__output, #name, #out_name)
+                        }
+                    }
+                }
+            }
+            // Fully qualified: a state named `Clone` must not resolve to `Arc::clone`.
+            None => quote!(|__input, __ctx| <T as Tasks>::#method(&*tasks, __input, __ctx)),
+        };
+        let outcome = self.outcome(t.transition.as_ref(), &t.catch, variant_of);
+        quote! {
+            let mut __run = exec.enter(#rt::StateType::Task, #name, &vars, &input);
+            let __result = #rt::task(&mut __run, input, &#spec, #call).await;
+            #outcome
+        }
+    }
+
+    /// `<Task>Error`: the error names the Task's Retry and Catch handle (other than
+    /// `States.*`), so a handler can return them by name.
+    fn error_enum(&mut self, s: &State, t: &Task) {
+        let public = self.public.clone();
+        let mut names: Vec<&str> = Vec::new();
+        for e in t
+            .retry
+            .iter()
+            .flat_map(|r| &r.error_equals)
+            .chain(t.catch.iter().flat_map(|c| &c.error_equals))
+        {
+            if !e.value.starts_with("States.") && !names.contains(&e.value.as_str()) {
+                names.push(&e.value);
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let ty = format_ident!(
+            "{}",
+            self.type_names
+                .unique(format!("{}Error", ident::type_name(&s.name)))
+        );
+        let mut variant_names = ident::Names::default();
+        let variants: Vec<proc_macro2::Ident> = names
+            .iter()
+            .map(|n| format_ident!("{}", variant_names.unique(ident::type_name(n))))
+            .collect();
+        let docs: Vec<TokenStream> = names
+            .iter()
+            .map(|n| doc(&format!("`{n}`, with its cause.")))
+            .collect();
+        let lits: Vec<Literal> = names.iter().map(|n| lit_str(n)).collect();
+        let doc = doc(&format!(
+            "Errors the Retry and Catch of Task state `{}` handle; converts into `TaskError`.",
+            s.name
+        ));
+        self.errors.push(quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            #[allow(dead_code)]
+            pub enum #ty {
+                #(#docs #variants(::std::string::String),)*
+            }
+
+            #[allow(dead_code)]
+            impl #ty {
+                /// The error name, as `ErrorEquals` spells it.
+                pub fn name(&self) -> &'static str {
+                    match self {
+                        #(#ty::#variants(_) => #lits,)*
+                    }
+                }
+            }
+
+            impl ::std::convert::From<#ty> for #public::TaskError {
+                fn from(e: #ty) -> Self {
+                    let name = e.name();
+                    match e {
+                        #(#ty::#variants(cause))|* => #public::TaskError::new(name, cause),
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// What AWS would do for a Task `Resource`, for the handler method's doc (TASK-1, TASK-4,
+/// TASK-5).
+pub fn resource_description(resource: &str) -> String {
+    let arn: Vec<&str> = resource.splitn(7, ':').collect();
+    match arn.as_slice() {
+        ["arn", _, "lambda", _, _, "function", rest] => {
+            let name = rest.split(':').next().unwrap_or(rest);
+            format!(
+                "On AWS this invokes the Lambda function `{name}` with the effective input; \
+                 return what the function returns."
+            )
+        }
+        ["arn", _, "states", _, _, "activity", name] => format!(
+            "On AWS an activity worker polls activity `{name}` (`GetActivityTask`) and answers \
+             with `SendTaskSuccess`/`SendTaskFailure`; return the worker's output, call \
+             `TaskContext::heartbeat` for its `SendTaskHeartbeat`s."
+        ),
+        ["arn", _, "states", _, _, service, action] => {
+            let (action, pattern) = match action.split_once('.') {
+                Some((a, p)) => (a, Some(p)),
+                None => (*action, None),
+            };
+            let call = if *service == "aws-sdk" {
+                let (svc, act) = action.split_once(':').unwrap_or(("", action));
+                format!("calls the `{svc}` API action `{act}` through the AWS SDK integration")
+            } else if *service == "lambda" && action == "invoke" {
+                "calls Lambda `Invoke` with the effective input as its parameters \
+                 (`FunctionName`, `Payload`, …)"
+                    .to_string()
+            } else {
+                format!("calls `{service}:{action}` (an optimized integration)")
+            };
+            match pattern {
+                Some("waitForTaskToken") => format!(
+                    "On AWS this {call}, then waits for `SendTaskSuccess`/`SendTaskFailure` with \
+                     the task token (`TaskContext::task_token`); return the success output, or \
+                     fail with the error that would be sent."
+                ),
+                Some(p) if p.starts_with("sync") => format!(
+                    "On AWS this {call} and waits for the job to finish; return the job's \
+                     result, or fail with its error."
+                ),
+                _ if *service == "lambda" && action == "invoke" => format!(
+                    "On AWS this {call}; return the response envelope (`Payload`, \
+                     `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`."
+                ),
+                _ => format!("On AWS this {call}; return the API response."),
+            }
+        }
+        _ => "A resource of its own: return the task's result.".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::resource_description as d;
+
+    #[test]
+    fn says_what_aws_would_call() {
+        assert!(
+            d("arn:aws:lambda:us-east-1:1:function:charge").contains("Lambda function `charge`")
+        );
+        assert!(d("arn:aws:lambda:us-east-1:1:function:charge:live").contains("`charge`"));
+        assert!(d("arn:aws:states:::lambda:invoke").contains("invoke_response"));
+        assert!(d("arn:aws:states:::sqs:sendMessage.waitForTaskToken").contains("SendTaskSuccess"));
+        assert!(d("arn:aws:states:::states:startExecution.sync:2").contains("waits for the job"));
+        assert!(d("arn:aws:states:::aws-sdk:s3:getObject").contains("`s3` API action `getObject`"));
+        assert!(d("arn:aws:states:us-east-1:1:activity:review").contains("activity `review`"));
+        assert!(d("arn:aws:states:::dynamodb:putItem").contains("`dynamodb:putItem`"));
+        assert!(d("my:custom").contains("of its own"));
+    }
+}
