@@ -332,7 +332,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::DoIt3 => {
-                let mut __run = exec.enter("Task", "DoIt", &vars, &input);
+                let mut __run = exec.enter(__rt::StateType::Task, "DoIt", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -347,7 +347,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::Type => {
-                let mut __run = exec.enter("Task", "type", &vars, &input);
+                let mut __run = exec.enter(__rt::StateType::Task, "type", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -362,7 +362,8 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::Clone => {
-                let mut __run = exec.enter("Task", "Clone", &vars, &input);
+                let mut __run = exec
+                    .enter(__rt::StateType::Task, "Clone", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -377,7 +378,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::New => {
-                let mut __run = exec.enter("Task", "New", &vars, &input);
+                let mut __run = exec.enter(__rt::StateType::Task, "New", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -392,7 +393,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::A1B => {
-                let mut __run = exec.enter("Map", "a 1 b", &vars, &input);
+                let mut __run = exec.enter(__rt::StateType::Map, "a 1 b", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = __rt::map(
@@ -425,7 +426,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::A1b => {
-                let mut __run = exec.enter("Map", "a1b", &vars, &input);
+                let mut __run = exec.enter(__rt::StateType::Map, "a1b", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = __rt::map(
@@ -465,7 +466,12 @@ async fn run_state<T: Tasks>(
             }
             State::S3QuotedFnEvil => {
                 let __run = exec
-                    .enter("Choice", "3 \"quoted\" }; fn evil() {", &vars, &input);
+                    .enter(
+                        __rt::StateType::Choice,
+                        "3 \"quoted\" }; fn evil() {",
+                        &vars,
+                        &input,
+                    );
                 let __in = __rt::select_owned(&__run, input, &IO_7.input_path)
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
@@ -510,7 +516,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::Self_ => {
-                let __run = exec.enter("Succeed", "Self", &vars, &input);
+                let __run = exec.enter(__rt::StateType::Succeed, "Self", &vars, &input);
                 let __in = __rt::select_owned(&__run, input, &IO_14.input_path)
                     .map_err(|f| __run.locate(f))?;
                 let __out = __rt::select_owned(&__run, __in, &IO_14.output_path)
@@ -520,7 +526,8 @@ async fn run_state<T: Tasks>(
                 return Ok(__out);
             }
             State::FailHere => {
-                let __run = exec.enter("Fail", "Fail here", &vars, &input);
+                let __run = exec
+                    .enter(__rt::StateType::Fail, "Fail here", &vars, &input);
                 return Err(
                     __rt::fail(
                         &__run,
@@ -534,7 +541,14 @@ async fn run_state<T: Tasks>(
     }
 }
 static TASK_1: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io { ..__rt::Io::DEFAULT },
     timeout: __rt::Seconds::Default,
     heartbeat: __rt::Seconds::Default,
@@ -552,7 +566,14 @@ static TASK_1: __rt::TaskSpec = __rt::TaskSpec {
     credentials: None,
 };
 static TASK_2: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io { ..__rt::Io::DEFAULT },
     timeout: __rt::Seconds::Default,
     heartbeat: __rt::Seconds::Default,
@@ -561,7 +582,14 @@ static TASK_2: __rt::TaskSpec = __rt::TaskSpec {
     credentials: None,
 };
 static TASK_3: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io { ..__rt::Io::DEFAULT },
     timeout: __rt::Seconds::Default,
     heartbeat: __rt::Seconds::Default,
@@ -570,7 +598,14 @@ static TASK_3: __rt::TaskSpec = __rt::TaskSpec {
     credentials: None,
 };
 static TASK_4: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io { ..__rt::Io::DEFAULT },
     timeout: __rt::Seconds::Default,
     heartbeat: __rt::Seconds::Default,

@@ -250,7 +250,7 @@ async fn run_reserve_stock_item_state<T: Tasks>(
     input: __rt::Value,
     mut vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    let mut __run = exec.enter("Task", "Reserve item", &vars, &input);
+    let mut __run = exec.enter(__rt::StateType::Task, "Reserve item", &vars, &input);
     let __result = __rt::task(
             &mut __run,
             input,
@@ -287,7 +287,7 @@ async fn run_ship_and_notify_branch0_state<T: Tasks>(
     input: __rt::Value,
     mut vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    let mut __run = exec.enter("Task", "Ship", &vars, &input);
+    let mut __run = exec.enter(__rt::StateType::Task, "Ship", &vars, &input);
     let __result = __rt::task(
             &mut __run,
             input,
@@ -326,7 +326,7 @@ async fn run_ship_and_notify_branch1_state<T: Tasks>(
     input: __rt::Value,
     mut vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    let mut __run = exec.enter("Task", "Notify customer", &vars, &input);
+    let mut __run = exec.enter(__rt::StateType::Task, "Notify customer", &vars, &input);
     let __result = __rt::task(
             &mut __run,
             input,
@@ -401,7 +401,8 @@ async fn run_state<T: Tasks>(
         }
         match state {
             State::ValidateOrder => {
-                let mut __run = exec.enter("Task", "Validate order", &vars, &input);
+                let mut __run = exec
+                    .enter(__rt::StateType::Task, "Validate order", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -429,7 +430,8 @@ async fn run_state<T: Tasks>(
                 }
             }
             State::NeedsPayment => {
-                let __run = exec.enter("Choice", "Needs payment?", &vars, &input);
+                let __run = exec
+                    .enter(__rt::StateType::Choice, "Needs payment?", &vars, &input);
                 let __in = __rt::select_owned(&__run, input, &IO_2.input_path)
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
@@ -458,7 +460,8 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::ChargeCard => {
-                let mut __run = exec.enter("Task", "Charge card", &vars, &input);
+                let mut __run = exec
+                    .enter(__rt::StateType::Task, "Charge card", &vars, &input);
                 let __result = __rt::task(
                         &mut __run,
                         input,
@@ -502,7 +505,8 @@ async fn run_state<T: Tasks>(
                 }
             }
             State::ReserveStock => {
-                let mut __run = exec.enter("Map", "Reserve stock", &vars, &input);
+                let mut __run = exec
+                    .enter(__rt::StateType::Map, "Reserve stock", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = __rt::map(
@@ -535,7 +539,13 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::WaitForTheWarehouse => {
-                let __run = exec.enter("Wait", "Wait for the warehouse", &vars, &input);
+                let __run = exec
+                    .enter(
+                        __rt::StateType::Wait,
+                        "Wait for the warehouse",
+                        &vars,
+                        &input,
+                    );
                 let __out = __rt::wait(
                         &__run,
                         input,
@@ -550,7 +560,8 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::ShipAndNotify => {
-                let mut __run = exec.enter("Parallel", "Ship and notify", &vars, &input);
+                let mut __run = exec
+                    .enter(__rt::StateType::Parallel, "Ship and notify", &vars, &input);
                 let __tasks = ::std::sync::Arc::clone(&tasks);
                 let __vars = ::std::sync::Arc::clone(&vars);
                 let __result = __rt::parallel(
@@ -597,7 +608,8 @@ async fn run_state<T: Tasks>(
                 return Ok(__out);
             }
             State::RejectOrder => {
-                let __run = exec.enter("Fail", "Reject order", &vars, &input);
+                let __run = exec
+                    .enter(__rt::StateType::Fail, "Reject order", &vars, &input);
                 return Err(
                     __rt::fail(
                         &__run,
@@ -629,7 +641,14 @@ async fn run_state<T: Tasks>(
     }
 }
 static TASK_1: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io {
         parameters: Some(
             &__rt::template::Template::Object(
@@ -754,7 +773,14 @@ static PATH_4: __rt::jsonpath::Path = __rt::jsonpath::Path {
     ],
 };
 static TASK_5: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io {
         parameters: Some(
             &__rt::template::Template::Object(
@@ -1078,7 +1104,14 @@ static MAP_6: __rt::MapSpec = __rt::MapSpec {
     label: None,
 };
 static TASK_7: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io {
         parameters: Some(
             &__rt::template::Template::Object(
@@ -1198,7 +1231,14 @@ static PARALLEL_9: __rt::ParallelSpec = __rt::ParallelSpec {
     catch: &[],
 };
 static TASK_10: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::lambda:invoke",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::lambda:invoke",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "lambda",
+            resource: "invoke",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io {
         parameters: Some(
             &__rt::template::Template::Object(
@@ -1278,7 +1318,14 @@ static TASK_10: __rt::TaskSpec = __rt::TaskSpec {
     credentials: None,
 };
 static TASK_11: __rt::TaskSpec = __rt::TaskSpec {
-    resource: "arn:aws:states:::sns:publish",
+    resource: __rt::Resource {
+        arn: "arn:aws:states:::sns:publish",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "sns",
+            resource: "publish",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
     io: __rt::Io {
         parameters: Some(
             &__rt::template::Template::Object(
