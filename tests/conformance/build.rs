@@ -1,30 +1,71 @@
 //! Generates one Rust module per execution case of the corpus, through the same code generator
-//! users get (`asl_codegen::generate`), plus a table the runner iterates.
+//! users get (`asl_codegen::generate`), plus a table the runner iterates and the list of
+//! directories read (see the crate docs for `ASL_CONFORMANCE_ROOT` / `ASL_CONFORMANCE_DIR`).
 //!
-//! `ASL_CONFORMANCE_DIR`: case directories separated by `:` (default
-//! `../shared/conformance/cases:../shared/conformance/tasks`), each in the format of
-//! `shared/conformance/README.md` (`<area>/<case>/definition.asl.json`, `input.json`,
-//! `expected.json`, and for Task cases `tasks.json`, answered by `replay::Replay`).
+//! A directory that is missing or holds no case does not fail the build (the rest of the
+//! workspace still builds); it is listed with its count and the runner fails on it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=ASL_CONFORMANCE_ROOT");
     println!("cargo::rerun-if-env-changed=ASL_CONFORMANCE_DIR");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let dirs: Vec<PathBuf> = match std::env::var("ASL_CONFORMANCE_DIR") {
-        Ok(v) if !v.is_empty() => v.split(':').map(PathBuf::from).collect(),
-        _ => vec![
-            manifest.join("../../../shared/conformance/cases"),
-            manifest.join("../../../shared/conformance/tasks"),
-        ],
+    let workspace = manifest
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.join("../.."));
+    // Relative paths in the variables are taken from the workspace root, where the README's
+    // commands run (a build script's own directory is this crate's).
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let root = match var("ASL_CONFORMANCE_ROOT") {
+        Some(v) => absolute(&workspace, &v),
+        None => manifest.join("corpus"),
+    };
+    let root = root.canonicalize().unwrap_or(root);
+    let dirs: Vec<PathBuf> = match var("ASL_CONFORMANCE_DIR") {
+        Some(v) => v
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(|p| absolute(&workspace, p))
+            .collect(),
+        None => vec![root.join("cases"), root.join("tasks")],
     };
     let mut cases = Vec::new();
+    let mut read = String::from(
+        "/// Every directory of execution cases read, in order.\npub static DIRS: &[CaseDir] = &[\n",
+    );
     for dir in &dirs {
+        // A directory: cargo re-runs the script when anything under it changes.
         println!("cargo::rerun-if-changed={}", dir.display());
+        let before = cases.len();
         collect(dir, &mut cases);
+        let count = cases.len() - before;
+        if !dir.is_dir() {
+            println!(
+                "cargo::warning=conformance: {} does not exist",
+                dir.display()
+            );
+        } else if count == 0 {
+            println!("cargo::warning=conformance: no cases in {}", dir.display());
+        }
+        let _ = writeln!(
+            read,
+            "    CaseDir {{ path: {:?}, exists: {}, cases: {count} }},",
+            dir.to_string_lossy(),
+            dir.is_dir()
+        );
     }
+    read.push_str("];\n");
+    let _ = writeln!(
+        read,
+        "/// The corpus root (`invalid/`, `validation/`, and the default case directories).\npub static ROOT: &str = {:?};\n\
+         /// The workspace root, to print paths short.\npub static WORKSPACE: &str = {:?};",
+        root.to_string_lossy(),
+        workspace.to_string_lossy()
+    );
     cases.sort();
     let mut modules = String::new();
     let mut table = String::from("/// Every case found.\npub static CASES: &[Case] = &[\n");
@@ -43,7 +84,6 @@ fn main() {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let def = case.join("definition.asl.json");
-        println!("cargo::rerun-if-changed={}", def.display());
         let text = std::fs::read_to_string(&def).unwrap_or_default();
         let checked = asl_codegen::check_str(&def.to_string_lossy(), &text);
         let has_tasks = case.join("tasks.json").exists();
@@ -101,9 +141,22 @@ fn main() {
     }
     table.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("cases.rs");
-    let _ = std::fs::write(out, format!("{modules}\n{table}"));
+    let _ = std::fs::write(out, format!("{modules}\n{table}\n{read}"));
 }
 
+/// `path` as given when absolute, else under the workspace root.
+fn absolute(workspace: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        let joined = workspace.join(path);
+        joined.canonicalize().unwrap_or(joined)
+    }
+}
+
+/// Adds every case directory under `dir` (one holding `definition.asl.json` and
+/// `expected.json`), at any depth.
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

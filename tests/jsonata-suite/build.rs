@@ -1,7 +1,8 @@
-//! Compiles every expression of JSONata's test suite (`ASL_JSONATA_SUITE`, default
-//! `../shared/jsonata-suite`) the way generated workflows do: parsed and processed by
+//! Compiles every expression of JSONata's test suite (`ASL_JSONATA_SUITE`, default this
+//! crate's copy in `suite/`) the way generated workflows do: parsed and processed by
 //! asl-codegen, emitted as `asl_runtime::jsonata::Node` statics. Expressions asl-codegen
-//! rejects are recorded with the error code instead.
+//! rejects are recorded with the error code instead. Also records the directory read, which
+//! the test prints and fails on when it holds no case.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,10 +11,17 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=ASL_JSONATA_SUITE");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let workspace = manifest
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.join("../.."));
+    // A relative path is taken from the workspace root, where the README's commands run.
     let root = match std::env::var("ASL_JSONATA_SUITE") {
-        Ok(v) if !v.is_empty() => PathBuf::from(v),
-        _ => manifest.join("../../../shared/jsonata-suite"),
+        Ok(v) if !v.is_empty() => workspace.join(v),
+        _ => manifest.join("suite"),
     };
+    let root = root.canonicalize().unwrap_or(root);
+    // A directory: cargo re-runs the script when anything under it changes.
     println!("cargo::rerun-if-changed={}", root.display());
     let mut files: Vec<PathBuf> = Vec::new();
     if let Ok(groups) = std::fs::read_dir(root.join("groups")) {
@@ -82,6 +90,19 @@ fn main() {
     }
     table.push_str("];\n");
     out.push_str(&table);
+    if n == 0 {
+        println!(
+            "cargo::warning=jsonata-suite: no cases in {}",
+            root.display()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "/// The suite's directory (`groups/`, `datasets/`).\npub static SUITE_DIR: &str = {:?};\n\
+         /// The workspace root, to print paths short.\npub static WORKSPACE: &str = {:?};",
+        root.to_string_lossy(),
+        workspace.to_string_lossy()
+    );
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("suite.rs");
     let _ = std::fs::write(dest, out);
 }

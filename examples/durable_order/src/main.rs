@@ -1,5 +1,7 @@
 //! A durable order: `cargo run -q -p durable-order` starts execution `order-42` on a SQLite
-//! file (`durable_order.db` in the current directory, or the path given) and runs it. It takes
+//! file and runs it: `durable_order.db` beside the executable (under cargo, in the target
+//! directory's profile folder, e.g. `target/debug/`, so the checkout stays clean), or the path
+//! given as the first argument; the `execution … (database …)` line names it. It takes
 //! about 15 s: kill it (Ctrl-C) at any point and run it again; it continues from its last
 //! transition (the Wait only waits what is left, packed items are not packed again) and
 //! prints the history. Run it once more after it finished to see the stored result.
@@ -39,11 +41,23 @@ impl order::Tasks for Shop {
     }
 }
 
+/// `durable_order.db` in the executable's folder: one per target directory and profile, kept
+/// between runs (the point of the example) and out of the source tree. The temporary
+/// directory if the executable's path is unknown.
+fn default_db() -> std::path::PathBuf {
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(std::env::temp_dir);
+    dir.join("durable_order.db")
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let db = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "durable_order.db".into());
+    let db = match std::env::args().nth(1) {
+        Some(path) => path,
+        None => default_db().to_string_lossy().into_owned(),
+    };
     let engine = Engine::builder()
         .store(SqliteStore::open(&db).await?)
         .workflow("order", order::Workflow::new(Shop))

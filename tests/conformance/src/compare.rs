@@ -1,5 +1,5 @@
 //! Comparing our results with AWS's recordings, with the masking rules of
-//! `shared/conformance/README.md`.
+//! `corpus/README.md`.
 
 use regex::Regex;
 use serde_json::Value;

@@ -1,14 +1,99 @@
-//! Helpers to find and read the shared conformance corpus (`../shared/conformance`, recorded on
-//! AWS). Any directory in the same format works: set `ASL_CONFORMANCE_ROOT` to use another.
+//! Helpers to find and read the conformance corpus: executions and rejected definitions
+//! recorded on AWS, and ASL linters' fixtures (`corpus/README.md`, origin in
+//! `corpus/ORIGIN.md`).
+//!
+//! # Where the corpus is read from
+//!
+//! By default from the repository's own copy, `tests/conformance/corpus/` (refreshed from the
+//! shared folder by `scripts/refresh-corpus.sh`). Two variables, read by the build script
+//! (changing one rebuilds), point elsewhere; relative paths are taken from the workspace root:
+//!
+//! - `ASL_CONFORMANCE_ROOT`: another corpus root in the same layout. Validation reads its
+//!   `invalid/` and `validation/`, and the execution cases default to its `cases/` and
+//!   `tasks/`.
+//! - `ASL_CONFORMANCE_DIR`: `:`-separated directories of execution cases
+//!   (`<area>/<case>/definition.asl.json`, `input.json`, `expected.json`, and for Task cases
+//!   `tasks.json`), read instead of `<root>/cases` and `<root>/tasks`, at any depth; e.g.
+//!   `ASL_CONFORMANCE_DIR=../shared/conformance/cases`.
+//!
+//! The runners print every directory they read with its count (`conformance: read
+//! tests/conformance/corpus/cases (N cases)`, visible with `--nocapture`); a directory that is
+//! missing or holds no case fails the test. `ASL_CONFORMANCE_DEBUG` (any value) prints event
+//! types where a history differs. The executions report goes to
+//! `<target dir>/conformance/report.json`.
 
 use std::path::{Path, PathBuf};
 
-/// The corpus root: `$ASL_CONFORMANCE_ROOT`, else `../shared/conformance` from the workspace.
+/// A directory of execution cases the build script read.
+pub struct CaseDir {
+    /// Its absolute path.
+    pub path: &'static str,
+    /// Whether it existed at build time.
+    pub exists: bool,
+    /// How many cases it held.
+    pub cases: usize,
+}
+
+/// The corpus root: `tests/conformance/corpus`, or `ASL_CONFORMANCE_ROOT` at build time.
 pub fn root() -> PathBuf {
-    if let Ok(dir) = std::env::var("ASL_CONFORMANCE_ROOT") {
-        return PathBuf::from(dir);
+    PathBuf::from(generated::ROOT)
+}
+
+/// Prints every case directory read with its count; `Err` names those missing or without
+/// cases (a directory meant to be read and not read must not pass silently).
+pub fn report_case_dirs() -> Result<usize, String> {
+    let mut problems = Vec::new();
+    let mut total = 0;
+    for dir in DIRS {
+        let path = display(Path::new(dir.path));
+        if !dir.exists {
+            println!("conformance: {path} does not exist");
+            problems.push(format!("{path} does not exist"));
+        } else {
+            println!("conformance: read {path} ({} cases)", dir.cases);
+            if dir.cases == 0 {
+                problems.push(format!("{path} holds no case"));
+            }
+        }
+        total += dir.cases;
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
+    if DIRS.is_empty() {
+        problems.push("ASL_CONFORMANCE_DIR names no directory".into());
+    }
+    if problems.is_empty() {
+        Ok(total)
+    } else {
+        Err(format!(
+            "case directories (default tests/conformance/corpus/{{cases,tasks}}, or \
+             ASL_CONFORMANCE_ROOT / ASL_CONFORMANCE_DIR): {}",
+            problems.join("; ")
+        ))
+    }
+}
+
+/// A path as printed: relative to the workspace root when under it.
+pub fn display(path: &Path) -> String {
+    path.strip_prefix(generated::WORKSPACE)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The target directory this test runs from (honours `CARGO_TARGET_DIR`, `build.target-dir`
+/// and `--target-dir` alike): cargo puts test executables in `<target>/<profile>/deps/`
+/// (`<target>/<triple>/<profile>/deps/` with `--target`, then that folder is returned).
+/// `<workspace>/target` if the executable is elsewhere.
+pub fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let deps = exe.parent()?;
+            if deps.file_name()? != "deps" {
+                return None;
+            }
+            Some(deps.parent()?.parent()?.to_path_buf())
+        })
+        .unwrap_or_else(|| Path::new(generated::WORKSPACE).join("target"))
 }
 
 /// Sorted paths matching `<dir>/<pattern>` where each `*` is one directory level, e.g.
@@ -87,11 +172,11 @@ pub struct Case {
 
 #[allow(missing_docs)]
 mod generated {
-    use super::Case;
+    use super::{Case, CaseDir};
     include!(concat!(env!("OUT_DIR"), "/cases.rs"));
 }
 
-pub use generated::CASES;
+pub use generated::{CASES, DIRS};
 
 pub mod compare;
 pub mod replay;

@@ -1,5 +1,5 @@
 //! Task handlers that answer from recorded calls (`tasks.json`, see
-//! `shared/conformance/tasks/README.md`): the call whose recorded input matches what the
+//! `corpus/tasks/README.md`): the call whose recorded input matches what the
 //! engine hands the handler (after the corpus's masking) gives the result, the error, or no
 //! answer at all (a timeout).
 

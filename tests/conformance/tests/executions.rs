@@ -1,10 +1,12 @@
 //! Runs every execution case of the corpus through its generated module on a paused clock and
 //! compares status, output, error and cause with what AWS recorded (issue 4).
 //!
-//! Prints a per-area table and `conformance: N passed, M failed, K skipped`, then
-//! `history: N matched, M differ` (every event of each case's history.json against ours: type,
-//! id, `previousEventId`, details), and writes `target/conformance/report.json` (a `"history"`
-//! field per case). Cases listed in `known-failures.txt` (with a reason) may fail, and those in
+//! Prints every case directory read with its count (`conformance: read
+//! tests/conformance/corpus/cases (N cases)`; a missing or empty one fails the test), a
+//! per-area table and `conformance: N passed, M failed, K skipped`, then `history: N matched,
+//! M differ` (every event of each case's history.json against ours: type, id,
+//! `previousEventId`, details), and writes `<target dir>/conformance/report.json` (a
+//! `"history"` field per case). Cases listed in `known-failures.txt` (with a reason) may fail, and those in
 //! `known-history-differences.txt` may differ in history; any other failure or difference fails
 //! the test, and so does a listed case that passes or matches.
 
@@ -511,6 +513,9 @@ fn listed(file: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn conformance() {
+    if let Err(problem) = asl_conformance::report_case_dirs() {
+        panic!("{problem}");
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -586,12 +591,16 @@ fn conformance() {
             })
         })
         .collect();
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/conformance");
+    let target = asl_conformance::target_dir().join("conformance");
     let _ = std::fs::create_dir_all(&target);
-    let _ = std::fs::write(
-        target.join("report.json"),
+    let report_path = target.join("report.json");
+    match std::fs::write(
+        &report_path,
         serde_json::to_string_pretty(&report).unwrap_or_default(),
-    );
+    ) {
+        Ok(()) => println!("conformance: report in {}", report_path.display()),
+        Err(e) => println!("conformance: cannot write {}: {e}", report_path.display()),
+    }
     let (p, f, s) = areas
         .values()
         .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));

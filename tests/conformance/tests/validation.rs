@@ -1,4 +1,5 @@
-//! Validation against the shared corpus (issue 3; VAL-*):
+//! Validation against the conformance corpus (issue 3; VAL-*; where it is read from: the
+//! crate docs):
 //! - every definition AWS ran (`cases/`, `tasks/`) is accepted;
 //! - every definition AWS rejected (`invalid/`) is rejected, with a diagnostic naming the same
 //!   problem at the same location AWS names;
@@ -8,7 +9,7 @@
 use std::path::Path;
 
 use asl_codegen::{Checked, MachineType, Options, Source};
-use asl_conformance::{files, read, root, short};
+use asl_conformance::{CASES, display, files, read, report_case_dirs, root, short};
 
 fn check(path: &Path, text: String, machine_type: MachineType) -> Checked {
     asl_codegen::check(Source::new(short(path), text), &Options { machine_type })
@@ -62,10 +63,14 @@ const AWS_DIFFERS: &[(&str, Option<&str>, &str)] = &[
 
 #[test]
 fn definitions_aws_ran_are_accepted() {
-    let root = root();
-    let mut paths = files(&root, &["cases", "*", "*", "definition.asl.json"]);
-    paths.extend(files(&root, &["tasks", "*", "*", "definition.asl.json"]));
-    assert!(!paths.is_empty(), "no definitions under {}", root.display());
+    // The execution cases the runner compiles (`ASL_CONFORMANCE_DIR`, default `cases/` and
+    // `tasks/` of the corpus).
+    report_case_dirs().unwrap_or_else(|problem| panic!("{problem}"));
+    let paths: Vec<_> = CASES
+        .iter()
+        .map(|c| Path::new(c.dir).join("definition.asl.json"))
+        .collect();
+    assert!(!paths.is_empty(), "no execution cases");
     let mut failures = Vec::new();
     for path in &paths {
         let case = path.parent().expect("case dir");
@@ -125,6 +130,11 @@ fn codes_for(aws_message: &str) -> &'static [&'static str] {
 fn definitions_aws_rejected_are_rejected_for_the_same_reason() {
     let root = root();
     let cases = files(&root, &["invalid", "*", "definition.asl.json"]);
+    println!(
+        "conformance: read {} ({} definitions)",
+        display(&root.join("invalid")),
+        cases.len()
+    );
     assert!(
         !cases.is_empty(),
         "no invalid definitions under {}",
@@ -230,6 +240,7 @@ fn linter_fixtures() {
             }
         }
     }
+    println!("conformance: read {} ({counted} fixtures)", display(&root));
     assert!(counted > 0, "no fixtures under {}", root.display());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     eprintln!(

@@ -142,3 +142,22 @@ impl crash::Tasks for Logging {
         Ok(json!("right"))
     }
 }
+
+/// The PostgreSQL server the Postgres tests use: `ASL_TEST_POSTGRES_URL`. Without it the
+/// calling test is skipped with a message naming `what`, unless `ASL_REQUIRE_SERVICES=1`
+/// (set by `.ci/run`, which starts a server), where a missing server fails the test. A
+/// project variable rather than the generic `CI=true`, which other CI systems set too.
+pub fn postgres_url(what: &str) -> Option<String> {
+    match std::env::var("ASL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("ASL_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
+            panic!("ASL_REQUIRE_SERVICES=1 but ASL_TEST_POSTGRES_URL is not set: {what} must run")
+        }
+        _ => {
+            eprintln!(
+                "skipped: set ASL_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run {what}"
+            );
+            None
+        }
+    }
+}

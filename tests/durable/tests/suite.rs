@@ -2,7 +2,8 @@
 //! paused clock; the same suite runs on each store: `sqlite::…` on a file (shared by two
 //! engines where a test needs a second "process"), `postgres::…` on the server named by
 //! `ASL_TEST_POSTGRES_URL` (a schema per test). Without that variable the Postgres tests are
-//! skipped with a printed reason, except in CI (`CI=true`), where that is a failure.
+//! skipped with a printed reason, except with `ASL_REQUIRE_SERVICES=1` (`.ci/run` sets it), where
+//! that is a failure.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -94,23 +95,8 @@ impl Backend {
     }
 
     fn postgres() -> Option<Backend> {
-        match std::env::var("ASL_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => Some(Backend::Postgres(
-                url,
-                format!("t{}", uuid_like().replace('-', "_")),
-            )),
-            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!(
-                    "CI=true but ASL_TEST_POSTGRES_URL is not set: the Postgres suite must run in CI"
-                )
-            }
-            _ => {
-                eprintln!(
-                    "skipped: set ASL_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run the Postgres suite"
-                );
-                None
-            }
-        }
+        asl_durable_tests::postgres_url("the Postgres suite")
+            .map(|url| Backend::Postgres(url, format!("t{}", uuid_like().replace('-', "_"))))
     }
 
     /// The store called `name` (engines opening the same name share it).

@@ -1,7 +1,8 @@
 //! Two worker processes on one Postgres (issue 8): 1,000 executions of a 10-state workflow
 //! all succeed, no transition is recorded twice, both workers do work; one worker is SIGKILLed
 //! mid-way and the other finishes its executions after the lease timeout. Needs
-//! `ASL_TEST_POSTGRES_URL` (skipped with a message without it, a failure in CI).
+//! `ASL_TEST_POSTGRES_URL` (skipped with a message without it, a failure with
+//! `ASL_REQUIRE_SERVICES=1`).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -15,16 +16,7 @@ use asl_runtime::{Engine, StartOptions};
 const EXECUTIONS: usize = 1000;
 
 fn url() -> Option<String> {
-    match std::env::var("ASL_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but ASL_TEST_POSTGRES_URL is not set")
-        }
-        _ => {
-            eprintln!("skipped: set ASL_TEST_POSTGRES_URL to run the two-worker Postgres test");
-            None
-        }
-    }
+    asl_durable_tests::postgres_url("the two-worker Postgres test")
 }
 
 fn worker(url: &str, schema: &str, id: &str, log: &std::path::Path) -> Child {

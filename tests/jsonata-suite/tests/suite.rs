@@ -1,24 +1,33 @@
 //! Runs JSONata's reference test suite (1,318 cases) through asl-rs: expressions parsed and
 //! processed at build time by asl-codegen, evaluated by `asl_runtime::jsonata`.
 //!
-//! Prints a table per group and `jsonata-suite: N passed, M failed`; the report of every
-//! failure goes to `target/jsonata-suite.txt`. The test fails when fewer cases pass than
-//! [`FLOOR`] (raise it as the engine improves) or when any case panics.
+//! Prints the directory read (`jsonata-suite: read tests/jsonata-suite/suite (N cases)`), a
+//! table per group and `jsonata-suite: N passed, M failed`; the report of every failure goes
+//! to `<target dir>/jsonata-suite.txt`. The test fails when the directory holds no case, when
+//! fewer cases pass than [`FLOOR`] (raise it as the engine improves) or when any case panics.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use asl_jsonata_suite::CASES;
+use asl_jsonata_suite::{CASES, SUITE_DIR, WORKSPACE};
 use serde_json::{Map, Value};
 
 /// Cases that must pass (the count at the last improvement).
 const FLOOR: usize = 1536;
 
-fn suite_dir() -> PathBuf {
-    match std::env::var("ASL_JSONATA_SUITE") {
-        Ok(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/jsonata-suite"),
-    }
+/// The target directory this test runs from (`CARGO_TARGET_DIR` and the like included): cargo
+/// puts test executables in `<target>/<profile>/deps/`. `<workspace>/target` otherwise.
+fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let deps = exe.parent()?;
+            if deps.file_name()? != "deps" {
+                return None;
+            }
+            Some(deps.parent()?.parent()?.to_path_buf())
+        })
+        .unwrap_or_else(|| Path::new(WORKSPACE).join("target"))
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -90,7 +99,17 @@ fn run_case(
 
 #[test]
 fn jsonata_suite() {
-    let dir = suite_dir();
+    let dir = PathBuf::from(SUITE_DIR);
+    let shown = dir
+        .strip_prefix(WORKSPACE)
+        .unwrap_or(&dir)
+        .display()
+        .to_string();
+    println!("jsonata-suite: read {shown} ({} cases)", CASES.len());
+    assert!(
+        !CASES.is_empty(),
+        "no JSONata case in {shown} (ASL_JSONATA_SUITE, default tests/jsonata-suite/suite)"
+    );
     let mut groups: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut panics = Vec::new();
@@ -126,8 +145,9 @@ fn jsonata_suite() {
         }
     }
     println!("jsonata-suite: {passed} passed, {failed} failed");
-    let report = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/jsonata-suite.txt");
+    let report = target_dir().join("jsonata-suite.txt");
     let _ = std::fs::write(&report, failures.join("\n"));
+    println!("jsonata-suite: failures listed in {}", report.display());
     assert!(panics.is_empty(), "cases panicked: {panics:?}");
     assert!(
         passed >= FLOOR,

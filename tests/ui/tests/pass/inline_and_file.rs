@@ -6,6 +6,6 @@ asl_runtime::asl!(pub mod hello {
     }
 });
 
-asl_runtime::asl!(pub(crate) mod order from "../../../../tests/ui/defs/order.asl.json");
+asl_runtime::asl!(pub(crate) mod order from "defs/order.asl.json");
 
 fn main() {}
