@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::Digest as _;
 
-use super::Shared;
+use super::engine::Shared;
 use crate::error::{ExecutionError, Failure, Status, names};
 use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RetryPoint, Vars};
 use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
