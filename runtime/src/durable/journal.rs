@@ -367,10 +367,7 @@ impl Journal {
             match state {
                 Some(TokenState::Succeeded(v)) => return Ok(v),
                 Some(TokenState::Failed(error, cause)) => {
-                    return Err(Failure {
-                        error: error.unwrap_or_default(),
-                        cause,
-                    });
+                    return Err(Failure::from_parts(error.unwrap_or_default(), cause));
                 }
                 Some(TokenState::Waiting { heartbeat: last }) => {
                     if let Some(h) = heartbeat {
@@ -386,20 +383,14 @@ impl Journal {
                             if update == crate::store::TokenUpdate::NotWaiting {
                                 continue;
                             }
-                            return Err(Failure {
-                                error: names::TIMEOUT.into(),
-                                cause: None,
-                            });
+                            return Err(Failure::from_parts(names::TIMEOUT, None));
                         }
                         deadline = Some(d);
                     }
                 }
                 // Timed out before a restart: the same failure again.
                 Some(TokenState::TimedOut) => {
-                    return Err(Failure {
-                        error: names::TIMEOUT.into(),
-                        cause: None,
-                    });
+                    return Err(Failure::from_parts(names::TIMEOUT, None));
                 }
                 Some(TokenState::Closed) | None => {
                     return Err(Failure::interrupted("the task token was closed"));

@@ -293,12 +293,13 @@ async fn execute(
             )),
         )),
     };
-    if result
-        .as_ref()
-        .err()
-        .is_some_and(|e| e.error() == Some(names::INTERRUPTED))
+    if let Err(e) = &result
+        && e.is_interrupted()
     {
-        tracing::warn!("execution interrupted; it resumes from its last transition");
+        tracing::warn!(
+            cause = e.cause().unwrap_or_default(),
+            "execution interrupted; it resumes from its last transition"
+        );
         return;
     }
     if let Err(e) = journal.close(&exec, &result).await {
