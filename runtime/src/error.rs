@@ -1,7 +1,9 @@
 //! Errors: the ASL errors states raise ([`Failure`]), what task handlers return ([`TaskError`]),
-//! and how an execution ends when it does not succeed ([`ExecutionError`]).
+//! an execution's [`Status`], and how an execution ends when it does not succeed
+//! ([`ExecutionError`]).
 
 use std::fmt;
+use std::str::FromStr;
 
 /// Names of the errors Step Functions defines (ERR-*).
 pub mod names {
@@ -197,25 +199,64 @@ impl From<TaskError> for Failure {
     }
 }
 
-/// How an execution that did not succeed ended (EXEC-5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An execution's status, as AWS names it (EXEC-5): what `describe` reports and the store
+/// keeps; an [`ExecutionError`] has one of the last three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
-    /// An unhandled error (`ExecutionFailed`).
+    /// `RUNNING`.
+    Running,
+    /// `SUCCEEDED`.
+    Succeeded,
+    /// `FAILED`: an unhandled error (`ExecutionFailed`).
     Failed,
-    /// The machine's `TimeoutSeconds` passed (`ExecutionTimedOut`).
+    /// `TIMED_OUT`: the machine's `TimeoutSeconds` passed (`ExecutionTimedOut`).
     TimedOut,
-    /// Stopped from outside (`ExecutionAborted`).
+    /// `ABORTED`: stopped from outside (`ExecutionAborted`).
     Aborted,
 }
 
 impl Status {
-    /// AWS's name: `FAILED`, `TIMED_OUT`, `ABORTED`.
+    /// AWS's name: `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
             Status::Failed => "FAILED",
             Status::TimedOut => "TIMED_OUT",
             Status::Aborted => "ABORTED",
         }
+    }
+
+    /// Whether the execution has ended.
+    pub fn is_closed(self) -> bool {
+        self != Status::Running
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of AWS's execution statuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown execution status '{0}'")]
+pub struct UnknownStatus(String);
+
+/// Parses AWS's name (`"TIMED_OUT"`, …).
+impl FromStr for Status {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "RUNNING" => Status::Running,
+            "SUCCEEDED" => Status::Succeeded,
+            "FAILED" => Status::Failed,
+            "TIMED_OUT" => Status::TimedOut,
+            "ABORTED" => Status::Aborted,
+            _ => return Err(UnknownStatus(s.to_string())),
+        })
     }
 }
 
@@ -231,7 +272,8 @@ pub struct ExecutionError {
 }
 
 impl ExecutionError {
-    /// Builds one (the engine does this; useful in tests).
+    /// Builds one (the engine does this; useful in tests): `status` is FAILED, TIMED_OUT or
+    /// ABORTED.
     pub fn new(status: Status, error: Option<String>, cause: Option<String>) -> Self {
         ExecutionError {
             status,
@@ -316,5 +358,17 @@ mod tests {
         let named = Failure::from(TaskError::new("asl-rs.Interrupted", "a handler's error"));
         assert!(!named.is_interrupted() && !named.is_terminal() && named.matches(names::ALL));
         assert!(!ExecutionError::failed(named).is_interrupted());
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        use Status::*;
+        for s in [Running, Succeeded, Failed, TimedOut, Aborted] {
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(TimedOut.as_str(), "TIMED_OUT");
+        assert!("Timed_Out".parse::<Status>().is_err());
+        assert!(!Running.is_closed() && Aborted.is_closed());
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::error::{ExecutionError, Status};
-use crate::store::{ExecutionRecord, ExecutionStatus, StoreError};
+use crate::store::{ExecutionRecord, StoreError};
 
 /// An error of the engine's API, named as AWS's API names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,7 +150,7 @@ pub struct Description {
     /// The state machine ARN.
     pub state_machine_arn: String,
     /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
-    pub status: ExecutionStatus,
+    pub status: Status,
     /// The input.
     pub input: Value,
     /// The output, when it succeeded.
@@ -190,20 +190,13 @@ impl Description {
 
     /// The outcome, as [`Engine::wait`](super::Engine::wait) returns it (`None` while running).
     pub fn outcome(&self) -> Option<Result<Value, ExecutionError>> {
-        let status = match self.status {
-            ExecutionStatus::Running => return None,
-            ExecutionStatus::Succeeded => {
-                return Some(Ok(self.output.clone().unwrap_or(Value::Null)));
-            }
-            ExecutionStatus::Failed => Status::Failed,
-            ExecutionStatus::TimedOut => Status::TimedOut,
-            ExecutionStatus::Aborted => Status::Aborted,
-        };
-        Some(Err(ExecutionError::new(
-            status,
-            self.error.clone(),
-            self.cause.clone(),
-        )))
+        match self.status {
+            Status::Running => None,
+            Status::Succeeded => Some(Ok(self.output.clone().unwrap_or(Value::Null))),
+            status @ (Status::Failed | Status::TimedOut | Status::Aborted) => Some(Err(
+                ExecutionError::new(status, self.error.clone(), self.cause.clone()),
+            )),
+        }
     }
 }
 
@@ -262,7 +255,7 @@ impl HistoryEvent {
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only this status.
-    pub status: Option<ExecutionStatus>,
+    pub status: Option<Status>,
     /// Page size (default and maximum 1000; 0 means 100, as AWS).
     pub max_results: usize,
     /// Where to continue (from a previous [`ExecutionList::next_token`]).
@@ -271,7 +264,7 @@ pub struct ListFilter {
 
 impl ListFilter {
     /// Only executions with `status`.
-    pub fn status(mut self, status: ExecutionStatus) -> Self {
+    pub fn status(mut self, status: Status) -> Self {
         self.status = Some(status);
         self
     }

@@ -18,9 +18,7 @@ use super::worker::{Running, StopRequest, lease_until};
 use crate::context::{ExecutionInfo, RunOptions};
 use crate::error::{ExecutionError, Status};
 use crate::exec::Event;
-use crate::store::{
-    Created, ExecutionRecord, ExecutionStatus, Store, StoredEvent, TokenState, TokenUpdate,
-};
+use crate::store::{Created, ExecutionRecord, Store, StoredEvent, TokenState, TokenUpdate};
 
 /// What every execution of one engine shares.
 pub(crate) struct Shared {
@@ -131,7 +129,7 @@ impl Engine {
             name: info.name.clone(),
             state_machine_arn: info.state_machine_id.clone(),
             role_arn: info.role_arn.clone(),
-            status: ExecutionStatus::Running,
+            status: Status::Running,
             input: input.clone(),
             output: None,
             error: None,
@@ -176,7 +174,7 @@ impl Engine {
             }
             Created::Existing(existing) => {
                 // EXEC-3: the same name and input while it runs is the same execution.
-                if existing.status == ExecutionStatus::Running && existing.input == input {
+                if existing.status == Status::Running && existing.input == input {
                     Ok(id)
                 } else {
                     Err(EngineError::ExecutionAlreadyExists(existing.id))
@@ -250,14 +248,10 @@ impl Engine {
     pub async fn describe(&self, id: &ExecutionId) -> Result<Description, EngineError> {
         if let Some(e) = self.inner.express().get(id.as_str()) {
             let (status, output, error, cause) = match &e.outcome {
-                None => (ExecutionStatus::Running, None, None, None),
-                Some(Ok(v)) => (ExecutionStatus::Succeeded, Some(v.clone()), None, None),
+                None => (Status::Running, None, None, None),
+                Some(Ok(v)) => (Status::Succeeded, Some(v.clone()), None, None),
                 Some(Err(err)) => (
-                    match err.status() {
-                        Status::TimedOut => ExecutionStatus::TimedOut,
-                        Status::Aborted => ExecutionStatus::Aborted,
-                        Status::Failed => ExecutionStatus::Failed,
-                    },
+                    err.status(),
                     None,
                     err.error().map(str::to_string),
                     err.cause().map(str::to_string),
@@ -402,10 +396,7 @@ impl Engine {
             )
             .await?
             .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_string()))?;
-        if matches!(
-            before.status,
-            ExecutionStatus::Running | ExecutionStatus::Succeeded
-        ) {
+        if matches!(before.status, Status::Running | Status::Succeeded) {
             return Err(EngineError::ExecutionNotRedrivable(format!(
                 "Execution is {} and cannot be redriven",
                 before.status

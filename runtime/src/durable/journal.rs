@@ -13,7 +13,7 @@ use sha2::Digest as _;
 use super::engine::Shared;
 use crate::error::{ExecutionError, Failure, Status, names};
 use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RetryPoint, Vars};
-use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
+use crate::store::{Checkpoint, Close, Commit, Progress, StoredEvent, TokenState};
 
 impl RetryPoint {
     fn to_json(&self) -> Value {
@@ -246,18 +246,14 @@ impl Journal {
         let (events, total) = self.pending(exec);
         let close = match result {
             Ok(v) => Close {
-                status: ExecutionStatus::Succeeded,
+                status: Status::Succeeded,
                 output: Some(v.clone()),
                 error: None,
                 cause: None,
                 at: crate::clock::now(),
             },
             Err(e) => Close {
-                status: match e.status() {
-                    Status::TimedOut => ExecutionStatus::TimedOut,
-                    Status::Aborted => ExecutionStatus::Aborted,
-                    _ => ExecutionStatus::Failed,
-                },
+                status: e.status(),
                 output: None,
                 error: e.error().map(str::to_string),
                 cause: e.cause().map(str::to_string),
