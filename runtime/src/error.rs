@@ -1,7 +1,9 @@
 //! Errors: the ASL errors states raise ([`Failure`]), what task handlers return ([`TaskError`]),
-//! and how an execution ends when it does not succeed ([`ExecutionError`]).
+//! an execution's [`Status`], and how an execution ends when it does not succeed
+//! ([`ExecutionError`]).
 
 use std::fmt;
+use std::str::FromStr;
 
 /// Names of the errors Step Functions defines (ERR-*).
 pub mod names {
@@ -31,26 +33,33 @@ pub mod names {
     pub const PERMISSIONS: &str = "States.Permissions";
     /// A JSONata expression failed (ERR-10).
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
-    /// Not an ASL error: a durable execution lost its lease or its store, and stops without
-    /// recording anything; it resumes from its last committed transition.
-    pub const INTERRUPTED: &str = "asl-rs.Interrupted";
 }
 
-/// An ASL error raised while running a state: a name and a cause (ERR-2).
+/// An ASL error raised while running a state: a name and a cause (ERR-2), or a durable
+/// execution's interruption.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// The error name (`States.Runtime`, a Task's own error, …).
     pub error: String,
     /// The cause text; AWS reports none for some (e.g. a Fail state without `Cause`).
     pub cause: Option<String>,
+    /// Set only by [`Failure::interrupted`]: a flag, not a name, so that no error a handler
+    /// or a Fail state raises can pass for an interruption.
+    interrupted: bool,
 }
 
 impl Failure {
     /// An error with a cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Failure::from_parts(error, Some(cause.into()))
+    }
+
+    /// An error with a cause or none.
+    pub fn from_parts(error: impl Into<String>, cause: Option<String>) -> Self {
         Failure {
             error: error.into(),
-            cause: Some(cause.into()),
+            cause,
+            interrupted: false,
         }
     }
 
@@ -71,14 +80,20 @@ impl Failure {
         self.error == names::RUNTIME || self.is_interrupted()
     }
 
-    /// A durable execution's interruption (see [`names::INTERRUPTED`]).
-    pub fn interrupted(cause: impl Into<String>) -> Self {
-        Failure::new(names::INTERRUPTED, cause)
+    /// A durable execution's interruption (its lease lost, its store unwritable): not an ASL
+    /// error, so no Retry or Catch sees it; the execution stops recording nothing and resumes
+    /// from its last committed transition. It has no error name, only a cause for the logs.
+    pub(crate) fn interrupted(cause: impl Into<String>) -> Self {
+        Failure {
+            error: String::new(),
+            cause: Some(cause.into()),
+            interrupted: true,
+        }
     }
 
     /// Whether this is an interruption rather than an ASL error.
-    pub fn is_interrupted(&self) -> bool {
-        self.error == names::INTERRUPTED
+    pub(crate) fn is_interrupted(&self) -> bool {
+        self.interrupted
     }
 
     /// Whether `ErrorEquals` entry `name` matches this error (ERR-3, ERR-6).
@@ -122,6 +137,13 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.interrupted {
+            f.write_str("interrupted")?;
+            return match &self.cause {
+                Some(c) => write!(f, ": {c}"),
+                None => Ok(()),
+            };
+        }
         match &self.cause {
             Some(c) => write!(f, "{}: {c}", self.error),
             None => f.write_str(&self.error),
@@ -170,34 +192,71 @@ impl fmt::Display for TaskError {
 
 impl std::error::Error for TaskError {}
 
+/// A handler's error is an ordinary ASL error, whatever its name.
 impl From<TaskError> for Failure {
     fn from(e: TaskError) -> Self {
-        Failure {
-            error: e.error,
-            cause: e.cause,
-        }
+        Failure::from_parts(e.error, e.cause)
     }
 }
 
-/// How an execution that did not succeed ended (EXEC-5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An execution's status, as AWS names it (EXEC-5): what `describe` reports and the store
+/// keeps; an [`ExecutionError`] has one of the last three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
-    /// An unhandled error (`ExecutionFailed`).
+    /// `RUNNING`.
+    Running,
+    /// `SUCCEEDED`.
+    Succeeded,
+    /// `FAILED`: an unhandled error (`ExecutionFailed`).
     Failed,
-    /// The machine's `TimeoutSeconds` passed (`ExecutionTimedOut`).
+    /// `TIMED_OUT`: the machine's `TimeoutSeconds` passed (`ExecutionTimedOut`).
     TimedOut,
-    /// Stopped from outside (`ExecutionAborted`).
+    /// `ABORTED`: stopped from outside (`ExecutionAborted`).
     Aborted,
 }
 
 impl Status {
-    /// AWS's name: `FAILED`, `TIMED_OUT`, `ABORTED`.
+    /// AWS's name: `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
             Status::Failed => "FAILED",
             Status::TimedOut => "TIMED_OUT",
             Status::Aborted => "ABORTED",
         }
+    }
+
+    /// Whether the execution has ended.
+    pub fn is_closed(self) -> bool {
+        self != Status::Running
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of AWS's execution statuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown execution status '{0}'")]
+pub struct UnknownStatus(String);
+
+/// Parses AWS's name (`"TIMED_OUT"`, …).
+impl FromStr for Status {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "RUNNING" => Status::Running,
+            "SUCCEEDED" => Status::Succeeded,
+            "FAILED" => Status::Failed,
+            "TIMED_OUT" => Status::TimedOut,
+            "ABORTED" => Status::Aborted,
+            _ => return Err(UnknownStatus(s.to_string())),
+        })
     }
 }
 
@@ -207,21 +266,36 @@ pub struct ExecutionError {
     status: Status,
     error: Option<String>,
     cause: Option<String>,
+    /// A durable execution's interruption, carried from [`Failure::interrupted`]: its worker
+    /// records no end, the execution resumes elsewhere.
+    interrupted: bool,
 }
 
 impl ExecutionError {
-    /// Builds one (the engine does this; useful in tests).
+    /// Builds one (the engine does this; useful in tests): `status` is FAILED, TIMED_OUT or
+    /// ABORTED.
     pub fn new(status: Status, error: Option<String>, cause: Option<String>) -> Self {
         ExecutionError {
             status,
             error,
             cause,
+            interrupted: false,
         }
     }
 
-    /// FAILED with the failure's error and cause.
+    /// FAILED with the failure's error (none when it has no name) and cause.
     pub fn failed(f: Failure) -> Self {
-        ExecutionError::new(Status::Failed, Some(f.error), f.cause)
+        ExecutionError {
+            status: Status::Failed,
+            error: (!f.error.is_empty()).then_some(f.error),
+            cause: f.cause,
+            interrupted: f.interrupted,
+        }
+    }
+
+    /// Whether the execution was interrupted rather than ended (see [`Failure::interrupted`]).
+    pub(crate) fn is_interrupted(&self) -> bool {
+        self.interrupted
     }
 
     /// FAILED, TIMED_OUT or ABORTED.
@@ -242,7 +316,11 @@ impl ExecutionError {
 
 impl fmt::Display for ExecutionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "execution {}", self.status.as_str())?;
+        if self.interrupted {
+            f.write_str("execution interrupted")?;
+        } else {
+            write!(f, "execution {}", self.status.as_str())?;
+        }
         if let Some(e) = &self.error {
             write!(f, ": {e}")?;
         }
@@ -270,5 +348,27 @@ mod tests {
         let timeout = Failure::new(names::TIMEOUT, "x");
         assert!(!timeout.matches(names::TASK_FAILED));
         assert!(timeout.matches(names::ALL));
+    }
+
+    #[test]
+    fn an_interruption_is_a_flag_not_a_name() {
+        let lost = Failure::interrupted("lease lost");
+        assert!(lost.is_interrupted() && lost.is_terminal() && !lost.matches(names::ALL));
+        assert!(ExecutionError::failed(lost).is_interrupted());
+        let named = Failure::from(TaskError::new("asl-rs.Interrupted", "a handler's error"));
+        assert!(!named.is_interrupted() && !named.is_terminal() && named.matches(names::ALL));
+        assert!(!ExecutionError::failed(named).is_interrupted());
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        use Status::*;
+        for s in [Running, Succeeded, Failed, TimedOut, Aborted] {
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(TimedOut.as_str(), "TIMED_OUT");
+        assert!("Timed_Out".parse::<Status>().is_err());
+        assert!(!Running.is_closed() && Aborted.is_closed());
     }
 }

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::Digest as _;
 
-use super::Shared;
+use super::engine::Shared;
 use crate::error::{ExecutionError, Failure, Status, names};
 use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RetryPoint, Vars};
-use crate::store::{Checkpoint, Close, Commit, ExecutionStatus, Progress, StoredEvent, TokenState};
+use crate::store::{Checkpoint, Close, Commit, Progress, StoredEvent, TokenState};
 
 impl RetryPoint {
     fn to_json(&self) -> Value {
@@ -246,18 +246,14 @@ impl Journal {
         let (events, total) = self.pending(exec);
         let close = match result {
             Ok(v) => Close {
-                status: ExecutionStatus::Succeeded,
+                status: Status::Succeeded,
                 output: Some(v.clone()),
                 error: None,
                 cause: None,
                 at: crate::clock::now(),
             },
             Err(e) => Close {
-                status: match e.status() {
-                    Status::TimedOut => ExecutionStatus::TimedOut,
-                    Status::Aborted => ExecutionStatus::Aborted,
-                    _ => ExecutionStatus::Failed,
-                },
+                status: e.status(),
                 output: None,
                 error: e.error().map(str::to_string),
                 cause: e.cause().map(str::to_string),
@@ -367,10 +363,7 @@ impl Journal {
             match state {
                 Some(TokenState::Succeeded(v)) => return Ok(v),
                 Some(TokenState::Failed(error, cause)) => {
-                    return Err(Failure {
-                        error: error.unwrap_or_default(),
-                        cause,
-                    });
+                    return Err(Failure::from_parts(error.unwrap_or_default(), cause));
                 }
                 Some(TokenState::Waiting { heartbeat: last }) => {
                     if let Some(h) = heartbeat {
@@ -386,20 +379,14 @@ impl Journal {
                             if update == crate::store::TokenUpdate::NotWaiting {
                                 continue;
                             }
-                            return Err(Failure {
-                                error: names::TIMEOUT.into(),
-                                cause: None,
-                            });
+                            return Err(Failure::from_parts(names::TIMEOUT, None));
                         }
                         deadline = Some(d);
                     }
                 }
                 // Timed out before a restart: the same failure again.
                 Some(TokenState::TimedOut) => {
-                    return Err(Failure {
-                        error: names::TIMEOUT.into(),
-                        cause: None,
-                    });
+                    return Err(Failure::from_parts(names::TIMEOUT, None));
                 }
                 Some(TokenState::Closed) | None => {
                     return Err(Failure::interrupted("the task token was closed"));

@@ -479,9 +479,7 @@ pub async fn finish_within(
             );
             Ok(v)
         }
-        Err(f) if f.is_interrupted() => {
-            Err(ExecutionError::new(Status::Failed, Some(f.error), f.cause))
-        }
+        Err(f) if f.is_interrupted() => Err(ExecutionError::failed(f)),
         Err(f) => {
             exec.record_with("ExecutionFailed", None, || {
                 let mut d = Map::new();
@@ -493,8 +491,7 @@ pub async fn finish_within(
                 }
                 Value::Object(d)
             });
-            let error = (!f.error.is_empty()).then_some(f.error);
-            Err(ExecutionError::new(Status::Failed, error, f.cause))
+            Err(ExecutionError::failed(f))
         }
     }
 }

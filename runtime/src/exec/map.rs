@@ -390,7 +390,8 @@ where
                     *slot = Some(v);
                 }
             }
-            Err(f) if !iteration => return Err(f),
+            // An interruption is not the iteration's failure: nothing tolerates it.
+            Err(f) if !iteration || f.is_interrupted() => return Err(f),
             Err(f) => {
                 failures += 1;
                 let thresholds = tolerated_count.is_some() || tolerated_pct.is_some();

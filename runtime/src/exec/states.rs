@@ -316,8 +316,5 @@ pub fn fail(
         Ok(c) => c,
         Err(f) => return run.locate(f),
     };
-    Failure {
-        error: error.unwrap_or_default(),
-        cause,
-    }
+    Failure::from_parts(error.unwrap_or_default(), cause)
 }

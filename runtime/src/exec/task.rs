@@ -436,11 +436,11 @@ where
         tokio::select! {
             r = &mut call => break r,
             _ = sleep_opt(deadline) => {
-                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
+                break Err(Failure::from_parts(names::TIMEOUT, None));
             }
             _ = sleep_opt(beat) => {
                 // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
-                break Err(Failure { error: names::TIMEOUT.into(), cause: None });
+                break Err(Failure::from_parts(names::TIMEOUT, None));
             }
             changed = async { match rx.as_mut() { Some(rx) => rx.changed().await, None => std::future::pending().await } }, if beats_possible => {
                 // The handler dropped its context: no heartbeat can come any more, but the

@@ -26,6 +26,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::error::Status;
+
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
@@ -92,57 +94,6 @@ impl PartialEq for StoreError {
 
 impl Eq for StoreError {}
 
-/// An execution's status, with AWS's names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ExecutionStatus {
-    /// `RUNNING`.
-    Running,
-    /// `SUCCEEDED`.
-    Succeeded,
-    /// `FAILED`.
-    Failed,
-    /// `TIMED_OUT`.
-    TimedOut,
-    /// `ABORTED` (stopped).
-    Aborted,
-}
-
-impl ExecutionStatus {
-    /// AWS's name: `RUNNING`, `SUCCEEDED`, …
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExecutionStatus::Running => "RUNNING",
-            ExecutionStatus::Succeeded => "SUCCEEDED",
-            ExecutionStatus::Failed => "FAILED",
-            ExecutionStatus::TimedOut => "TIMED_OUT",
-            ExecutionStatus::Aborted => "ABORTED",
-        }
-    }
-
-    /// Parses AWS's name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "RUNNING" => ExecutionStatus::Running,
-            "SUCCEEDED" => ExecutionStatus::Succeeded,
-            "FAILED" => ExecutionStatus::Failed,
-            "TIMED_OUT" => ExecutionStatus::TimedOut,
-            "ABORTED" => ExecutionStatus::Aborted,
-            _ => return None,
-        })
-    }
-
-    /// Whether the execution has ended.
-    pub fn is_closed(self) -> bool {
-        self != ExecutionStatus::Running
-    }
-}
-
-impl std::fmt::Display for ExecutionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The last committed transition: the state about to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
@@ -189,7 +140,7 @@ pub struct ExecutionRecord {
     /// `$$.Execution.RoleArn`.
     pub role_arn: String,
     /// Status.
-    pub status: ExecutionStatus,
+    pub status: Status,
     /// The execution's input.
     pub input: Value,
     /// Output, when it succeeded.
@@ -216,7 +167,7 @@ pub struct ExecutionRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Close {
     /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
-    pub status: ExecutionStatus,
+    pub status: Status,
     /// The output of a success.
     pub output: Option<Value>,
     /// Error name.
@@ -390,7 +341,7 @@ pub trait Store: Send + Sync + 'static {
     fn list(
         &self,
         workflow: Option<&str>,
-        status: Option<ExecutionStatus>,
+        status: Option<Status>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page>;
@@ -478,7 +429,7 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     fn list(
         &self,
         workflow: Option<&str>,
-        status: Option<ExecutionStatus>,
+        status: Option<Status>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {

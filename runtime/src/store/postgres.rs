@@ -24,9 +24,10 @@ use serde_json::Value;
 use tokio_postgres::{Client, NoTls, Row};
 
 use super::{
-    Checkpoint, Close, Commit, Created, ExecutionRecord, ExecutionStatus, Page, Progress, Store,
-    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
+    Checkpoint, Close, Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError,
+    StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
 };
+use crate::error::Status;
 
 /// The schema, one migration per entry; entry `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -321,8 +322,9 @@ fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
         name: row.get(2),
         state_machine_arn: row.get(3),
         role_arn: row.get(4),
-        status: ExecutionStatus::parse(&status)
-            .ok_or_else(|| StoreError::corrupt(format!("unknown status {status}")))?,
+        status: status
+            .parse::<Status>()
+            .map_err(|e| StoreError::backend(e.to_string(), e))?,
         input: parse_json(&row.get::<_, String>(6))?,
         output: row
             .get::<_, Option<String>>(7)
@@ -676,7 +678,7 @@ impl PostgresStore {
                     &[&commit.execution],
                 )
                 .await?;
-                let progress = if *status == ExecutionStatus::Succeeded {
+                let progress = if *status == Status::Succeeded {
                     "DELETE FROM progress WHERE execution = $1"
                 } else {
                     "UPDATE progress SET events = '[]' WHERE execution = $1"
@@ -921,7 +923,7 @@ impl Store for PostgresStore {
         transaction!(self, |tx| {
             match get_record(&tx, &id, true).await? {
                 None => None,
-                Some(r) if r.status != ExecutionStatus::Running => Some(r),
+                Some(r) if r.status != Status::Running => Some(r),
                 Some(r) => {
                     tx.execute(
                         "UPDATE executions SET status = 'ABORTED', error = $2, cause = $3, \
@@ -962,9 +964,7 @@ impl Store for PostgresStore {
                 Some(r)
                     if !matches!(
                         r.status,
-                        ExecutionStatus::Failed
-                            | ExecutionStatus::TimedOut
-                            | ExecutionStatus::Aborted
+                        Status::Failed | Status::TimedOut | Status::Aborted
                     ) =>
                 {
                     Some(r)
@@ -996,7 +996,7 @@ impl Store for PostgresStore {
     fn list(
         &self,
         workflow: Option<&str>,
-        status: Option<ExecutionStatus>,
+        status: Option<Status>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {

@@ -20,9 +20,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::{
-    Checkpoint, Close, Commit, Created, ExecutionRecord, ExecutionStatus, Page, Progress, Store,
-    StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
+    Checkpoint, Close, Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError,
+    StoreFuture, StoredEvent, TokenState, TokenUpdate, payloads,
 };
+use crate::error::Status;
 
 /// A reply sent once the transaction holding the request committed (or failed to).
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
@@ -346,8 +347,10 @@ impl RawRecord {
             _ => None,
         };
         Ok(ExecutionRecord {
-            status: ExecutionStatus::parse(&self.status)
-                .ok_or_else(|| StoreError::corrupt(format!("unknown status {}", self.status)))?,
+            status: self
+                .status
+                .parse::<Status>()
+                .map_err(|e| StoreError::backend(e.to_string(), e))?,
             input: parse_json(&self.input)?,
             output: self.output.as_deref().map(parse_json).transpose()?,
             id: self.id,
@@ -614,7 +617,7 @@ impl Store for SqliteStore {
                     "UPDATE tokens SET status = 'CLOSED' WHERE execution = ?1 AND status = 'WAITING'",
                 )?
                 .execute(params![commit.execution])?;
-                if *status == ExecutionStatus::Succeeded {
+                if *status == Status::Succeeded {
                     conn.prepare_cached("DELETE FROM progress WHERE execution = ?1")?
                         .execute(params![commit.execution])?;
                 } else {
@@ -743,7 +746,7 @@ impl Store for SqliteStore {
             let Some(record) = get_record(conn, &id)? else {
                 return Ok(None);
             };
-            if record.status != ExecutionStatus::Running {
+            if record.status != Status::Running {
                 return Ok(Some(record));
             }
             conn.prepare_cached(
@@ -780,7 +783,7 @@ impl Store for SqliteStore {
             };
             if !matches!(
                 record.status,
-                ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+                Status::Failed | Status::TimedOut | Status::Aborted
             ) {
                 return Ok(Some(record));
             }
@@ -805,12 +808,12 @@ impl Store for SqliteStore {
     fn list(
         &self,
         workflow: Option<&str>,
-        status: Option<ExecutionStatus>,
+        status: Option<Status>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
         let workflow = workflow.map(str::to_string);
-        let status = status.map(ExecutionStatus::as_str);
+        let status = status.map(Status::as_str);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
         self.call(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asl_runtime::durable::ListFilter;
-use asl_runtime::store::{ExecutionStatus, PostgresStore, SqliteStore, Store};
+use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, EngineError, StartOptions, Status, TaskContext, TaskError, Value};
 use serde_json::json;
 
@@ -185,7 +185,7 @@ async fn runs_to_the_end_with_the_same_history_as_in_memory(b: Backend) {
     );
     assert_eq!(e.wait(&id).await.unwrap(), expected());
     let d = e.describe(&id).await.unwrap();
-    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    assert_eq!(d.status, Status::Succeeded);
     assert_eq!(d.output, Some(expected()));
     assert!((d.stop_date.unwrap() - d.start_date).num_seconds() >= 3600);
     let history = e.history(&id).await.unwrap();
@@ -266,10 +266,7 @@ async fn a_durable_wait_continues_with_the_time_left_after_a_restart(b: Backend)
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1800)).await;
     first.halt();
-    assert_eq!(
-        first.describe(&id).await.unwrap().status,
-        ExecutionStatus::Running
-    );
+    assert_eq!(first.describe(&id).await.unwrap().status, Status::Running);
     // Another worker takes over once the first one's lease expired.
     let second = engine(b.store("shared").await, Arc::clone(&tasks), "b").await;
     let worker = second.clone();
@@ -605,10 +602,7 @@ async fn list_express_and_paging(b: Backend) {
     assert_eq!(all.executions.len(), 5);
     assert_eq!(all.executions[0].name, "n4");
     let ok = e
-        .list_executions(
-            "flow",
-            ListFilter::default().status(ExecutionStatus::Succeeded),
-        )
+        .list_executions("flow", ListFilter::default().status(Status::Succeeded))
         .await
         .unwrap();
     assert_eq!(ok.executions.len(), 3);
@@ -646,7 +640,7 @@ async fn list_express_and_paging(b: Backend) {
     assert!(x.is_express());
     assert_eq!(e.wait(&x).await.unwrap_err().status(), Status::TimedOut);
     let d = e.describe(&x).await.unwrap();
-    assert_eq!(d.status, ExecutionStatus::TimedOut);
+    assert_eq!(d.status, Status::TimedOut);
     assert!(!e.history(&x).await.unwrap().is_empty());
     assert_eq!(
         e.list_executions("flow", ListFilter::default())

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use asl_durable_tests::{Tenant, ten};
 use asl_runtime::durable::ListFilter;
-use asl_runtime::store::{ExecutionStatus, PostgresStore};
-use asl_runtime::{Engine, StartOptions};
+use asl_runtime::store::PostgresStore;
+use asl_runtime::{Engine, StartOptions, Status};
 
 const EXECUTIONS: usize = 1000;
 
@@ -78,7 +78,7 @@ fn two_workers_share_the_work_and_survive_one_being_killed() {
     let succeeded = |rt: &tokio::runtime::Runtime| {
         rt.block_on(async {
             let f = ListFilter {
-                status: Some(ExecutionStatus::Succeeded),
+                status: Some(Status::Succeeded),
                 max_results: 1000,
                 next_token: None,
             };

@@ -1,0 +1,298 @@
+//! The engine API's types, shaped after AWS's Step Functions API: ids, options, what
+//! describe/history/list return, and the API's errors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::{ExecutionError, Status};
+use crate::store::{ExecutionRecord, StoreError};
+
+/// An error of the engine's API, named as AWS's API names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// A different execution of that name exists (or it is closed).
+    #[error("ExecutionAlreadyExists: Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    /// No such execution.
+    #[error("ExecutionDoesNotExist: Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    /// No workflow registered under that name.
+    #[error("StateMachineDoesNotExist: State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    /// The token is not one the engine issued.
+    #[error("InvalidToken: Invalid Token: '{0}'")]
+    InvalidToken(String),
+    /// The token's task is no longer waiting.
+    #[error("TaskTimedOut: Task Timed Out: '{0}'")]
+    TaskTimedOut(String),
+    /// The activity does not exist.
+    #[error("TaskDoesNotExist: {0}")]
+    TaskDoesNotExist(String),
+    /// Only FAILED, TIMED_OUT and ABORTED executions can be redriven.
+    #[error("ExecutionNotRedrivable: {0}")]
+    ExecutionNotRedrivable(String),
+    /// The execution name breaks AWS's rules (EXEC-4).
+    #[error("InvalidName: Invalid Name: '{0}'")]
+    InvalidName(String),
+    /// The ARN does not name an execution.
+    #[error("InvalidArn: Invalid Arn: '{0}'")]
+    InvalidArn(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EngineError {
+    /// AWS's error code (`ExecutionAlreadyExists`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineError::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            EngineError::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            EngineError::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            EngineError::InvalidToken(_) => "InvalidToken",
+            EngineError::TaskTimedOut(_) => "TaskTimedOut",
+            EngineError::TaskDoesNotExist(_) => "TaskDoesNotExist",
+            EngineError::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
+            EngineError::InvalidName(_) => "InvalidName",
+            EngineError::InvalidArn(_) => "InvalidArn",
+            EngineError::Store(_) => "StoreError",
+        }
+    }
+}
+
+/// An execution's ARN: prints as `arn:aws:states:us-east-1:123456789012:execution:order:o-1`
+/// and parses back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExecutionId(pub(super) String);
+
+impl ExecutionId {
+    /// The ARN.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The execution name (the ARN's last part; for Express, the one before the UUID).
+    pub fn name(&self) -> &str {
+        let parts: Vec<&str> = self.0.split(':').collect();
+        match parts.get(5) {
+            Some(&"express") => parts.get(7).copied().unwrap_or_default(),
+            _ => parts.get(7).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Whether this is an Express execution.
+    pub fn is_express(&self) -> bool {
+        self.0.split(':').nth(5) == Some("express")
+    }
+}
+
+impl fmt::Display for ExecutionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for ExecutionId {
+    type Err = EngineError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let ok = parts.first() == Some(&"arn")
+            && parts.get(2) == Some(&"states")
+            && match parts.get(5) {
+                Some(&"execution") => parts.len() == 8,
+                Some(&"express") => parts.len() == 9,
+                _ => false,
+            }
+            && parts.iter().skip(6).all(|p| !p.is_empty());
+        if ok {
+            Ok(ExecutionId(s.to_string()))
+        } else {
+            Err(EngineError::InvalidArn(format!("Invalid ARN prefix: {s}")))
+        }
+    }
+}
+
+/// How to start an execution.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    pub(super) name: Option<String>,
+    pub(super) express: bool,
+}
+
+impl StartOptions {
+    /// The execution name (default: a UUID). Starting the same name again with the same
+    /// input while it runs returns the same execution (EXEC-3).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// An Express execution (EXEC-2): in memory, no stored history.
+    pub fn express(mut self) -> Self {
+        self.express = true;
+        self
+    }
+}
+
+/// What `describe` reports (DescribeExecution).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    /// The execution ARN.
+    pub execution_id: ExecutionId,
+    /// The workflow's registered name.
+    pub workflow: String,
+    /// The execution name.
+    pub name: String,
+    /// The state machine ARN.
+    pub state_machine_arn: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT`, `ABORTED`.
+    pub status: Status,
+    /// The input.
+    pub input: Value,
+    /// The output, when it succeeded.
+    pub output: Option<Value>,
+    /// Error name.
+    pub error: Option<String>,
+    /// Cause.
+    pub cause: Option<String>,
+    /// Start.
+    pub start_date: DateTime<Utc>,
+    /// End.
+    pub stop_date: Option<DateTime<Utc>>,
+    /// Times redriven.
+    pub redrive_count: u32,
+    /// Last redrive.
+    pub redrive_date: Option<DateTime<Utc>>,
+}
+
+impl Description {
+    pub(super) fn of(r: ExecutionRecord) -> Description {
+        Description {
+            execution_id: ExecutionId(r.id),
+            workflow: r.workflow,
+            name: r.name,
+            state_machine_arn: r.state_machine_arn,
+            status: r.status,
+            input: r.input,
+            output: r.output,
+            error: r.error,
+            cause: r.cause,
+            start_date: r.start_date,
+            stop_date: r.stop_date,
+            redrive_count: r.redrive_count,
+            redrive_date: r.redrive_date,
+        }
+    }
+
+    /// The outcome, as [`Engine::wait`](super::Engine::wait) returns it (`None` while running).
+    pub fn outcome(&self) -> Option<Result<Value, ExecutionError>> {
+        match self.status {
+            Status::Running => None,
+            Status::Succeeded => Some(Ok(self.output.clone().unwrap_or(Value::Null))),
+            status @ (Status::Failed | Status::TimedOut | Status::Aborted) => Some(Err(
+                ExecutionError::new(status, self.error.clone(), self.cause.clone()),
+            )),
+        }
+    }
+}
+
+/// One event of an execution's history (GetExecutionHistory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// Sequential id from 1.
+    pub id: u64,
+    /// The event it follows, as AWS links them (0 for none).
+    pub previous_event_id: u64,
+    /// When.
+    pub timestamp: DateTime<Utc>,
+    /// `ExecutionStarted`, `TaskStateEntered`, …
+    pub kind: String,
+    /// The state it is about.
+    pub state: Option<String>,
+    /// The members of its `…EventDetails` (payloads as JSON text, as AWS).
+    pub details: Option<Value>,
+}
+
+impl HistoryEvent {
+    /// The name of the event's details member: `stateEnteredEventDetails`,
+    /// `taskScheduledEventDetails`, …
+    pub fn details_key(&self) -> String {
+        if self.kind.ends_with("StateEntered") {
+            return "stateEnteredEventDetails".into();
+        }
+        if self.kind.ends_with("StateExited") {
+            return "stateExitedEventDetails".into();
+        }
+        let mut chars = self.kind.chars();
+        match chars.next() {
+            Some(c) => format!("{}{}EventDetails", c.to_ascii_lowercase(), chars.as_str()),
+            None => String::new(),
+        }
+    }
+
+    /// AWS's JSON shape: `{"id", "previousEventId", "timestamp", "type", "<…>EventDetails"}`.
+    pub fn to_json(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        m.insert("id".into(), self.id.into());
+        m.insert("previousEventId".into(), self.previous_event_id.into());
+        m.insert(
+            "timestamp".into(),
+            crate::context::timestamp(self.timestamp).into(),
+        );
+        m.insert("type".into(), self.kind.clone().into());
+        if let Some(d) = &self.details {
+            m.insert(self.details_key(), d.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// Which executions `list_executions` returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Page size (default and maximum 1000; 0 means 100, as AWS).
+    pub max_results: usize,
+    /// Where to continue (from a previous [`ExecutionList::next_token`]).
+    pub next_token: Option<String>,
+}
+
+impl ListFilter {
+    /// Only executions with `status`.
+    pub fn status(mut self, status: Status) -> Self {
+        self.status = Some(status);
+        self
+    }
+}
+
+/// A page of `list_executions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionList {
+    /// Newest first.
+    pub executions: Vec<Description>,
+    /// More remain: pass this back in [`ListFilter::next_token`].
+    pub next_token: Option<String>,
+}
+
+/// Checks an execution name against AWS's rules (EXEC-4): 1 to 80 characters, no white
+/// space, no `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /`, no control characters.
+pub fn validate_name(name: &str) -> Result<(), EngineError> {
+    let bad = |c: char| {
+        c.is_whitespace()
+            || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
+            || ('\u{0}'..='\u{1f}').contains(&c)
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || c == '\u{fffe}'
+            || c == '\u{ffff}'
+    };
+    let len = name.chars().count();
+    if len == 0 || len > 80 || name.chars().any(bad) {
+        return Err(EngineError::InvalidName(name.to_string()));
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! [`EngineBuilder`]: an engine's store, workflows and tuning, gathered before it starts.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::Machine;
+use super::engine::{Engine, Inner, Shared};
+use super::worker::renew_leases;
+use crate::context::RunOptions;
+use crate::store::Store;
+
+/// Configures an [`Engine`].
+pub struct EngineBuilder {
+    store: Option<Arc<dyn Store>>,
+    workflows: HashMap<String, Arc<dyn Machine>>,
+    lease_timeout: Duration,
+    poll_interval: Duration,
+    history_quota: usize,
+    worker: Option<String>,
+    identity: RunOptions,
+    runs_started: bool,
+}
+
+impl fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineBuilder").finish_non_exhaustive()
+    }
+}
+
+/// The builder's errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// `store(…)` was not called.
+    #[error("no store: call EngineBuilder::store")]
+    NoStore,
+}
+
+impl Engine {
+    /// Starts configuring an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder {
+            store: None,
+            workflows: HashMap::new(),
+            lease_timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(200),
+            history_quota: 25_000,
+            worker: None,
+            identity: RunOptions::default(),
+            runs_started: true,
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Where executions are kept.
+    pub fn store(mut self, store: impl Store) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Registers a workflow under `name` (its state machine name in ARNs).
+    pub fn workflow(mut self, name: impl Into<String>, machine: impl Machine) -> Self {
+        self.workflows.insert(name.into(), Arc::new(machine));
+        self
+    }
+
+    /// How long a dead worker's executions stay claimed before another worker takes them.
+    pub fn lease_timeout(mut self, d: Duration) -> Self {
+        self.lease_timeout = d;
+        self
+    }
+
+    /// How often to look for changes other processes made (tokens, ends).
+    pub fn poll_interval(mut self, d: Duration) -> Self {
+        self.poll_interval = d;
+        self
+    }
+
+    /// The history quota (default 25,000 events, as AWS).
+    pub fn history_quota(mut self, events: usize) -> Self {
+        self.history_quota = events.max(3);
+        self
+    }
+
+    /// This worker's id (default: random). A worker restarted with the same id takes its
+    /// executions back at once instead of waiting for their leases to expire.
+    pub fn worker_id(mut self, id: impl Into<String>) -> Self {
+        self.worker = Some(id.into());
+        self
+    }
+
+    /// Whether `start` runs Standard executions in this process (the default) or only records
+    /// them for workers ([`Engine::run`], here or in other processes) to claim.
+    pub fn run_started(mut self, yes: bool) -> Self {
+        self.runs_started = yes;
+        self
+    }
+
+    /// Partition, region and account for ARNs (defaults `aws`, `us-east-1`, `123456789012`).
+    pub fn identity(mut self, options: RunOptions) -> Self {
+        self.identity = options;
+        self
+    }
+
+    /// Builds the engine and starts renewing its leases (call from a tokio runtime).
+    pub async fn build(self) -> Result<Engine, BuildError> {
+        let store = self.store.ok_or(BuildError::NoStore)?;
+        let (shutdown, _) = tokio::sync::watch::channel(false);
+        let inner = Arc::new(Inner {
+            shared: Arc::new(Shared {
+                store,
+                worker: self
+                    .worker
+                    .unwrap_or_else(|| format!("worker-{}", uuid::Uuid::new_v4().simple())),
+                tokens: tokio::sync::Notify::new(),
+                poll_interval: self.poll_interval,
+                history_quota: self.history_quota,
+            }),
+            workflows: self.workflows,
+            lease_timeout: self.lease_timeout,
+            identity: self.identity,
+            runs_started: self.runs_started,
+            running: Mutex::new(HashMap::new()),
+            closed: tokio::sync::Notify::new(),
+            express: Mutex::new(HashMap::new()),
+            shutdown,
+        });
+        tokio::spawn(renew_leases(Arc::downgrade(&inner)));
+        Ok(Engine { inner })
+    }
+}

@@ -1,0 +1,485 @@
+//! [`Engine`] and its client API (StartExecution, DescribeExecution, StopExecution, …): what
+//! any process sharing the store can ask of executions, wherever they run.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::api::{
+    Description, EngineError, ExecutionId, ExecutionList, HistoryEvent, ListFilter, StartOptions,
+    validate_name,
+};
+use super::machine::Machine;
+use super::worker::{Running, StopRequest, lease_until};
+use crate::context::{ExecutionInfo, RunOptions};
+use crate::error::{ExecutionError, Status};
+use crate::exec::Event;
+use crate::store::{Created, ExecutionRecord, Store, StoredEvent, TokenState, TokenUpdate};
+
+/// What every execution of one engine shares.
+pub(crate) struct Shared {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) worker: String,
+    /// Wakes callback tasks waiting in this process when a token is completed here.
+    pub(crate) tokens: tokio::sync::Notify,
+    /// How often waiters look at the store for changes made by other processes.
+    pub(crate) poll_interval: Duration,
+    /// The history quota (25,000 on AWS).
+    pub(crate) history_quota: usize,
+}
+
+pub(super) struct Inner {
+    pub(super) shared: Arc<Shared>,
+    pub(super) workflows: HashMap<String, Arc<dyn Machine>>,
+    pub(super) lease_timeout: Duration,
+    pub(super) identity: RunOptions,
+    /// Whether `start` runs the executions it starts (or leaves them to workers).
+    pub(super) runs_started: bool,
+    /// Executions this process runs.
+    pub(super) running: Mutex<HashMap<String, Running>>,
+    /// Signalled when an execution this process runs ends.
+    pub(super) closed: tokio::sync::Notify,
+    /// Express executions' outcomes.
+    pub(super) express: Mutex<HashMap<String, ExpressRun>>,
+    pub(super) shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Clone)]
+pub(super) struct ExpressRun {
+    info: Arc<ExecutionInfo>,
+    workflow: String,
+    outcome: Option<Result<Value, ExecutionError>>,
+    history: Vec<Event>,
+    stop_date: Option<DateTime<Utc>>,
+}
+
+/// Runs workflows durably: see the [module docs](super).
+#[derive(Clone)]
+pub struct Engine {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("worker", &self.inner.shared.worker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    pub(super) fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn express(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExpressRun>> {
+        self.express.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Engine {
+    /// This worker's id.
+    pub fn worker_id(&self) -> &str {
+        &self.inner.shared.worker
+    }
+
+    fn machine(&self, workflow: &str) -> Result<&Arc<dyn Machine>, EngineError> {
+        self.inner
+            .workflows
+            .get(workflow)
+            .ok_or_else(|| EngineError::StateMachineDoesNotExist(self.machine_arn(workflow)))
+    }
+
+    fn machine_arn(&self, workflow: &str) -> String {
+        let o = &self.inner.identity;
+        format!(
+            "arn:{}:states:{}:{}:stateMachine:{workflow}",
+            o.partition, o.region, o.account
+        )
+    }
+
+    /// Starts an execution of `workflow` (StartExecution). Standard executions are committed
+    /// to the store, then run by this process; Express ones run in memory.
+    pub async fn start(
+        &self,
+        workflow: &str,
+        input: Value,
+        options: StartOptions,
+    ) -> Result<ExecutionId, EngineError> {
+        let machine = Arc::clone(self.machine(workflow)?);
+        if let Some(n) = &options.name {
+            validate_name(n)?;
+        }
+        let mut run = self.inner.identity.clone();
+        run.name = options.name.clone();
+        run.state_machine_name = Some(workflow.to_string());
+        run.start_time = None;
+        run.express = options.express;
+        let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
+        if options.express {
+            return Ok(self.start_express(machine, workflow, input, run, info));
+        }
+        let record = ExecutionRecord {
+            id: info.id.clone(),
+            workflow: workflow.to_string(),
+            name: info.name.clone(),
+            state_machine_arn: info.state_machine_id.clone(),
+            role_arn: info.role_arn.clone(),
+            status: Status::Running,
+            input: input.clone(),
+            output: None,
+            error: None,
+            cause: None,
+            start_date: info.start_time,
+            stop_date: None,
+            redrive_count: 0,
+            redrive_date: None,
+            checkpoint: None,
+            secret: format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            ),
+        };
+        let id = ExecutionId(record.id.clone());
+        let until = lease_until(&self.inner);
+        match self
+            .inner
+            .shared
+            .store
+            .create(
+                record.clone(),
+                self.inner
+                    .runs_started
+                    .then(|| self.inner.shared.worker.clone()),
+                until,
+            )
+            .await?
+        {
+            Created::New if !self.inner.runs_started => Ok(id),
+            Created::New => {
+                let started = vec![StoredEvent {
+                    id: 1,
+                    kind: "ExecutionStarted".into(),
+                    state: None,
+                    timestamp: record.start_date,
+                    details: Some(crate::store::started_details(&record)),
+                }];
+                self.spawn(record, started, Vec::new());
+                Ok(id)
+            }
+            Created::Existing(existing) => {
+                // EXEC-3: the same name and input while it runs is the same execution.
+                if existing.status == Status::Running && existing.input == input {
+                    Ok(id)
+                } else {
+                    Err(EngineError::ExecutionAlreadyExists(existing.id))
+                }
+            }
+        }
+    }
+
+    fn start_express(
+        &self,
+        machine: Arc<dyn Machine>,
+        workflow: &str,
+        input: Value,
+        run: RunOptions,
+        info: ExecutionInfo,
+    ) -> ExecutionId {
+        // The id must be known before the run: name the run after the ARN's parts.
+        let id = info.id.clone();
+        let mut options = run;
+        options.name = Some(info.name.clone());
+        let entry = ExpressRun {
+            info: Arc::new(info),
+            workflow: workflow.to_string(),
+            outcome: None,
+            history: Vec::new(),
+            stop_date: None,
+        };
+        self.inner.express().insert(id.clone(), entry);
+        let inner = Arc::clone(&self.inner);
+        let key = id.clone();
+        tokio::spawn(async move {
+            let recorded = machine.express(input, options).await;
+            if let Some(e) = inner.express().get_mut(&key) {
+                e.outcome = Some(recorded.result);
+                e.history = recorded.history;
+                e.stop_date = Some(crate::clock::now());
+            }
+            inner.closed.notify_waiters();
+        });
+        ExecutionId(id)
+    }
+
+    /// Waits for an execution to end; its output or how it ended (as `Workflow::run`).
+    pub async fn wait(&self, id: &ExecutionId) -> Result<Value, ExecutionError> {
+        loop {
+            let closed = self.inner.closed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
+            match self.describe(id).await {
+                Ok(d) => {
+                    if let Some(outcome) = d.outcome() {
+                        return outcome;
+                    }
+                }
+                Err(e) => {
+                    return Err(ExecutionError::new(
+                        Status::Failed,
+                        Some(e.name().to_string()),
+                        Some(e.to_string()),
+                    ));
+                }
+            }
+            tokio::select! {
+                _ = closed => {}
+                _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
+            }
+        }
+    }
+
+    /// An execution's status, input, output and dates (DescribeExecution).
+    pub async fn describe(&self, id: &ExecutionId) -> Result<Description, EngineError> {
+        if let Some(e) = self.inner.express().get(id.as_str()) {
+            let (status, output, error, cause) = match &e.outcome {
+                None => (Status::Running, None, None, None),
+                Some(Ok(v)) => (Status::Succeeded, Some(v.clone()), None, None),
+                Some(Err(err)) => (
+                    err.status(),
+                    None,
+                    err.error().map(str::to_string),
+                    err.cause().map(str::to_string),
+                ),
+            };
+            return Ok(Description {
+                execution_id: id.clone(),
+                workflow: e.workflow.clone(),
+                name: e.info.name.clone(),
+                state_machine_arn: e.info.state_machine_id.clone(),
+                status,
+                input: (*e.info.input).clone(),
+                output,
+                error,
+                cause,
+                start_date: e.info.start_time,
+                stop_date: e.stop_date,
+                redrive_count: 0,
+                redrive_date: None,
+            });
+        }
+        match self.inner.shared.store.get(id.as_str()).await? {
+            Some(r) => Ok(Description::of(r)),
+            None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
+        }
+    }
+
+    /// An execution's history events (GetExecutionHistory). Express executions keep theirs
+    /// in memory only while this engine lives.
+    pub async fn history(&self, id: &ExecutionId) -> Result<Vec<HistoryEvent>, EngineError> {
+        let express: Option<Vec<StoredEvent>> = self.inner.express().get(id.as_str()).map(|e| {
+            e.history
+                .iter()
+                .map(|e| StoredEvent {
+                    id: e.id,
+                    kind: e.kind.to_string(),
+                    state: e.state.map(str::to_string),
+                    timestamp: e.timestamp,
+                    details: e.details.clone(),
+                })
+                .collect()
+        });
+        let events = match express {
+            Some(events) => events,
+            None => {
+                if self.inner.shared.store.get(id.as_str()).await?.is_none() {
+                    return Err(EngineError::ExecutionDoesNotExist(id.to_string()));
+                }
+                self.inner.shared.store.history(id.as_str()).await?
+            }
+        };
+        let mut links = crate::history::Linker::default();
+        Ok(events
+            .into_iter()
+            .map(|e| HistoryEvent {
+                previous_event_id: links.link(e.id, &e.kind),
+                id: e.id,
+                timestamp: e.timestamp,
+                kind: e.kind,
+                state: e.state,
+                details: e.details,
+            })
+            .collect())
+    }
+
+    /// Stops a running execution (StopExecution, EXEC-6): `ABORTED` with the given error and
+    /// cause, `ExecutionAborted` in its history. Returns the stop date.
+    pub async fn stop(
+        &self,
+        id: &ExecutionId,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<DateTime<Utc>, EngineError> {
+        if self.inner.express().contains_key(id.as_str()) {
+            return Err(EngineError::ExecutionDoesNotExist(id.to_string()));
+        }
+        // Running here: it stops itself, recording the events it has so far, then
+        // `ExecutionAborted` (as AWS's history shows the state it was in).
+        let local = self
+            .inner
+            .running()
+            .get_mut(id.as_str())
+            .and_then(|r| r.stop.take());
+        if let Some(stop) = local {
+            let (done, finished) = tokio::sync::oneshot::channel();
+            let request = StopRequest {
+                error: error.map(str::to_string),
+                cause: cause.map(str::to_string),
+                done,
+            };
+            if stop.send(request).is_ok()
+                && let Ok(Ok(())) = finished.await
+            {
+                self.inner.closed.notify_waiters();
+                self.inner.shared.tokens.notify_waiters();
+                return match self.inner.shared.store.get(id.as_str()).await? {
+                    Some(r) => Ok(r.stop_date.unwrap_or_else(crate::clock::now)),
+                    None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
+                };
+            }
+        }
+        // Elsewhere (or it could not record its stop): stop it in the store; its worker finds
+        // its lease gone. A run here is cancelled first, so it commits nothing more.
+        if let Some(r) = self.inner.running().remove(id.as_str()) {
+            r.abort.abort();
+        }
+        let at = crate::clock::now();
+        let stopped = self
+            .inner
+            .shared
+            .store
+            .stop(
+                id.as_str(),
+                error.map(str::to_string),
+                cause.map(str::to_string),
+                at,
+            )
+            .await?;
+        self.inner.closed.notify_waiters();
+        self.inner.shared.tokens.notify_waiters();
+        match stopped {
+            None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
+            Some(r) => Ok(r.stop_date.unwrap_or(at)),
+        }
+    }
+
+    /// Redrives a FAILED, TIMED_OUT or ABORTED execution (RedriveExecution, EXEC-10): it
+    /// continues from the state that did not succeed, keeping what succeeded (finished Map
+    /// iterations and Parallel branches too); `ExecutionRedriven` is recorded and
+    /// `$$.Execution.RedriveCount` grows. Returns the redrive date.
+    pub async fn redrive(&self, id: &ExecutionId) -> Result<DateTime<Utc>, EngineError> {
+        let at = crate::clock::now();
+        let before = self
+            .inner
+            .shared
+            .store
+            .redrive(
+                id.as_str(),
+                &self.inner.shared.worker,
+                at,
+                lease_until(&self.inner),
+            )
+            .await?
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_string()))?;
+        if matches!(before.status, Status::Running | Status::Succeeded) {
+            return Err(EngineError::ExecutionNotRedrivable(format!(
+                "Execution is {} and cannot be redriven",
+                before.status
+            )));
+        }
+        self.resume(id.as_str()).await?;
+        Ok(at)
+    }
+
+    /// Completes a callback task (SendTaskSuccess).
+    pub async fn send_task_success(&self, token: &str, output: Value) -> Result<(), EngineError> {
+        self.update_token(token, TokenState::Succeeded(output))
+            .await
+    }
+
+    /// Fails a callback task (SendTaskFailure).
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<(), EngineError> {
+        self.update_token(
+            token,
+            TokenState::Failed(error.map(str::to_string), cause.map(str::to_string)),
+        )
+        .await
+    }
+
+    /// Tells a callback task's `HeartbeatSeconds` clock the task is alive (SendTaskHeartbeat).
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), EngineError> {
+        self.update_token(
+            token,
+            TokenState::Waiting {
+                heartbeat: crate::clock::now(),
+            },
+        )
+        .await
+    }
+
+    async fn update_token(&self, token: &str, state: TokenState) -> Result<(), EngineError> {
+        let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
+        if !well_formed {
+            return Err(EngineError::InvalidToken("Invalid token".into()));
+        }
+        match self.inner.shared.store.update_token(token, state).await? {
+            TokenUpdate::Updated => {
+                self.inner.shared.tokens.notify_waiters();
+                Ok(())
+            }
+            TokenUpdate::Unknown => Err(EngineError::InvalidToken("Invalid token".into())),
+            TokenUpdate::NotWaiting => Err(EngineError::TaskTimedOut(
+                "Provided task does not exist anymore".into(),
+            )),
+        }
+    }
+
+    /// Executions of `workflow`, newest first (ListExecutions): filter by status, page with
+    /// `max_results` and `next_token`.
+    pub async fn list_executions(
+        &self,
+        workflow: &str,
+        filter: ListFilter,
+    ) -> Result<ExecutionList, EngineError> {
+        self.machine(workflow)?;
+        let limit = match filter.max_results {
+            0 => 100,
+            n => n.min(1000),
+        };
+        let page = self
+            .inner
+            .shared
+            .store
+            .list(
+                Some(workflow),
+                filter.status,
+                limit,
+                filter.next_token.as_deref(),
+            )
+            .await?;
+        Ok(ExecutionList {
+            executions: page.executions.into_iter().map(Description::of).collect(),
+            next_token: page.next_token,
+        })
+    }
+}

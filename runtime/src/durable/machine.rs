@@ -1,0 +1,51 @@
+//! The [`Machine`] trait: what the engine needs of a compiled workflow, so that generated
+//! code and boxed, run-time-chosen workflows plug in alike.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::context::RunOptions;
+use crate::error::Failure;
+use crate::exec::{BoxFuture, Exec, Recorded, Vars};
+
+/// A compiled workflow the engine can run: every generated `Workflow<T>` implements it.
+pub trait Machine: Send + Sync + 'static {
+    /// The module name given to `asl!`.
+    fn default_name(&self) -> &'static str;
+    /// The machine's `TimeoutSeconds`.
+    fn timeout_seconds(&self) -> Option<u64>;
+    /// Runs the top level from `state` (`None`: `StartAt`) with `input` and `vars`; `None`
+    /// when the machine has no such state.
+    fn resume(
+        &self,
+        exec: Arc<Exec>,
+        state: Option<&str>,
+        input: Value,
+        vars: Vars,
+    ) -> Option<BoxFuture<'static, Result<Value, Failure>>>;
+    /// Runs an Express execution in memory, with its history.
+    fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded>;
+}
+
+/// A boxed machine is a machine (workflows chosen at run time).
+impl<M: Machine + ?Sized> Machine for Box<M> {
+    fn default_name(&self) -> &'static str {
+        (**self).default_name()
+    }
+    fn timeout_seconds(&self) -> Option<u64> {
+        (**self).timeout_seconds()
+    }
+    fn resume(
+        &self,
+        exec: Arc<Exec>,
+        state: Option<&str>,
+        input: Value,
+        vars: Vars,
+    ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
+        (**self).resume(exec, state, input, vars)
+    }
+    fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
+        (**self).express(input, options)
+    }
+}

@@ -1,0 +1,308 @@
+//! The worker side: running stored executions from their last committed transition,
+//! claiming runnable ones, and keeping their leases (or giving them up when lost).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::api::EngineError;
+use super::engine::{Engine, Inner};
+use super::journal::{self, Journal};
+use crate::context::ExecutionInfo;
+use crate::error::{ExecutionError, Status, names};
+use crate::exec::{Event, Exec, Vars};
+use crate::store::{ExecutionRecord, StoreError, StoredEvent};
+
+/// An execution this process runs.
+pub(super) struct Running {
+    pub(super) abort: tokio::task::AbortHandle,
+    /// Asks it to stop: it records `ExecutionAborted` after the events it has so far.
+    pub(super) stop: Option<tokio::sync::oneshot::Sender<StopRequest>>,
+}
+
+/// A StopExecution for an execution running here.
+pub(super) struct StopRequest {
+    pub(super) error: Option<String>,
+    pub(super) cause: Option<String>,
+    pub(super) done: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Keeps this worker's leases alive; aborts executions whose lease another worker took.
+pub(super) async fn renew_leases(inner: Weak<Inner>) {
+    loop {
+        let Some(period) = inner.upgrade().map(|i| i.lease_timeout / 3) else {
+            return;
+        };
+        tokio::time::sleep(period.max(Duration::from_millis(10))).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let ids: Vec<String> = inner.running().keys().cloned().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let until = lease_until(&inner);
+        if let Ok(held) = inner
+            .shared
+            .store
+            .renew(&inner.shared.worker, &ids, until)
+            .await
+        {
+            let mut running = inner.running();
+            for id in ids.iter().filter(|id| !held.contains(id)) {
+                if let Some(Running { abort: h, .. }) = running.remove(id) {
+                    tracing::warn!(execution = %id, "lease lost; execution left to its new owner");
+                    h.abort();
+                }
+            }
+            drop(running);
+            inner.closed.notify_waiters();
+        }
+    }
+}
+
+/// When a lease taken now expires.
+pub(super) fn lease_until(inner: &Inner) -> DateTime<Utc> {
+    crate::clock::now() + chrono::Duration::from_std(inner.lease_timeout).unwrap_or_default()
+}
+
+impl Engine {
+    /// Runs a stored execution in this process.
+    pub(super) fn spawn(
+        &self,
+        record: ExecutionRecord,
+        history: Vec<StoredEvent>,
+        progress: Vec<crate::store::Progress>,
+    ) {
+        let inner = Arc::clone(&self.inner);
+        let id = record.id.clone();
+        let mut running = self.inner.running();
+        if running.contains_key(&id) {
+            return;
+        }
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        // `finish_within` opens the execution's span; the claim is logged inside it.
+        let task = tokio::spawn(async move {
+            let key = record.id.clone();
+            execute(&inner, record, history, progress, stop_rx).await;
+            inner.running().remove(&key);
+            inner.closed.notify_waiters();
+        });
+        running.insert(
+            id,
+            Running {
+                abort: task.abort_handle(),
+                stop: Some(stop_tx),
+            },
+        );
+    }
+
+    pub(super) async fn resume(&self, id: &str) -> Result<(), EngineError> {
+        let store = &self.inner.shared.store;
+        let record = store
+            .get(id)
+            .await?
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_string()))?;
+        let history = store.history(id).await?;
+        let progress = store.progress(id).await?;
+        self.spawn(record, history, progress);
+        Ok(())
+    }
+
+    /// Works as a worker until [`Engine::shutdown`]: claims every runnable execution of the
+    /// registered workflows in the store (new, crashed, redriven elsewhere, or whose worker's
+    /// lease expired) and runs it.
+    pub async fn run(&self) -> Result<(), EngineError> {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        let workflows: Vec<String> = self.inner.workflows.keys().cloned().collect();
+        loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            let exclude: Vec<String> = self.inner.running().keys().cloned().collect();
+            let now = crate::clock::now();
+            let claimed = self
+                .inner
+                .shared
+                .store
+                .claim(
+                    &self.inner.shared.worker,
+                    &workflows,
+                    &exclude,
+                    now,
+                    lease_until(&self.inner),
+                    256,
+                )
+                .await?;
+            for r in claimed {
+                let history = self.inner.shared.store.history(&r.id).await?;
+                let progress = self.inner.shared.store.progress(&r.id).await?;
+                tracing::debug!(execution = %r.id, "claimed");
+                self.spawn(r, history, progress);
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
+            }
+        }
+    }
+
+    /// Ends [`Engine::run`] loops (running executions continue until the engine is dropped).
+    pub fn shutdown(&self) {
+        let _ = self.inner.shutdown.send(true);
+    }
+
+    /// Stops running every execution in this process at once, recording nothing (as a crash
+    /// would): they resume from their last committed transitions when a worker claims them
+    /// (this one through [`Engine::run`] at once, another after the lease timeout).
+    pub fn halt(&self) {
+        for (_, r) in self.inner.running().drain() {
+            r.abort.abort();
+        }
+    }
+
+    /// How many executions this process is running now.
+    pub fn running(&self) -> usize {
+        self.inner.running().len()
+    }
+}
+
+/// Interns a name read from the store (event types and state names are few and fixed by the
+/// workflows, so the set stays small).
+fn intern(s: &str) -> &'static str {
+    static NAMES: std::sync::OnceLock<Mutex<std::collections::HashSet<&'static str>>> =
+        std::sync::OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(s) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// Runs one stored execution from its last committed transition to its end.
+async fn execute(
+    inner: &Arc<Inner>,
+    record: ExecutionRecord,
+    history: Vec<StoredEvent>,
+    progress: Vec<crate::store::Progress>,
+    stop: tokio::sync::oneshot::Receiver<StopRequest>,
+) {
+    let Some(machine) = inner.workflows.get(&record.workflow).cloned() else {
+        return;
+    };
+    let info = ExecutionInfo {
+        id: record.id.clone(),
+        name: record.name.clone(),
+        input: Arc::new(record.input.clone()),
+        start_time: record.start_date,
+        role_arn: record.role_arn.clone(),
+        state_machine_id: record.state_machine_arn.clone(),
+        state_machine_name: record.workflow.clone(),
+        express: false,
+        redrive_count: record.redrive_count,
+    };
+    let events: Vec<Event> = history
+        .iter()
+        .map(|e| Event {
+            id: e.id,
+            previous_event_id: 0, // linked again by `Exec::resume`
+            kind: intern(&e.kind),
+            state: e.state.as_deref().map(intern),
+            timestamp: e.timestamp,
+            details: e.details.clone(),
+        })
+        .collect();
+    let mut done: HashMap<String, HashMap<usize, crate::exec::Done>> = HashMap::new();
+    for p in progress {
+        let evs = p
+            .events
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| {
+                        let kind = e.get(0)?.as_str()?;
+                        Some((
+                            intern(kind),
+                            e.get(1).and_then(Value::as_str).map(intern),
+                            e.get(2).filter(|d| !d.is_null()).cloned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        done.entry(p.scope)
+            .or_default()
+            .insert(p.index, (p.result, evs));
+    }
+    let checkpoint = record.checkpoint.as_ref();
+    let journal = Arc::new(Journal::new(
+        Arc::clone(&inner.shared),
+        record.id.clone(),
+        record.secret.clone(),
+        journal::Resume {
+            committed: events.len(),
+            seq: checkpoint.map_or(0, |c| c.seq),
+            entered: checkpoint.map(|c| c.at),
+            retry: checkpoint
+                .and_then(|c| c.retry.as_ref())
+                .and_then(crate::exec::RetryPoint::from_json),
+            done,
+        },
+    ));
+    let exec = Exec::resume(
+        info,
+        events,
+        Arc::clone(&journal) as Arc<dyn crate::exec::Durability>,
+    );
+    let (state, input, vars) = match record.checkpoint {
+        Some(c) => (Some(c.state), c.input, Arc::new(c.vars)),
+        None => (None, record.input.clone(), Vars::default()),
+    };
+    let run = machine.resume(Arc::clone(&exec), state.as_deref(), input, vars);
+    // The machine's TimeoutSeconds counts from the execution's start, across restarts.
+    let remaining = machine
+        .timeout_seconds()
+        .map(|s| crate::clock::until(record.start_date + chrono::Duration::seconds(s as i64)));
+    let result = match run {
+        Some(run) => {
+            tokio::select! {
+                r = crate::exec::finish_within(&exec, remaining, run) => r,
+                Ok(request) = stop => {
+                    // StopExecution (EXEC-6): the state in progress is abandoned.
+                    exec.record_with("ExecutionAborted", None, || {
+                        crate::store::aborted_details(request.error.as_deref(), request.cause.as_deref())
+                    });
+                    let aborted = Err(ExecutionError::new(Status::Aborted, request.error, request.cause));
+                    let _ = request.done.send(journal.close(&exec, &aborted).await);
+                    return;
+                }
+            }
+        }
+        None => Err(ExecutionError::new(
+            Status::Failed,
+            Some(names::RUNTIME.into()),
+            Some(format!(
+                "The execution stopped at state '{}', which this workflow does not have.",
+                state.unwrap_or_default()
+            )),
+        )),
+    };
+    if let Err(e) = &result
+        && e.is_interrupted()
+    {
+        tracing::warn!(
+            cause = e.cause().unwrap_or_default(),
+            "execution interrupted; it resumes from its last transition"
+        );
+        return;
+    }
+    if let Err(e) = journal.close(&exec, &result).await {
+        tracing::warn!(error = %e, "execution end not recorded");
+    }
+}
