@@ -9,12 +9,15 @@ use crate::context::RunOptions;
 use crate::error::Failure;
 use crate::exec::{BoxFuture, Exec, Recorded, Vars};
 
-/// A compiled workflow the engine can run: every generated `Workflow<T>` implements it.
+/// A compiled workflow the engine can run: every generated `Workflow<T>` implements it, and
+/// `Box<dyn Machine>` chooses workflows at run time. Not meant to be implemented by hand: its
+/// methods take the engine's internal types, part of the generated code's ABI.
 pub trait Machine: Send + Sync + 'static {
     /// The module name given to `asl!`.
     fn default_name(&self) -> &'static str;
     /// The machine's `TimeoutSeconds`.
     fn timeout_seconds(&self) -> Option<u64>;
+    #[doc(hidden)]
     /// Runs the top level from `state` (`None`: `StartAt`) with `input` and `vars`; `None`
     /// when the machine has no such state.
     fn resume(
