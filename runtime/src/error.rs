@@ -55,7 +55,7 @@ impl Failure {
     }
 
     /// An error with a cause or none.
-    pub fn from_parts(error: impl Into<String>, cause: Option<String>) -> Self {
+    pub(crate) fn from_parts(error: impl Into<String>, cause: Option<String>) -> Self {
         Failure {
             error: error.into(),
             cause,
@@ -272,9 +272,13 @@ pub struct ExecutionError {
 }
 
 impl ExecutionError {
-    /// Builds one (the engine does this; useful in tests): `status` is FAILED, TIMED_OUT or
-    /// ABORTED.
+    /// Builds one (the engine does this; useful in tests). An execution error's status is
+    /// FAILED, TIMED_OUT or ABORTED: any other status is taken as FAILED.
     pub fn new(status: Status, error: Option<String>, cause: Option<String>) -> Self {
+        let status = match status {
+            Status::TimedOut | Status::Aborted => status,
+            Status::Failed | Status::Running | Status::Succeeded => Status::Failed,
+        };
         ExecutionError {
             status,
             error,

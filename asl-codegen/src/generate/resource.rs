@@ -18,25 +18,27 @@ pub(crate) fn tokens(rt: &TokenStream, arn: &str) -> TokenStream {
     let kind = match kind {
         ResourceKind::LambdaFunction => quote!(#rt::ResourceKind::LambdaFunction),
         ResourceKind::Activity => quote!(#rt::ResourceKind::Activity),
+        // `arn:aws:states:::activity:name` (no region or account) still names an activity.
+        ResourceKind::Integration { service, .. } if service == "activity" => {
+            quote!(#rt::ResourceKind::Activity)
+        }
         ResourceKind::Integration {
             service,
             api,
             pattern,
         } => {
-            let (resource_type, api) = match (service.as_str(), api.split_once(':')) {
-                ("aws-sdk", Some((sdk, action))) => (format!("aws-sdk:{sdk}"), action.to_string()),
-                _ => (service, api),
+            // The API's last segment is the resource, the rest joins the type:
+            // `aws-sdk` + `s3:getObject` → (`aws-sdk:s3`, `getObject`).
+            let (resource_type, api) = match api.rsplit_once(':') {
+                Some((group, action)) => (format!("{service}:{group}"), action.to_string()),
+                None => (service, api),
             };
-            service_tokens(
-                rt,
-                &resource_type,
-                &format!("{api}{}", suffix(pattern)),
-                pattern,
-            )
+            let resource = format!("{api}{}", suffix(pattern));
+            service_tokens(rt, &resource_type, &resource, pattern)
         }
         ResourceKind::Other => {
             let (resource_type, resource) = split_other(arn);
-            service_tokens(rt, resource_type, resource, pattern_of(resource))
+            service_tokens(rt, resource_type, resource, pattern_of(arn))
         }
     };
     quote!(#rt::Resource { arn: #arn, kind: #kind })
@@ -83,10 +85,12 @@ fn pattern_of(resource: &str) -> Pattern {
 }
 
 /// A resource no integration names (`arn:aws:foo:::bar:baz`, a placeholder): the part after
-/// the ARN's account, split at its last `:`, as the runtime always named such tasks.
+/// the ARN's account, split at its last `:` (not the one of a `.sync:2` suffix), as the runtime
+/// always named such tasks.
 fn split_other(arn: &str) -> (&str, &str) {
     let rest = arn.splitn(6, ':').nth(5).unwrap_or(arn);
-    match rest.rfind(':') {
+    let body = rest.strip_suffix(".sync:2").unwrap_or(rest);
+    match body.rfind(':') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => ("", rest),
     }
@@ -134,5 +138,32 @@ mod tests {
             kind("arn:aws:lambda:us-east-1:123456789012:function:f").contains("LambdaFunction")
         );
         assert!(kind("arn:aws:states:us-east-1:123456789012:activity:a").contains("Activity"));
+    }
+
+    // Forms whose reading is easy to get wrong.
+    #[test]
+    fn other_forms() {
+        let lambda = |arn: &str| kind(arn).contains("LambdaFunction");
+        assert!(lambda(
+            "arn:aws:lambda:us-east-1:123456789012:function:f:live"
+        ));
+        assert!(lambda(
+            "arn:aws-cn:lambda:cn-north-1:123456789012:function:f"
+        ));
+        assert!(kind("arn:aws:states:::activity:a").contains("Activity"));
+        let k = kind("arn:aws:states:::states:startExecution.sync");
+        assert!(k.contains(r#"resource:"startExecution.sync""#), "{k}");
+        assert!(k.contains("Pattern::Sync,"), "{k}");
+        // No integration names these: the split and pattern the runtime always gave them.
+        let k = kind("arn:aws:states:::foo:bar:baz");
+        assert!(
+            k.contains(r#"resource_type:"foo:bar",resource:"baz""#),
+            "{k}"
+        );
+        assert!(kind("foo:bar.sync:2").contains("Pattern::Sync2"));
+        let k = kind("arn:aws:batch:us-east-1:123456789012:job:x.sync:2");
+        assert!(k.contains(r#"resource:"x.sync:2""#), "{k}");
+        assert!(k.contains("Pattern::Sync2"), "{k}");
+        assert!(kind("${TaskArn}").contains("Pattern::RequestResponse"));
     }
 }

@@ -1,41 +1,12 @@
 //! Durable executions (Standard mode, EXEC-1): an [`Engine`] runs workflows on a
 //! [`Store`](crate::store) so that an execution survives the process running it.
 //!
-//! ```
-//! use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value, store::SqliteStore};
-//!
-//! asl_runtime::asl!(mod order {
-//!     "StartAt": "Charge",
-//!     "States": {
-//!         "Charge": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Pause" },
-//!         "Pause": { "Type": "Wait", "Seconds": 3600, "Next": "Done" },
-//!         "Done": { "Type": "Succeed" }
-//!     }
-//! });
-//!
-//! struct Tasks;
-//! impl order::Tasks for Tasks {
-//!     async fn charge(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
-//!         Ok(input)
-//!     }
-//! }
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-//! let engine = Engine::builder()
-//!     .store(SqliteStore::memory().await?)
-//!     .workflow("order", order::Workflow::new(Tasks))
-//!     .build()
-//!     .await?;
-//! let id = engine.start("order", serde_json::json!({"total": 5}), StartOptions::default().name("o-1")).await?;
-//! assert_eq!(engine.wait(&id).await?, serde_json::json!({"total": 5}));
-//! assert_eq!(engine.describe(&id).await?.status.as_str(), "SUCCEEDED");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! ```
+//! With the `sqlite` feature (on by default):
+#![cfg_attr(feature = "sqlite", doc = include_str!("example.md"))]
 //!
 //! # How it works
 //!
-//! Generated code calls [`Exec::checkpoint`](crate::exec::Exec::checkpoint) at every top-level transition: the state about to
+//! Generated code calls `Exec::checkpoint` at every top-level transition: the state about to
 //! run, its input and the variables are committed, with the history events recorded since the
 //! previous commit, before the state runs. A worker that dies loses at most the state it was
 //! in; whichever worker next claims the execution (after its lease expired, or the same worker
@@ -66,5 +37,4 @@ pub use api::{
 };
 pub use builder::{BuildError, EngineBuilder};
 pub use engine::Engine;
-pub use journal::Journal;
 pub use machine::Machine;

@@ -15,6 +15,9 @@
 //! Not supported: the parent operator `%` and the focus/index bindings `@`/`#` (asl-codegen
 //! rejects them at compile time). Lambda type signatures are checked on every call.
 
+/// The syntax tree asl-codegen emits: part of generated code's ABI (`__codegen`), not a
+/// stable API.
+#[doc(hidden)]
 pub mod ast;
 mod eval;
 mod format;
@@ -25,6 +28,7 @@ mod value;
 
 use serde_json::{Map, Value as Json};
 
+#[doc(hidden)]
 pub use ast::{BinOp, Lambda, Node, Path, Step};
 pub use value::Error;
 
