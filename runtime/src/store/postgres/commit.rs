@@ -1,0 +1,299 @@
+//! Committing transitions: one by one (an execution's end), or many executions' transitions
+//! together in one transaction (group commit), each fenced by its writer's lease.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::PostgresStore;
+use super::events::insert_payloads;
+use super::pool::transaction;
+use super::rows::ms;
+use crate::error::Status;
+use crate::store::{Close, Commit, StoreError, StoreFuture, payloads};
+
+/// A queued transition and where its result goes.
+type Queued = (Commit, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
+
+/// Group commit: transitions of many executions queue here; one task at a time commits every
+/// queued transition in one transaction (a handful of round trips for the whole batch).
+#[derive(Default)]
+pub(super) struct Batch {
+    queue: Mutex<Vec<Queued>>,
+    draining: std::sync::atomic::AtomicBool,
+}
+
+/// The most transitions committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Events of a batch, column by column (for `unnest`).
+#[derive(Default)]
+struct EventColumns {
+    execution: Vec<String>,
+    id: Vec<i64>,
+    kind: Vec<String>,
+    state: Vec<Option<String>>,
+    ts: Vec<i64>,
+    details: Vec<Option<String>>,
+}
+
+/// Checkpoints of a batch, column by column.
+#[derive(Default)]
+struct CheckpointColumns {
+    id: Vec<String>,
+    events: Vec<i64>,
+    state: Vec<String>,
+    data: Vec<String>,
+    vars: Vec<String>,
+    at: Vec<i64>,
+    seq: Vec<i64>,
+    retry: Vec<Option<String>>,
+}
+
+impl PostgresStore {
+    /// Queues a transition for the next batch; resolves once the batch holding it committed.
+    pub(super) fn commit_batched(&self, commit: Commit) -> StoreFuture<'_, ()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.batch
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((commit, tx));
+        self.drain();
+        Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
+    }
+
+    /// Starts a task committing the queue unless one runs.
+    fn drain(&self) {
+        use std::sync::atomic::Ordering;
+        if self.batch.draining.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let batch: Vec<Queued> = {
+                    let mut q = store.batch.queue.lock().unwrap_or_else(|e| e.into_inner());
+                    let n = q.len().min(MAX_BATCH);
+                    q.drain(..n).collect()
+                };
+                if batch.is_empty() {
+                    store.batch.draining.store(false, Ordering::Release);
+                    // A commit queued between the look above and clearing the flag would
+                    // wait for nobody: look again.
+                    let more = !store
+                        .batch
+                        .queue
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .is_empty();
+                    if more && !store.batch.draining.swap(true, Ordering::AcqRel) {
+                        continue;
+                    }
+                    return;
+                }
+                let (commits, replies): (Vec<Commit>, Vec<_>) = batch.into_iter().unzip();
+                match store.commit_many(commits).await {
+                    Ok(results) => {
+                        for (reply, r) in replies.into_iter().zip(results) {
+                            let _ = reply.send(r);
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Commits transitions of several executions in one transaction; each is fenced by its
+    /// lease (the rows are locked first), so one lost lease fails only its own commit.
+    fn commit_many(&self, commits: Vec<Commit>) -> StoreFuture<'_, Vec<Result<(), StoreError>>> {
+        transaction!(self, |tx| {
+            let ids: Vec<&str> = commits.iter().map(|c| c.execution.as_str()).collect();
+            let owners: HashMap<String, (Option<String>, String)> = tx
+                .query(
+                    "SELECT id, lease_owner, status FROM executions WHERE id = ANY($1) \
+                     ORDER BY id FOR UPDATE",
+                    &[&ids],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), (r.get(1), r.get::<_, String>(2))))
+                .collect();
+            let owned = |c: &Commit| {
+                owners.get(&c.execution).is_some_and(|(owner, status)| {
+                    owner.as_deref() == Some(c.worker.as_str()) && status == "RUNNING"
+                })
+            };
+            let mut events = EventColumns::default();
+            let mut rows = CheckpointColumns::default();
+            let (mut shared, mut shared_by) = (Vec::new(), Vec::new());
+            for c in commits.iter().filter(|c| owned(c)) {
+                for e in &c.events {
+                    events.execution.push(c.execution.clone());
+                    events.id.push(e.id as i64);
+                    events.kind.push(e.kind.clone());
+                    events.state.push(e.state.clone());
+                    events.ts.push(ms(e.timestamp));
+                    events
+                        .details
+                        .push(e.details.as_ref().map(|d| payloads::share(d, &mut shared)));
+                    shared_by.resize(shared.len(), c.execution.clone());
+                }
+                if let Some(cp) = &c.checkpoint {
+                    rows.id.push(c.execution.clone());
+                    rows.events.push(c.events.len() as i64);
+                    rows.state.push(cp.state.clone());
+                    rows.data.push(cp.input.to_string());
+                    rows.vars.push(Value::Object(cp.vars.clone()).to_string());
+                    rows.at.push(ms(cp.at));
+                    rows.seq.push(cp.seq as i64);
+                    rows.retry.push(cp.retry.as_ref().map(Value::to_string));
+                }
+            }
+            insert_payloads(&tx, &shared_by, shared).await?;
+            if !events.id.is_empty() {
+                tx.execute(
+                    "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                     SELECT * FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+                     $5::BIGINT[], $6::TEXT[])",
+                    &[
+                        &events.execution,
+                        &events.id,
+                        &events.kind,
+                        &events.state,
+                        &events.ts,
+                        &events.details,
+                    ],
+                )
+                .await?;
+            }
+            if !rows.id.is_empty() {
+                tx.execute(
+                    "UPDATE executions e SET events = e.events + v.n, state = v.state, \
+                     data = v.data, vars = v.vars, at_ms = v.at_ms, seq = v.seq, retry = v.retry \
+                     FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+                     $6::BIGINT[], $7::BIGINT[], $8::TEXT[]) \
+                     AS v(id, n, state, data, vars, at_ms, seq, retry) WHERE e.id = v.id",
+                    &[
+                        &rows.id,
+                        &rows.events,
+                        &rows.state,
+                        &rows.data,
+                        &rows.vars,
+                        &rows.at,
+                        &rows.seq,
+                        &rows.retry,
+                    ],
+                )
+                .await?;
+            }
+            commits
+                .iter()
+                .map(|c| {
+                    if owned(c) {
+                        Ok(())
+                    } else {
+                        Err(StoreError::LeaseLost(c.execution.clone()))
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    }
+
+    /// Commits one transition (or an end) in a transaction of its own.
+    pub(super) fn commit_one(&self, commit: Commit) -> StoreFuture<'_, ()> {
+        transaction!(self, |tx| {
+            let fenced = tx
+                .execute(
+                    "UPDATE executions SET events = events + $3 \
+                     WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
+                    &[
+                        &commit.execution,
+                        &commit.worker,
+                        &(commit.events.len() as i64),
+                    ],
+                )
+                .await?;
+            if fenced == 0 {
+                return Err(StoreError::LeaseLost(commit.execution));
+            }
+            if !commit.events.is_empty() {
+                let ids: Vec<i64> = commit.events.iter().map(|e| e.id as i64).collect();
+                let kinds: Vec<&str> = commit.events.iter().map(|e| e.kind.as_str()).collect();
+                let states: Vec<Option<&str>> =
+                    commit.events.iter().map(|e| e.state.as_deref()).collect();
+                let ts: Vec<i64> = commit.events.iter().map(|e| ms(e.timestamp)).collect();
+                let mut shared = Vec::new();
+                let details: Vec<Option<String>> = commit
+                    .events
+                    .iter()
+                    .map(|e| e.details.as_ref().map(|d| payloads::share(d, &mut shared)))
+                    .collect();
+                let owners = vec![commit.execution.clone(); shared.len()];
+                insert_payloads(&tx, &owners, shared).await?;
+                tx.execute(
+                    "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+                     SELECT $1, * FROM unnest($2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+                     $5::BIGINT[], $6::TEXT[])",
+                    &[&commit.execution, &ids, &kinds, &states, &ts, &details],
+                )
+                .await?;
+            }
+            if let Some(c) = &commit.checkpoint {
+                tx.execute(
+                    "UPDATE executions SET state = $2, data = $3, vars = $4, at_ms = $5, seq = $6, \
+                     retry = $7 WHERE id = $1",
+                    &[
+                        &commit.execution,
+                        &c.state,
+                        &c.input.to_string(),
+                        &Value::Object(c.vars.clone()).to_string(),
+                        &ms(c.at),
+                        &(c.seq as i64),
+                        &c.retry.as_ref().map(Value::to_string),
+                    ],
+                )
+                .await?;
+            }
+            if let Some(Close {
+                status,
+                output,
+                error,
+                cause,
+                at,
+            }) = &commit.close
+            {
+                tx.execute(
+                    "UPDATE executions SET status = $2, output = $3, error = $4, cause = $5, \
+                     stop_ms = $6, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                    &[
+                        &commit.execution,
+                        &status.as_str(),
+                        &output.as_ref().map(Value::to_string),
+                        error,
+                        cause,
+                        &ms(*at),
+                    ],
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE tokens SET status = 'CLOSED' WHERE execution = $1 AND status = 'WAITING'",
+                    &[&commit.execution],
+                )
+                .await?;
+                let progress = if *status == Status::Succeeded {
+                    "DELETE FROM progress WHERE execution = $1"
+                } else {
+                    "UPDATE progress SET events = '[]' WHERE execution = $1"
+                };
+                tx.execute(progress, &[&commit.execution]).await?;
+            }
+        })
+    }
+}

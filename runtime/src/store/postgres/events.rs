@@ -1,0 +1,106 @@
+//! History events: appending one outside a transition, reading an execution's history, and
+//! the large payloads events share (stored once, see [`payloads`]).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio_postgres::Transaction;
+
+use super::rows::{from_ms, ms, parse_json};
+use crate::store::{StoreError, StoredEvent, payloads};
+
+/// Stores payloads shared by events (see [`payloads`]); one execution's or many.
+pub(super) async fn insert_payloads(
+    tx: &tokio_postgres::Transaction<'_>,
+    execution: &[String],
+    shared: Vec<payloads::Shared>,
+) -> Result<(), StoreError> {
+    if shared.is_empty() {
+        return Ok(());
+    }
+    let (hashes, bodies): (Vec<String>, Vec<String>) = shared.into_iter().unzip();
+    tx.execute(
+        "INSERT INTO payloads (execution, hash, body) \
+         SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) ON CONFLICT DO NOTHING",
+        &[&execution, &hashes, &bodies],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Appends an event after the execution's last one (outside a transition: a stop, a redrive).
+pub(super) async fn append_event(
+    tx: &tokio_postgres::Transaction<'_>,
+    execution: &str,
+    kind: &str,
+    at: DateTime<Utc>,
+    details: Value,
+) -> Result<(), StoreError> {
+    let n: i64 = tx
+        .query_one(
+            "UPDATE executions SET events = events + 1 WHERE id = $1 RETURNING events",
+            &[&execution],
+        )
+        .await?
+        .get(0);
+    let mut shared = Vec::new();
+    let details = payloads::share(&details, &mut shared);
+    let owners = vec![execution.to_string(); shared.len()];
+    insert_payloads(tx, &owners, shared).await?;
+    tx.execute(
+        "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+         VALUES ($1, $2, $3, NULL, $4, $5)",
+        &[&execution, &n, &kind, &ms(at), &details],
+    )
+    .await?;
+    Ok(())
+}
+
+/// An execution's history, oldest first, with its shared payloads put back.
+pub(super) async fn history(
+    tx: &Transaction<'_>,
+    id: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let rows = tx
+        .query(
+            "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
+             ORDER BY id",
+            &[&id],
+        )
+        .await?;
+    let shared: HashMap<String, String> = if rows
+        .iter()
+        .any(|r| r.get::<_, Option<&str>>(4).is_some_and(payloads::refers))
+    {
+        tx.query(
+            "SELECT hash, body FROM payloads WHERE execution = $1",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    } else {
+        HashMap::new()
+    };
+    rows.iter()
+        .map(|r| {
+            let details = match r.get::<_, Option<&str>>(4) {
+                Some(text) => {
+                    let mut d = parse_json(text)?;
+                    payloads::restore(&mut d, &shared)?;
+                    Some(d)
+                }
+                None => None,
+            };
+            Ok(StoredEvent {
+                id: r.get::<_, i64>(0) as u64,
+                kind: r.get(1),
+                state: r.get(2),
+                timestamp: from_ms(r.get(3)),
+                details,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()
+}

@@ -1,0 +1,165 @@
+//! An execution's life outside its transitions: creating it, stopping it, redriving it, and
+//! listing executions.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Transaction;
+
+use super::events::{append_event, insert_payloads};
+use super::rows::{COLUMNS, get_record, ms, record};
+use crate::error::Status;
+use crate::store::{Created, ExecutionRecord, Page, StoreError, payloads};
+
+/// Inserts a new execution (and its start event), or finds the one with its id.
+pub(super) async fn create(
+    tx: &Transaction<'_>,
+    record: ExecutionRecord,
+    worker: Option<String>,
+    lease_until: DateTime<Utc>,
+) -> Result<Created, StoreError> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, \
+             status, input, start_ms, secret, lease_owner, lease_until, events) \
+             VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7, $8, $9, $10, 1) \
+             ON CONFLICT (id) DO NOTHING",
+            &[
+                &record.id,
+                &record.workflow,
+                &record.name,
+                &record.state_machine_arn,
+                &record.role_arn,
+                &record.input.to_string(),
+                &ms(record.start_date),
+                &record.secret,
+                &worker,
+                &worker.as_ref().map(|_| ms(lease_until)),
+            ],
+        )
+        .await?;
+    Ok(if inserted == 0 {
+        match get_record(tx, &record.id, false).await? {
+            Some(existing) => Created::Existing(Box::new(existing)),
+            None => return Err(StoreError::corrupt("execution vanished")),
+        }
+    } else {
+        let mut shared = Vec::new();
+        let started = payloads::share(&crate::store::started_details(&record), &mut shared);
+        let owners = vec![record.id.clone(); shared.len()];
+        insert_payloads(tx, &owners, shared).await?;
+        tx.execute(
+            "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+             VALUES ($1, 1, 'ExecutionStarted', NULL, $2, $3)",
+            &[&record.id, &ms(record.start_date), &started],
+        )
+        .await?;
+        Created::New
+    })
+}
+
+/// Aborts a running execution; the record as it was before, if there is one.
+pub(super) async fn stop(
+    tx: &Transaction<'_>,
+    id: &str,
+    error: Option<String>,
+    cause: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    Ok(match get_record(tx, id, true).await? {
+        None => None,
+        Some(r) if r.status != Status::Running => Some(r),
+        Some(r) => {
+            tx.execute(
+                "UPDATE executions SET status = 'ABORTED', error = $2, cause = $3, \
+                 stop_ms = $4, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                &[&id, &error, &cause, &ms(at)],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE tokens SET status = 'CLOSED' WHERE execution = $1 AND status = 'WAITING'",
+                &[&id],
+            )
+            .await?;
+            append_event(
+                tx,
+                id,
+                "ExecutionAborted",
+                at,
+                crate::store::aborted_details(error.as_deref(), cause.as_deref()),
+            )
+            .await?;
+            Some(r)
+        }
+    })
+}
+
+/// Runs a failed, timed-out or aborted execution again; the record as it was before.
+pub(super) async fn redrive(
+    tx: &Transaction<'_>,
+    id: &str,
+    worker: &str,
+    at: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    Ok(match get_record(tx, id, true).await? {
+        None => None,
+        Some(r)
+            if !matches!(
+                r.status,
+                Status::Failed | Status::TimedOut | Status::Aborted
+            ) =>
+        {
+            Some(r)
+        }
+        Some(r) => {
+            tx.execute(
+                "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, \
+                 cause = NULL, stop_ms = NULL, redrive_count = redrive_count + 1, \
+                 redrive_ms = $2::BIGINT, retry = NULL, \
+                 at_ms = CASE WHEN at_ms IS NULL THEN NULL ELSE $2::BIGINT END, \
+                 lease_owner = $3, lease_until = $4 WHERE id = $1",
+                &[&id, &ms(at), &worker, &ms(lease_until)],
+            )
+            .await?;
+            append_event(
+                tx,
+                id,
+                "ExecutionRedriven",
+                at,
+                serde_json::json!({ "redriveCount": r.redrive_count + 1 }),
+            )
+            .await?;
+            Some(r)
+        }
+    })
+}
+
+/// A page of executions, newest first; the next page starts at `offset + limit`.
+pub(super) async fn list(
+    tx: &Transaction<'_>,
+    workflow: Option<String>,
+    status: Option<String>,
+    limit: usize,
+    offset: i64,
+) -> Result<Page, StoreError> {
+    let rows = tx
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM executions \
+                 WHERE ($1::TEXT IS NULL OR workflow = $1) \
+                 AND ($2::TEXT IS NULL OR status = $2) \
+                 ORDER BY start_ms DESC, id DESC LIMIT $3 OFFSET $4"
+            ),
+            &[&workflow, &status, &(limit as i64 + 1), &offset],
+        )
+        .await?;
+    let more = rows.len() > limit;
+    let executions = rows
+        .iter()
+        .take(limit)
+        .map(record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        next_token: more.then(|| (offset + limit as i64).to_string()),
+        executions,
+    })
+}

@@ -1,0 +1,110 @@
+//! The Postgres schema as numbered migrations, applied on connect under an advisory lock and
+//! recorded in `asl_schema_version`.
+
+use tokio_postgres::Client;
+
+use super::pool::quote_ident;
+use crate::store::StoreError;
+
+/// The schema, one migration per entry; entry `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    "
+CREATE TABLE executions (
+    id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_ms BIGINT NOT NULL,
+    stop_ms BIGINT,
+    redrive_count BIGINT NOT NULL DEFAULT 0,
+    redrive_ms BIGINT,
+    state TEXT,
+    data TEXT,
+    vars TEXT,
+    at_ms BIGINT,
+    secret TEXT NOT NULL,
+    seq BIGINT NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until BIGINT,
+    events BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX executions_runnable ON executions (status, lease_until);
+CREATE INDEX executions_workflow ON executions (workflow, start_ms);
+CREATE TABLE events (
+    execution TEXT NOT NULL,
+    id BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT,
+    ts_ms BIGINT NOT NULL,
+    PRIMARY KEY (execution, id)
+);
+CREATE TABLE progress (
+    execution TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    idx BIGINT NOT NULL,
+    result TEXT NOT NULL,
+    events TEXT NOT NULL,
+    PRIMARY KEY (execution, scope, idx)
+);
+CREATE TABLE tokens (
+    token TEXT PRIMARY KEY,
+    execution TEXT NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    heartbeat_ms BIGINT NOT NULL
+);
+CREATE INDEX tokens_execution ON tokens (execution);
+",
+    // A retried state's progress between attempts.
+    "ALTER TABLE executions ADD COLUMN retry TEXT;",
+    // History event details.
+    "ALTER TABLE events ADD COLUMN details TEXT;",
+    // Large payloads, once per execution (see `store::payloads`).
+    "CREATE TABLE payloads (
+    execution TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (execution, hash)
+);",
+];
+
+/// Brings the schema (in `schema`, when given) to the latest version.
+pub(super) async fn migrate(client: &mut Client, schema: Option<&str>) -> Result<(), StoreError> {
+    let tx = client.transaction().await?;
+    // Workers that start together migrate one after the other.
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7468206)")
+        .await?;
+    if let Some(schema) = schema {
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {0}; SET LOCAL search_path TO {0}",
+            quote_ident(schema)
+        ))
+        .await?;
+    }
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS asl_schema_version (version BIGINT NOT NULL)")
+        .await?;
+    let current: i64 = tx
+        .query_opt("SELECT max(version) FROM asl_schema_version", &[])
+        .await?
+        .and_then(|r| r.get::<_, Option<i64>>(0))
+        .unwrap_or(0);
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        tx.batch_execute(m).await?;
+        tx.execute(
+            "INSERT INTO asl_schema_version (version) VALUES ($1)",
+            &[&(i as i64 + 1)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! Postgres as a [`Store`] (cargo feature `postgres`): many workers on many machines against
+//! one database.
+//!
+//! - Work is claimed with `SELECT … FOR UPDATE SKIP LOCKED` and a lease (owner, expiry); a
+//!   dead worker's executions are claimed by another once the lease expired.
+//! - Every write that continues an execution is fenced by the lease in the same transaction
+//!   (`UPDATE … WHERE lease_owner = $worker AND status = 'RUNNING'`), so a worker whose lease
+//!   was taken over commits nothing: no transition is committed twice.
+//! - The schema is migrated on connect (under an advisory lock, so workers starting together
+//!   do not race), recorded in `asl_schema_version`.
+//! - Commits use Postgres' own durability (`synchronous_commit` as the server sets it);
+//!   concurrent commits share WAL flushes.
+//!
+//! Each call runs on tokio's blocking pool (`spawn_blocking`, driving the async client there),
+//! which also keeps tests on a paused clock deterministic: tokio does not advance a paused
+//! clock while blocking work is in flight.
+
+mod commit;
+mod events;
+mod executions;
+mod leases;
+mod migrations;
+mod pool;
+mod progress;
+mod rows;
+mod tokens;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError, StoreFuture, StoredEvent,
+    TokenState, TokenUpdate,
+};
+use crate::error::Status;
+use commit::Batch;
+use pool::{Pool, transaction};
+
+/// Postgres as a [`Store`]: `PostgresStore::connect("postgres://user@host/db").await?`.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Arc<Pool>,
+    /// Transitions waiting to be committed together.
+    batch: Arc<Batch>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostgresStore")
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        let message = match e.as_db_error() {
+            Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
+            None => format!("postgres: {e}"),
+        };
+        StoreError::backend(message, e)
+    }
+}
+
+impl PostgresStore {
+    /// Connects (a `postgres://` URL or key-value string) and migrates the schema.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        Self::open(url, None).await
+    }
+
+    /// Like [`PostgresStore::connect`], with the tables in `schema` (created if missing): one
+    /// database can hold several independent stores.
+    pub async fn connect_schema(url: &str, schema: &str) -> Result<PostgresStore, StoreError> {
+        Self::open(url, Some(schema.to_string())).await
+    }
+
+    async fn open(url: &str, schema: Option<String>) -> Result<PostgresStore, StoreError> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let store = PostgresStore {
+            pool: Arc::new(Pool::new(config, schema.clone())),
+            batch: Arc::new(Batch::default()),
+        };
+        store
+            .call(move |mut client| async move {
+                let r = migrations::migrate(&mut client, schema.as_deref()).await;
+                (client, r)
+            })
+            .await?;
+        Ok(store)
+    }
+}
+
+impl Store for PostgresStore {
+    fn create(
+        &self,
+        record: ExecutionRecord,
+        worker: Option<String>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Created> {
+        transaction!(self, |tx| {
+            executions::create(&tx, record, worker, lease_until).await?
+        })
+    }
+
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let id = id.to_string();
+        transaction!(self, |tx| { rows::get_record(&tx, &id, false).await? })
+    }
+
+    fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
+        let id = id.to_string();
+        transaction!(self, |tx| { events::history(&tx, &id).await? })
+    }
+
+    fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
+        let id = id.to_string();
+        transaction!(self, |tx| { progress::progress(&tx, &id).await? })
+    }
+
+    fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
+        // Transitions (the hot path) are committed in batches; ends one by one.
+        if commit.close.is_none() && commit.checkpoint.is_some() {
+            return self.commit_batched(commit);
+        }
+        self.commit_one(commit)
+    }
+
+    fn put_progress(
+        &self,
+        execution: &str,
+        worker: &str,
+        progress: Progress,
+    ) -> StoreFuture<'_, ()> {
+        let (execution, worker) = (execution.to_string(), worker.to_string());
+        transaction!(self, |tx| {
+            progress::put_progress(&tx, execution, &worker, progress).await?
+        })
+    }
+
+    fn claim(
+        &self,
+        worker: &str,
+        workflows: &[String],
+        exclude: &[String],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
+        let worker = worker.to_string();
+        let workflows = workflows.to_vec();
+        let exclude = exclude.to_vec();
+        transaction!(self, |tx| {
+            leases::claim(&tx, &worker, &workflows, &exclude, now, lease_until, limit).await?
+        })
+    }
+
+    fn renew(
+        &self,
+        worker: &str,
+        ids: &[String],
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Vec<String>> {
+        let worker = worker.to_string();
+        let ids = ids.to_vec();
+        transaction!(self, |tx| {
+            leases::renew(&tx, &worker, &ids, lease_until).await?
+        })
+    }
+
+    fn stop(
+        &self,
+        id: &str,
+        error: Option<String>,
+        cause: Option<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let id = id.to_string();
+        transaction!(self, |tx| {
+            executions::stop(&tx, &id, error, cause, at).await?
+        })
+    }
+
+    fn redrive(
+        &self,
+        id: &str,
+        worker: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let (id, worker) = (id.to_string(), worker.to_string());
+        transaction!(self, |tx| {
+            executions::redrive(&tx, &id, &worker, at, lease_until).await?
+        })
+    }
+
+    fn list(
+        &self,
+        workflow: Option<&str>,
+        status: Option<Status>,
+        limit: usize,
+        next_token: Option<&str>,
+    ) -> StoreFuture<'_, Page> {
+        let workflow = workflow.map(str::to_string);
+        let status = status.map(|s| s.as_str().to_string());
+        let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        transaction!(self, |tx| {
+            executions::list(&tx, workflow, status, limit, offset).await?
+        })
+    }
+
+    fn register_token(
+        &self,
+        token: &str,
+        execution: &str,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, ()> {
+        let (token, execution, state) =
+            (token.to_string(), execution.to_string(), state.to_string());
+        transaction!(self, |tx| {
+            tokens::register_token(&tx, &token, &execution, &state, at).await?
+        })
+    }
+
+    fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
+        let token = token.to_string();
+        transaction!(self, |tx| { tokens::token(&tx, &token).await? })
+    }
+
+    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
+        let token = token.to_string();
+        transaction!(self, |tx| {
+            tokens::update_token(&tx, &token, state).await?
+        })
+    }
+}

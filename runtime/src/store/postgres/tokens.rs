@@ -1,0 +1,94 @@
+//! Callback task tokens: registered when a state waits for one, then answered (success,
+//! failure, heartbeat) or closed with their execution.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio_postgres::Transaction;
+
+use super::rows::{from_ms, ms, parse_json};
+use crate::store::{StoreError, TokenState, TokenUpdate};
+
+/// Registers a waiting token (again: no change).
+pub(super) async fn register_token(
+    tx: &Transaction<'_>,
+    token: &str,
+    execution: &str,
+    state: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO tokens (token, execution, state, status, heartbeat_ms) \
+         VALUES ($1, $2, $3, 'WAITING', $4) ON CONFLICT (token) DO NOTHING",
+        &[&token, &execution, &state, &ms(at)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A token's state, if it is known.
+pub(super) async fn token(
+    tx: &Transaction<'_>,
+    token: &str,
+) -> Result<Option<TokenState>, StoreError> {
+    let row = tx
+        .query_opt(
+            "SELECT status, output, error, cause, heartbeat_ms FROM tokens WHERE token = $1",
+            &[&token],
+        )
+        .await?;
+    Ok(match row {
+        None => None,
+        Some(r) => Some(match r.get::<_, String>(0).as_str() {
+            "WAITING" => TokenState::Waiting {
+                heartbeat: from_ms(r.get(4)),
+            },
+            "SUCCEEDED" => TokenState::Succeeded(
+                r.get::<_, Option<String>>(1)
+                    .as_deref()
+                    .map(parse_json)
+                    .transpose()?
+                    .unwrap_or(Value::Null),
+            ),
+            "FAILED" => TokenState::Failed(r.get(2), r.get(3)),
+            "TIMED_OUT" => TokenState::TimedOut,
+            _ => TokenState::Closed,
+        }),
+    })
+}
+
+/// Answers a waiting token.
+pub(super) async fn update_token(
+    tx: &Transaction<'_>,
+    token: &str,
+    state: TokenState,
+) -> Result<TokenUpdate, StoreError> {
+    let status: Option<String> = tx
+        .query_opt(
+            "SELECT status FROM tokens WHERE token = $1 FOR UPDATE",
+            &[&token],
+        )
+        .await?
+        .map(|r| r.get(0));
+    Ok(match status.as_deref() {
+        None => TokenUpdate::Unknown,
+        Some("WAITING") => {
+            let (status, output, error, cause, hb) = match state {
+                TokenState::Waiting { heartbeat } => {
+                    ("WAITING", None, None, None, Some(ms(heartbeat)))
+                }
+                TokenState::Succeeded(v) => ("SUCCEEDED", Some(v.to_string()), None, None, None),
+                TokenState::Failed(e, c) => ("FAILED", None, e, c, None),
+                TokenState::Closed => ("CLOSED", None, None, None, None),
+                TokenState::TimedOut => ("TIMED_OUT", None, None, None, None),
+            };
+            tx.execute(
+                "UPDATE tokens SET status = $2, output = $3, error = $4, cause = $5, \
+                 heartbeat_ms = COALESCE($6, heartbeat_ms) WHERE token = $1",
+                &[&token, &status, &output, &error, &cause, &hb],
+            )
+            .await?;
+            TokenUpdate::Updated
+        }
+        Some(_) => TokenUpdate::NotWaiting,
+    })
+}

@@ -1,0 +1,95 @@
+//! Committing a transition: its events, its checkpoint and, at the end, the execution's
+//! result, all fenced by the writer's lease.
+
+use rusqlite::{Connection, params};
+use serde_json::Value;
+
+use super::events::store_details;
+use super::rows::{ms, to_json};
+use crate::error::Status;
+use crate::store::{Close, Commit, StoreError};
+
+/// Writes `commit` unless its worker lost the lease (then nothing is written).
+pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError> {
+    let fenced = conn
+        .prepare_cached(
+            "UPDATE executions SET events = events + ?3 \
+             WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
+        )?
+        .execute(params![
+            commit.execution,
+            commit.worker,
+            commit.events.len() as i64
+        ])?;
+    if fenced == 0 {
+        return Err(StoreError::LeaseLost(commit.execution));
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in &commit.events {
+        let details = match &e.details {
+            Some(d) => Some(store_details(conn, &commit.execution, d)?),
+            None => None,
+        };
+        insert.execute(params![
+            commit.execution,
+            e.id as i64,
+            e.kind,
+            e.state,
+            ms(e.timestamp),
+            details
+        ])?;
+    }
+    if let Some(c) = &commit.checkpoint {
+        conn.prepare_cached(
+            "UPDATE executions SET state = ?2, data = ?3, vars = ?4, at_ms = ?5, seq = ?6, \
+             retry = ?7 WHERE id = ?1",
+        )?
+        .execute(params![
+            commit.execution,
+            c.state,
+            to_json(&c.input),
+            to_json(&Value::Object(c.vars.clone())),
+            ms(c.at),
+            c.seq as i64,
+            c.retry.as_ref().map(to_json)
+        ])?;
+    }
+    if let Some(Close {
+        status,
+        output,
+        error,
+        cause,
+        at,
+    }) = &commit.close
+    {
+        conn.prepare_cached(
+            "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, \
+             stop_ms = ?6, lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+        )?
+        .execute(params![
+            commit.execution,
+            status.as_str(),
+            output.as_ref().map(to_json),
+            error,
+            cause,
+            ms(*at)
+        ])?;
+        conn.prepare_cached(
+            "UPDATE tokens SET status = 'CLOSED' WHERE execution = ?1 AND status = 'WAITING'",
+        )?
+        .execute(params![commit.execution])?;
+        if *status == Status::Succeeded {
+            conn.prepare_cached("DELETE FROM progress WHERE execution = ?1")?
+                .execute(params![commit.execution])?;
+        } else {
+            // The iterations' events are in the history now: a redrive keeps their
+            // results without recording them again.
+            conn.prepare_cached("UPDATE progress SET events = '[]' WHERE execution = ?1")?
+                .execute(params![commit.execution])?;
+        }
+    }
+    Ok(())
+}

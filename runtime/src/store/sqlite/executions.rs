@@ -1,0 +1,144 @@
+//! An execution's life outside its transitions: creating it, stopping it, redriving it, and
+//! listing executions.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::events::{append_event, store_details};
+use super::rows::{COLUMNS, RawRecord, get_record, ms, read_record, to_json};
+use crate::error::Status;
+use crate::store::{Created, ExecutionRecord, Page, StoreError};
+
+/// Inserts a new execution (and its start event), or finds the one with its id.
+pub(super) fn create(
+    conn: &Connection,
+    record: ExecutionRecord,
+    worker: Option<String>,
+    lease_until: DateTime<Utc>,
+) -> Result<Created, StoreError> {
+    if let Some(existing) = get_record(conn, &record.id)? {
+        return Ok(Created::Existing(Box::new(existing)));
+    }
+    conn.prepare_cached(
+        "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, status, \
+         input, start_ms, secret, lease_owner, lease_until, events) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, 1)",
+    )?
+    .execute(params![
+        record.id,
+        record.workflow,
+        record.name,
+        record.state_machine_arn,
+        record.role_arn,
+        to_json(&record.input),
+        ms(record.start_date),
+        record.secret,
+        worker,
+        worker.as_ref().map(|_| ms(lease_until))
+    ])?;
+    let started = store_details(conn, &record.id, &crate::store::started_details(&record))?;
+    conn.prepare_cached(
+        "INSERT INTO events (execution, id, type, state, ts_ms, details) \
+         VALUES (?1, 1, 'ExecutionStarted', NULL, ?2, ?3)",
+    )?
+    .execute(params![record.id, ms(record.start_date), started])?;
+    Ok(Created::New)
+}
+
+/// Aborts a running execution; the record as it was before, if there is one.
+pub(super) fn stop(
+    conn: &Connection,
+    id: &str,
+    error: Option<String>,
+    cause: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let Some(record) = get_record(conn, id)? else {
+        return Ok(None);
+    };
+    if record.status != Status::Running {
+        return Ok(Some(record));
+    }
+    conn.prepare_cached(
+        "UPDATE executions SET status = 'ABORTED', error = ?2, cause = ?3, stop_ms = ?4, \
+         lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, error, cause, ms(at)])?;
+    conn.prepare_cached(
+        "UPDATE tokens SET status = 'CLOSED' WHERE execution = ?1 AND status = 'WAITING'",
+    )?
+    .execute(params![id])?;
+    append_event(
+        conn,
+        id,
+        "ExecutionAborted",
+        at,
+        crate::store::aborted_details(error.as_deref(), cause.as_deref()),
+    )?;
+    Ok(Some(record))
+}
+
+/// Runs a failed, timed-out or aborted execution again; the record as it was before.
+pub(super) fn redrive(
+    conn: &Connection,
+    id: &str,
+    worker: &str,
+    at: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let Some(record) = get_record(conn, id)? else {
+        return Ok(None);
+    };
+    if !matches!(
+        record.status,
+        Status::Failed | Status::TimedOut | Status::Aborted
+    ) {
+        return Ok(Some(record));
+    }
+    conn.prepare_cached(
+        "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, \
+         cause = NULL, stop_ms = NULL, redrive_count = redrive_count + 1, \
+         redrive_ms = ?2, retry = NULL, at_ms = CASE WHEN at_ms IS NULL THEN NULL ELSE ?2 END, \
+         lease_owner = ?3, lease_until = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, ms(at), worker, ms(lease_until)])?;
+    append_event(
+        conn,
+        id,
+        "ExecutionRedriven",
+        at,
+        serde_json::json!({ "redriveCount": record.redrive_count + 1 }),
+    )?;
+    Ok(Some(record))
+}
+
+/// A page of executions, newest first; the next page starts at `offset + limit`.
+pub(super) fn list(
+    conn: &Connection,
+    workflow: Option<String>,
+    status: Option<&str>,
+    limit: usize,
+    offset: i64,
+) -> Result<Page, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM executions \
+         WHERE (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
+         ORDER BY start_ms DESC, id DESC LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![workflow, status, limit as i64 + 1, offset],
+            read_record,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let more = rows.len() > limit;
+    let executions = rows
+        .into_iter()
+        .take(limit)
+        .map(RawRecord::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page {
+        next_token: more.then(|| (offset + limit as i64).to_string()),
+        executions,
+    })
+}

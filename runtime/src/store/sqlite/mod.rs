@@ -1,0 +1,204 @@
+//! The embedded store: SQLite in WAL mode, with the writes of many executions committed
+//! together (group commit).
+//!
+//! `synchronous=FULL`: every commit is on disk (WAL fsynced) before its caller continues, so a
+//! transition acknowledged to an execution survives power loss, not only a process crash.
+//! Throughput comes from group commit rather than a weaker sync level: requests queue up, and
+//! whichever caller finds the connection free runs every queued request, each in a savepoint
+//! of one transaction, commits once, and only then answers them all.
+//!
+//! The work runs on the calling task's thread (SQLite calls are short, and one fsync is shared
+//! by the whole batch); so a runtime with a paused clock never sees the store as idle time,
+//! and tests on tokio's paused clock stay deterministic.
+
+mod commit;
+mod events;
+mod executions;
+mod group_commit;
+mod leases;
+mod progress;
+mod rows;
+mod schema;
+mod tokens;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::{
+    Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError, StoreFuture, StoredEvent,
+    TokenState, TokenUpdate,
+};
+use crate::error::Status;
+use group_commit::Inner;
+
+/// SQLite as a [`Store`]: `SqliteStore::open("runs.db")` or `SqliteStore::memory()`.
+///
+/// Several processes may open the same file (SQLite locks it; a writer waits up to 30 s for
+/// another process's transaction).
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a database file and its schema.
+    pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        Self::start(Connection::open(path.as_ref())?)
+    }
+
+    /// A private in-memory database (for tests).
+    pub async fn memory() -> Result<SqliteStore, StoreError> {
+        Self::start(Connection::open_in_memory()?)
+    }
+
+    fn start(conn: Connection) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        schema::create(&conn)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner::new(conn)),
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn create(
+        &self,
+        record: ExecutionRecord,
+        worker: Option<String>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Created> {
+        self.call(move |conn| executions::create(conn, record, worker, lease_until))
+    }
+
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let id = id.to_string();
+        self.call(move |conn| rows::get_record(conn, &id))
+    }
+
+    fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
+        let id = id.to_string();
+        self.call(move |conn| events::history(conn, &id))
+    }
+
+    fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
+        let id = id.to_string();
+        self.call(move |conn| progress::progress(conn, &id))
+    }
+
+    fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
+        self.call(move |conn| commit::commit(conn, commit))
+    }
+
+    fn put_progress(
+        &self,
+        execution: &str,
+        worker: &str,
+        progress: Progress,
+    ) -> StoreFuture<'_, ()> {
+        let (execution, worker) = (execution.to_string(), worker.to_string());
+        self.call(move |conn| progress::put_progress(conn, execution, &worker, progress))
+    }
+
+    fn claim(
+        &self,
+        worker: &str,
+        workflows: &[String],
+        exclude: &[String],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
+        let worker = worker.to_string();
+        let workflows = workflows.to_vec();
+        let exclude: HashSet<String> = exclude.iter().cloned().collect();
+        self.call(move |conn| {
+            leases::claim(conn, &worker, &workflows, &exclude, now, lease_until, limit)
+        })
+    }
+
+    fn renew(
+        &self,
+        worker: &str,
+        ids: &[String],
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Vec<String>> {
+        let worker = worker.to_string();
+        let ids = ids.to_vec();
+        self.call(move |conn| leases::renew(conn, &worker, ids, lease_until))
+    }
+
+    fn stop(
+        &self,
+        id: &str,
+        error: Option<String>,
+        cause: Option<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let id = id.to_string();
+        self.call(move |conn| executions::stop(conn, &id, error, cause, at))
+    }
+
+    fn redrive(
+        &self,
+        id: &str,
+        worker: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        let (id, worker) = (id.to_string(), worker.to_string());
+        self.call(move |conn| executions::redrive(conn, &id, &worker, at, lease_until))
+    }
+
+    fn list(
+        &self,
+        workflow: Option<&str>,
+        status: Option<Status>,
+        limit: usize,
+        next_token: Option<&str>,
+    ) -> StoreFuture<'_, Page> {
+        let workflow = workflow.map(str::to_string);
+        let status = status.map(Status::as_str);
+        let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        self.call(move |conn| executions::list(conn, workflow, status, limit, offset))
+    }
+
+    fn register_token(
+        &self,
+        token: &str,
+        execution: &str,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, ()> {
+        let (token, execution, state) =
+            (token.to_string(), execution.to_string(), state.to_string());
+        self.call(move |conn| tokens::register_token(conn, &token, &execution, &state, at))
+    }
+
+    fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
+        let token = token.to_string();
+        self.call(move |conn| tokens::token(conn, &token))
+    }
+
+    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
+        let token = token.to_string();
+        self.call(move |conn| tokens::update_token(conn, &token, state))
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::backend(format!("sqlite: {e}"), e)
+    }
+}

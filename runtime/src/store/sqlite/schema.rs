@@ -1,0 +1,88 @@
+//! The SQLite schema: the tables, created if missing, and the columns later versions added,
+//! so a file made by an older version opens.
+
+use rusqlite::{Connection, params};
+
+use crate::store::StoreError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS executions (
+    id TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_ms INTEGER NOT NULL,
+    stop_ms INTEGER,
+    redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_ms INTEGER,
+    state TEXT,
+    data TEXT,
+    vars TEXT,
+    at_ms INTEGER,
+    seq INTEGER NOT NULL DEFAULT 0,
+    retry TEXT,
+    secret TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    events INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS executions_runnable ON executions(status, lease_until);
+CREATE INDEX IF NOT EXISTS executions_workflow ON executions(workflow, start_ms);
+CREATE TABLE IF NOT EXISTS events (
+    execution TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT,
+    ts_ms INTEGER NOT NULL,
+    details TEXT,
+    PRIMARY KEY (execution, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payloads (
+    execution TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (execution, hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS progress (
+    execution TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    events TEXT NOT NULL,
+    PRIMARY KEY (execution, scope, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    execution TEXT NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    heartbeat_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tokens_execution ON tokens(execution);
+";
+
+/// Creates the tables a new file lacks and the columns an older file lacks.
+pub(super) fn create(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(SCHEMA)?;
+    // Files made before a column existed get it.
+    for (table, column) in [("executions", "retry"), ("events", "details")] {
+        let has: bool = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))?
+            .exists(params![column])?;
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))?;
+        }
+    }
+    Ok(())
+}

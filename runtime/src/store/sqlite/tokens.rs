@@ -1,0 +1,121 @@
+//! Callback task tokens: registered when a state waits for one, then answered (success,
+//! failure, heartbeat) or closed with their execution.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::rows::{from_ms, ms, parse_json, to_json};
+use crate::store::{StoreError, TokenState, TokenUpdate};
+
+/// Registers a waiting token (again: no change).
+pub(super) fn register_token(
+    conn: &Connection,
+    token: &str,
+    execution: &str,
+    state: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO tokens (token, execution, state, status, heartbeat_ms) \
+         VALUES (?1, ?2, ?3, 'WAITING', ?4)",
+    )?
+    .execute(params![token, execution, state, ms(at)])?;
+    Ok(())
+}
+
+/// A token's state, if it is known.
+pub(super) fn token(conn: &Connection, token: &str) -> Result<Option<TokenState>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT status, output, error, cause, heartbeat_ms FROM tokens WHERE token = ?1",
+        )?
+        .query_row(params![token], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((status, output, error, cause, hb)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(match status.as_str() {
+        "WAITING" => TokenState::Waiting {
+            heartbeat: from_ms(hb),
+        },
+        "SUCCEEDED" => TokenState::Succeeded(
+            output
+                .as_deref()
+                .map(parse_json)
+                .transpose()?
+                .unwrap_or(Value::Null),
+        ),
+        "FAILED" => TokenState::Failed(error, cause),
+        "TIMED_OUT" => TokenState::TimedOut,
+        _ => TokenState::Closed,
+    }))
+}
+
+/// Answers a waiting token.
+pub(super) fn update_token(
+    conn: &Connection,
+    token: &str,
+    state: TokenState,
+) -> Result<TokenUpdate, StoreError> {
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM tokens WHERE token = ?1")?
+        .query_row(params![token], |r| r.get(0))
+        .optional()?;
+    match status.as_deref() {
+        None => return Ok(TokenUpdate::Unknown),
+        Some("WAITING") => {}
+        Some(_) => return Ok(TokenUpdate::NotWaiting),
+    }
+    let mut update = conn.prepare_cached(
+        "UPDATE tokens SET status = ?2, output = ?3, error = ?4, cause = ?5, \
+         heartbeat_ms = COALESCE(?6, heartbeat_ms) WHERE token = ?1",
+    )?;
+    match state {
+        TokenState::Waiting { heartbeat } => update.execute(params![
+            token,
+            "WAITING",
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            Some(ms(heartbeat))
+        ])?,
+        TokenState::Succeeded(v) => update.execute(params![
+            token,
+            "SUCCEEDED",
+            Some(to_json(&v)),
+            None::<String>,
+            None::<String>,
+            None::<i64>
+        ])?,
+        TokenState::Failed(error, cause) => update.execute(params![
+            token,
+            "FAILED",
+            None::<String>,
+            error,
+            cause,
+            None::<i64>
+        ])?,
+        TokenState::Closed | TokenState::TimedOut => update.execute(params![
+            token,
+            if state == TokenState::TimedOut {
+                "TIMED_OUT"
+            } else {
+                "CLOSED"
+            },
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<i64>
+        ])?,
+    };
+    Ok(TokenUpdate::Updated)
+}
