@@ -230,10 +230,14 @@ impl Engine {
                     }
                 }
                 Err(e) => {
+                    let cause = match &e {
+                        EngineError::Store(s) => s.detail(),
+                        _ => e.to_string(),
+                    };
                     return Err(ExecutionError::new(
                         Status::Failed,
                         Some(e.name().to_string()),
-                        Some(e.to_string()),
+                        Some(cause),
                     ));
                 }
             }

@@ -189,7 +189,7 @@ impl Journal {
             .store
             .commit(commit)
             .await
-            .map_err(|e| Failure::interrupted(e.to_string()))
+            .map_err(|e| Failure::interrupted(e.detail()))
     }
 
     /// The entered event of the state resumed between two attempts, if that is where the
@@ -310,7 +310,7 @@ impl Journal {
                 },
             )
             .await
-            .map_err(|e| Failure::interrupted(e.to_string()))
+            .map_err(|e| Failure::interrupted(e.detail()))
     }
 
     /// The task token of a callback task: unguessable (keyed by the execution's secret) and
@@ -329,7 +329,7 @@ impl Journal {
             .store
             .register_token(token, &self.execution, state, crate::clock::now())
             .await
-            .map_err(|e| Failure::interrupted(e.to_string()))
+            .map_err(|e| Failure::interrupted(e.detail()))
     }
 
     /// Marks `token` timed out (its task hit `TimeoutSeconds`); a token completed meanwhile
@@ -358,7 +358,7 @@ impl Journal {
                 .store
                 .token(token)
                 .await
-                .map_err(|e| Failure::interrupted(e.to_string()))?;
+                .map_err(|e| Failure::interrupted(e.detail()))?;
             let mut deadline = None;
             match state {
                 Some(TokenState::Succeeded(v)) => return Ok(v),
@@ -374,7 +374,7 @@ impl Journal {
                                 .store
                                 .update_token(token, TokenState::TimedOut)
                                 .await
-                                .map_err(|e| Failure::interrupted(e.to_string()))?;
+                                .map_err(|e| Failure::interrupted(e.detail()))?;
                             // Completed just now: read it again.
                             if update == crate::store::TokenUpdate::NotWaiting {
                                 continue;

@@ -69,6 +69,19 @@ impl StoreError {
         }
     }
 
+    /// The error with every cause it came from: `store error: sqlite: database is locked`.
+    /// (Its `Display` says only what failed; the database's own error is its source.)
+    pub fn detail(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            source = e.source();
+        }
+        text
+    }
+
     /// A backend error of the store's own (corrupt data, a vanished row).
     pub fn corrupt(message: impl Into<String>) -> Self {
         StoreError::Backend {
@@ -449,5 +462,25 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
         (**self).update_token(token, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    // The database's error is the source, said once: not repeated in the message.
+    #[test]
+    fn a_backend_error_keeps_its_source() {
+        let io = std::io::Error::other("disk full");
+        let e = StoreError::backend("sqlite", io);
+        assert_eq!(e.to_string(), "store error: sqlite");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("disk full"));
+        assert_eq!(e.detail(), "store error: sqlite: disk full");
+        assert_eq!(
+            StoreError::corrupt("bad row").detail(),
+            "store error: bad row"
+        );
     }
 }

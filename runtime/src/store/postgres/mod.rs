@@ -54,8 +54,9 @@ impl std::fmt::Debug for PostgresStore {
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         let message = match e.as_db_error() {
-            Some(db) => format!("postgres: {} ({})", db.message(), db.code().code()),
-            None => format!("postgres: {e}"),
+            // The database's message is the error itself; keep only its code here.
+            Some(db) => format!("postgres ({})", db.code().code()),
+            None => "postgres".to_string(),
         };
         StoreError::backend(message, e)
     }

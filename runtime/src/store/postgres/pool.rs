@@ -86,7 +86,7 @@ impl PostgresStore {
                 })
             })
             .await
-            .map_err(|e| StoreError::backend(e.to_string(), e))?
+            .map_err(|e| StoreError::backend("postgres connection task", e))?
         })
     }
 }

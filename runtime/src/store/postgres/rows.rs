@@ -61,7 +61,7 @@ pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
         role_arn: row.get(4),
         status: status
             .parse::<Status>()
-            .map_err(|e| StoreError::backend(e.to_string(), e))?,
+            .map_err(|e| StoreError::backend("unknown status in store", e))?,
         input: parse_json(&row.get::<_, String>(6))?,
         output: row
             .get::<_, Option<String>>(7)

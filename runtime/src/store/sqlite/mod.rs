@@ -199,6 +199,6 @@ impl Store for SqliteStore {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::backend(format!("sqlite: {e}"), e)
+        StoreError::backend("sqlite", e)
     }
 }

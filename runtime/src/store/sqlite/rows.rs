@@ -99,7 +99,7 @@ impl RawRecord {
             status: self
                 .status
                 .parse::<Status>()
-                .map_err(|e| StoreError::backend(e.to_string(), e))?,
+                .map_err(|e| StoreError::backend("unknown status in store", e))?,
             input: parse_json(&self.input)?,
             output: self.output.as_deref().map(parse_json).transpose()?,
             id: self.id,
