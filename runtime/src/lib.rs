@@ -75,7 +75,7 @@
 //!
 //! Generated code calls only `__codegen`, a hidden module with an ABI version that generated
 //! code checks at compile time: an `asl-codegen` and an `asl-runtime` that do not match fail
-//! with one message naming both versions. Timers use tokio's clock ([`clock`]), so tests can
+//! with a message naming both versions, not with type errors deep in generated code. Timers use tokio's clock ([`clock`]), so tests can
 //! run on a paused clock.
 //!
 //! # Durable executions
