@@ -206,54 +206,71 @@ impl Gen {
 /// What AWS would do for a Task `Resource`, for the handler method's doc (TASK-1, TASK-4,
 /// TASK-5).
 pub fn resource_description(resource: &str) -> String {
-    let arn: Vec<&str> = resource.splitn(7, ':').collect();
-    match arn.as_slice() {
-        ["arn", _, "lambda", _, _, "function", rest] => {
-            let name = rest.split(':').next().unwrap_or(rest);
-            format!(
-                "On AWS this invokes the Lambda function `{name}` with the effective input; \
-                 return what the function returns."
-            )
-        }
-        ["arn", _, "states", _, _, "activity", name] => format!(
-            "On AWS an activity worker polls activity `{name}` (`GetActivityTask`) and answers \
-             with `SendTaskSuccess`/`SendTaskFailure`; return the worker's output, call \
-             `TaskContext::heartbeat` for its `SendTaskHeartbeat`s."
+    use crate::validate::resource::{self, Pattern, ResourceKind, Verdict};
+    // The name at the end of a function or activity ARN (a Lambda qualifier dropped).
+    let name = |kind: &str| {
+        let rest = resource
+            .split_once(&format!(":{kind}:"))
+            .map_or("", |(_, r)| r);
+        rest.split(':').next().unwrap_or(rest).to_string()
+    };
+    let kind = match resource::check(resource) {
+        Verdict::Ok(kind) | Verdict::Warn(kind, _) => kind,
+        Verdict::Error(_) => ResourceKind::Other,
+    };
+    match kind {
+        ResourceKind::LambdaFunction => format!(
+            "On AWS this invokes the Lambda function `{}` with the effective input; \
+             return what the function returns.",
+            name("function")
         ),
-        ["arn", _, "states", _, _, service, action] => {
-            let (action, pattern) = match action.split_once('.') {
-                Some((a, p)) => (a, Some(p)),
-                None => (*action, None),
-            };
-            let call = if *service == "aws-sdk" {
-                let (svc, act) = action.split_once(':').unwrap_or(("", action));
+        ResourceKind::Activity => activity_description(&name("activity")),
+        ResourceKind::Integration { service, .. } if service == "activity" => {
+            activity_description(&name("activity"))
+        }
+        ResourceKind::Integration {
+            service,
+            api,
+            pattern,
+        } => {
+            let invoke = service == "lambda" && api == "invoke";
+            let call = if service == "aws-sdk" {
+                let (svc, act) = api.split_once(':').unwrap_or(("", &api));
                 format!("calls the `{svc}` API action `{act}` through the AWS SDK integration")
-            } else if *service == "lambda" && action == "invoke" {
+            } else if invoke {
                 "calls Lambda `Invoke` with the effective input as its parameters \
                  (`FunctionName`, `Payload`, …)"
                     .to_string()
             } else {
-                format!("calls `{service}:{action}` (an optimized integration)")
+                format!("calls `{service}:{api}` (an optimized integration)")
             };
             match pattern {
-                Some("waitForTaskToken") => format!(
+                Pattern::WaitForTaskToken => format!(
                     "On AWS this {call}, then waits for `SendTaskSuccess`/`SendTaskFailure` with \
                      the task token (`TaskContext::task_token`); return the success output, or \
                      fail with the error that would be sent."
                 ),
-                Some(p) if p.starts_with("sync") => format!(
+                Pattern::Sync | Pattern::Sync2 => format!(
                     "On AWS this {call} and waits for the job to finish; return the job's \
                      result, or fail with its error."
                 ),
-                _ if *service == "lambda" && action == "invoke" => format!(
+                Pattern::RequestResponse if invoke => format!(
                     "On AWS this {call}; return the response envelope (`Payload`, \
                      `StatusCode`, …), e.g. `asl_runtime::lambda::invoke_response(payload)`."
                 ),
-                _ => format!("On AWS this {call}; return the API response."),
+                Pattern::RequestResponse => format!("On AWS this {call}; return the API response."),
             }
         }
-        _ => "A resource of its own: return the task's result.".to_string(),
+        ResourceKind::Other => "A resource of its own: return the task's result.".to_string(),
     }
+}
+
+fn activity_description(name: &str) -> String {
+    format!(
+        "On AWS an activity worker polls activity `{name}` (`GetActivityTask`) and answers \
+         with `SendTaskSuccess`/`SendTaskFailure`; return the worker's output, call \
+         `TaskContext::heartbeat` for its `SendTaskHeartbeat`s."
+    )
 }
 
 #[cfg(test)]
@@ -273,5 +290,12 @@ mod resource_tests {
         assert!(d("arn:aws:states:us-east-1:1:activity:review").contains("activity `review`"));
         assert!(d("arn:aws:states:::dynamodb:putItem").contains("`dynamodb:putItem`"));
         assert!(d("my:custom").contains("of its own"));
+        // One reading of a Resource for the docs and the runtime: the regional SDK form too.
+        let regional = d("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject");
+        assert!(
+            regional.contains("`s3` API action `getObject`"),
+            "{regional}"
+        );
+        assert!(d("arn:aws:states:::activity:review").contains("activity `review`"));
     }
 }
