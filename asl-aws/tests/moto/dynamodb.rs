@@ -1,0 +1,1 @@
+//! dynamodb against moto: IN PROGRESS

@@ -1,0 +1,1 @@
+//! eventbridge against moto: IN PROGRESS

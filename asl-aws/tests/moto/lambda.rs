@@ -1,0 +1,1 @@
+//! lambda against moto: IN PROGRESS

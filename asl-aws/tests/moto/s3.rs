@@ -1,0 +1,1 @@
+//! s3 against moto: IN PROGRESS

@@ -1,0 +1,1 @@
+//! sns against moto: IN PROGRESS

@@ -1,0 +1,1 @@
+//! sqs against moto: IN PROGRESS
