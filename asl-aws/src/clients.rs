@@ -25,11 +25,14 @@ impl std::fmt::Debug for Aws {
     }
 }
 
+/// Clients per (region, role to assume).
+type ClientMap = HashMap<(Option<String>, Option<String>), Arc<Clients>>;
+
 pub(crate) struct Inner {
     base: SdkConfig,
     s3_path_style: bool,
     /// Clients per (region, role to assume).
-    clients: Mutex<HashMap<(Option<String>, Option<String>), Arc<Clients>>>,
+    clients: Mutex<ClientMap>,
 }
 
 /// What [`Aws::builder`] configures.
@@ -109,7 +112,7 @@ impl Aws {
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(Option<String>, Option<String>), Arc<Clients>>> {
+    ) -> std::sync::MutexGuard<'_, ClientMap> {
         // A panic elsewhere cannot leave the map half-written: recover it.
         self.inner
             .clients
@@ -117,10 +120,6 @@ impl Aws {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The region calls go to when a resource names none.
-    pub(crate) fn default_region(&self) -> Option<&str> {
-        self.inner.base.region().map(Region::as_ref)
-    }
 }
 
 /// One service client each, made on first use.
@@ -180,12 +179,14 @@ impl Clients {
 
     #[cfg(feature = "sqs")]
     pub(crate) fn sqs(&self) -> &aws_sdk_sqs::Client {
-        self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.config))
+        self.sqs
+            .get_or_init(|| aws_sdk_sqs::Client::new(&self.config))
     }
 
     #[cfg(feature = "sns")]
     pub(crate) fn sns(&self) -> &aws_sdk_sns::Client {
-        self.sns.get_or_init(|| aws_sdk_sns::Client::new(&self.config))
+        self.sns
+            .get_or_init(|| aws_sdk_sns::Client::new(&self.config))
     }
 
     #[cfg(feature = "eventbridge")]

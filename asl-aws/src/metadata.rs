@@ -13,7 +13,10 @@ use serde_json::{Map, Value, json};
 
 /// Keeps the status and headers of the response an operation received.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Capture(Arc<Mutex<Option<(u16, Vec<(String, String)>)>>>);
+pub(crate) struct Capture(Arc<Mutex<Option<Received>>>);
+
+/// A response's status and headers.
+type Received = (u16, Vec<(String, String)>);
 
 impl Intercept for Capture {
     fn name(&self) -> &'static str {
@@ -32,7 +35,10 @@ impl Intercept for Capture {
             .iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        let mut slot = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *slot = Some((response.status().as_u16(), headers));
         Ok(())
     }
@@ -41,13 +47,19 @@ impl Intercept for Capture {
 impl Capture {
     /// Adds `SdkHttpMetadata` and `SdkResponseMetadata` to `response`, as Step Functions does.
     pub(crate) fn add_to(&self, response: &mut Map<String, Value>) {
-        let slot = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (status, headers) = slot.clone().unwrap_or((200, Vec::new()));
         let mut all = Map::new();
         let mut single = Map::new();
         let mut request_id = String::new();
         for (k, v) in headers {
-            if k.eq_ignore_ascii_case("x-amzn-requestid") || k.eq_ignore_ascii_case("x-amz-request-id") {
+            let k = canonical(&k);
+            if k.eq_ignore_ascii_case("x-amzn-requestid")
+                || k.eq_ignore_ascii_case("x-amz-request-id")
+            {
                 request_id.clone_from(&v);
             }
             match all.get_mut(&k) {
@@ -67,4 +79,29 @@ impl Capture {
             json!({ "RequestId": request_id }),
         );
     }
+}
+
+/// A header name as AWS's recordings spell it: the SDK's HTTP stack lower-cases names, the
+/// Java SDK Step Functions uses keeps the service's spelling. (`connection` stays lower-case:
+/// SQS and SNS send it so, DynamoDB and Lambda as `Connection`.)
+fn canonical(name: &str) -> String {
+    const KNOWN: &[&str] = &[
+        "Content-Length",
+        "Content-Type",
+        "Date",
+        "Server",
+        "X-Amz-Executed-Version",
+        "X-Amz-Function-Error",
+        "X-Amz-Log-Result",
+        "X-Amzn-Trace-Id",
+        "x-amz-crc32",
+        "x-amz-id-2",
+        "x-amz-request-id",
+        "x-amzn-Remapped-Content-Length",
+        "x-amzn-RequestId",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.to_owned(), |k| (*k).to_owned())
 }

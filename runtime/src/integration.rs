@@ -26,8 +26,8 @@ use std::pin::Pin;
 use serde_json::Value;
 
 use crate::error::TaskError;
-use crate::exec::{TaskContext, TaskSpec};
 pub use crate::exec::Pattern;
+use crate::exec::{TaskContext, TaskSpec};
 
 /// The future a [`Services::call`] returns.
 pub type ServiceFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> + Send + 'static>>;

@@ -13,9 +13,13 @@ pub fn moto_url(test: &str) -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             if std::env::var("ASL_REQUIRE_SERVICES").as_deref() == Ok("1") {
-                panic!("{test}: ASL_TEST_MOTO_URL is not set, and ASL_REQUIRE_SERVICES=1 requires moto");
+                panic!(
+                    "{test}: ASL_TEST_MOTO_URL is not set, and ASL_REQUIRE_SERVICES=1 requires moto"
+                );
             }
-            eprintln!("{test}: skipped: set ASL_TEST_MOTO_URL to a moto server (moto_server -p 5000)");
+            eprintln!(
+                "{test}: skipped: set ASL_TEST_MOTO_URL to a moto server (moto_server -p 5000)"
+            );
             None
         }
     }
@@ -48,5 +52,8 @@ pub async fn moto(test: &str, region: &str) -> Option<Moto> {
 
 /// A name no other test uses (tests share one moto server and run in parallel).
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
 }

@@ -17,26 +17,62 @@ pub struct Integration {
 }
 
 /// `R` request-response, `W` `.waitForTaskToken`.
-type Row = (&'static str, &'static str, &'static str, &'static str, &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 /// (service, API, patterns, `Api` variant, service type) of optimized integrations.
 const OPTIMIZED: &[Row] = &[
     ("lambda", "invoke", "RW", "LambdaInvoke", "Lambda"),
     ("dynamodb", "getItem", "R", "DynamoDbGetItem", "DynamoDb"),
     ("dynamodb", "putItem", "R", "DynamoDbPutItem", "DynamoDb"),
-    ("dynamodb", "updateItem", "R", "DynamoDbUpdateItem", "DynamoDb"),
-    ("dynamodb", "deleteItem", "R", "DynamoDbDeleteItem", "DynamoDb"),
+    (
+        "dynamodb",
+        "updateItem",
+        "R",
+        "DynamoDbUpdateItem",
+        "DynamoDb",
+    ),
+    (
+        "dynamodb",
+        "deleteItem",
+        "R",
+        "DynamoDbDeleteItem",
+        "DynamoDb",
+    ),
     ("sqs", "sendMessage", "RW", "SqsSendMessage", "Sqs"),
     ("sns", "publish", "RW", "SnsPublish", "Sns"),
-    ("events", "putEvents", "RW", "EventBridgePutEvents", "EventBridge"),
+    (
+        "events",
+        "putEvents",
+        "RW",
+        "EventBridgePutEvents",
+        "EventBridge",
+    ),
 ];
 
 /// (service, action, patterns, `Api` variant, service type) of `aws-sdk:*` integrations.
 const SDK: &[Row] = &[
     ("dynamodb", "getItem", "RW", "DynamoDbGetItem", "DynamoDb"),
     ("dynamodb", "putItem", "RW", "DynamoDbPutItem", "DynamoDb"),
-    ("dynamodb", "updateItem", "RW", "DynamoDbUpdateItem", "DynamoDb"),
-    ("dynamodb", "deleteItem", "RW", "DynamoDbDeleteItem", "DynamoDb"),
+    (
+        "dynamodb",
+        "updateItem",
+        "RW",
+        "DynamoDbUpdateItem",
+        "DynamoDb",
+    ),
+    (
+        "dynamodb",
+        "deleteItem",
+        "RW",
+        "DynamoDbDeleteItem",
+        "DynamoDb",
+    ),
     ("dynamodb", "query", "RW", "DynamoDbQuery", "DynamoDb"),
     ("dynamodb", "scan", "RW", "DynamoDbScan", "DynamoDb"),
     (
@@ -136,7 +172,10 @@ mod tests {
         // No integration: activities, other APIs, patterns an API does not offer.
         assert_eq!(api("arn:aws:states:us-east-1:1:activity:a"), None);
         assert_eq!(api("arn:aws:states:::aws-sdk:s3:createBucket"), None);
-        assert_eq!(api("arn:aws:states:::dynamodb:putItem.waitForTaskToken"), None);
+        assert_eq!(
+            api("arn:aws:states:::dynamodb:putItem.waitForTaskToken"),
+            None
+        );
         assert_eq!(api("arn:aws:states:::ecs:runTask.sync"), None);
         assert_eq!(api("my:custom"), None);
     }

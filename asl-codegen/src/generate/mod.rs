@@ -79,7 +79,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         services: Vec::new(),
         handwritten: Vec::new(),
     };
-    g.type_names.reserve(&["State", "Tasks", "Workflow", "Integrated"]);
+    g.type_names
+        .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
     g.method_names.reserve(RESERVED_METHODS);
     let top = g.scope(&machine.states, "State", true);
     let methods = &g.methods;
@@ -336,9 +337,11 @@ impl Gen {
             }
         }
         let doc = doc(&text);
+        let unimplemented = self.unimplemented_note();
         quote! {
             #doc
             #[allow(clippy::wrong_self_convention)]
+            #unimplemented
             pub trait Integrated: Send + Sync + 'static {
                 /// What calls the services (`asl_aws::Aws`, or your own).
                 type Services: #rt::Services #(#services)*;
@@ -357,7 +360,8 @@ impl Gen {
         }
     }
 
-    /// `#[diagnostic::on_unimplemented]` for `Tasks`, naming the states no integration runs.
+    /// `#[diagnostic::on_unimplemented]` for `Tasks` and `Integrated`, naming the states no
+    /// integration runs (rustc reports the innermost bound a `Services` value misses).
     fn unimplemented_note(&self) -> TokenStream {
         if self.handwritten.is_empty() {
             return TokenStream::new();

@@ -76,6 +76,9 @@ pub trait Tasks: Send + Sync + 'static {
 /// States to write:
 /// - `Charge card`: its input and output are typed.
 #[allow(clippy::wrong_self_convention)]
+#[diagnostic::on_unimplemented(
+    note = "Task states without a service integration need a handler: `Charge card` (its input and output are typed); implement `Tasks`, or `Integrated` with methods for these states"
+)]
 pub trait Integrated: Send + Sync + 'static {
     /// What calls the services (`asl_aws::Aws`, or your own).
     type Services: __rt::Services
