@@ -34,6 +34,19 @@
 //! `s3`. A workflow calling a service whose feature is off does not compile.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+// Helpers shared by the services (parameters, errors, metadata) go unused when the features
+// of the services using them are off.
+#![cfg_attr(
+    not(all(
+        feature = "lambda",
+        feature = "dynamodb",
+        feature = "sqs",
+        feature = "sns",
+        feature = "eventbridge",
+        feature = "s3"
+    )),
+    allow(dead_code)
+)]
 
 mod call;
 mod clients;
