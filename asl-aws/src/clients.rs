@@ -110,16 +110,13 @@ impl Aws {
         Arc::clone(self.lock().entry(key).or_insert(clients))
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, ClientMap> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClientMap> {
         // A panic elsewhere cannot leave the map half-written: recover it.
         self.inner
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-
 }
 
 /// One service client each, made on first use.

@@ -50,10 +50,12 @@ where
         .message()
         .map(str::to_owned)
         .unwrap_or_else(|| code.clone());
-    // Errors the API does not model reach us as bare metadata.
-    let modeled = !service_error
-        .source()
-        .is_some_and(|s| s.is::<ErrorMetadata>());
+    // Errors the API does not model reach us as bare metadata; an answer with no error code
+    // (a body that is not the service's error format) is not one it models either.
+    let modeled = service_error.code().is_some()
+        && !service_error
+            .source()
+            .is_some_and(|s| s.is::<ErrorMetadata>());
     let (status, request_id, extended) = raw;
     service(
         names,

@@ -8,10 +8,11 @@
 //!
 //! ```no_run
 //! asl_runtime::asl!(mod order {
-//!     {"StartAt": "Save", "States": {"Save": {
+//!     "StartAt": "Save",
+//!     "States": {"Save": {
 //!         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
 //!         "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.id"}}},
-//!         "End": true}}}
+//!         "End": true}}
 //! });
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
