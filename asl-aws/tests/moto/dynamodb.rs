@@ -1,1 +1,0 @@
-//! dynamodb against moto: IN PROGRESS
