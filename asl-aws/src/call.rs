@@ -13,7 +13,6 @@ use crate::clients::{Aws, Clients};
 pub(crate) struct Request {
     pub api: Api,
     pub flavor: Flavor,
-    pub pattern: Pattern,
     /// The `Resource`, as written.
     pub resource: &'static str,
     pub parameters: Value,
@@ -60,7 +59,6 @@ impl Aws {
         let request = Request {
             api: call.api,
             flavor: call.flavor,
-            pattern: call.pattern,
             resource: call.resource,
             parameters: call.parameters,
             context: call.context,

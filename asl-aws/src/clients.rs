@@ -157,11 +157,6 @@ impl Clients {
         }
     }
 
-    /// The region these clients call.
-    pub(crate) fn region(&self) -> &str {
-        self.config.region().map_or("us-east-1", Region::as_ref)
-    }
-
     #[cfg(feature = "lambda")]
     pub(crate) fn lambda(&self) -> &aws_sdk_lambda::Client {
         self.lambda

@@ -16,7 +16,7 @@
 //! });
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let workflow = order::Workflow::new(asl_aws::Aws::from_env().await);
+//! let workflow = order::Workflow::from_services(asl_aws::Aws::from_env().await);
 //! workflow.run(serde_json::json!({"id": "o-1"})).await?;
 //! # Ok(()) }
 //! ```

@@ -105,7 +105,9 @@ pub mod v2 {
         Seconds, StateType, TaskContext, TaskSpec, Vars, WaitFor, condition, fail, finish, map,
         parallel, pass, pass_through, select_owned, task, wait,
     };
-    pub use crate::integration::{Api, Flavor, Provides, Services, call as call_service, service};
+    pub use crate::integration::{
+        Api, Flavor, Provides, ServiceTasks, Services, call as call_service, service,
+    };
     pub use serde_json::Value;
 
     /// JSONata expressions, compiled, and their evaluation.

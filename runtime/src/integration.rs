@@ -8,8 +8,9 @@
 //! [`Services::call`] — and only the others must be written. Every type implementing
 //! `Integrated` implements `Tasks`, so:
 //!
-//! - when every Task state has an integration, a [`Services`] value *is* the workflow's
-//!   handlers: `order::Workflow::new(asl_aws::Aws::from_env().await)`;
+//! - when every Task state has an integration, a [`Services`] value is enough:
+//!   `order::Workflow::from_services(asl_aws::Aws::from_env().await)` (its Task states are
+//!   the [`ServiceTasks`] of those services);
 //! - to write some states yourself, implement `Integrated` for a type of yours, return the
 //!   services from `services()`, and define the methods of those states: the rest keep
 //!   calling the services;
@@ -28,6 +29,23 @@ use serde_json::Value;
 use crate::error::TaskError;
 pub use crate::exec::Pattern;
 use crate::exec::{TaskContext, TaskSpec};
+
+/// A [`Services`] value as the handlers of a workflow whose every Task state has an
+/// integration: what a generated `Workflow::from_services` wraps its argument in.
+#[derive(Debug, Clone)]
+pub struct ServiceTasks<S>(S);
+
+impl<S: Services> ServiceTasks<S> {
+    /// Wraps `services`.
+    pub fn new(services: S) -> Self {
+        ServiceTasks(services)
+    }
+
+    /// The services.
+    pub fn services(&self) -> &S {
+        &self.0
+    }
+}
 
 /// The future a [`Services::call`] returns.
 pub type ServiceFuture = Pin<Box<dyn Future<Output = Result<Value, TaskError>> + Send + 'static>>;

@@ -103,7 +103,7 @@ impl Provides<service::Lambda> for Recorder {}
 #[tokio::test]
 async fn a_services_value_runs_every_integrated_state() {
     let recorder = Recorder::default();
-    let workflow = all_integrated::Workflow::new(recorder.clone());
+    let workflow = all_integrated::Workflow::from_services(recorder.clone());
     let out = workflow
         .run(json!({"id": "o-1", "role": "arn:aws:iam::123456789012:role/writer"}))
         .await
@@ -140,7 +140,7 @@ async fn service_errors_reach_catch_by_name() {
         fail_s3: true,
         ..Recorder::default()
     };
-    let out = all_integrated::Workflow::new(recorder)
+    let out = all_integrated::Workflow::from_services(recorder)
         .run(json!({"id": "o-2", "role": "arn:aws:iam::1:role/r"}))
         .await
         .unwrap();

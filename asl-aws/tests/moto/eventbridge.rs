@@ -77,7 +77,7 @@ async fn put_events_reaches_a_rule_target() {
     let source = common::unique("asl.test");
     let (bus, url) = bus_to_queue(&m, &source).await;
     let detail = json!({"order": 7, "items": ["a"]});
-    let out = put::Workflow::new(m.aws.clone())
+    let out = put::Workflow::from_services(m.aws.clone())
         .run(json!({"source": source, "detail": detail, "bus": bus}))
         .await
         .unwrap();
@@ -113,7 +113,7 @@ asl_runtime::asl!(mod entries {
 
 /// The execution's `EventBridge.FailedEntry` cause, parsed.
 async fn failed_entries(m: &common::Moto, input: Value) -> Value {
-    let err = entries::Workflow::new(m.aws.clone())
+    let err = entries::Workflow::from_services(m.aws.clone())
         .run(input)
         .await
         .unwrap_err();
@@ -196,7 +196,7 @@ async fn failed_entry_is_caught_by_name() {
     let Some(m) = common::moto("failed_entry_is_caught_by_name", "us-east-1").await else {
         return;
     };
-    let out = caught::Workflow::new(m.aws.clone())
+    let out = caught::Workflow::from_services(m.aws.clone())
         .run(json!({"Entries": [{"Detail": "{", "DetailType": "t", "Source": "s"}]}))
         .await
         .unwrap();
@@ -224,7 +224,7 @@ async fn bad_parameters_are_errors() {
         e.as_object_mut()
             .unwrap()
             .extend(bad.as_object().unwrap().clone());
-        let err = entries::Workflow::new(m.aws.clone())
+        let err = entries::Workflow::from_services(m.aws.clone())
             .run(json!({"Entries": [e]}))
             .await
             .unwrap_err();

@@ -135,7 +135,7 @@ async fn function_arn_returns_what_the_function_returns() {
         return;
     };
     without_docker(&m.url).await;
-    let wf = echo_by_arn::Workflow::new(m.aws.clone());
+    let wf = echo_by_arn::Workflow::from_services(m.aws.clone());
     for input in [
         json!("HelloWorld!"),
         json!(0.0),
@@ -166,7 +166,7 @@ async fn function_arn_result_is_the_return_value() {
     });
     let status = stub::moto_post(&m.url, "/moto-api/static/lambda-simple/response", &queued).await;
     assert_eq!(status, 201);
-    let wf = queued_by_arn::Workflow::new(m.aws.clone());
+    let wf = queued_by_arn::Workflow::from_services(m.aws.clone());
     assert_eq!(
         wf.run(json!({"in": 1})).await.unwrap(),
         json!({"ok": true, "n": [1, 2]})
@@ -185,7 +185,7 @@ async fn invoke_returns_the_response_envelope() {
         return;
     };
     without_docker(&m.url).await;
-    let wf = invoke_payload::Workflow::new(m.aws.clone());
+    let wf = invoke_payload::Workflow::from_services(m.aws.clone());
     let out = wf
         .run(invoke_input("asl-echo", json!({"order": "o-1", "qty": 2})))
         .await
@@ -219,7 +219,7 @@ async fn invoke_payload_as_text_or_as_json() {
         return;
     };
     without_docker(&m.url).await;
-    let wf = invoke_payload::Workflow::new(m.aws.clone());
+    let wf = invoke_payload::Workflow::from_services(m.aws.clone());
     for (payload, returned) in [
         (json!("\"HelloWorld\""), json!("HelloWorld")),
         (json!("0.0"), json!(0.0)),
@@ -248,7 +248,7 @@ async fn invoke_envelope_has_the_recorded_shape() {
     let stub =
         Stub::always(Reply::returned("{}").header("X-Amz-Log-Result", "U1RBUlQgUmVxdWVzdElk"))
             .await;
-    let wf = invoke_all::Workflow::new(stub.aws("us-east-1").await);
+    let wf = invoke_all::Workflow::from_services(stub.aws("us-east-1").await);
     let out = wf
         .run(json!({
             "FunctionName": "asl-f",
@@ -309,7 +309,7 @@ async fn invoke_envelope_has_the_recorded_shape() {
 #[tokio::test]
 async fn invoke_event_gives_202_and_an_empty_payload() {
     let stub = Stub::always(Reply::bare(202)).await;
-    let wf = invoke_all::Workflow::new(stub.aws("us-east-1").await);
+    let wf = invoke_all::Workflow::from_services(stub.aws("us-east-1").await);
     let out = wf
         .run(json!({
             "FunctionName": "asl-f",
@@ -340,7 +340,7 @@ async fn function_error_is_the_raised_type_with_the_payload_as_cause() {
     let stub = Stub::always(Reply::failed(RAISED)).await;
     let aws = stub.aws("us-east-1").await;
 
-    let err = stub_by_arn::Workflow::new(aws.clone())
+    let err = stub_by_arn::Workflow::from_services(aws.clone())
         .run(json!({"in": 1}))
         .await
         .unwrap_err();
@@ -352,7 +352,7 @@ async fn function_error_is_the_raised_type_with_the_payload_as_cause() {
         "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aasl-stub/invocations"
     );
 
-    let err = invoke_payload::Workflow::new(aws)
+    let err = invoke_payload::Workflow::from_services(aws)
         .run(invoke_input("asl-f", Value::Null))
         .await
         .unwrap_err();
@@ -366,13 +366,13 @@ async fn function_error_is_the_raised_type_with_the_payload_as_cause() {
 async fn function_error_without_a_type_is_lambda_unknown() {
     let stub = Stub::always(Reply::failed(TIMED_OUT)).await;
     let aws = stub.aws("us-east-1").await;
-    let err = stub_by_arn::Workflow::new(aws.clone())
+    let err = stub_by_arn::Workflow::from_services(aws.clone())
         .run(json!({}))
         .await
         .unwrap_err();
     assert_eq!(err.error(), Some("Lambda.Unknown"));
     assert_eq!(err.cause(), Some(TIMED_OUT));
-    let err = invoke_payload::Workflow::new(aws)
+    let err = invoke_payload::Workflow::from_services(aws)
         .run(invoke_input("asl-f", json!({})))
         .await
         .unwrap_err();
@@ -391,7 +391,7 @@ async fn function_error_is_retried_and_caught() {
         _ => Reply::returned(r#"{"done": true}"#),
     })
     .await;
-    let out = retried_and_caught::Workflow::new(stub.aws("us-east-1").await)
+    let out = retried_and_caught::Workflow::from_services(stub.aws("us-east-1").await)
         .run(json!({"in": 1}))
         .await
         .unwrap();
@@ -400,7 +400,7 @@ async fn function_error_is_retried_and_caught() {
 
     // Always fails: caught after the retries, the cause being the payload.
     let stub = Stub::always(Reply::failed(RAISED)).await;
-    let out = retried_and_caught::Workflow::new(stub.aws("us-east-1").await)
+    let out = retried_and_caught::Workflow::from_services(stub.aws("us-east-1").await)
         .run(json!({"in": 1}))
         .await
         .unwrap();
@@ -422,13 +422,13 @@ async fn missing_function_is_resource_not_found() {
         "{message} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; \
          Request ID: {REQUEST_ID}; Proxy: null)"
     );
-    let err = stub_by_arn::Workflow::new(aws.clone())
+    let err = stub_by_arn::Workflow::from_services(aws.clone())
         .run(json!({}))
         .await
         .unwrap_err();
     assert_eq!(err.error(), Some("Lambda.ResourceNotFoundException"));
     assert_eq!(err.cause(), Some(cause.as_str()));
-    let err = invoke_payload::Workflow::new(aws)
+    let err = invoke_payload::Workflow::from_services(aws)
         .run(invoke_input("asl-stub", json!({})))
         .await
         .unwrap_err();
@@ -444,7 +444,7 @@ async fn service_errors_are_named_as_aws_documents() {
         Reply::error(429, "TooManyRequestsException", "Rate Exceeded.").header("Retry-After", "1"),
     )
     .await;
-    let err = stub_by_arn::Workflow::new(stub.aws("us-east-1").await)
+    let err = stub_by_arn::Workflow::from_services(stub.aws("us-east-1").await)
         .run(json!({}))
         .await
         .unwrap_err();
@@ -466,7 +466,7 @@ async fn service_errors_are_named_as_aws_documents() {
     );
 
     let stub = Stub::always(Reply::error(500, "ServiceException", "Internal error")).await;
-    let err = invoke_payload::Workflow::new(stub.aws("us-east-1").await)
+    let err = invoke_payload::Workflow::from_services(stub.aws("us-east-1").await)
         .run(invoke_input("asl-f", json!({})))
         .await
         .unwrap_err();
@@ -475,7 +475,7 @@ async fn service_errors_are_named_as_aws_documents() {
 
     // An answer Lambda's API does not model: the service's base exception.
     let stub = Stub::always(Reply::bare(502)).await;
-    let err = stub_by_arn::Workflow::new(stub.aws("us-east-1").await)
+    let err = stub_by_arn::Workflow::from_services(stub.aws("us-east-1").await)
         .run(json!({}))
         .await
         .unwrap_err();
@@ -484,7 +484,7 @@ async fn service_errors_are_named_as_aws_documents() {
     // No answer at all.
     let aws =
         asl_aws::Aws::from_conf(common::sdk_config(&stub::closed_port_url(), "us-east-1").await);
-    let err = stub_by_arn::Workflow::new(aws)
+    let err = stub_by_arn::Workflow::from_services(aws)
         .run(json!({}))
         .await
         .unwrap_err();
@@ -509,7 +509,7 @@ async fn operation_timeout_is_client_execution_timeout() {
                 .build(),
         )
         .build();
-    let err = stub_by_arn::Workflow::new(asl_aws::Aws::from_conf(config))
+    let err = stub_by_arn::Workflow::from_services(asl_aws::Aws::from_conf(config))
         .run(json!({}))
         .await
         .unwrap_err();
@@ -525,7 +525,7 @@ async fn operation_timeout_is_client_execution_timeout() {
 async fn invoke_rejects_unknown_and_missing_members() {
     let stub = Stub::always(Reply::returned("{}")).await;
     let aws = stub.aws("us-east-1").await;
-    let err = invoke_unknown_member::Workflow::new(aws.clone())
+    let err = invoke_unknown_member::Workflow::from_services(aws.clone())
         .run(json!({}))
         .await
         .unwrap_err();
@@ -536,7 +536,7 @@ async fn invoke_rejects_unknown_and_missing_members() {
         err.cause()
     );
 
-    let err = invoke_payload::Workflow::new(aws)
+    let err = invoke_payload::Workflow::from_services(aws)
         .run(json!({"FunctionName": null, "Payload": {}}))
         .await
         .unwrap_err();
@@ -572,7 +572,7 @@ async fn invoke_wait_for_task_token_completes_with_the_callback() {
     let aws = stub.aws("us-east-1").await;
     let engine = Engine::builder()
         .store(SqliteStore::memory().await.unwrap())
-        .workflow("callback", callback::Workflow::new(aws.clone()))
+        .workflow("callback", callback::Workflow::from_services(aws.clone()))
         .build()
         .await
         .unwrap();
@@ -598,7 +598,7 @@ async fn invoke_wait_for_task_token_completes_with_the_callback() {
         .unwrap();
     assert_eq!(engine.wait(&id).await.unwrap(), json!({"approved": true}));
 
-    let err = callback::Workflow::new(aws)
+    let err = callback::Workflow::from_services(aws)
         .run(json!({"order": "o-8"}))
         .await
         .unwrap_err();

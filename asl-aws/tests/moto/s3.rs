@@ -204,8 +204,8 @@ async fn put_object_sends_json_text_as_aws() {
     let Some((m, s3, bucket)) = setup("put_object_sends_json_text_as_aws").await else {
         return;
     };
-    let put = put_object::Workflow::new(m.aws.clone());
-    let get = get_object::Workflow::new(m.aws.clone());
+    let put = put_object::Workflow::from_services(m.aws.clone());
+    let get = get_object::Workflow::from_services(m.aws.clone());
     let cases = [
         (
             json!({"Dict": "Value"}),
@@ -252,7 +252,7 @@ async fn get_object_returns_body_as_text_as_aws() {
     let Some((m, s3, bucket)) = setup("get_object_returns_body_as_text_as_aws").await else {
         return;
     };
-    let get = get_object::Workflow::new(m.aws.clone());
+    let get = get_object::Workflow::from_services(m.aws.clone());
     // (content, recorded ContentLength, recorded ETag)
     let cases: [(&str, u64, &str); 4] = [
         ("text data", 9, "\"332eec544317a6d340b8e77da7fe54ad\""),
@@ -308,7 +308,7 @@ async fn get_object_range_and_metadata() {
     let Some((m, s3, bucket)) = setup("get_object_range_and_metadata").await else {
         return;
     };
-    let put = put_any::Workflow::new(m.aws.clone());
+    let put = put_any::Workflow::from_services(m.aws.clone());
     ok(put
         .run(json!({
             "Bucket": bucket, "Key": "doc.json", "Body": {"a": 1},
@@ -317,7 +317,7 @@ async fn get_object_range_and_metadata() {
         }))
         .await);
     assert_eq!(stored(&s3, &bucket, "doc.json").await, br#"{"a":1}"#);
-    let get = get_any::Workflow::new(m.aws.clone());
+    let get = get_any::Workflow::from_services(m.aws.clone());
     let out = ok(get
         .run(json!({"Bucket": bucket, "Key": "doc.json", "Range": "bytes=1-4"}))
         .await);
@@ -336,7 +336,7 @@ async fn head_object_returns_metadata() {
         return;
     };
     put_raw(&s3, &bucket, "file_key", b"text data").await;
-    let head = head_any::Workflow::new(m.aws.clone());
+    let head = head_any::Workflow::from_services(m.aws.clone());
     let out = ok(head.run(json!({"Bucket": bucket, "Key": "file_key"})).await);
     assert_eq!(
         unmasked(out),
@@ -365,7 +365,7 @@ async fn list_objects_with_prefix() {
     ] {
         put_raw(&s3, &bucket, key, b"hello world!").await;
     }
-    let v2 = list_v2::Workflow::new(m.aws.clone());
+    let v2 = list_v2::Workflow::from_services(m.aws.clone());
     let out = ok(v2
         .run(json!({"Bucket": bucket, "Prefix": "in/", "Delimiter": "/", "MaxKeys": 10}))
         .await);
@@ -402,7 +402,7 @@ async fn list_objects_with_prefix() {
         .await);
     assert_eq!(second["Contents"][0]["Key"], json!("in/file_1.txt"));
 
-    let v1 = list_v1::Workflow::new(m.aws.clone());
+    let v1 = list_v1::Workflow::from_services(m.aws.clone());
     let out = ok(v1.run(json!({"Bucket": bucket, "Prefix": "in/"})).await);
     let keys: Vec<Value> = out["Contents"]
         .as_array()
@@ -437,7 +437,7 @@ async fn copy_then_delete_object() {
         return;
     };
     put_raw(&s3, &bucket, "original", b"text data").await;
-    let wf = copy_delete::Workflow::new(m.aws.clone());
+    let wf = copy_delete::Workflow::from_services(m.aws.clone());
     let out = ok(wf
         .run(json!({"Bucket": bucket, "Key": "original", "Copy": "copy"}))
         .await);
@@ -468,7 +468,7 @@ async fn missing_bucket_is_no_such_bucket_as_aws() {
         return;
     };
     let bucket = common::unique("asl-s3-missing");
-    let wf = no_such_bucket::Workflow::new(m.aws.clone());
+    let wf = no_such_bucket::Workflow::from_services(m.aws.clone());
     let out = ok(wf.run(json!({"Bucket": bucket})).await);
     assert_eq!(out["Bucket"], json!(bucket));
     let caught = &out["TaskFailedError"];
@@ -490,12 +490,12 @@ async fn missing_key_is_no_such_key() {
     let input = json!({"Bucket": bucket, "Key": "nope"});
     for (error, cause) in [
         failed(
-            get_object::Workflow::new(m.aws.clone())
+            get_object::Workflow::from_services(m.aws.clone())
                 .run(input.clone())
                 .await,
         ),
         failed(
-            head_any::Workflow::new(m.aws.clone())
+            head_any::Workflow::from_services(m.aws.clone())
                 .run(input.clone())
                 .await,
         ),
@@ -512,7 +512,7 @@ async fn unknown_or_mistyped_parameter_is_rejected() {
     let Some((m, s3, bucket)) = setup("unknown_or_mistyped_parameter_is_rejected").await else {
         return;
     };
-    let put = put_any::Workflow::new(m.aws.clone());
+    let put = put_any::Workflow::from_services(m.aws.clone());
     let (error, cause) = failed(
         put.run(json!({"Bucket": bucket, "Key": "k", "Body": "x", "Colour": "red"}))
             .await,
@@ -525,12 +525,12 @@ async fn unknown_or_mistyped_parameter_is_rejected() {
     let listed = s3.list_objects_v2().bucket(&bucket).send().await;
     assert_eq!(listed.map(|l| l.key_count()).ok().flatten(), Some(0));
 
-    let list = list_v2::Workflow::new(m.aws.clone());
+    let list = list_v2::Workflow::from_services(m.aws.clone());
     let (error, cause) = failed(list.run(json!({"Bucket": bucket, "MaxKeys": "ten"})).await);
     assert_eq!(error, "States.Runtime");
     assert!(cause.contains("'MaxKeys'"), "{cause}");
 
-    let get = get_any::Workflow::new(m.aws.clone());
+    let get = get_any::Workflow::from_services(m.aws.clone());
     let (error, cause) = failed(get.run(json!({"Bucket": bucket})).await);
     assert_eq!(error, "States.Runtime");
     assert!(
@@ -547,7 +547,7 @@ async fn get_object_above_the_quota() {
         return;
     };
     put_raw(&s3, &bucket, "big", &vec![b'x'; 300 * 1024]).await;
-    let get = get_object::Workflow::new(m.aws.clone());
+    let get = get_object::Workflow::from_services(m.aws.clone());
     let (error, cause) = failed(get.run(json!({"Bucket": bucket, "Key": "big"})).await);
     assert_eq!(error, "States.DataLimitExceeded");
     assert!(cause.contains("'S3GetObject'"), "{cause}");

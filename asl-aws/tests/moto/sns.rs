@@ -78,7 +78,7 @@ async fn publish_reaches_subscribers_as_json_text() {
     };
     let (topic, url) = topic_with_queue(&m, false).await;
     let message = json!({"Message": "HelloWorld!"});
-    let out = publish::Workflow::new(m.aws.clone())
+    let out = publish::Workflow::from_services(m.aws.clone())
         .run(json!({"TopicArn": topic, "Message": message, "Value": "Hello"}))
         .await
         .unwrap();
@@ -125,7 +125,7 @@ async fn a_missing_topic_is_not_found() {
         "arn:aws:sns:us-east-1:123456789012:{}",
         common::unique("gone")
     );
-    let err = plain::Workflow::new(m.aws.clone())
+    let err = plain::Workflow::from_services(m.aws.clone())
         .run(json!({"TopicArn": topic, "Message": {"Message": "HelloWorld!"}}))
         .await
         .unwrap_err();
@@ -169,7 +169,7 @@ async fn invalid_parameter_is_retried_then_caught() {
         return;
     };
     let (topic, _) = topic_with_queue(&m, true).await;
-    let recorded = grouped::Workflow::new(m.aws.clone())
+    let recorded = grouped::Workflow::from_services(m.aws.clone())
         .run_recorded(json!({"TopicArn": topic}), RunOptions::default())
         .await;
     let out = recorded.result.unwrap();
@@ -211,7 +211,7 @@ async fn fifo_topics_take_group_and_deduplication_ids() {
         return;
     };
     let (topic, url) = topic_with_queue(&m, true).await;
-    let out = fifo::Workflow::new(m.aws.clone())
+    let out = fifo::Workflow::from_services(m.aws.clone())
         .run(json!({"TopicArn": topic}))
         .await
         .unwrap();
@@ -238,7 +238,7 @@ async fn a_member_publish_lacks_is_an_error() {
         return;
     };
     let (topic, url) = topic_with_queue(&m, false).await;
-    let err = unknown_member::Workflow::new(m.aws.clone())
+    let err = unknown_member::Workflow::from_services(m.aws.clone())
         .run(json!({"TopicArn": topic}))
         .await
         .unwrap_err();
@@ -281,7 +281,7 @@ async fn publish_wait_for_task_token_completes_with_the_token() {
     std::fs::create_dir_all(&dir).unwrap();
     let engine = Engine::builder()
         .store(SqliteStore::open(dir.join("runs.db")).await.unwrap())
-        .workflow("callback", callback::Workflow::new(m.aws.clone()))
+        .workflow("callback", callback::Workflow::from_services(m.aws.clone()))
         .poll_interval(Duration::from_millis(50))
         .build()
         .await

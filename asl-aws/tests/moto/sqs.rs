@@ -103,7 +103,7 @@ async fn send_message_reaches_the_queue_as_json_text() {
     let sqs = aws_sdk_sqs::Client::new(&m.config);
     let url = queue(&sqs, false).await;
     let body = json!({"order": 7, "items": ["a", "b"]});
-    let out = send::Workflow::new(m.aws.clone())
+    let out = send::Workflow::from_services(m.aws.clone())
         .run(json!({"queue": url, "body": body, "color": "blue"}))
         .await
         .unwrap();
@@ -149,7 +149,7 @@ async fn fifo_queues_deduplicate_a_repeated_attempt() {
     };
     let sqs = aws_sdk_sqs::Client::new(&m.config);
     let url = queue(&sqs, true).await;
-    let wf = plain::Workflow::new(m.aws.clone());
+    let wf = plain::Workflow::from_services(m.aws.clone());
     let input = json!({"queue": url, "body": "hello"});
     let name = common::unique("exec");
     let options = || RunOptions {
@@ -185,7 +185,7 @@ async fn a_missing_queue_is_queue_does_not_exist() {
         return;
     };
     let url = format!("{}/123456789012/{}", m.url, common::unique("gone"));
-    let err = plain::Workflow::new(m.aws.clone())
+    let err = plain::Workflow::from_services(m.aws.clone())
         .run(json!({"queue": url, "body": "x"}))
         .await
         .unwrap_err();
@@ -271,7 +271,7 @@ async fn a_null_message_body_is_caught_as_amazon_sqs_exception() {
     let (url, requests) = missing_parameter_sqs();
     let aws = asl_aws::Aws::from_conf(common::sdk_config(&url, "us-east-1").await);
     let queue = format!("{url}/123456789012/q");
-    let out = empty_body::Workflow::new(aws)
+    let out = empty_body::Workflow::from_services(aws)
         .run(json!({"QueueUrl": queue, "MessageBody": null}))
         .await
         .unwrap();
@@ -308,7 +308,7 @@ async fn retry_then_catch_see_the_error_name() {
         return;
     };
     let url = format!("{}/123456789012/{}", m.url, common::unique("gone"));
-    let recorded = retried::Workflow::new(m.aws.clone())
+    let recorded = retried::Workflow::from_services(m.aws.clone())
         .run_recorded(json!({"queue": url}), RunOptions::default())
         .await;
     let out = recorded.result.unwrap();
@@ -340,7 +340,7 @@ async fn a_member_send_message_lacks_is_an_error() {
     };
     let sqs = aws_sdk_sqs::Client::new(&m.config);
     let url = queue(&sqs, false).await;
-    let err = unknown_member::Workflow::new(m.aws.clone())
+    let err = unknown_member::Workflow::from_services(m.aws.clone())
         .run(json!({"queue": url}))
         .await
         .unwrap_err();
@@ -376,7 +376,7 @@ async fn wait_for_task_token_needs_a_durable_execution() {
     };
     let sqs = aws_sdk_sqs::Client::new(&m.config);
     let url = queue(&sqs, false).await;
-    let err = callback::Workflow::new(m.aws.clone())
+    let err = callback::Workflow::from_services(m.aws.clone())
         .run(json!({"queue": url, "order": 1}))
         .await
         .unwrap_err();
@@ -390,7 +390,7 @@ async fn engine(m: &common::Moto) -> (Engine, std::path::PathBuf) {
     std::fs::create_dir_all(&dir).unwrap();
     let engine = Engine::builder()
         .store(SqliteStore::open(dir.join("runs.db")).await.unwrap())
-        .workflow("callback", callback::Workflow::new(m.aws.clone()))
+        .workflow("callback", callback::Workflow::from_services(m.aws.clone()))
         .poll_interval(Duration::from_millis(50))
         .build()
         .await

@@ -117,7 +117,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         #integrated
 
         /// The state machine: runs executions with the given [`Tasks`].
-        pub struct Workflow<T: Tasks> {
+        // No bound here: `from_services` states its own, to report the states to write.
+        pub struct Workflow<T> {
             tasks: ::std::sync::Arc<T>,
         }
 
@@ -170,6 +171,22 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
                 let result = __rt::finish(&exec, #timeout, run).await;
                 __rt::Recorded { result, history: exec.history() }
+            }
+        }
+
+        // A program need not call every entry point.
+        #[allow(dead_code)]
+        impl<S> Workflow<__rt::ServiceTasks<S>> {
+            /// A workflow whose Task states all call their services through `services`
+            /// (`asl_aws::Aws`): compiles only when every Task state has an integration.
+            // The bounds sit on the method, so a missing one is reported with the note
+            // naming the states to write.
+            pub fn from_services(services: S) -> Self
+            where
+                S: __rt::Services,
+                __rt::ServiceTasks<S>: Integrated,
+            {
+                Workflow::new(__rt::ServiceTasks::new(services))
             }
         }
 
@@ -304,15 +321,17 @@ impl Gen {
                 quote!(+ #rt::Provides<#rt::service::#s>)
             })
             .collect();
+        // For `ServiceTasks`, not for every `Services`: a blanket impl over a foreign trait
+        // would clash with users' `impl Tasks for Arc<MyHandlers>`.
         let all = if self.handwritten.is_empty() {
             quote! {
                 /// Every Task state of this workflow has a service integration: a `Services`
                 /// value (`asl_aws::Aws`) runs them all.
-                impl<S: #rt::Services #(#services)*> Integrated for S {
+                impl<S: #rt::Services #(#services)*> Integrated for #rt::ServiceTasks<S> {
                     type Services = S;
 
                     fn services(&self) -> &S {
-                        self
+                        #rt::ServiceTasks::services(self)
                     }
                 }
             }
@@ -327,8 +346,8 @@ impl Gen {
         );
         if self.handwritten.is_empty() {
             text.push_str(
-                "\n\nEvery Task state has an integration, so a `Services` value is an \
-                 `Integrated` as it is: `Workflow::new(asl_aws::Aws::from_env().await)`.",
+                "\n\nEvery Task state has an integration, so a `Services` value runs them \
+                 all: `Workflow::from_services(asl_aws::Aws::from_env().await)`.",
             );
         } else {
             text.push_str("\n\nStates to write:");

@@ -58,7 +58,7 @@ pub trait Tasks: Send + Sync + 'static {
 }
 /// The Task states of this workflow, where a state whose resource has a service integration is already written: it calls its service through [`Integrated::services`] (e.g. `asl_aws::Aws`). Define a state's method to write it yourself; the others keep calling their services. Every `Integrated` is a [`Tasks`].
 ///
-/// Every Task state has an integration, so a `Services` value is an `Integrated` as it is: `Workflow::new(asl_aws::Aws::from_env().await)`.
+/// Every Task state has an integration, so a `Services` value runs them all: `Workflow::from_services(asl_aws::Aws::from_env().await)`.
 #[allow(clippy::wrong_self_convention)]
 pub trait Integrated: Send + Sync + 'static {
     /// What calls the services (`asl_aws::Aws`, or your own).
@@ -174,14 +174,15 @@ impl<T: Integrated> Tasks for T {
 }
 /// Every Task state of this workflow has a service integration: a `Services`
 /// value (`asl_aws::Aws`) runs them all.
-impl<S: __rt::Services + __rt::Provides<__rt::service::Lambda>> Integrated for S {
+impl<S: __rt::Services + __rt::Provides<__rt::service::Lambda>> Integrated
+for __rt::ServiceTasks<S> {
     type Services = S;
     fn services(&self) -> &S {
-        self
+        __rt::ServiceTasks::services(self)
     }
 }
 /// The state machine: runs executions with the given [`Tasks`].
-pub struct Workflow<T: Tasks> {
+pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,
 }
 #[allow(dead_code)]
@@ -239,6 +240,18 @@ impl<T: Tasks> Workflow<T> {
             result,
             history: exec.history(),
         }
+    }
+}
+#[allow(dead_code)]
+impl<S> Workflow<__rt::ServiceTasks<S>> {
+    /// A workflow whose Task states all call their services through `services`
+    /// (`asl_aws::Aws`): compiles only when every Task state has an integration.
+    pub fn from_services(services: S) -> Self
+    where
+        S: __rt::Services,
+        __rt::ServiceTasks<S>: Integrated,
+    {
+        Workflow::new(__rt::ServiceTasks::new(services))
     }
 }
 /// Lets an `asl_runtime::Engine` run this workflow durably.

@@ -211,7 +211,7 @@ impl<T: Integrated> Tasks for T {
     }
 }
 /// The state machine: runs executions with the given [`Tasks`].
-pub struct Workflow<T: Tasks> {
+pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,
 }
 #[allow(dead_code)]
@@ -269,6 +269,18 @@ impl<T: Tasks> Workflow<T> {
             result,
             history: exec.history(),
         }
+    }
+}
+#[allow(dead_code)]
+impl<S> Workflow<__rt::ServiceTasks<S>> {
+    /// A workflow whose Task states all call their services through `services`
+    /// (`asl_aws::Aws`): compiles only when every Task state has an integration.
+    pub fn from_services(services: S) -> Self
+    where
+        S: __rt::Services,
+        __rt::ServiceTasks<S>: Integrated,
+    {
+        Workflow::new(__rt::ServiceTasks::new(services))
     }
 }
 /// Lets an `asl_runtime::Engine` run this workflow durably.

@@ -41,7 +41,7 @@ async fn a_failed_condition_is_caught_by_its_name_in_either_flavor() {
     };
     let table = table(&m, false).await;
     seed(&m, &table, "taken", None, 1).await;
-    let out = conditional::Workflow::new(m.aws.clone())
+    let out = conditional::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect("runs");
@@ -93,7 +93,7 @@ async fn a_failed_condition_is_retried_by_its_name() {
     };
     let table = table(&m, false).await;
     seed(&m, &table, "taken", None, 1).await;
-    let recorded = retried::Workflow::new(m.aws.clone())
+    let recorded = retried::Workflow::from_services(m.aws.clone())
         .run_recorded(json!({ "table": table }), Default::default())
         .await;
     let out = recorded.result.expect("runs");
@@ -127,7 +127,7 @@ async fn a_missing_table_is_resource_not_found_in_either_flavor() {
     let Some(m) = common::moto("dynamodb_missing_table", "us-east-1").await else {
         return;
     };
-    let recorded = missing::Workflow::new(m.aws.clone())
+    let recorded = missing::Workflow::from_services(m.aws.clone())
         .run_recorded(
             json!({ "table": common::unique("asl-ddb-missing") }),
             Default::default(),
@@ -187,7 +187,7 @@ async fn a_validation_error_is_the_service_exception() {
         return;
     };
     let table = table(&m, false).await;
-    let out = invalid::Workflow::new(m.aws.clone())
+    let out = invalid::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect("runs");
@@ -237,7 +237,7 @@ asl_runtime::asl!(mod transact_any {
 /// The cause of the execution's error for `put_any` with `item`, which must be
 /// `States.Runtime`.
 async fn runtime_error(m: &Moto, table: &str, item: Value) -> String {
-    let err = put_any::Workflow::new(m.aws.clone())
+    let err = put_any::Workflow::from_services(m.aws.clone())
         .run(json!({"table": table, "item": item}))
         .await
         .expect_err("fails");
@@ -278,7 +278,7 @@ async fn a_malformed_attribute_value_is_a_runtime_error_naming_the_field() {
         let cause = runtime_error(&m, &table, item.clone()).await;
         assert!(cause.contains(field), "{item}: {cause}");
     }
-    let err = transact_any::Workflow::new(m.aws.clone())
+    let err = transact_any::Workflow::from_services(m.aws.clone())
         .run(json!({"items": [{"Put": {"TableName": table, "Item": {"id": {"BOOL": "yes"}}}}]}))
         .await
         .expect_err("fails");
@@ -308,7 +308,7 @@ async fn an_unknown_parameter_is_rejected_not_dropped() {
         return;
     };
     let table = table(&m, false).await;
-    let err = unknown_member::Workflow::new(m.aws.clone())
+    let err = unknown_member::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect_err("fails");
@@ -318,7 +318,7 @@ async fn an_unknown_parameter_is_rejected_not_dropped() {
         "{err}"
     );
     // In nested objects too.
-    let err = transact_any::Workflow::new(m.aws.clone())
+    let err = transact_any::Workflow::from_services(m.aws.clone())
         .run(
             json!({"items": [{"Delete": {"TableName": table, "Key": {"id": {"S": "k"}},
             "Condition": "attribute_exists(id)"}}]}),

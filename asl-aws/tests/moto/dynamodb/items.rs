@@ -88,7 +88,7 @@ async fn optimized_put_update_get_delete_carry_the_sdk_metadata() {
     };
     let table = table(&m, false).await;
     let item = every_type("k1");
-    let out = optimized_crud::Workflow::new(m.aws.clone())
+    let out = optimized_crud::Workflow::from_services(m.aws.clone())
         .run(json!({"table": table, "id": "k1", "item": item}))
         .await
         .expect("runs");
@@ -117,7 +117,7 @@ async fn sdk_put_update_get_delete_answer_the_api_members_only() {
     };
     let table = table(&m, false).await;
     let item = every_type("k2");
-    let mut out = sdk_crud::Workflow::new(m.aws.clone())
+    let mut out = sdk_crud::Workflow::from_services(m.aws.clone())
         .run(json!({"table": table, "id": "k2", "item": item}))
         .await
         .expect("runs");
@@ -163,7 +163,7 @@ async fn sdk_put_update_get_matches_the_recording() {
     let case = "dynamodb_put_update_get_item";
     let input = corpus(case, "input.json", "<test-table>", &table);
     let expected = corpus(case, "expected.json", "<test-table>", &table);
-    let mut out = corpus_sdk::Workflow::new(m.aws.clone())
+    let mut out = corpus_sdk::Workflow::from_services(m.aws.clone())
         .run(input)
         .await
         .expect("runs");
@@ -182,7 +182,7 @@ async fn optimized_put_update_get_matches_the_recording() {
     let case = "base_integrations_DYNAMODB_PUT_UPDATE_GET_ITEM";
     let input = corpus(case, "input.json", "table-name", &table);
     let expected = corpus(case, "expected.json", "table-name", &table);
-    let mut out = corpus_optimized::Workflow::new(m.aws.clone())
+    let mut out = corpus_optimized::Workflow::from_services(m.aws.clone())
         .run(input)
         .await
         .expect("runs");
@@ -241,7 +241,7 @@ async fn query_and_scan_answer_items_counts_and_the_last_key() {
     for (id, sk, val) in [("a", 1, 10), ("a", 2, 20), ("a", 3, 30), ("b", 1, 40)] {
         seed(&m, &table, id, Some(sk), val).await;
     }
-    let out = reads::Workflow::new(m.aws.clone())
+    let out = reads::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect("runs");
@@ -294,7 +294,7 @@ async fn batch_write_item_puts_and_deletes() {
         {"PutRequest": {"Item": {"id": {"S": "new2"}, "tags": {"SS": ["t"]}}}},
         {"DeleteRequest": {"Key": {"id": {"S": "old"}}}}
     ]});
-    let out = batch::Workflow::new(m.aws.clone())
+    let out = batch::Workflow::from_services(m.aws.clone())
         .run(json!({ "requests": requests }))
         .await
         .expect("runs");
@@ -341,7 +341,7 @@ async fn transact_write_items_applies_all_or_nothing() {
     for id in ["u", "d", "c"] {
         seed(&m, &table, id, None, 5).await;
     }
-    let out = transact::Workflow::new(m.aws.clone())
+    let out = transact::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect("runs");
@@ -396,7 +396,7 @@ async fn legacy_parameters_are_mapped() {
     let table = table(&m, true).await;
     seed(&m, &table, "a", Some(1), 10).await;
     seed(&m, &table, "a", Some(2), 20).await;
-    let out = legacy::Workflow::new(m.aws.clone())
+    let out = legacy::Workflow::from_services(m.aws.clone())
         .run(json!({ "table": table }))
         .await
         .expect("runs");

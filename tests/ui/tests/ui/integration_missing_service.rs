@@ -21,5 +21,5 @@ impl Services for OnlyDynamoDb {
 impl Provides<service::DynamoDb> for OnlyDynamoDb {}
 
 fn main() {
-    let _ = order::Workflow::new(OnlyDynamoDb);
+    let _ = order::Workflow::from_services(OnlyDynamoDb);
 }

@@ -32,5 +32,5 @@ impl review::Integrated for Partial {
 }
 
 fn main() {
-    let _ = review::Workflow::new(Fake);
+    let _ = review::Workflow::from_services(Fake);
 }
