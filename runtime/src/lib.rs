@@ -101,6 +101,7 @@ pub mod durable;
 pub mod error;
 mod exec;
 mod history;
+pub mod integration;
 pub mod jsonata;
 pub mod lambda;
 mod lang;

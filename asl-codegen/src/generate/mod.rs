@@ -15,6 +15,7 @@
 mod choice;
 mod data;
 pub mod ident;
+mod integration;
 mod io;
 pub mod jsonata;
 mod map;
@@ -32,7 +33,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -73,8 +74,14 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         errors: Vec::new(),
         runner_names: ident::Names::default(),
         jsonata: false,
+        integrated: Vec::new(),
+        delegates: Vec::new(),
+        services: Vec::new(),
+        handwritten: Vec::new(),
     };
-    g.type_names.reserve(&["State", "Tasks", "Workflow"]);
+    g.type_names
+        .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
+    g.method_names.reserve(RESERVED_METHODS);
     let top = g.scope(&machine.states, "State", true);
     let methods = &g.methods;
     let statics = &g.statics;
@@ -90,21 +97,28 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let generator = Literal::string(concat!("asl-codegen ", env!("CARGO_PKG_VERSION")));
     let abi = Literal::u32_suffixed(ABI_VERSION);
     let abi_module = format_ident!("v{}", ABI_VERSION);
+    let integrated = g.integrated_trait();
+    let unimplemented = g.unimplemented_note();
     quote! {
         // A runtime that speaks another ABI fails here, naming both versions.
         const _: () = #runtime::__codegen::check_abi(#abi, #generator);
         use #runtime::__codegen::#abi_module as __rt;
 
         /// The handlers of this state machine's Task states: one method per Task state.
-        /// Implement it with `async fn`s.
+        /// Implement it with `async fn`s, or implement [`Integrated`] to have the states with a
+        /// service integration call their services.
         // Method names come from state names (`New`, `Into Queue` → `new`, `into_queue`).
         #[allow(clippy::wrong_self_convention)]
+        #unimplemented
         pub trait Tasks: Send + Sync + 'static {
             #(#methods)*
         }
 
+        #integrated
+
         /// The state machine: runs executions with the given [`Tasks`].
-        pub struct Workflow<T: Tasks> {
+        // No bound here: `from_services` states its own, to report the states to write.
+        pub struct Workflow<T> {
             tasks: ::std::sync::Arc<T>,
         }
 
@@ -157,6 +171,22 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
                 let result = __rt::finish(&exec, #timeout, run).await;
                 __rt::Recorded { result, history: exec.history() }
+            }
+        }
+
+        // A program need not call every entry point.
+        #[allow(dead_code)]
+        impl<S> Workflow<__rt::ServiceTasks<S>> {
+            /// A workflow whose Task states all call their services through `services`
+            /// (`asl_aws::Aws`): compiles only when every Task state has an integration.
+            // The bounds sit on the method, so a missing one is reported with the note
+            // naming the states to write.
+            pub fn from_services(services: S) -> Self
+            where
+                S: __rt::Services,
+                __rt::ServiceTasks<S>: Integrated,
+            {
+                Workflow::new(__rt::ServiceTasks::new(services))
             }
         }
 
@@ -222,7 +252,9 @@ pub fn task_methods(machine: &StateMachine) -> Vec<(String, String)> {
         }
     }
     let mut out = Vec::new();
-    walk(&machine.states, &mut ident::Names::default(), &mut out);
+    let mut names = ident::Names::default();
+    names.reserve(RESERVED_METHODS);
+    walk(&machine.states, &mut names, &mut out);
     out
 }
 
@@ -261,6 +293,111 @@ struct Gen {
     runner_names: ident::Names,
     /// The state being generated uses JSONata.
     jsonata: bool,
+    /// Methods of the `Integrated` trait.
+    integrated: Vec<TokenStream>,
+    /// Methods of `impl<T: Integrated> Tasks for T`.
+    delegates: Vec<TokenStream>,
+    /// `integration::service` types the Task states call, in first-use order.
+    services: Vec<&'static str>,
+    /// Task states `Integrated` leaves to the user: (state, why).
+    handwritten: Vec<(String, String)>,
+}
+
+/// Method names of `Integrated` that Task methods must not take.
+const RESERVED_METHODS: &[&str] = &["services"];
+
+impl Gen {
+    /// The `Integrated` trait, `Tasks` for every implementation of it, and, when every Task
+    /// state has an integration, `Integrated` for every `Services` value.
+    fn integrated_trait(&self) -> TokenStream {
+        let rt = &self.rt;
+        let methods = &self.integrated;
+        let delegates = &self.delegates;
+        let services: Vec<TokenStream> = self
+            .services
+            .iter()
+            .map(|s| {
+                let s = format_ident!("{}", s);
+                quote!(+ #rt::Provides<#rt::service::#s>)
+            })
+            .collect();
+        // For `ServiceTasks`, not for every `Services`: a blanket impl over a foreign trait
+        // would clash with users' `impl Tasks for Arc<MyHandlers>`.
+        let all = if self.handwritten.is_empty() {
+            quote! {
+                /// Every Task state of this workflow has a service integration: a `Services`
+                /// value (`asl_aws::Aws`) runs them all.
+                impl<S: #rt::Services #(#services)*> Integrated for #rt::ServiceTasks<S> {
+                    type Services = S;
+
+                    fn services(&self) -> &S {
+                        #rt::ServiceTasks::services(self)
+                    }
+                }
+            }
+        } else {
+            TokenStream::new()
+        };
+        let mut text = String::from(
+            "The Task states of this workflow, where a state whose resource has a service \
+             integration is already written: it calls its service through [`Integrated::services`] \
+             (e.g. `asl_aws::Aws`). Define a state's method to write it yourself; the others \
+             keep calling their services. Every `Integrated` is a [`Tasks`].",
+        );
+        if self.handwritten.is_empty() {
+            text.push_str(
+                "\n\nEvery Task state has an integration, so a `Services` value runs them \
+                 all: `Workflow::from_services(asl_aws::Aws::from_env().await)`.",
+            );
+        } else {
+            text.push_str("\n\nStates to write:");
+            for (state, why) in &self.handwritten {
+                text.push_str(&format!("\n- `{state}`: {why}."));
+            }
+        }
+        let doc = doc(&text);
+        let unimplemented = self.unimplemented_note();
+        quote! {
+            #doc
+            #[allow(clippy::wrong_self_convention)]
+            #unimplemented
+            pub trait Integrated: Send + Sync + 'static {
+                /// What calls the services (`asl_aws::Aws`, or your own).
+                type Services: #rt::Services #(#services)*;
+
+                /// The services the integrated states call.
+                fn services(&self) -> &Self::Services;
+
+                #(#methods)*
+            }
+
+            impl<T: Integrated> Tasks for T {
+                #(#delegates)*
+            }
+
+            #all
+        }
+    }
+
+    /// `#[diagnostic::on_unimplemented]` for `Tasks` and `Integrated`, naming the states no
+    /// integration runs (rustc reports the innermost bound a `Services` value misses).
+    fn unimplemented_note(&self) -> TokenStream {
+        if self.handwritten.is_empty() {
+            return TokenStream::new();
+        }
+        let states = self
+            .handwritten
+            .iter()
+            .map(|(state, why)| format!("`{state}` ({why})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = format!(
+            "Task states without a service integration need a handler: {states}; implement \
+             `Tasks`, or `Integrated` with methods for these states"
+        );
+        let note = Literal::string(&note);
+        quote!(#[diagnostic::on_unimplemented(note = #note)])
+    }
 }
 
 /// `#[doc]` attributes, one per line, each starting with a space, so formatters print them as

@@ -1,10 +1,11 @@
 //! Task states: the `TaskSpec` static, the `Tasks` handler method (typed or not) with its
-//! docs, and the error enum of the names its Retry and Catch handle.
+//! docs, its `Integrated` method (written when the resource has a service integration), and
+//! the error enum of the names its Retry and Catch handle.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{Gen, doc, ident, lit_str, resource};
+use super::{Gen, doc, ident, integration, lit_str, resource};
 use crate::model::*;
 
 impl Gen {
@@ -109,6 +110,7 @@ impl Gen {
                 ctx: #public::TaskContext,
             ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #public::TaskError>> + Send;
         });
+        self.integrated_method(s, t, &method, &spec, &in_ty, &out_ty, typed.is_some());
         self.error_enum(s, t);
         let call = match &typed {
             Some((i, o)) => {
@@ -134,6 +136,70 @@ impl Gen {
             let __result = #rt::task(&mut __run, input, &#spec, #call).await;
             #outcome
         }
+    }
+
+    /// The state's method of the `Integrated` trait: written (calling the services) when its
+    /// resource has an integration and its input and output are untyped, else required.
+    #[allow(clippy::too_many_arguments)]
+    fn integrated_method(
+        &mut self,
+        s: &State,
+        t: &Task,
+        method: &proc_macro2::Ident,
+        spec: &proc_macro2::Ident,
+        in_ty: &TokenStream,
+        out_ty: &TokenStream,
+        typed: bool,
+    ) {
+        let rt = self.rt.clone();
+        let public = self.public.clone();
+        let signature = quote! {
+            fn #method(
+                &self,
+                input: #in_ty,
+                ctx: #public::TaskContext,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<#out_ty, #public::TaskError>> + Send
+        };
+        self.delegates.push(quote! {
+            #signature {
+                <T as Integrated>::#method(self, input, ctx)
+            }
+        });
+        let found = integration::of(&t.resource.value).filter(|_| !typed);
+        let Some(found) = found else {
+            let why = if typed {
+                "its input and output are typed".to_string()
+            } else {
+                format!("resource `{}` has no service integration", t.resource.value)
+            };
+            self.integrated.push(doc_and(
+                &format!("Task state `{}`: write it ({why}).", s.name),
+                quote!(#signature;),
+            ));
+            self.handwritten.push((s.name.clone(), why));
+            return;
+        };
+        if !self.services.contains(&found.service) {
+            self.services.push(found.service);
+        }
+        let api = format_ident!("{}", found.api);
+        let flavor = if found.sdk {
+            quote!(#rt::Flavor::Sdk)
+        } else {
+            quote!(#rt::Flavor::Optimized)
+        };
+        self.integrated.push(doc_and(
+            &format!(
+                "Task state `{}`: calls `{}` through [`Integrated::services`] unless you \
+                 write it.",
+                s.name, t.resource.value
+            ),
+            quote! {
+                #signature {
+                    #rt::call_service(self.services(), &#spec, #rt::Api::#api, #flavor, input, ctx)
+                }
+            },
+        ));
     }
 
     /// `<Task>Error`: the error names the Task's Retry and Catch handle (other than
@@ -263,6 +329,12 @@ pub fn resource_description(resource: &str) -> String {
         }
         ResourceKind::Other => "A resource of its own: return the task's result.".to_string(),
     }
+}
+
+/// `text` as doc comments on `item`.
+fn doc_and(text: &str, item: TokenStream) -> TokenStream {
+    let doc = doc(text);
+    quote!(#doc #item)
 }
 
 fn activity_description(name: &str) -> String {

@@ -129,6 +129,8 @@ pub struct TaskContext {
     pub(super) heartbeat: Option<Arc<tokio::sync::watch::Sender<u64>>>,
     /// Only for callback and `.sync` tasks: records their `TaskSubmitted`.
     pub(super) submission: Option<Submission>,
+    /// A durable callback task: the engine waits for the token once the handler returns.
+    pub(super) token_awaited: bool,
 }
 
 /// A callback or `.sync` task's `TaskSubmitted` event, recorded once: when the handler reports
@@ -187,6 +189,14 @@ impl TaskContext {
             "{}{}#{}.{}",
             self.execution_id, self.key_path, self.key_seq, self.retry_count
         )
+    }
+
+    /// Whether the engine itself waits for this callback task's token: in a durable execution
+    /// (an [`Engine`](crate::Engine)'s), the handler of a `.waitForTaskToken` task hands the
+    /// token out and returns the service's answer, and the execution then waits for
+    /// `send_task_success`/`send_task_failure`; elsewhere the handler stands for the whole wait.
+    pub fn token_awaited(&self) -> bool {
+        self.token_awaited
     }
 
     /// The `RoleArn` of the resolved `Credentials`, if any.
@@ -342,6 +352,7 @@ where
         key_seq: run.seq,
         heartbeat: tx,
         submission: submission.clone(),
+        token_awaited: run.exec.journal.is_some() && run.task_token.is_some(),
     };
     // A durable callback task waits for its token in the store, where any process can
     // complete it; the token is known there before the handler can hand it out.

@@ -1,0 +1,110 @@
+//! [`Aws`] as `Services`: one call, routed to its service.
+
+use std::sync::Arc;
+
+use asl_runtime::integration::{
+    Api, Flavor, Pattern, Provides, ServiceCall, ServiceFuture, Services, service,
+};
+use asl_runtime::{TaskContext, TaskError, Value};
+
+use crate::clients::{Aws, Clients};
+
+/// One call, with the clients for its region and role.
+pub(crate) struct Request {
+    pub api: Api,
+    pub flavor: Flavor,
+    /// The `Resource`, as written.
+    pub resource: &'static str,
+    pub parameters: Value,
+    pub context: TaskContext,
+    pub clients: Arc<Clients>,
+}
+
+impl Services for Aws {
+    fn call(&self, call: ServiceCall) -> ServiceFuture {
+        let aws = self.clone();
+        Box::pin(async move { aws.dispatch(call).await })
+    }
+}
+
+#[cfg(feature = "lambda")]
+impl Provides<service::Lambda> for Aws {}
+#[cfg(feature = "dynamodb")]
+impl Provides<service::DynamoDb> for Aws {}
+#[cfg(feature = "sqs")]
+impl Provides<service::Sqs> for Aws {}
+#[cfg(feature = "sns")]
+impl Provides<service::Sns> for Aws {}
+#[cfg(feature = "eventbridge")]
+impl Provides<service::EventBridge> for Aws {}
+#[cfg(feature = "s3")]
+impl Provides<service::S3> for Aws {}
+
+impl Aws {
+    async fn dispatch(&self, call: ServiceCall) -> Result<Value, TaskError> {
+        if call.pattern == Pattern::WaitForTaskToken && !call.context.token_awaited() {
+            // Only a durable execution can be completed by `send_task_success` from outside.
+            return Err(TaskError::new(
+                "States.Runtime",
+                format!(
+                    "'{}' waits for a task token, which only an execution of an \
+                     asl_runtime::Engine can receive (send_task_success/send_task_failure)",
+                    call.resource
+                ),
+            ));
+        }
+        let region = call.resource_region().map(str::to_owned);
+        let role = call.context.role_arn().map(str::to_owned);
+        let clients = self.clients(region.as_deref(), role.as_deref()).await;
+        let request = Request {
+            api: call.api,
+            flavor: call.flavor,
+            resource: call.resource,
+            parameters: call.parameters,
+            context: call.context,
+            clients,
+        };
+        route(request).await
+    }
+}
+
+async fn route(request: Request) -> Result<Value, TaskError> {
+    match request.api {
+        #[cfg(feature = "lambda")]
+        Api::LambdaFunction | Api::LambdaInvoke => crate::lambda::call(request).await,
+        #[cfg(feature = "dynamodb")]
+        Api::DynamoDbGetItem
+        | Api::DynamoDbPutItem
+        | Api::DynamoDbUpdateItem
+        | Api::DynamoDbDeleteItem
+        | Api::DynamoDbQuery
+        | Api::DynamoDbScan
+        | Api::DynamoDbBatchWriteItem
+        | Api::DynamoDbTransactWriteItems => crate::dynamodb::call(request).await,
+        #[cfg(feature = "sqs")]
+        Api::SqsSendMessage => crate::sqs::call(request).await,
+        #[cfg(feature = "sns")]
+        Api::SnsPublish => crate::sns::call(request).await,
+        #[cfg(feature = "eventbridge")]
+        Api::EventBridgePutEvents => crate::eventbridge::call(request).await,
+        #[cfg(feature = "s3")]
+        Api::S3GetObject
+        | Api::S3PutObject
+        | Api::S3ListObjectsV2
+        | Api::S3ListObjects
+        | Api::S3HeadObject
+        | Api::S3DeleteObject
+        | Api::S3CopyObject => crate::s3::call(request).await,
+        // A service whose feature is off: generated code cannot get here (its `Integrated`
+        // requires `Provides` of every service it calls).
+        #[allow(unreachable_patterns)]
+        other => Err(TaskError::new(
+            "States.Runtime",
+            format!(
+                "asl-aws cannot call {other:?} for '{}': its cargo feature is off, or this \
+                 version of asl-aws does not know the API",
+                request.resource
+            ),
+        )),
+    }
+}
