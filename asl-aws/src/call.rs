@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use asl_runtime::integration::{
-    Api, Flavor, Pattern, Provides, ServiceCall, ServiceFuture, Services, service,
-};
+use asl_runtime::integration::{Api, Flavor, Pattern, ServiceCall, ServiceFuture, Services};
 use asl_runtime::{TaskContext, TaskError, Value};
 
 use crate::clients::{Aws, Clients};
@@ -28,17 +26,17 @@ impl Services for Aws {
 }
 
 #[cfg(feature = "lambda")]
-impl Provides<service::Lambda> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::Lambda> for Aws {}
 #[cfg(feature = "dynamodb")]
-impl Provides<service::DynamoDb> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::DynamoDb> for Aws {}
 #[cfg(feature = "sqs")]
-impl Provides<service::Sqs> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::Sqs> for Aws {}
 #[cfg(feature = "sns")]
-impl Provides<service::Sns> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::Sns> for Aws {}
 #[cfg(feature = "eventbridge")]
-impl Provides<service::EventBridge> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::EventBridge> for Aws {}
 #[cfg(feature = "s3")]
-impl Provides<service::S3> for Aws {}
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::S3> for Aws {}
 
 impl Aws {
     async fn dispatch(&self, call: ServiceCall) -> Result<Value, TaskError> {

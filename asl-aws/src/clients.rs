@@ -1,7 +1,7 @@
 //! [`Aws`]: the SDK configuration, and clients per region and assumed role.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -124,17 +124,17 @@ pub(crate) struct Clients {
     pub(crate) config: SdkConfig,
     s3_path_style: bool,
     #[cfg(feature = "lambda")]
-    lambda: OnceLock<aws_sdk_lambda::Client>,
+    lambda: std::sync::OnceLock<aws_sdk_lambda::Client>,
     #[cfg(feature = "dynamodb")]
-    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    dynamodb: std::sync::OnceLock<aws_sdk_dynamodb::Client>,
     #[cfg(feature = "sqs")]
-    sqs: OnceLock<aws_sdk_sqs::Client>,
+    sqs: std::sync::OnceLock<aws_sdk_sqs::Client>,
     #[cfg(feature = "sns")]
-    sns: OnceLock<aws_sdk_sns::Client>,
+    sns: std::sync::OnceLock<aws_sdk_sns::Client>,
     #[cfg(feature = "eventbridge")]
-    eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
+    eventbridge: std::sync::OnceLock<aws_sdk_eventbridge::Client>,
     #[cfg(feature = "s3")]
-    s3: OnceLock<aws_sdk_s3::Client>,
+    s3: std::sync::OnceLock<aws_sdk_s3::Client>,
 }
 
 impl Clients {
@@ -143,17 +143,17 @@ impl Clients {
             config,
             s3_path_style,
             #[cfg(feature = "lambda")]
-            lambda: OnceLock::new(),
+            lambda: std::sync::OnceLock::new(),
             #[cfg(feature = "dynamodb")]
-            dynamodb: OnceLock::new(),
+            dynamodb: std::sync::OnceLock::new(),
             #[cfg(feature = "sqs")]
-            sqs: OnceLock::new(),
+            sqs: std::sync::OnceLock::new(),
             #[cfg(feature = "sns")]
-            sns: OnceLock::new(),
+            sns: std::sync::OnceLock::new(),
             #[cfg(feature = "eventbridge")]
-            eventbridge: OnceLock::new(),
+            eventbridge: std::sync::OnceLock::new(),
             #[cfg(feature = "s3")]
-            s3: OnceLock::new(),
+            s3: std::sync::OnceLock::new(),
         }
     }
 

@@ -6,6 +6,9 @@
 mod common;
 
 #[cfg(feature = "dynamodb")]
+mod credentials;
+
+#[cfg(feature = "dynamodb")]
 mod dynamodb;
 #[cfg(feature = "eventbridge")]
 mod eventbridge;

@@ -26,6 +26,8 @@ pub(crate) async fn queue(client: &aws_sdk_sqs::Client, fifo: bool) -> String {
 }
 
 /// The queue's ARN.
+// Used by the SNS and EventBridge tests, which may be compiled out.
+#[cfg_attr(not(any(feature = "sns", feature = "eventbridge")), allow(dead_code))]
 pub(crate) async fn queue_arn(client: &aws_sdk_sqs::Client, url: &str) -> String {
     client
         .get_queue_attributes()

@@ -1,0 +1,1 @@
+//! sfn against moto: IN PROGRESS
