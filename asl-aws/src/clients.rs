@@ -135,6 +135,8 @@ pub(crate) struct Clients {
     eventbridge: std::sync::OnceLock<aws_sdk_eventbridge::Client>,
     #[cfg(feature = "s3")]
     s3: std::sync::OnceLock<aws_sdk_s3::Client>,
+    #[cfg(feature = "sfn")]
+    sfn: std::sync::OnceLock<aws_sdk_sfn::Client>,
 }
 
 impl Clients {
@@ -154,6 +156,8 @@ impl Clients {
             eventbridge: std::sync::OnceLock::new(),
             #[cfg(feature = "s3")]
             s3: std::sync::OnceLock::new(),
+            #[cfg(feature = "sfn")]
+            sfn: std::sync::OnceLock::new(),
         }
     }
 
@@ -195,5 +199,11 @@ impl Clients {
                 .build();
             aws_sdk_s3::Client::from_conf(config)
         })
+    }
+
+    #[cfg(feature = "sfn")]
+    pub(crate) fn sfn(&self) -> &aws_sdk_sfn::Client {
+        self.sfn
+            .get_or_init(|| aws_sdk_sfn::Client::new(&self.config))
     }
 }

@@ -44,7 +44,9 @@
         feature = "sqs",
         feature = "sns",
         feature = "eventbridge",
-        feature = "s3"
+        feature = "s3",
+        feature = "sfn",
+        feature = "http"
     )),
     allow(dead_code)
 )]
@@ -59,10 +61,14 @@ mod params;
 mod dynamodb;
 #[cfg(feature = "eventbridge")]
 mod eventbridge;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "lambda")]
 mod lambda;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "sfn")]
+mod sfn;
 #[cfg(feature = "sns")]
 mod sns;
 #[cfg(feature = "sqs")]

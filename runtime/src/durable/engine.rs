@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) poll_interval: Duration,
     /// The history quota (25,000 on AWS).
     pub(crate) history_quota: usize,
+    /// The engine, for tasks that start other executions on it (weak: the engine owns this).
+    pub(super) engine: std::sync::OnceLock<std::sync::Weak<Inner>>,
 }
 
 pub(super) struct Inner {
