@@ -137,6 +137,8 @@ pub(crate) struct Clients {
     s3: std::sync::OnceLock<aws_sdk_s3::Client>,
     #[cfg(feature = "sfn")]
     sfn: std::sync::OnceLock<aws_sdk_sfn::Client>,
+    #[cfg(feature = "http")]
+    secretsmanager: std::sync::OnceLock<aws_sdk_secretsmanager::Client>,
 }
 
 impl Clients {
@@ -158,6 +160,8 @@ impl Clients {
             s3: std::sync::OnceLock::new(),
             #[cfg(feature = "sfn")]
             sfn: std::sync::OnceLock::new(),
+            #[cfg(feature = "http")]
+            secretsmanager: std::sync::OnceLock::new(),
         }
     }
 
@@ -205,5 +209,12 @@ impl Clients {
     pub(crate) fn sfn(&self) -> &aws_sdk_sfn::Client {
         self.sfn
             .get_or_init(|| aws_sdk_sfn::Client::new(&self.config))
+    }
+
+    /// Secrets Manager, for the secrets of the EventBridge connections HTTP Tasks use.
+    #[cfg(feature = "http")]
+    pub(crate) fn secretsmanager(&self) -> &aws_sdk_secretsmanager::Client {
+        self.secretsmanager
+            .get_or_init(|| aws_sdk_secretsmanager::Client::new(&self.config))
     }
 }
