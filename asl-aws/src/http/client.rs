@@ -134,7 +134,12 @@ fn shape(head: &http::response::Parts, body: &[u8]) -> Value {
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            let media = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             media == "application/json" || media.ends_with("+json")
         })
         .unwrap_or(false);

@@ -142,8 +142,11 @@ fn authorization(kind: &str, secret: &Map<String, Value>, arn: &str) -> Result<A
                 .push((name.to_owned(), text("api_key_value").to_owned()));
         }
         "BASIC" => {
-            let token = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", text("username"), text("password")));
+            let token = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                text("username"),
+                text("password")
+            ));
             auth.headers
                 .push(("Authorization".to_owned(), format!("Basic {token}")));
         }

@@ -170,7 +170,9 @@ fn connection_arn(
     let arn = p.string("ConnectionArn")?;
     p.finish()?;
     arn.map(Some).ok_or_else(|| {
-        error::parameters(format!("The field 'ConnectionArn' is required in '{field}'"))
+        error::parameters(format!(
+            "The field 'ConnectionArn' is required in '{field}'"
+        ))
     })
 }
 
@@ -322,10 +324,7 @@ fn build(
         ));
     }
     if !has(&headers, "range") {
-        headers.push((
-            "Range".to_owned(),
-            format!("bytes=0-{}", client::MAX_BODY),
-        ));
+        headers.push(("Range".to_owned(), format!("bytes=0-{}", client::MAX_BODY)));
     }
 
     let mut request = http::Request::builder()

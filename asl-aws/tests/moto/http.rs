@@ -9,9 +9,9 @@ mod server;
 
 use asl_runtime::Value;
 use aws_sdk_eventbridge::types::{
-    CreateConnectionApiKeyAuthRequestParameters, ConnectionAuthorizationType,
-    CreateConnectionBasicAuthRequestParameters, ConnectionHttpParameters, ConnectionHeaderParameter,
-    CreateConnectionAuthRequestParameters,
+    ConnectionAuthorizationType, ConnectionHeaderParameter, ConnectionHttpParameters,
+    CreateConnectionApiKeyAuthRequestParameters, CreateConnectionAuthRequestParameters,
+    CreateConnectionBasicAuthRequestParameters,
 };
 use serde_json::json;
 
@@ -54,10 +54,9 @@ async fn get_sends_query_and_headers_and_shapes_a_json_answer() {
     // TASK-2: query parameters URL-encoded (arrays as INDICES, objects as name[member]), the
     // definition's headers plus User-Agent and Range as Step Functions sends them; the answer
     // is {Headers: {name: [values]}, ResponseBody (parsed JSON), StatusCode, StatusText}.
-    let server = Server::always(
-        Reply::json(200, "OK", &json!({"items": [1, 2]})).header("X-Trace", "t-1"),
-    )
-    .await;
+    let server =
+        Server::always(Reply::json(200, "OK", &json!({"items": [1, 2]})).header("X-Trace", "t-1"))
+            .await;
     let out = get::Workflow::from_services(offline().await)
         .run(json!({"url": server.url, "q": "a&b c"}))
         .await
