@@ -69,8 +69,7 @@ pub(crate) async fn resolve(clients: &Clients, arn: &str) -> Result<Auth, TaskEr
             format!("The connection '{arn}' has no secret"),
         )
     })?;
-    let secret = clients
-        .secretsmanager()
+    let secret = secrets_client(clients, region)
         .get_secret_value()
         .secret_id(secret_arn)
         .send()
@@ -103,16 +102,31 @@ fn parse_arn(arn: &str) -> Option<(&str, &str)> {
     (service == "events" && !name.is_empty()).then_some((region, name))
 }
 
+/// `region` differs from the configured one.
+fn elsewhere(clients: &Clients, region: &str) -> bool {
+    !region.is_empty() && clients.config.region().map(|r| r.as_ref()) != Some(region)
+}
+
 /// EventBridge in the connection's region.
 fn events_client(clients: &Clients, region: &str) -> aws_sdk_eventbridge::Client {
-    let configured = clients.config.region().map(|r| r.as_ref());
-    if region.is_empty() || configured == Some(region) {
+    if !elsewhere(clients, region) {
         return clients.eventbridge().clone();
     }
     let config = aws_sdk_eventbridge::config::Builder::from(&clients.config)
         .region(aws_types::region::Region::new(region.to_owned()))
         .build();
     aws_sdk_eventbridge::Client::from_conf(config)
+}
+
+/// Secrets Manager in the connection's region (where EventBridge keeps its secret).
+fn secrets_client(clients: &Clients, region: &str) -> aws_sdk_secretsmanager::Client {
+    if !elsewhere(clients, region) {
+        return clients.secretsmanager().clone();
+    }
+    let config = aws_sdk_secretsmanager::config::Builder::from(&clients.config)
+        .region(aws_types::region::Region::new(region.to_owned()))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
 /// A failed EventBridge or Secrets Manager call as the state's error.

@@ -47,7 +47,7 @@ const API: &str = "http:invoke";
 
 /// Header names the definition may not set (AWS's list, plus `Content-Length`, which is
 /// computed from the body).
-pub(crate) const RESERVED: &[&str] = &[
+const RESERVED: &[&str] = &[
     "a-im",
     "accept-charset",
     "accept-datetime",

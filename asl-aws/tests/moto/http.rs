@@ -9,9 +9,11 @@ mod server;
 
 use asl_runtime::Value;
 use aws_sdk_eventbridge::types::{
-    ConnectionAuthorizationType, ConnectionHeaderParameter, ConnectionHttpParameters,
+    ConnectionAuthorizationType, ConnectionBodyParameter, ConnectionHeaderParameter,
+    ConnectionHttpParameters, ConnectionOAuthHttpMethod, ConnectionQueryStringParameter,
     CreateConnectionApiKeyAuthRequestParameters, CreateConnectionAuthRequestParameters,
-    CreateConnectionBasicAuthRequestParameters,
+    CreateConnectionBasicAuthRequestParameters, CreateConnectionOAuthClientRequestParameters,
+    CreateConnectionOAuthRequestParameters,
 };
 use serde_json::json;
 
@@ -291,11 +293,19 @@ async fn unknown_members_and_reserved_headers_are_refused() {
 #[tokio::test]
 async fn an_unreachable_endpoint_is_a_socket_error() {
     // TASK-13/ERR-19: no answer is States.Http.Socket.
-    let err = get::Workflow::from_services(offline().await)
-        .run(json!({"url": closed_port_url(), "q": "x"}))
+    let wf = get::Workflow::from_services(offline().await);
+    let http = closed_port_url();
+    let https = http.replace("http://", "https://");
+    for url in [http, https] {
+        let err = wf.run(json!({"url": url, "q": "x"})).await.unwrap_err();
+        assert_eq!(err.error(), Some("States.Http.Socket"), "{err}");
+    }
+    // Only http(s) URLs are endpoints.
+    let err = wf
+        .run(json!({"url": "ftp://127.0.0.1", "q": "x"}))
         .await
         .unwrap_err();
-    assert_eq!(err.error(), Some("States.Http.Socket"), "{err}");
+    assert_eq!(err.error(), Some("States.Runtime"), "{err}");
 }
 
 asl_runtime::asl!(mod connected {
@@ -328,8 +338,8 @@ asl_runtime::asl!(mod connected {
 
 #[tokio::test]
 async fn connections_authorize_through_eventbridge_and_secrets_manager() {
-    // TASK-2: Authentication.ConnectionArn (API_KEY, with invocation header parameters that
-    // win over the definition's) and InvocationConfig.ConnectionArn (BASIC): the connection's
+    // TASK-2: Authentication.ConnectionArn (API_KEY, with invocation header, query and body
+    // parameters merged in, the connection's header winning over the definition's) and InvocationConfig.ConnectionArn (BASIC): the connection's
     // secret, read through EventBridge DescribeConnection and Secrets Manager, reaches the
     // server as headers.
     let Some(m) = common::moto(
@@ -361,6 +371,20 @@ async fn connections_authorize_through_eventbridge_and_secrets_manager() {
                                 .key("X-Tenant")
                                 .value("connection")
                                 .is_value_secret(false)
+                                .build(),
+                        )
+                        .query_string_parameters(
+                            ConnectionQueryStringParameter::builder()
+                                .key("tenant")
+                                .value("t 1")
+                                .is_value_secret(false)
+                                .build(),
+                        )
+                        .body_parameters(
+                            ConnectionBodyParameter::builder()
+                                .key("signed")
+                                .value("yes")
+                                .is_value_secret(true)
                                 .build(),
                         )
                         .build(),
@@ -404,6 +428,9 @@ async fn connections_authorize_through_eventbridge_and_secrets_manager() {
     assert_eq!(seen[0].header("x-api-key"), Some("k-123"));
     assert_eq!(seen[0].header("x-mine"), Some("1"));
     assert_eq!(seen[0].header("x-tenant"), Some("connection"));
+    assert_eq!(seen[0].query(), vec![("tenant".into(), "t 1".into())]);
+    let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(body, json!({"a": 1, "signed": "yes"}));
     // "user:pa:ss" in base64.
     assert_eq!(
         seen[1].header("authorization"),
@@ -413,9 +440,12 @@ async fn connections_authorize_through_eventbridge_and_secrets_manager() {
 }
 
 #[tokio::test]
-async fn a_missing_connection_fails_the_state() {
-    // A ConnectionArn EventBridge does not know: Events.ConnectionResource.ResourceNotFound.
-    let Some(m) = common::moto("a_missing_connection_fails_the_state", "us-east-1").await else {
+async fn a_missing_or_oauth_connection_fails_the_state() {
+    // A ConnectionArn EventBridge does not know: Events.ConnectionResource.ResourceNotFound;
+    // an OAuth connection, which asl-aws does not support: States.Runtime saying so. Nothing
+    // is sent either way.
+    let Some(m) = common::moto("a_missing_or_oauth_connection_fails_the_state", "us-east-1").await
+    else {
         return;
     };
     let server = Server::always(Reply::json(200, "OK", &json!({}))).await;
@@ -432,5 +462,38 @@ async fn a_missing_connection_fails_the_state() {
         Some("Events.ConnectionResource.ResourceNotFound"),
         "{err}"
     );
+
+    let oauth = aws_sdk_eventbridge::Client::new(&m.config)
+        .create_connection()
+        .name(common::unique("asl-conn-oauth"))
+        .authorization_type(ConnectionAuthorizationType::OauthClientCredentials)
+        .auth_parameters(
+            CreateConnectionAuthRequestParameters::builder()
+                .o_auth_parameters(
+                    CreateConnectionOAuthRequestParameters::builder()
+                        .client_parameters(
+                            CreateConnectionOAuthClientRequestParameters::builder()
+                                .client_id("id")
+                                .client_secret("secret")
+                                .build()
+                                .unwrap(),
+                        )
+                        .authorization_endpoint(format!("{}/token", server.url))
+                        .http_method(ConnectionOAuthHttpMethod::Post)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = oauth.connection_arn().unwrap();
+    let err = connected::Workflow::from_services(m.aws.clone())
+        .run(json!({"url": server.url, "connection": arn, "basic": arn}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error(), Some("States.Runtime"), "{err}");
+    assert!(err.cause().unwrap().contains("OAuth"), "{err}");
     assert!(server.seen().is_empty());
 }
