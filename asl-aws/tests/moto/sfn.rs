@@ -108,6 +108,14 @@ asl_runtime::asl!(mod resumed {
         "End": true}}
 });
 
+asl_runtime::asl!(mod patient {
+    "StartAt": "Run",
+    "States": {"Run": {"Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync",
+        "Parameters": {"StateMachineArn.$": "$.arn", "Input": {"seconds": 60}},
+        "End": true}}
+});
+
 /// An engine with every workflow here on the SQLite file `db`, as worker `worker`.
 async fn engine_on(m: &common::Moto, db: &std::path::Path, worker: &str) -> Engine {
     let aws = m.aws.clone();
@@ -126,7 +134,8 @@ async fn engine_on(m: &common::Moto, db: &std::path::Path, worker: &str) -> Engi
         .workflow("callback", callback::Workflow::from_services(aws.clone()))
         .workflow("bad_token", bad_token::Workflow::from_services(aws.clone()))
         .workflow("impatient", impatient::Workflow::from_services(aws.clone()))
-        .workflow("resumed", resumed::Workflow::from_services(aws))
+        .workflow("resumed", resumed::Workflow::from_services(aws.clone()))
+        .workflow("patient", patient::Workflow::from_services(aws))
         .poll_interval(Duration::from_millis(50))
         .worker_id(worker)
         .build()
@@ -391,6 +400,51 @@ async fn a_state_timeout_stops_the_sync_child() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, Some(Status::Aborted));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Waits until `workflow` has an execution with `status`; the last status seen.
+async fn until_status(engine: &Engine, workflow: &str, status: Status) -> Option<Status> {
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = executions(engine, workflow).await.first().map(|d| d.status);
+        if seen == Some(status) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+#[tokio::test]
+async fn stopping_the_parent_stops_the_sync_child() {
+    // EXEC-6, EXEC-12: a stopped parent stops the `.sync` child it waits for.
+    let Some(m) = common::moto("stopping_the_parent_stops_the_sync_child", "us-east-1").await
+    else {
+        return;
+    };
+    let (engine, dir) = engine(&m).await;
+    let parent = engine
+        .start(
+            "patient",
+            json!({"arn": machine("slow")}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        until_status(&engine, "slow", Status::Running).await,
+        Some(Status::Running)
+    );
+    engine.stop(&parent, Some("Enough"), None).await.unwrap();
+    assert_eq!(
+        until_status(&engine, "slow", Status::Aborted).await,
+        Some(Status::Aborted)
+    );
+    assert_eq!(
+        engine.describe(&parent).await.unwrap().status,
+        Status::Aborted
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
