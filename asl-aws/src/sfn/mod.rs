@@ -128,26 +128,13 @@ fn json_member(v: Option<Value>, member: &str, flavor: Flavor) -> Result<Value, 
     match v {
         None => Ok(Value::Object(Default::default())),
         Some(Value::String(text)) => serde_json::from_str(&text).map_err(|e| {
-            let code = format!(
-                "Invalid{}",
-                if member == "Input" {
-                    "ExecutionInput"
-                } else {
-                    "Output"
-                }
-            );
-            let what = if member == "Input" {
-                "State Machine Execution Input"
-            } else {
-                "Output"
+            // The API's answer to text that is not JSON.
+            let (code, what) = match member {
+                "Input" => ("InvalidExecutionInput", "State Machine Execution Input"),
+                _ => ("InvalidOutput", "Output"),
             };
-            local_error(
-                flavor,
-                &code,
-                &format!("Invalid {what}: '{e}'"),
-                400,
-                &request_id(&text),
-            )
+            let message = format!("Invalid {what}: '{e}'");
+            local_error(flavor, code, &message, 400, &request_id(&text))
         }),
         Some(other) => Ok(other),
     }
