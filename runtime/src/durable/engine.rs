@@ -96,6 +96,13 @@ impl Engine {
             .ok_or_else(|| EngineError::StateMachineDoesNotExist(self.machine_arn(workflow)))
     }
 
+    /// Whether this process is running execution `id` right now: false once it has ended, or
+    /// was halted, or its lease went to another worker. A task cancelled while its execution
+    /// still runs here was cancelled by the execution itself (a state timeout, a stop).
+    pub fn runs_here(&self, id: &ExecutionId) -> bool {
+        self.inner.running().contains_key(id.as_str())
+    }
+
     fn machine_arn(&self, workflow: &str) -> String {
         let o = &self.inner.identity;
         format!(
