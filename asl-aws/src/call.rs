@@ -11,6 +11,8 @@ use crate::clients::{Aws, Clients};
 pub(crate) struct Request {
     pub api: Api,
     pub flavor: Flavor,
+    /// How the state waits (`.sync`, `.sync:2`, `.waitForTaskToken`).
+    pub pattern: Pattern,
     /// The `Resource`, as written.
     pub resource: &'static str,
     pub parameters: Value,
@@ -37,6 +39,10 @@ impl asl_runtime::integration::Provides<asl_runtime::integration::service::Sns> 
 impl asl_runtime::integration::Provides<asl_runtime::integration::service::EventBridge> for Aws {}
 #[cfg(feature = "s3")]
 impl asl_runtime::integration::Provides<asl_runtime::integration::service::S3> for Aws {}
+#[cfg(feature = "sfn")]
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::StepFunctions> for Aws {}
+#[cfg(feature = "http")]
+impl asl_runtime::integration::Provides<asl_runtime::integration::service::Http> for Aws {}
 
 impl Aws {
     async fn dispatch(&self, call: ServiceCall) -> Result<Value, TaskError> {
@@ -57,6 +63,7 @@ impl Aws {
         let request = Request {
             api: call.api,
             flavor: call.flavor,
+            pattern: call.pattern,
             resource: call.resource,
             parameters: call.parameters,
             context: call.context,
@@ -93,6 +100,15 @@ async fn route(request: Request) -> Result<Value, TaskError> {
         | Api::S3HeadObject
         | Api::S3DeleteObject
         | Api::S3CopyObject => crate::s3::call(request).await,
+        #[cfg(feature = "sfn")]
+        Api::SfnStartExecution
+        | Api::SfnDescribeExecution
+        | Api::SfnStopExecution
+        | Api::SfnSendTaskSuccess
+        | Api::SfnSendTaskFailure
+        | Api::SfnSendTaskHeartbeat => crate::sfn::call(request).await,
+        #[cfg(feature = "http")]
+        Api::HttpInvoke => crate::http::call(request).await,
         // A service whose feature is off: generated code cannot get here (its `Integrated`
         // requires `Provides` of every service it calls).
         #[allow(unreachable_patterns)]

@@ -135,6 +135,10 @@ pub(crate) struct Clients {
     eventbridge: std::sync::OnceLock<aws_sdk_eventbridge::Client>,
     #[cfg(feature = "s3")]
     s3: std::sync::OnceLock<aws_sdk_s3::Client>,
+    #[cfg(feature = "sfn")]
+    sfn: std::sync::OnceLock<aws_sdk_sfn::Client>,
+    #[cfg(feature = "http")]
+    secretsmanager: std::sync::OnceLock<aws_sdk_secretsmanager::Client>,
 }
 
 impl Clients {
@@ -154,6 +158,10 @@ impl Clients {
             eventbridge: std::sync::OnceLock::new(),
             #[cfg(feature = "s3")]
             s3: std::sync::OnceLock::new(),
+            #[cfg(feature = "sfn")]
+            sfn: std::sync::OnceLock::new(),
+            #[cfg(feature = "http")]
+            secretsmanager: std::sync::OnceLock::new(),
         }
     }
 
@@ -195,5 +203,18 @@ impl Clients {
                 .build();
             aws_sdk_s3::Client::from_conf(config)
         })
+    }
+
+    #[cfg(feature = "sfn")]
+    pub(crate) fn sfn(&self) -> &aws_sdk_sfn::Client {
+        self.sfn
+            .get_or_init(|| aws_sdk_sfn::Client::new(&self.config))
+    }
+
+    /// Secrets Manager, for the secrets of the EventBridge connections HTTP Tasks use.
+    #[cfg(feature = "http")]
+    pub(crate) fn secretsmanager(&self) -> &aws_sdk_secretsmanager::Client {
+        self.secretsmanager
+            .get_or_init(|| aws_sdk_secretsmanager::Client::new(&self.config))
     }
 }

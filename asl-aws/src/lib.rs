@@ -32,7 +32,9 @@
 //!
 //! # Cargo features
 //! One per service, all on by default: `lambda`, `dynamodb`, `sqs`, `sns`, `eventbridge`,
-//! `s3`. A workflow calling a service whose feature is off does not compile.
+//! `s3`, `sfn` (Step Functions, and child executions on the same `Engine`), `http` (the HTTP
+//! Task; its EventBridge connections read their secrets from Secrets Manager). A workflow
+//! calling a service whose feature is off does not compile.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 // Helpers shared by the services (parameters, errors, metadata) go unused when the features
@@ -44,7 +46,9 @@
         feature = "sqs",
         feature = "sns",
         feature = "eventbridge",
-        feature = "s3"
+        feature = "s3",
+        feature = "sfn",
+        feature = "http"
     )),
     allow(dead_code)
 )]
@@ -59,10 +63,14 @@ mod params;
 mod dynamodb;
 #[cfg(feature = "eventbridge")]
 mod eventbridge;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "lambda")]
 mod lambda;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "sfn")]
+mod sfn;
 #[cfg(feature = "sns")]
 mod sns;
 #[cfg(feature = "sqs")]

@@ -98,6 +98,10 @@ pub mod service {
         EventBridge = "eventbridge";
         /// Amazon S3.
         S3 = "s3";
+        /// AWS Step Functions (and executions of workflows on the same engine).
+        StepFunctions = "sfn";
+        /// HTTPS endpoints (the HTTP Task).
+        Http = "http";
     }
 }
 
@@ -146,6 +150,21 @@ pub enum Api {
     S3DeleteObject,
     /// S3 `CopyObject`.
     S3CopyObject,
+    /// Step Functions `StartExecution` (`states:startExecution`, also `.sync`, `.sync:2`,
+    /// `.waitForTaskToken`, and `aws-sdk:sfn:startExecution`).
+    SfnStartExecution,
+    /// Step Functions `DescribeExecution`.
+    SfnDescribeExecution,
+    /// Step Functions `StopExecution`.
+    SfnStopExecution,
+    /// Step Functions `SendTaskSuccess`.
+    SfnSendTaskSuccess,
+    /// Step Functions `SendTaskFailure`.
+    SfnSendTaskFailure,
+    /// Step Functions `SendTaskHeartbeat`.
+    SfnSendTaskHeartbeat,
+    /// The HTTP Task (`http:invoke`): an HTTPS call to `ApiEndpoint`.
+    HttpInvoke,
 }
 
 /// How Step Functions reaches an API, which decides the shape of responses and error names.

@@ -12,10 +12,14 @@ mod credentials;
 mod dynamodb;
 #[cfg(feature = "eventbridge")]
 mod eventbridge;
+#[cfg(feature = "http")]
+mod http;
 #[cfg(feature = "lambda")]
 mod lambda;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "sfn")]
+mod sfn;
 #[cfg(feature = "sns")]
 mod sns;
 #[cfg(feature = "sqs")]

@@ -16,7 +16,7 @@ pub struct Integration {
     pub sdk: bool,
 }
 
-/// `R` request-response, `W` `.waitForTaskToken`.
+/// `R` request-response, `W` `.waitForTaskToken`, `S` `.sync`, `2` `.sync:2`.
 type Row = (
     &'static str,
     &'static str,
@@ -53,6 +53,14 @@ const OPTIMIZED: &[Row] = &[
         "EventBridgePutEvents",
         "EventBridge",
     ),
+    (
+        "states",
+        "startExecution",
+        "RS2W",
+        "SfnStartExecution",
+        "StepFunctions",
+    ),
+    ("http", "invoke", "R", "HttpInvoke", "Http"),
 ];
 
 /// (service, action, patterns, `Api` variant, service type) of `aws-sdk:*` integrations.
@@ -96,6 +104,48 @@ const SDK: &[Row] = &[
     ("s3", "headObject", "RW", "S3HeadObject", "S3"),
     ("s3", "deleteObject", "RW", "S3DeleteObject", "S3"),
     ("s3", "copyObject", "RW", "S3CopyObject", "S3"),
+    (
+        "sfn",
+        "startExecution",
+        "RW",
+        "SfnStartExecution",
+        "StepFunctions",
+    ),
+    (
+        "sfn",
+        "describeExecution",
+        "RW",
+        "SfnDescribeExecution",
+        "StepFunctions",
+    ),
+    (
+        "sfn",
+        "stopExecution",
+        "RW",
+        "SfnStopExecution",
+        "StepFunctions",
+    ),
+    (
+        "sfn",
+        "sendTaskSuccess",
+        "RW",
+        "SfnSendTaskSuccess",
+        "StepFunctions",
+    ),
+    (
+        "sfn",
+        "sendTaskFailure",
+        "RW",
+        "SfnSendTaskFailure",
+        "StepFunctions",
+    ),
+    (
+        "sfn",
+        "sendTaskHeartbeat",
+        "RW",
+        "SfnSendTaskHeartbeat",
+        "StepFunctions",
+    ),
 ];
 
 /// The integration of `resource`, if it has one.
@@ -122,7 +172,8 @@ pub fn of(resource: &str) -> Option<Integration> {
     let pattern = match pattern {
         Pattern::RequestResponse => 'R',
         Pattern::WaitForTaskToken => 'W',
-        Pattern::Sync | Pattern::Sync2 => return None,
+        Pattern::Sync => 'S',
+        Pattern::Sync2 => '2',
     };
     let (table, service, api, sdk) = match api.split_once(':') {
         Some((svc, action)) if service == "aws-sdk" => (SDK, svc.to_string(), action, true),
@@ -177,6 +228,19 @@ mod tests {
             None
         );
         assert_eq!(api("arn:aws:states:::ecs:runTask.sync"), None);
+        assert_eq!(
+            api("arn:aws:states:::states:startExecution.sync:2"),
+            Some(("SfnStartExecution", "StepFunctions", false))
+        );
+        assert_eq!(
+            api("arn:aws:states:::aws-sdk:sfn:sendTaskFailure"),
+            Some(("SfnSendTaskFailure", "StepFunctions", true))
+        );
+        assert_eq!(
+            api("arn:aws:states:::http:invoke"),
+            Some(("HttpInvoke", "Http", false))
+        );
+        assert_eq!(api("arn:aws:states:::http:invoke.sync"), None);
         assert_eq!(api("my:custom"), None);
     }
 }

@@ -117,6 +117,7 @@ impl EngineBuilder {
                 tokens: tokio::sync::Notify::new(),
                 poll_interval: self.poll_interval,
                 history_quota: self.history_quota,
+                engine: std::sync::OnceLock::new(),
             }),
             workflows: self.workflows,
             lease_timeout: self.lease_timeout,
@@ -127,6 +128,8 @@ impl EngineBuilder {
             express: Mutex::new(HashMap::new()),
             shutdown,
         });
+        // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.
+        let _ = inner.shared.engine.set(Arc::downgrade(&inner));
         tokio::spawn(renew_leases(Arc::downgrade(&inner)));
         Ok(Engine { inner })
     }

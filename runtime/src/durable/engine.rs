@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) poll_interval: Duration,
     /// The history quota (25,000 on AWS).
     pub(crate) history_quota: usize,
+    /// The engine, for tasks that start other executions on it (weak: the engine owns this).
+    pub(super) engine: std::sync::OnceLock<std::sync::Weak<Inner>>,
 }
 
 pub(super) struct Inner {
@@ -92,6 +94,13 @@ impl Engine {
             .workflows
             .get(workflow)
             .ok_or_else(|| EngineError::StateMachineDoesNotExist(self.machine_arn(workflow)))
+    }
+
+    /// Whether this process is running execution `id` right now: false once it has ended, or
+    /// was halted, or its lease went to another worker. A task cancelled while its execution
+    /// still runs here was cancelled by the execution itself (a state timeout, a stop).
+    pub fn runs_here(&self, id: &ExecutionId) -> bool {
+        self.inner.running().contains_key(id.as_str())
     }
 
     fn machine_arn(&self, workflow: &str) -> String {

@@ -476,6 +476,11 @@ impl Durability for Journal {
         Journal::token(self, key)
     }
 
+    fn engine(&self) -> Option<super::Engine> {
+        let inner = self.shared.engine.get()?.upgrade()?;
+        Some(super::Engine { inner })
+    }
+
     fn register_token<'a>(
         &'a self,
         token: &'a str,

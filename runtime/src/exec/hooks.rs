@@ -99,4 +99,8 @@ pub(crate) trait Durability: Send + Sync + fmt::Debug {
         token: &'a str,
         heartbeat: Option<u64>,
     ) -> BoxFuture<'a, Result<Value, Failure>>;
+
+    /// The engine running the execution, for tasks that start or reach other executions
+    /// (`TaskContext::engine`); `None` once it is gone.
+    fn engine(&self) -> Option<crate::durable::Engine>;
 }

@@ -131,6 +131,8 @@ pub struct TaskContext {
     pub(super) submission: Option<Submission>,
     /// A durable callback task: the engine waits for the token once the handler returns.
     pub(super) token_awaited: bool,
+    /// The engine running a durable execution.
+    pub(super) engine: Option<crate::durable::Engine>,
 }
 
 /// A callback or `.sync` task's `TaskSubmitted` event, recorded once: when the handler reports
@@ -197,6 +199,13 @@ impl TaskContext {
     /// `send_task_success`/`send_task_failure`; elsewhere the handler stands for the whole wait.
     pub fn token_awaited(&self) -> bool {
         self.token_awaited
+    }
+
+    /// The [`Engine`](crate::Engine) running this execution (a durable one), through which a
+    /// task can start or reach other executions, as `states:startExecution` integrations do
+    /// with the workflows registered on it.
+    pub fn engine(&self) -> Option<&crate::Engine> {
+        self.engine.as_ref()
     }
 
     /// The `RoleArn` of the resolved `Credentials`, if any.
@@ -353,6 +362,7 @@ where
         heartbeat: tx,
         submission: submission.clone(),
         token_awaited: run.exec.journal.is_some() && run.task_token.is_some(),
+        engine: run.exec.journal.as_ref().and_then(|j| j.engine()),
     };
     // A durable callback task waits for its token in the store, where any process can
     // complete it; the token is known there before the handler can hand it out.
