@@ -5,6 +5,14 @@
 
 mod common;
 
+#[cfg(all(
+    feature = "dynamodb",
+    feature = "sqs",
+    feature = "sns",
+    feature = "eventbridge",
+    feature = "s3"
+))]
+mod corpus;
 #[cfg(feature = "dynamodb")]
 mod credentials;
 
