@@ -59,19 +59,28 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// GETs a JSON document of moto's own API (`/moto-api/data.json`): HTTP/1.0, so the answer
-/// is not chunked.
+/// is not chunked. moto builds that document from live state, and answers 500 when another
+/// test changes it meanwhile: asked again then.
 pub async fn moto_get_json(base: &str, path: &str) -> serde_json::Value {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = base
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response);
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("moto {path}: {e}: {body:.200}"))
+    let mut last = String::new();
+    for _ in 0..20 {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+        let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let text = String::from_utf8_lossy(&response);
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        match serde_json::from_str(body) {
+            Ok(v) => return v,
+            Err(e) => last = format!("{e}: {}", text.chars().take(300).collect::<String>()),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("moto {path}: no JSON after 20 tries: {last}")
 }
