@@ -5,7 +5,8 @@
 //! Proxy: null)`; AWS SDK integrations after the SDK for Java v2
 //! (`DynamoDb.ResourceNotFoundException`, `S3.NoSuchBucketException`,
 //! `SecretsManager.SecretsManagerException`) with a cause ending `(Service: DynamoDb, Status
-//! Code: 400, Request ID: …)`. Both as recorded on AWS in the conformance corpus.
+//! Code: 400, Request ID: …)`; Step Functions' own (`Sfn.*`) add ` (SDK Attempt Count: 1)`.
+//! All as recorded on AWS in the conformance corpus.
 
 use std::error::Error;
 

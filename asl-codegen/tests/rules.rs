@@ -611,10 +611,17 @@ fn map_state() {
         &map(
             r#", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "XML", "MaxItems": 0}}"#,
         ),
-        &[
-            "ASL105@States.M.ItemReader.ReaderConfig.InputType",
-            "ASL106@States.M.ItemReader.ReaderConfig.MaxItems",
-        ],
+        &["ASL105@States.M.ItemReader.ReaderConfig.InputType"],
+    );
+    // VAL-27: AWS accepts `"MaxItems": 0` (no limit), as recorded; a negative one is out of range.
+    valid(&map(
+        r#", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": 0}}"#,
+    ));
+    errors(
+        &map(
+            r#", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "MaxItems": -1}}"#,
+        ),
+        &["ASL106@States.M.ItemReader.ReaderConfig.MaxItems"],
     );
     errors(
         &map(

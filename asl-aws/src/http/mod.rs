@@ -255,6 +255,14 @@ fn build(
         query.insert(k, Value::String(v));
     }
     let mut url = invoke.endpoint.clone();
+    if url.contains('#') {
+        // A query appended after a fragment would never be sent (with it, the connection's
+        // query authorization).
+        return Err(error::parameters(format!(
+            "The ApiEndpoint '{}' of http:invoke must not have a fragment ('#')",
+            invoke.endpoint
+        )));
+    }
     if !query.is_empty() {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&encode::encode(&query, invoke.arrays));

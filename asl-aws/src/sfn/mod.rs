@@ -69,6 +69,18 @@ pub(crate) const NAMES: Names = Names {
 
 /// Performs the Step Functions API call the state names.
 pub(crate) async fn call(request: Request) -> Result<Value, TaskError> {
+    let flavor = request.flavor;
+    let result = route(request).await;
+    match result {
+        Err(mut err) if flavor == Flavor::Sdk => {
+            attempt_count(&mut err);
+            Err(err)
+        }
+        other => other,
+    }
+}
+
+async fn route(request: Request) -> Result<Value, TaskError> {
     match request.api {
         Api::SfnStartExecution => start(request).await,
         Api::SfnDescribeExecution => describe(request).await,
@@ -193,13 +205,23 @@ pub(super) fn local_error(
             modeled: status < 500,
         },
     );
-    if flavor == Flavor::Sdk
-        && let Some(cause) = &mut err.cause
-    {
-        // As recorded for `aws-sdk:sfn:sendTaskFailure` with an unknown token.
-        cause.push_str(" (SDK Attempt Count: 1)");
+    if flavor == Flavor::Sdk {
+        attempt_count(&mut err);
     }
     err
+}
+
+/// The AWS SDK for Java v2's ` (SDK Attempt Count: 1)`, which AWS's recording of an
+/// `aws-sdk:sfn` error cause ends with: added to every `Sfn.*` error, from this engine or from
+/// AWS, so a cause reads the same wherever the execution or token lives.
+fn attempt_count(err: &mut TaskError) {
+    const SUFFIX: &str = " (SDK Attempt Count: 1)";
+    if let Some(cause) = &mut err.cause
+        && err.error.starts_with("Sfn.")
+        && !cause.ends_with(SUFFIX)
+    {
+        cause.push_str(SUFFIX);
+    }
 }
 
 /// `arn:<partition>:states:<region>:<account>:` of the executions of the engine running this
@@ -290,7 +312,11 @@ async fn start(request: Request) -> Result<Value, TaskError> {
             request.context.submitted(&response);
             let guard = StopOnDrop::new(&request, child.clone());
             let done = child.finish(request.flavor).await;
-            guard.disarm();
+            // A wait that failed (the child could not be watched) leaves no child behind:
+            // dropping the guard stops it, so a Retry does not run two.
+            if done.is_ok() {
+                guard.disarm();
+            }
             shape::sync_outcome(&done?, request.pattern == Pattern::Sync2)
         }
     }

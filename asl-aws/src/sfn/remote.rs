@@ -70,12 +70,14 @@ pub(super) async fn start(
     Ok((Child::Remote { client, arn }, Value::Object(answer)))
 }
 
-/// The ARN of the execution `name` of a state machine.
+/// The ARN of the execution `name` of a state machine: executions of a version or alias
+/// (`…:stateMachine:name:1`, `…:stateMachine:name:prod`) are named after the machine.
 fn execution_arn(state_machine_arn: &str, name: &str) -> String {
-    format!(
-        "{}:{name}",
-        state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
-    )
+    let (prefix, machine) = state_machine_arn
+        .split_once(":stateMachine:")
+        .unwrap_or((state_machine_arn, ""));
+    let machine = machine.split(':').next().unwrap_or(machine);
+    format!("{prefix}:execution:{machine}:{name}")
 }
 
 /// Polls `DescribeExecution` until the execution ends.
@@ -85,13 +87,22 @@ pub(super) async fn finish(
     flavor: Flavor,
 ) -> Result<Execution, TaskError> {
     let mut pause = POLL_FIRST;
+    let mut failures = 0u32;
     loop {
-        let d = client
-            .describe_execution()
-            .execution_arn(arn)
-            .send()
-            .await
-            .map_err(|e| error::sdk_error(&NAMES, flavor, e))?;
+        let d = match client.describe_execution().execution_arn(arn).send().await {
+            Ok(d) => d,
+            // A poll can last hours: throttling, a 5xx or a dropped connection is waited out
+            // (as Step Functions keeps polling); only an answer about the execution itself
+            // ends the wait, or errors that persist.
+            Err(e) if transient(&e) && failures < MAX_POLL_FAILURES => {
+                failures += 1;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(POLL_MAX);
+                continue;
+            }
+            Err(e) => return Err(error::sdk_error(&NAMES, flavor, e)),
+        };
+        failures = 0;
         if d.status().as_str() != "RUNNING" && d.status().as_str() != "PENDING_REDRIVE" {
             return Ok(execution(&d));
         }
@@ -212,5 +223,52 @@ fn execution(d: &DescribeExecutionOutput) -> Execution {
         redrive_status: d.redrive_status().map(|s| s.as_str().to_owned()),
         redrive_status_reason: d.redrive_status_reason().map(str::to_owned),
         other,
+    }
+}
+
+/// Consecutive failed polls waited out before the state fails.
+const MAX_POLL_FAILURES: u32 = 30;
+
+/// Whether a failed poll is worth repeating: no answer, throttling or a server error.
+fn transient<E>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match e {
+        SdkError::ServiceError(ctx) => {
+            ctx.raw().status().is_server_error()
+                || ctx.raw().status().as_u16() == 429
+                || ctx
+                    .err()
+                    .code()
+                    .is_some_and(|c| c.contains("Throttl") || c == "TooManyRequestsException")
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn executions_of_versions_and_aliases_are_named_after_the_machine() {
+        let arn = |m: &str| super::execution_arn(m, "child");
+        assert_eq!(
+            arn("arn:aws:states:us-east-1:1:stateMachine:m"),
+            "arn:aws:states:us-east-1:1:execution:m:child"
+        );
+        assert_eq!(
+            arn("arn:aws:states:us-east-1:1:stateMachine:m:7"),
+            "arn:aws:states:us-east-1:1:execution:m:child"
+        );
+        assert_eq!(
+            arn("arn:aws:states:us-east-1:1:stateMachine:m:prod"),
+            "arn:aws:states:us-east-1:1:execution:m:child"
+        );
     }
 }

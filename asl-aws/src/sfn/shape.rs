@@ -134,10 +134,14 @@ pub(super) fn describe(e: &Execution, flavor: Flavor, metadata_only: bool) -> Va
 /// A `.sync` task's outcome: the child's description when it succeeded, else
 /// `States.TaskFailed` with that description (with `Error` and `Cause`) as JSON text.
 pub(super) fn sync_outcome(e: &Execution, json_io: bool) -> Result<Value, TaskError> {
-    let m = members(e, Flavor::Optimized, json_io, false);
+    let mut m = members(e, Flavor::Optimized, json_io, false);
     if e.status == "SUCCEEDED" {
         Ok(Value::Object(m))
     } else {
+        // As recorded: a failed child's description in the cause has no redrive members.
+        for k in ["RedriveCount", "RedriveStatus", "RedriveStatusReason"] {
+            m.shift_remove(k);
+        }
         Err(TaskError::new(
             "States.TaskFailed",
             Value::Object(m).to_string(),
@@ -162,6 +166,10 @@ mod tests {
             input: Some("{}".into()),
             error: Some("SomeFailure".into()),
             cause: Some("why".into()),
+            // Present on a failed child (local or remote), absent from AWS's recorded cause.
+            redrive_count: Some(0),
+            redrive_status: Some("REDRIVABLE".into()),
+            redrive_status_reason: Some("".into()),
             ..Execution::default()
         };
         let err = sync_outcome(&e, false).unwrap_err();

@@ -297,9 +297,22 @@ async fn an_unreachable_endpoint_is_a_socket_error() {
     let http = closed_port_url();
     let https = http.replace("http://", "https://");
     for url in [http, https] {
-        let err = wf.run(json!({"url": url, "q": "x"})).await.unwrap_err();
+        let err = wf
+            .run(json!({"url": url, "q": "secret-value"}))
+            .await
+            .unwrap_err();
         assert_eq!(err.error(), Some("States.Http.Socket"), "{err}");
+        // The cause names the endpoint, never its query (a connection may put secrets there).
+        let cause = err.cause().unwrap_or_default();
+        assert!(cause.contains("127.0.0.1"), "{cause}");
+        assert!(!cause.contains("secret-value"), "{cause}");
     }
+    // A fragment would swallow the query: refused.
+    let err = wf
+        .run(json!({"url": "http://127.0.0.1/p#frag", "q": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error(), Some("States.Runtime"), "{err}");
     // Only http(s) URLs are endpoints.
     let err = wf
         .run(json!({"url": "ftp://127.0.0.1", "q": "x"}))

@@ -398,17 +398,8 @@ impl Validator<'_> {
                         .string(ip, &cp.key("ItemsPointer"), "ItemsPointer")
                         .map(str::to_string);
                 }
+                // 0 is accepted and means no limit (VAL-27, recorded on AWS).
                 reader_config.max_items = self.count(cfg, &cp, ql, "MaxItems", 100_000_000.0, true);
-                if let Some(Count::Literal(n)) = &reader_config.max_items
-                    && n.value < 1.0
-                {
-                    self.report(
-                        Code::OutOfRange,
-                        n.span,
-                        &cp.key("MaxItems"),
-                        "`MaxItems` must be at least 1",
-                    );
-                }
             }
         }
         Some(ItemReader {
