@@ -18,6 +18,8 @@ pub(crate) struct Request {
     pub parameters: Value,
     pub context: TaskContext,
     pub clients: Arc<Clients>,
+    /// The integrations, for clients of another region than the resource's.
+    pub aws: Aws,
 }
 
 impl Services for Aws {
@@ -68,6 +70,7 @@ impl Aws {
             parameters: call.parameters,
             context: call.context,
             clients,
+            aws: self.clone(),
         };
         route(request).await
     }

@@ -21,6 +21,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use crate::call::Request;
 use crate::clients::Clients;
 
 /// What a connection adds to a request (names and values as sent, not encoded).
@@ -35,14 +36,24 @@ const PREFIX: &str = "Events.ConnectionResource";
 
 /// The authorization of the connection `arn`
 /// (`arn:aws:events:<region>:<account>:connection/<name>/<id>`).
-pub(crate) async fn resolve(clients: &Clients, arn: &str) -> Result<Auth, TaskError> {
+pub(crate) async fn resolve(request: &Request, arn: &str) -> Result<Auth, TaskError> {
     let (region, name) = parse_arn(arn).ok_or_else(|| {
         crate::error::parameters(format!(
             "The ConnectionArn '{arn}' is not an EventBridge connection ARN \
              (arn:aws:events:<region>:<account>:connection/<name>/<id>)"
         ))
     })?;
-    let events = events_client(clients, region);
+    // The connection's region may differ from the configured one: the clients of that
+    // region (and the state's role), cached like every other.
+    let clients = if elsewhere(&request.clients, region) {
+        request
+            .aws
+            .clients(Some(region), request.context.role_arn())
+            .await
+    } else {
+        std::sync::Arc::clone(&request.clients)
+    };
+    let events = clients.eventbridge();
     let described = events
         .describe_connection()
         .name(name)
@@ -69,7 +80,8 @@ pub(crate) async fn resolve(clients: &Clients, arn: &str) -> Result<Auth, TaskEr
             format!("The connection '{arn}' has no secret"),
         )
     })?;
-    let secret = secrets_client(clients, region)
+    let secret = clients
+        .secretsmanager()
         .get_secret_value()
         .secret_id(secret_arn)
         .send()
@@ -105,28 +117,6 @@ fn parse_arn(arn: &str) -> Option<(&str, &str)> {
 /// `region` differs from the configured one.
 fn elsewhere(clients: &Clients, region: &str) -> bool {
     !region.is_empty() && clients.config.region().map(|r| r.as_ref()) != Some(region)
-}
-
-/// EventBridge in the connection's region.
-fn events_client(clients: &Clients, region: &str) -> aws_sdk_eventbridge::Client {
-    if !elsewhere(clients, region) {
-        return clients.eventbridge().clone();
-    }
-    let config = aws_sdk_eventbridge::config::Builder::from(&clients.config)
-        .region(aws_types::region::Region::new(region.to_owned()))
-        .build();
-    aws_sdk_eventbridge::Client::from_conf(config)
-}
-
-/// Secrets Manager in the connection's region (where EventBridge keeps its secret).
-fn secrets_client(clients: &Clients, region: &str) -> aws_sdk_secretsmanager::Client {
-    if !elsewhere(clients, region) {
-        return clients.secretsmanager().clone();
-    }
-    let config = aws_sdk_secretsmanager::config::Builder::from(&clients.config)
-        .region(aws_types::region::Region::new(region.to_owned()))
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
 /// A failed EventBridge or Secrets Manager call as the state's error.

@@ -100,10 +100,10 @@ struct Invoke {
 }
 
 /// Calls the endpoint the state's parameters describe.
-pub(crate) async fn call(request: Request) -> Result<Value, TaskError> {
-    let invoke = parse(request.parameters)?;
+pub(crate) async fn call(mut request: Request) -> Result<Value, TaskError> {
+    let invoke = parse(std::mem::take(&mut request.parameters))?;
     let auth = match &invoke.connection {
-        Some(arn) => connection::resolve(&request.clients, arn).await?,
+        Some(arn) => connection::resolve(&request, arn).await?,
         None => connection::Auth::default(),
     };
     let region = request

@@ -453,6 +453,50 @@ async fn connections_authorize_through_eventbridge_and_secrets_manager() {
 }
 
 #[tokio::test]
+async fn a_connection_in_another_region_is_read_there() {
+    // The connection's ARN names its region: EventBridge and Secrets Manager are asked there,
+    // not in the configured region (where no such connection exists).
+    let Some(m) = common::moto("a_connection_in_another_region_is_read_there", "us-east-1").await
+    else {
+        return;
+    };
+    let elsewhere = common::sdk_config(&m.url, "eu-west-3").await;
+    let created = aws_sdk_eventbridge::Client::new(&elsewhere)
+        .create_connection()
+        .name(common::unique("asl-conn-far"))
+        .authorization_type(ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    CreateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name("x-api-key")
+                        .api_key_value("far-away")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let arn = created.connection_arn().unwrap();
+    assert!(arn.contains(":eu-west-3:"), "{arn}");
+    let server = Server::always(Reply::json(200, "OK", &json!({"ok": true}))).await;
+    let wf = connected::Workflow::from_services(m.aws.clone());
+    for _ in 0..2 {
+        wf.run(json!({"url": server.url, "connection": arn, "basic": arn}))
+            .await
+            .unwrap();
+    }
+    let seen = server.seen();
+    assert_eq!(seen.len(), 4);
+    assert!(
+        seen.iter()
+            .all(|r| r.header("x-api-key") == Some("far-away"))
+    );
+}
+
+#[tokio::test]
 async fn a_missing_or_oauth_connection_fails_the_state() {
     // A ConnectionArn EventBridge does not know: Events.ConnectionResource.ResourceNotFound;
     // an OAuth connection, which asl-aws does not support: States.Runtime saying so. Nothing
