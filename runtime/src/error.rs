@@ -33,6 +33,10 @@ pub mod names {
     pub const PERMISSIONS: &str = "States.Permissions";
     /// A JSONata expression failed (ERR-10).
     pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
+    /// A Distributed Map could not read its items (MAP-21).
+    pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
+    /// A Distributed Map could not write its results (MAP-23).
+    pub const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
 }
 
 /// An ASL error raised while running a state: a name and a cause (ERR-2), or a durable

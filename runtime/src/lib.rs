@@ -102,6 +102,7 @@ pub mod error;
 mod exec;
 mod history;
 pub mod integration;
+pub mod items;
 pub mod jsonata;
 pub mod lambda;
 mod lang;

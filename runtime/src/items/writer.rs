@@ -1,0 +1,4 @@
+//! WIP
+#![allow(dead_code)]
+pub(crate) struct ResultFiles;
+pub(crate) struct WriteSpec;
