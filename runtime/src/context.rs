@@ -116,6 +116,36 @@ impl ExecutionInfo {
         }
     }
 
+    /// A Distributed Map's child execution (MAP-17): its state machine is
+    /// `<machine>/<label>` (the Map Run's label, or its generated one), its name a UUID, its
+    /// ARN `…:execution:<machine>/<label>:<name>` (`…:express:…:<name>:<id>` for EXPRESS
+    /// children), as AWS's IAM reference forms them.
+    pub(crate) fn map_child(&self, label: &str, input: Arc<Value>, express: bool) -> Self {
+        let prefix = self
+            .state_machine_id
+            .split(":stateMachine:")
+            .next()
+            .unwrap_or_default();
+        let machine = format!("{}/{label}", self.state_machine_name);
+        let name = random_uuid().to_string();
+        let id = if express {
+            format!("{prefix}:express:{machine}:{name}:{}", random_uuid())
+        } else {
+            format!("{prefix}:execution:{machine}:{name}")
+        };
+        ExecutionInfo {
+            id,
+            name,
+            input,
+            start_time: crate::clock::now(),
+            role_arn: self.role_arn.clone(),
+            state_machine_id: format!("{prefix}:stateMachine:{machine}"),
+            state_machine_name: machine,
+            express,
+            redrive_count: 0,
+        }
+    }
+
     /// The context object's `Execution` and `StateMachine` members.
     pub fn base_context(&self) -> Map<String, Value> {
         let mut exec = Map::new();

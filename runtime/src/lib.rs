@@ -115,7 +115,7 @@ pub mod __codegen;
 pub use context::RunOptions;
 pub use durable::{Engine, EngineError, ExecutionId, Machine, StartOptions};
 pub use error::{ExecutionError, Status, TaskError};
-pub use exec::{Event, Recorded, TaskContext};
+pub use exec::{Event, MapRun, MapRunCounts, MapRunStatus, Recorded, TaskContext};
 pub use serde_json::{self, Value};
 pub use tokio;
 

@@ -31,7 +31,11 @@ fn main() {
             .filter(|p| !p.is_empty())
             .map(|p| absolute(&workspace, p))
             .collect(),
-        None => vec![root.join("cases"), root.join("tasks")],
+        None => vec![
+            root.join("cases"),
+            root.join("tasks"),
+            root.join("itemreader"),
+        ],
     };
     let mut cases = Vec::new();
     let mut read = String::from(
@@ -107,12 +111,26 @@ fn main() {
                 let items = asl_codegen::generate::generate(machine, &options);
                 // Task states answer from the recorded calls (tasks.json) through `Replay`.
                 let mut methods = String::new();
-                for (state, method) in asl_codegen::generate::task_methods(machine) {
-                    let _ = writeln!(
-                        methods,
-                        "async fn {method}(&self, input: ::asl_runtime::Value, ctx: ::asl_runtime::TaskContext) \
-                         -> Result<::asl_runtime::Value, ::asl_runtime::TaskError> {{ self.0.call({state:?}, input, ctx).await }}"
-                    );
+                for handler in asl_codegen::generate::handler_methods(machine) {
+                    use asl_codegen::generate::Handler;
+                    let _ = match handler {
+                        Handler::Task { state, method } => writeln!(
+                            methods,
+                            "async fn {method}(&self, input: ::asl_runtime::Value, ctx: ::asl_runtime::TaskContext) \
+                             -> Result<::asl_runtime::Value, ::asl_runtime::TaskError> {{ self.0.call({state:?}, input, ctx).await }}"
+                        ),
+                        // ItemReaders read, and ResultWriters write, the case's `s3.json` objects.
+                        Handler::Read { method, .. } => writeln!(
+                            methods,
+                            "fn {method}(&self, request: ::asl_runtime::items::ReadRequest) -> ::asl_runtime::items::ItemStream<'_> \
+                             {{ ::asl_runtime::items::read(&self.0.objects, request) }}"
+                        ),
+                        Handler::Write { method, .. } => writeln!(
+                            methods,
+                            "fn {method}(&self, object: ::asl_runtime::items::PutObject) -> ::asl_runtime::items::ObjectFuture<'_, ()> \
+                             {{ ::asl_runtime::items::write(&self.0.objects, object) }}"
+                        ),
+                    };
                 }
                 let _ = writeln!(
                     modules,

@@ -39,29 +39,12 @@ impl Gen {
             _ => quote!(None),
         };
         let items = self.jtemplate_opt(m.items.as_ref());
-        let count = |g: &mut Self, c: &Option<Count>| -> TokenStream {
-            let rt = g.rt.clone();
-            match c {
-                Some(Count::Literal(n)) => {
-                    let n = Self::f64_tokens(n.value);
-                    quote!(#rt::Count::Literal(#n))
-                }
-                Some(Count::Path(p)) => {
-                    let p = g.path_value(&p.value);
-                    quote!(#rt::Count::Path(&#p))
-                }
-                Some(Count::Expr(e)) => {
-                    let e = g.jexpr(e);
-                    quote!(#rt::Count::Expr(&#e))
-                }
-                None => quote!(#rt::Count::Default),
-            }
-        };
         let distributed = m.mode == MapMode::Distributed;
+        let child_express = distributed && m.execution_type == Some(ExecutionType::Express);
         let batcher = match &m.item_batcher {
             Some(b) => {
-                let max_items = count(self, &b.max_items_per_batch);
-                let max_bytes = count(self, &b.max_input_bytes_per_batch);
+                let max_items = self.count_tokens(&b.max_items_per_batch);
+                let max_bytes = self.count_tokens(&b.max_input_bytes_per_batch);
                 let batch_input = match &b.batch_input {
                     Some(Payload::Template(t)) => {
                         let v = self.template_value(t, "BatchInput");
@@ -88,9 +71,10 @@ impl Gen {
             }
             None => quote!(None),
         };
-        let max = count(self, &m.max_concurrency);
-        let tfc = count(self, &m.tolerated_failure_count);
-        let tfp = count(self, &m.tolerated_failure_percentage);
+        let max = self.count_tokens(&m.max_concurrency);
+        let tfc = self.count_tokens(&m.tolerated_failure_count);
+        let tfp = self.count_tokens(&m.tolerated_failure_percentage);
+        let (reader, writer, item_io) = self.item_io(s, m);
         let spec = self.add_static(
             "MAP",
             quote!(#rt::MapSpec),
@@ -107,7 +91,10 @@ impl Gen {
                 retry: #retry,
                 catch: #catch,
                 distributed: #distributed,
+                child_express: #child_express,
                 label: #label,
+                reader: #reader,
+                writer: #writer,
             }),
         );
         let owner = ident::type_name(&s.name);
@@ -124,10 +111,33 @@ impl Gen {
             let mut __run = exec.enter(#rt::StateType::Map, #name, &vars, &input);
             let __tasks = ::std::sync::Arc::clone(&tasks);
             let __vars = #vars;
-            let __result = #rt::map(&mut __run, input, &#spec, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+            let __result = #rt::map(&mut __run, input, &#spec, #item_io, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
                 Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
             }).await;
             #outcome
+        }
+    }
+}
+
+impl Gen {
+    /// A number given literally, by a path or by a JSONata expression (`MaxConcurrency`,
+    /// tolerances, batch and reader limits).
+    pub(super) fn count_tokens(&mut self, c: &Option<Count>) -> TokenStream {
+        let rt = self.rt.clone();
+        match c {
+            Some(Count::Literal(n)) => {
+                let n = Self::f64_tokens(n.value);
+                quote!(#rt::Count::Literal(#n))
+            }
+            Some(Count::Path(p)) => {
+                let p = self.path_value(&p.value);
+                quote!(#rt::Count::Path(&#p))
+            }
+            Some(Count::Expr(e)) => {
+                let e = self.jexpr(e);
+                quote!(#rt::Count::Expr(&#e))
+            }
+            None => quote!(#rt::Count::Default),
         }
     }
 }

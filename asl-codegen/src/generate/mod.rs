@@ -17,6 +17,7 @@ mod data;
 pub mod ident;
 mod integration;
 mod io;
+mod items;
 pub mod jsonata;
 mod map;
 mod parallel;
@@ -33,7 +34,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -78,6 +79,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         delegates: Vec::new(),
         services: Vec::new(),
         handwritten: Vec::new(),
+        objects: false,
     };
     g.type_names
         .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
@@ -170,7 +172,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 let exec = __rt::Exec::start(info, record);
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
                 let result = __rt::finish(&exec, #timeout, run).await;
-                __rt::Recorded { result, history: exec.history() }
+                __rt::Recorded { result, history: exec.history(), map_runs: exec.map_runs() }
             }
         }
 
@@ -235,18 +237,72 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 /// Every Task state with the name of its `Tasks` method, as [`generate`] names them (same
 /// order, same collision suffixes): for code that implements the trait generically.
 pub fn task_methods(machine: &StateMachine) -> Vec<(String, String)> {
-    fn walk(scope: &Scope, names: &mut ident::Names, out: &mut Vec<(String, String)>) {
+    handler_methods(machine)
+        .into_iter()
+        .filter_map(|h| match h {
+            Handler::Task { state, method } => Some((state, method)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A method of a generated `Tasks` trait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handler {
+    /// A Task state's handler: `fn <method>(&self, input, ctx)`.
+    Task {
+        /// The state's name.
+        state: String,
+        /// The method's name.
+        method: String,
+    },
+    /// A Map state's `ItemReader`: `fn <method>(&self, ReadRequest) -> ItemStream<'_>`.
+    Read {
+        /// The Map state's name.
+        state: String,
+        /// The method's name.
+        method: String,
+    },
+    /// A Map state's exporting `ResultWriter`: `fn <method>(&self, PutObject) -> ObjectFuture<'_, ()>`.
+    Write {
+        /// The Map state's name.
+        state: String,
+        /// The method's name.
+        method: String,
+    },
+}
+
+/// Every method of the generated `Tasks` trait, as [`generate`] names them (same order, same
+/// collision suffixes): for code that implements the trait generically.
+pub fn handler_methods(machine: &StateMachine) -> Vec<Handler> {
+    fn walk(scope: &Scope, names: &mut ident::Names, out: &mut Vec<Handler>) {
         for s in &scope.states {
             match &s.kind {
-                StateKind::Task(_) => {
-                    out.push((s.name.clone(), names.unique(ident::fn_name(&s.name))));
-                }
+                StateKind::Task(_) => out.push(Handler::Task {
+                    state: s.name.clone(),
+                    method: names.unique(ident::fn_name(&s.name)),
+                }),
                 StateKind::Parallel(p) => {
                     for b in &p.branches {
                         walk(b, names, out);
                     }
                 }
-                StateKind::Map(m) => walk(&m.processor, names, out),
+                StateKind::Map(m) => {
+                    let (read, write) = items::has_item_methods(m);
+                    if read {
+                        out.push(Handler::Read {
+                            state: s.name.clone(),
+                            method: names.unique(format!("read_{}", ident::fn_name(&s.name))),
+                        });
+                    }
+                    if write {
+                        out.push(Handler::Write {
+                            state: s.name.clone(),
+                            method: names.unique(format!("write_{}", ident::fn_name(&s.name))),
+                        });
+                    }
+                    walk(&m.processor, names, out)
+                }
                 _ => {}
             }
         }
@@ -301,6 +357,8 @@ struct Gen {
     services: Vec<&'static str>,
     /// Task states `Integrated` leaves to the user: (state, why).
     handwritten: Vec<(String, String)>,
+    /// A Map reads items or writes results: the services must be an object store.
+    objects: bool,
 }
 
 /// Method names of `Integrated` that Task methods must not take.
@@ -320,6 +378,7 @@ impl Gen {
                 let s = format_ident!("{}", s);
                 quote!(+ #rt::Provides<#rt::service::#s>)
             })
+            .chain(self.objects.then(|| quote!(+ #rt::ObjectStore)))
             .collect();
         // For `ServiceTasks`, not for every `Services`: a blanket impl over a foreign trait
         // would clash with users' `impl Tasks for Arc<MyHandlers>`.
@@ -436,15 +495,17 @@ impl Gen {
     }
 }
 
-/// Whether a definition uses something code generation does not support yet (a Distributed
-/// Map's ItemReader/ResultWriter), with the reason.
+/// Whether a definition uses something code generation does not support (an `ItemReader`
+/// with `InputType: PARQUET`), with the reason.
 pub fn unsupported(machine: &StateMachine) -> Option<String> {
     for s in machine.states.all_states() {
         if let StateKind::Map(m) = &s.kind
-            && (m.item_reader.is_some() || m.result_writer.is_some())
+            && let Some(r) = &m.item_reader
+            && r.reader_config.input_type.as_deref() == Some("PARQUET")
         {
             return Some(format!(
-                "Distributed Map ItemReader/ResultWriter in `{}`",
+                "an ItemReader with `InputType: PARQUET` in `{}` (read CSV, JSON, JSONL or a \
+                 MANIFEST)",
                 s.name
             ));
         }

@@ -47,6 +47,8 @@ pub struct Recorded {
     pub result: Result<Value, crate::error::ExecutionError>,
     /// Every history event, in order.
     pub history: Vec<Event>,
+    /// The Map Runs its Distributed Maps started, in order (MAP-17).
+    pub map_runs: Vec<super::MapRun>,
 }
 
 /// The events an execution has recorded, and how the next one links to them.
@@ -79,6 +81,8 @@ pub struct Exec {
     /// A Parallel branch: the state it was in when it ended without finishing (failed, or
     /// cancelled by a failing sibling), which the Parallel records as `…StateAborted`.
     pub(super) unfinished: Option<Mutex<Option<(StateType, &'static str)>>>,
+    /// The execution's Map Runs, shared with its branches and children.
+    pub(super) map_runs: super::map_run::MapRuns,
 }
 
 impl Exec {
@@ -100,6 +104,7 @@ impl Exec {
             path: String::new(),
             top: true,
             unfinished: None,
+            map_runs: Default::default(),
         };
         exec.record_with("ExecutionStarted", None, || {
             serde_json::json!({
@@ -136,18 +141,19 @@ impl Exec {
             path: String::new(),
             top: true,
             unfinished: None,
+            map_runs: Default::default(),
         })
     }
 
     /// A child execution (a Distributed Map iteration): same identity, its own history.
     pub fn child(&self) -> Arc<Exec> {
-        self.child_at("child")
+        self.child_at("child", Arc::clone(&self.info))
     }
 
     /// A child execution at `label` (which makes its idempotency keys distinct).
-    pub(super) fn child_at(&self, label: &str) -> Arc<Exec> {
+    pub(super) fn child_at(&self, label: &str, info: Arc<ExecutionInfo>) -> Arc<Exec> {
         let child = Exec {
-            info: Arc::clone(&self.info),
+            info,
             base: OnceLock::new(),
             events: std::sync::atomic::AtomicU64::new(0),
             history: self
@@ -160,6 +166,7 @@ impl Exec {
             path: format!("{}/{label}", self.path),
             top: false,
             unfinished: None,
+            map_runs: Arc::clone(&self.map_runs),
         };
         // Its own history is not journaled; it only needs the store for callbacks.
         child.record("ExecutionStarted", None);
@@ -185,7 +192,16 @@ impl Exec {
             parent: Some(Arc::clone(self)),
             captured: durable.then(|| Mutex::new(Vec::new())),
             unfinished: parallel.then(|| Mutex::new(None)),
+            map_runs: Arc::clone(&self.map_runs),
         })
+    }
+
+    /// The Map Runs the execution's Distributed Maps started (MAP-17).
+    pub fn map_runs(&self) -> Vec<super::MapRun> {
+        self.map_runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The state a Parallel branch ended in without finishing: `(type, name)`.

@@ -3,9 +3,11 @@
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
-use futures_util::stream::{self, StreamExt as _};
+use futures_util::stream::{self, BoxStream, StreamExt as _};
 use serde_json::{Map, Value};
 
+use super::items::{self, ItemIo, ReaderSpec, WriterSpec};
+use super::map_run::{MapRun, MapRunStatus, Tracker};
 use super::{
     BoxFuture, Catcher, Done, Durability, Exec, INLINE_CONCURRENCY, Io, MAX_PAYLOAD_BYTES, Outcome,
     PathField, Retrier, StateRun, apply_result_ref, json_len, select_io,
@@ -75,8 +77,14 @@ pub struct MapSpec {
     pub catch: &'static [Catcher],
     /// `ProcessorConfig.Mode: DISTRIBUTED` (iterations run as a Map Run).
     pub distributed: bool,
+    /// `ProcessorConfig.ExecutionType: EXPRESS`: child executions are Express ones.
+    pub child_express: bool,
     /// `Label` (MAP-18): names the Map Run in its ARN in place of the state's name.
     pub label: Option<&'static str>,
+    /// `ItemReader` (MAP-19).
+    pub reader: Option<&'static ReaderSpec>,
+    /// `ResultWriter` (MAP-23).
+    pub writer: Option<&'static WriterSpec>,
 }
 
 pub(super) fn resolve_count(
@@ -133,25 +141,29 @@ pub(super) fn resolve_count(
     }
 }
 
-/// Runs a Map state: items from `ItemsPath`, each through `ItemSelector` and the processor
-/// (`iterate`), at most `MaxConcurrency` at once, results in item order (MAP-3..14, MAP-24).
-pub async fn map<I>(
+/// Runs a Map state: items from `ItemsPath` (or its `ItemReader`), each through
+/// `ItemSelector` and the processor (`iterate`), at most `MaxConcurrency` at once, results in
+/// item order (MAP-3..14, MAP-19..24).
+pub async fn map<T, I>(
     run: &mut StateRun,
     raw: Value,
     spec: &'static MapSpec,
+    io: ItemIo<'_, T>,
     iterate: I,
 ) -> Result<Outcome, Failure>
 where
+    T: ?Sized + Sync,
     I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     // AWS records the Map's failure only when its iterations failed, not when the Map could
     // not start (a bad `…Path` value).
     let iterated = std::sync::atomic::AtomicBool::new(false);
+    let io = &io;
     let outcome = retrying!(
         run,
         raw,
         spec,
-        map_attempt(run, &raw, spec, &iterate, &iterated)
+        map_attempt(run, &raw, spec, io, &iterate, &iterated)
     );
     // A JSONata Map also records its failure when `Items` could not be evaluated.
     if (iterated.load(std::sync::atomic::Ordering::Relaxed) || spec.io.jsonata)
@@ -166,14 +178,20 @@ where
     outcome
 }
 
-pub(super) async fn map_attempt<I>(
+/// A Map's items as they come: borrowed from the input, computed, or read by its
+/// `ItemReader`; an error ends them.
+type ItemSource<'a> = BoxStream<'a, Result<Cow<'a, Value>, Failure>>;
+
+pub(super) async fn map_attempt<T, I>(
     run: &StateRun,
     raw: &Value,
     spec: &'static MapSpec,
+    io: &ItemIo<'_, T>,
     iterate: &I,
     iterated: &std::sync::atomic::AtomicBool,
 ) -> Result<Value, Failure>
 where
+    T: ?Sized + Sync,
     I: Fn(usize, Value, Arc<Exec>) -> BoxFuture<'static, Result<Value, Failure>> + Send + Sync,
 {
     // The items are read where they are: an iteration copies its own item when it starts,
@@ -183,28 +201,11 @@ where
         _ => Cow::Owned(select_io(run, raw, &spec.io.input_path)?),
     };
     let effective: &Value = &effective;
-    let items_value: Cow<'_, Value> = match (spec.items, spec.items_path) {
-        (Some(jsonata::Template::Expr(e)), _) => {
-            Cow::Owned(jsonata::typed(e, &run.scope(effective), "Items", "array")?)
-        }
-        (Some(t), _) => Cow::Owned(jsonata::template(t, &run.scope(effective), "Items")?),
-        (None, Some(p)) => match jsonpath::select(p, &run.roots(effective)) {
-            Ok(jsonpath::Selection::One(v)) => v,
-            _ => Cow::Owned(template::path_value(p, &run.roots(effective), "ItemsPath")?),
-        },
-        (None, None) => Cow::Borrowed(effective),
-    };
-    let items = match items_value {
-        Cow::Borrowed(Value::Array(a)) => Items::Borrowed(a.iter()),
-        Cow::Owned(Value::Array(a)) => Items::Owned(a.into_iter()),
-        other => {
-            let cause = format!("Map state input must be an array but was: {other}");
-            return Err(if spec.io.jsonata {
-                Failure::new(names::QUERY_EVALUATION_ERROR, cause)
-            } else {
-                Failure::runtime(cause)
-            });
-        }
+    // With an ItemReader the items are the reader's: AWS ignores `ItemsPath` beside it
+    // (recorded: itemreader/json/map_item_reader_base_json_with_items_path_*).
+    let inline: Option<Items<'_>> = match spec.reader {
+        Some(_) => None,
+        None => Some(inline_items(run, effective, spec)?),
     };
     let max = resolve_count(
         run,
@@ -214,10 +215,23 @@ where
         true,
     )?
     .map_or(0, |n| n.max(0.0) as usize);
+    // The number of items is known up front only without a reader (AWS records 0 then).
+    let known = inline.as_ref().map(ExactSizeIterator::len);
     run.record_with(
         "MapStateStarted",
-        || serde_json::json!({ "length": items.len() }),
+        || serde_json::json!({ "length": known.unwrap_or(0) }),
     );
+    let reading = match spec.reader {
+        Some(r) => {
+            let field = match r.parameters {
+                Some(items::Args::Jsonata(_)) => "Arguments",
+                _ => "Parameters",
+            };
+            let parameters = items::args(run, effective, r.parameters, field)?;
+            Some((r, parameters, items::max_items(run, effective, r)?))
+        }
+        None => None,
+    };
     let tolerated_count = resolve_count(
         run,
         effective,
@@ -246,181 +260,285 @@ where
             "ToleratedFailureCount cannot be negative.",
         ));
     }
-    if spec.distributed {
-        run.record_with("MapRunStarted", || {
-            let machine = &run.exec.info.state_machine_id;
-            let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
-            let name = &run.exec.info.state_machine_name;
-            serde_json::json!({
-                "mapRunArn": format!(
-                    "{prefix}:mapRun:{name}/{}:{}",
-                    spec.label.unwrap_or(run.name),
-                    uuid::Uuid::new_v4()
+    // The Map Run's label: `Label`, or one generated (MAP-18; a UUID, as AWS's ARNs show).
+    let generated_label;
+    let run_label: &str = match spec.label {
+        Some(l) => l,
+        None => {
+            generated_label = uuid::Uuid::new_v4().to_string();
+            &generated_label
+        }
+    };
+    let tracker = spec.distributed.then(|| {
+        let t = Tracker::start(
+            &run.exec.map_runs,
+            MapRun {
+                map_run_arn: map_run_arn(run, run_label),
+                execution_arn: run.exec.info.id.clone(),
+                status: MapRunStatus::Running,
+                start_date: chrono::Utc::now(),
+                stop_date: None,
+                max_concurrency: max as u64,
+                tolerated_failure_count: tolerated_count.map_or(0, |c| c as u64),
+                tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
+                item_counts: Default::default(),
+                execution_counts: Default::default(),
+            },
+        );
+        run.record_with(
+            "MapRunStarted",
+            || serde_json::json!({ "mapRunArn": t.arn() }),
+        );
+        t
+    });
+    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
+    let tracker = tracker.as_ref();
+    let result = async {
+        let source: ItemSource<'_> = match (inline, reading) {
+            (Some(items), _) => stream::iter(items.map(Ok)).boxed(),
+            (None, Some((r, parameters, max))) => items::open(run, io, r, parameters, max)?
+                .map(|item| item.map(Cow::Owned).map_err(items::failure))
+                .boxed(),
+            (None, None) => stream::empty().boxed(),
+        };
+        // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
+        // one up to 10,000 (MAP-9); this also bounds memory by concurrency, not item count.
+        let unlimited = if spec.distributed {
+            10_000
+        } else {
+            INLINE_CONCURRENCY
+        };
+        let limit = if max == 0 { unlimited } else { max }.max(1);
+        let name = run.name;
+        let distributed = spec.distributed;
+        let exec = Arc::clone(&run.exec);
+        let progress = Progress::of(run);
+        let progress = &progress;
+        let span = &run.span;
+        let select = move |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
+            match (spec.item_selector_jsonata, spec.item_selector) {
+                (Some(t), _) => {
+                    let scope = jsonata::Scope {
+                        map_item: Some((index, &item)),
+                        ..run.scope(effective)
+                    };
+                    jsonata::template(t, &scope, "ItemSelector")
+                }
+                (None, Some(t)) => {
+                    let roots = Roots {
+                        input: effective,
+                        context: run,
+                        variables: Some(&run.vars),
+                        map: Some(jsonpath::MapItem {
+                            index,
+                            value: &item,
+                        }),
+                    };
+                    template::eval(t, &roots)
+                }
+                (None, None) => Ok(item.into_owned()),
+            }
+        };
+        // Iteration inputs: built as iterations start, so memory follows MaxConcurrency; with an
+        // ItemBatcher, batches of the selected items, also built as they are needed.
+        let selected = source
+            .enumerate()
+            .map(move |(i, item)| item.and_then(|item| select(i, item)));
+        let prepared: BoxStream<'_, Result<Value, Failure>> = match spec.batcher {
+            None => selected.boxed(),
+            Some(b) => batches(run, effective, b, selected.boxed())?,
+        };
+        // How many iterations there are, counted as they are prepared (for the percentage).
+        let total = std::sync::atomic::AtomicUsize::new(0);
+        let total = &total;
+        let inputs = prepared.enumerate().map(|(index, input)| {
+            let exec = Arc::clone(&exec);
+            total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async move {
+                // An ItemSelector (or reader) that fails is the Map's own failure, not an
+                // iteration's.
+                let input = match input {
+                    Ok(i) => i,
+                    Err(f) => return (index, Err(f), false),
+                };
+                if let Some(v) = progress.replay(&exec, index) {
+                    return (index, Ok(v), true);
+                }
+                // A batch counts its items (MAP-22).
+                let items = match (&input, spec.batcher) {
+                    (Value::Object(m), Some(_)) => m
+                        .get("Items")
+                        .and_then(Value::as_array)
+                        .map_or(1, |a| a.len() as u64),
+                    _ => 1,
+                };
+                if let Some(t) = tracker {
+                    t.started(items);
+                }
+                // A distributed iteration is a child execution with a history of its own.
+                let target = if distributed {
+                    let info =
+                        exec.info
+                            .map_child(run_label, Arc::new(input.clone()), spec.child_express);
+                    exec.child_at(&progress.label(name, index), Arc::new(info))
+                } else {
+                    progress.target(&exec, index)
+                };
+                if !distributed {
+                    target.record_with(
+                        "MapIterationStarted",
+                        Some(name),
+                        || serde_json::json!({ "index": index, "name": name }),
+                    );
+                }
+                let r = tracing::Instrument::instrument(
+                    iterate(index, input, Arc::clone(&target)),
+                    tracing::debug_span!(parent: span, "iteration", index),
                 )
-            })
+                .await;
+                if !distributed {
+                    target.record_with(
+                        if r.is_ok() {
+                            "MapIterationSucceeded"
+                        } else {
+                            "MapIterationFailed"
+                        },
+                        Some(name),
+                        || serde_json::json!({ "index": index, "name": name }),
+                    );
+                }
+                if let Some(t) = tracker {
+                    let timed_out = matches!(&r, Err(f) if f.error == names::TIMEOUT);
+                    t.ended(items, r.is_ok(), timed_out);
+                }
+                if let Err(f) = progress.finished(index, &r, &target).await {
+                    return (index, Err(f), false);
+                }
+                (index, r, true)
+            }
+        });
+        // Iterations finish in any order: a slot frees as soon as one ends, the first failure in
+        // time decides, and results are put back in item order (MAP-8, MAP-9, MAP-10).
+        // Boxed: the stream's closure borrows the items, and an unboxed one trips the compiler's
+        // proof that the workflow's future is `Send` for every lifetime (tokio::spawn needs it).
+        let results: BoxStream<'_, _> = inputs.buffer_unordered(limit).boxed();
+        tokio::pin!(results);
+        // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
+        // not kept, so memory stays bounded by the concurrency.
+        let keep = !(spec.io.result_path == PathField::Null
+            && spec.io.result_selector.is_none()
+            && spec.io.assign.is_none()
+            && !spec.io.jsonata);
+        let mut outputs: Vec<Option<Value>> = Vec::new();
+        if keep && let Some(n) = known {
+            outputs.reserve(n);
+        }
+        let mut failures = 0usize;
+        let thresholds = tolerated_count.is_some() || tolerated_pct.is_some();
+        let exceeded = || {
+            Failure::new(
+                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded",
+            )
+        };
+        while let Some((index, r, iteration)) = results.next().await {
+            let value = match r {
+                Ok(v) => v,
+                // An interruption is not the iteration's failure: nothing tolerates it.
+                Err(f) if !iteration || f.is_interrupted() => return Err(f),
+                Err(f) => {
+                    failures += 1;
+                    if !thresholds {
+                        return Err(f);
+                    }
+                    // Either threshold exceeded fails the Map (MAP-24). The percentage is of all
+                    // items: decided now when their number is known, else once all are read.
+                    if tolerated_count.is_some_and(|c| failures as f64 > c)
+                        || (known.is_some()
+                            && tolerated_pct.is_some_and(|p| {
+                                (failures as f64) * 100.0 / (known.unwrap_or(1).max(1) as f64) > p
+                            }))
+                    {
+                        return Err(exceeded());
+                    }
+                    f.to_error_output()
+                }
+            };
+            if keep {
+                if outputs.len() <= index {
+                    outputs.resize_with(index + 1, || None);
+                }
+                outputs[index] = Some(value);
+            }
+        }
+        let total = total.load(std::sync::atomic::Ordering::Relaxed);
+        if known.is_none()
+            && failures > 0
+            && tolerated_pct.is_some_and(|p| (failures as f64) * 100.0 / (total.max(1) as f64) > p)
+        {
+            return Err(exceeded());
+        }
+        if keep && outputs.len() < total {
+            outputs.resize_with(total, || None);
+        }
+        Ok(outputs)
+    }
+    .await;
+    // A Map Run whose Map fails is FAILED; one dropped unfinished (a stopped execution) is
+    // ABORTED by the tracker itself.
+    if let Some(t) = tracker {
+        t.finish(if result.is_ok() {
+            MapRunStatus::Succeeded
+        } else {
+            MapRunStatus::Failed
         });
     }
-    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
-    // "No limit" runs as AWS does: an inline Map about 40 iterations at once, a distributed
-    // one up to 10,000 (MAP-9); this also bounds memory by concurrency, not item count.
-    let unlimited = if spec.distributed {
-        10_000
-    } else {
-        INLINE_CONCURRENCY
-    };
-    let limit = if max == 0 { unlimited } else { max }.max(1);
-    let name = run.name;
-    let distributed = spec.distributed;
-    let exec = Arc::clone(&run.exec);
-    let progress = Progress::of(run);
-    let progress = &progress;
-    let span = &run.span;
-    let select = |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
-        match (spec.item_selector_jsonata, spec.item_selector) {
-            (Some(t), _) => {
-                let scope = jsonata::Scope {
-                    map_item: Some((index, &item)),
-                    ..run.scope(effective)
-                };
-                jsonata::template(t, &scope, "ItemSelector")
-            }
-            (None, Some(t)) => {
-                let roots = Roots {
-                    input: effective,
-                    context: run,
-                    variables: Some(&run.vars),
-                    map: Some(jsonpath::MapItem {
-                        index,
-                        value: &item,
-                    }),
-                };
-                template::eval(t, &roots)
-            }
-            (None, None) => Ok(item.into_owned()),
-        }
-    };
-    // Iteration inputs: built as iterations start, so memory follows MaxConcurrency; with an
-    // ItemBatcher, batches of the selected items.
-    let (total, prepared): (usize, IterationInputs<'_>) = match spec.batcher {
-        None => (
-            items.len(),
-            Box::new(items.enumerate().map(move |(i, item)| (i, select(i, item)))),
-        ),
-        Some(b) => {
-            let selected = items
-                .enumerate()
-                .map(|(i, item)| select(i, item))
-                .collect::<Result<Vec<Value>, Failure>>()?;
-            let batches = batch(run, effective, b, selected)?;
-            (
-                batches.len(),
-                Box::new(batches.into_iter().map(Ok).enumerate()),
-            )
-        }
-    };
-    let inputs = prepared.map(|(index, input)| {
-        let exec = Arc::clone(&exec);
-        async move {
-            // An ItemSelector that fails is the Map's own failure, not an iteration's.
-            let input = match input {
-                Ok(i) => i,
-                Err(f) => return (index, Err(f), false),
-            };
-            if let Some(v) = progress.replay(&exec, index) {
-                return (index, Ok(v), true);
-            }
-            // A distributed iteration is a child execution with a history of its own.
-            let target = if distributed {
-                exec.child_at(&progress.label(name, index))
-            } else {
-                progress.target(&exec, index)
-            };
-            if !distributed {
-                target.record_with(
-                    "MapIterationStarted",
-                    Some(name),
-                    || serde_json::json!({ "index": index, "name": name }),
-                );
-            }
-            let r = tracing::Instrument::instrument(
-                iterate(index, input, Arc::clone(&target)),
-                tracing::debug_span!(parent: span, "iteration", index),
-            )
-            .await;
-            if !distributed {
-                target.record_with(
-                    if r.is_ok() {
-                        "MapIterationSucceeded"
-                    } else {
-                        "MapIterationFailed"
-                    },
-                    Some(name),
-                    || serde_json::json!({ "index": index, "name": name }),
-                );
-            }
-            if let Err(f) = progress.finished(index, &r, &target).await {
-                return (index, Err(f), false);
-            }
-            (index, r, true)
-        }
-    });
-    // Iterations finish in any order: a slot frees as soon as one ends, the first failure in
-    // time decides, and results are put back in item order (MAP-8, MAP-9, MAP-10).
-    // Boxed: the stream's closure borrows the items, and an unboxed one trips the compiler's
-    // proof that the workflow's future is `Send` for every lifetime (tokio::spawn needs it).
-    let results: futures_util::stream::BoxStream<'_, _> =
-        stream::iter(inputs).buffer_unordered(limit).boxed();
-    tokio::pin!(results);
-    // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
-    // not kept, so memory stays bounded by the concurrency.
-    let keep = !(spec.io.result_path == PathField::Null
-        && spec.io.result_selector.is_none()
-        && spec.io.assign.is_none()
-        && !spec.io.jsonata);
-    let mut outputs: Vec<Option<Value>> = if keep {
-        (0..total).map(|_| None).collect()
-    } else {
-        Vec::new()
-    };
-    let mut failures = 0usize;
-    while let Some((index, r, iteration)) = results.next().await {
-        match r {
-            Ok(v) => {
-                if let Some(slot) = outputs.get_mut(index) {
-                    *slot = Some(v);
-                }
-            }
-            // An interruption is not the iteration's failure: nothing tolerates it.
-            Err(f) if !iteration || f.is_interrupted() => return Err(f),
-            Err(f) => {
-                failures += 1;
-                let thresholds = tolerated_count.is_some() || tolerated_pct.is_some();
-                // Either threshold exceeded fails the Map (MAP-24).
-                let exceeded = !thresholds
-                    || tolerated_count.is_some_and(|c| failures as f64 > c)
-                    || tolerated_pct
-                        .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) > p);
-                if exceeded {
-                    if thresholds {
-                        return Err(Failure::new(
-                            names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                            "The specified tolerated failure threshold was exceeded",
-                        ));
-                    }
-                    return Err(f);
-                }
-                if let Some(slot) = outputs.get_mut(index) {
-                    *slot = Some(f.to_error_output());
-                }
-            }
-        }
-    }
+    let outputs = result?;
     if spec.distributed {
         run.record("MapRunSucceeded");
     }
     run.record("MapStateSucceeded");
     let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
     apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
+}
+
+/// The items of a Map without a reader: `ItemsPath` or JSONata `Items` on the effective input.
+fn inline_items<'a>(
+    run: &'a StateRun,
+    effective: &'a Value,
+    spec: &MapSpec,
+) -> Result<Items<'a>, Failure> {
+    let items_value: Cow<'_, Value> = match (spec.items, spec.items_path) {
+        (Some(jsonata::Template::Expr(e)), _) => {
+            Cow::Owned(jsonata::typed(e, &run.scope(effective), "Items", "array")?)
+        }
+        (Some(t), _) => Cow::Owned(jsonata::template(t, &run.scope(effective), "Items")?),
+        (None, Some(p)) => match jsonpath::select(p, &run.roots(effective)) {
+            Ok(jsonpath::Selection::One(v)) => v,
+            _ => Cow::Owned(template::path_value(p, &run.roots(effective), "ItemsPath")?),
+        },
+        (None, None) => Cow::Borrowed(effective),
+    };
+    match items_value {
+        Cow::Borrowed(Value::Array(a)) => Ok(Items::Borrowed(a.iter())),
+        Cow::Owned(Value::Array(a)) => Ok(Items::Owned(a.into_iter())),
+        other => {
+            let cause = format!("Map state input must be an array but was: {other}");
+            Err(if spec.io.jsonata {
+                Failure::new(names::QUERY_EVALUATION_ERROR, cause)
+            } else {
+                Failure::runtime(cause)
+            })
+        }
+    }
+}
+
+/// A new Map Run's ARN (MAP-17): `…:mapRun:<machine>/<label>:<uuid>`.
+fn map_run_arn(run: &StateRun, label: &str) -> String {
+    let machine = &run.exec.info.state_machine_id;
+    let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
+    let name = &run.exec.info.state_machine_name;
+    format!("{prefix}:mapRun:{name}/{label}:{}", uuid::Uuid::new_v4())
 }
 
 /// A durable top-level Map's or Parallel's progress: iterations and branches finished before
@@ -500,18 +618,14 @@ impl Progress {
     }
 }
 
-/// A Map's iteration inputs, by iteration index.
-pub(super) type IterationInputs<'a> =
-    Box<dyn Iterator<Item = (usize, Result<Value, Failure>)> + Send + 'a>;
-
-/// Groups selected items into batch inputs (MAP-22): at most `MaxItemsPerBatch` items and
-/// `MaxInputBytesPerBatch` bytes each.
-pub(super) fn batch(
+/// Groups selected items into batch inputs (MAP-22) as they come: at most
+/// `MaxItemsPerBatch` items and `MaxInputBytesPerBatch` bytes each.
+pub(super) fn batches<'a>(
     run: &StateRun,
     effective: &Value,
     b: &Batcher,
-    items: Vec<Value>,
-) -> Result<Vec<Value>, Failure> {
+    items: BoxStream<'a, Result<Value, Failure>>,
+) -> Result<BoxStream<'a, Result<Value, Failure>>, Failure> {
     let max_items = resolve_count(run, effective, b.max_items, "MaxItemsPerBatchPath", true)?
         .map(|n| n.max(1.0) as usize);
     let max_bytes = resolve_count(
@@ -533,34 +647,63 @@ pub(super) fn batch(
         .as_ref()
         .map_or(0, |v| json_len(v, usize::MAX) + 14)
         + 12;
-    let mut batches = Vec::new();
-    let mut current: Vec<Value> = Vec::new();
-    let mut bytes = overhead;
-    for item in items {
-        let len = json_len(&item, usize::MAX) + 1;
-        let full_items = max_items.is_some_and(|m| current.len() >= m);
-        let full_bytes = max_bytes.is_some_and(|m| !current.is_empty() && bytes + len > m);
-        if full_items || full_bytes {
-            batches.push(std::mem::take(&mut current));
-            bytes = overhead;
+    let wrap = move |items: Vec<Value>| {
+        let mut m = Map::new();
+        if let Some(bi) = &batch_input {
+            m.insert("BatchInput".into(), bi.clone());
         }
-        bytes += len;
-        current.push(item);
+        m.insert("Items".into(), Value::Array(items));
+        Value::Object(m)
+    };
+    struct Batching<'a> {
+        items: BoxStream<'a, Result<Value, Failure>>,
+        current: Vec<Value>,
+        bytes: usize,
+        done: bool,
     }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    Ok(batches
-        .into_iter()
-        .map(|items| {
-            let mut m = Map::new();
-            if let Some(bi) = &batch_input {
-                m.insert("BatchInput".into(), bi.clone());
+    let state = Batching {
+        items,
+        current: Vec::new(),
+        bytes: overhead,
+        done: false,
+    };
+    Ok(stream::unfold(state, move |mut st| {
+        let wrap = wrap.clone();
+        async move {
+            if st.done {
+                return None;
             }
-            m.insert("Items".into(), Value::Array(items));
-            Value::Object(m)
-        })
-        .collect())
+            while let Some(item) = st.items.next().await {
+                let item = match item {
+                    Ok(v) => v,
+                    Err(f) => {
+                        st.done = true;
+                        return Some((Err(f), st));
+                    }
+                };
+                let len = json_len(&item, usize::MAX) + 1;
+                let full_items = max_items.is_some_and(|m| st.current.len() >= m);
+                let full_bytes =
+                    max_bytes.is_some_and(|m| !st.current.is_empty() && st.bytes + len > m);
+                if full_items || full_bytes {
+                    let batch = std::mem::take(&mut st.current);
+                    st.bytes = overhead + len;
+                    st.current.push(item);
+                    return Some((Ok(wrap(batch)), st));
+                }
+                st.bytes += len;
+                st.current.push(item);
+            }
+            st.done = true;
+            if st.current.is_empty() {
+                None
+            } else {
+                let batch = std::mem::take(&mut st.current);
+                Some((Ok(wrap(batch)), st))
+            }
+        }
+    })
+    .boxed())
 }
 
 /// A Map's items, borrowed from the state's input or owned (computed by `Items`).

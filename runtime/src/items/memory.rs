@@ -2,15 +2,15 @@
 use super::store::*;
 
 /// WIP
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MemoryObjects {
     root: std::path::PathBuf,
 }
 
 impl MemoryObjects {
     /// A store whose buckets are the subdirectories of `root`.
-    pub fn new(root: impl Into<std::path::PathBuf>) -> Self {
-        MemoryObjects { root: root.into() }
+    pub fn new() -> Self {
+        MemoryObjects::default()
     }
 }
 
@@ -25,4 +25,10 @@ impl ObjectStore for MemoryObjects {
     fn put_object<'a>(&'a self, _request: PutObject) -> ObjectFuture<'a, ()> {
         Box::pin(async { Err(ObjectError::new("WIP", "", None)) })
     }
+}
+impl MemoryObjects {
+    /// WIP
+    pub fn create_bucket(&self, _b: &str) {}
+    /// WIP
+    pub fn insert(&self, _b: &str, _k: &str, _body: Vec<u8>) {}
 }

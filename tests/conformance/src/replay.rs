@@ -20,6 +20,9 @@ struct Call {
 pub struct Replay {
     calls: Mutex<Vec<(String, Call)>>,
     mismatches: Mutex<Vec<String>>,
+    /// The S3 objects an `itemreader/` case put before it started (`s3.json`), served to
+    /// its ItemReader and receiving what its ResultWriter writes.
+    pub objects: asl_runtime::items::MemoryObjects,
 }
 
 impl Replay {
@@ -43,7 +46,27 @@ impl Replay {
         Replay {
             calls: Mutex::new(calls),
             mismatches: Mutex::new(Vec::new()),
+            objects: asl_runtime::items::MemoryObjects::new(),
         }
+    }
+
+    /// Puts the buckets and objects of `s3.json` (see `corpus/README.md`, itemreader section).
+    pub fn with_objects(self, s3: Option<&Value>) -> Self {
+        if let Some(s3) = s3 {
+            for b in s3["buckets"].as_array().into_iter().flatten() {
+                if let Some(b) = b.as_str() {
+                    self.objects.create_bucket(b);
+                }
+            }
+            for o in s3["objects"].as_array().into_iter().flatten() {
+                if let (Some(b), Some(k), Some(body)) =
+                    (o["bucket"].as_str(), o["key"].as_str(), o["body"].as_str())
+                {
+                    self.objects.insert(b, k, body.as_bytes().to_vec());
+                }
+            }
+        }
+        self
     }
 
     /// Inputs that matched no recorded call, with the candidates, for the failure report.

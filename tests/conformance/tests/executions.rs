@@ -301,7 +301,11 @@ async fn stop_through_engine(
             details: e.details,
         })
         .collect();
-    Ok(asl_runtime::Recorded { result, history })
+    Ok(asl_runtime::Recorded {
+        result,
+        history,
+        map_runs: Vec::new(),
+    })
 }
 
 fn read_json(path: &Path) -> Option<Value> {
@@ -374,7 +378,10 @@ fn run_case_inner(
     });
     let run = case.run.ok_or("not compiled")?;
     let tasks = read_json(&dir.join("tasks.json"));
-    let replay = std::sync::Arc::new(asl_conformance::replay::Replay::new(tasks.as_ref()));
+    let s3 = read_json(&dir.join("s3.json"));
+    let replay = std::sync::Arc::new(
+        asl_conformance::replay::Replay::new(tasks.as_ref()).with_objects(s3.as_ref()),
+    );
     let recorded = match (stops, case.machine) {
         // The test stopped the execution through the API: so do we, on a durable engine.
         (true, Some(machine)) => rt.block_on(stop_through_engine(
@@ -434,6 +441,21 @@ fn run_case_inner(
             &resources,
             loose,
         ));
+    }
+    // A `map_run` case recorded only DescribeMapRun of the Map Run the execution started.
+    if let Some(expected_run) = expected.get("map_run") {
+        let run = recorded
+            .map_runs
+            .first()
+            .ok_or("the execution started no Map Run")?;
+        let mut actual = run.to_json();
+        mask(&mut actual, &masked);
+        if !matches(expected_run, &actual) {
+            return Err(format!(
+                "Map Run differs:\n  expected {expected_run}\n  actual   {actual}"
+            ));
+        }
+        return Ok(());
     }
     let result = recorded.result;
     let status = expected["status"].as_str().unwrap_or_default();
