@@ -12,6 +12,16 @@ fn generated_code() {
             "tests/golden/order_processing.rs",
         ),
         ("tests/golden/names.asl.json", "tests/golden/names.rs"),
+        // A Distributed Map reading CSV from S3 in batches (MAP-19..22): `read_<state>`.
+        (
+            "../tests/distributed-samples/csv-batched-migration.asl.json",
+            "tests/golden/distributed_csv.rs",
+        ),
+        // A ResultWriter (MAP-23): `write_<state>`.
+        (
+            "../tests/distributed-samples/jsonata-jsonl-result-writer.asl.json",
+            "tests/golden/distributed_writer.rs",
+        ),
     ] {
         let code = asl_codegen::Builder::new()
             .emit_rerun_if_changed(false)

@@ -78,3 +78,25 @@ mod tests {
         );
     }
 }
+
+pub mod distributed_csv {
+    include!("../../../asl-codegen/tests/golden/distributed_csv.rs");
+}
+
+pub mod distributed_writer {
+    include!("../../../asl-codegen/tests/golden/distributed_writer.rs");
+}
+
+/// Definitions with Distributed Maps that read from and write to S3, shaped after public
+/// samples (`tests/distributed-samples/ORIGIN.md`), compiled through the macro (MAP-19..23).
+pub mod distributed_samples {
+    asl_runtime::asl!(pub mod csv_batched_migration from "../distributed-samples/csv-batched-migration.asl.json");
+    asl_runtime::asl!(pub mod csv_express_start_child from "../distributed-samples/csv-express-start-child.asl.json");
+    asl_runtime::asl!(pub mod json_reader_batched_ddb_import from "../distributed-samples/json-reader-batched-ddb-import.asl.json");
+    asl_runtime::asl!(pub mod jsonata_jsonl_result_writer from "../distributed-samples/jsonata-jsonl-result-writer.asl.json");
+    asl_runtime::asl!(pub mod list_objects_express_simulation from "../distributed-samples/list-objects-express-simulation.asl.json");
+    asl_runtime::asl!(pub mod list_objects_item_selector_batched from "../distributed-samples/list-objects-item-selector-batched.asl.json");
+    asl_runtime::asl!(pub mod list_objects_prefix_crawl_loop from "../distributed-samples/list-objects-prefix-crawl-loop.asl.json");
+    asl_runtime::asl!(pub mod nested_list_objects from "../distributed-samples/nested-list-objects.asl.json");
+    asl_runtime::asl!(pub mod result_writer_inventory from "../distributed-samples/result-writer-inventory.asl.json");
+}
