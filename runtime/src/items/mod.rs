@@ -30,7 +30,9 @@ pub use store::{
     GetObject, ListObjects, ListPage, ObjectBody, ObjectError, ObjectFuture, ObjectStore,
     ObjectSummary, PutObject,
 };
-pub(crate) use writer::{ResultFiles, WriteSpec};
+// The Map runtime (written alongside) uses these; until then only the writer's tests do.
+#[allow(unused_imports)]
+pub(crate) use writer::{ChildResult, ChildStatus, ResultFiles, WriteSpec};
 
 use std::pin::Pin;
 

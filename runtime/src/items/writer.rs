@@ -1,4 +1,0 @@
-//! WIP
-#![allow(dead_code)]
-pub(crate) struct ResultFiles;
-pub(crate) struct WriteSpec;
