@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::StateRun;
 use super::map::{Count, resolve_count};
 use crate::error::{Failure, names};
+use crate::context::ExecutionInfo;
 use crate::items::{
-    ItemError, ItemStream, ObjectFuture, PutObject, ReadApi, ReadRequest, ReaderConfig,
+    ChildResult, ChildStatus, ResultFiles, WriteSpec, ItemError, ItemStream, ObjectFuture, PutObject, ReadApi, ReadRequest, ReaderConfig,
     WriterConfig,
 };
 use crate::jsonata;
@@ -57,22 +58,6 @@ pub struct ItemIo<'t, T: ?Sized> {
     pub read: Option<for<'a> fn(&'a T, ReadRequest) -> ItemStream<'a>>,
     /// `Tasks::write_<state>`, when the Map has an exporting `ResultWriter`.
     pub write: Option<for<'a> fn(&'a T, PutObject) -> ObjectFuture<'a, ()>>,
-}
-
-impl<T: ?Sized> ItemIo<'_, T> {
-    /// Writes one object of the Map's results.
-    pub(super) async fn put(&self, object: PutObject) -> Result<(), ItemError> {
-        let Some(write) = self.write else {
-            return Err(ItemError::writer("no write method for this ResultWriter"));
-        };
-        let (bucket, key) = (object.bucket.clone(), object.key.clone());
-        write(self.tasks, object).await.map_err(|e| {
-            ItemError::writer(format!(
-                "Failed to write to S3 (bucket: {bucket}, key: {key}): {} ({})",
-                e.message, e.code
-            ))
-        })
-    }
 }
 
 /// Evaluates `Parameters`/`Arguments` against the effective input.
@@ -151,4 +136,111 @@ pub fn write_items<S: crate::items::ObjectStore>(
     object: PutObject,
 ) -> ObjectFuture<'_, ()> {
     crate::items::write(store, object)
+}
+
+/// The ResultWriter's collector for a Map Run: `Bucket` and `Prefix` from its
+/// `Parameters`/`Arguments` (MAP-23).
+pub(super) fn result_files(
+    run: &StateRun,
+    effective: &Value,
+    spec: &'static WriterSpec,
+    map_run_arn: String,
+) -> Result<ResultFiles, Failure> {
+    let (bucket, prefix) = if spec.export {
+        let field = match spec.parameters {
+            Some(Args::Jsonata(_)) => "Arguments",
+            _ => "Parameters",
+        };
+        let p = args(run, effective, spec.parameters, field)?;
+        let text = |k: &str| match p.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(Failure::new(
+                names::RESULT_WRITER_FAILED,
+                format!("The ResultWriter field {k} must be a string, but was: {other}"),
+            )),
+        };
+        let bucket = text("Bucket")?.ok_or_else(|| {
+            Failure::new(
+                names::RESULT_WRITER_FAILED,
+                "The ResultWriter's Parameters must name a Bucket",
+            )
+        })?;
+        (Some(bucket), text("Prefix")?)
+    } else {
+        (None, None)
+    };
+    Ok(ResultFiles::new(
+        WriteSpec {
+            bucket,
+            prefix,
+            config: spec.config,
+        },
+        &map_run_arn,
+    ))
+}
+
+/// Adds a child's end to the ResultWriter's files.
+pub(super) fn push_child(
+    files: &std::sync::Mutex<ResultFiles>,
+    index: usize,
+    info: &ExecutionInfo,
+    input: Value,
+    result: &Result<Value, Failure>,
+    started: chrono::DateTime<chrono::Utc>,
+) {
+    let (status, output, error, cause) = match result {
+        Ok(v) => (ChildStatus::Succeeded, Some(v.clone()), None, None),
+        Err(f) => (
+            if f.error == names::TIMEOUT {
+                ChildStatus::TimedOut
+            } else {
+                ChildStatus::Failed
+            },
+            None,
+            Some(f.error.clone()),
+            f.cause.clone(),
+        ),
+    };
+    let child = ChildResult {
+        index,
+        name: info.name.clone(),
+        execution_arn: info.id.clone(),
+        state_machine_arn: info.state_machine_id.clone(),
+        status,
+        input,
+        output,
+        error,
+        cause,
+        start_date: Some(started),
+        stop_date: Some(chrono::Utc::now()),
+        redrive_count: 0,
+    };
+    files
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(child);
+}
+
+/// Writes the Map Run's result files through the workflow's `write_<state>` method and
+/// returns the Map's output (MAP-23).
+pub(super) async fn finish_files<T: ?Sized>(
+    files: ResultFiles,
+    io: &ItemIo<'_, T>,
+) -> Result<Value, Failure> {
+    let tasks = io.tasks;
+    let write = io.write;
+    files
+        .finish(|object| async move {
+            match write {
+                Some(w) => w(tasks, object).await,
+                None => Err(crate::items::ObjectError::new(
+                    "NotImplemented",
+                    "this workflow has no write method for its ResultWriter",
+                    None,
+                )),
+            }
+        })
+        .await
+        .map_err(failure)
 }

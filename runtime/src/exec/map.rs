@@ -291,8 +291,19 @@ where
         );
         t
     });
-    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
+        iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     let tracker = tracker.as_ref();
+    // A ResultWriter collects each child's result as it ends (MAP-23).
+        let collected = match spec.writer {
+        Some(w) => Some(Mutex::new(items::result_files(
+            run,
+            effective,
+            w,
+            tracker.map(Tracker::arn).unwrap_or_default(),
+        )?)),
+        None => None,
+    };
+        let files = collected.as_ref();
     let result = async {
         let source: ItemSource<'_> = match (inline, reading) {
             (Some(items), _) => stream::iter(items.map(Ok)).boxed(),
@@ -375,8 +386,11 @@ where
                 if let Some(t) = tracker {
                     t.started(items);
                 }
-                // A distributed iteration is a child execution with a history of its own.
-                let target = if distributed {
+                // What a ResultWriter writes of the child besides its result.
+            let child_input = files.map(|_| input.clone());
+            let started = chrono::Utc::now();
+            // A distributed iteration is a child execution with a history of its own.
+            let target = if distributed {
                     let info =
                         exec.info
                             .map_child(run_label, Arc::new(input.clone()), spec.child_express);
@@ -408,9 +422,14 @@ where
                     );
                 }
                 if let Some(t) = tracker {
-                    let timed_out = matches!(&r, Err(f) if f.error == names::TIMEOUT);
-                    t.ended(items, r.is_ok(), timed_out);
-                }
+                let timed_out = matches!(&r, Err(f) if f.error == names::TIMEOUT);
+                t.ended(items, r.is_ok(), timed_out);
+            }
+            if let (Some(files), Some(input)) = (files, child_input)
+                && !matches!(&r, Err(f) if f.is_interrupted())
+            {
+                items::push_child(files, index, &target.info, input, &r, started);
+            }
                 if let Err(f) = progress.finished(index, &r, &target).await {
                     return (index, Err(f), false);
                 }
@@ -425,7 +444,8 @@ where
         tokio::pin!(results);
         // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
         // not kept, so memory stays bounded by the concurrency.
-        let keep = !(spec.io.result_path == PathField::Null
+        let keep = files.is_none()
+        && !(spec.io.result_path == PathField::Null
             && spec.io.result_selector.is_none()
             && spec.io.assign.is_none()
             && !spec.io.jsonata);
@@ -493,13 +513,25 @@ where
             MapRunStatus::Failed
         });
     }
+        // The writer writes what the children did even when the Map Run failed; the run's own
+    // error is the Map's then.
+        let written = match collected {
+        Some(f) => {
+            let files = f.into_inner().unwrap_or_else(|e| e.into_inner());
+            Some(items::finish_files(files, io).await)
+        }
+        None => None,
+    };
     let outputs = result?;
+    let output = match written {
+        Some(w) => w?,
+        None => Value::Array(outputs.into_iter().map(Option::unwrap_or_default).collect()),
+    };
     if spec.distributed {
         run.record("MapRunSucceeded");
     }
     run.record("MapStateSucceeded");
-    let outputs = outputs.into_iter().map(Option::unwrap_or_default).collect();
-    apply_result_ref(run, raw, Value::Array(outputs), &spec.io)
+    apply_result_ref(run, raw, output, &spec.io)
 }
 
 /// The items of a Map without a reader: `ItemsPath` or JSONata `Items` on the effective input.
