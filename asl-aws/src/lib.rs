@@ -24,6 +24,10 @@
 //! To write some states yourself, implement the generated `Integrated` trait for a type
 //! holding an [`Aws`] and define those states' methods; see `asl_runtime::integration`.
 //!
+//! With the `s3` feature, [`Aws`] is also an `asl_runtime::items::ObjectStore`: a Distributed
+//! Map's `ItemReader` reads its items from Amazon S3 (objects streamed, listings paged) and
+//! its `ResultWriter` writes its results there, in the configuration's region.
+//!
 //! Configuration is the SDK's: credentials from the default chain, the region from the
 //! resource's ARN or the configuration, endpoints from `AWS_ENDPOINT_URL` and
 //! `AWS_ENDPOINT_URL_<SERVICE>` (so the same program runs against AWS, LocalStack or moto).

@@ -32,10 +32,15 @@
 //! extended id when S3 sends one), with `null` for a missing message as Java writes it.
 //! HeadObject's 404 has no body: it is `S3.NoSuchKeyException`, `The specified key does not
 //! exist.`, as the Java SDK translates it.
+//!
+//! `store` makes [`Aws`](crate::Aws) an `asl_runtime::items::ObjectStore` too: the streamed
+//! GetObject, paged ListObjectsV2 and PutObject of a Distributed Map's `ItemReader` and
+//! `ResultWriter`.
 
 mod convert;
 mod list;
 mod objects;
+mod store;
 
 use std::error::Error;
 

@@ -25,6 +25,8 @@ mod http;
 #[cfg(feature = "lambda")]
 mod lambda;
 #[cfg(feature = "s3")]
+mod objects;
+#[cfg(feature = "s3")]
 mod s3;
 #[cfg(feature = "sfn")]
 mod sfn;
