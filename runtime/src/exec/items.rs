@@ -7,11 +7,11 @@ use serde_json::Value;
 
 use super::StateRun;
 use super::map::{Count, resolve_count};
-use crate::error::{Failure, names};
 use crate::context::ExecutionInfo;
+use crate::error::{Failure, names};
 use crate::items::{
-    ChildResult, ChildStatus, ResultFiles, WriteSpec, ItemError, ItemStream, ObjectFuture, PutObject, ReadApi, ReadRequest, ReaderConfig,
-    WriterConfig,
+    ChildResult, ChildStatus, ItemError, ItemStream, ObjectFuture, PutObject, ReadApi, ReadRequest,
+    ReaderConfig, ResultFiles, WriteSpec, WriterConfig,
 };
 use crate::jsonata;
 use crate::lang::template::{self, Template};
@@ -216,10 +216,7 @@ pub(super) fn push_child(
         stop_date: Some(chrono::Utc::now()),
         redrive_count: 0,
     };
-    files
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(child);
+    files.lock().unwrap_or_else(|e| e.into_inner()).push(child);
 }
 
 /// Writes the Map Run's result files through the workflow's `write_<state>` method and
@@ -243,4 +240,55 @@ pub(super) async fn finish_files<T: ?Sized>(
         })
         .await
         .map_err(failure)
+}
+
+/// A started child for the ResultWriter: one dropped before it ended (the Map Run failed or
+/// was stopped while it ran) is written as `ABORTED` (MAP-23).
+pub(super) struct ChildEntry<'f> {
+    pub(super) files: &'f std::sync::Mutex<ResultFiles>,
+    pub(super) index: usize,
+    pub(super) info: std::sync::Arc<ExecutionInfo>,
+    pub(super) input: Option<Value>,
+    pub(super) started: chrono::DateTime<chrono::Utc>,
+}
+
+impl ChildEntry<'_> {
+    /// The child ended with `result`.
+    pub(super) fn ended(mut self, result: &Result<Value, Failure>) {
+        if let Some(input) = self.input.take() {
+            push_child(
+                self.files,
+                self.index,
+                &self.info,
+                input,
+                result,
+                self.started,
+            );
+        }
+    }
+}
+
+impl Drop for ChildEntry<'_> {
+    fn drop(&mut self) {
+        if let Some(input) = self.input.take() {
+            let child = ChildResult {
+                index: self.index,
+                name: self.info.name.clone(),
+                execution_arn: self.info.id.clone(),
+                state_machine_arn: self.info.state_machine_id.clone(),
+                status: ChildStatus::Aborted,
+                input,
+                output: None,
+                error: None,
+                cause: None,
+                start_date: Some(self.started),
+                stop_date: Some(chrono::Utc::now()),
+                redrive_count: 0,
+            };
+            self.files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(child);
+        }
+    }
 }

@@ -291,10 +291,10 @@ where
         );
         t
     });
-        iterated.store(true, std::sync::atomic::Ordering::Relaxed);
+    iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     let tracker = tracker.as_ref();
     // A ResultWriter collects each child's result as it ends (MAP-23).
-        let collected = match spec.writer {
+    let collected = match spec.writer {
         Some(w) => Some(Mutex::new(items::result_files(
             run,
             effective,
@@ -303,7 +303,7 @@ where
         )?)),
         None => None,
     };
-        let files = collected.as_ref();
+    let files = collected.as_ref();
     let result = async {
         let source: ItemSource<'_> = match (inline, reading) {
             (Some(items), _) => stream::iter(items.map(Ok)).boxed(),
@@ -386,11 +386,9 @@ where
                 if let Some(t) = tracker {
                     t.started(items);
                 }
-                // What a ResultWriter writes of the child besides its result.
-            let child_input = files.map(|_| input.clone());
-            let started = chrono::Utc::now();
-            // A distributed iteration is a child execution with a history of its own.
-            let target = if distributed {
+                let started = chrono::Utc::now();
+                // A distributed iteration is a child execution with a history of its own.
+                let target = if distributed {
                     let info =
                         exec.info
                             .map_child(run_label, Arc::new(input.clone()), spec.child_express);
@@ -398,6 +396,14 @@ where
                 } else {
                     progress.target(&exec, index)
                 };
+                // What a ResultWriter writes of the child besides its result.
+                let entry = files.map(|files| items::ChildEntry {
+                    files,
+                    index,
+                    info: Arc::clone(&target.info),
+                    input: Some(input.clone()),
+                    started,
+                });
                 if !distributed {
                     target.record_with(
                         "MapIterationStarted",
@@ -422,14 +428,12 @@ where
                     );
                 }
                 if let Some(t) = tracker {
-                let timed_out = matches!(&r, Err(f) if f.error == names::TIMEOUT);
-                t.ended(items, r.is_ok(), timed_out);
-            }
-            if let (Some(files), Some(input)) = (files, child_input)
-                && !matches!(&r, Err(f) if f.is_interrupted())
-            {
-                items::push_child(files, index, &target.info, input, &r, started);
-            }
+                    let timed_out = matches!(&r, Err(f) if f.error == names::TIMEOUT);
+                    t.ended(items, r.is_ok(), timed_out);
+                }
+                if let Some(entry) = entry {
+                    entry.ended(&r);
+                }
                 if let Err(f) = progress.finished(index, &r, &target).await {
                     return (index, Err(f), false);
                 }
@@ -445,10 +449,10 @@ where
         // `"ResultPath": null` with nothing else reading the result: the iterations' outputs are
         // not kept, so memory stays bounded by the concurrency.
         let keep = files.is_none()
-        && !(spec.io.result_path == PathField::Null
-            && spec.io.result_selector.is_none()
-            && spec.io.assign.is_none()
-            && !spec.io.jsonata);
+            && !(spec.io.result_path == PathField::Null
+                && spec.io.result_selector.is_none()
+                && spec.io.assign.is_none()
+                && !spec.io.jsonata);
         let mut outputs: Vec<Option<Value>> = Vec::new();
         if keep && let Some(n) = known {
             outputs.reserve(n);
@@ -513,9 +517,10 @@ where
             MapRunStatus::Failed
         });
     }
-        // The writer writes what the children did even when the Map Run failed; the run's own
+    // The writer writes what the children did even when the Map Run failed; the run's own
     // error is the Map's then.
-        let written = match collected {
+    let interrupted = matches!(&result, Err(f) if f.is_interrupted());
+    let written = match collected.filter(|_| !interrupted) {
         Some(f) => {
             let files = f.into_inner().unwrap_or_else(|e| e.into_inner());
             Some(items::finish_files(files, io).await)

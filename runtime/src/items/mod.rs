@@ -30,8 +30,6 @@ pub use store::{
     GetObject, ListObjects, ListPage, ObjectBody, ObjectError, ObjectFuture, ObjectStore,
     ObjectSummary, PutObject,
 };
-// The Map runtime (written alongside) uses these; until then only the writer's tests do.
-#[allow(unused_imports)]
 pub(crate) use writer::{ChildResult, ChildStatus, ResultFiles, WriteSpec};
 
 use std::pin::Pin;
