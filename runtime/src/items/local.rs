@@ -15,7 +15,7 @@ use std::time::UNIX_EPOCH;
 use md5::{Digest, Md5};
 use tokio::io::AsyncReadExt;
 
-use super::memory::{no_such_bucket, no_such_key, DEFAULT_PAGE_SIZE};
+use super::memory::{DEFAULT_PAGE_SIZE, no_such_bucket, no_such_key};
 use super::store::{
     GetObject, ListObjects, ListPage, ObjectBody, ObjectError, ObjectFuture, ObjectStore,
     ObjectSummary, PutObject,
@@ -45,7 +45,11 @@ impl LocalObjects {
 
     /// The directory of `bucket`, which must exist.
     async fn bucket(&self, bucket: &str) -> Result<PathBuf, ObjectError> {
-        if bucket.is_empty() || bucket == "." || bucket == ".." || bucket.contains(['/', '\\', '\0']) {
+        if bucket.is_empty()
+            || bucket == "."
+            || bucket == ".."
+            || bucket.contains(['/', '\\', '\0'])
+        {
             return Err(ObjectError::new(
                 "InvalidBucketName",
                 "The specified bucket is not valid.",
@@ -60,7 +64,10 @@ impl LocalObjects {
     }
 
     async fn get(&self, request: &GetObject) -> Result<ObjectBody, ObjectError> {
-        let path = self.bucket(&request.bucket).await?.join(key_path(&request.key)?);
+        let path = self
+            .bucket(&request.bucket)
+            .await?
+            .join(key_path(&request.key)?);
         match tokio::fs::File::open(&path).await {
             Ok(file) if file.metadata().await.is_ok_and(|m| m.is_file()) => Ok(Box::pin(file)),
             Ok(_) => Err(no_such_key()),
@@ -118,17 +125,26 @@ impl LocalObjects {
     }
 
     async fn put(&self, request: PutObject) -> Result<(), ObjectError> {
-        let path = self.bucket(&request.bucket).await?.join(key_path(&request.key)?);
+        let path = self
+            .bucket(&request.bucket)
+            .await?
+            .join(key_path(&request.key)?);
         if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await.map_err(|e| io_error(&e))?;
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| io_error(&e))?;
         }
-        tokio::fs::write(&path, &request.body).await.map_err(|e| io_error(&e))
+        tokio::fs::write(&path, &request.body)
+            .await
+            .map_err(|e| io_error(&e))
     }
 }
 
 /// A listed file's summary (its MD5 read in chunks, never the whole file at once).
 async fn summary(dir: &Path, key: String) -> Result<ObjectSummary, ObjectError> {
-    let mut file = tokio::fs::File::open(dir.join(&key)).await.map_err(|e| io_error(&e))?;
+    let mut file = tokio::fs::File::open(dir.join(&key))
+        .await
+        .map_err(|e| io_error(&e))?;
     let meta = file.metadata().await.map_err(|e| io_error(&e))?;
     let last_modified = meta
         .modified()

@@ -88,7 +88,9 @@ impl MemoryObjects {
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, BTreeMap<String, Object>>> {
         // A panic elsewhere while holding the lock leaves the maps whole: keep using them.
-        self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn get_now(&self, request: &GetObject) -> Result<ObjectBody, ObjectError> {
@@ -133,7 +135,9 @@ impl MemoryObjects {
 
     fn put_now(&self, request: PutObject) -> Result<(), ObjectError> {
         let mut buckets = self.lock();
-        let objects = buckets.get_mut(&request.bucket).ok_or_else(no_such_bucket)?;
+        let objects = buckets
+            .get_mut(&request.bucket)
+            .ok_or_else(no_such_bucket)?;
         objects.insert(request.key, Object::new(request.body));
         Ok(())
     }
@@ -160,7 +164,11 @@ pub(crate) fn etag(body: &[u8]) -> String {
 
 /// S3's `NoSuchBucket`.
 pub(crate) fn no_such_bucket() -> ObjectError {
-    ObjectError::new("NoSuchBucket", "The specified bucket does not exist", Some(404))
+    ObjectError::new(
+        "NoSuchBucket",
+        "The specified bucket does not exist",
+        Some(404),
+    )
 }
 
 /// S3's `NoSuchKey`.

@@ -23,10 +23,14 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value};
 use tokio::io::AsyncBufReadExt;
 
-use super::{cause, io_error, Input, ItemError, ItemStream, MAX_ITEM_BYTES};
+use super::{Input, ItemError, ItemStream, MAX_ITEM_BYTES, cause, io_error};
 
 /// The items of a CSV object: with `headers` `None`, the first row names the columns.
-pub(crate) fn items(input: Input, headers: Option<Vec<String>>, delimiter: u8) -> ItemStream<'static> {
+pub(crate) fn items(
+    input: Input,
+    headers: Option<Vec<String>>,
+    delimiter: u8,
+) -> ItemStream<'static> {
     let state = CsvItems {
         rows: Rows::new(input, delimiter),
         headers,
@@ -102,7 +106,10 @@ impl Rows {
                 return match self.machine.finish() {
                     Ok(Some(fields)) => self.strings(fields).map(Some),
                     Ok(None) => Ok(None),
-                    Err(detail) => Err(ItemError::reader(cause::malformed_csv(self.row + 1, detail))),
+                    Err(detail) => Err(ItemError::reader(cause::malformed_csv(
+                        self.row + 1,
+                        detail,
+                    ))),
                 };
             }
             let mut used = chunk.len();
@@ -118,10 +125,8 @@ impl Rows {
             if self.machine.bytes > MAX_ITEM_BYTES {
                 return Err(ItemError::reader(cause::item_too_large()));
             }
-            if ended {
-                if let Some(fields) = self.machine.take_record() {
-                    return self.strings(fields).map(Some);
-                }
+            if ended && let Some(fields) = self.machine.take_record() {
+                return self.strings(fields).map(Some);
             }
         }
     }
@@ -137,9 +142,8 @@ impl Rows {
                 if first && i == 0 && field.starts_with(b"\xEF\xBB\xBF") {
                     field.drain(..3);
                 }
-                String::from_utf8(field).map_err(|_| {
-                    ItemError::reader(cause::malformed_csv(self.row, "invalid UTF-8"))
-                })
+                String::from_utf8(field)
+                    .map_err(|_| ItemError::reader(cause::malformed_csv(self.row, "invalid UTF-8")))
             })
             .collect()
     }
@@ -207,7 +211,11 @@ impl Machine {
                 // `\\`, `\"` and `\<delimiter>` keep the character; before anything else the
                 // backslash alone is dropped.
                 self.field.push(byte);
-                self.state = if quoted { State::Quoted } else { State::Unquoted };
+                self.state = if quoted {
+                    State::Quoted
+                } else {
+                    State::Unquoted
+                };
                 self.any = true;
                 false
             }

@@ -14,7 +14,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
-use super::{cause, io_error, Input, ItemError, ItemStream, MAX_ITEM_BYTES};
+use super::{Input, ItemError, ItemStream, MAX_ITEM_BYTES, cause, io_error};
 
 /// The items of a JSON object (the array at `pointer`, if given).
 pub(crate) fn items(input: Input, pointer: Option<&'static str>) -> ItemStream<'static> {

@@ -5,7 +5,7 @@
 use futures_util::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::{cause, read_line, Input, ItemError, ItemStream, MAX_ITEM_BYTES};
+use super::{Input, ItemError, ItemStream, MAX_ITEM_BYTES, cause, read_line};
 
 /// The items of a JSON Lines object.
 pub(crate) fn items(input: Input) -> ItemStream<'static> {

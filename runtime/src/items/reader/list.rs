@@ -17,11 +17,11 @@
 use std::collections::VecDeque;
 
 use futures_util::stream::{self, Stream, StreamExt};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::{
-    cause, failed, object_error, parse_object, GetObject, InputType, ItemError, ItemStream,
-    ListObjects, ObjectStore, ReaderConfig,
+    GetObject, InputType, ItemError, ItemStream, ListObjects, ObjectStore, ReaderConfig, cause,
+    failed, object_error, parse_object,
 };
 use crate::items::ObjectSummary;
 

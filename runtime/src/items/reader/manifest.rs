@@ -19,8 +19,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, BufReader};
 
 use super::{
-    buffered, cause, csv, failed, io_error, object_error, parse_object, read_line, GetObject,
-    Input, InputType, ItemError, ItemStream, ObjectStore, ReaderConfig, MAX_ITEM_BYTES,
+    GetObject, Input, InputType, ItemError, ItemStream, MAX_ITEM_BYTES, ObjectStore, ReaderConfig,
+    buffered, cause, csv, failed, io_error, object_error, parse_object, read_line,
 };
 
 /// The largest `manifest.json` read (S3 inventory manifests list file keys: small).
@@ -150,7 +150,7 @@ pub(crate) fn athena<'a>(
         _ => {
             return failed(ItemError::reader(cause::malformed_manifest(
                 "ManifestType ATHENA_DATA needs InputType CSV or JSONL (PARQUET is not supported)",
-            )))
+            )));
         }
     };
     stream::once(async move {
@@ -186,7 +186,11 @@ pub(crate) fn athena<'a>(
 
 /// `s3://bucket/key` as a `GetObject`.
 fn s3_uri(uri: &str) -> Result<GetObject, ItemError> {
-    let invalid = || ItemError::reader(cause::malformed_manifest(&format!("'{uri}' is not an S3 URI")));
+    let invalid = || {
+        ItemError::reader(cause::malformed_manifest(&format!(
+            "'{uri}' is not an S3 URI"
+        )))
+    };
     let rest = uri
         .get(..5)
         .filter(|scheme| scheme.eq_ignore_ascii_case("s3://"))

@@ -36,8 +36,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 
 use super::{
-    CsvHeaders, GetObject, InputType, ItemError, ItemStream, ListObjects, ManifestType,
-    ObjectBody, ObjectError, ObjectStore, ReadApi, ReadRequest, ReaderConfig,
+    CsvHeaders, GetObject, InputType, ItemError, ItemStream, ListObjects, ManifestType, ObjectBody,
+    ObjectError, ObjectStore, ReadApi, ReadRequest, ReaderConfig,
 };
 
 /// The largest item a reader yields, in bytes of the object: Step Functions "supports reading
@@ -79,7 +79,9 @@ fn read_object<'a>(
         (Some(ManifestType::S3Inventory), _) | (None, Some(InputType::Manifest)) => {
             manifest::inventory(store, get)
         }
-        (None, input_type) => parse_object(store, get, input_type.unwrap_or(InputType::Json), config),
+        (None, input_type) => {
+            parse_object(store, get, input_type.unwrap_or(InputType::Json), config)
+        }
     }
 }
 
@@ -101,7 +103,11 @@ fn parse_object<'a>(
 }
 
 /// The items of an object's bytes, parsed as `input_type`.
-fn parse_body(input: Input, input_type: InputType, config: &'static ReaderConfig) -> ItemStream<'static> {
+fn parse_body(
+    input: Input,
+    input_type: InputType,
+    config: &'static ReaderConfig,
+) -> ItemStream<'static> {
     match input_type {
         InputType::Csv => {
             let headers = match config.csv_headers {
@@ -185,7 +191,10 @@ pub(crate) fn io_error(e: &std::io::Error) -> ItemError {
 }
 
 /// Reads one line (without its `\n`) of at most `limit` bytes; `None` at the end.
-pub(crate) async fn read_line(input: &mut Input, limit: usize) -> Result<Option<Vec<u8>>, ItemError> {
+pub(crate) async fn read_line(
+    input: &mut Input,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, ItemError> {
     let mut line = Vec::new();
     let mut any = false;
     loop {
