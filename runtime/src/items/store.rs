@@ -62,7 +62,8 @@ pub struct ObjectSummary {
     pub key: String,
     /// `Size`, in bytes.
     pub size: u64,
-    /// `LastModified`, as Step Functions gives it to the Map's items.
+    /// `LastModified`: seconds since the epoch (`"1668699881"`), or S3's RFC 3339 timestamp;
+    /// the reader gives the Map's items seconds since the epoch, as Step Functions does.
     pub last_modified: String,
     /// `ETag` (with its quotes, as S3 gives it).
     pub etag: String,
