@@ -49,7 +49,14 @@ impl Linker {
                 self.completion = Some((id, false));
                 self.last
             }
-            "MapIterationFailed" | "MapRunFailed" | "ParallelStateSucceeded" => self.last,
+            "MapIterationFailed" | "ParallelStateSucceeded" => self.last,
+            // The Map's failure follows its Map Run's (recorded:
+            // itemreader/csv/map_item_reader_csv_max_items_paths_-1).
+            "MapRunFailed" => {
+                let prev = self.last;
+                self.last = id;
+                prev
+            }
             _ if kind.ends_with("StateAborted") => self.last,
             "MapStateSucceeded" => match self.completion.take() {
                 Some((c, inline)) => {

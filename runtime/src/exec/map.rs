@@ -169,11 +169,8 @@ where
     if (iterated.load(std::sync::atomic::Ordering::Relaxed) || spec.io.jsonata)
         && !matches!(outcome, Ok(Outcome::Done(_)))
     {
-        run.record(if spec.distributed {
-            "MapRunFailed"
-        } else {
-            "MapStateFailed"
-        });
+                // A Distributed Map's Map Run recorded its own failure (`MapRunFailed`) when it ended.
+        run.record("MapStateFailed");
     }
     outcome
 }
@@ -508,17 +505,8 @@ where
         Ok(outputs)
     }
     .await;
-    // A Map Run whose Map fails is FAILED; one dropped unfinished (a stopped execution) is
-    // ABORTED by the tracker itself.
-    if let Some(t) = tracker {
-        t.finish(if result.is_ok() {
-            MapRunStatus::Succeeded
-        } else {
-            MapRunStatus::Failed
-        });
-    }
     // The writer writes what the children did even when the Map Run failed; the run's own
-    // error is the Map's then.
+    // error is the Map's then. An interrupted (durable) Map writes nothing: it resumes.
     let interrupted = matches!(&result, Err(f) if f.is_interrupted());
     let written = match collected.filter(|_| !interrupted) {
         Some(f) => {
@@ -527,11 +515,28 @@ where
         }
         None => None,
     };
-    let outputs = result?;
-    let output = match written {
-        Some(w) => w?,
-        None => Value::Array(outputs.into_iter().map(Option::unwrap_or_default).collect()),
-    };
+    let output = result.and_then(|outputs| match written {
+        Some(w) => w,
+        None => Ok(Value::Array(
+            outputs.into_iter().map(Option::unwrap_or_default).collect(),
+        )),
+    });
+    // A Map Run whose Map fails is FAILED, with its error (recorded:
+    // itemreader/csv/map_item_reader_csv_max_items_paths_-1); one dropped unfinished (a
+    // stopped execution) is ABORTED by the tracker itself.
+    if let Some(t) = tracker {
+        match &output {
+            Ok(_) => t.finish(MapRunStatus::Succeeded),
+            Err(f) if f.is_interrupted() => {}
+            Err(f) => {
+                t.finish(MapRunStatus::Failed);
+                run.record_with("MapRunFailed", || {
+                    serde_json::json!({ "error": f.error, "cause": f.cause.clone().unwrap_or_default() })
+                });
+            }
+        }
+    }
+    let output = output?;
     if spec.distributed {
         run.record("MapRunSucceeded");
     }

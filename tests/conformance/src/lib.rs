@@ -9,8 +9,8 @@
 //! (changing one rebuilds), point elsewhere; relative paths are taken from the workspace root:
 //!
 //! - `ASL_CONFORMANCE_ROOT`: another corpus root in the same layout. Validation reads its
-//!   `invalid/` and `validation/`, and the execution cases default to its `cases/` and
-//!   `tasks/`.
+//!   `invalid/` and `validation/`, and the execution cases default to its `cases/`,
+//!   `tasks/` and `itemreader/` (whose `s3.json` objects the ItemReaders read).
 //! - `ASL_CONFORMANCE_DIR`: `:`-separated directories of execution cases
 //!   (`<area>/<case>/definition.asl.json`, `input.json`, `expected.json`, and for Task cases
 //!   `tasks.json`), read instead of `<root>/cases` and `<root>/tasks`, at any depth; e.g.
@@ -64,7 +64,7 @@ pub fn report_case_dirs() -> Result<usize, String> {
         Ok(total)
     } else {
         Err(format!(
-            "case directories (default tests/conformance/corpus/{{cases,tasks}}, or \
+            "case directories (default tests/conformance/corpus/{{cases,tasks,itemreader}}, or \
              ASL_CONFORMANCE_ROOT / ASL_CONFORMANCE_DIR): {}",
             problems.join("; ")
         ))
