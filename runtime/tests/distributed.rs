@@ -599,7 +599,6 @@ async fn a_negative_max_items_fails_the_map_run() {
 /// (itemreader/csv/map_item_reader_csv_max_items_paths_-1/history.json): `MapRunFailed` with
 /// the error and cause, then `MapStateFailed`.
 #[tokio::test]
-#[ignore = "bug: a failed Distributed Map records MapRunFailed (without details) but no MapStateFailed (runtime/src/exec/map.rs `map`)"]
 async fn a_failed_map_run_is_recorded_as_aws_records_it() {
     let tasks = memory(&[("data", "lines.jsonl", JSONL)]);
     let recorded = jsonl_limit::Workflow::new(tasks)

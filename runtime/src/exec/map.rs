@@ -169,7 +169,7 @@ where
     if (iterated.load(std::sync::atomic::Ordering::Relaxed) || spec.io.jsonata)
         && !matches!(outcome, Ok(Outcome::Done(_)))
     {
-                // A Distributed Map's Map Run recorded its own failure (`MapRunFailed`) when it ended.
+        // A Distributed Map's Map Run recorded its own failure (`MapRunFailed`) when it ended.
         run.record("MapStateFailed");
     }
     outcome

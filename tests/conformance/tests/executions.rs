@@ -464,7 +464,7 @@ fn run_case_inner(
             if status != "SUCCEEDED" {
                 return Err(format!("expected {status}, got SUCCEEDED with {out}"));
             }
-                        mask(&mut out, &masked);
+            mask(&mut out, &masked);
             wildcards(&expected["output"], &mut out, &expected["placeholders"]);
             if !matches(&expected["output"], &out) {
                 return Err(format!(
