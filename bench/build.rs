@@ -10,6 +10,8 @@ fn main() -> Result<(), asl_codegen::BuildError> {
         "parallel_10",
         "express_small",
         "data_flow",
+        "distributed_jsonl",
+        "distributed_csv",
     ] {
         b = b.file(format!("workflows/{name}.asl.json"));
     }
