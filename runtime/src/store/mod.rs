@@ -172,8 +172,52 @@ pub struct ExecutionRecord {
     pub redrive_date: Option<DateTime<Utc>>,
     /// The last committed transition (`None`: not started past `StartAt`).
     pub checkpoint: Option<Checkpoint>,
-    /// A secret for the execution's task tokens.
+        /// A secret for the execution's task tokens.
     pub secret: String,
+    /// The Map Run this execution is a child of (MAP-17), if any.
+    pub map_run: Option<String>,
+    /// How many of the Map Run's items it processes (one, or a batch's).
+    pub map_items: u64,
+}
+
+/// A Distributed Map's Map Run as stored (MAP-17): what `describe_map_run` reports besides
+/// the counts of its children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRunRecord {
+    /// Its ARN.
+    pub arn: String,
+    /// The execution whose Map state started it.
+    pub execution: String,
+    /// The state machine its children run: `…:stateMachine:<machine>/<label>`.
+    pub state_machine_arn: String,
+    /// Its status.
+    pub status: crate::MapRunStatus,
+    /// When it started.
+    pub start_date: DateTime<Utc>,
+    /// When it ended.
+    pub stop_date: Option<DateTime<Utc>>,
+    /// `MaxConcurrency` (0: no limit).
+    pub max_concurrency: u64,
+    /// `ToleratedFailureCount`.
+    pub tolerated_failure_count: u64,
+    /// `ToleratedFailurePercentage`.
+    pub tolerated_failure_percentage: f64,
+    /// Times it was redriven.
+    pub redrive_count: u32,
+    /// Its last redrive.
+    pub redrive_date: Option<DateTime<Utc>>,
+    /// The counts of children that are not stored executions (`EXPRESS` children run in
+    /// memory): `{"itemCounts": …, "executionCounts": …}` as `DescribeMapRun` gives them.
+    pub counts: Option<Value>,
+}
+
+/// One stored child execution of a Map Run, as counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapRunChild {
+    /// Its status.
+    pub status: Status,
+    /// How many items it processes.
+    pub items: u64,
 }
 
 /// How an execution ended.
@@ -350,14 +394,24 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Option<ExecutionRecord>>;
-    /// Executions of `workflow` (all with `None`), newest first, filtered by status.
+        /// Executions of `workflow` (all with `None`), newest first, filtered by status and by
+    /// the Map Run they are children of.
     fn list(
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page>;
+    /// Stores a Map Run, replacing the one with its ARN.
+    fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()>;
+    /// One Map Run.
+    fn map_run(&self, arn: &str) -> StoreFuture<'_, Option<MapRunRecord>>;
+    /// The Map Runs `execution` started, oldest first.
+    fn map_runs(&self, execution: &str) -> StoreFuture<'_, Vec<MapRunRecord>>;
+    /// The stored child executions of a Map Run, with their status and item count.
+    fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>>;
     /// Registers a callback task token (no-op when it exists: a re-invoked task keeps it).
     fn register_token(
         &self,
@@ -439,14 +493,27 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     ) -> StoreFuture<'_, Option<ExecutionRecord>> {
         (**self).redrive(id, worker, at, lease_until)
     }
-    fn list(
+        fn list(
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
-        (**self).list(workflow, status, limit, next_token)
+        (**self).list(workflow, status, map_run, limit, next_token)
+    }
+    fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {
+        (**self).put_map_run(run)
+    }
+    fn map_run(&self, arn: &str) -> StoreFuture<'_, Option<MapRunRecord>> {
+        (**self).map_run(arn)
+    }
+    fn map_runs(&self, execution: &str) -> StoreFuture<'_, Vec<MapRunRecord>> {
+        (**self).map_runs(execution)
+    }
+    fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>> {
+        (**self).map_run_children(arn)
     }
     fn register_token(
         &self,
