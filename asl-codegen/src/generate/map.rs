@@ -99,7 +99,23 @@ impl Gen {
         );
         let owner = ident::type_name(&s.name);
         let enum_name = self.type_names.unique(format!("{owner}ItemState"));
-        let runner = self.scope(&m.processor, &enum_name, false);
+        // A top-level Distributed Map's processor with STANDARD children runs them as stored
+        // child executions on a durable engine: resumable from any state, each transition
+        // committed (MAP-17).
+        let resumable = distributed
+            && self.depth == 1
+            && m.execution_type != Some(ExecutionType::Express);
+        let runner = self.scope(&m.processor, &enum_name, false, resumable);
+        let enum_ident = quote::format_ident!("{}", enum_name);
+        let start = if resumable {
+            quote!(#enum_ident::START,)
+        } else {
+            quote!()
+        };
+        if resumable {
+            self.child_scopes
+                .push((s.name.clone(), enum_ident.clone(), runner.clone()));
+        }
         let outcome = self.outcome(m.transition.as_ref(), &m.catch, variant_of);
         // A Distributed Map's iterations cannot read outer variables (VAR-9).
         let vars = if distributed {
@@ -112,7 +128,7 @@ impl Gen {
             let __tasks = ::std::sync::Arc::clone(&tasks);
             let __vars = #vars;
             let __result = #rt::map(&mut __run, input, &#spec, #item_io, move |_, __input, __exec| -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
-                Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars)))
+                Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, #start __input, ::std::sync::Arc::clone(&__vars)))
             }).await;
             #outcome
         }

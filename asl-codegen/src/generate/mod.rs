@@ -79,12 +79,14 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         delegates: Vec::new(),
         services: Vec::new(),
         handwritten: Vec::new(),
-        objects: false,
+                objects: false,
+        depth: 0,
+        child_scopes: Vec::new(),
     };
     g.type_names
         .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
     g.method_names.reserve(RESERVED_METHODS);
-    let top = g.scope(&machine.states, "State", true);
+        let top = g.scope(&machine.states, "State", true, true);
     let methods = &g.methods;
     let statics = &g.statics;
     let runners = &g.runners;
@@ -99,7 +101,47 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let generator = Literal::string(concat!("asl-codegen ", env!("CARGO_PKG_VERSION")));
     let abi = Literal::u32_suffixed(ABI_VERSION);
     let abi_module = format_ident!("v{}", ABI_VERSION);
-    let integrated = g.integrated_trait();
+        let integrated = g.integrated_trait();
+    let child_names: Vec<Literal> = g.child_scopes.iter().map(|(n, ..)| lit_str(n)).collect();
+    let child_arms: Vec<TokenStream> = g
+        .child_scopes
+        .iter()
+        .map(|(n, e, r)| {
+            let n = lit_str(n);
+            quote! {
+                #n => {
+                    let start = match state {
+                        ::std::option::Option::None => #e::START,
+                        ::std::option::Option::Some(name) => *#e::ALL.iter().find(|s| s.name() == name)?,
+                    };
+                    ::std::option::Option::Some(::std::boxed::Box::pin(#r(::std::sync::Arc::clone(&self.tasks), exec, start, input, vars)))
+                }
+            }
+        })
+        .collect();
+    let children = if child_names.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            fn child_scopes(&self) -> &'static [&'static str] {
+                &[#(#child_names),*]
+            }
+
+            fn resume_child(
+                &self,
+                scope: &str,
+                exec: ::std::sync::Arc<__rt::Exec>,
+                state: ::std::option::Option<&str>,
+                input: __rt::Value,
+                vars: __rt::Vars,
+            ) -> ::std::option::Option<__rt::BoxFuture<'static, ::std::result::Result<__rt::Value, __rt::Failure>>> {
+                match scope {
+                    #(#child_arms)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    };
     let unimplemented = g.unimplemented_note();
     quote! {
         // A runtime that speaks another ABI fails here, naming both versions.
@@ -222,8 +264,10 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 options: __rt::RunOptions,
             ) -> __rt::BoxFuture<'static, __rt::Recorded> {
                 let workflow = Workflow { tasks: ::std::sync::Arc::clone(&self.tasks) };
-                ::std::boxed::Box::pin(async move { workflow.execute(input, options, true).await })
+                                ::std::boxed::Box::pin(async move { workflow.execute(input, options, true).await })
             }
+
+            #children
         }
 
         #(#errors)*
@@ -357,8 +401,13 @@ struct Gen {
     services: Vec<&'static str>,
     /// Task states `Integrated` leaves to the user: (state, why).
     handwritten: Vec<(String, String)>,
-    /// A Map reads items or writes results: the services must be an object store.
+        /// A Map reads items or writes results: the services must be an object store.
     objects: bool,
+    /// How deep the scope being generated is (1: the top level).
+    depth: usize,
+    /// Processors of top-level Distributed Maps run as stored child executions: (Map state,
+    /// processor enum, runner).
+    child_scopes: Vec<(String, proc_macro2::Ident, proc_macro2::Ident)>,
 }
 
 /// Method names of `Integrated` that Task methods must not take.

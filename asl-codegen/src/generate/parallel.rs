@@ -30,7 +30,7 @@ impl Gen {
         let n = p.branches.len();
         for (i, b) in p.branches.iter().enumerate() {
             let enum_name = self.type_names.unique(format!("{owner}Branch{i}State"));
-            let runner = self.scope(b, &enum_name, false);
+            let runner = self.scope(b, &enum_name, false, false);
             runners.push(runner.clone());
             let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
             arms.push(quote! {

@@ -13,9 +13,11 @@ impl Gen {
     pub(super) fn scope(
         &mut self,
         scope: &Scope,
-        enum_name: &str,
+                enum_name: &str,
         public: bool,
+        resumable: bool,
     ) -> proc_macro2::Ident {
+        self.depth += 1;
         let enum_ident = format_ident!("{}", enum_name);
         let mut variant_names = ident::Names::default();
         let variants: Vec<(proc_macro2::Ident, &State)> = scope
@@ -79,7 +81,7 @@ impl Gen {
         } else {
             quote!(vars)
         };
-        let body = if transitions && public {
+                let body = if transitions && resumable {
             // The top level starts where it is told (a durable execution resumes mid-way)
             // and commits each transition before the state runs.
             quote! {
@@ -126,15 +128,15 @@ impl Gen {
             quote!(_tasks)
         };
         let vis = if public { quote!(pub) } else { quote!() };
-        let start_param = match (public, transitions) {
+                let start_param = match (resumable, transitions) {
             (true, true) => quote!(start: #enum_ident,),
             (true, false) => quote!(_start: #enum_ident,),
             _ => quote!(),
         };
-        let start_const = public.then(|| {
+                let start_const = resumable.then(|| {
             quote! {
                 /// The state named by `StartAt`.
-                pub const START: #enum_ident = #start;
+                #vis const START: #enum_ident = #start;
             }
         });
         let enum_doc = doc(if public {
@@ -188,9 +190,10 @@ impl Gen {
                 input: #rt::Value,
                 #vars_param: #rt::Vars,
             ) -> ::std::result::Result<#rt::Value, #rt::Failure> {
-                #body
+                                #body
             }
         });
+        self.depth -= 1;
         runner
     }
 

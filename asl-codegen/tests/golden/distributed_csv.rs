@@ -283,6 +283,42 @@ impl<T: Tasks> __rt::Machine for Workflow<T> {
             workflow.execute(input, options, true).await
         })
     }
+    fn child_scopes(&self) -> &'static [&'static str] {
+        &["ReadRows"]
+    }
+    fn resume_child(
+        &self,
+        scope: &str,
+        exec: ::std::sync::Arc<__rt::Exec>,
+        state: ::std::option::Option<&str>,
+        input: __rt::Value,
+        vars: __rt::Vars,
+    ) -> ::std::option::Option<
+        __rt::BoxFuture<'static, ::std::result::Result<__rt::Value, __rt::Failure>>,
+    > {
+        match scope {
+            "ReadRows" => {
+                let start = match state {
+                    ::std::option::Option::None => ReadRowsItemState::START,
+                    ::std::option::Option::Some(name) => {
+                        *ReadRowsItemState::ALL.iter().find(|s| s.name() == name)?
+                    }
+                };
+                ::std::option::Option::Some(
+                    ::std::boxed::Box::pin(
+                        run_read_rows_item_state(
+                            ::std::sync::Arc::clone(&self.tasks),
+                            exec,
+                            start,
+                            input,
+                            vars,
+                        ),
+                    ),
+                )
+            }
+            _ => ::std::option::Option::None,
+        }
+    }
 }
 /// Errors the Retry and Catch of Task state `MigrateBatch` handle; converts into `TaskError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,6 +372,8 @@ impl ReadRowsItemState {
         ReadRowsItemState::MigrateBatch,
         ReadRowsItemState::BatchFailed,
     ];
+    /// The state named by `StartAt`.
+    const START: ReadRowsItemState = ReadRowsItemState::MigrateBatch;
     /// The state's name in the definition.
     const fn name(self) -> &'static str {
         match self {
@@ -347,12 +385,16 @@ impl ReadRowsItemState {
 async fn run_read_rows_item_state<T: Tasks>(
     tasks: ::std::sync::Arc<T>,
     exec: ::std::sync::Arc<__rt::Exec>,
+    start: ReadRowsItemState,
     input: __rt::Value,
     mut vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    let mut state = ReadRowsItemState::MigrateBatch;
+    let mut state = start;
     let mut input = input;
     loop {
+        if exec.durable() {
+            exec.checkpoint(state.name(), &input, &vars).await?;
+        }
         match state {
             ReadRowsItemState::MigrateBatch => {
                 let mut __run = exec
@@ -471,6 +513,7 @@ async fn run_state<T: Tasks>(
                                 run_read_rows_item_state(
                                     ::std::sync::Arc::clone(&__tasks),
                                     __exec,
+                                    ReadRowsItemState::START,
                                     __input,
                                     ::std::sync::Arc::clone(&__vars),
                                 ),

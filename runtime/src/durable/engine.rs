@@ -47,7 +47,9 @@ pub(super) struct Inner {
     pub(super) closed: tokio::sync::Notify,
     /// Express executions' outcomes.
     pub(super) express: Mutex<HashMap<String, ExpressRun>>,
-    pub(super) shutdown: tokio::sync::watch::Sender<bool>,
+        pub(super) shutdown: tokio::sync::watch::Sender<bool>,
+    /// This process claims Map Run children while its Maps wait for them.
+    pub(super) claiming_children: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -92,7 +94,9 @@ impl Engine {
     fn machine(&self, workflow: &str) -> Result<&Arc<dyn Machine>, EngineError> {
         self.inner
             .workflows
-            .get(workflow)
+                        .get(workflow)
+            // `<workflow>#<Map state>` runs only Map Run children.
+            .filter(|_| !workflow.contains('#'))
             .ok_or_else(|| EngineError::StateMachineDoesNotExist(self.machine_arn(workflow)))
     }
 
@@ -147,7 +151,9 @@ impl Engine {
             stop_date: None,
             redrive_count: 0,
             redrive_date: None,
-            checkpoint: None,
+                        checkpoint: None,
+            map_run: None,
+            map_items: 0,
             secret: format!(
                 "{}{}",
                 uuid::Uuid::new_v4().simple(),
@@ -282,8 +288,9 @@ impl Engine {
                 cause,
                 start_date: e.info.start_time,
                 stop_date: e.stop_date,
-                redrive_count: 0,
+                                redrive_count: 0,
                 redrive_date: None,
+                map_run_arn: None,
             });
         }
         match self.inner.shared.store.get(id.as_str()).await? {
@@ -332,7 +339,19 @@ impl Engine {
 
     /// Stops a running execution (StopExecution, EXEC-6): `ABORTED` with the given error and
     /// cause, `ExecutionAborted` in its history. Returns the stop date.
-    pub async fn stop(
+        pub async fn stop(
+        &self,
+        id: &ExecutionId,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<DateTime<Utc>, EngineError> {
+        let at = self.stop_one(id, error, cause).await?;
+        // Its Map Runs and their children stop with it (MAP-17).
+        Box::pin(self.stop_map_children(id.as_str())).await?;
+        Ok(at)
+    }
+
+    async fn stop_one(
         &self,
         id: &ExecutionId,
         error: Option<&str>,
@@ -484,8 +503,9 @@ impl Engine {
             .shared
             .store
             .list(
-                Some(workflow),
+                                Some(workflow),
                 filter.status,
+                None,
                 limit,
                 filter.next_token.as_deref(),
             )

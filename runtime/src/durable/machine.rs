@@ -27,8 +27,26 @@ pub trait Machine: Send + Sync + 'static {
         input: Value,
         vars: Vars,
     ) -> Option<BoxFuture<'static, Result<Value, Failure>>>;
-    /// Runs an Express execution in memory, with its history.
+        /// Runs an Express execution in memory, with its history.
     fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded>;
+    /// The top-level Distributed Map states whose children run as stored executions (their
+    /// processors resume like a top level).
+    fn child_scopes(&self) -> &'static [&'static str] {
+        &[]
+    }
+    #[doc(hidden)]
+    /// Runs the processor of Distributed Map `scope` as a child execution from `state`.
+    fn resume_child(
+        &self,
+        scope: &str,
+        exec: Arc<Exec>,
+        state: Option<&str>,
+        input: Value,
+        vars: Vars,
+    ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
+        let _ = (scope, exec, state, input, vars);
+        None
+    }
 }
 
 /// A boxed machine is a machine (workflows chosen at run time).
@@ -48,7 +66,20 @@ impl<M: Machine + ?Sized> Machine for Box<M> {
     ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
         (**self).resume(exec, state, input, vars)
     }
-    fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
+        fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
         (**self).express(input, options)
+    }
+    fn child_scopes(&self) -> &'static [&'static str] {
+        (**self).child_scopes()
+    }
+    fn resume_child(
+        &self,
+        scope: &str,
+        exec: Arc<Exec>,
+        state: Option<&str>,
+        input: Value,
+        vars: Vars,
+    ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
+        (**self).resume_child(scope, exec, state, input, vars)
     }
 }

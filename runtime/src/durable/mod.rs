@@ -29,6 +29,7 @@ mod builder;
 mod engine;
 pub(crate) mod journal;
 mod machine;
+pub(crate) mod map_run;
 mod worker;
 
 pub use api::{

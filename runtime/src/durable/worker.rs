@@ -202,8 +202,17 @@ async fn execute(
         input: Arc::new(record.input.clone()),
         start_time: record.start_date,
         role_arn: record.role_arn.clone(),
-        state_machine_id: record.state_machine_arn.clone(),
-        state_machine_name: record.workflow.clone(),
+                state_machine_id: record.state_machine_arn.clone(),
+        // A Map Run's child runs `<machine>/<label>` (its ARN's last part).
+        state_machine_name: match &record.map_run {
+            Some(_) => record
+                .state_machine_arn
+                .rsplit(":stateMachine:")
+                .next()
+                .unwrap_or(&record.workflow)
+                .to_string(),
+            None => record.workflow.clone(),
+        },
         express: false,
         redrive_count: record.redrive_count,
     };

@@ -257,20 +257,42 @@ where
             "ToleratedFailureCount cannot be negative.",
         ));
     }
+        let progress = Progress::of(run);
+    // A durable execution names its Map Run after the execution and the Map's visit, so a
+    // resumed or redriven Map finds the Map Run (and the children) it started.
+    let durable_key = progress
+        .durable
+        .as_ref()
+        .map(|(_, scope)| format!("{}/{scope}", run.exec.info.id));
+    let uuid = |what: &str| match &durable_key {
+        Some(key) => uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{key}#{what}").as_bytes()),
+        None => uuid::Uuid::new_v4(),
+    };
     // The Map Run's label: `Label`, or one generated (MAP-18; a UUID, as AWS's ARNs show).
     let generated_label;
     let run_label: &str = match spec.label {
         Some(l) => l,
         None => {
-            generated_label = uuid::Uuid::new_v4().to_string();
+            generated_label = uuid("label").to_string();
             &generated_label
         }
     };
+    // On a durable engine, a top-level Distributed Map's STANDARD children are stored
+    // executions that any worker runs (MAP-17).
+    let engine = match &run.exec.journal {
+        Some(j) if spec.distributed && run.exec.durable() => j.engine(),
+        _ => None,
+    };
+    let stored_children = engine.as_ref().filter(|e| {
+        !spec.child_express && e.runs_map_children(&run.exec.info.state_machine_name, run.name)
+    });
+        let run_uuid = uuid("run");
+    let durable = durable_key.is_some();
     let tracker = spec.distributed.then(|| {
         let t = Tracker::start(
             &run.exec.map_runs,
             MapRun {
-                map_run_arn: map_run_arn(run, run_label),
+                map_run_arn: map_run_arn(run, run_label, run_uuid),
                 execution_arn: run.exec.info.id.clone(),
                 status: MapRunStatus::Running,
                 start_date: chrono::Utc::now(),
@@ -278,16 +300,41 @@ where
                 max_concurrency: max as u64,
                 tolerated_failure_count: tolerated_count.map_or(0, |c| c as u64),
                 tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
-                item_counts: Default::default(),
+                                item_counts: Default::default(),
                 execution_counts: Default::default(),
+                redrive_count: 0,
+                redrive_date: None,
             },
         );
-        run.record_with(
-            "MapRunStarted",
-            || serde_json::json!({ "mapRunArn": t.arn() }),
-        );
-        t
+                t
     });
+    if let Some(t) = &tracker {
+        // A redriven execution redrives the Map Run it had started (recorded as
+        // `MapRunRedriven`); a resumed one continues it.
+        let stored = match &engine {
+            Some(e) => e.stored_map_run(&t.arn()).await,
+            None => None,
+        };
+        match stored {
+            Some(prev) if run.exec.info.redrive_count > prev.redrive_count => {
+                let count = prev.redrive_count + 1;
+                t.redriven(prev.start_date, count);
+                run.record_with("MapRunRedriven", || {
+                    serde_json::json!({ "mapRunArn": t.arn(), "redriveCount": count })
+                });
+            }
+            Some(prev) => {
+                t.resumed(prev.start_date, prev.redrive_count, prev.redrive_date);
+                run.record_with("MapRunStarted", || serde_json::json!({ "mapRunArn": t.arn() }));
+            }
+            None => {
+                run.record_with("MapRunStarted", || serde_json::json!({ "mapRunArn": t.arn() }));
+            }
+        }
+        if let (Some(e), Some(snapshot)) = (&engine, t.snapshot()) {
+            e.put_map_run(&snapshot, &child_machine_arn(run, run_label)).await;
+        }
+    }
     iterated.store(true, std::sync::atomic::Ordering::Relaxed);
     let tracker = tracker.as_ref();
     // A ResultWriter collects each child's result as it ends (MAP-23).
@@ -320,8 +367,7 @@ where
         let name = run.name;
         let distributed = spec.distributed;
         let exec = Arc::clone(&run.exec);
-        let progress = Progress::of(run);
-        let progress = &progress;
+                let progress = &progress;
         let span = &run.span;
         let select = move |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
             match (spec.item_selector_jsonata, spec.item_selector) {
@@ -385,10 +431,18 @@ where
                 }
                 let started = chrono::Utc::now();
                 // A distributed iteration is a child execution with a history of its own.
-                let target = if distributed {
-                    let info =
-                        exec.info
-                            .map_child(run_label, Arc::new(input.clone()), spec.child_express);
+                                let target = if distributed {
+                    // A stored child is named after its Map Run and index: found again when
+                    // the Map resumes.
+                    let child_name = durable.then(|| {
+                        uuid::Uuid::new_v5(&run_uuid, index.to_string().as_bytes()).to_string()
+                    });
+                    let info = exec.info.map_child(
+                        run_label,
+                        child_name,
+                        Arc::new(input.clone()),
+                        spec.child_express,
+                    );
                     exec.child_at(&progress.label(name, index), Arc::new(info))
                 } else {
                     progress.target(&exec, index)
@@ -408,11 +462,27 @@ where
                         || serde_json::json!({ "index": index, "name": name }),
                     );
                 }
-                let r = tracing::Instrument::instrument(
-                    iterate(index, input, Arc::clone(&target)),
-                    tracing::debug_span!(parent: span, "iteration", index),
-                )
-                .await;
+                                let r = match (stored_children, tracker) {
+                    (Some(engine), Some(t)) => {
+                        let child = crate::durable::map_run::MapChild {
+                            workflow: exec.info.state_machine_name.clone(),
+                            scope: name,
+                            map_run: t.arn(),
+                            info: (*target.info).clone(),
+                            items,
+                            redrive_count: exec.info.redrive_count,
+                        };
+                        drop(input);
+                        engine.run_map_child(child).await
+                    }
+                    _ => {
+                        tracing::Instrument::instrument(
+                            iterate(index, input, Arc::clone(&target)),
+                            tracing::debug_span!(parent: span, "iteration", index),
+                        )
+                        .await
+                    }
+                };
                 if !distributed {
                     target.record_with(
                         if r.is_ok() {
@@ -524,7 +594,7 @@ where
     // A Map Run whose Map fails is FAILED, with its error (recorded:
     // itemreader/csv/map_item_reader_csv_max_items_paths_-1); one dropped unfinished (a
     // stopped execution) is ABORTED by the tracker itself.
-    if let Some(t) = tracker {
+        if let Some(t) = tracker {
         match &output {
             Ok(_) => t.finish(MapRunStatus::Succeeded),
             Err(f) if f.is_interrupted() => {}
@@ -534,6 +604,10 @@ where
                     serde_json::json!({ "error": f.error, "cause": f.cause.clone().unwrap_or_default() })
                 });
             }
+        }
+        let ended = !matches!(&output, Err(f) if f.is_interrupted());
+        if let (true, Some(e), Some(snapshot)) = (ended, &engine, t.snapshot()) {
+            e.put_map_run(&snapshot, &child_machine_arn(run, run_label)).await;
         }
     }
     let output = output?;
@@ -576,11 +650,16 @@ fn inline_items<'a>(
 }
 
 /// A new Map Run's ARN (MAP-17): `…:mapRun:<machine>/<label>:<uuid>`.
-fn map_run_arn(run: &StateRun, label: &str) -> String {
+fn map_run_arn(run: &StateRun, label: &str, id: uuid::Uuid) -> String {
     let machine = &run.exec.info.state_machine_id;
     let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
     let name = &run.exec.info.state_machine_name;
-    format!("{prefix}:mapRun:{name}/{label}:{}", uuid::Uuid::new_v4())
+    format!("{prefix}:mapRun:{name}/{label}:{id}")
+}
+
+/// The state machine a Map Run's children run: `…:stateMachine:<machine>/<label>`.
+fn child_machine_arn(run: &StateRun, label: &str) -> String {
+    format!("{}/{label}", run.exec.info.state_machine_id)
 }
 
 /// A durable top-level Map's or Parallel's progress: iterations and branches finished before

@@ -54,7 +54,23 @@ pub struct MapRunCounts {
 }
 
 impl MapRunCounts {
-    fn to_json(self) -> Value {
+    /// Counts as `DescribeMapRun` gives them (absent members read as 0).
+    pub(crate) fn from_json(v: &Value) -> MapRunCounts {
+        let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+        MapRunCounts {
+            pending: n("pending"),
+            running: n("running"),
+            succeeded: n("succeeded"),
+            failed: n("failed"),
+            timed_out: n("timedOut"),
+            aborted: n("aborted"),
+            total: n("total"),
+            results_written: n("resultsWritten"),
+        }
+    }
+
+    /// As `DescribeMapRun` gives them.
+    pub(crate) fn to_json(self) -> Value {
         json!({
             "aborted": self.aborted,
             "failed": self.failed,
@@ -89,8 +105,12 @@ pub struct MapRun {
     pub tolerated_failure_percentage: f64,
     /// Items by status.
     pub item_counts: MapRunCounts,
-    /// Child executions by status (one per batch with an `ItemBatcher`).
+        /// Child executions by status (one per batch with an `ItemBatcher`).
     pub execution_counts: MapRunCounts,
+    /// Times it was redriven (with its execution).
+    pub redrive_count: u32,
+    /// Its last redrive.
+    pub redrive_date: Option<DateTime<Utc>>,
 }
 
 impl MapRun {
@@ -108,8 +128,18 @@ impl MapRun {
             "toleratedFailureCount": self.tolerated_failure_count,
             "toleratedFailurePercentage": self.tolerated_failure_percentage,
         });
-        if let (Some(stop), Value::Object(m)) = (&self.stop_date, &mut v) {
-            m.insert("stopDate".into(), date(stop));
+                if let Value::Object(m) = &mut v {
+            if let Some(stop) = &self.stop_date {
+                m.insert("stopDate".into(), date(stop));
+            }
+            // A Map Run never redriven has no redrive members (recorded:
+            // itemreader/map_run/list_map_runs_and_describe_map_run).
+            if self.redrive_count > 0 {
+                m.insert("redriveCount".into(), self.redrive_count.into());
+            }
+            if let Some(d) = &self.redrive_date {
+                m.insert("redriveDate".into(), date(d));
+            }
         }
         v
     }
@@ -163,6 +193,35 @@ impl Tracker {
         all.get(self.index)
             .map(|r| r.map_run_arn.clone())
             .unwrap_or_default()
+    }
+
+        /// The Map Run as it stands.
+    pub(super) fn snapshot(&self) -> Option<MapRun> {
+        let all = self.runs.lock().unwrap_or_else(|e| e.into_inner());
+        all.get(self.index).cloned()
+    }
+
+    /// It continues a stored Map Run (its execution resumed).
+    pub(super) fn resumed(
+        &self,
+        start: DateTime<Utc>,
+        redrive_count: u32,
+        redrive_date: Option<DateTime<Utc>>,
+    ) {
+        self.with(|r| {
+            r.start_date = start;
+            r.redrive_count = redrive_count;
+            r.redrive_date = redrive_date;
+        });
+    }
+
+    /// It redrives a stored Map Run (its execution was redriven).
+    pub(super) fn redriven(&self, start: DateTime<Utc>, redrive_count: u32) {
+        self.with(|r| {
+            r.start_date = start;
+            r.redrive_count = redrive_count;
+            r.redrive_date = Some(Utc::now());
+        });
     }
 
     /// A child started with `items` items.
