@@ -120,7 +120,7 @@ impl ExecutionInfo {
     /// `<machine>/<label>` (the Map Run's label, or its generated one), its name a UUID, its
     /// ARN `…:execution:<machine>/<label>:<name>` (`…:express:…:<name>:<id>` for EXPRESS
     /// children), as AWS's IAM reference forms them.
-        pub(crate) fn map_child(
+    pub(crate) fn map_child(
         &self,
         label: &str,
         name: Option<String>,
@@ -133,7 +133,7 @@ impl ExecutionInfo {
             .next()
             .unwrap_or_default();
         let machine = format!("{}/{label}", self.state_machine_name);
-                let name = name.unwrap_or_else(|| random_uuid().to_string());
+        let name = name.unwrap_or_else(|| random_uuid().to_string());
         let id = if express {
             format!("{prefix}:express:{machine}:{name}:{}", random_uuid())
         } else {

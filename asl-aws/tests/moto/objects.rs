@@ -487,30 +487,30 @@ async fn items_read_from_s3() {
 }
 
 asl_runtime::asl!(mod exported {
-        "StartAt": "Lines",
-        "States": {
-            "Lines": {
-                "Type": "Map",
-                "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
-                    "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-                    "Parameters": {"Bucket.$": "$.bucket", "Key": "in/lines.csv"}
-                },
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-                    "StartAt": "Tag",
-                    "States": {
-                        "Tag": {"Type": "Pass", "Parameters": {"sku.$": "$.sku", "seen": true}, "End": true}
-                    }
-                },
-                "ResultWriter": {
-                    "Resource": "arn:aws:states:::s3:putObject",
-                    "Parameters": {"Bucket.$": "$.bucket", "Prefix": "out"}
-                },
-                "End": true
-            }
+    "StartAt": "Lines",
+    "States": {
+        "Lines": {
+            "Type": "Map",
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                "Parameters": {"Bucket.$": "$.bucket", "Key": "in/lines.csv"}
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "Tag",
+                "States": {
+                    "Tag": {"Type": "Pass", "Parameters": {"sku.$": "$.sku", "seen": true}, "End": true}
+                }
+            },
+            "ResultWriter": {
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket.$": "$.bucket", "Prefix": "out"}
+            },
+            "End": true
         }
-    });
+    }
+});
 
 /// A generated workflow with no hand-written code: `Workflow::from_services(aws)` reads its
 /// Distributed Map's items from S3 and writes the Map Run's results there (MAP-19, MAP-23),
@@ -521,15 +521,27 @@ async fn a_workflow_reads_and_writes_s3_through_its_services() {
     else {
         return;
     };
-    put(&s3, &bucket, "in/lines.csv", b"sku,qty\nA-1,2\nB-2,5\n".to_vec()).await;
+    put(
+        &s3,
+        &bucket,
+        "in/lines.csv",
+        b"sku,qty\nA-1,2\nB-2,5\n".to_vec(),
+    )
+    .await;
     let wf = exported::Workflow::from_services(m.aws.clone());
     let out = match wf.run(json!({ "bucket": bucket })).await {
         Ok(v) => v,
         Err(e) => panic!("execution failed: {e:?}"),
     };
-    let key = out["ResultWriterDetails"]["Key"].as_str().unwrap_or_default().to_string();
+    let key = out["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(out["ResultWriterDetails"]["Bucket"], json!(bucket));
-    assert!(key.starts_with("out/") && key.ends_with("/manifest.json"), "{out}");
+    assert!(
+        key.starts_with("out/") && key.ends_with("/manifest.json"),
+        "{out}"
+    );
     let manifest = read_all(&m.aws, &get(&bucket, &key)).await;
     let manifest: Value = match manifest.map(|b| serde_json::from_slice(&b)) {
         Ok(Ok(v)) => v,
@@ -551,6 +563,9 @@ async fn a_workflow_reads_and_writes_s3_through_its_services() {
         .collect();
     assert_eq!(
         outputs,
-        vec![json!({"sku": "A-1", "seen": true}), json!({"sku": "B-2", "seen": true})]
+        vec![
+            json!({"sku": "A-1", "seen": true}),
+            json!({"sku": "B-2", "seen": true})
+        ]
     );
 }

@@ -102,9 +102,8 @@ impl Gen {
         // A top-level Distributed Map's processor with STANDARD children runs them as stored
         // child executions on a durable engine: resumable from any state, each transition
         // committed (MAP-17).
-        let resumable = distributed
-            && self.depth == 1
-            && m.execution_type != Some(ExecutionType::Express);
+        let resumable =
+            distributed && self.depth == 1 && m.execution_type != Some(ExecutionType::Express);
         let runner = self.scope(&m.processor, &enum_name, false, resumable);
         let enum_ident = quote::format_ident!("{}", enum_name);
         let start = if resumable {

@@ -79,14 +79,14 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         delegates: Vec::new(),
         services: Vec::new(),
         handwritten: Vec::new(),
-                objects: false,
+        objects: false,
         depth: 0,
         child_scopes: Vec::new(),
     };
     g.type_names
         .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
     g.method_names.reserve(RESERVED_METHODS);
-        let top = g.scope(&machine.states, "State", true, true);
+    let top = g.scope(&machine.states, "State", true, true);
     let methods = &g.methods;
     let statics = &g.statics;
     let runners = &g.runners;
@@ -101,7 +101,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let generator = Literal::string(concat!("asl-codegen ", env!("CARGO_PKG_VERSION")));
     let abi = Literal::u32_suffixed(ABI_VERSION);
     let abi_module = format_ident!("v{}", ABI_VERSION);
-        let integrated = g.integrated_trait();
+    let integrated = g.integrated_trait();
     let child_names: Vec<Literal> = g.child_scopes.iter().map(|(n, ..)| lit_str(n)).collect();
     let child_arms: Vec<TokenStream> = g
         .child_scopes
@@ -401,7 +401,7 @@ struct Gen {
     services: Vec<&'static str>,
     /// Task states `Integrated` leaves to the user: (state, why).
     handwritten: Vec<(String, String)>,
-        /// A Map reads items or writes results: the services must be an object store.
+    /// A Map reads items or writes results: the services must be an object store.
     objects: bool,
     /// How deep the scope being generated is (1: the top level).
     depth: usize,

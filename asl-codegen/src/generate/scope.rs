@@ -13,7 +13,7 @@ impl Gen {
     pub(super) fn scope(
         &mut self,
         scope: &Scope,
-                enum_name: &str,
+        enum_name: &str,
         public: bool,
         resumable: bool,
     ) -> proc_macro2::Ident {
@@ -81,7 +81,7 @@ impl Gen {
         } else {
             quote!(vars)
         };
-                let body = if transitions && resumable {
+        let body = if transitions && resumable {
             // The top level starts where it is told (a durable execution resumes mid-way)
             // and commits each transition before the state runs.
             quote! {
@@ -128,12 +128,12 @@ impl Gen {
             quote!(_tasks)
         };
         let vis = if public { quote!(pub) } else { quote!() };
-                let start_param = match (resumable, transitions) {
+        let start_param = match (resumable, transitions) {
             (true, true) => quote!(start: #enum_ident,),
             (true, false) => quote!(_start: #enum_ident,),
             _ => quote!(),
         };
-                let start_const = resumable.then(|| {
+        let start_const = resumable.then(|| {
             quote! {
                 /// The state named by `StartAt`.
                 #vis const START: #enum_ident = #start;

@@ -40,7 +40,7 @@ pub enum EngineError {
     /// The ARN does not name an execution.
     #[error("InvalidArn: Invalid Arn: '{0}'")]
     InvalidArn(String),
-        /// No such Map Run.
+    /// No such Map Run.
     #[error("ResourceNotFound: Resource Not Found: '{0}'")]
     ResourceNotFound(String),
     /// The store failed.
@@ -60,7 +60,7 @@ impl EngineError {
             EngineError::TaskDoesNotExist(_) => "TaskDoesNotExist",
             EngineError::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             EngineError::InvalidName(_) => "InvalidName",
-                        EngineError::InvalidArn(_) => "InvalidArn",
+            EngineError::InvalidArn(_) => "InvalidArn",
             EngineError::ResourceNotFound(_) => "ResourceNotFound",
             EngineError::Store(_) => "StoreError",
         }
@@ -169,7 +169,7 @@ pub struct Description {
     pub stop_date: Option<DateTime<Utc>>,
     /// Times redriven.
     pub redrive_count: u32,
-        /// Last redrive.
+    /// Last redrive.
     pub redrive_date: Option<DateTime<Utc>>,
     /// The Map Run it is a child of (`mapRunArn`).
     pub map_run_arn: Option<String>,
@@ -189,7 +189,7 @@ impl Description {
             cause: r.cause,
             start_date: r.start_date,
             stop_date: r.stop_date,
-                        redrive_count: r.redrive_count,
+            redrive_count: r.redrive_count,
             redrive_date: r.redrive_date,
             map_run_arn: r.map_run,
         }

@@ -62,7 +62,7 @@ impl EngineBuilder {
 
     /// Registers a workflow under `name` (its state machine name in ARNs).
     pub fn workflow(mut self, name: impl Into<String>, machine: impl Machine) -> Self {
-                let name = name.into();
+        let name = name.into();
         let machine: Arc<dyn Machine> = Arc::new(machine);
         // Its top-level Distributed Maps' processors run child executions (MAP-17).
         for scope in machine.child_scopes() {
@@ -137,7 +137,7 @@ impl EngineBuilder {
             runs_started: self.runs_started,
             running: Mutex::new(HashMap::new()),
             closed: tokio::sync::Notify::new(),
-                        express: Mutex::new(HashMap::new()),
+            express: Mutex::new(HashMap::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
             shutdown,
         });

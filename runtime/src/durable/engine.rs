@@ -47,7 +47,7 @@ pub(super) struct Inner {
     pub(super) closed: tokio::sync::Notify,
     /// Express executions' outcomes.
     pub(super) express: Mutex<HashMap<String, ExpressRun>>,
-        pub(super) shutdown: tokio::sync::watch::Sender<bool>,
+    pub(super) shutdown: tokio::sync::watch::Sender<bool>,
     /// This process claims Map Run children while its Maps wait for them.
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
 }
@@ -94,7 +94,7 @@ impl Engine {
     fn machine(&self, workflow: &str) -> Result<&Arc<dyn Machine>, EngineError> {
         self.inner
             .workflows
-                        .get(workflow)
+            .get(workflow)
             // `<workflow>#<Map state>` runs only Map Run children.
             .filter(|_| !workflow.contains('#'))
             .ok_or_else(|| EngineError::StateMachineDoesNotExist(self.machine_arn(workflow)))
@@ -151,7 +151,7 @@ impl Engine {
             stop_date: None,
             redrive_count: 0,
             redrive_date: None,
-                        checkpoint: None,
+            checkpoint: None,
             map_run: None,
             map_items: 0,
             secret: format!(
@@ -288,7 +288,7 @@ impl Engine {
                 cause,
                 start_date: e.info.start_time,
                 stop_date: e.stop_date,
-                                redrive_count: 0,
+                redrive_count: 0,
                 redrive_date: None,
                 map_run_arn: None,
             });
@@ -339,7 +339,7 @@ impl Engine {
 
     /// Stops a running execution (StopExecution, EXEC-6): `ABORTED` with the given error and
     /// cause, `ExecutionAborted` in its history. Returns the stop date.
-        pub async fn stop(
+    pub async fn stop(
         &self,
         id: &ExecutionId,
         error: Option<&str>,
@@ -503,7 +503,7 @@ impl Engine {
             .shared
             .store
             .list(
-                                Some(workflow),
+                Some(workflow),
                 filter.status,
                 None,
                 limit,

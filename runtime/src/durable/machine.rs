@@ -27,7 +27,7 @@ pub trait Machine: Send + Sync + 'static {
         input: Value,
         vars: Vars,
     ) -> Option<BoxFuture<'static, Result<Value, Failure>>>;
-        /// Runs an Express execution in memory, with its history.
+    /// Runs an Express execution in memory, with its history.
     fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded>;
     /// The top-level Distributed Map states whose children run as stored executions (their
     /// processors resume like a top level).
@@ -66,7 +66,7 @@ impl<M: Machine + ?Sized> Machine for Box<M> {
     ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
         (**self).resume(exec, state, input, vars)
     }
-        fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
+    fn express(&self, input: Value, options: RunOptions) -> BoxFuture<'static, Recorded> {
         (**self).express(input, options)
     }
     fn child_scopes(&self) -> &'static [&'static str] {

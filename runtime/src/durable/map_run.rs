@@ -44,7 +44,8 @@ impl Machine for ChildMachine {
         input: Value,
         vars: Vars,
     ) -> Option<BoxFuture<'static, Result<Value, Failure>>> {
-        self.parent.resume_child(self.scope, exec, state, input, vars)
+        self.parent
+            .resume_child(self.scope, exec, state, input, vars)
     }
 
     fn express(&self, _input: Value, _options: RunOptions) -> BoxFuture<'static, Recorded> {
@@ -118,7 +119,11 @@ impl Engine {
             map_items: child.items,
         };
         let now = crate::clock::now();
-        match store.create(record, None, now).await.map_err(store_failure)? {
+        match store
+            .create(record, None, now)
+            .await
+            .map_err(store_failure)?
+        {
             Created::New => {}
             Created::Existing(r) => {
                 let unfinished = matches!(
@@ -138,7 +143,9 @@ impl Engine {
         let id = super::ExecutionId(info.id.clone());
         self.wait(&id).await.map_err(|e| {
             Failure::from_parts(
-                e.error().unwrap_or(crate::error::names::RUNTIME).to_string(),
+                e.error()
+                    .unwrap_or(crate::error::names::RUNTIME)
+                    .to_string(),
                 e.cause().map(str::to_string),
             )
         })
@@ -260,7 +267,13 @@ impl Engine {
             let mut token = None;
             loop {
                 let page = store
-                    .list(None, Some(Status::Running), Some(&run.arn), 1000, token.as_deref())
+                    .list(
+                        None,
+                        Some(Status::Running),
+                        Some(&run.arn),
+                        1000,
+                        token.as_deref(),
+                    )
                     .await?;
                 for child in page.executions {
                     let id = super::ExecutionId(child.id);

@@ -202,7 +202,7 @@ async fn execute(
         input: Arc::new(record.input.clone()),
         start_time: record.start_date,
         role_arn: record.role_arn.clone(),
-                state_machine_id: record.state_machine_arn.clone(),
+        state_machine_id: record.state_machine_arn.clone(),
         // A Map Run's child runs `<machine>/<label>` (its ARN's last part).
         state_machine_name: match &record.map_run {
             Some(_) => record

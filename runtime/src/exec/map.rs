@@ -257,7 +257,7 @@ where
             "ToleratedFailureCount cannot be negative.",
         ));
     }
-        let progress = Progress::of(run);
+    let progress = Progress::of(run);
     // A durable execution names its Map Run after the execution and the Map's visit, so a
     // resumed or redriven Map finds the Map Run (and the children) it started.
     let durable_key = progress
@@ -265,7 +265,10 @@ where
         .as_ref()
         .map(|(_, scope)| format!("{}/{scope}", run.exec.info.id));
     let uuid = |what: &str| match &durable_key {
-        Some(key) => uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{key}#{what}").as_bytes()),
+        Some(key) => uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("{key}#{what}").as_bytes(),
+        ),
         None => uuid::Uuid::new_v4(),
     };
     // The Map Run's label: `Label`, or one generated (MAP-18; a UUID, as AWS's ARNs show).
@@ -286,7 +289,7 @@ where
     let stored_children = engine.as_ref().filter(|e| {
         !spec.child_express && e.runs_map_children(&run.exec.info.state_machine_name, run.name)
     });
-        let run_uuid = uuid("run");
+    let run_uuid = uuid("run");
     let durable = durable_key.is_some();
     let tracker = spec.distributed.then(|| {
         let t = Tracker::start(
@@ -300,13 +303,13 @@ where
                 max_concurrency: max as u64,
                 tolerated_failure_count: tolerated_count.map_or(0, |c| c as u64),
                 tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
-                                item_counts: Default::default(),
+                item_counts: Default::default(),
                 execution_counts: Default::default(),
                 redrive_count: 0,
                 redrive_date: None,
             },
         );
-                t
+        t
     });
     if let Some(t) = &tracker {
         // A redriven execution redrives the Map Run it had started (recorded as
@@ -319,20 +322,28 @@ where
             Some(prev) if run.exec.info.redrive_count > prev.redrive_count => {
                 let count = prev.redrive_count + 1;
                 t.redriven(prev.start_date, count);
-                run.record_with("MapRunRedriven", || {
-                    serde_json::json!({ "mapRunArn": t.arn(), "redriveCount": count })
-                });
+                run.record_with(
+                    "MapRunRedriven",
+                    || serde_json::json!({ "mapRunArn": t.arn(), "redriveCount": count }),
+                );
             }
             Some(prev) => {
                 t.resumed(prev.start_date, prev.redrive_count, prev.redrive_date);
-                run.record_with("MapRunStarted", || serde_json::json!({ "mapRunArn": t.arn() }));
+                run.record_with(
+                    "MapRunStarted",
+                    || serde_json::json!({ "mapRunArn": t.arn() }),
+                );
             }
             None => {
-                run.record_with("MapRunStarted", || serde_json::json!({ "mapRunArn": t.arn() }));
+                run.record_with(
+                    "MapRunStarted",
+                    || serde_json::json!({ "mapRunArn": t.arn() }),
+                );
             }
         }
         if let (Some(e), Some(snapshot)) = (&engine, t.snapshot()) {
-            e.put_map_run(&snapshot, &child_machine_arn(run, run_label)).await;
+            e.put_map_run(&snapshot, &child_machine_arn(run, run_label))
+                .await;
         }
     }
     iterated.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -367,7 +378,7 @@ where
         let name = run.name;
         let distributed = spec.distributed;
         let exec = Arc::clone(&run.exec);
-                let progress = &progress;
+        let progress = &progress;
         let span = &run.span;
         let select = move |index: usize, item: Cow<'_, Value>| -> Result<Value, Failure> {
             match (spec.item_selector_jsonata, spec.item_selector) {
@@ -431,7 +442,7 @@ where
                 }
                 let started = chrono::Utc::now();
                 // A distributed iteration is a child execution with a history of its own.
-                                let target = if distributed {
+                let target = if distributed {
                     // A stored child is named after its Map Run and index: found again when
                     // the Map resumes.
                     let child_name = durable.then(|| {
@@ -462,7 +473,7 @@ where
                         || serde_json::json!({ "index": index, "name": name }),
                     );
                 }
-                                let r = match (stored_children, tracker) {
+                let r = match (stored_children, tracker) {
                     (Some(engine), Some(t)) => {
                         let child = crate::durable::map_run::MapChild {
                             workflow: exec.info.state_machine_name.clone(),
@@ -594,7 +605,7 @@ where
     // A Map Run whose Map fails is FAILED, with its error (recorded:
     // itemreader/csv/map_item_reader_csv_max_items_paths_-1); one dropped unfinished (a
     // stopped execution) is ABORTED by the tracker itself.
-        if let Some(t) = tracker {
+    if let Some(t) = tracker {
         match &output {
             Ok(_) => t.finish(MapRunStatus::Succeeded),
             Err(f) if f.is_interrupted() => {}
@@ -607,7 +618,8 @@ where
         }
         let ended = !matches!(&output, Err(f) if f.is_interrupted());
         if let (true, Some(e), Some(snapshot)) = (ended, &engine, t.snapshot()) {
-            e.put_map_run(&snapshot, &child_machine_arn(run, run_label)).await;
+            e.put_map_run(&snapshot, &child_machine_arn(run, run_label))
+                .await;
         }
     }
     let output = output?;

@@ -105,7 +105,7 @@ pub struct MapRun {
     pub tolerated_failure_percentage: f64,
     /// Items by status.
     pub item_counts: MapRunCounts,
-        /// Child executions by status (one per batch with an `ItemBatcher`).
+    /// Child executions by status (one per batch with an `ItemBatcher`).
     pub execution_counts: MapRunCounts,
     /// Times it was redriven (with its execution).
     pub redrive_count: u32,
@@ -128,7 +128,7 @@ impl MapRun {
             "toleratedFailureCount": self.tolerated_failure_count,
             "toleratedFailurePercentage": self.tolerated_failure_percentage,
         });
-                if let Value::Object(m) = &mut v {
+        if let Value::Object(m) = &mut v {
             if let Some(stop) = &self.stop_date {
                 m.insert("stopDate".into(), date(stop));
             }
@@ -195,7 +195,7 @@ impl Tracker {
             .unwrap_or_default()
     }
 
-        /// The Map Run as it stands.
+    /// The Map Run as it stands.
     pub(super) fn snapshot(&self) -> Option<MapRun> {
         let all = self.runs.lock().unwrap_or_else(|e| e.into_inner());
         all.get(self.index).cloned()

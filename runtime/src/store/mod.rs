@@ -172,7 +172,7 @@ pub struct ExecutionRecord {
     pub redrive_date: Option<DateTime<Utc>>,
     /// The last committed transition (`None`: not started past `StartAt`).
     pub checkpoint: Option<Checkpoint>,
-        /// A secret for the execution's task tokens.
+    /// A secret for the execution's task tokens.
     pub secret: String,
     /// The Map Run this execution is a child of (MAP-17), if any.
     pub map_run: Option<String>,
@@ -394,7 +394,7 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Option<ExecutionRecord>>;
-        /// Executions of `workflow` (all with `None`), newest first, filtered by status and by
+    /// Executions of `workflow` (all with `None`), newest first, filtered by status and by
     /// the Map Run they are children of.
     fn list(
         &self,
@@ -493,7 +493,7 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     ) -> StoreFuture<'_, Option<ExecutionRecord>> {
         (**self).redrive(id, worker, at, lease_until)
     }
-        fn list(
+    fn list(
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
