@@ -30,6 +30,17 @@ impl MapRunStatus {
             MapRunStatus::Aborted => "ABORTED",
         }
     }
+
+    /// The status AWS spells `s` (`RUNNING`, …), if it is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RUNNING" => MapRunStatus::Running,
+            "SUCCEEDED" => MapRunStatus::Succeeded,
+            "FAILED" => MapRunStatus::Failed,
+            "ABORTED" => MapRunStatus::Aborted,
+            _ => return None,
+        })
+    }
 }
 
 /// Counts by status, of items or of child executions (`itemCounts`, `executionCounts`).

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Transaction;
 
 use super::events::{append_event, insert_payloads};
-use super::rows::{COLUMNS, get_record, ms, record};
+use super::rows::{COLUMNS, count, get_record, ms, record};
 use crate::error::Status;
 use crate::store::{Created, ExecutionRecord, Page, StoreError, payloads};
 
@@ -19,8 +19,9 @@ pub(super) async fn create(
     let inserted = tx
         .execute(
             "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, \
-             status, input, start_ms, secret, lease_owner, lease_until, events) \
-             VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7, $8, $9, $10, 1) \
+             status, input, start_ms, secret, lease_owner, lease_until, events, map_run, \
+             map_items) \
+             VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7, $8, $9, $10, 1, $11, $12) \
              ON CONFLICT (id) DO NOTHING",
             &[
                 &record.id,
@@ -33,6 +34,8 @@ pub(super) async fn create(
                 &record.secret,
                 &worker,
                 &worker.as_ref().map(|_| ms(lease_until)),
+                &record.map_run,
+                &count(record.map_items),
             ],
         )
         .await?;
@@ -133,11 +136,13 @@ pub(super) async fn redrive(
     })
 }
 
-/// A page of executions, newest first; the next page starts at `offset + limit`.
+/// A page of executions (of `workflow`, with `status`, children of `map_run`: each when
+/// given), newest first; the next page starts at `offset + limit`.
 pub(super) async fn list(
     tx: &Transaction<'_>,
     workflow: Option<String>,
     status: Option<String>,
+    map_run: Option<String>,
     limit: usize,
     offset: i64,
 ) -> Result<Page, StoreError> {
@@ -147,9 +152,16 @@ pub(super) async fn list(
                 "SELECT {COLUMNS} FROM executions \
                  WHERE ($1::TEXT IS NULL OR workflow = $1) \
                  AND ($2::TEXT IS NULL OR status = $2) \
-                 ORDER BY start_ms DESC, id DESC LIMIT $3 OFFSET $4"
+                 AND ($3::TEXT IS NULL OR map_run = $3) \
+                 ORDER BY start_ms DESC, id DESC LIMIT $4 OFFSET $5"
             ),
-            &[&workflow, &status, &(limit as i64 + 1), &offset],
+            &[
+                &workflow,
+                &status,
+                &map_run,
+                &count((limit as u64).saturating_add(1)),
+                &offset,
+            ],
         )
         .await?;
     let more = rows.len() > limit;
@@ -159,7 +171,7 @@ pub(super) async fn list(
         .map(record)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page {
-        next_token: more.then(|| (offset + limit as i64).to_string()),
+        next_token: more.then(|| offset.saturating_add(count(limit as u64)).to_string()),
         executions,
     })
 }

@@ -7,7 +7,7 @@ use super::pool::quote_ident;
 use crate::store::StoreError;
 
 /// The schema, one migration per entry; entry `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     "
 CREATE TABLE executions (
     id TEXT PRIMARY KEY,
@@ -75,6 +75,26 @@ CREATE INDEX tokens_execution ON tokens (execution);
     body TEXT NOT NULL,
     PRIMARY KEY (execution, hash)
 );",
+    // Distributed Map (MAP-17): the Map Run a child execution belongs to and how many items it
+    // processes, and the Map Runs themselves. Existing rows are no Map Run's children.
+    "ALTER TABLE executions ADD COLUMN map_run TEXT;
+ALTER TABLE executions ADD COLUMN map_items BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX executions_map_run ON executions (map_run, start_ms) WHERE map_run IS NOT NULL;
+CREATE TABLE map_runs (
+    arn TEXT PRIMARY KEY,
+    execution TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    stop_ms BIGINT,
+    max_concurrency BIGINT NOT NULL,
+    tolerated_failure_count BIGINT NOT NULL,
+    tolerated_failure_percentage DOUBLE PRECISION NOT NULL,
+    redrive_count BIGINT NOT NULL,
+    redrive_ms BIGINT,
+    counts TEXT
+);
+CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.

@@ -19,10 +19,13 @@ mod commit;
 mod events;
 mod executions;
 mod leases;
+mod map_runs;
 mod migrations;
 mod pool;
 mod progress;
 mod rows;
+#[cfg(test)]
+mod tests;
 mod tokens;
 
 use std::sync::Arc;
@@ -30,8 +33,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError, StoreFuture, StoredEvent,
-    TokenState, TokenUpdate,
+    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, Store, StoreError,
+    StoreFuture, StoredEvent, TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use commit::Batch;
@@ -197,15 +200,40 @@ impl Store for PostgresStore {
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
         let workflow = workflow.map(str::to_string);
         let status = status.map(|s| s.as_str().to_string());
-        let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let map_run = map_run.map(str::to_string);
+        // A token is an offset; one that is not (or is negative) starts from the first page.
+        let offset: i64 = next_token
+            .and_then(|t| t.parse().ok())
+            .filter(|o| *o >= 0)
+            .unwrap_or(0);
         transaction!(self, |tx| {
-            executions::list(&tx, workflow, status, limit, offset).await?
+            executions::list(&tx, workflow, status, map_run, limit, offset).await?
         })
+    }
+
+    fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {
+        transaction!(self, |tx| { map_runs::put_map_run(&tx, run).await? })
+    }
+
+    fn map_run(&self, arn: &str) -> StoreFuture<'_, Option<MapRunRecord>> {
+        let arn = arn.to_string();
+        transaction!(self, |tx| { map_runs::map_run(&tx, &arn).await? })
+    }
+
+    fn map_runs(&self, execution: &str) -> StoreFuture<'_, Vec<MapRunRecord>> {
+        let execution = execution.to_string();
+        transaction!(self, |tx| { map_runs::map_runs(&tx, &execution).await? })
+    }
+
+    fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>> {
+        let arn = arn.to_string();
+        transaction!(self, |tx| { map_runs::map_run_children(&tx, &arn).await? })
     }
 
     fn register_token(

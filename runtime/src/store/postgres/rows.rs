@@ -16,13 +16,19 @@ pub(super) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// A count as Postgres stores it (`BIGINT`): counts past `i64::MAX` saturate.
+pub(super) fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 pub(super) fn parse_json(s: &str) -> Result<Value, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::backend("corrupt JSON in store", e))
 }
 
 pub(super) const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, \
                                   input, output, error, cause, start_ms, stop_ms, redrive_count, \
-                                  redrive_ms, state, data, vars, at_ms, secret, seq, retry";
+                                  redrive_ms, state, data, vars, at_ms, secret, seq, retry, \
+                                  map_run, map_items";
 
 pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
     let status: String = row.get(5);
@@ -76,6 +82,8 @@ pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
         redrive_date: row.get::<_, Option<i64>>(13).map(from_ms),
         checkpoint,
         secret: row.get(18),
+        map_run: row.get(21),
+        map_items: u64::try_from(row.get::<_, i64>(22)).unwrap_or(0),
     })
 }
 
