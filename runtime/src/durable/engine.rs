@@ -153,6 +153,8 @@ impl Engine {
                 uuid::Uuid::new_v4().simple(),
                 uuid::Uuid::new_v4().simple()
             ),
+            map_run: None,
+            map_items: 0,
         };
         let id = ExecutionId(record.id.clone());
         let until = lease_until(&self.inner);
@@ -486,6 +488,7 @@ impl Engine {
             .list(
                 Some(workflow),
                 filter.status,
+                None,
                 limit,
                 filter.next_token.as_deref(),
             )
