@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::events::{append_event, store_details};
-use super::rows::{COLUMNS, RawRecord, get_record, ms, read_record, to_json};
+use super::rows::{COLUMNS, RawRecord, get_record, ms, read_record, to_int, to_json};
 use crate::error::Status;
 use crate::store::{Created, ExecutionRecord, Page, StoreError};
 
@@ -21,8 +21,8 @@ pub(super) fn create(
     }
     conn.prepare_cached(
         "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, status, \
-         input, start_ms, secret, lease_owner, lease_until, events) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, 1)",
+         input, start_ms, secret, lease_owner, lease_until, events, map_run, map_items) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)",
     )?
     .execute(params![
         record.id,
@@ -34,7 +34,9 @@ pub(super) fn create(
         ms(record.start_date),
         record.secret,
         worker,
-        worker.as_ref().map(|_| ms(lease_until))
+        worker.as_ref().map(|_| ms(lease_until)),
+        record.map_run,
+        to_int(record.map_items)
     ])?;
     let started = store_details(conn, &record.id, &crate::store::started_details(&record))?;
     conn.prepare_cached(
@@ -112,22 +114,32 @@ pub(super) fn redrive(
     Ok(Some(record))
 }
 
-/// A page of executions, newest first; the next page starts at `offset + limit`.
+/// A page of executions, newest first, of `workflow` (any with `None`), with `status` (any
+/// with `None`), children of `map_run` (any execution with `None`); the next page starts at
+/// `offset + limit`.
 pub(super) fn list(
     conn: &Connection,
     workflow: Option<String>,
     status: Option<&str>,
+    map_run: Option<String>,
     limit: usize,
     offset: i64,
 ) -> Result<Page, StoreError> {
+    // Two statements rather than `(?3 IS NULL OR map_run = ?3)`: only a plain equality lets
+    // SQLite use the map_run index, which a Map Run of many children needs.
+    let filter = if map_run.is_some() {
+        "map_run = ?3 AND"
+    } else {
+        "?3 IS NULL AND"
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM executions \
-         WHERE (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
-         ORDER BY start_ms DESC, id DESC LIMIT ?3 OFFSET ?4"
+         WHERE {filter} (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
+         ORDER BY start_ms DESC, id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt
         .query_map(
-            params![workflow, status, limit as i64 + 1, offset],
+            params![workflow, status, map_run, limit as i64 + 1, offset],
             read_record,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

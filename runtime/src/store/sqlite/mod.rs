@@ -16,10 +16,14 @@ mod events;
 mod executions;
 mod group_commit;
 mod leases;
+mod map_runs;
 mod progress;
 mod rows;
 mod schema;
 mod tokens;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -29,8 +33,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::{
-    Commit, Created, ExecutionRecord, Page, Progress, Store, StoreError, StoreFuture, StoredEvent,
-    TokenState, TokenUpdate,
+    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, Store, StoreError,
+    StoreFuture, StoredEvent, TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use group_commit::Inner;
@@ -165,13 +169,34 @@ impl Store for SqliteStore {
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
         let workflow = workflow.map(str::to_string);
         let status = status.map(Status::as_str);
+        let map_run = map_run.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-        self.call(move |conn| executions::list(conn, workflow, status, limit, offset))
+        self.call(move |conn| executions::list(conn, workflow, status, map_run, limit, offset))
+    }
+
+    fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {
+        self.call(move |conn| map_runs::put_map_run(conn, run))
+    }
+
+    fn map_run(&self, arn: &str) -> StoreFuture<'_, Option<MapRunRecord>> {
+        let arn = arn.to_string();
+        self.call(move |conn| map_runs::map_run(conn, &arn))
+    }
+
+    fn map_runs(&self, execution: &str) -> StoreFuture<'_, Vec<MapRunRecord>> {
+        let execution = execution.to_string();
+        self.call(move |conn| map_runs::map_runs(conn, &execution))
+    }
+
+    fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>> {
+        let arn = arn.to_string();
+        self.call(move |conn| map_runs::map_run_children(conn, &arn))
     }
 
     fn register_token(

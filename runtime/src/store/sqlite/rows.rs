@@ -16,6 +16,17 @@ pub(super) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
+/// A count as SQLite's 64-bit integer (a count past `i64::MAX` is stored as `i64::MAX`:
+/// no count is that large, and a write must not fail on one).
+pub(super) fn to_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A count read back (a negative one, which only a hand-edited file holds, as 0).
+pub(super) fn from_int(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
 pub(super) fn to_json(v: &Value) -> String {
     v.to_string()
 }
@@ -26,7 +37,8 @@ pub(super) fn parse_json(s: &str) -> Result<Value, StoreError> {
 
 pub(super) const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, \
                                   input, output, error, cause, start_ms, stop_ms, redrive_count, \
-                                  redrive_ms, state, data, vars, at_ms, secret, seq, retry";
+                                  redrive_ms, state, data, vars, at_ms, secret, seq, retry, \
+                                  map_run, map_items";
 
 pub(super) fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
     Ok(RawRecord {
@@ -51,6 +63,8 @@ pub(super) fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord
         secret: row.get(18)?,
         seq: row.get(19)?,
         retry: row.get(20)?,
+        map_run: row.get(21)?,
+        map_items: row.get(22)?,
     })
 }
 
@@ -77,6 +91,8 @@ pub(super) struct RawRecord {
     secret: String,
     seq: i64,
     retry: Option<String>,
+    map_run: Option<String>,
+    map_items: i64,
 }
 
 impl RawRecord {
@@ -115,6 +131,8 @@ impl RawRecord {
             redrive_date: self.redrive_ms.map(from_ms),
             checkpoint,
             secret: self.secret,
+            map_run: self.map_run,
+            map_items: from_int(self.map_items),
         })
     }
 }

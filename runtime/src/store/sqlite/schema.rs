@@ -1,5 +1,8 @@
 //! The SQLite schema: the tables, created if missing, and the columns later versions added,
 //! so a file made by an older version opens.
+//!
+//! Distributed Map (MAP-17) added `executions.map_run` / `executions.map_items` (a child
+//! execution's Map Run and item count) and the `map_runs` table.
 
 use rusqlite::{Connection, params};
 
@@ -30,7 +33,9 @@ CREATE TABLE IF NOT EXISTS executions (
     secret TEXT NOT NULL,
     lease_owner TEXT,
     lease_until INTEGER,
-    events INTEGER NOT NULL DEFAULT 0
+    events INTEGER NOT NULL DEFAULT 0,
+    map_run TEXT,
+    map_items INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS executions_runnable ON executions(status, lease_until);
 CREATE INDEX IF NOT EXISTS executions_workflow ON executions(workflow, start_ms);
@@ -68,21 +73,54 @@ CREATE TABLE IF NOT EXISTS tokens (
     heartbeat_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tokens_execution ON tokens(execution);
+CREATE TABLE IF NOT EXISTS map_runs (
+    arn TEXT PRIMARY KEY,
+    execution TEXT NOT NULL,
+    state_machine_arn TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    stop_ms INTEGER,
+    max_concurrency INTEGER NOT NULL,
+    tolerated_failure_count INTEGER NOT NULL,
+    tolerated_failure_percentage REAL,
+    redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_ms INTEGER,
+    counts TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS map_runs_execution ON map_runs(execution, start_ms, arn);
+";
+
+/// Columns added after their table first shipped: `(table, column, declaration)`.
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+    ("executions", "retry", "TEXT"),
+    ("events", "details", "TEXT"),
+    ("executions", "map_run", "TEXT"),
+    ("executions", "map_items", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// Indexes on added columns: created once the columns exist (an older file has them only
+/// after `ADDED_COLUMNS` ran).
+const LATER_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS executions_map_run ON executions(map_run, start_ms)
+    WHERE map_run IS NOT NULL;
 ";
 
 /// Creates the tables a new file lacks and the columns an older file lacks.
 pub(super) fn create(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(SCHEMA)?;
     // Files made before a column existed get it.
-    for (table, column) in [("executions", "retry"), ("events", "details")] {
+    for (table, column, declaration) in ADDED_COLUMNS {
         let has: bool = conn
             .prepare(&format!(
                 "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
             ))?
             .exists(params![column])?;
         if !has {
-            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} TEXT"))?;
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            ))?;
         }
     }
+    conn.execute_batch(LATER_INDEXES)?;
     Ok(())
 }
