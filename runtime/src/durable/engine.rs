@@ -159,8 +159,6 @@ impl Engine {
                 uuid::Uuid::new_v4().simple(),
                 uuid::Uuid::new_v4().simple()
             ),
-            map_run: None,
-            map_items: 0,
         };
         let id = ExecutionId(record.id.clone());
         let until = lease_until(&self.inner);
@@ -508,6 +506,36 @@ impl Engine {
                 Some(workflow),
                 filter.status,
                 None,
+                limit,
+                filter.next_token.as_deref(),
+            )
+            .await?;
+        Ok(ExecutionList {
+            executions: page.executions.into_iter().map(Description::of).collect(),
+            next_token: page.next_token,
+        })
+    }
+
+    /// The child executions of a Map Run, newest first (ListExecutions with `mapRunArn`):
+    /// filter by status, page with `max_results` and `next_token`.
+    pub async fn list_map_run_executions(
+        &self,
+        map_run: &str,
+        filter: ListFilter,
+    ) -> Result<ExecutionList, EngineError> {
+        let store = &self.inner.shared.store;
+        if store.map_run(map_run).await?.is_none() {
+            return Err(EngineError::ResourceNotFound(map_run.to_string()));
+        }
+        let limit = match filter.max_results {
+            0 => 100,
+            n => n.min(1000),
+        };
+        let page = store
+            .list(
+                None,
+                filter.status,
+                Some(map_run),
                 limit,
                 filter.next_token.as_deref(),
             )
