@@ -217,14 +217,18 @@ enum Target {
     /// `WriterConfig` alone: the state's output, a JSON array.
     Preview(Spool),
     /// Files in `bucket` under `dir` (`<Prefix>/<map run id>/`).
-    Export {
-        bucket: String,
-        dir: String,
-        map_run_arn: String,
-        succeeded: Spool,
-        failed: Spool,
-        pending: Spool,
-    },
+    Export(Box<Export>),
+}
+
+/// An exporting `ResultWriter`'s files in `bucket` under `dir` (`<Prefix>/<map run id>/`).
+#[derive(Debug)]
+struct Export {
+    bucket: String,
+    dir: String,
+    map_run_arn: String,
+    succeeded: Spool,
+    failed: Spool,
+    pending: Spool,
 }
 
 impl ResultFiles {
@@ -232,14 +236,14 @@ impl ResultFiles {
     pub(crate) fn new(spec: WriteSpec, map_run_arn: &str) -> Self {
         let target = match spec.bucket {
             None => Target::Preview(Spool::new(spool::SPILL_AT)),
-            Some(bucket) => Target::Export {
+            Some(bucket) => Target::Export(Box::new(Export {
                 bucket,
                 dir: run_dir(spec.prefix.as_deref(), map_run_arn),
                 map_run_arn: map_run_arn.to_owned(),
                 succeeded: Spool::new(spool::SPILL_AT),
                 failed: Spool::new(spool::SPILL_AT),
                 pending: Spool::new(spool::SPILL_AT),
-            },
+            })),
         };
         ResultFiles {
             config: spec.config,
@@ -261,13 +265,8 @@ impl ResultFiles {
     pub(crate) fn with_spill_at(mut self, bytes: usize) -> Self {
         match &mut self.target {
             Target::Preview(results) => *results = Spool::new(bytes),
-            Target::Export {
-                succeeded,
-                failed,
-                pending,
-                ..
-            } => {
-                for s in [succeeded, failed, pending] {
+            Target::Export(e) => {
+                for s in [&mut e.succeeded, &mut e.failed, &mut e.pending] {
                     *s = Spool::new(bytes);
                 }
             }
@@ -286,16 +285,13 @@ impl ResultFiles {
                 let entries = entry::entries(&child, transformation);
                 results.put(child.index, &entries, b',');
             }
-            Target::Export {
-                succeeded,
-                failed,
-                pending,
-                ..
-            } => {
+            Target::Export(e) => {
                 let spool = match child.status {
-                    ChildStatus::Succeeded => succeeded,
-                    ChildStatus::Failed | ChildStatus::TimedOut | ChildStatus::Aborted => failed,
-                    ChildStatus::Pending => pending,
+                    ChildStatus::Succeeded => &mut e.succeeded,
+                    ChildStatus::Failed | ChildStatus::TimedOut | ChildStatus::Aborted => {
+                        &mut e.failed
+                    }
+                    ChildStatus::Pending => &mut e.pending,
                 };
                 let separator = match self.config.output_type {
                     OutputType::Json => b',',
@@ -327,14 +323,15 @@ impl ResultFiles {
                 serde_json::from_slice(&body)
                     .map_err(|e| ItemError::writer(format!("invalid result: {e}")))
             }
-            Target::Export {
-                bucket,
-                dir,
-                map_run_arn,
-                succeeded,
-                failed,
-                pending,
-            } => {
+            Target::Export(e) => {
+                let Export {
+                    bucket,
+                    dir,
+                    map_run_arn,
+                    succeeded,
+                    failed,
+                    pending,
+                } = *e;
                 let files = Files {
                     bucket: &bucket,
                     dir: &dir,
