@@ -21,20 +21,18 @@
 //! Measured (2 cores, release, mimalloc; `distributed_map jsonl` and `distributed_map csv`,
 //! one scenario per process, 1,000,000 items = 10,000 batches):
 //!
-//! | scenario | object   | wall      | items/s          | peak RSS    | SUCCEEDED_0.json |
+//! | scenario | object   | wall      | items/s         | peak RSS    | SUCCEEDED_0.json |
 //! |----------|----------|-----------|-----------------|-------------|------------------|
-//! | JSONL    | 65.5 MiB | 3.1-4.1 s | 240,000-320,000 | 315-369 MiB | 84.6 MiB   |
-//! | CSV      | 31.2 MiB | 3.0-3.2 s | 317,000-329,000 | 344-400 MiB | 92.4 MiB   |
+//! | JSONL    | 65.5 MiB | 1.8-2.3 s | 433,000-556,000 | 103-113 MiB | 84.6 MiB         |
+//! | CSV      | 31.2 MiB | 1.9-2.2 s | 448,000-540,000 | 122 MiB     | 92.4 MiB         |
 //!
-//! Above the 300 MiB target. The growth is the `ResultWriter`: every child's `NONE` entry
-//! (its batch input and output as JSON text, ~8.5 KB) is kept until the Map Run ends
-//! (`ResultFiles`' chunks, ~85 MiB at the end of the children), then `finish` copies them
-//! into one growing `Vec` for `SUCCEEDED_0.json` (capacity doubling to 128 MiB), and
-//! `LocalObjects::put` hands `&body` to `tokio::fs::write`, which copies it once more. Most
-//! of the rest is memory the allocator has freed but not yet returned: with
-//! `MIMALLOC_PURGE_DELAY=0` the JSONL peak is 190 MiB (at 210,000 items/s). With
-//! `"MaxConcurrency": 100` instead of the distributed default of 10,000 (all 10,000 batches
-//! in flight at once) the JSONL peak is 297 MiB.
+//! While the children run the resident set stays flat (~20-35 MiB): the `ResultWriter` keeps
+//! each finished child's entry in a temporary file (`runtime/src/items/writer/spool.rs`),
+//! and the running children share their input between their execution and their
+//! `ResultWriter` entry. The peak is at the end, when `SUCCEEDED_0.json`'s body (allocated
+//! at its exact size) is built and handed by value to `LocalObjects`, so it is about that
+//! file's size above the base. (Before: 315-369 MiB and 344-400 MiB, every entry kept on
+//! the heap until the end.)
 
 // Links the benchmarks' allocator (mimalloc).
 extern crate asl_bench;

@@ -185,7 +185,7 @@ pub(super) fn push_child(
     files: &std::sync::Mutex<ResultFiles>,
     index: usize,
     info: &ExecutionInfo,
-    input: Value,
+    input: std::sync::Arc<Value>,
     result: &Result<Value, Failure>,
     started: chrono::DateTime<chrono::Utc>,
 ) {
@@ -248,7 +248,9 @@ pub(super) struct ChildEntry<'f> {
     pub(super) files: &'f std::sync::Mutex<ResultFiles>,
     pub(super) index: usize,
     pub(super) info: std::sync::Arc<ExecutionInfo>,
-    pub(super) input: Option<Value>,
+    /// The child's input: its execution's `info.input`, shared (a Distributed Map may have
+    /// 10,000 children running, each with a batch of items).
+    pub(super) input: Option<std::sync::Arc<Value>>,
     pub(super) started: chrono::DateTime<chrono::Utc>,
 }
 

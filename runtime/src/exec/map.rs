@@ -463,7 +463,11 @@ where
                     files,
                     index,
                     info: Arc::clone(&target.info),
-                    input: Some(input.clone()),
+                    input: Some(if distributed {
+                        Arc::clone(&target.info.input)
+                    } else {
+                        Arc::new(input.clone())
+                    }),
                     started,
                 });
                 if !distributed {

@@ -134,7 +134,9 @@ impl LocalObjects {
                 .await
                 .map_err(|e| io_error(&e))?;
         }
-        tokio::fs::write(&path, &request.body)
+        // By value: tokio hands the `Vec` itself to its blocking thread (a slice it would
+        // copy, and a result file can be the size of the whole Map Run's results).
+        tokio::fs::write(&path, request.body)
             .await
             .map_err(|e| io_error(&e))
     }

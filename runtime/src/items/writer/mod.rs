@@ -6,9 +6,16 @@
 //! each child's [`ChildResult`] as the child ends (in any order), and calls
 //! [`finish`](ResultFiles::finish) when the Map Run ends, whether it succeeded or failed (a failed
 //! run still exports its `FAILED` and `PENDING` children; the runtime then raises the run's own
-//! error and drops the output). Memory stays bounded by the results themselves: each child is
-//! kept as the bytes it contributes to its file, never as a `Value`, and a file's body is built
-//! only while it is written.
+//! error and drops the output).
+//!
+//! Memory does not grow with the results: each child is kept as the bytes it contributes to
+//! its file, never as a `Value`, in a [`spool`] that moves to a temporary file past a few
+//! MiB (a million-item run's entries are ~85 MB); `finish` reads them back in item order
+//! into one file body at a time, allocated at its exact size (known from the spool's
+//! index), and hands it to the store by value. The largest allocation is thus one result
+//! file's body: a store API taking a stream would remove that too, but it would change
+//! every [`ObjectStore`](super::ObjectStore) for a body that is written once, at the end,
+//! and that AWS caps at 5 GB per file anyway.
 //!
 //! # AWS's behaviour, as found
 //!
@@ -72,16 +79,19 @@
 // Until the Map runtime (being written alongside) calls this module, only its tests do.
 
 mod entry;
+mod spool;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::future::Future;
+use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{ItemError, ObjectError, OutputType, PutObject, Transformation, WriterConfig};
+use spool::{Reader, Spool};
 
 /// The largest result file AWS writes: 5 GB (S3's limit for one `PutObject`), after which
 /// the rest of a status's results go to the next file.
@@ -151,8 +161,8 @@ pub(crate) struct ChildResult {
     pub(crate) state_machine_arn: String,
     /// How it ended.
     pub(crate) status: ChildStatus,
-    /// Its input.
-    pub(crate) input: Value,
+    /// Its input (shared with its running execution's context, not copied).
+    pub(crate) input: Arc<Value>,
     /// Its output (succeeded children).
     pub(crate) output: Option<Value>,
     /// The error it failed with.
@@ -172,7 +182,7 @@ impl ChildResult {
     /// as children start, so it knows no unstarted item when it fails; only tests write
     /// PENDING entries today.)
     #[cfg(test)]
-    pub(crate) fn pending(index: usize, input: Value) -> Self {
+    pub(crate) fn pending(index: usize, input: Arc<Value>) -> Self {
         ChildResult {
             index,
             name: String::new(),
@@ -200,38 +210,40 @@ pub(crate) struct ResultFiles {
     file_limit: usize,
 }
 
-/// Each child's contribution: its entries serialized, joined by the file's separator (`,` in
-/// JSON arrays, a newline in JSONL), by item index.
-type Chunks = BTreeMap<usize, Vec<u8>>;
-
+/// Each status's entries are in a [`Spool`]: a child's contribution is its entries serialized,
+/// joined by the file's separator (`,` in JSON arrays, a newline in JSONL), by item index.
 #[derive(Debug)]
 enum Target {
     /// `WriterConfig` alone: the state's output, a JSON array.
-    Preview(Chunks),
+    Preview(Spool),
     /// Files in `bucket` under `dir` (`<Prefix>/<map run id>/`).
-    Export {
-        bucket: String,
-        dir: String,
-        map_run_arn: String,
-        succeeded: Chunks,
-        failed: Chunks,
-        pending: Chunks,
-    },
+    Export(Box<Export>),
+}
+
+/// An exporting `ResultWriter`'s files in `bucket` under `dir` (`<Prefix>/<map run id>/`).
+#[derive(Debug)]
+struct Export {
+    bucket: String,
+    dir: String,
+    map_run_arn: String,
+    succeeded: Spool,
+    failed: Spool,
+    pending: Spool,
 }
 
 impl ResultFiles {
     /// Results of the Map Run `map_run_arn`, written as `spec` says.
     pub(crate) fn new(spec: WriteSpec, map_run_arn: &str) -> Self {
         let target = match spec.bucket {
-            None => Target::Preview(Chunks::new()),
-            Some(bucket) => Target::Export {
+            None => Target::Preview(Spool::new(spool::SPILL_AT)),
+            Some(bucket) => Target::Export(Box::new(Export {
                 bucket,
                 dir: run_dir(spec.prefix.as_deref(), map_run_arn),
                 map_run_arn: map_run_arn.to_owned(),
-                succeeded: Chunks::new(),
-                failed: Chunks::new(),
-                pending: Chunks::new(),
-            },
+                succeeded: Spool::new(spool::SPILL_AT),
+                failed: Spool::new(spool::SPILL_AT),
+                pending: Spool::new(spool::SPILL_AT),
+            })),
         };
         ResultFiles {
             config: spec.config,
@@ -247,6 +259,21 @@ impl ResultFiles {
         self
     }
 
+    /// The same, keeping results in memory up to `bytes` a status, then in a temporary file
+    /// (tests; before any push).
+    #[cfg(test)]
+    pub(crate) fn with_spill_at(mut self, bytes: usize) -> Self {
+        match &mut self.target {
+            Target::Preview(results) => *results = Spool::new(bytes),
+            Target::Export(e) => {
+                for s in [&mut e.succeeded, &mut e.failed, &mut e.pending] {
+                    *s = Spool::new(bytes);
+                }
+            }
+        }
+        self
+    }
+
     /// Records one child's result; a second result for the same index replaces the first.
     pub(crate) fn push(&mut self, child: ChildResult) {
         let transformation = self.config.transformation;
@@ -256,25 +283,22 @@ impl ResultFiles {
                     return;
                 }
                 let entries = entry::entries(&child, transformation);
-                keep(results, child.index, &entries, b',');
+                results.put(child.index, &entries, b',');
             }
-            Target::Export {
-                succeeded,
-                failed,
-                pending,
-                ..
-            } => {
-                let chunks = match child.status {
-                    ChildStatus::Succeeded => succeeded,
-                    ChildStatus::Failed | ChildStatus::TimedOut | ChildStatus::Aborted => failed,
-                    ChildStatus::Pending => pending,
+            Target::Export(e) => {
+                let spool = match child.status {
+                    ChildStatus::Succeeded => &mut e.succeeded,
+                    ChildStatus::Failed | ChildStatus::TimedOut | ChildStatus::Aborted => {
+                        &mut e.failed
+                    }
+                    ChildStatus::Pending => &mut e.pending,
                 };
                 let separator = match self.config.output_type {
                     OutputType::Json => b',',
                     OutputType::Jsonl => b'\n',
                 };
                 let entries = entry::entries(&child, transformation);
-                keep(chunks, child.index, &entries, separator);
+                spool.put(child.index, &entries, separator);
             }
         }
     }
@@ -292,28 +316,22 @@ impl ResultFiles {
     {
         match self.target {
             Target::Preview(results) => {
-                let mut body = Vec::new();
-                body.push(b'[');
-                for (n, chunk) in results.into_values().enumerate() {
-                    if n > 0 {
-                        body.push(b',');
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                body.push(b']');
+                let (spans, mut results) = results.into_reader().map_err(ItemError::writer)?;
+                let body = body(&mut results, &spans, OutputType::Json)?;
                 // The bytes are this module's own serialization, so this cannot fail; a
                 // failure is still an error, not a panic.
                 serde_json::from_slice(&body)
                     .map_err(|e| ItemError::writer(format!("invalid result: {e}")))
             }
-            Target::Export {
-                bucket,
-                dir,
-                map_run_arn,
-                succeeded,
-                failed,
-                pending,
-            } => {
+            Target::Export(e) => {
+                let Export {
+                    bucket,
+                    dir,
+                    map_run_arn,
+                    succeeded,
+                    failed,
+                    pending,
+                } = *e;
                 let files = Files {
                     bucket: &bucket,
                     dir: &dir,
@@ -361,23 +379,50 @@ fn run_dir(prefix: Option<&str>, map_run_arn: &str) -> String {
     }
 }
 
-/// Stores `entries` for `index`, joined by `separator` (nothing for no entries: an empty
-/// array flattened).
-fn keep(chunks: &mut Chunks, index: usize, entries: &[Value], separator: u8) {
-    if entries.is_empty() {
-        chunks.remove(&index);
-        return;
+/// The size of a file of these items' entries: a JSON array's brackets and commas, or a
+/// newline after each JSONL entry.
+fn file_size(spans: &[spool::Span], output_type: OutputType) -> usize {
+    framed(
+        spans.iter().map(|s| s.len()).sum(),
+        spans.len(),
+        output_type,
+    )
+}
+
+/// The size of a file of `count` items whose entries take `bytes`.
+fn framed(bytes: usize, count: usize, output_type: OutputType) -> usize {
+    match output_type {
+        OutputType::Json => bytes + count.saturating_sub(1) + 2,
+        OutputType::Jsonl => bytes + count,
     }
-    let mut bytes = Vec::new();
-    for (n, e) in entries.iter().enumerate() {
-        if n > 0 {
-            bytes.push(separator);
+}
+
+/// The body of a file of these items' entries, read from `results` into a buffer of its
+/// exact size.
+fn body(
+    results: &mut Reader,
+    spans: &[spool::Span],
+    output_type: OutputType,
+) -> Result<Vec<u8>, ItemError> {
+    let mut body = Vec::with_capacity(file_size(spans, output_type));
+    if output_type == OutputType::Json {
+        body.push(b'[');
+    }
+    for (n, span) in spans.iter().enumerate() {
+        if n > 0 && output_type == OutputType::Json {
+            body.push(b',');
         }
-        // `Value`'s `Display` is its compact serialization, and cannot fail.
-        bytes.extend_from_slice(e.to_string().as_bytes());
+        results
+            .read_into(*span, &mut body)
+            .map_err(|e| ItemError::writer(format!("could not read the results back: {e}")))?;
+        if output_type == OutputType::Jsonl {
+            body.push(b'\n');
+        }
     }
-    bytes.shrink_to_fit();
-    chunks.insert(index, bytes);
+    if output_type == OutputType::Json {
+        body.push(b']');
+    }
+    Ok(body)
 }
 
 /// `States.ResultWriterFailed` for a `PutObject` that failed. AWS documents no cause text;
@@ -407,56 +452,43 @@ where
     F: Fn(PutObject) -> Fut,
     Fut: Future<Output = Result<(), ObjectError>>,
 {
-    /// Writes `chunks` (in index order) to `<STATUS>_0.json`, `<STATUS>_1.json`, …, a new
+    /// Writes `results` (in index order) to `<STATUS>_0.json`, `<STATUS>_1.json`, …, a new
     /// file when the next child's entries would take one past the limit; returns the
     /// manifest's list of them (`[]` for no results: no file).
-    async fn write(&self, status: &str, chunks: Chunks) -> Result<Vec<Value>, ItemError> {
+    async fn write(&self, status: &str, results: Spool) -> Result<Vec<Value>, ItemError> {
+        let (spans, mut results) = results.into_reader().map_err(ItemError::writer)?;
         let mut files = Vec::new();
-        let mut body = self.open();
-        let mut in_body = 0usize;
-        for chunk in chunks.into_values() {
-            // The file's size with this child: a `,` before it and the closing `]` (JSON),
-            // or its closing newline (JSONL).
-            let separator = usize::from(in_body > 0 && self.output_type == OutputType::Json);
-            let projected = body.len() + separator + chunk.len() + 1;
-            if in_body > 0 && projected > self.limit {
-                files.push(self.flush(status, files.len(), body).await?);
-                body = self.open();
-                in_body = 0;
-            }
-            match self.output_type {
-                OutputType::Json => {
-                    if in_body > 0 {
-                        body.push(b',');
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                OutputType::Jsonl => {
-                    body.extend_from_slice(&chunk);
-                    body.push(b'\n');
-                }
-            }
-            in_body += 1;
-        }
-        if in_body > 0 {
+        for range in self.split(&spans) {
+            let body = body(&mut results, &spans[range], self.output_type)?;
             files.push(self.flush(status, files.len(), body).await?);
         }
         Ok(files)
     }
 
-    /// An empty file body.
-    fn open(&self) -> Vec<u8> {
-        match self.output_type {
-            OutputType::Json => vec![b'['],
-            OutputType::Jsonl => Vec::new(),
+    /// The items of each file: a new file when the next child's entries would take the
+    /// current one past the limit (a child alone in its file is written whatever its size).
+    fn split(&self, spans: &[spool::Span]) -> Vec<Range<usize>> {
+        let mut files = Vec::new();
+        let mut start = 0;
+        // The entries' bytes in the current file.
+        let mut bytes = 0;
+        for (i, span) in spans.iter().enumerate() {
+            let count = i - start;
+            if count > 0 && framed(bytes + span.len(), count + 1, self.output_type) > self.limit {
+                files.push(start..i);
+                start = i;
+                bytes = 0;
+            }
+            bytes += span.len();
         }
+        if start < spans.len() {
+            files.push(start..spans.len());
+        }
+        files
     }
 
-    /// Closes and writes file `n`; its manifest entry.
-    async fn flush(&self, status: &str, n: usize, mut body: Vec<u8>) -> Result<Value, ItemError> {
-        if self.output_type == OutputType::Json {
-            body.push(b']');
-        }
+    /// Writes file `n`; its manifest entry.
+    async fn flush(&self, status: &str, n: usize, body: Vec<u8>) -> Result<Value, ItemError> {
         let key = format!("{}{status}_{n}.json", self.dir);
         let size = body.len();
         (self.put)(PutObject {

@@ -27,7 +27,7 @@ fn child(index: usize, status: ChildStatus, output: Option<Value>) -> ChildResul
         name,
         state_machine_arn: SM.into(),
         status,
-        input: json!({ "n": index }),
+        input: json!({ "n": index }).into(),
         output,
         error: failed.then(|| "Boom".to_string()),
         cause: failed.then(|| "it broke".to_string()),
@@ -159,11 +159,11 @@ async fn file_contents_by_status_in_item_order() {
     let mut files = ResultFiles::new(export(Some("p")), ARN);
     files.push(child(5, ChildStatus::Aborted, None));
     files.push(ok(3, json!([1, 2])));
-    files.push(ChildResult::pending(7, json!("later")));
+    files.push(ChildResult::pending(7, json!("later").into()));
     files.push(child(2, ChildStatus::TimedOut, None));
     files.push(ok(0, json!({"x": "y"})));
     files.push(child(4, ChildStatus::Failed, None));
-    files.push(ChildResult::pending(6, json!({"k": 1})));
+    files.push(ChildResult::pending(6, json!({"k": 1}).into()));
     let (_, written) = run(files).await;
     assert_eq!(
         keys(&written),
@@ -335,7 +335,7 @@ async fn writer_config_without_bucket_is_the_output() {
         ARN,
     );
     files.push(ok(2, json!([3, 4])));
-    files.push(ChildResult::pending(3, json!(9)));
+    files.push(ChildResult::pending(3, json!(9).into()));
     files.push(child(1, ChildStatus::Failed, None));
     files.push(ok(0, json!([1, [2]])));
     let (out, written) = run(files).await;
@@ -501,4 +501,71 @@ async fn a_later_result_for_an_item_replaces_it() {
     files.push(ok(0, json!("first")));
     files.push(ok(0, json!("second")));
     assert_eq!(run(files).await.0, Ok(json!(["second"])));
+}
+
+/// Children of every kind, ending out of order, a replaced result and an empty array
+/// flattened: results kept in a temporary file (spilled from the first byte) are written
+/// exactly as results kept in memory, in files of their exact size, and leave no file
+/// behind.
+#[tokio::test]
+async fn spilled_results_match_results_in_memory() {
+    let pushes = || {
+        let mut children = Vec::new();
+        for i in (0..300).rev() {
+            let child = match i % 5 {
+                0 => child(i, ChildStatus::Failed, None),
+                1 => ok(i, json!([])),
+                2 => ok(i, json!([i, {"text": "a \"quoted\" line\n"}])),
+                3 => child(i, ChildStatus::TimedOut, None),
+                _ => ok(i, json!({"n": i})),
+            };
+            children.push(child);
+        }
+        children.push(ok(4, json!("again")));
+        children.push(ChildResult::pending(300, json!({"p": 1}).into()));
+        children
+    };
+    let pattern = format!("asl-results-{}-", std::process::id());
+    for transformation in [
+        Transformation::None,
+        Transformation::Compact,
+        Transformation::Flatten,
+    ] {
+        for output_type in [OutputType::Json, OutputType::Jsonl] {
+            for bucket in [Some("b"), None] {
+                let s = spec(bucket, Some("p"), transformation, output_type);
+                let mut kept = ResultFiles::new(s.clone(), ARN).with_file_limit(2000);
+                let mut spilled = ResultFiles::new(s, ARN)
+                    .with_file_limit(2000)
+                    .with_spill_at(0);
+                for c in pushes() {
+                    kept.push(c.clone());
+                    spilled.push(c);
+                }
+                let what = format!("{transformation:?} {output_type:?} {bucket:?}");
+                let (kept_out, kept_written) = run(kept).await;
+                let (spilled_out, spilled_written) = run(spilled).await;
+                assert!(kept_out.is_ok(), "{what}: {kept_out:?}");
+                assert_eq!(spilled_out, kept_out, "{what}");
+                assert_eq!(spilled_written, kept_written, "{what}");
+                if bucket.is_some() {
+                    assert!(kept_written.len() > 3, "{what}: {}", kept_written.len());
+                }
+                for p in spilled_written
+                    .iter()
+                    .filter(|p| !p.key.ends_with("manifest.json"))
+                {
+                    assert_eq!(p.body.capacity(), p.body.len(), "{what}: {}", p.key);
+                }
+            }
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&pattern))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
