@@ -139,6 +139,7 @@ impl EngineBuilder {
             closed: tokio::sync::Notify::new(),
             express: Mutex::new(HashMap::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
+            child_waits: Mutex::new(HashMap::new()),
             shutdown,
         });
         // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.

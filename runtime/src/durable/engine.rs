@@ -50,6 +50,8 @@ pub(super) struct Inner {
     pub(super) shutdown: tokio::sync::watch::Sender<bool>,
     /// This process claims Map Run children while its Maps wait for them.
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
+    /// Map Run children this process's Maps wait for, each woken when it ends here.
+    pub(super) child_waits: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
 }
 
 #[derive(Clone)]
@@ -78,6 +80,12 @@ impl fmt::Debug for Engine {
 impl Inner {
     pub(super) fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn child_waits(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Notify>>> {
+        self.child_waits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(super) fn express(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExpressRun>> {

@@ -140,15 +140,59 @@ impl Engine {
             }
         }
         self.claim_children();
-        let id = super::ExecutionId(info.id.clone());
-        self.wait(&id).await.map_err(|e| {
-            Failure::from_parts(
-                e.error()
-                    .unwrap_or(crate::error::names::RUNTIME)
-                    .to_string(),
-                e.cause().map(str::to_string),
-            )
-        })
+        self.wait_child(&info.id).await
+    }
+
+    /// Waits for a child to end: woken at once when it ends in this process, and looking at
+    /// the store with a backoff (up to a second) for children other workers run, so that many
+    /// waiting children cost neither a query each per ending nor a tight poll.
+    async fn wait_child(&self, id: &str) -> Result<Value, Failure> {
+        let done = Arc::clone(
+            self.inner
+                .child_waits()
+                .entry(id.to_string())
+                .or_insert_with(|| Arc::new(tokio::sync::Notify::new())),
+        );
+        struct Unregister<'a>(&'a Engine, &'a str);
+        impl Drop for Unregister<'_> {
+            fn drop(&mut self) {
+                self.0.inner.child_waits().remove(self.1);
+            }
+        }
+        let _unregister = Unregister(self, id);
+        let poll = self.inner.shared.poll_interval;
+        let mut backoff = poll;
+        loop {
+            let woken = done.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let record = self
+                .inner
+                .shared
+                .store
+                .get(id)
+                .await
+                .map_err(store_failure)?
+                .ok_or_else(|| Failure::runtime(format!("the Map Run's child {id} is gone")))?;
+            match record.status {
+                Status::Running => {}
+                Status::Succeeded => return Ok(record.output.unwrap_or(Value::Null)),
+                _ => {
+                    return Err(Failure::from_parts(
+                        record
+                            .error
+                            .unwrap_or_else(|| crate::error::names::RUNTIME.to_string()),
+                        record.cause,
+                    ));
+                }
+            }
+            tokio::select! {
+                _ = woken => backoff = poll,
+                _ = tokio::time::sleep(backoff) => {
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(1).max(poll));
+                }
+            }
+        }
     }
 
     /// Makes sure this process claims Map Run children of its workflows while any wait

@@ -88,6 +88,10 @@ impl Engine {
             execute(&inner, record, history, progress, stop_rx).await;
             inner.running().remove(&key);
             inner.closed.notify_waiters();
+            // A Map waiting for this child hears of its end at once.
+            if let Some(done) = inner.child_waits().get(&key) {
+                done.notify_one();
+            }
         });
         running.insert(
             id,

@@ -294,7 +294,7 @@ async fn another_worker_runs_children(b: Backend) {
         .await
         .unwrap();
     wait(&a, &id).await.unwrap();
-        other.shutdown();
+    other.shutdown();
     worker.await.unwrap().unwrap();
     let by = work.by_worker.lock().unwrap().clone();
     assert_eq!(by.values().sum::<usize>(), 12, "{by:?}");
@@ -344,7 +344,7 @@ async fn redriving_the_parent_runs_only_the_failed_children_again(b: Backend) {
         .start("fan", input(&[1, 2, 3, 4], 0), StartOptions::default())
         .await
         .unwrap();
-        let err = wait(&e, &id).await.unwrap_err();
+    let err = wait(&e, &id).await.unwrap_err();
     // `ToleratedFailureCountPath` resolving to 0 is a threshold: exceeded by one failure.
     assert_eq!(err.error(), Some("States.ExceedToleratedFailureThreshold"));
     let run = e.list_map_runs(&id).await.unwrap()[0].clone();
