@@ -284,14 +284,28 @@ async fn execute(
         .map(|s| crate::clock::until(record.start_date + chrono::Duration::seconds(s as i64)));
     let result = match run {
         Some(run) => {
-            tokio::select! {
-                r = crate::exec::finish_within(&exec, remaining, run) => r,
-                Ok(request) = stop => {
-                    // StopExecution (EXEC-6): the state in progress is abandoned.
+            let mut run = Box::pin(crate::exec::finish_within(&exec, remaining, run));
+            let ended = tokio::select! {
+                r = &mut run => Ok(r),
+                Ok(request) = stop => Err(request),
+            };
+            match ended {
+                Ok(r) => r,
+                Err(request) => {
+                    // StopExecution (EXEC-6): the state in progress is abandoned first (a Map
+                    // Run it ran records `MapRunAborted`).
+                    drop(run);
                     exec.record_with("ExecutionAborted", None, || {
-                        crate::store::aborted_details(request.error.as_deref(), request.cause.as_deref())
+                        crate::store::aborted_details(
+                            request.error.as_deref(),
+                            request.cause.as_deref(),
+                        )
                     });
-                    let aborted = Err(ExecutionError::new(Status::Aborted, request.error, request.cause));
+                    let aborted = Err(ExecutionError::new(
+                        Status::Aborted,
+                        request.error,
+                        request.cause,
+                    ));
                     let _ = request.done.send(journal.close(&exec, &aborted).await);
                     return;
                 }

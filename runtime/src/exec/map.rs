@@ -293,7 +293,8 @@ where
     let durable = durable_key.is_some();
     let tracker = spec.distributed.then(|| {
         let t = Tracker::start(
-            &run.exec.map_runs,
+            &run.exec,
+            run.name,
             MapRun {
                 map_run_arn: map_run_arn(run, run_label, run_uuid),
                 execution_arn: run.exec.info.id.clone(),

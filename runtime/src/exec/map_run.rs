@@ -163,13 +163,18 @@ pub(super) type MapRuns = Arc<Mutex<Vec<MapRun>>>;
 pub(super) struct Tracker {
     runs: MapRuns,
     index: usize,
+    /// The execution and Map state, for `MapRunAborted`.
+    exec: Arc<super::Exec>,
+    state: &'static str,
 }
 
 /// A Map Run dropped before it ended (its execution stopped) is aborted.
 impl Drop for Tracker {
     fn drop(&mut self) {
+        let mut aborted = false;
         self.with(|r| {
             if r.status == MapRunStatus::Running {
+                aborted = true;
                 r.status = MapRunStatus::Aborted;
                 r.stop_date = Some(Utc::now());
                 for c in [&mut r.execution_counts, &mut r.item_counts] {
@@ -178,16 +183,23 @@ impl Drop for Tracker {
                 }
             }
         });
+        // Its execution stopped: the history says so before `ExecutionAborted`.
+        if aborted {
+            self.exec.record("MapRunAborted", Some(self.state));
+        }
     }
 }
 
 impl Tracker {
-    pub(super) fn start(runs: &MapRuns, run: MapRun) -> Tracker {
+    pub(super) fn start(exec: &Arc<super::Exec>, state: &'static str, run: MapRun) -> Tracker {
+        let runs = &exec.map_runs;
         let mut all = runs.lock().unwrap_or_else(|e| e.into_inner());
         all.push(run);
         Tracker {
             runs: Arc::clone(runs),
             index: all.len() - 1,
+            exec: Arc::clone(exec),
+            state,
         }
     }
 

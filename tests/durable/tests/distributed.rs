@@ -330,6 +330,19 @@ async fn stopping_the_parent_aborts_the_map_run_and_its_children(b: Backend) {
     let kids = children(&e, &run.map_run_arn).await;
     assert_eq!(kids.len(), 2);
     assert!(kids.iter().all(|k| k.status == Status::Aborted), "{kids:?}");
+    let kinds: Vec<String> = e
+        .history(&id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.kind.clone())
+        .collect();
+    let n = kinds.len();
+    assert_eq!(
+        kinds[n - 2..],
+        ["MapRunAborted", "ExecutionAborted"],
+        "{kinds:?}"
+    );
 }
 
 /// EXEC-10, MAP-14: a redriven parent redrives its Map Run: only the children that failed run
