@@ -292,7 +292,7 @@ where
     let run_uuid = uuid("run");
     let durable = durable_key.is_some();
     let tracker = spec.distributed.then(|| {
-        let t = Tracker::start(
+        Tracker::start(
             &run.exec.map_runs,
             MapRun {
                 map_run_arn: map_run_arn(run, run_label, run_uuid),
@@ -308,8 +308,7 @@ where
                 redrive_count: 0,
                 redrive_date: None,
             },
-        );
-        t
+        )
     });
     if let Some(t) = &tracker {
         // A redriven execution redrives the Map Run it had started (recorded as
