@@ -60,6 +60,58 @@ impl ten::Tasks for Tenant {
     }
 }
 
+/// The Distributed Map worker test's workflow: `Begin` (a Task run by the parent's worker),
+/// then a top-level Distributed Map with STANDARD children of 3 states (Pass, Task, Pass).
+pub mod dm {
+    asl_runtime::asl!(mod generated from "workflows/dm.asl.json");
+    pub use generated::{Tasks, Workflow};
+}
+
+/// The value the `dm` children's Task derives from item `n`: what the test expects back.
+pub fn dm_value(n: i64) -> i64 {
+    n * 3 + 1
+}
+
+/// Handlers of `dm` that log `<worker> parent` when `Begin` runs and `<worker> <item>` per
+/// child Task, so the test knows which worker holds the parent and which items ran twice.
+pub struct DmTenant {
+    /// This worker's id.
+    pub worker: String,
+    /// The log file.
+    pub log: PathBuf,
+}
+
+impl DmTenant {
+    fn log(&self, what: &str) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+        {
+            // One write per line: an `O_APPEND` write lands whole, where `writeln!`'s several
+            // writes from concurrent Tasks would interleave.
+            let _ = f.write_all(format!("{} {what}\n", self.worker).as_bytes());
+        }
+    }
+}
+
+impl dm::Tasks for DmTenant {
+    async fn begin(&self, _: Value, _: TaskContext) -> Result<Value, TaskError> {
+        self.log("parent");
+        Ok(Value::Null)
+    }
+    async fn work(&self, input: Value, _: TaskContext) -> Result<Value, TaskError> {
+        let Some(n) = input["n"].as_i64() else {
+            return Err(TaskError::new(
+                "BadItem",
+                format!("not an integer item: {input}"),
+            ));
+        };
+        self.log(&n.to_string());
+        Ok(json!(dm_value(n)))
+    }
+}
+
 /// The execution's input.
 pub fn input() -> Value {
     json!({ "items": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })
