@@ -233,13 +233,7 @@ impl Engine {
                     .await;
                 if let Ok(claimed) = claimed {
                     for r in claimed {
-                        let store = &engine.inner.shared.store;
-                        let (Ok(history), Ok(progress)) =
-                            (store.history(&r.id).await, store.progress(&r.id).await)
-                        else {
-                            continue;
-                        };
-                        engine.spawn(r, history, progress);
+                        engine.spawn_claimed(r.id);
                     }
                 }
                 let poll = engine.inner.shared.poll_interval;

@@ -75,17 +75,43 @@ impl Engine {
         history: Vec<StoredEvent>,
         progress: Vec<crate::store::Progress>,
     ) {
-        let inner = Arc::clone(&self.inner);
         let id = record.id.clone();
+        self.spawn_loaded(id, Some((record, history, progress)));
+    }
+
+    /// Runs an execution this worker has just claimed. It is counted as running (so its
+    /// lease is renewed, and no second claim in this process runs it too) before its record
+    /// and history are read, and it is read afresh then: a claim that waited behind others
+    /// neither loses its lease nor starts from a stale record.
+    pub(super) fn spawn_claimed(&self, id: String) {
+        self.spawn_loaded(id, None);
+    }
+
+    fn spawn_loaded(
+        &self,
+        id: String,
+        loaded: Option<(
+            ExecutionRecord,
+            Vec<StoredEvent>,
+            Vec<crate::store::Progress>,
+        )>,
+    ) {
+        let inner = Arc::clone(&self.inner);
         let mut running = self.inner.running();
         if running.contains_key(&id) {
             return;
         }
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let key = id.clone();
         // `finish_within` opens the execution's span; the claim is logged inside it.
         let task = tokio::spawn(async move {
-            let key = record.id.clone();
-            execute(&inner, record, history, progress, stop_rx).await;
+            let loaded = match loaded {
+                Some(l) => Some(l),
+                None => load(&inner, &key).await,
+            };
+            if let Some((record, history, progress)) = loaded {
+                execute(&inner, record, history, progress, stop_rx).await;
+            }
             inner.running().remove(&key);
             inner.closed.notify_waiters();
             // A Map waiting for this child hears of its end at once.
@@ -140,10 +166,8 @@ impl Engine {
                 )
                 .await?;
             for r in claimed {
-                let history = self.inner.shared.store.history(&r.id).await?;
-                let progress = self.inner.shared.store.progress(&r.id).await?;
                 tracing::debug!(execution = %r.id, "claimed");
-                self.spawn(r, history, progress);
+                self.spawn_claimed(r.id);
             }
             tokio::select! {
                 _ = shutdown.changed() => {}
@@ -169,6 +193,34 @@ impl Engine {
     /// How many executions this process is running now.
     pub fn running(&self) -> usize {
         self.inner.running().len()
+    }
+}
+
+/// A claimed execution's record, history and progress, read when it starts here; `None`
+/// when it is no longer running (it ended meanwhile) or cannot be read (logged; its lease
+/// lapses and a worker claims it again).
+async fn load(
+    inner: &Arc<Inner>,
+    id: &str,
+) -> Option<(
+    ExecutionRecord,
+    Vec<StoredEvent>,
+    Vec<crate::store::Progress>,
+)> {
+    let store = &inner.shared.store;
+    let read = async {
+        let record = store.get(id).await?;
+        let history = store.history(id).await?;
+        let progress = store.progress(id).await?;
+        Ok::<_, StoreError>(record.map(|r| (r, history, progress)))
+    };
+    match read.await {
+        Ok(Some(loaded)) if loaded.0.status == Status::Running => Some(loaded),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(execution = %id, error = %e.detail(), "reading a claimed execution failed");
+            None
+        }
     }
 }
 

@@ -49,8 +49,12 @@ pub(super) async fn renew(
 ) -> Result<Vec<String>, StoreError> {
     Ok(tx
         .query(
-            "UPDATE executions SET lease_until = $3 \
-             WHERE id = ANY($1) AND lease_owner = $2 AND status = 'RUNNING' RETURNING id",
+            // The rows are locked in id order, as commits lock them: a renewal and a group
+            // commit of the same executions never deadlock (Postgres would abort one, and an
+            // aborted commit interrupts every execution in it).
+            "UPDATE executions SET lease_until = $3 WHERE id IN ( \
+             SELECT id FROM executions WHERE id = ANY($1) AND lease_owner = $2 \
+             AND status = 'RUNNING' ORDER BY id FOR UPDATE) RETURNING id",
             &[&ids, &worker, &ms(lease_until)],
         )
         .await?
