@@ -789,3 +789,25 @@ async fn a_hand_written_reader_serves_items_without_a_store() {
         json!({"Error": "States.ItemReaderFailed", "Cause": "database offline"})
     );
 }
+
+/// MAP-26: an item may be larger than 256 KiB as read, but not as a child's input: the child
+/// fails with `States.DataLimitExceeded`, and so does the Map without a tolerance.
+#[tokio::test]
+async fn a_child_input_over_256_kib_fails_with_data_limit_exceeded() {
+    let big = "x".repeat(300 * 1024);
+    let body = format!("a,b\n1,small\n2,{big}\n");
+    let tasks = memory(&[("data", "rows.csv", body.as_str())]);
+    let recorded = csv_rows::Workflow::new(tasks)
+        .run_recorded(json!({"key": "rows.csv"}), RunOptions::default())
+        .await;
+    let err = recorded.result.expect_err("the Map fails");
+    assert_eq!(err.error(), Some("States.DataLimitExceeded"));
+    assert!(
+        err.cause()
+            .unwrap_or_default()
+            .contains("item 1 of Map state 'Process'"),
+        "{err:?}"
+    );
+    assert_eq!(recorded.map_runs[0].status, MapRunStatus::Failed);
+    assert_eq!(recorded.map_runs[0].execution_counts.failed, 1);
+}

@@ -478,6 +478,15 @@ where
                     );
                 }
                 let r = match (stored_children, tracker) {
+                    // A child execution's input is at most 256 KiB (MAP-26): the child fails
+                    // (its item may be larger before `ItemSelector`/`ItemBatcher` shrink it).
+                    _ if distributed && super::data::too_large(&input) => Err(Failure::new(
+                        names::DATA_LIMIT_EXCEEDED,
+                        format!(
+                            "The input of the child execution for item {index} of Map state \
+                             '{name}' exceeds the maximum number of bytes service limit."
+                        ),
+                    )),
                     (Some(engine), Some(t)) => {
                         let child = crate::durable::map_run::MapChild {
                             workflow: exec.info.state_machine_name.clone(),
