@@ -9,7 +9,7 @@
 //!   it); [`MemoryObjects`] in memory (fixtures, tests).
 //! - A generated workflow's `Tasks` trait has, for every Map state with an `ItemReader`, a
 //!   method `read_<state>(&self, ReadRequest) -> ItemStream` and, with a `ResultWriter`, a
-//!   method `write_<state>(&self, PutObject)`. [`read`] and [`write`] implement them on any
+//!   method `write_<state>(&self, PutObject)`. [`read`] and [`write`](fn@write) implement them on any
 //!   [`ObjectStore`] exactly as Step Functions reads S3 objects (CSV, JSON, JSONL, MANIFEST,
 //!   listObjectsV2); a method written by hand can serve items from anywhere (a database, a
 //!   fixture) as a stream of JSON values.
