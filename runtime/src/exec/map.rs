@@ -4,13 +4,13 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use futures_util::stream::{self, BoxStream, StreamExt as _};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::items::{self, ItemIo, ReaderSpec, WriterSpec};
 use super::map_run::{MapRun, MapRunStatus, Tracker};
 use super::{
-    BoxFuture, Catcher, Done, Durability, Exec, INLINE_CONCURRENCY, Io, MAX_PAYLOAD_BYTES, Outcome,
-    PathField, Retrier, StateRun, apply_result_ref, json_len, select_io,
+    BoxFuture, Catcher, Exec, INLINE_CONCURRENCY, Io, Outcome, PathField, Progress, Retrier,
+    StateRun, apply_result_ref, select_io,
 };
 use crate::error::{Failure, names};
 use crate::jsonata;
@@ -411,7 +411,7 @@ where
             .map(move |(i, item)| item.and_then(|item| select(i, item)));
         let prepared: BoxStream<'_, Result<Value, Failure>> = match spec.batcher {
             None => selected.boxed(),
-            Some(b) => batches(run, effective, b, selected.boxed())?,
+            Some(b) => super::batch::batches(run, effective, b, selected.boxed())?,
         };
         // How many iterations there are, counted as they are prepared (for the percentage).
         let total = std::sync::atomic::AtomicUsize::new(0);
@@ -685,171 +685,6 @@ fn map_run_arn(run: &StateRun, label: &str, id: uuid::Uuid) -> String {
 /// The state machine a Map Run's children run: `…:stateMachine:<machine>/<label>`.
 fn child_machine_arn(run: &StateRun, label: &str) -> String {
     format!("{}/{label}", run.exec.info.state_machine_id)
-}
-
-/// A durable top-level Map's or Parallel's progress: iterations and branches finished before
-/// a restart are not run again (their results come from the store, their events are replayed),
-/// and each one that finishes now is committed.
-pub(super) struct Progress {
-    pub(super) durable: Option<(Arc<dyn Durability>, String)>,
-    pub(super) finished: Mutex<std::collections::HashMap<usize, Done>>,
-}
-
-impl Progress {
-    pub(super) fn of(run: &StateRun) -> Progress {
-        match (&run.exec.journal, run.exec.durable()) {
-            (Some(j), true) => {
-                // One scope per visit and attempt: a retried Map runs every iteration again.
-                let scope = format!("{}@{}.{}", run.name, j.seq(), run.retry_count);
-                Progress {
-                    finished: Mutex::new(j.finished(&scope)),
-                    durable: Some((Arc::clone(j), scope)),
-                }
-            }
-            _ => Progress {
-                durable: None,
-                finished: Mutex::new(Default::default()),
-            },
-        }
-    }
-
-    /// The result of iteration `i` if it finished before a restart (its events re-recorded).
-    pub(super) fn replay(&self, exec: &Exec, i: usize) -> Option<Value> {
-        self.durable.as_ref()?;
-        let (value, events) = self
-            .finished
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&i)?;
-        exec.replay(&events);
-        Some(value)
-    }
-
-    /// Names iteration `i` (in idempotency keys).
-    pub(super) fn label(&self, name: &str, i: usize) -> String {
-        match &self.durable {
-            Some((_, scope)) => format!("{scope}[{i}]"),
-            None => format!("{name}[{i}]"),
-        }
-    }
-
-    /// Where iteration `i` records its events.
-    pub(super) fn target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
-        match &self.durable {
-            Some(_) => exec.branch(&self.label("", i), true, false),
-            None => Arc::clone(exec),
-        }
-    }
-
-    /// Where Parallel branch `i` records its events.
-    pub(super) fn branch_target(&self, exec: &Arc<Exec>, i: usize) -> Arc<Exec> {
-        exec.branch(&self.label("", i), self.durable.is_some(), true)
-    }
-
-    /// Commits a successful iteration.
-    pub(super) async fn finished(
-        &self,
-        i: usize,
-        r: &Result<Value, Failure>,
-        target: &Exec,
-    ) -> Result<(), Failure> {
-        match (&self.durable, r) {
-            (Some((journal, scope)), Ok(v)) => {
-                journal
-                    .finish_iteration(scope, i, v, &target.take_captured())
-                    .await
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Groups selected items into batch inputs (MAP-22) as they come: at most
-/// `MaxItemsPerBatch` items and `MaxInputBytesPerBatch` bytes each.
-pub(super) fn batches<'a>(
-    run: &StateRun,
-    effective: &Value,
-    b: &Batcher,
-    items: BoxStream<'a, Result<Value, Failure>>,
-) -> Result<BoxStream<'a, Result<Value, Failure>>, Failure> {
-    let max_items = resolve_count(run, effective, b.max_items, "MaxItemsPerBatchPath", true)?
-        .map(|n| n.max(1.0) as usize);
-    let max_bytes = resolve_count(
-        run,
-        effective,
-        b.max_bytes,
-        "MaxInputBytesPerBatchPath",
-        true,
-    )?
-    .map(|n| (n.max(1.0) as usize).min(MAX_PAYLOAD_BYTES));
-    let batch_input = match b.batch_input {
-        None => None,
-        Some(BatchInput::Template(t)) => Some(template::eval(t, &run.roots(effective))?),
-        Some(BatchInput::Jsonata(t)) => {
-            Some(jsonata::template(t, &run.scope(effective), "BatchInput")?)
-        }
-    };
-    let overhead = batch_input
-        .as_ref()
-        .map_or(0, |v| json_len(v, usize::MAX) + 14)
-        + 12;
-    let wrap = move |items: Vec<Value>| {
-        let mut m = Map::new();
-        if let Some(bi) = &batch_input {
-            m.insert("BatchInput".into(), bi.clone());
-        }
-        m.insert("Items".into(), Value::Array(items));
-        Value::Object(m)
-    };
-    struct Batching<'a> {
-        items: BoxStream<'a, Result<Value, Failure>>,
-        current: Vec<Value>,
-        bytes: usize,
-        done: bool,
-    }
-    let state = Batching {
-        items,
-        current: Vec::new(),
-        bytes: overhead,
-        done: false,
-    };
-    Ok(stream::unfold(state, move |mut st| {
-        let wrap = wrap.clone();
-        async move {
-            if st.done {
-                return None;
-            }
-            while let Some(item) = st.items.next().await {
-                let item = match item {
-                    Ok(v) => v,
-                    Err(f) => {
-                        st.done = true;
-                        return Some((Err(f), st));
-                    }
-                };
-                let len = json_len(&item, usize::MAX) + 1;
-                let full_items = max_items.is_some_and(|m| st.current.len() >= m);
-                let full_bytes =
-                    max_bytes.is_some_and(|m| !st.current.is_empty() && st.bytes + len > m);
-                if full_items || full_bytes {
-                    let batch = std::mem::take(&mut st.current);
-                    st.bytes = overhead + len;
-                    st.current.push(item);
-                    return Some((Ok(wrap(batch)), st));
-                }
-                st.bytes += len;
-                st.current.push(item);
-            }
-            st.done = true;
-            if st.current.is_empty() {
-                None
-            } else {
-                let batch = std::mem::take(&mut st.current);
-                Some((Ok(wrap(batch)), st))
-            }
-        }
-    })
-    .boxed())
 }
 
 /// A Map's items, borrowed from the state's input or owned (computed by `Items`).

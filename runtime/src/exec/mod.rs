@@ -9,6 +9,7 @@
 
 #[macro_use]
 mod retry;
+mod batch;
 mod data;
 mod execution;
 mod hooks;
@@ -16,6 +17,7 @@ mod items;
 mod map;
 mod map_run;
 mod parallel;
+mod progress;
 mod state;
 mod states;
 mod task;
@@ -27,6 +29,7 @@ pub use items::{Args, ItemIo, ReaderSpec, WriterSpec, read_items, write_items};
 pub use map::*;
 pub use map_run::{MapRun, MapRunCounts, MapRunStatus};
 pub use parallel::*;
+use progress::Progress;
 pub use retry::*;
 pub use state::*;
 pub use states::*;
