@@ -1,7 +1,11 @@
-//! Group commit: requests of many executions queue up, and whichever caller finds the
-//! connection free runs them all in one transaction (one fsync for the batch).
+//! Group commit: requests of many executions queue up, and one drainer runs them all in one
+//! transaction (one fsync for the batch). The drainer runs on tokio's blocking pool, so the
+//! task that queued a request keeps running its other futures (a Map's iterations) while the
+//! transaction commits, and their requests join the next batch; without a runtime the caller
+//! drains itself.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
@@ -19,17 +23,50 @@ const MAX_BATCH: usize = 512;
 
 /// The connection and the requests waiting for it.
 pub(super) struct Inner {
-    conn: Mutex<Connection>,
+        conn: Mutex<Connection>,
     queue: Mutex<Vec<Job>>,
+    /// A drainer is scheduled or running (and will look at the queue before it stops).
+    draining: AtomicBool,
 }
 
 impl Inner {
     /// Takes over a connection ready for use (schema in place), with an empty queue.
     pub(super) fn new(conn: Connection) -> Inner {
         Inner {
-            conn: Mutex::new(conn),
+                        conn: Mutex::new(conn),
             queue: Mutex::new(Vec::new()),
+            draining: AtomicBool::new(false),
         }
+    }
+
+    fn queue_is_empty(&self) -> bool {
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// Makes sure a drainer runs the queue: on the blocking pool when there is a runtime.
+    fn schedule(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.drain();
+            return;
+        };
+        if self.draining.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = Arc::clone(self);
+        runtime.spawn_blocking(move || {
+            loop {
+                inner.drain();
+                inner.draining.store(false, Ordering::Release);
+                // A request queued after the last look, by a caller that saw this drainer
+                // still running, is ours to run.
+                if inner.queue_is_empty() || inner.draining.swap(true, Ordering::AcqRel) {
+                    return;
+                }
+            }
+        });
     }
 
     /// Runs queued requests while the connection is free. A caller that finds it busy leaves
@@ -91,8 +128,8 @@ impl SqliteStore {
             .queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(job);
-        self.inner.drain();
+                        .push(job);
+        self.inner.schedule();
         Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
     }
 }
