@@ -10,12 +10,15 @@ use super::items::{self, ItemIo, ReaderSpec, WriterSpec};
 use super::map_run::{MapRun, MapRunStatus, Tracker};
 use super::{
     BoxFuture, Catcher, Exec, INLINE_CONCURRENCY, Io, Outcome, PathField, Progress, Retrier,
-    StateRun, apply_result_ref, select_io,
+    StateRun, apply_result_ref, json_len, select_io,
 };
 use crate::error::{Failure, names};
 use crate::jsonata;
 use crate::lang::jsonpath::{self, Path, Roots};
 use crate::lang::template::{self, Template};
+
+/// The bytes of input a durable Map's unfinished iterations may hold (see `map_attempt`).
+const DURABLE_INFLIGHT_BYTES: usize = 4 * 1024 * 1024;
 
 /// A number given literally or by a Reference Path (`MaxConcurrency`, tolerances).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -416,10 +419,33 @@ where
         // How many iterations there are, counted as they are prepared (for the percentage).
         let total = std::sync::atomic::AtomicUsize::new(0);
         let total = &total;
-        let inputs = prepared.enumerate().map(|(index, input)| {
+        // A durable Map's iterations wait for their results to be committed, and commits are
+        // slower than reading: the inputs of unfinished iterations are held to a byte budget,
+        // so the next item is read only when one commits (memory stays bounded by the budget,
+        // not by MaxConcurrency × the batch size).
+        let budget = progress
+            .durable
+            .is_some()
+            .then(|| Arc::new(tokio::sync::Semaphore::new(DURABLE_INFLIGHT_BYTES)));
+        let prepared = prepared.then(move |input| {
+            let budget = budget.clone();
+            async move {
+                let permit = match (&budget, &input) {
+                    (Some(b), Ok(v)) => {
+                        let n =
+                            json_len(v, DURABLE_INFLIGHT_BYTES).clamp(1, DURABLE_INFLIGHT_BYTES);
+                        Arc::clone(b).acquire_many_owned(n as u32).await.ok()
+                    }
+                    _ => None,
+                };
+                (input, permit)
+            }
+        });
+        let inputs = prepared.enumerate().map(|(index, (input, permit))| {
             let exec = Arc::clone(&exec);
             total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             async move {
+                let _permit = permit;
                 // An ItemSelector (or reader) that fails is the Map's own failure, not an
                 // iteration's.
                 let input = match input {
@@ -427,6 +453,28 @@ where
                     Err(f) => return (index, Err(f), false),
                 };
                 if let Some(v) = progress.replay(&exec, index) {
+                    // A child that ended before the restart is written with the others (its
+                    // name is derived from the Map Run and index, as when it ran).
+                    if let Some(files) = files
+                        && distributed
+                    {
+                        let name = uuid::Uuid::new_v5(&run_uuid, index.to_string().as_bytes());
+                        let info = exec.info.map_child(
+                            run_label,
+                            Some(name.to_string()),
+                            Arc::new(input),
+                            spec.child_express,
+                        );
+                        let ok = Ok(v.clone());
+                        items::push_child(
+                            files,
+                            index,
+                            &info,
+                            Arc::clone(&info.input),
+                            &ok,
+                            info.start_time,
+                        );
+                    }
                     return (index, Ok(v), true);
                 }
                 // A batch counts its items (MAP-22).

@@ -156,6 +156,7 @@ suite!(
     redriving_the_parent_runs_only_the_failed_children_again,
     tolerated_failures_decide_the_outcome,
     a_halted_parent_resumes_its_map_run_elsewhere,
+    results_written_after_a_restart_include_earlier_children,
 );
 
 async fn engine(store: Arc<dyn Store>, work: &Arc<Work>, worker: &str) -> Engine {
@@ -454,4 +455,120 @@ async fn a_halted_parent_resumes_its_map_run_elsewhere(b: Backend) {
     let kids = children(&second, &run.map_run_arn).await;
     assert_eq!(kids.len(), 6, "one child per item");
     assert!(kids.iter().all(|k| k.status == Status::Succeeded));
+}
+
+asl_runtime::asl!(mod export {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "MaxConcurrency": 2,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "Work",
+                "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}
+            },
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "runs"}},
+            "End": true
+        }
+    }
+});
+
+struct Exporting(Arc<Work>, asl_runtime::items::MemoryObjects);
+
+impl export::Tasks for Exporting {
+    async fn work(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+        let n = input.as_i64().unwrap_or_default();
+        *self.0.runs.lock().unwrap().entry(n).or_default() += 1;
+        if self.0.gate_from.is_some_and(|g| n >= g) {
+            self.0.gate.notified().await;
+        }
+        Ok(json!(n * 10))
+    }
+    fn write_each(
+        &self,
+        object: asl_runtime::items::PutObject,
+    ) -> asl_runtime::items::ObjectFuture<'_, ()> {
+        asl_runtime::items::write(&self.1, object)
+    }
+}
+
+/// MAP-23 on the durable engine: a Map resumed after its worker stopped writes the results of
+/// the children that ended before the restart (committed with the parent) with the others.
+async fn results_written_after_a_restart_include_earlier_children(b: Backend) {
+    let work = Arc::new(Work {
+        gate_from: Some(3),
+        ..Default::default()
+    });
+    let objects = asl_runtime::items::MemoryObjects::new();
+    objects.create_bucket("out");
+    let build = |store: Arc<dyn Store>, worker: &str| {
+        Engine::builder()
+            .store(store)
+            .workflow(
+                "export",
+                export::Workflow::new(Exporting(Arc::clone(&work), objects.clone())),
+            )
+            .worker_id(worker)
+            .poll_interval(Duration::from_millis(20))
+            .lease_timeout(Duration::from_secs(1))
+            .build()
+    };
+    let first = build(b.store().await, "a").await.unwrap();
+    let id = first
+        .start(
+            "export",
+            json!({"items": [1, 2, 3, 4]}),
+            StartOptions::default(),
+        )
+        .await
+        .unwrap();
+    // Items 1 and 2 end (and are committed); 3 waits at the gate.
+    for _ in 0..500 {
+        if work.runs.lock().unwrap().contains_key(&3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    first.halt();
+    drop(first);
+    let second = build(b.store().await, "b").await.unwrap();
+    let worker = {
+        let second = second.clone();
+        tokio::spawn(async move { second.run().await })
+    };
+    let opener = {
+        let work = Arc::clone(&work);
+        tokio::spawn(async move {
+            loop {
+                work.gate.notify_waiters();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let out = wait(&second, &id).await.unwrap();
+    opener.abort();
+    second.shutdown();
+    let _ = worker.await;
+    let key = out["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let manifest: Value = serde_json::from_slice(&objects.get("out", &key).unwrap()).unwrap();
+    let file = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let entries: Value = serde_json::from_slice(&objects.get("out", &file).unwrap()).unwrap();
+    let outputs: Vec<String> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Output"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outputs, ["10", "20", "30", "40"]);
+    // Items that ended before the restart did not run again.
+    assert_eq!(work.runs.lock().unwrap()[&1], 1);
 }

@@ -23,7 +23,7 @@ const MAX_BATCH: usize = 512;
 
 /// The connection and the requests waiting for it.
 pub(super) struct Inner {
-        conn: Mutex<Connection>,
+    conn: Mutex<Connection>,
     queue: Mutex<Vec<Job>>,
     /// A drainer is scheduled or running (and will look at the queue before it stops).
     draining: AtomicBool,
@@ -33,7 +33,7 @@ impl Inner {
     /// Takes over a connection ready for use (schema in place), with an empty queue.
     pub(super) fn new(conn: Connection) -> Inner {
         Inner {
-                        conn: Mutex::new(conn),
+            conn: Mutex::new(conn),
             queue: Mutex::new(Vec::new()),
             draining: AtomicBool::new(false),
         }
@@ -128,7 +128,7 @@ impl SqliteStore {
             .queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-                        .push(job);
+            .push(job);
         self.inner.schedule();
         Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
     }
