@@ -107,7 +107,9 @@ impl Engine {
             cause: None,
             start_date: info.start_time,
             stop_date: None,
-            redrive_count: 0,
+            // Created during the parent's redrive N, it counts as redriven N times: a parent
+            // that resumes after a crash within that redrive does not redrive it again.
+            redrive_count: child.redrive_count,
             redrive_date: None,
             checkpoint: None,
             secret: format!(
@@ -209,6 +211,12 @@ impl Engine {
         tokio::spawn(async move {
             loop {
                 let Some(inner) = weak.upgrade() else { return };
+                if *inner.shutdown.borrow() {
+                    inner
+                        .claiming_children
+                        .store(false, std::sync::atomic::Ordering::SeqCst);
+                    return;
+                }
                 let engine = Engine { inner };
                 let scopes: Vec<String> = engine
                     .inner
@@ -302,27 +310,7 @@ impl Engine {
     pub(super) async fn stop_map_children(&self, execution: &str) -> Result<(), EngineError> {
         let store = Arc::clone(&self.inner.shared.store);
         for run in store.map_runs(execution).await? {
-            let mut token = None;
-            loop {
-                let page = store
-                    .list(
-                        None,
-                        Some(Status::Running),
-                        Some(&run.arn),
-                        1000,
-                        token.as_deref(),
-                    )
-                    .await?;
-                for child in page.executions {
-                    let id = super::ExecutionId(child.id);
-                    // A child that ended meanwhile is left as it is.
-                    let _ = self.stop(&id, None, None).await;
-                }
-                match page.next_token {
-                    Some(t) => token = Some(t),
-                    None => break,
-                }
-            }
+            self.stop_map_run_children(&run.arn).await?;
             if run.status == crate::MapRunStatus::Running {
                 let mut run = run;
                 run.status = crate::MapRunStatus::Aborted;
@@ -331,6 +319,33 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Stops the running children of a Map Run: its execution stopped, or its Map ended
+    /// without them (a failure, a tolerance exceeded), as AWS aborts them.
+    pub(crate) async fn stop_map_run_children(&self, arn: &str) -> Result<(), EngineError> {
+        let store = Arc::clone(&self.inner.shared.store);
+        // Stopped children leave the RUNNING filter, so the first page is read again until
+        // it holds only children already tried (one that could not be stopped is not retried).
+        let mut tried = std::collections::HashSet::new();
+        loop {
+            let page = store
+                .list(None, Some(Status::Running), Some(arn), 1000, None)
+                .await?;
+            let mut progress = false;
+            for child in page.executions {
+                if !tried.insert(child.id.clone()) {
+                    continue;
+                }
+                progress = true;
+                let id = super::ExecutionId(child.id);
+                // A child that ended meanwhile is left as it is.
+                let _ = Box::pin(self.stop(&id, None, None)).await;
+            }
+            if !progress {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -381,7 +396,8 @@ fn describe(record: MapRunRecord, children: &[crate::store::MapRunChild]) -> Map
     }
 }
 
-/// A store failure while running a child: the Map's `States.Runtime` error.
+/// A store failure while running a child interrupts the parent (it resumes and waits again),
+/// as any durable step whose store failed.
 fn store_failure(e: crate::store::StoreError) -> Failure {
-    Failure::runtime(format!("the Map Run's store failed: {}", e.detail()))
+    Failure::interrupted(format!("the Map Run's store failed: {}", e.detail()))
 }

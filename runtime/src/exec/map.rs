@@ -423,9 +423,8 @@ where
         // slower than reading: the inputs of unfinished iterations are held to a byte budget,
         // so the next item is read only when one commits (memory stays bounded by the budget,
         // not by MaxConcurrency × the batch size).
-        let budget = progress
-            .durable
-            .is_some()
+        // (Stored children are not held: their inputs are in the store, and they may run long.)
+        let budget = (progress.durable.is_some() && stored_children.is_none())
             .then(|| Arc::new(tokio::sync::Semaphore::new(DURABLE_INFLIGHT_BYTES)));
         let prepared = prepared.then(move |input| {
             let budget = budget.clone();
@@ -678,6 +677,13 @@ where
             }
         }
         let ended = !matches!(&output, Err(f) if f.is_interrupted());
+        // A Map that ends without some of its stored children aborts them (a failure, a
+        // tolerance exceeded), as AWS does.
+        if let (true, Some(e), Err(_)) = (ended, stored_children, &output)
+            && let Err(err) = e.stop_map_run_children(&t.arn()).await
+        {
+            tracing::warn!(map_run = %t.arn(), error = %err, "stopping the Map Run's children failed");
+        }
         if let (true, Some(e), Some(snapshot)) = (ended, &engine, t.snapshot()) {
             e.put_map_run(&snapshot, &child_machine_arn(run, run_label))
                 .await;

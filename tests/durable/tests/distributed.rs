@@ -403,8 +403,13 @@ async fn tolerated_failures_decide_the_outcome(b: Backend) {
         .start("fan", input(&[1, 2, 3, 4], 1), StartOptions::default())
         .await
         .unwrap();
-    let err = wait(&e, &bad).await.unwrap_err();
+        let err = wait(&e, &bad).await.unwrap_err();
     assert_eq!(err.error(), Some("States.ExceedToleratedFailureThreshold"));
+    // The failed Map left no child running: those still running were aborted.
+    let run = &e.list_map_runs(&bad).await.unwrap()[0];
+    assert_eq!(run.status, MapRunStatus::Failed);
+    let kids = children(&e, &run.map_run_arn).await;
+    assert!(kids.iter().all(|k| k.status != Status::Running), "{kids:?}");
 }
 
 /// A parent whose worker dies resumes on another worker and continues its Map Run: every

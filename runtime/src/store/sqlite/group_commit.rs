@@ -52,17 +52,19 @@ impl Inner {
             self.drain();
             return;
         };
-        if self.draining.swap(true, Ordering::AcqRel) {
+        if self.draining.swap(true, Ordering::SeqCst) {
             return;
         }
         let inner = Arc::clone(self);
         runtime.spawn_blocking(move || {
             loop {
-                inner.drain();
-                inner.draining.store(false, Ordering::Release);
+                // A job that panics must not leave the flag set (every later call would
+                // wait for a drainer that is gone): the next one rolls its transaction back.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.drain()));
+                inner.draining.store(false, Ordering::SeqCst);
                 // A request queued after the last look, by a caller that saw this drainer
                 // still running, is ours to run.
-                if inner.queue_is_empty() || inner.draining.swap(true, Ordering::AcqRel) {
+                if inner.queue_is_empty() || inner.draining.swap(true, Ordering::SeqCst) {
                     return;
                 }
             }
