@@ -403,7 +403,7 @@ async fn tolerated_failures_decide_the_outcome(b: Backend) {
         .start("fan", input(&[1, 2, 3, 4], 1), StartOptions::default())
         .await
         .unwrap();
-        let err = wait(&e, &bad).await.unwrap_err();
+    let err = wait(&e, &bad).await.unwrap_err();
     assert_eq!(err.error(), Some("States.ExceedToleratedFailureThreshold"));
     // The failed Map left no child running: those still running were aborted.
     let run = &e.list_map_runs(&bad).await.unwrap()[0];
