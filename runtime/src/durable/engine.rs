@@ -502,26 +502,7 @@ impl Engine {
         filter: ListFilter,
     ) -> Result<ExecutionList, EngineError> {
         self.machine(workflow)?;
-        let limit = match filter.max_results {
-            0 => 100,
-            n => n.min(1000),
-        };
-        let page = self
-            .inner
-            .shared
-            .store
-            .list(
-                Some(workflow),
-                filter.status,
-                None,
-                limit,
-                filter.next_token.as_deref(),
-            )
-            .await?;
-        Ok(ExecutionList {
-            executions: page.executions.into_iter().map(Description::of).collect(),
-            next_token: page.next_token,
-        })
+        self.list_page(Some(workflow), None, filter).await
     }
 
     /// The child executions of a Map Run, newest first (ListExecutions with `mapRunArn`):
@@ -535,15 +516,28 @@ impl Engine {
         if store.map_run(map_run).await?.is_none() {
             return Err(EngineError::ResourceNotFound(map_run.to_string()));
         }
+        self.list_page(None, Some(map_run), filter).await
+    }
+
+    /// One page of stored executions, newest first (100 by default, at most 1,000).
+    async fn list_page(
+        &self,
+        workflow: Option<&str>,
+        map_run: Option<&str>,
+        filter: ListFilter,
+    ) -> Result<ExecutionList, EngineError> {
         let limit = match filter.max_results {
             0 => 100,
             n => n.min(1000),
         };
-        let page = store
+        let page = self
+            .inner
+            .shared
+            .store
             .list(
-                None,
+                workflow,
                 filter.status,
-                Some(map_run),
+                map_run,
                 limit,
                 filter.next_token.as_deref(),
             )
