@@ -144,6 +144,7 @@ impl std::error::Error for CompileError {}
 
 /// Checks a definition and generates its module.
 pub fn compile(source: Source, options: &CompileOptions) -> Result<Compiled, CompileError> {
+    let definition = source.text().to_string();
     let checked = crate::check(source, &options.check);
     let machine = match checked.machine {
         Some(m) if !checked.report.has_errors() => m,
@@ -160,6 +161,7 @@ pub fn compile(source: Source, options: &CompileOptions) -> Result<Compiled, Com
             .iter()
             .map(|t| (t.state.clone(), t.input.clone(), t.output.clone()))
             .collect(),
+        definition,
     };
     if let Some(unknown) = generate::unknown_typed_tasks(&machine, &gen_options).first() {
         return Err(CompileError::NotATask(unknown.clone()));

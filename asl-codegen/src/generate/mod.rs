@@ -47,6 +47,9 @@ pub struct GenOptions {
     /// Typed handlers: Task state name → (input type, output type). Types are resolved inside
     /// the generated module (write `super::T` or `crate::path::T`).
     pub task_types: Vec<(String, TokenStream, TokenStream)>,
+    /// The definition's text, carried by the module as `DEFINITION` (what
+    /// `DescribeStateMachine` reports).
+    pub definition: String,
 }
 
 impl Default for GenOptions {
@@ -55,6 +58,7 @@ impl Default for GenOptions {
             runtime: quote!(::asl_runtime),
             name: "workflow".into(),
             task_types: Vec::new(),
+            definition: String::new(),
         }
     }
 }
@@ -143,10 +147,15 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         }
     };
     let unimplemented = g.unimplemented_note();
+    let definition = Literal::string(&options.definition);
     quote! {
         // A runtime that speaks another ABI fails here, naming both versions.
         const _: () = #runtime::__codegen::check_abi(#abi, #generator);
-        use #runtime::__codegen::#abi_module as __rt;
+                use #runtime::__codegen::#abi_module as __rt;
+
+        /// The Amazon States Language definition this module was compiled from.
+        pub const DEFINITION: &str = #definition;
+
 
         /// The handlers of this state machine's Task states: one method per Task state.
         /// Implement it with `async fn`s, or implement [`Integrated`] to have the states with a
@@ -240,9 +249,14 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 #name
             }
 
-            fn timeout_seconds(&self) -> ::std::option::Option<u64> {
+                        fn timeout_seconds(&self) -> ::std::option::Option<u64> {
                 #timeout
             }
+
+            fn definition(&self) -> &'static str {
+                DEFINITION
+            }
+
 
             fn resume(
                 &self,

@@ -43,6 +43,11 @@ pub enum EngineError {
     /// No such Map Run.
     #[error("ResourceNotFound: Resource Not Found: '{0}'")]
     ResourceNotFound(String),
+    /// The workflow's type does not allow the call (`start_sync` on a `STANDARD` workflow).
+    #[error(
+        "StateMachineTypeNotSupported: This operation is not supported by this type of state machine: '{0}'"
+    )]
+    StateMachineTypeNotSupported(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -62,6 +67,7 @@ impl EngineError {
             EngineError::InvalidName(_) => "InvalidName",
             EngineError::InvalidArn(_) => "InvalidArn",
             EngineError::ResourceNotFound(_) => "ResourceNotFound",
+            EngineError::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
             EngineError::Store(_) => "StoreError",
         }
     }
@@ -173,11 +179,63 @@ pub struct Description {
     pub redrive_date: Option<DateTime<Utc>>,
     /// The Map Run it is a child of (`mapRunArn`).
     pub map_run_arn: Option<String>,
+    /// Whether `redrive` would accept it now (`redriveStatus`).
+    pub redrive_status: RedriveStatus,
+    /// Why it cannot be redriven, when it cannot (`redriveStatusReason`).
+    pub redrive_status_reason: Option<String>,
+}
+
+/// Whether an execution can be redriven (`redriveStatus`, EXEC-10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RedriveStatus {
+    /// `REDRIVABLE`.
+    Redrivable,
+    /// `NOT_REDRIVABLE`: see the reason.
+    NotRedrivable,
+    /// `REDRIVABLE_BY_MAP_RUN`: a Map Run's child, redriven with its parent.
+    RedrivableByMapRun,
+}
+
+impl RedriveStatus {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedriveStatus::Redrivable => "REDRIVABLE",
+            RedriveStatus::NotRedrivable => "NOT_REDRIVABLE",
+            RedriveStatus::RedrivableByMapRun => "REDRIVABLE_BY_MAP_RUN",
+        }
+    }
+}
+
+/// How long after it ended an execution can be redriven (AWS: 14 days).
+const REDRIVE_PERIOD_DAYS: i64 = 14;
+
+/// `redriveStatus` and `redriveStatusReason` of a stored execution, with AWS's reasons
+/// (DescribeExecution's API reference).
+fn redrive_status(r: &ExecutionRecord) -> (RedriveStatus, Option<String>) {
+    let not = |reason: String| (RedriveStatus::NotRedrivable, Some(reason));
+    match r.status {
+        Status::Running | Status::Succeeded => {
+            not(format!("Execution is {} and cannot be redriven", r.status))
+        }
+        _ if r.map_run.is_some() => (RedriveStatus::RedrivableByMapRun, None),
+        _ => match r.stop_date {
+            Some(stop)
+                if crate::clock::now() - stop > chrono::Duration::days(REDRIVE_PERIOD_DAYS) =>
+            {
+                not("Execution redrivable period exceeded".into())
+            }
+            _ => (RedriveStatus::Redrivable, None),
+        },
+    }
 }
 
 impl Description {
     pub(super) fn of(r: ExecutionRecord) -> Description {
+        let (redrive_status, redrive_status_reason) = redrive_status(&r);
         Description {
+            redrive_status,
+            redrive_status_reason,
             execution_id: ExecutionId(r.id),
             workflow: r.workflow,
             name: r.name,
@@ -267,12 +325,29 @@ pub struct ListFilter {
     pub max_results: usize,
     /// Where to continue (from a previous [`ExecutionList::next_token`]).
     pub next_token: Option<String>,
+    /// Only redriven (or only never redriven) executions (`redriveFilter`).
+    pub redrive: Option<RedriveFilter>,
+}
+
+/// `redriveFilter` of ListExecutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RedriveFilter {
+    /// `REDRIVEN`: redriven at least once.
+    Redriven,
+    /// `NOT_REDRIVEN`: never redriven.
+    NotRedriven,
 }
 
 impl ListFilter {
     /// Only executions with `status`.
     pub fn status(mut self, status: Status) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// Only redriven executions, or only never-redriven ones.
+    pub fn redrive(mut self, filter: RedriveFilter) -> Self {
+        self.redrive = Some(filter);
         self
     }
 }

@@ -15,6 +15,7 @@ use crate::store::Store;
 pub struct EngineBuilder {
     store: Option<Arc<dyn Store>>,
     workflows: HashMap<String, Arc<dyn Machine>>,
+    types: HashMap<String, super::WorkflowType>,
     lease_timeout: Duration,
     poll_interval: Duration,
     history_quota: usize,
@@ -43,6 +44,7 @@ impl Engine {
         EngineBuilder {
             store: None,
             workflows: HashMap::new(),
+            types: HashMap::new(),
             lease_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(200),
             history_quota: 25_000,
@@ -74,8 +76,19 @@ impl EngineBuilder {
                 }),
             );
         }
+        self.types.remove(&name);
         self.workflows.insert(name, machine);
         self
+    }
+
+    /// Registers an `EXPRESS` workflow under `name` (EXEC-2): `start` runs its executions in
+    /// memory without a stored history, and only it can be run by `start_sync`
+    /// (StartSyncExecution).
+    pub fn express_workflow(self, name: impl Into<String>, machine: impl Machine) -> Self {
+        let name = name.into();
+        let mut this = self.workflow(name.clone(), machine);
+        this.types.insert(name, super::WorkflowType::Express);
+        this
     }
 
     /// How long a dead worker's executions stay claimed before another worker takes them.
@@ -132,6 +145,9 @@ impl EngineBuilder {
                 engine: std::sync::OnceLock::new(),
             }),
             workflows: self.workflows,
+            types: self.types,
+            created: crate::clock::now(),
+
             lease_timeout: self.lease_timeout,
             identity: self.identity,
             runs_started: self.runs_started,

@@ -37,6 +37,11 @@ pub(crate) struct Shared {
 pub(super) struct Inner {
     pub(super) shared: Arc<Shared>,
     pub(super) workflows: HashMap<String, Arc<dyn Machine>>,
+    /// Workflows registered as `EXPRESS` (the others are `STANDARD`).
+    pub(super) types: HashMap<String, super::WorkflowType>,
+    /// When the engine was built: its workflows' `creationDate`.
+    pub(super) created: DateTime<Utc>,
+
     pub(super) lease_timeout: Duration,
     pub(super) identity: RunOptions,
     /// Whether `start` runs the executions it starts (or leaves them to workers).
@@ -99,7 +104,7 @@ impl Engine {
         &self.inner.shared.worker
     }
 
-    fn machine(&self, workflow: &str) -> Result<&Arc<dyn Machine>, EngineError> {
+    pub(super) fn machine(&self, workflow: &str) -> Result<&Arc<dyn Machine>, EngineError> {
         self.inner
             .workflows
             .get(workflow)
@@ -115,7 +120,7 @@ impl Engine {
         self.inner.running().contains_key(id.as_str())
     }
 
-    fn machine_arn(&self, workflow: &str) -> String {
+    pub(super) fn machine_arn(&self, workflow: &str) -> String {
         let o = &self.inner.identity;
         format!(
             "arn:{}:states:{}:{}:stateMachine:{workflow}",
@@ -124,7 +129,9 @@ impl Engine {
     }
 
     /// Starts an execution of `workflow` (StartExecution). Standard executions are committed
-    /// to the store, then run by this process; Express ones run in memory.
+    /// to the store, then run by this process; Express ones (of a workflow registered with
+    /// [`express_workflow`](super::EngineBuilder::express_workflow), or asked for with
+    /// [`StartOptions::express`]) run in memory.
     pub async fn start(
         &self,
         workflow: &str,
@@ -139,9 +146,11 @@ impl Engine {
         run.name = options.name.clone();
         run.state_machine_name = Some(workflow.to_string());
         run.start_time = None;
-        run.express = options.express;
+        let express =
+            options.express || self.workflow_type(workflow) == super::WorkflowType::Express;
+        run.express = express;
         let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
-        if options.express {
+        if express {
             return Ok(self.start_express(machine, workflow, input, run, info));
         }
         let record = ExecutionRecord {
@@ -299,6 +308,8 @@ impl Engine {
                 redrive_count: 0,
                 redrive_date: None,
                 map_run_arn: None,
+                redrive_status: super::RedriveStatus::NotRedrivable,
+                redrive_status_reason: None,
             });
         }
         match self.inner.shared.store.get(id.as_str()).await? {
@@ -537,6 +548,7 @@ impl Engine {
             .list(
                 workflow,
                 filter.status,
+                filter.redrive.map(|r| r == super::RedriveFilter::Redriven),
                 map_run,
                 limit,
                 filter.next_token.as_deref(),

@@ -17,6 +17,11 @@ pub trait Machine: Send + Sync + 'static {
     fn default_name(&self) -> &'static str;
     /// The machine's `TimeoutSeconds`.
     fn timeout_seconds(&self) -> Option<u64>;
+    /// The Amazon States Language definition it was compiled from (empty when unknown).
+    fn definition(&self) -> &'static str {
+        ""
+    }
+
     #[doc(hidden)]
     /// Runs the top level from `state` (`None`: `StartAt`) with `input` and `vars`; `None`
     /// when the machine has no such state.
@@ -57,6 +62,10 @@ impl<M: Machine + ?Sized> Machine for Box<M> {
     fn timeout_seconds(&self) -> Option<u64> {
         (**self).timeout_seconds()
     }
+    fn definition(&self) -> &'static str {
+        (**self).definition()
+    }
+
     fn resume(
         &self,
         exec: Arc<Exec>,

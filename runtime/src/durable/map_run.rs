@@ -330,7 +330,7 @@ impl Engine {
         let mut tried = std::collections::HashSet::new();
         loop {
             let page = store
-                .list(None, Some(Status::Running), Some(arn), 1000, None)
+                .list(None, Some(Status::Running), None, Some(arn), 1000, None)
                 .await?;
             let mut progress = false;
             for child in page.executions {

@@ -31,11 +31,13 @@ pub(crate) mod journal;
 mod machine;
 pub(crate) mod map_run;
 mod worker;
+mod workflows;
 
 pub use api::{
-    Description, EngineError, ExecutionId, ExecutionList, HistoryEvent, ListFilter, StartOptions,
-    validate_name,
+    Description, EngineError, ExecutionId, ExecutionList, HistoryEvent, ListFilter, RedriveFilter,
+    RedriveStatus, StartOptions, validate_name,
 };
 pub use builder::{BuildError, EngineBuilder};
 pub use engine::Engine;
 pub use machine::Machine;
+pub use workflows::{SyncExecution, WorkflowInfo, WorkflowType};

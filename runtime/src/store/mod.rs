@@ -394,12 +394,14 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Option<ExecutionRecord>>;
-    /// Executions of `workflow` (all with `None`), newest first, filtered by status and by
-    /// the Map Run they are children of.
+    /// Executions of `workflow` (all with `None`), newest first, filtered by status, by
+    /// whether they were redriven (`redriveCount > 0`) and by the Map Run they are children of.
+    #[allow(clippy::too_many_arguments)]
     fn list(
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        redriven: Option<bool>,
         map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
@@ -497,11 +499,12 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        redriven: Option<bool>,
         map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
-        (**self).list(workflow, status, map_run, limit, next_token)
+        (**self).list(workflow, status, redriven, map_run, limit, next_token)
     }
     fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {
         (**self).put_map_run(run)

@@ -97,6 +97,7 @@ async fn all_children(client: &Engine, map_run: &str) -> Vec<Description> {
                     status: None,
                     max_results: 1000,
                     next_token: token,
+                    redrive: None,
                 },
             )
             .await

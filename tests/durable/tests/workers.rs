@@ -81,6 +81,7 @@ fn two_workers_share_the_work_and_survive_one_being_killed() {
                 status: Some(Status::Succeeded),
                 max_results: 1000,
                 next_token: None,
+                redrive: None,
             };
             client
                 .list_executions("ten", f)

@@ -142,6 +142,7 @@ pub(super) async fn list(
     tx: &Transaction<'_>,
     workflow: Option<String>,
     status: Option<String>,
+    redriven: Option<bool>,
     map_run: Option<String>,
     limit: usize,
     offset: i64,
@@ -153,6 +154,7 @@ pub(super) async fn list(
                  WHERE ($1::TEXT IS NULL OR workflow = $1) \
                  AND ($2::TEXT IS NULL OR status = $2) \
                  AND ($3::TEXT IS NULL OR map_run = $3) \
+                 AND ($6::BOOL IS NULL OR (redrive_count > 0) = $6) \
                  ORDER BY start_ms DESC, id DESC LIMIT $4 OFFSET $5"
             ),
             &[
@@ -161,6 +163,7 @@ pub(super) async fn list(
                 &map_run,
                 &count((limit as u64).saturating_add(1)),
                 &offset,
+                &redriven,
             ],
         )
         .await?;

@@ -200,6 +200,7 @@ impl Store for PostgresStore {
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        redriven: Option<bool>,
         map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
@@ -213,7 +214,7 @@ impl Store for PostgresStore {
             .filter(|o| *o >= 0)
             .unwrap_or(0);
         transaction!(self, |tx| {
-            executions::list(&tx, workflow, status, map_run, limit, offset).await?
+            executions::list(&tx, workflow, status, redriven, map_run, limit, offset).await?
         })
     }
 

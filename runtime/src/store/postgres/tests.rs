@@ -153,27 +153,37 @@ async fn map_run_children_are_listed_and_counted() {
     let names = |page: &crate::store::Page| -> Vec<String> {
         page.executions.iter().map(|e| e.name.clone()).collect()
     };
-    let first = store.list(None, None, Some(RUN_A), 2, None).await.unwrap();
+    let first = store
+        .list(None, None, None, Some(RUN_A), 2, None)
+        .await
+        .unwrap();
     assert_eq!(names(&first), ["child-3", "child-2"]);
     let token = first.next_token.clone().unwrap();
     let second = store
-        .list(None, None, Some(RUN_A), 2, Some(&token))
+        .list(None, None, None, Some(RUN_A), 2, Some(&token))
         .await
         .unwrap();
     assert_eq!(names(&second), ["child-1"]);
     assert_eq!(second.next_token, None);
     let succeeded = store
-        .list(Some("flow"), Some(Status::Succeeded), Some(RUN_A), 10, None)
+        .list(
+            Some("flow"),
+            Some(Status::Succeeded),
+            None,
+            Some(RUN_A),
+            10,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(names(&succeeded), ["child-2"]);
     let all = store
-        .list(Some("flow"), None, None, 10, None)
+        .list(Some("flow"), None, None, None, 10, None)
         .await
         .unwrap();
     assert_eq!(all.executions.len(), 5);
     let none = store
-        .list(None, None, Some("arn:unknown"), 10, None)
+        .list(None, None, None, Some("arn:unknown"), 10, None)
         .await
         .unwrap();
     assert!(none.executions.is_empty());

@@ -121,6 +121,7 @@ pub(super) fn list(
     conn: &Connection,
     workflow: Option<String>,
     status: Option<&str>,
+    redriven: Option<bool>,
     map_run: Option<String>,
     limit: usize,
     offset: i64,
@@ -135,11 +136,19 @@ pub(super) fn list(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM executions \
          WHERE {filter} (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
+         AND (?6 IS NULL OR (redrive_count > 0) = ?6) \
          ORDER BY start_ms DESC, id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt
         .query_map(
-            params![workflow, status, map_run, limit as i64 + 1, offset],
+            params![
+                workflow,
+                status,
+                map_run,
+                limit as i64 + 1,
+                offset,
+                redriven
+            ],
             read_record,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -169,6 +169,7 @@ impl Store for SqliteStore {
         &self,
         workflow: Option<&str>,
         status: Option<Status>,
+        redriven: Option<bool>,
         map_run: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
@@ -177,7 +178,9 @@ impl Store for SqliteStore {
         let status = status.map(Status::as_str);
         let map_run = map_run.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-        self.call(move |conn| executions::list(conn, workflow, status, map_run, limit, offset))
+        self.call(move |conn| {
+            executions::list(conn, workflow, status, redriven, map_run, limit, offset)
+        })
     }
 
     fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {

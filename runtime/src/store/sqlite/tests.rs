@@ -129,33 +129,46 @@ async fn a_map_runs_children_are_listed_and_counted() {
     let ids = |page: &crate::store::Page| -> Vec<String> {
         page.executions.iter().map(|e| e.id.clone()).collect()
     };
-    let all = store.list(None, None, Some(RUN), 10, None).await.unwrap();
+    let all = store
+        .list(None, None, None, Some(RUN), 10, None)
+        .await
+        .unwrap();
     assert_eq!(ids(&all), ["c3", "c2", "c1"]);
     assert_eq!(all.next_token, None);
 
-    let first = store.list(None, None, Some(RUN), 2, None).await.unwrap();
+    let first = store
+        .list(None, None, None, Some(RUN), 2, None)
+        .await
+        .unwrap();
     assert_eq!(ids(&first), ["c3", "c2"]);
     let token = first.next_token.clone().unwrap();
     let second = store
-        .list(None, None, Some(RUN), 2, Some(&token))
+        .list(None, None, None, Some(RUN), 2, Some(&token))
         .await
         .unwrap();
     assert_eq!(ids(&second), ["c1"]);
     assert_eq!(second.next_token, None);
 
     let failed = store
-        .list(Some("child"), Some(Status::Failed), Some(RUN), 10, None)
+        .list(
+            Some("child"),
+            Some(Status::Failed),
+            None,
+            Some(RUN),
+            10,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(ids(&failed), ["c2"]);
     let elsewhere = store
-        .list(Some("nope"), None, Some(RUN), 10, None)
+        .list(Some("nope"), None, None, Some(RUN), 10, None)
         .await
         .unwrap();
     assert!(elsewhere.executions.is_empty());
 
     // Without a Map Run, every execution as before.
-    let everything = store.list(None, None, None, 10, None).await.unwrap();
+    let everything = store.list(None, None, None, None, 10, None).await.unwrap();
     assert_eq!(ids(&everything), ["top", "other", "c3", "c2", "c1"]);
 
     let mut children = store.map_run_children(RUN).await.unwrap();
@@ -290,7 +303,10 @@ async fn a_file_from_before_map_runs_opens() {
     let old = store.get("old").await.unwrap().unwrap();
     assert_eq!((old.map_run, old.map_items), (None, 0));
     child(&store, record("c1", 1, Some(RUN), 7), Status::Running).await;
-    let page = store.list(None, None, Some(RUN), 10, None).await.unwrap();
+    let page = store
+        .list(None, None, None, Some(RUN), 10, None)
+        .await
+        .unwrap();
     assert_eq!(page.executions.len(), 1);
     assert_eq!(page.executions[0].map_items, 7);
     store.put_map_run(map_run(RUN, "parent", 0)).await.unwrap();
