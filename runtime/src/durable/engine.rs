@@ -435,6 +435,19 @@ impl Engine {
     /// `$$.Execution.RedriveCount` grows. Returns the redrive date.
     pub async fn redrive(&self, id: &ExecutionId) -> Result<DateTime<Utc>, EngineError> {
         let at = crate::clock::now();
+        // Past AWS's redrivable period (14 days after it ended), or a Map Run's child.
+        if let Some(r) = self.inner.shared.store.get(id.as_str()).await?
+            && !matches!(r.status, Status::Running | Status::Succeeded)
+        {
+            let d = Description::of(r);
+            if d.redrive_status != super::RedriveStatus::Redrivable {
+                return Err(EngineError::ExecutionNotRedrivable(
+                    d.redrive_status_reason.unwrap_or_else(|| {
+                        "Execution is a child of a Map Run: redrive its parent".into()
+                    }),
+                ));
+            }
+        }
         let before = self
             .inner
             .shared

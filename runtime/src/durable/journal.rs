@@ -52,6 +52,8 @@ pub(crate) struct Resume {
     pub retry: Option<RetryPoint>,
     /// Finished iterations and branches, by scope.
     pub done: HashMap<String, HashMap<usize, Done>>,
+    /// The first stored event the resumed state had published, which it records again.
+    pub truncate_from: Option<u64>,
 }
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
@@ -71,6 +73,8 @@ pub struct Journal {
     retry: Mutex<Option<RetryPoint>>,
     /// Iterations and branches finished before a restart, by scope.
     done: Mutex<HashMap<String, HashMap<usize, Done>>>,
+    /// Stored events the next commit replaces (published by the state resumed in).
+    truncate_from: Mutex<Option<u64>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -98,6 +102,7 @@ impl Journal {
             resume_entered: Mutex::new(at.entered),
             skip_next: AtomicBool::new(true),
             done: Mutex::new(at.done),
+            truncate_from: Mutex::new(at.truncate_from),
         }
     }
 
@@ -161,6 +166,7 @@ impl Journal {
             at: crate::clock::now(),
             seq,
             retry: None,
+            provisional: None,
         };
         self.commit_checkpoint(events, total, checkpoint).await?;
         self.seq.store(seq, Ordering::Relaxed);
@@ -178,13 +184,60 @@ impl Journal {
             execution: self.execution.clone(),
             worker: self.shared.worker.clone(),
             events,
+            provisional: false,
             checkpoint: Some(checkpoint),
             close: None,
+            truncate_from: self.take_truncate(),
         };
         // Counted as committed before awaiting: a commit whose future is dropped (the
         // machine's timeout, a stop) may still land, and the end must not send its events
         // again. A commit that fails interrupts the execution, which then records nothing.
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
+        self.shared
+            .store
+            .commit(commit)
+            .await
+            .map_err(|e| Failure::interrupted(e.detail()))
+    }
+
+    fn take_truncate(&self) -> Option<u64> {
+        self.truncate_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Publishes the events recorded since the last commit while the state that recorded
+    /// them goes on (a Task waiting for its handler or token, a Wait): a reader of the
+    /// history sees them as on AWS. They ride on the store's next group commit; a worker
+    /// that resumes the state replaces them with what it records again.
+    pub(crate) async fn publish(&self, exec: &Exec) -> Result<(), Failure> {
+        // Taken under the lock: branches of a Parallel or Map may publish at once, and each
+        // event must go to the store once.
+        let events = {
+            let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+            let from = *committed;
+            exec.with_history(|h| {
+                *committed = h.len();
+                h.get(from..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(stored)
+                    .collect::<Vec<_>>()
+            })
+        };
+        if events.is_empty() {
+            return Ok(());
+        }
+        let commit = Commit {
+            execution: self.execution.clone(),
+            worker: self.shared.worker.clone(),
+            events,
+            provisional: true,
+            checkpoint: None,
+            close: None,
+            truncate_from: self.take_truncate(),
+        };
         self.shared
             .store
             .commit(commit)
@@ -226,6 +279,7 @@ impl Journal {
             at: entered,
             seq: self.seq.load(Ordering::Relaxed),
             retry: Some(point.to_json()),
+            provisional: None,
         };
         self.commit_checkpoint(events, total, checkpoint).await
     }
@@ -268,6 +322,8 @@ impl Journal {
                 events,
                 checkpoint: None,
                 close: Some(close),
+                provisional: false,
+                truncate_from: self.take_truncate(),
             })
             .await?;
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
@@ -432,6 +488,10 @@ impl Durability for Journal {
 
     fn seq(&self) -> u64 {
         Journal::seq(self)
+    }
+
+    fn publish<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(Journal::publish(self, exec))
     }
 
     fn retry_entered(&self) -> Option<u64> {

@@ -217,10 +217,7 @@ async fn load(
     match read.await {
         Ok(Some(loaded)) if loaded.0.status == Status::Running => Some(loaded),
         Ok(_) => None,
-        Err(e) => {
-            tracing::warn!(execution = %id, error = %e.detail(), "reading a claimed execution failed");
-            None
-        }
+        Err(e) => None,
     }
 }
 
@@ -272,8 +269,12 @@ async fn execute(
         express: false,
         redrive_count: record.redrive_count,
     };
+    // Events the resumed state published while it ran are recorded again when it runs
+    // again (with the same ids): the next commit replaces them.
+    let truncate_from = record.checkpoint.as_ref().and_then(|c| c.provisional);
     let events: Vec<Event> = history
         .iter()
+        .filter(|e| truncate_from.is_none_or(|from| e.id < from))
         .map(|e| Event {
             id: e.id,
             previous_event_id: 0, // linked again by `Exec::resume`
@@ -318,6 +319,7 @@ async fn execute(
                 .and_then(|c| c.retry.as_ref())
                 .and_then(crate::exec::RetryPoint::from_json),
             done,
+            truncate_from,
         },
     ));
     let exec = Exec::resume(

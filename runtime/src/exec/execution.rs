@@ -511,3 +511,39 @@ pub async fn finish_within(
         }
     }
 }
+
+/// How long a state may wait (on its handler, a token, a timer) before the events it has
+/// recorded are published ahead of its transition: short enough that a reader of the
+/// history never notices, long enough that quick Tasks cost no extra commit.
+pub(crate) const PUBLISH_AFTER: Duration = Duration::from_millis(100);
+
+impl Exec {
+    /// The execution this records into: a branch's or iteration's top level.
+    fn root(&self) -> &Exec {
+        match &self.parent {
+            Some(p) => p.root(),
+            None => self,
+        }
+    }
+
+    /// Runs `wait`; if it has not finished within [`PUBLISH_AFTER`], publishes the events
+    /// recorded so far (durable executions), so the history shows the state waiting, as on
+    /// AWS, then goes on waiting.
+    pub(crate) async fn publishing<T>(
+        &self,
+        wait: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let root = self.root();
+        let journal = match &root.journal {
+            Some(j) if root.top => j,
+            _ => return wait.await,
+        };
+        tokio::pin!(wait);
+        tokio::select! {
+            r = &mut wait => return r,
+            _ = tokio::time::sleep(PUBLISH_AFTER) => {}
+        }
+        journal.publish(root).await?;
+        wait.await
+    }
+}

@@ -50,6 +50,9 @@ pub(crate) trait Durability: Send + Sync + fmt::Debug {
     /// Transitions committed so far (names the scope of a Map's or Parallel's progress).
     fn seq(&self) -> u64;
 
+    /// Publishes the events recorded so far while the current state goes on waiting.
+    fn publish<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<(), Failure>>;
+
     /// Resumed between two attempts of a retried state: the id of its entered event.
     fn retry_entered(&self) -> Option<u64>;
 

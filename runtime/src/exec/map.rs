@@ -544,7 +544,8 @@ where
                             redrive_count: exec.info.redrive_count,
                         };
                         drop(input);
-                        engine.run_map_child(child).await
+                        // The parent's history shows its Map Run while the children run.
+                        exec.publishing(engine.run_map_child(child)).await
                     }
                     _ => {
                         tracing::Instrument::instrument(

@@ -165,7 +165,7 @@ pub async fn wait(run: &StateRun, raw: Value, io: &Io, until: WaitFor) -> Result
         return Err(Failure::runtime("Wait state delay is too long."));
     }
     run.assign(io.assign, &effective)?;
-    sleep_from(run, until, duration).await;
+    sleep_from(run, until, duration).await?;
     // The output is the effective input, filtered by OutputPath (WAIT-6).
     select_io(run, &effective, &io.output_path)
 }
@@ -223,7 +223,7 @@ pub(super) async fn wait_jsonata(
             "Wait state delay is too long.",
         ));
     }
-    sleep_from(run, until, duration).await;
+    sleep_from(run, until, duration).await?;
     let scope = run.scope(&raw);
     let out = match io.output {
         Some(t) => jsonata::template(t, &scope, "Output")?,
@@ -235,19 +235,28 @@ pub(super) async fn wait_jsonata(
 
 /// Sleeps a Wait state's `duration`: counted from when the state was entered for `Seconds`
 /// (so a durable execution resumed mid-wait waits only what is left), from now for a
-/// timestamp (already an absolute deadline).
-pub(super) async fn sleep_from(run: &StateRun, until: WaitFor, duration: Duration) {
+/// timestamp (already an absolute deadline). A durable execution's history shows the Wait
+/// while it waits.
+pub(super) async fn sleep_from(
+    run: &StateRun,
+    until: WaitFor,
+    duration: Duration,
+) -> Result<(), Failure> {
     let relative = matches!(
         until,
         WaitFor::Seconds(_) | WaitFor::SecondsPath(_) | WaitFor::SecondsExpr(_)
     );
-    if relative && run.exec.journal.is_some() {
-        let deadline =
-            run.entered() + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
-        crate::clock::sleep_until(deadline).await;
-    } else {
-        tokio::time::sleep(duration).await;
-    }
+    let sleep = async {
+        if relative && run.exec.journal.is_some() {
+            let deadline = run.entered()
+                + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+            crate::clock::sleep_until(deadline).await;
+        } else {
+            tokio::time::sleep(duration).await;
+        }
+        Ok(())
+    };
+    run.exec.publishing(sleep).await
 }
 
 pub(super) fn until_timestamp(t: &str) -> Option<Duration> {

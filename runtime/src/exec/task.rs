@@ -433,11 +433,15 @@ where
                 if let Some(s) = &submission {
                     s.record(Some(&answer));
                 }
-                journal.wait_token(&token, heartbeat).await
+                run.exec
+                    .publishing(journal.wait_token(&token, heartbeat))
+                    .await
             }
             None => r,
         }
     };
+    // A Task that waits shows in the history as it waits (its Scheduled and Started events).
+    let call = run.exec.publishing(call);
     tokio::pin!(call);
     // A durable execution's first attempt times out counting from when the state was
     // entered, across restarts.

@@ -122,6 +122,9 @@ pub struct Checkpoint {
     pub seq: u64,
     /// A retried state between two attempts: where its Retriers stand (engine-defined JSON).
     pub retry: Option<Value>,
+    /// Read back only: the id of the first event published while the state ran
+    /// ([`Commit::provisional`]), which a resumed state records again. Ignored on write.
+    pub provisional: Option<u64>,
 }
 
 /// A history event as stored.
@@ -248,6 +251,14 @@ pub struct Commit {
     pub checkpoint: Option<Checkpoint>,
     /// The end of the execution, if it ended.
     pub close: Option<Close>,
+    /// The events are published while their state runs (a long Task or Wait shows in the
+    /// history at once, as on AWS), ahead of the next transition: until a commit with a
+    /// checkpoint or a close follows, a resumed execution records them again. The store
+    /// remembers the first such event's id ([`Checkpoint::provisional`]).
+    pub provisional: bool,
+    /// Deletes the stored events from this id on before writing (a resumed execution
+    /// replacing the provisional events of the state it resumed in).
+    pub truncate_from: Option<u64>,
 }
 
 /// A finished Map iteration or Parallel branch.

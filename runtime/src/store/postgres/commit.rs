@@ -175,7 +175,8 @@ impl PostgresStore {
             }
             if !rows.id.is_empty() {
                 tx.execute(
-                    "UPDATE executions e SET events = e.events + v.n, state = v.state, \
+                    "UPDATE executions e SET events = e.events + v.n, provisional = NULL, \
+                     state = v.state, \
                      data = v.data, vars = v.vars, at_ms = v.at_ms, seq = v.seq, retry = v.retry \
                      FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
                      $6::BIGINT[], $7::BIGINT[], $8::TEXT[]) \
@@ -209,14 +210,38 @@ impl PostgresStore {
     /// Commits one transition (or an end) in a transaction of its own.
     pub(super) fn commit_one(&self, commit: Commit) -> StoreFuture<'_, ()> {
         transaction!(self, |tx| {
+            if let Some(from) = commit.truncate_from {
+                let from = from as i64;
+                let fenced = tx
+                    .execute(
+                        "UPDATE executions SET events = $3::BIGINT - 1, provisional = NULL \
+                         WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
+                        &[&commit.execution, &commit.worker, &from],
+                    )
+                    .await?;
+                if fenced == 0 {
+                    return Err(StoreError::LeaseLost(commit.execution));
+                }
+                tx.execute(
+                    "DELETE FROM events WHERE execution = $1 AND id >= $2",
+                    &[&commit.execution, &from],
+                )
+                .await?;
+            }
+            // Provisional events keep the first one's id; a transition or an end makes every
+            // event final.
+            let first = commit.events.first().map(|e| e.id as i64);
             let fenced = tx
                 .execute(
-                    "UPDATE executions SET events = events + $3 \
+                    "UPDATE executions SET events = events + $3, \
+                     provisional = CASE WHEN $4 THEN LEAST(provisional, $5) ELSE NULL END \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
                     &[
                         &commit.execution,
                         &commit.worker,
                         &(commit.events.len() as i64),
+                        &commit.provisional,
+                        &first,
                     ],
                 )
                 .await?;

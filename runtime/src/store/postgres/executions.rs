@@ -73,7 +73,8 @@ pub(super) async fn stop(
         Some(r) => {
             tx.execute(
                 "UPDATE executions SET status = 'ABORTED', error = $2, cause = $3, \
-                 stop_ms = $4, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+                 stop_ms = $4, lease_owner = NULL, lease_until = NULL, provisional = NULL \
+                 WHERE id = $1",
                 &[&id, &error, &cause, &ms(at)],
             )
             .await?;

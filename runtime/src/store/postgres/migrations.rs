@@ -95,6 +95,8 @@ CREATE TABLE map_runs (
     counts TEXT
 );
 CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
+    // Events published while a state runs (see `Commit::provisional`): the first one's id.
+    "ALTER TABLE executions ADD COLUMN provisional BIGINT;",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.

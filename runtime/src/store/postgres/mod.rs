@@ -122,7 +122,7 @@ impl Store for PostgresStore {
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
         // Transitions (the hot path) are committed in batches; ends one by one.
-        if commit.close.is_none() && commit.checkpoint.is_some() {
+        if commit.close.is_none() && commit.checkpoint.is_some() && commit.truncate_from.is_none() {
             return self.commit_batched(commit);
         }
         self.commit_one(commit)

@@ -28,7 +28,7 @@ pub(super) fn parse_json(s: &str) -> Result<Value, StoreError> {
 pub(super) const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, \
                                   input, output, error, cause, start_ms, stop_ms, redrive_count, \
                                   redrive_ms, state, data, vars, at_ms, secret, seq, retry, \
-                                  map_run, map_items";
+                                                                    map_run, map_items, provisional";
 
 pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
     let status: String = row.get(5);
@@ -56,6 +56,9 @@ pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
                 .as_deref()
                 .map(parse_json)
                 .transpose()?,
+            provisional: row
+                .get::<_, Option<i64>>(23)
+                .and_then(|n| u64::try_from(n).ok()),
         }),
         _ => None,
     };

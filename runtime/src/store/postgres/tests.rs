@@ -129,6 +129,8 @@ async fn map_run_children_are_listed_and_counted() {
             worker: "w".into(),
             events: vec![],
             checkpoint: None,
+            provisional: false,
+            truncate_from: None,
             close: Some(Close {
                 status: Status::Succeeded,
                 output: Some(json!(20)),

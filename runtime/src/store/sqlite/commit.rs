@@ -11,15 +11,34 @@ use crate::store::{Close, Commit, StoreError};
 
 /// Writes `commit` unless its worker lost the lease (then nothing is written).
 pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError> {
+    if let Some(from) = commit.truncate_from {
+        let fenced = conn
+            .prepare_cached(
+                "UPDATE executions SET events = ?3 - 1, provisional = NULL \
+                 WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
+            )?
+            .execute(params![commit.execution, commit.worker, from as i64])?;
+        if fenced == 0 {
+            return Err(StoreError::LeaseLost(commit.execution));
+        }
+        conn.prepare_cached("DELETE FROM events WHERE execution = ?1 AND id >= ?2")?
+            .execute(params![commit.execution, from as i64])?;
+    }
+    // Provisional events keep the first one's id; a transition or an end makes every
+    // event final.
+    let first = commit.events.first().map(|e| e.id as i64);
     let fenced = conn
         .prepare_cached(
-            "UPDATE executions SET events = events + ?3 \
+            "UPDATE executions SET events = events + ?3, \
+             provisional = CASE WHEN ?4 THEN min(coalesce(provisional, ?5), ?5) ELSE NULL END \
              WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
         )?
         .execute(params![
             commit.execution,
             commit.worker,
-            commit.events.len() as i64
+            commit.events.len() as i64,
+            commit.provisional,
+            first
         ])?;
     if fenced == 0 {
         return Err(StoreError::LeaseLost(commit.execution));

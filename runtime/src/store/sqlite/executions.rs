@@ -63,7 +63,7 @@ pub(super) fn stop(
     }
     conn.prepare_cached(
         "UPDATE executions SET status = 'ABORTED', error = ?2, cause = ?3, stop_ms = ?4, \
-         lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+         lease_owner = NULL, lease_until = NULL, provisional = NULL WHERE id = ?1",
     )?
     .execute(params![id, error, cause, ms(at)])?;
     conn.prepare_cached(

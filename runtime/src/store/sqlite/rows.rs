@@ -38,7 +38,7 @@ pub(super) fn parse_json(s: &str) -> Result<Value, StoreError> {
 pub(super) const COLUMNS: &str = "id, workflow, name, state_machine_arn, role_arn, status, \
                                   input, output, error, cause, start_ms, stop_ms, redrive_count, \
                                   redrive_ms, state, data, vars, at_ms, secret, seq, retry, \
-                                  map_run, map_items";
+                                                                    map_run, map_items, provisional";
 
 pub(super) fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
     Ok(RawRecord {
@@ -65,6 +65,7 @@ pub(super) fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord
         retry: row.get(20)?,
         map_run: row.get(21)?,
         map_items: row.get(22)?,
+        provisional: row.get(23)?,
     })
 }
 
@@ -93,6 +94,7 @@ pub(super) struct RawRecord {
     retry: Option<String>,
     map_run: Option<String>,
     map_items: i64,
+    provisional: Option<i64>,
 }
 
 impl RawRecord {
@@ -108,6 +110,7 @@ impl RawRecord {
                 at: from_ms(at),
                 seq: self.seq as u64,
                 retry: self.retry.as_deref().map(parse_json).transpose()?,
+                provisional: self.provisional.map(from_int),
             }),
             _ => None,
         };

@@ -2,7 +2,8 @@
 //! so a file made by an older version opens.
 //!
 //! Distributed Map (MAP-17) added `executions.map_run` / `executions.map_items` (a child
-//! execution's Map Run and item count) and the `map_runs` table.
+//! execution's Map Run and item count) and the `map_runs` table. Events published while a
+//! state runs added `executions.provisional` (see `Commit::provisional`).
 
 use rusqlite::{Connection, params};
 
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS executions (
     lease_until INTEGER,
     events INTEGER NOT NULL DEFAULT 0,
     map_run TEXT,
-    map_items INTEGER NOT NULL DEFAULT 0
+        map_items INTEGER NOT NULL DEFAULT 0,
+    provisional INTEGER
 );
 CREATE INDEX IF NOT EXISTS executions_runnable ON executions(status, lease_until);
 CREATE INDEX IF NOT EXISTS executions_workflow ON executions(workflow, start_ms);
@@ -91,11 +93,12 @@ CREATE INDEX IF NOT EXISTS map_runs_execution ON map_runs(execution, start_ms, a
 ";
 
 /// Columns added after their table first shipped: `(table, column, declaration)`.
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
     ("executions", "retry", "TEXT"),
     ("events", "details", "TEXT"),
     ("executions", "map_run", "TEXT"),
     ("executions", "map_items", "INTEGER NOT NULL DEFAULT 0"),
+    ("executions", "provisional", "INTEGER"),
 ];
 
 /// Indexes on added columns: created once the columns exist (an older file has them only

@@ -56,6 +56,8 @@ async fn child(store: &SqliteStore, r: ExecutionRecord, status: Status) {
                 worker: "w".into(),
                 events: vec![],
                 checkpoint: None,
+                provisional: false,
+                truncate_from: None,
                 close: Some(Close {
                     status,
                     output: (status == Status::Succeeded).then(|| json!(1)),
