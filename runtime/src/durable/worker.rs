@@ -217,7 +217,10 @@ async fn load(
     match read.await {
         Ok(Some(loaded)) if loaded.0.status == Status::Running => Some(loaded),
         Ok(_) => None,
-        Err(e) => None,
+        Err(e) => {
+            tracing::warn!(execution = %id, error = %e.detail(), "reading a claimed execution failed");
+            None
+        }
     }
 }
 
