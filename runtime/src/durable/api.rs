@@ -40,9 +40,15 @@ pub enum EngineError {
     /// The ARN does not name an execution.
     #[error("InvalidArn: Invalid Arn: '{0}'")]
     InvalidArn(String),
-    /// No such Map Run.
+    /// No such Map Run (or schedule).
     #[error("ResourceNotFound: Resource Not Found: '{0}'")]
     ResourceNotFound(String),
+    /// A request breaks a rule (a schedule's expression, time zone, name, dates).
+    #[error("ValidationException: {0}")]
+    ValidationException(String),
+    /// The resource exists already (a schedule of that name).
+    #[error("ConflictException: {0}")]
+    ConflictException(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -62,6 +68,8 @@ impl EngineError {
             EngineError::InvalidName(_) => "InvalidName",
             EngineError::InvalidArn(_) => "InvalidArn",
             EngineError::ResourceNotFound(_) => "ResourceNotFound",
+            EngineError::ValidationException(_) => "ValidationException",
+            EngineError::ConflictException(_) => "ConflictException",
             EngineError::Store(_) => "StoreError",
         }
     }

@@ -95,6 +95,23 @@ CREATE TABLE map_runs (
     counts TEXT
 );
 CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
+    // Schedules (`durable::schedule`).
+    "CREATE TABLE schedules (
+    name TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    expression TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    input TEXT NOT NULL,
+    description TEXT,
+    start_ms BIGINT,
+    end_ms BIGINT,
+    state TEXT NOT NULL,
+    anchor_ms BIGINT NOT NULL,
+    next_ms BIGINT,
+    last_ms BIGINT,
+    created_ms BIGINT NOT NULL,
+    modified_ms BIGINT NOT NULL
+);",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.
