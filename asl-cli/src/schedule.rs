@@ -96,7 +96,9 @@ impl From<EngineError> for Failure {
         match e {
             EngineError::Store(s) => Failure(2, s.detail()),
             // `ResourceNotFound: Resource Not Found: '…'` is the engine's wording; say it plainly.
-            EngineError::ResourceNotFound(m) => Failure(1, format!("ResourceNotFoundException: {m}")),
+            EngineError::ResourceNotFound(m) => {
+                Failure(1, format!("ResourceNotFoundException: {m}"))
+            }
             other => Failure(1, other.to_string()),
         }
     }
@@ -202,9 +204,10 @@ async fn execute(command: ScheduleCommand, store: StoreArg) -> Result<Option<Val
         _ => None,
     };
     let state = match &command {
-        ScheduleCommand::List { state: Some(s), .. } => Some(ScheduleState::parse(s).ok_or_else(|| {
-            Failure(1, format!("--state {s}: expected ENABLED or DISABLED"))
-        })?),
+        ScheduleCommand::List { state: Some(s), .. } => Some(
+            ScheduleState::parse(s)
+                .ok_or_else(|| Failure(1, format!("--state {s}: expected ENABLED or DISABLED")))?,
+        ),
         _ => None,
     };
     let schedules = open(store).await?;

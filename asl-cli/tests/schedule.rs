@@ -39,9 +39,21 @@ fn json_of(out: &str) -> Value {
 fn create_list_get_pause_resume_delete() {
     let (_path, url) = store("lifecycle");
     let (code, out, err) = asl(&[
-        "schedule", "create", "nightly", "--workflow", "report", "--expression",
-        "cron(30 2 * * ? *)", "--timezone", "America/New_York", "--input", r#"{"a":1}"#,
-        "--description", "every night", "--store", &url,
+        "schedule",
+        "create",
+        "nightly",
+        "--workflow",
+        "report",
+        "--expression",
+        "cron(30 2 * * ? *)",
+        "--timezone",
+        "America/New_York",
+        "--input",
+        r#"{"a":1}"#,
+        "--description",
+        "every night",
+        "--store",
+        &url,
     ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -61,7 +73,10 @@ fn create_list_get_pause_resume_delete() {
     );
     // The next fire is a 02:30 in New York: 06:30 or 07:30 UTC.
     let next = got["NextFire"].as_str().unwrap();
-    assert!(next.contains("T06:30:00") || next.contains("T07:30:00"), "{next}");
+    assert!(
+        next.contains("T06:30:00") || next.contains("T07:30:00"),
+        "{next}"
+    );
 
     let (code, out, _) = asl(&["schedule", "pause", "nightly", "--store", &url]);
     assert_eq!(code, 0);
@@ -79,7 +94,10 @@ fn create_list_get_pause_resume_delete() {
     assert_eq!((code, out.as_str()), (0, ""));
     let (code, _, err) = asl(&["schedule", "get", "nightly", "--store", &url]);
     assert_eq!(code, 1);
-    assert!(err.contains("ResourceNotFoundException: Schedule nightly does not exist."), "{err}");
+    assert!(
+        err.contains("ResourceNotFoundException: Schedule nightly does not exist."),
+        "{err}"
+    );
 }
 
 #[test]
@@ -87,7 +105,15 @@ fn refusals_and_exit_codes() {
     let (_path, url) = store("errors");
     let create = |name: &str, expr: &str| {
         asl(&[
-            "schedule", "create", name, "--workflow", "w", "--expression", expr, "--store", &url,
+            "schedule",
+            "create",
+            name,
+            "--workflow",
+            "w",
+            "--expression",
+            expr,
+            "--store",
+            &url,
         ])
     };
     let (code, _, err) = create("s", "rate(5 hour)");
@@ -105,19 +131,37 @@ fn refusals_and_exit_codes() {
     assert_eq!(create("s", "rate(5 minutes)").0, 0);
     let (code, _, err) = create("s", "rate(5 minutes)");
     assert_eq!(code, 1);
-    assert!(err.contains("ConflictException: Schedule s already exists."), "{err}");
+    assert!(
+        err.contains("ConflictException: Schedule s already exists."),
+        "{err}"
+    );
     let (code, _, err) = asl(&["schedule", "list"]);
     assert_eq!(code, 2);
     assert!(err.contains("no store"), "{err}");
     let (code, _, err) = asl(&["schedule", "list", "--store", "mysql://x"]);
     assert_eq!(code, 2);
-    assert!(err.contains("expected sqlite:PATH or a postgres:// URL"), "{err}");
+    assert!(
+        err.contains("expected sqlite:PATH or a postgres:// URL"),
+        "{err}"
+    );
     let (code, _, err) = asl(&[
-        "schedule", "create", "t", "--workflow", "w", "--expression", "rate(5 minutes)",
-        "--start-date", "tomorrow", "--store", &url,
+        "schedule",
+        "create",
+        "t",
+        "--workflow",
+        "w",
+        "--expression",
+        "rate(5 minutes)",
+        "--start-date",
+        "tomorrow",
+        "--store",
+        &url,
     ]);
     assert_eq!(code, 1);
-    assert!(err.contains("--start-date 'tomorrow' is not an RFC 3339 date"), "{err}");
+    assert!(
+        err.contains("--start-date 'tomorrow' is not an RFC 3339 date"),
+        "{err}"
+    );
 }
 
 asl_runtime::asl!(mod report {
@@ -134,8 +178,17 @@ impl report::Tasks for NoTasks {}
 fn a_worker_fires_a_schedule_the_command_created() {
     let (path, url) = store("fire");
     let (code, _, err) = asl(&[
-        "schedule", "create", "hourly", "--workflow", "report", "--expression", "rate(1 hour)",
-        "--input", r#"{"when":"<aws.scheduler.scheduled-time>"}"#, "--store", &url,
+        "schedule",
+        "create",
+        "hourly",
+        "--workflow",
+        "report",
+        "--expression",
+        "rate(1 hour)",
+        "--input",
+        r#"{"when":"<aws.scheduler.scheduled-time>"}"#,
+        "--store",
+        &url,
     ]);
     assert_eq!(code, 0, "{err}");
     let runtime = asl_runtime::tokio::runtime::Builder::new_current_thread()
@@ -166,7 +219,11 @@ fn a_worker_fires_a_schedule_the_command_created() {
         }
         assert_eq!(found.len(), 1, "one fire");
         let d = &found[0];
-        assert!(d.name.starts_with("hourly-") && d.name.ends_with('Z'), "{}", d.name);
+        assert!(
+            d.name.starts_with("hourly-") && d.name.ends_with('Z'),
+            "{}",
+            d.name
+        );
         let when = d.input["when"].as_str().unwrap().to_string();
         // The execution is named after the fire's minute, which the input's scheduled time gives.
         let minute = chrono::DateTime::parse_from_rfc3339(&when)
@@ -178,7 +235,11 @@ fn a_worker_fires_a_schedule_the_command_created() {
         assert_eq!(out, json!({"when": when}));
         // Starting that name again with that input is the same fire: no second execution.
         let again = engine
-            .start("report", d.input.clone(), StartOptions::default().name(d.name.clone()))
+            .start(
+                "report",
+                d.input.clone(),
+                StartOptions::default().name(d.name.clone()),
+            )
             .await;
         assert!(again.is_err(), "a closed fire's name is taken (EXEC-3)");
         engine.shutdown();

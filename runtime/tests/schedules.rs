@@ -100,7 +100,10 @@ async fn a_rate_fires_every_interval_from_its_start() {
     );
     for ((_, started, input), fire) in list.iter().zip(&fires) {
         // On time (tokio's timers tick in milliseconds).
-        assert!((*started - *fire).num_milliseconds().abs() < 1000, "{started} vs {fire}");
+        assert!(
+            (*started - *fire).num_milliseconds().abs() < 1000,
+            "{started} vs {fire}"
+        );
         // Context attributes are replaced in the input.
         let at = fire.format("%Y-%m-%dT%H:%M:%SZ").to_string();
         assert_eq!(input, &json!({"at": at, "n": 1}));
@@ -116,7 +119,11 @@ async fn a_cron_fires_on_its_minutes_and_at_fires_once() {
     let t0 = next_minute();
     // Every quarter hour: the next four quarters after t0.
     engine
-        .create_schedule(ScheduleSpec::new("quarter", "ticker", "cron(0/15 * * * ? *)"))
+        .create_schedule(ScheduleSpec::new(
+            "quarter",
+            "ticker",
+            "cron(0/15 * * * ? *)",
+        ))
         .await
         .unwrap();
     // Once, at t0 + 7 minutes written as wall-clock time in Tokyo (UTC+9, no DST).
@@ -127,10 +134,7 @@ async fn a_cron_fires_on_its_minutes_and_at_fires_once() {
         .await
         .unwrap();
     let _runner = run(&engine);
-    let q0 = t0
-        .duration_trunc(chrono::Duration::minutes(15))
-        .unwrap()
-        + minutes(15);
+    let q0 = t0.duration_trunc(chrono::Duration::minutes(15)).unwrap() + minutes(15);
     sleep_to(q0 + minutes(50)).await;
     let list = executions(&engine).await;
     let mut want: Vec<(String, DateTime<Utc>)> = (0..4)
@@ -286,7 +290,10 @@ async fn pause_resume_and_delete() {
     let _runner = run(&engine);
     sleep_to(t0 + minutes(2) + chrono::Duration::seconds(30)).await;
     let paused = engine.pause_schedule("beat").await.unwrap();
-    assert_eq!((paused.state, paused.next_fire), (ScheduleState::Disabled, None));
+    assert_eq!(
+        (paused.state, paused.next_fire),
+        (ScheduleState::Disabled, None)
+    );
     let listed = engine
         .list_schedules(ScheduleFilter {
             state: Some(ScheduleState::Disabled),
@@ -317,7 +324,10 @@ async fn pause_resume_and_delete() {
         engine.pause_schedule("beat").await.unwrap_err(),
         engine.resume_schedule("beat").await.unwrap_err(),
     ] {
-        assert_eq!(e, EngineError::ResourceNotFound("Schedule beat does not exist.".into()));
+        assert_eq!(
+            e,
+            EngineError::ResourceNotFound("Schedule beat does not exist.".into())
+        );
     }
 }
 
@@ -339,15 +349,24 @@ async fn bad_schedules_are_rejected_with_clear_messages() {
          rate(1 minute)."
     );
     let m = validation(create(ScheduleSpec::new("s", "ticker", "cron(0 12 * * * *)")).await);
-    assert!(m.contains("day-of-month and day-of-week cannot both be specified"), "{m}");
+    assert!(
+        m.contains("day-of-month and day-of-week cannot both be specified"),
+        "{m}"
+    );
     let m = validation(create(ScheduleSpec::new("s", "ticker", "cron(0 25 * * ? *)")).await);
     assert!(m.contains("hours field: 25 is out of range (0-23)"), "{m}");
     let m = validation(
         create(ScheduleSpec::new("s", "ticker", "rate(5 minutes)").time_zone("Mars/Base")).await,
     );
-    assert!(m.contains("Invalid ScheduleExpressionTimezone Mars/Base"), "{m}");
+    assert!(
+        m.contains("Invalid ScheduleExpressionTimezone Mars/Base"),
+        "{m}"
+    );
     let m = validation(create(ScheduleSpec::new("bad name", "ticker", "rate(5 minutes)")).await);
-    assert!(m.contains("Value 'bad name' at 'name' failed to satisfy constraint"), "{m}");
+    assert!(
+        m.contains("Value 'bad name' at 'name' failed to satisfy constraint"),
+        "{m}"
+    );
     let spring = nth_sunday(clock::now().year() + 1, 3, 2);
     let skipped = format!("at({}T02:30:00)", spring.format("%Y-%m-%d"));
     let m = validation(
@@ -376,5 +395,12 @@ async fn bad_schedules_are_rejected_with_clear_messages() {
         create(ScheduleSpec::new("s", "ticker", "rate(9 minutes)")).await,
         EngineError::ConflictException("Schedule s already exists.".into())
     );
-    assert!(engine.list_schedules(ScheduleFilter::default()).await.unwrap().len() == 1);
+    assert!(
+        engine
+            .list_schedules(ScheduleFilter::default())
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
 }

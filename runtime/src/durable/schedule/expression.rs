@@ -107,15 +107,12 @@ fn parse_rate(body: &str) -> Result<Expression, String> {
 
 fn parse_at(body: &str) -> Result<Expression, String> {
     let shape_ok = body.len() == 19
-        && body
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                10 => b == b'T',
-                13 | 16 => b == b':',
-                _ => b.is_ascii_digit(),
-            });
+        && body.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
     if !shape_ok {
         return Err(format!(
             "'{body}' is not a date and time of the form yyyy-mm-ddThh:mm:ss"
@@ -166,7 +163,8 @@ impl Timing {
                 if from < self.anchor {
                     Some(self.anchor)
                 } else {
-                    let periods = (from - self.anchor).num_milliseconds() / every.num_milliseconds();
+                    let periods =
+                        (from - self.anchor).num_milliseconds() / every.num_milliseconds();
                     self.anchor
                         .checked_add_signed(*every * i32::try_from(periods + 1).ok()?)
                 }
@@ -264,14 +262,22 @@ mod tests {
     fn cron_in_a_time_zone_follows_aws_dst_rules() {
         // 2026-03-08: New York springs forward at 02:00 EST to 03:00 EDT; 02:30 does not
         // exist that day, so it does not fire (the 7th and 9th do, at 07:30Z and 06:30Z).
-        let t = timing("cron(30 2 * * ? *)", "America/New_York", "2026-01-01T00:00:00Z");
+        let t = timing(
+            "cron(30 2 * * ? *)",
+            "America/New_York",
+            "2026-01-01T00:00:00Z",
+        );
         assert_eq!(
             fires(&t, "2026-03-07T00:00:00Z", 2),
             ["2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z"]
         );
         // 2026-11-01: 02:00 EDT falls back to 01:00 EST; 01:30 happens twice and fires once,
         // at its first occurrence (05:30Z), not again at 06:30Z.
-        let t = timing("cron(30 1 * * ? *)", "America/New_York", "2026-01-01T00:00:00Z");
+        let t = timing(
+            "cron(30 1 * * ? *)",
+            "America/New_York",
+            "2026-01-01T00:00:00Z",
+        );
         assert_eq!(
             fires(&t, "2026-10-31T00:00:00Z", 3),
             [
@@ -281,7 +287,11 @@ mod tests {
             ]
         );
         // Every 20 minutes during the repeated hour: each wall-clock time once.
-        let t = timing("cron(0/20 1 * * ? *)", "America/New_York", "2026-01-01T00:00:00Z");
+        let t = timing(
+            "cron(0/20 1 * * ? *)",
+            "America/New_York",
+            "2026-01-01T00:00:00Z",
+        );
         assert_eq!(
             fires(&t, "2026-11-01T04:59:00Z", 4),
             [
@@ -295,17 +305,21 @@ mod tests {
 
     #[test]
     fn at_fires_once_and_windows_bound_recurring_schedules() {
-        let t = timing("at(2026-12-24T10:00:00)", "Europe/Paris", "2026-01-01T00:00:00Z");
-        assert_eq!(fires(&t, "2026-01-01T00:00:00Z", 3), ["2026-12-24T09:00:00Z"]);
+        let t = timing(
+            "at(2026-12-24T10:00:00)",
+            "Europe/Paris",
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            fires(&t, "2026-01-01T00:00:00Z", 3),
+            ["2026-12-24T09:00:00Z"]
+        );
         let mut t = timing("cron(0 * * * ? *)", "UTC", "2026-01-01T00:00:00Z");
         t.start = Some(utc("2026-01-01T05:30:00Z"));
         t.end = Some(utc("2026-01-01T08:00:00Z"));
         assert_eq!(
             fires(&t, "2026-01-01T00:00:00Z", 5),
-            [
-                "2026-01-01T06:00:00Z",
-                "2026-01-01T07:00:00Z"
-            ]
+            ["2026-01-01T06:00:00Z", "2026-01-01T07:00:00Z"]
         );
         let mut t = timing("rate(1 hour)", "UTC", "2026-01-01T05:30:00Z");
         t.start = Some(utc("2026-01-01T05:30:00Z"));
@@ -338,7 +352,11 @@ mod tests {
             );
             assert!(e.contains(want), "{expr}: {e}");
         }
-        assert!(parse_time_zone("Mars/Olympus").unwrap_err().contains("IANA"));
+        assert!(
+            parse_time_zone("Mars/Olympus")
+                .unwrap_err()
+                .contains("IANA")
+        );
         assert!(parse_time_zone("America/New_York").is_ok());
     }
 }

@@ -106,7 +106,11 @@ impl Engine {
         let name = execution_name(&r.name, at);
         let input = api.fire_input(r, at);
         match self
-            .start(&r.workflow, input, StartOptions::default().name(name.clone()))
+            .start(
+                &r.workflow,
+                input,
+                StartOptions::default().name(name.clone()),
+            )
             .await
         {
             // Started here, or by another worker (the same name and input while it runs).

@@ -61,11 +61,14 @@ pub(super) async fn schedule(
 
 /// Every schedule, by name.
 pub(super) async fn schedules(tx: &Transaction<'_>) -> Result<Vec<ScheduleRecord>, StoreError> {
-    tx.query(&format!("SELECT {COLUMNS} FROM schedules ORDER BY name"), &[])
-        .await?
-        .iter()
-        .map(record)
-        .collect()
+    tx.query(
+        &format!("SELECT {COLUMNS} FROM schedules ORDER BY name"),
+        &[],
+    )
+    .await?
+    .iter()
+    .map(record)
+    .collect()
 }
 
 /// Enables or pauses a schedule with its next fire.
@@ -170,7 +173,10 @@ mod tests {
         let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap();
         tokio::spawn(connection);
         client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(&schema)))
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                quote_ident(&schema)
+            ))
             .await
             .unwrap();
         let store = PostgresStore::connect_schema(&url, &schema).await.unwrap();
@@ -192,9 +198,22 @@ mod tests {
         };
         assert!(store.create_schedule(record.clone()).await.unwrap());
         assert!(!store.create_schedule(record.clone()).await.unwrap());
-        assert_eq!(store.schedule("nightly").await.unwrap(), Some(record.clone()));
-        assert!(store.advance_schedule("nightly", t(0), Some(t(5))).await.unwrap());
-        assert!(!store.advance_schedule("nightly", t(0), Some(t(5))).await.unwrap());
+        assert_eq!(
+            store.schedule("nightly").await.unwrap(),
+            Some(record.clone())
+        );
+        assert!(
+            store
+                .advance_schedule("nightly", t(0), Some(t(5)))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .advance_schedule("nightly", t(0), Some(t(5)))
+                .await
+                .unwrap()
+        );
         let paused = store
             .set_schedule_state("nightly", ScheduleState::Disabled, None, t(6))
             .await
@@ -202,7 +221,12 @@ mod tests {
             .unwrap();
         assert_eq!(paused.last_fire, Some(t(0)));
         assert_eq!(paused.state, ScheduleState::Disabled);
-        assert!(!store.advance_schedule("nightly", t(5), Some(t(10))).await.unwrap());
+        assert!(
+            !store
+                .advance_schedule("nightly", t(5), Some(t(10)))
+                .await
+                .unwrap()
+        );
         assert_eq!(store.schedules().await.unwrap().len(), 1);
         assert!(store.delete_schedule("nightly").await.unwrap());
         assert!(!store.delete_schedule("nightly").await.unwrap());

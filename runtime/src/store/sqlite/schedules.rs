@@ -37,7 +37,10 @@ pub(super) fn create_schedule(conn: &Connection, s: ScheduleRecord) -> Result<bo
 }
 
 /// One schedule.
-pub(super) fn schedule(conn: &Connection, name: &str) -> Result<Option<ScheduleRecord>, StoreError> {
+pub(super) fn schedule(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<ScheduleRecord>, StoreError> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM schedules WHERE name = ?1"))?
         .query_row(params![name], read)
         .optional()?
