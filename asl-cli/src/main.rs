@@ -8,8 +8,13 @@
 //! (include it with `asl_runtime::include_workflow!` or as a module of its own). Exit status:
 //! 0 when written, 1 when the definition is invalid or not supported, 2 when a file cannot be
 //! read or written or the arguments are wrong.
+//!
+//! `asl schedule create|list|get|pause|resume|delete --store sqlite:PATH|postgres://…` keeps
+//! durable schedules in a store, for the workers that run the workflows (see `schedule`).
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod schedule;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -71,6 +76,13 @@ enum Command {
         /// Do not print warnings.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Manage durable schedules in a store (EventBridge Scheduler expressions).
+    Schedule {
+        #[command(subcommand)]
+        command: schedule::ScheduleCommand,
+        #[command(flatten)]
+        store: schedule::StoreArg,
     },
 }
 
@@ -147,6 +159,7 @@ fn main() -> ExitCode {
             }
             generate(&file, output.as_deref(), &options, quiet)
         }
+        Command::Schedule { command, store } => schedule::run(command, store),
     }
 }
 

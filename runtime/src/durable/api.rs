@@ -40,7 +40,7 @@ pub enum EngineError {
     /// The ARN does not name an execution.
     #[error("InvalidArn: Invalid Arn: '{0}'")]
     InvalidArn(String),
-    /// No such Map Run.
+    /// No such Map Run (or schedule).
     #[error("ResourceNotFound: Resource Not Found: '{0}'")]
     ResourceNotFound(String),
     /// The workflow's type does not allow the call (`start_sync` on a `STANDARD` workflow).
@@ -48,6 +48,12 @@ pub enum EngineError {
         "StateMachineTypeNotSupported: This operation is not supported by this type of state machine: '{0}'"
     )]
     StateMachineTypeNotSupported(String),
+    /// A request breaks a rule (a schedule's expression, time zone, name, dates).
+    #[error("ValidationException: {0}")]
+    ValidationException(String),
+    /// The resource exists already (a schedule of that name).
+    #[error("ConflictException: {0}")]
+    ConflictException(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -68,6 +74,8 @@ impl EngineError {
             EngineError::InvalidArn(_) => "InvalidArn",
             EngineError::ResourceNotFound(_) => "ResourceNotFound",
             EngineError::StateMachineTypeNotSupported(_) => "StateMachineTypeNotSupported",
+            EngineError::ValidationException(_) => "ValidationException",
+            EngineError::ConflictException(_) => "ConflictException",
             EngineError::Store(_) => "StoreError",
         }
     }

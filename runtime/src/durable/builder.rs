@@ -22,6 +22,7 @@ pub struct EngineBuilder {
     worker: Option<String>,
     identity: RunOptions,
     runs_started: bool,
+    schedule_poll: Duration,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -51,6 +52,7 @@ impl Engine {
             worker: None,
             identity: RunOptions::default(),
             runs_started: true,
+            schedule_poll: Duration::from_secs(10),
         }
     }
 }
@@ -123,6 +125,13 @@ impl EngineBuilder {
         self
     }
 
+    /// How often the schedule runner looks at the store for schedules that other processes
+    /// created, paused or resumed (default 10 s; its own it sees at once).
+    pub fn schedule_poll_interval(mut self, d: Duration) -> Self {
+        self.schedule_poll = d.max(Duration::from_millis(10));
+        self
+    }
+
     /// Partition, region and account for ARNs (defaults `aws`, `us-east-1`, `123456789012`).
     pub fn identity(mut self, options: RunOptions) -> Self {
         self.identity = options;
@@ -156,6 +165,8 @@ impl EngineBuilder {
             express: Mutex::new(HashMap::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
             child_waits: Mutex::new(HashMap::new()),
+            schedule_wake: tokio::sync::Notify::new(),
+            schedule_poll: self.schedule_poll,
             shutdown,
         });
         // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.

@@ -57,6 +57,10 @@ pub(super) struct Inner {
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
     /// Map Run children this process's Maps wait for, each woken when it ends here.
     pub(super) child_waits: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+    /// Wakes the schedule runner when this engine creates or resumes a schedule.
+    pub(super) schedule_wake: tokio::sync::Notify,
+    /// How often the schedule runner looks for schedules other processes changed.
+    pub(super) schedule_poll: Duration,
 }
 
 #[derive(Clone)]

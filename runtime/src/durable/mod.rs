@@ -22,6 +22,10 @@
 //!   for [`Engine::send_task_success`] / [`Engine::send_task_failure`] from any process on the
 //!   same store; `HeartbeatSeconds` is enforced against [`Engine::send_task_heartbeat`].
 //!
+//! - Schedules: [`Engine::create_schedule`] starts executions on EventBridge Scheduler's
+//!   `rate`, `cron` and `at` expressions, durably, each fire once across workers
+//!   ([`schedule`]).
+//!
 //! [`TaskContext::idempotency_key`]: crate::TaskContext::idempotency_key
 
 mod api;
@@ -30,6 +34,7 @@ mod engine;
 pub(crate) mod journal;
 mod machine;
 pub(crate) mod map_run;
+pub mod schedule;
 mod worker;
 mod workflows;
 
@@ -40,4 +45,5 @@ pub use api::{
 pub use builder::{BuildError, EngineBuilder};
 pub use engine::Engine;
 pub use machine::Machine;
+pub use schedule::{Schedule, ScheduleFilter, ScheduleSpec, ScheduleState, Schedules};
 pub use workflows::{SyncExecution, WorkflowInfo, WorkflowType};

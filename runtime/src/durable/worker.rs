@@ -142,8 +142,10 @@ impl Engine {
 
     /// Works as a worker until [`Engine::shutdown`]: claims every runnable execution of the
     /// registered workflows in the store (new, crashed, redriven elsewhere, or whose worker's
-    /// lease expired) and runs it.
+    /// lease expired) and runs it, and fires the schedules of those workflows
+    /// ([`Engine::run_schedules`]).
     pub async fn run(&self) -> Result<(), EngineError> {
+        let _schedules = self.spawn_schedule_runner();
         let mut shutdown = self.inner.shutdown.subscribe();
         let workflows: Vec<String> = self.inner.workflows.keys().cloned().collect();
         loop {

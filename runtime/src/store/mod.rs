@@ -8,6 +8,10 @@
 //!
 //! Large payloads are stored once per execution, not in every event (`payloads`).
 //!
+//! Schedules (`durable::schedule`) are stored beside executions: each fire is claimed by
+//! moving the schedule's next fire with a compare-and-set, so workers sharing a store agree on
+//! who fires it.
+//!
 //! `SqliteStore` (cargo feature `sqlite`, on by default) is the embedded engine (a file, or
 //! memory for tests); `PostgresStore` (cargo feature `postgres`) serves many workers on many
 //! machines. Without either, the [`Store`] trait is there for a store of one's own.
@@ -322,6 +326,68 @@ pub struct Page {
     pub next_token: Option<String>,
 }
 
+/// Whether a schedule fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScheduleState {
+    /// It fires (`ENABLED`).
+    Enabled,
+    /// It is paused (`DISABLED`).
+    Disabled,
+}
+
+impl ScheduleState {
+    /// `ENABLED` or `DISABLED`, as AWS names them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScheduleState::Enabled => "ENABLED",
+            ScheduleState::Disabled => "DISABLED",
+        }
+    }
+
+    /// The state AWS names `s` (`ENABLED`, `DISABLED`).
+    pub fn parse(s: &str) -> Option<ScheduleState> {
+        match s {
+            "ENABLED" => Some(ScheduleState::Enabled),
+            "DISABLED" => Some(ScheduleState::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// A schedule as stored (see `durable::schedule`): when it fires, what it starts, and where
+/// it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleRecord {
+    /// Its name (unique in the store).
+    pub name: String,
+    /// The workflow each fire starts an execution of.
+    pub workflow: String,
+    /// `rate(…)`, `cron(…)` or `at(…)`.
+    pub expression: String,
+    /// IANA time zone name the expression is read in.
+    pub time_zone: String,
+    /// The executions' input.
+    pub input: Value,
+    /// A description.
+    pub description: Option<String>,
+    /// No fire before it.
+    pub start_date: Option<DateTime<Utc>>,
+    /// No fire at or after it.
+    pub end_date: Option<DateTime<Utc>>,
+    /// Enabled or paused.
+    pub state: ScheduleState,
+    /// Where a rate counts from.
+    pub anchor: DateTime<Utc>,
+    /// The next fire (`None`: none remains).
+    pub next_fire: Option<DateTime<Utc>>,
+    /// The scheduled instant of the last fire.
+    pub last_fire: Option<DateTime<Utc>>,
+    /// Created.
+    pub creation_date: DateTime<Utc>,
+    /// Last changed (created, paused, resumed).
+    pub last_modification_date: DateTime<Utc>,
+}
+
 /// `executionStartedEventDetails` of a new execution.
 pub(crate) fn started_details(r: &ExecutionRecord) -> Value {
     serde_json::json!({
@@ -437,6 +503,32 @@ pub trait Store: Send + Sync + 'static {
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>>;
     /// Completes (`Succeeded`/`Failed`), heartbeats (`Waiting`) or closes a waiting token.
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate>;
+    /// Stores a new schedule; `false` (nothing written) when one of that name exists.
+    fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool>;
+    /// One schedule.
+    fn schedule(&self, name: &str) -> StoreFuture<'_, Option<ScheduleRecord>>;
+    /// Every schedule, by name.
+    fn schedules(&self) -> StoreFuture<'_, Vec<ScheduleRecord>>;
+    /// Enables or pauses a schedule, with its next fire; returns it as it is now (`None`:
+    /// no such schedule).
+    fn set_schedule_state(
+        &self,
+        name: &str,
+        state: ScheduleState,
+        next_fire: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ScheduleRecord>>;
+    /// Deletes a schedule; `false` when there was none.
+    fn delete_schedule(&self, name: &str) -> StoreFuture<'_, bool>;
+    /// Claims the fire at `fired` of an enabled schedule: its next fire moves from `fired` to
+    /// `next` and its last fire becomes `fired`, only if its next fire still is `fired`
+    /// (compare-and-set). `false` when another worker claimed it, or it was paused or deleted.
+    fn advance_schedule(
+        &self,
+        name: &str,
+        fired: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> StoreFuture<'_, bool>;
 }
 
 /// A shared store is a store (so one can be chosen at run time: `Arc<dyn Store>`).
@@ -543,6 +635,35 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
         (**self).update_token(token, state)
+    }
+    fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
+        (**self).create_schedule(schedule)
+    }
+    fn schedule(&self, name: &str) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        (**self).schedule(name)
+    }
+    fn schedules(&self) -> StoreFuture<'_, Vec<ScheduleRecord>> {
+        (**self).schedules()
+    }
+    fn set_schedule_state(
+        &self,
+        name: &str,
+        state: ScheduleState,
+        next_fire: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        (**self).set_schedule_state(name, state, next_fire, at)
+    }
+    fn delete_schedule(&self, name: &str) -> StoreFuture<'_, bool> {
+        (**self).delete_schedule(name)
+    }
+    fn advance_schedule(
+        &self,
+        name: &str,
+        fired: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> StoreFuture<'_, bool> {
+        (**self).advance_schedule(name, fired, next)
     }
 }
 

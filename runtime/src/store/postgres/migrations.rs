@@ -97,6 +97,23 @@ CREATE TABLE map_runs (
 CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
     // Events published while a state runs (see `Commit::provisional`): the first one's id.
     "ALTER TABLE executions ADD COLUMN provisional BIGINT;",
+    // Schedules (`durable::schedule`).
+    "CREATE TABLE schedules (
+    name TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    expression TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    input TEXT NOT NULL,
+    description TEXT,
+    start_ms BIGINT,
+    end_ms BIGINT,
+    state TEXT NOT NULL,
+    anchor_ms BIGINT NOT NULL,
+    next_ms BIGINT,
+    last_ms BIGINT,
+    created_ms BIGINT NOT NULL,
+    modified_ms BIGINT NOT NULL
+);",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.

@@ -24,6 +24,7 @@ mod migrations;
 mod pool;
 mod progress;
 mod rows;
+mod schedules;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -33,8 +34,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, Store, StoreError,
-    StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, ScheduleRecord,
+    ScheduleState, Store, StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use commit::Batch;
@@ -260,6 +261,51 @@ impl Store for PostgresStore {
         let token = token.to_string();
         transaction!(self, |tx| {
             tokens::update_token(&tx, &token, state).await?
+        })
+    }
+
+    fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
+        transaction!(self, |tx| {
+            schedules::create_schedule(&tx, schedule).await?
+        })
+    }
+
+    fn schedule(&self, name: &str) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        let name = name.to_string();
+        transaction!(self, |tx| { schedules::schedule(&tx, &name).await? })
+    }
+
+    fn schedules(&self) -> StoreFuture<'_, Vec<ScheduleRecord>> {
+        transaction!(self, |tx| { schedules::schedules(&tx).await? })
+    }
+
+    fn set_schedule_state(
+        &self,
+        name: &str,
+        state: ScheduleState,
+        next_fire: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        let name = name.to_string();
+        transaction!(self, |tx| {
+            schedules::set_schedule_state(&tx, &name, state, next_fire, at).await?
+        })
+    }
+
+    fn delete_schedule(&self, name: &str) -> StoreFuture<'_, bool> {
+        let name = name.to_string();
+        transaction!(self, |tx| { schedules::delete_schedule(&tx, &name).await? })
+    }
+
+    fn advance_schedule(
+        &self,
+        name: &str,
+        fired: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> StoreFuture<'_, bool> {
+        let name = name.to_string();
+        transaction!(self, |tx| {
+            schedules::advance_schedule(&tx, &name, fired, next).await?
         })
     }
 }

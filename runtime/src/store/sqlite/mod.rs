@@ -19,6 +19,7 @@ mod leases;
 mod map_runs;
 mod progress;
 mod rows;
+mod schedules;
 mod schema;
 mod tokens;
 
@@ -33,8 +34,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::{
-    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, Store, StoreError,
-    StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, ScheduleRecord,
+    ScheduleState, Store, StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use group_commit::Inner;
@@ -222,6 +223,45 @@ impl Store for SqliteStore {
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
         let token = token.to_string();
         self.call(move |conn| tokens::update_token(conn, &token, state))
+    }
+
+    fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
+        self.call(move |conn| schedules::create_schedule(conn, schedule))
+    }
+
+    fn schedule(&self, name: &str) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        let name = name.to_string();
+        self.call(move |conn| schedules::schedule(conn, &name))
+    }
+
+    fn schedules(&self) -> StoreFuture<'_, Vec<ScheduleRecord>> {
+        self.call(schedules::schedules)
+    }
+
+    fn set_schedule_state(
+        &self,
+        name: &str,
+        state: ScheduleState,
+        next_fire: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, Option<ScheduleRecord>> {
+        let name = name.to_string();
+        self.call(move |conn| schedules::set_schedule_state(conn, &name, state, next_fire, at))
+    }
+
+    fn delete_schedule(&self, name: &str) -> StoreFuture<'_, bool> {
+        let name = name.to_string();
+        self.call(move |conn| schedules::delete_schedule(conn, &name))
+    }
+
+    fn advance_schedule(
+        &self,
+        name: &str,
+        fired: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> StoreFuture<'_, bool> {
+        let name = name.to_string();
+        self.call(move |conn| schedules::advance_schedule(conn, &name, fired, next))
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Distributed Map (MAP-17) added `executions.map_run` / `executions.map_items` (a child
 //! execution's Map Run and item count) and the `map_runs` table. Events published while a
-//! state runs added `executions.provisional` (see `Commit::provisional`).
+//! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
+//! `schedules` table (created in files that lack it like any other table).
 
 use rusqlite::{Connection, params};
 
@@ -90,6 +91,22 @@ CREATE TABLE IF NOT EXISTS map_runs (
     counts TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS map_runs_execution ON map_runs(execution, start_ms, arn);
+CREATE TABLE IF NOT EXISTS schedules (
+    name TEXT PRIMARY KEY,
+    workflow TEXT NOT NULL,
+    expression TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    input TEXT NOT NULL,
+    description TEXT,
+    start_ms INTEGER,
+    end_ms INTEGER,
+    state TEXT NOT NULL,
+    anchor_ms INTEGER NOT NULL,
+    next_ms INTEGER,
+    last_ms INTEGER,
+    created_ms INTEGER NOT NULL,
+    modified_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// Columns added after their table first shipped: `(table, column, declaration)`.
