@@ -1,10 +1,11 @@
 //! GetExecutionHistory: the engine's events as they are (`HistoryEvent::to_json` is AWS's
-//! shape), paged, in either order, with or without the execution data.
+//! shape; its timestamp goes on the wire as epoch seconds), paged, in either order, with or
+//! without the execution data.
 
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::execution_id;
+use super::{date, execution_id};
 use crate::dispatch::Server;
 use crate::error::{ApiError, ok};
 use crate::input::*;
@@ -33,6 +34,10 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
         .iter()
         .map(|e| {
             let mut v = e.to_json();
+            // The wire carries dates as epoch seconds, as every date of the API.
+            if let Value::Object(m) = &mut v {
+                m.insert("timestamp".into(), date(e.timestamp));
+            }
             if !with_data {
                 strip_data(&mut v);
             }
