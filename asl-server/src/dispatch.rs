@@ -146,9 +146,8 @@ async fn read_body(
     }
 }
 
-/// Checks the caller when credentials are configured: the `Authorization` header must name
-/// a configured access key (`MissingAuthenticationTokenException` without one,
-/// `UnrecognizedClientException` for an unknown key).
+/// Checks the caller when credentials are configured: the request must be signed (SigV4) with
+/// a configured access key and its secret (see [`crate::auth`] for the errors).
 fn authenticate(
     server: &Server,
     method: &Method,
@@ -160,30 +159,15 @@ fn authenticate(
     if credentials.is_empty() {
         return Ok(());
     }
-    // auth: crate::auth::verify is wired here by the auth helper
-    // (it checks the signature of `method`, `uri`, `headers` and `body` with the secret).
-    let _ = (method, uri, body);
-    let Some(authorization) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Err(ApiError::coral(
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        ));
-    };
-    let key = authorization
-        .split_once("Credential=")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
-        .unwrap_or_default();
-    if credentials.iter().any(|(k, _)| k == key) {
-        Ok(())
-    } else {
-        Err(ApiError::coral(
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        ))
-    }
+    crate::auth::verify(
+        credentials,
+        method,
+        uri,
+        headers,
+        body,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| ApiError::coral(e.error_type(), e.message()))
 }
 
 /// AWS's JSON protocol content types (1.0 is Step Functions'; 1.1 and plain JSON are

@@ -36,6 +36,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod actions;
+mod auth;
 mod dispatch;
 mod error;
 mod input;
