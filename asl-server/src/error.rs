@@ -22,9 +22,12 @@ const SERVICE: &str = "com.amazonaws.swf.service.v2.model";
 const VALIDATE: &str = "com.amazon.coral.validate";
 const CORAL: &str = "com.amazon.coral.service";
 
-/// An error response.
+/// An error response (boxed: results carrying it stay small).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ApiError {
+pub(crate) struct ApiError(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Inner {
     pub(crate) status: StatusCode,
     namespace: &'static str,
     /// AWS's error name (`ExecutionDoesNotExist`, …).
@@ -36,13 +39,13 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     fn new(namespace: &'static str, name: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError {
+        ApiError(Box::new(Inner {
             status: StatusCode::BAD_REQUEST,
             namespace,
             name: name.into(),
             message: message.into(),
             extra: Map::new(),
-        }
+        }))
     }
 
     /// One of Step Functions' own exceptions (HTTP 400).
@@ -72,7 +75,7 @@ impl ApiError {
     pub(crate) fn service_validation(message: impl Into<String>, reason: Option<&str>) -> Self {
         let mut e = ApiError::service("ValidationException", message);
         if let Some(r) = reason {
-            e.extra.insert("reason".into(), r.into());
+            e.0.extra.insert("reason".into(), r.into());
         }
         e
     }
@@ -102,29 +105,41 @@ impl ApiError {
 
     /// With another HTTP status.
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
-        self.status = status;
+        self.0.status = status;
         self
     }
 
     /// With another member besides `message`.
     pub(crate) fn with_member(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.into(), value.into());
+        self.0.extra.insert(key.into(), value.into());
         self
+    }
+
+    /// AWS's error name.
+    #[cfg(test)]
+    pub(crate) fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The message.
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        &self.0.message
     }
 
     /// The `__type` value.
     pub(crate) fn type_name(&self) -> String {
-        format!("{}#{}", self.namespace, self.name)
+        format!("{}#{}", self.0.namespace, self.0.name)
     }
 
     /// The JSON body.
     pub(crate) fn body(&self) -> Value {
         let mut m = Map::new();
         m.insert("__type".into(), self.type_name().into());
-        if !self.message.is_empty() {
-            m.insert("message".into(), self.message.clone().into());
+        if !self.0.message.is_empty() {
+            m.insert("message".into(), self.0.message.clone().into());
         }
-        for (k, v) in &self.extra {
+        for (k, v) in &self.0.extra {
             m.insert(k.clone(), v.clone());
         }
         Value::Object(m)
@@ -167,7 +182,7 @@ fn message_of(e: &EngineError) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json_response(self.status, &self.body())
+        json_response(self.0.status, &self.body())
     }
 }
 

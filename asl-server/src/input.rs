@@ -335,9 +335,9 @@ mod tests {
         i.integer("maxResults", 0, 1000).unwrap();
         i.string("input", Str::new(2, 5).sensitive()).unwrap();
         let e = i.finish().unwrap_err();
-        assert_eq!(e.name, "ValidationException");
+        assert_eq!(e.name(), "ValidationException");
         assert_eq!(
-            e.message,
+            e.message(),
             "4 validation errors detected: \
              Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null; \
              Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1; \
@@ -350,7 +350,7 @@ mod tests {
     fn wrong_types_are_serialization_errors() {
         let mut i = Input::parse(br#"{"maxResults": "10"}"#).unwrap();
         let e = i.integer("maxResults", 0, 1000).unwrap_err();
-        assert_eq!(e.name, "SerializationException");
+        assert_eq!(e.name(), "SerializationException");
         assert!(Input::parse(b"[1]").is_err());
         assert!(Input::parse(b"{").is_err());
         assert!(Input::parse(b"").is_ok());
