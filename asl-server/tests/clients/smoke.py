@@ -83,15 +83,12 @@ started = sfn.start_execution(
 )
 arn = started["executionArn"]
 assert arn == f"arn:aws:states:{REGION}:{ACCOUNT}:execution:chain:chain-1", arn
-# The same name and input again is the same execution (EXEC-3) ...
-again = sfn.start_execution(stateMachineArn=machine_arn("chain"), name="chain-1", input='{"n": 1}')
-assert again["executionArn"] == arn, again
-# ... with another input it is an error.
+done = wait_status(arn, {"SUCCEEDED"})
+# A closed execution's name cannot be started again, even with the same input (EXEC-3).
 code, _ = error_code(
-    sfn.start_execution, stateMachineArn=machine_arn("chain"), name="chain-1", input='{"n": 2}'
+    sfn.start_execution, stateMachineArn=machine_arn("chain"), name="chain-1", input='{"n": 1}'
 )
 assert code == "ExecutionAlreadyExists", code
-done = wait_status(arn, {"SUCCEEDED"})
 assert json.loads(done["output"]) == {"n": 1, "steps": 6}, done["output"]
 assert json.loads(done["input"]) == {"n": 1}
 assert done["stateMachineArn"] == machine_arn("chain") and done["name"] == "chain-1"
@@ -165,6 +162,14 @@ step("stop and redrive")
 sleepy = sfn.start_execution(stateMachineArn=machine_arn("sleepy"), name="sleepy-1")["executionArn"]
 sfn.start_execution(stateMachineArn=machine_arn("sleepy"), name="sleepy-2")
 wait_status(sleepy, {"RUNNING"})
+# While it runs, the same name and input is the same execution (EXEC-3) ...
+again = sfn.start_execution(stateMachineArn=machine_arn("sleepy"), name="sleepy-1")
+assert again["executionArn"] == sleepy, again
+# ... and another input is an error.
+code, _ = error_code(
+    sfn.start_execution, stateMachineArn=machine_arn("sleepy"), name="sleepy-1", input='{"x": 1}'
+)
+assert code == "ExecutionAlreadyExists", code
 stopped = sfn.stop_execution(executionArn=sleepy, error="Cancelled", cause="by the smoke test")
 assert "stopDate" in stopped, stopped
 d = wait_status(sleepy, {"ABORTED"})
