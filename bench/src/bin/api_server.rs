@@ -1,5 +1,5 @@
 //! The Step Functions API over HTTP (issue 17): `cargo run --release -p asl-bench --bin
-//! api_server [-- --seconds N] [--clients N] [--server-threads N]`.
+//! api_server [-- --seconds N] [--clients N] [--server-threads N] [--no-auth]`.
 //!
 //! An [`Engine`] on a fresh SQLite file (WAL, `synchronous=FULL`), submit-only
 //! (`run_started(false)`, no workers: `StartExecution` records the execution and its
@@ -53,6 +53,8 @@ fn main() -> Result<(), Error> {
     let seconds = Duration::from_secs(arg("--seconds", 5));
     let clients = arg("--clients", 64) as usize;
     let server_threads = arg("--server-threads", 2) as usize;
+    // Without a credential the server skips signature checks (requests are still signed).
+    let no_auth = args.iter().any(|a| a == "--no-auth");
 
     let dir = std::env::temp_dir().join(format!("asl-bench-api-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -72,7 +74,11 @@ fn main() -> Result<(), Error> {
             .await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let config = asl_server::Config::new().credential(KEY, SECRET);
+        let config = if no_auth {
+            asl_server::Config::new()
+        } else {
+            asl_server::Config::new().credential(KEY, SECRET)
+        };
         tokio::spawn(async move {
             if let Err(e) = asl_server::serve_with(engine, config, listener).await {
                 eprintln!("server stopped: {e}");
