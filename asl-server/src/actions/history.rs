@@ -1,0 +1,92 @@
+//! GetExecutionHistory: the engine's events as they are (`HistoryEvent::to_json` is AWS's
+//! shape; its timestamp goes on the wire as epoch seconds), paged, in either order, with or
+//! without the execution data.
+
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::{date, execution_id};
+use crate::dispatch::Server;
+use crate::error::{ApiError, ok};
+use crate::input::*;
+use crate::paging;
+
+/// The members of an event's details that carry execution data, dropped with
+/// `includeExecutionData: false`: inputs and outputs (a Task's `parameters` are its input).
+const DATA_MEMBERS: &[&str] = &["input", "output", "parameters"];
+
+pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiError> {
+    let arn = i.required_string("executionArn", ARN)?;
+    let max = i.integer("maxResults", 0, 1000)?;
+    let reverse = i.boolean("reverseOrder")?.unwrap_or(false);
+    let token = i.string("nextToken", PAGE_TOKEN)?;
+    let with_data = i.boolean("includeExecutionData")?.unwrap_or(true);
+    i.finish()?;
+    let id = execution_id(&arn)?;
+    let mut events = server.engine.history(&id).await?;
+    if reverse {
+        events.reverse();
+    }
+    // A token continues the listing it came from: same execution, same order.
+    let scope = format!("GetExecutionHistory|{arn}|{reverse}");
+    let (page, next) = paging::slice(events, &scope, token.as_deref(), paging::page_size(max))?;
+    let events: Vec<Value> = page
+        .iter()
+        .map(|e| {
+            let mut v = e.to_json();
+            // The wire carries dates as epoch seconds, as every date of the API.
+            if let Value::Object(m) = &mut v {
+                m.insert("timestamp".into(), date(e.timestamp));
+            }
+            if !with_data {
+                strip_data(&mut v);
+            }
+            v
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("events".into(), events.into());
+    if let Some(next) = next {
+        out.insert("nextToken".into(), next.into());
+    }
+    Ok(ok(Value::Object(out)))
+}
+
+/// Removes the execution data from an event's `…EventDetails`.
+fn strip_data(event: &mut Value) {
+    if let Value::Object(m) = event {
+        for (key, details) in m.iter_mut() {
+            if key.ends_with("EventDetails")
+                && let Value::Object(d) = details
+            {
+                for member in DATA_MEMBERS {
+                    d.remove(*member);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stripping_keeps_the_metadata() {
+        let mut e = json!({"id": 1, "type": "TaskScheduled", "taskScheduledEventDetails": {
+            "resource": "invoke", "parameters": "{}", "region": "us-east-1"}});
+        strip_data(&mut e);
+        assert_eq!(
+            e["taskScheduledEventDetails"],
+            json!({"resource": "invoke", "region": "us-east-1"})
+        );
+        let mut e = json!({"id": 2, "stateExitedEventDetails": {"name": "A", "output": "{}",
+            "outputDetails": {"truncated": false}}});
+        strip_data(&mut e);
+        assert_eq!(
+            e["stateExitedEventDetails"],
+            json!({"name": "A", "outputDetails": {"truncated": false}})
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! State machines: ListStateMachines, DescribeStateMachine, and the actions that would
+//! change them. State machines are compiled into the program serving them: a
+//! `CreateStateMachine` of one of them (same name, same definition) answers with it, so setup
+//! scripts keep working; any other change is refused with a message listing them.
+
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use asl_runtime::durable::WorkflowInfo;
+
+use super::{date, role_arn, workflow_of};
+use crate::dispatch::Server;
+use crate::error::{ApiError, ok};
+use crate::input::*;
+use crate::paging;
+
+/// `loggingConfiguration` as AWS reports a state machine without logging.
+pub(super) fn logging() -> Value {
+    json!({ "level": "OFF", "includeExecutionData": false })
+}
+
+pub(super) fn list(server: &Server, mut i: Input) -> Result<Response, ApiError> {
+    let max = i.integer("maxResults", 0, 1000)?;
+    let token = i.string("nextToken", PAGE_TOKEN)?;
+    i.finish()?;
+    let all = server.engine.workflows();
+    let (page, next) = paging::slice(
+        all,
+        "ListStateMachines",
+        token.as_deref(),
+        paging::page_size(max),
+    )?;
+    let items: Vec<Value> = page
+        .iter()
+        .map(|w| {
+            json!({
+                "stateMachineArn": w.arn,
+                "name": w.name,
+                "type": w.kind.as_str(),
+                "creationDate": date(w.created),
+            })
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("stateMachines".into(), items.into());
+    if let Some(next) = next {
+        out.insert("nextToken".into(), next.into());
+    }
+    Ok(ok(Value::Object(out)))
+}
+
+pub(super) fn describe(server: &Server, mut i: Input) -> Result<Response, ApiError> {
+    let arn = i.required_string("stateMachineArn", ARN)?;
+    // Definitions are not encrypted here: METADATA_ONLY changes nothing (README).
+    let _ = i.enumeration("includedData", INCLUDED_DATA)?;
+    i.finish()?;
+    let w = workflow_of(server, &arn)?;
+    Ok(ok(json!({
+        "stateMachineArn": w.arn,
+        "name": w.name,
+        "status": "ACTIVE",
+        "definition": w.definition,
+        "roleArn": role_arn(server),
+        "type": w.kind.as_str(),
+        "creationDate": date(w.created),
+        "loggingConfiguration": logging(),
+        "tracingConfiguration": { "enabled": false },
+        "encryptionConfiguration": { "type": "AWS_OWNED_KEY" },
+    })))
+}
+
+/// The state machines served, for messages: `order (STANDARD), quote (EXPRESS)`.
+fn served(server: &Server) -> String {
+    let all = server.engine.workflows();
+    if all.is_empty() {
+        return "none".into();
+    }
+    all.iter()
+        .map(|w| format!("{} ({})", w.name, w.kind.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Two definitions are the same when their JSON is (formatting and key order aside).
+fn same_definition(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(a),
+        serde_json::from_str::<Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => without_order(x) == without_order(y),
+        _ => false,
+    }
+}
+
+/// The value with its objects' keys sorted (the workspace's serde_json preserves order).
+fn without_order(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, without_order(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(without_order).collect()),
+        other => other,
+    }
+}
+
+pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError> {
+    let name = i.required_string("name", NAME)?;
+    let definition = i.required_string("definition", DEFINITION)?;
+    let _ = i.required_string("roleArn", ARN)?;
+    let kind = i.enumeration("type", STATE_MACHINE_TYPE)?;
+    let _ = i.structure("loggingConfiguration")?;
+    let _ = i.list("tags")?;
+    let _ = i.structure("tracingConfiguration")?;
+    let _ = i.boolean("publish")?;
+    let _ = i.string("versionDescription", VERSION_DESCRIPTION)?;
+    let _ = i.structure("encryptionConfiguration")?;
+    i.finish()?;
+    let compiled: Option<WorkflowInfo> = server.engine.workflow(&name);
+    match compiled {
+        Some(w)
+            if same_definition(&definition, w.definition)
+                && kind.is_none_or(|k| k == w.kind.as_str()) =>
+        {
+            Ok(ok(json!({
+                "stateMachineArn": w.arn,
+                "creationDate": date(w.created),
+            })))
+        }
+        Some(w) => Err(ApiError::service(
+            "StateMachineAlreadyExists",
+            format!(
+                "State Machine Already Exists: '{}' (state machines are compiled into this \
+                 server and cannot be changed over the API; a CreateStateMachine must repeat \
+                 the compiled definition and type. Served: {})",
+                w.arn,
+                served(server)
+            ),
+        )),
+        None => Err(ApiError::service(
+            "ValidationException",
+            format!(
+                "State machines are compiled into this server and cannot be created over the \
+                 API: '{name}' is not one of them. Served: {}",
+                served(server)
+            ),
+        )),
+    }
+}
+
+/// The actions that would create, change or delete state machines, their versions and
+/// aliases, or activities.
+const CHANGES: &[&str] = &[
+    "UpdateStateMachine",
+    "DeleteStateMachine",
+    "PublishStateMachineVersion",
+    "DeleteStateMachineVersion",
+    "CreateStateMachineAlias",
+    "UpdateStateMachineAlias",
+    "DeleteStateMachineAlias",
+    "CreateActivity",
+    "DeleteActivity",
+];
+
+/// Whether `action` is one of [`CHANGES`].
+pub(super) fn is_change(action: &str) -> bool {
+    CHANGES.contains(&action)
+}
+
+/// Refuses a change: `ConflictException` (AWS's error for a change that conflicts with the
+/// resource's state), naming the state machines served.
+pub(super) fn refuse_change(server: &Server, action: &str) -> Result<Response, ApiError> {
+    Err(ApiError::service(
+        "ConflictException",
+        format!(
+            "{action} is not available: state machines are compiled into this server and \
+             cannot be changed over the API. Served: {}",
+            served(server)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_compare_as_json() {
+        assert!(same_definition(
+            r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#,
+            "{\n \"States\": {\"A\": {\"End\": true, \"Type\": \"Pass\"}},\n \"StartAt\": \"A\"}"
+        ));
+        assert!(!same_definition(r#"{"StartAt":"A"}"#, r#"{"StartAt":"B"}"#));
+        assert!(!same_definition("not json", "not json"));
+    }
+}
