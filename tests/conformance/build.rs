@@ -107,6 +107,8 @@ fn main() {
                     runtime: quote::quote!(::asl_runtime),
                     name: name.clone(),
                     task_types: Vec::new(),
+                    // The cases' definitions are on disk; the modules need not carry them.
+                    definition: String::new(),
                 };
                 let items = asl_codegen::generate::generate(machine, &options);
                 // Task states answer from the recorded calls (tasks.json) through `Replay`.
