@@ -34,7 +34,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -147,7 +147,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         }
     };
     let unimplemented = g.unimplemented_note();
-    let definition = Literal::string(&options.definition);
+    let definition = definition_literal(&options.definition);
     quote! {
         // A runtime that speaks another ABI fails here, naming both versions.
         const _: () = #runtime::__codegen::check_abi(#abi, #generator);
@@ -290,6 +290,23 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
         #(#statics)*
     }
+}
+
+/// The definition as a raw string literal (`r#"…"#` with as many `#` as it needs), so the
+/// generated file shows it as written; an escaped literal when it holds a carriage return,
+/// which a raw string cannot hold alone.
+fn definition_literal(text: &str) -> Literal {
+    if !text.contains('\r') {
+        let mut hashes = 1;
+        while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+            hashes += 1;
+        }
+        let h = "#".repeat(hashes);
+        if let Ok(lit) = format!("r{h}\"{text}\"{h}").parse::<Literal>() {
+            return lit;
+        }
+    }
+    Literal::string(text)
 }
 
 /// Every Task state with the name of its `Tasks` method, as [`generate`] names them (same
@@ -574,4 +591,31 @@ pub fn unsupported(machine: &StateMachine) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::definition_literal;
+
+    /// Whatever the text, the literal reads back as the same string.
+    #[test]
+    fn definition_literals_hold_any_text() {
+        for text in [
+            "{}",
+            "{\"a\": \"\\\"#\"}",
+            "\"## \"### \"#",
+            "line\r\nnext",
+            "end with quote\"",
+            "",
+        ] {
+            let lit = definition_literal(text);
+            let parsed: syn::LitStr = syn::parse_str(&lit.to_string()).expect("a string literal");
+            assert_eq!(parsed.value(), text, "{lit}");
+        }
+        assert!(
+            definition_literal("{\"a\": 1}")
+                .to_string()
+                .starts_with("r#\"")
+        );
+    }
 }
