@@ -144,13 +144,32 @@ async fn open(store: StoreArg) -> Result<Schedules, Failure> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let s = asl_runtime::store::PostgresStore::connect(&url)
             .await
-            .map_err(|e| Failure(2, format!("cannot connect to {url}: {}", e.detail())))?;
+            .map_err(|e| {
+                Failure(
+                    2,
+                    format!("cannot connect to {}: {}", redact(&url), e.detail()),
+                )
+            })?;
         return Ok(Schedules::new(s));
     }
     Err(Failure(
         2,
         format!("--store {url}: expected sqlite:PATH or a postgres:// URL"),
     ))
+}
+
+/// A connection URL without its password (`postgres://user:***@host/db`), for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 fn date(arg: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
@@ -286,4 +305,20 @@ fn full(s: &Schedule) -> Value {
         }
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            super::redact("postgres://asl:s3cret@db:5432/runs"),
+            "postgres://asl:***@db:5432/runs"
+        );
+        assert_eq!(super::redact("postgres://db/runs"), "postgres://db/runs");
+        assert_eq!(
+            super::redact("postgres://asl@db/runs"),
+            "postgres://asl@db/runs"
+        );
+    }
 }

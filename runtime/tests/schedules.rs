@@ -411,3 +411,57 @@ async fn bad_schedules_are_rejected_with_clear_messages() {
             == 1
     );
 }
+
+asl_runtime::asl!(mod counted {
+    "StartAt": "Count",
+    "States": { "Count": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } }
+});
+
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl counted::Tasks for Counter {
+    async fn count(
+        &self,
+        input: asl_runtime::Value,
+        _ctx: asl_runtime::TaskContext,
+    ) -> Result<asl_runtime::Value, asl_runtime::TaskError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(input)
+    }
+}
+
+/// An EXPRESS workflow's executions are not stored, so their start is not idempotent by
+/// name: the fire is claimed before the start, and two engines still run each fire once.
+#[tokio::test(start_paused = true)]
+async fn two_engines_never_double_fire_an_express_workflow() {
+    let path =
+        std::env::temp_dir().join(format!("asl-schedules-express-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut engines = Vec::new();
+    for _ in 0..2 {
+        engines.push(
+            Engine::builder()
+                .store(SqliteStore::open(&path).await.unwrap())
+                .express_workflow("counted", counted::Workflow::new(Counter(runs.clone())))
+                .lease_timeout(Duration::from_secs(86_400))
+                .schedule_poll_interval(Duration::from_secs(1))
+                .build()
+                .await
+                .unwrap(),
+        );
+    }
+    let t0 = next_minute();
+    engines[0]
+        .create_schedule(ScheduleSpec::new("quick", "counted", "rate(1 minute)").start_date(t0))
+        .await
+        .unwrap();
+    let _runners: Vec<_> = engines.iter().map(run).collect();
+    sleep_to(t0 + minutes(9) + chrono::Duration::seconds(30)).await;
+    assert_eq!(
+        runs.load(std::sync::atomic::Ordering::SeqCst),
+        10,
+        "one Express execution per fire"
+    );
+    let _ = std::fs::remove_file(&path);
+}

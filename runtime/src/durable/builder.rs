@@ -163,6 +163,7 @@ impl EngineBuilder {
             running: Mutex::new(HashMap::new()),
             closed: tokio::sync::Notify::new(),
             express: Mutex::new(HashMap::new()),
+            express_done: Mutex::new(std::collections::VecDeque::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
             child_waits: Mutex::new(HashMap::new()),
             schedule_wake: tokio::sync::Notify::new(),

@@ -50,8 +50,10 @@ pub(super) struct Inner {
     pub(super) running: Mutex<HashMap<String, Running>>,
     /// Signalled when an execution this process runs ends.
     pub(super) closed: tokio::sync::Notify,
-    /// Express executions' outcomes.
+    /// Express executions' outcomes: those running and the last [`KEEP_EXPRESS`] finished.
     pub(super) express: Mutex<HashMap<String, ExpressRun>>,
+    /// Finished Express executions, oldest first (evicted beyond [`KEEP_EXPRESS`]).
+    pub(super) express_done: Mutex<std::collections::VecDeque<String>>,
     pub(super) shutdown: tokio::sync::watch::Sender<bool>,
     /// This process claims Map Run children while its Maps wait for them.
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
@@ -71,6 +73,10 @@ pub(super) struct ExpressRun {
     history: Vec<Event>,
     stop_date: Option<DateTime<Utc>>,
 }
+
+/// How many finished Express executions `describe`, `wait` and `history` still know: they are
+/// not stored, and a server starting thousands per second must not keep them all.
+pub(super) const KEEP_EXPRESS: usize = 1000;
 
 /// Runs workflows durably: see the [module docs](super).
 #[derive(Clone)]
@@ -248,6 +254,18 @@ impl Engine {
                 e.history = recorded.history;
                 e.stop_date = Some(crate::clock::now());
             }
+            let evicted = {
+                let mut done = inner.express_done.lock().unwrap_or_else(|e| e.into_inner());
+                done.push_back(key);
+                if done.len() > KEEP_EXPRESS {
+                    done.pop_front()
+                } else {
+                    None
+                }
+            };
+            if let Some(old) = evicted {
+                inner.express().remove(&old);
+            }
             inner.closed.notify_waiters();
         });
         ExecutionId(id)
@@ -323,7 +341,7 @@ impl Engine {
     }
 
     /// An execution's history events (GetExecutionHistory). Express executions keep theirs
-    /// in memory only while this engine lives.
+    /// in memory only while this engine lives, and only the last 1,000 finished ones.
     pub async fn history(&self, id: &ExecutionId) -> Result<Vec<HistoryEvent>, EngineError> {
         let express: Option<Vec<StoredEvent>> = self.inner.express().get(id.as_str()).map(|e| {
             e.history

@@ -127,6 +127,7 @@ both!(
     a_replaced_worker_records_each_event_once,
     workflow_types_definitions_and_sync_express_runs,
     redrive_status_and_filter,
+    finished_express_executions_are_not_kept_forever,
 );
 
 async fn engine(store: Arc<dyn Store>, handlers: Arc<Handlers>, worker: &str) -> Engine {
@@ -417,4 +418,27 @@ async fn redrive_status_and_filter(b: Backend) {
         d.redrive_status_reason.as_deref(),
         Some("Execution redrivable period exceeded")
     );
+}
+
+/// Express executions are not stored: the engine remembers the last 1,000 finished ones, so a
+/// server starting thousands per second does not grow without end.
+async fn finished_express_executions_are_not_kept_forever(b: Backend) {
+    let e = engine(b.store().await, Arc::default(), "a").await;
+    let mut ids = Vec::new();
+    for _ in 0..1001 {
+        let id = e
+            .start(
+                "quick_express",
+                json!({"ok": true}),
+                StartOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(e.wait(&id).await.unwrap(), json!("done"));
+        ids.push(id);
+    }
+    let oldest = e.describe(&ids[0]).await.unwrap_err();
+    assert_eq!(oldest.name(), "ExecutionDoesNotExist");
+    assert_eq!(e.describe(&ids[1]).await.unwrap().status, Status::Succeeded);
+    assert_eq!(e.history(&ids[1000]).await.unwrap().len(), 6);
 }

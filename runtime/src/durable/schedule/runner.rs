@@ -105,6 +105,28 @@ impl Engine {
         );
         let name = execution_name(&r.name, at);
         let input = api.fire_input(r, at);
+        let next = timing(r)?.after(now.max(at));
+        // An EXPRESS execution is not stored, so its start is not idempotent by name: the
+        // fire is claimed first, and only the worker that claimed it starts it (a crash in
+        // between loses that fire, as an Express execution in flight is lost).
+        if self.workflow_type(&r.workflow) == super::super::WorkflowType::Express {
+            let claimed = self
+                .inner
+                .shared
+                .store
+                .advance_schedule(&r.name, at, next)
+                .await?;
+            if claimed {
+                self.start(
+                    &r.workflow,
+                    input,
+                    StartOptions::default().name(name.clone()),
+                )
+                .await?;
+                tracing::info!(schedule = %r.name, execution = %name, "schedule fired");
+            }
+            return Ok(next);
+        }
         match self
             .start(
                 &r.workflow,
@@ -120,7 +142,6 @@ impl Engine {
             Err(EngineError::ExecutionAlreadyExists(_)) => {}
             Err(e) => return Err(e),
         }
-        let next = timing(r)?.after(now.max(at));
         let claimed = self
             .inner
             .shared
