@@ -107,3 +107,54 @@ async fn history_pages_of_a_running_execution_list_each_event_once() {
         }
     }
 }
+
+/// DescribeExecution, GetExecutionHistory and StopExecution do not take an Express
+/// execution's ARN: `InvalidArn`, as AWS answers (EXEC-2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn express_execution_arns_are_refused_where_aws_refuses_them() {
+    let s = common::serve().await;
+    let c = common::client(s.addr);
+    let arn = c
+        .start_execution()
+        .state_machine_arn(machine("quick"))
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string();
+    assert!(arn.contains(":express:quick:"), "{arn}");
+    let refused = (
+        "InvalidArn".to_string(),
+        "Invalid Arn: 'Resource type not valid in this context: express'".to_string(),
+    );
+    let e = c
+        .describe_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), refused);
+    let e = c
+        .get_execution_history()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), refused);
+    let e = c
+        .stop_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), refused);
+    // A Map Run's Express child is one DescribeExecution takes (none such here).
+    let child = "arn:aws:states:us-east-1:123456789012:express:fan/Items:c-1:5a1e";
+    let e = c
+        .describe_execution()
+        .execution_arn(child)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).0, "ExecutionDoesNotExist");
+}

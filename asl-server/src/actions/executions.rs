@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 use asl_runtime::durable::{Description, ListFilter, RedriveFilter, validate_name};
 use asl_runtime::{StartOptions, Status};
 
-use super::{date, execution_id, not_for_express, role_arn, text, workflow_of};
+use super::{
+    date, execution_id, not_for_express, role_arn, standard_execution_id, text, workflow_of,
+};
 use crate::dispatch::Server;
 use crate::error::{ApiError, ok};
 use crate::input::*;
@@ -190,7 +192,7 @@ pub(super) async fn describe(server: &Server, mut i: Input) -> Result<Response, 
     let arn = i.required_string("executionArn", ARN)?;
     let included = i.enumeration("includedData", INCLUDED_DATA)? != Some("METADATA_ONLY");
     i.finish()?;
-    let id = execution_id(&arn)?;
+    let id = standard_execution_id(&arn, true)?;
     let d = server.engine.describe(&id).await?;
     Ok(ok(description(&d, included)))
 }
@@ -326,7 +328,7 @@ pub(super) async fn stop(server: &Server, mut i: Input) -> Result<Response, ApiE
     let error = i.string("error", ERROR)?;
     let cause = i.string("cause", CAUSE)?;
     i.finish()?;
-    let id = execution_id(&arn)?;
+    let id = standard_execution_id(&arn, false)?;
     let at = server
         .engine
         .stop(&id, error.as_deref(), cause.as_deref())

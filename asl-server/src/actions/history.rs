@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use asl_runtime::durable::HistoryEvent;
 
-use super::{date, execution_id};
+use super::{date, standard_execution_id};
 use crate::dispatch::Server;
 use crate::error::{ApiError, ok};
 use crate::input::*;
@@ -25,7 +25,7 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
     let token = i.string("nextToken", PAGE_TOKEN)?;
     let with_data = i.boolean("includeExecutionData")?.unwrap_or(true);
     i.finish()?;
-    let id = execution_id(&arn)?;
+    let id = standard_execution_id(&arn, false)?;
     let events = server.engine.history(&id).await?;
     // A token continues the listing it came from (same execution, same order) after the
     // last event it returned, by id: events appended meanwhile neither shift nor repeat it.
