@@ -158,3 +158,39 @@ async fn express_execution_arns_are_refused_where_aws_refuses_them() {
         .unwrap_err();
     assert_eq!(code(&e).0, "ExecutionDoesNotExist");
 }
+
+/// ListExecutions with a `mapRunArn` that is not a Map Run ARN: `InvalidArn`, as
+/// DescribeMapRun answers it (MAP-17).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_executions_refuses_a_malformed_map_run_arn() {
+    let s = common::serve().await;
+    let c = common::client(s.addr);
+    for bad in [
+        "arn::mapRun:",
+        "arn:aws:states:us-east-1:123456789012:mapRun:fan",
+        "arn:aws:states:us-east-1:123456789012:execution:fan:x",
+    ] {
+        let e = c
+            .list_executions()
+            .map_run_arn(bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (
+                "InvalidArn".to_string(),
+                format!("Invalid Arn: 'Invalid ARN prefix: {bad}'")
+            ),
+            "{bad}"
+        );
+    }
+    // Well formed but unknown: the Map Run does not exist.
+    let e = c
+        .list_executions()
+        .map_run_arn("arn:aws:states:us-east-1:123456789012:mapRun:fan/Items:none")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).0, "ResourceNotFound");
+}

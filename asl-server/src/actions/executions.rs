@@ -271,9 +271,7 @@ pub(super) async fn list(server: &Server, mut i: Input) -> Result<Response, ApiE
             server.engine.list_executions(&info.name, filter).await?
         }
         (None, Some(arn)) => {
-            if !arn.starts_with("arn:") || !arn.contains(":mapRun:") {
-                return Err(ApiError::invalid_arn(&arn));
-            }
+            super::map_runs::check_map_run_arn(&arn)?;
             if status == Some("PENDING_REDRIVE") {
                 server.engine.describe_map_run(&arn).await?;
                 return Ok(ok(json!({ "executions": [] })));
