@@ -194,3 +194,111 @@ async fn list_executions_refuses_a_malformed_map_run_arn() {
         .unwrap_err();
     assert_eq!(code(&e).0, "ResourceNotFound");
 }
+
+/// The recorded CreateStateMachine answers of AWS in the conformance corpus: each dir's
+/// definition, type and expected error.
+fn create_recordings() -> Vec<(String, String, bool, serde_json::Value)> {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/conformance/corpus/invalid");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let dir = entry.unwrap().path();
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
+                .unwrap();
+        if expected["api"] != "CreateStateMachine" {
+            continue;
+        }
+        let definition = std::fs::read_to_string(dir.join("definition.asl.json")).unwrap();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        found.push((name, definition, expected["type"] == "EXPRESS", expected));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+/// CreateStateMachine's modeled errors: `InvalidName` for a name AWS refuses, `InvalidArn`
+/// for a role that is not an IAM role ARN, `InvalidDefinition` with AWS's message (as
+/// recorded in the conformance corpus) for a definition that does not validate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_state_machine_reports_the_errors_aws_models() {
+    let s = common::serve().await;
+    let c = common::client(s.addr);
+    let role = "arn:aws:iam::123456789012:role/StepFunctionsRole";
+    let e = c
+        .create_state_machine()
+        .name("a/b")
+        .definition(common::waiter::DEFINITION)
+        .role_arn(role)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e),
+        ("InvalidName".to_string(), "Invalid Name: 'a/b'".to_string())
+    );
+    for bad in [
+        "arn:aws:iam::aws:policy/AWSBatchFullAccess",
+        "StepFunctionsRole",
+    ] {
+        let e = c
+            .create_state_machine()
+            .name("waiter")
+            .definition(common::waiter::DEFINITION)
+            .role_arn(bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (
+                "InvalidArn".to_string(),
+                format!("Invalid Role Arn: '{bad}'")
+            )
+        );
+    }
+    let e = c
+        .create_state_machine()
+        .name("waiter")
+        .definition("not a definition")
+        .role_arn(role)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).0, "InvalidDefinition");
+    assert!(
+        code(&e)
+            .1
+            .starts_with("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: "),
+        "{:?}",
+        code(&e)
+    );
+    let recordings = create_recordings();
+    assert!(recordings.len() >= 5, "{} recordings", recordings.len());
+    let mut differ = Vec::new();
+    for (case, definition, express, expected) in recordings {
+        let mut request = c
+            .create_state_machine()
+            .name(&case)
+            .definition(definition)
+            .role_arn(role);
+        if express {
+            request = request.r#type(aws_sdk_sfn::types::StateMachineType::Express);
+        }
+        let e = request.send().await.unwrap_err();
+        let (name, message) = code(&e);
+        assert_eq!(name, "InvalidDefinition", "{case}: {message}");
+        let mut aws = expected["error"].as_str().unwrap().to_string();
+        // The recording hid the partition of the ARNs it shows.
+        if expected["placeholders"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p == "arn:<partition>:"))
+        {
+            aws = aws.replace("arn:<partition>:", "arn:aws:");
+        }
+        if message != aws {
+            differ.push(format!("{case}: {message}\n  AWS: {}", expected["error"]));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -6,7 +6,7 @@
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use asl_runtime::durable::WorkflowInfo;
+use asl_runtime::durable::{WorkflowInfo, validate_name};
 
 use super::{date, role_arn, workflow_of};
 use crate::dispatch::Server;
@@ -113,7 +113,7 @@ fn without_order(v: Value) -> Value {
 pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError> {
     let name = i.required_string("name", NAME)?;
     let definition = i.required_string("definition", DEFINITION)?;
-    let _ = i.required_string("roleArn", ARN)?;
+    let role = i.required_string("roleArn", ARN)?;
     let kind = i.enumeration("type", STATE_MACHINE_TYPE)?;
     let _ = i.structure("loggingConfiguration")?;
     let _ = i.list("tags")?;
@@ -122,7 +122,24 @@ pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError
     let _ = i.string("versionDescription", VERSION_DESCRIPTION)?;
     let _ = i.structure("encryptionConfiguration")?;
     i.finish()?;
+    // The request itself first, as AWS checks it: the name, the role, the definition.
+    validate_name(&name)?;
+    if !is_role_arn(&role) {
+        return Err(ApiError::service(
+            "InvalidArn",
+            format!("Invalid Role Arn: '{role}'"),
+        ));
+    }
     let compiled: Option<WorkflowInfo> = server.engine.workflow(&name);
+    let express = match kind {
+        Some(k) => k == "EXPRESS",
+        None => compiled
+            .as_ref()
+            .is_some_and(|w| w.kind == asl_runtime::durable::WorkflowType::Express),
+    };
+    if let Some(message) = super::validate::definition_error(&definition, express) {
+        return Err(ApiError::service("InvalidDefinition", message));
+    }
     match compiled {
         Some(w)
             if same_definition(&definition, w.definition)
@@ -151,6 +168,23 @@ pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError
                 served(server)
             ),
         )),
+    }
+}
+
+/// Whether `arn` is shaped as an IAM role's ARN: `arn:<partition>:iam::<account>:role/<name>`
+/// (a path may precede the name).
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            !partition.is_empty()
+                && !account.is_empty()
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+        }
+        _ => false,
     }
 }
 
@@ -198,5 +232,26 @@ mod tests {
         ));
         assert!(!same_definition(r#"{"StartAt":"A"}"#, r#"{"StartAt":"B"}"#));
         assert!(!same_definition("not json", "not json"));
+    }
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "arn:aws:iam::123456789012:role/StepFunctionsRole",
+            "arn:aws-cn:iam::123456789012:role/service-role/Sfn",
+        ] {
+            assert!(is_role_arn(good), "{good}");
+        }
+        for bad in [
+            "",
+            "role",
+            "arn:aws:iam::aws:policy/AWSBatchFullAccess",
+            "arn:aws:iam::123456789012:user/me",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:states:us-east-1:123456789012:stateMachine:order",
+        ] {
+            assert!(!is_role_arn(bad), "{bad}");
+        }
     }
 }
