@@ -302,3 +302,48 @@ async fn create_state_machine_reports_the_errors_aws_models() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// The actions that would change what is served answer with an error they model:
+/// DeleteStateMachine `ValidationException` (it has no `ConflictException`), UpdateStateMachine
+/// `ConflictException`; activities are not served: `UnknownOperationException`, as
+/// ListActivities.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_changes_use_errors_the_actions_model() {
+    let s = common::serve().await;
+    let c = common::client(s.addr);
+    let e = c
+        .delete_state_machine()
+        .state_machine_arn(machine("waiter"))
+        .send()
+        .await
+        .unwrap_err();
+    let (name, message) = code(&e);
+    assert_eq!(name, "ValidationException");
+    assert!(
+        message.starts_with("DeleteStateMachine is not available"),
+        "{message}"
+    );
+    assert!(
+        e.as_service_error()
+            .is_some_and(|e| e.is_validation_exception())
+    );
+    let e = c
+        .update_state_machine()
+        .state_machine_arn(machine("waiter"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_service_error()
+            .is_some_and(|e| e.is_conflict_exception())
+    );
+    let e = c.create_activity().name("work").send().await.unwrap_err();
+    assert_eq!(code(&e).0, "UnknownOperationException");
+    let e = c
+        .delete_activity()
+        .activity_arn("arn:aws:states:us-east-1:123456789012:activity:work")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e).0, "UnknownOperationException");
+}

@@ -189,29 +189,31 @@ fn is_role_arn(arn: &str) -> bool {
 }
 
 /// The actions that would create, change or delete state machines, their versions and
-/// aliases, or activities.
-const CHANGES: &[&str] = &[
-    "UpdateStateMachine",
-    "DeleteStateMachine",
-    "PublishStateMachineVersion",
-    "DeleteStateMachineVersion",
-    "CreateStateMachineAlias",
-    "UpdateStateMachineAlias",
-    "DeleteStateMachineAlias",
-    "CreateActivity",
-    "DeleteActivity",
+/// aliases, with the error each answers: one the action models (botocore's `errors`),
+/// `ConflictException` where it has it, else `ValidationException`.
+const CHANGES: &[(&str, &str)] = &[
+    ("UpdateStateMachine", "ConflictException"),
+    ("DeleteStateMachine", "ValidationException"),
+    ("PublishStateMachineVersion", "ConflictException"),
+    ("DeleteStateMachineVersion", "ConflictException"),
+    ("CreateStateMachineAlias", "ConflictException"),
+    ("UpdateStateMachineAlias", "ConflictException"),
+    ("DeleteStateMachineAlias", "ConflictException"),
 ];
 
 /// Whether `action` is one of [`CHANGES`].
 pub(super) fn is_change(action: &str) -> bool {
-    CHANGES.contains(&action)
+    CHANGES.iter().any(|(a, _)| *a == action)
 }
 
-/// Refuses a change: `ConflictException` (AWS's error for a change that conflicts with the
-/// resource's state), naming the state machines served.
+/// Refuses a change with the error the action models, naming the state machines served.
 pub(super) fn refuse_change(server: &Server, action: &str) -> Result<Response, ApiError> {
+    let name = CHANGES
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or("ValidationException", |(_, e)| *e);
     Err(ApiError::service(
-        "ConflictException",
+        name,
         format!(
             "{action} is not available: state machines are compiled into this server and \
              cannot be changed over the API. Served: {}",
