@@ -347,3 +347,85 @@ async fn refused_changes_use_errors_the_actions_model() {
         .unwrap_err();
     assert_eq!(code(&e).0, "UnknownOperationException");
 }
+
+/// A hand-written machine: the `waiter` workflow without its definition (`Machine`'s
+/// default, `""`).
+struct NoDefinition(common::waiter::Workflow<common::NoTasks>);
+
+impl asl_runtime::Machine for NoDefinition {
+    fn default_name(&self) -> &'static str {
+        self.0.default_name()
+    }
+    fn timeout_seconds(&self) -> Option<u64> {
+        self.0.timeout_seconds()
+    }
+    fn resume(
+        &self,
+        exec: std::sync::Arc<asl_runtime::__codegen::v4::Exec>,
+        state: Option<&str>,
+        input: serde_json::Value,
+        vars: asl_runtime::__codegen::v4::Vars,
+    ) -> Option<
+        asl_runtime::__codegen::v4::BoxFuture<
+            'static,
+            Result<serde_json::Value, asl_runtime::__codegen::v4::Failure>,
+        >,
+    > {
+        self.0.resume(exec, state, input, vars)
+    }
+    fn express(
+        &self,
+        input: serde_json::Value,
+        options: asl_runtime::RunOptions,
+    ) -> asl_runtime::__codegen::v4::BoxFuture<'static, asl_runtime::Recorded> {
+        self.0.express(input, options)
+    }
+}
+
+/// A machine whose definition is unknown is described with `{}`: at least one character,
+/// as the model requires, and JSON a client can parse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_without_its_definition_is_described_with_an_empty_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = asl_runtime::store::SqliteStore::open(dir.path().join("server.db"))
+        .await
+        .unwrap();
+    let engine = asl_runtime::Engine::builder()
+        .store(store)
+        .workflow(
+            "bare",
+            NoDefinition(common::waiter::Workflow::new(common::NoTasks)),
+        )
+        .build()
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let e = engine.clone();
+    tokio::spawn(
+        async move { asl_server::serve_with(e, asl_server::Config::new(), listener).await },
+    );
+    let c = common::client(addr);
+    let d = c
+        .describe_state_machine()
+        .state_machine_arn(machine("bare"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.definition(), "{}");
+    let arn = c
+        .start_execution()
+        .state_machine_arn(machine("bare"))
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string();
+    let d = c
+        .describe_state_machine_for_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.definition(), "{}");
+}

@@ -218,7 +218,10 @@ pub(super) async fn describe_machine(server: &Server, mut i: Input) -> Result<Re
     let mut out = Map::new();
     out.insert("stateMachineArn".into(), d.state_machine_arn.clone().into());
     out.insert("name".into(), name.into());
-    out.insert("definition".into(), info.definition.into());
+    out.insert(
+        "definition".into(),
+        super::machines::definition_text(info.definition).into(),
+    );
     out.insert("roleArn".into(), role_arn(server).into());
     out.insert("updateDate".into(), date(info.created));
     out.insert("loggingConfiguration".into(), super::machines::logging());
