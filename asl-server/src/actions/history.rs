@@ -76,9 +76,9 @@ fn page_of(
         Some(last) => e.id > last,
     });
     if reverse {
-        events.sort_by(|a, b| b.id.cmp(&a.id));
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
     } else {
-        events.sort_by(|a, b| a.id.cmp(&b.id));
+        events.sort_by_key(|e| e.id);
     }
     let more = events.len() > size;
     events.truncate(size);
