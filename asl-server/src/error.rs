@@ -149,14 +149,15 @@ impl ApiError {
 impl From<EngineError> for ApiError {
     /// The engine names its errors as AWS does; its message is `<Name>: <AWS's message>`.
     /// A store failure is the server's problem, not the request's: 503 `ServiceUnavailable`,
-    /// which SDKs retry.
+    /// which SDKs retry. Its detail (SQL, file paths, the database's words) goes to the log
+    /// only: clients learn nothing of the server's insides.
     fn from(e: EngineError) -> Self {
         match &e {
             EngineError::Store(s) => {
                 tracing::warn!(error = %s.detail(), "the store failed while serving a request");
                 ApiError::coral(
                     "ServiceUnavailable",
-                    format!("The store failed: {}", s.detail()),
+                    "The service is unavailable: retry the request",
                 )
                 .with_status(StatusCode::SERVICE_UNAVAILABLE)
             }
@@ -206,4 +207,25 @@ pub(crate) fn ok(body: Value) -> Response {
 /// An empty-object 200 response (`SendTaskSuccess`, …).
 pub(crate) fn ok_empty() -> Response {
     ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use asl_runtime::store::StoreError;
+
+    #[test]
+    fn store_failures_do_not_reach_the_client() {
+        let cause = std::io::Error::other("unable to open /var/lib/asl/secret.db");
+        let e = ApiError::from(EngineError::Store(StoreError::backend(
+            "SELECT input FROM executions WHERE id = ?1",
+            cause,
+        )));
+        assert_eq!(e.0.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.type_name(), "com.amazon.coral.service#ServiceUnavailable");
+        let body = e.body().to_string();
+        assert!(!body.contains("secret.db"), "{body}");
+        assert!(!body.contains("SELECT"), "{body}");
+        assert_eq!(e.message(), "The service is unavailable: retry the request");
+    }
 }

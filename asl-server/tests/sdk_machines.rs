@@ -106,7 +106,7 @@ async fn state_machines_are_listed_described_and_not_changed() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e).0, "ConflictException");
+    assert_eq!(code(&e).0, "ValidationException");
     assert!(code(&e).1.contains("waiter (STANDARD)"));
     let e = c
         .update_state_machine()

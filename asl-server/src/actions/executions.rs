@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 use asl_runtime::durable::{Description, ListFilter, RedriveFilter, validate_name};
 use asl_runtime::{StartOptions, Status};
 
-use super::{date, execution_id, not_for_express, role_arn, text, workflow_of};
+use super::{
+    date, execution_id, not_for_express, role_arn, standard_execution_id, text, workflow_of,
+};
 use crate::dispatch::Server;
 use crate::error::{ApiError, ok};
 use crate::input::*;
@@ -190,7 +192,7 @@ pub(super) async fn describe(server: &Server, mut i: Input) -> Result<Response, 
     let arn = i.required_string("executionArn", ARN)?;
     let included = i.enumeration("includedData", INCLUDED_DATA)? != Some("METADATA_ONLY");
     i.finish()?;
-    let id = execution_id(&arn)?;
+    let id = standard_execution_id(&arn, true)?;
     let d = server.engine.describe(&id).await?;
     Ok(ok(description(&d, included)))
 }
@@ -216,7 +218,10 @@ pub(super) async fn describe_machine(server: &Server, mut i: Input) -> Result<Re
     let mut out = Map::new();
     out.insert("stateMachineArn".into(), d.state_machine_arn.clone().into());
     out.insert("name".into(), name.into());
-    out.insert("definition".into(), info.definition.into());
+    out.insert(
+        "definition".into(),
+        super::machines::definition_text(info.definition).into(),
+    );
     out.insert("roleArn".into(), role_arn(server).into());
     out.insert("updateDate".into(), date(info.created));
     out.insert("loggingConfiguration".into(), super::machines::logging());
@@ -269,9 +274,7 @@ pub(super) async fn list(server: &Server, mut i: Input) -> Result<Response, ApiE
             server.engine.list_executions(&info.name, filter).await?
         }
         (None, Some(arn)) => {
-            if !arn.starts_with("arn:") || !arn.contains(":mapRun:") {
-                return Err(ApiError::invalid_arn(&arn));
-            }
+            super::map_runs::check_map_run_arn(&arn)?;
             if status == Some("PENDING_REDRIVE") {
                 server.engine.describe_map_run(&arn).await?;
                 return Ok(ok(json!({ "executions": [] })));
@@ -326,7 +329,7 @@ pub(super) async fn stop(server: &Server, mut i: Input) -> Result<Response, ApiE
     let error = i.string("error", ERROR)?;
     let cause = i.string("cause", CAUSE)?;
     i.finish()?;
-    let id = execution_id(&arn)?;
+    let id = standard_execution_id(&arn, false)?;
     let at = server
         .engine
         .stop(&id, error.as_deref(), cause.as_deref())

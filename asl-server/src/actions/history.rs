@@ -1,11 +1,14 @@
 //! GetExecutionHistory: the engine's events as they are (`HistoryEvent::to_json` is AWS's
 //! shape; its timestamp goes on the wire as epoch seconds), paged, in either order, with or
-//! without the execution data.
+//! without the execution data. A `nextToken` holds the id of the last event returned, so a
+//! history that grows between pages (a running execution) continues where it left off.
 
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use super::{date, execution_id};
+use asl_runtime::durable::HistoryEvent;
+
+use super::{date, standard_execution_id};
 use crate::dispatch::Server;
 use crate::error::{ApiError, ok};
 use crate::input::*;
@@ -22,14 +25,21 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
     let token = i.string("nextToken", PAGE_TOKEN)?;
     let with_data = i.boolean("includeExecutionData")?.unwrap_or(true);
     i.finish()?;
-    let id = execution_id(&arn)?;
-    let mut events = server.engine.history(&id).await?;
-    if reverse {
-        events.reverse();
-    }
-    // A token continues the listing it came from: same execution, same order.
+    let id = standard_execution_id(&arn, false)?;
+    let events = server.engine.history(&id).await?;
+    // A token continues the listing it came from (same execution, same order) after the
+    // last event it returned, by id: events appended meanwhile neither shift nor repeat it.
     let scope = format!("GetExecutionHistory|{arn}|{reverse}");
-    let (page, next) = paging::slice(events, &scope, token.as_deref(), paging::page_size(max))?;
+    let after = token
+        .as_deref()
+        .map(|t| {
+            paging::position(&scope, t)?
+                .parse::<u64>()
+                .map_err(|_| ApiError::invalid_page_token())
+        })
+        .transpose()?;
+    let (page, next) = page_of(events, reverse, after, paging::page_size(max));
+    let next = next.map(|last| paging::token(&scope, &last.to_string()));
     let events: Vec<Value> = page
         .iter()
         .map(|e| {
@@ -52,6 +62,34 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
     Ok(ok(Value::Object(out)))
 }
 
+/// The page of `size` events after the event `after` (in the listing's order: ids ascending,
+/// or descending when `reverse`), and the id of its last event when more follow.
+fn page_of(
+    mut events: Vec<HistoryEvent>,
+    reverse: bool,
+    after: Option<u64>,
+    size: usize,
+) -> (Vec<HistoryEvent>, Option<u64>) {
+    events.retain(|e| match after {
+        None => true,
+        Some(last) if reverse => e.id < last,
+        Some(last) => e.id > last,
+    });
+    if reverse {
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
+    } else {
+        events.sort_by_key(|e| e.id);
+    }
+    let more = events.len() > size;
+    events.truncate(size);
+    let next = if more {
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    (events, next)
+}
+
 /// Removes the execution data from an event's `…EventDetails`.
 fn strip_data(event: &mut Value) {
     if let Value::Object(m) = event {
@@ -71,6 +109,36 @@ fn strip_data(event: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn events(ids: &[u64]) -> Vec<HistoryEvent> {
+        ids.iter()
+            .map(|&id| HistoryEvent {
+                id,
+                previous_event_id: id.saturating_sub(1),
+                timestamp: chrono::Utc::now(),
+                kind: "PassStateEntered".into(),
+                state: None,
+                details: None,
+            })
+            .collect()
+    }
+
+    fn ids(page: &[HistoryEvent]) -> Vec<u64> {
+        page.iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn pages_continue_after_the_last_event_returned() {
+        let (page, next) = page_of(events(&[1, 2, 3, 4]), true, None, 2);
+        assert_eq!((ids(&page), next), (vec![4, 3], Some(3)));
+        // Two events appended meanwhile: the reverse listing goes on below 3.
+        let (page, next) = page_of(events(&[1, 2, 3, 4, 5, 6]), true, Some(3), 2);
+        assert_eq!((ids(&page), next), (vec![2, 1], None));
+        let (page, next) = page_of(events(&[1, 2, 3]), false, None, 2);
+        assert_eq!((ids(&page), next), (vec![1, 2], Some(2)));
+        let (page, next) = page_of(events(&[1, 2, 3, 4]), false, Some(2), 2);
+        assert_eq!((ids(&page), next), (vec![3, 4], None));
+    }
 
     #[test]
     fn stripping_keeps_the_metadata() {

@@ -6,7 +6,7 @@
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use asl_runtime::durable::WorkflowInfo;
+use asl_runtime::durable::{WorkflowInfo, validate_name};
 
 use super::{date, role_arn, workflow_of};
 use crate::dispatch::Server;
@@ -17,6 +17,19 @@ use crate::paging;
 /// `loggingConfiguration` as AWS reports a state machine without logging.
 pub(super) fn logging() -> Value {
     json!({ "level": "OFF", "includeExecutionData": false })
+}
+
+/// A workflow's definition as DescribeStateMachine gives it. A hand-written [`Machine`]
+/// may not know its definition (`""`), which the model forbids (at least 1 character) and
+/// clients cannot parse: `{}` then, a JSON object that parses and says nothing (README).
+///
+/// [`Machine`]: asl_runtime::Machine
+pub(super) fn definition_text(definition: &'static str) -> &'static str {
+    if definition.is_empty() {
+        "{}"
+    } else {
+        definition
+    }
 }
 
 pub(super) fn list(server: &Server, mut i: Input) -> Result<Response, ApiError> {
@@ -59,7 +72,7 @@ pub(super) fn describe(server: &Server, mut i: Input) -> Result<Response, ApiErr
         "stateMachineArn": w.arn,
         "name": w.name,
         "status": "ACTIVE",
-        "definition": w.definition,
+        "definition": definition_text(w.definition),
         "roleArn": role_arn(server),
         "type": w.kind.as_str(),
         "creationDate": date(w.created),
@@ -113,7 +126,7 @@ fn without_order(v: Value) -> Value {
 pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError> {
     let name = i.required_string("name", NAME)?;
     let definition = i.required_string("definition", DEFINITION)?;
-    let _ = i.required_string("roleArn", ARN)?;
+    let role = i.required_string("roleArn", ARN)?;
     let kind = i.enumeration("type", STATE_MACHINE_TYPE)?;
     let _ = i.structure("loggingConfiguration")?;
     let _ = i.list("tags")?;
@@ -122,7 +135,24 @@ pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError
     let _ = i.string("versionDescription", VERSION_DESCRIPTION)?;
     let _ = i.structure("encryptionConfiguration")?;
     i.finish()?;
+    // The request itself first, as AWS checks it: the name, the role, the definition.
+    validate_name(&name)?;
+    if !is_role_arn(&role) {
+        return Err(ApiError::service(
+            "InvalidArn",
+            format!("Invalid Role Arn: '{role}'"),
+        ));
+    }
     let compiled: Option<WorkflowInfo> = server.engine.workflow(&name);
+    let express = match kind {
+        Some(k) => k == "EXPRESS",
+        None => compiled
+            .as_ref()
+            .is_some_and(|w| w.kind == asl_runtime::durable::WorkflowType::Express),
+    };
+    if let Some(message) = super::validate::definition_error(&definition, express) {
+        return Err(ApiError::service("InvalidDefinition", message));
+    }
     match compiled {
         Some(w)
             if same_definition(&definition, w.definition)
@@ -154,30 +184,49 @@ pub(super) fn create(server: &Server, mut i: Input) -> Result<Response, ApiError
     }
 }
 
+/// Whether `arn` is shaped as an IAM role's ARN: `arn:<partition>:iam::<account>:role/<name>`
+/// (a path may precede the name).
+fn is_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            !partition.is_empty()
+                && !account.is_empty()
+                && account.chars().all(|c| c.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .is_some_and(|r| !r.is_empty() && !r.ends_with('/'))
+        }
+        _ => false,
+    }
+}
+
 /// The actions that would create, change or delete state machines, their versions and
-/// aliases, or activities.
-const CHANGES: &[&str] = &[
-    "UpdateStateMachine",
-    "DeleteStateMachine",
-    "PublishStateMachineVersion",
-    "DeleteStateMachineVersion",
-    "CreateStateMachineAlias",
-    "UpdateStateMachineAlias",
-    "DeleteStateMachineAlias",
-    "CreateActivity",
-    "DeleteActivity",
+/// aliases, with the error each answers: one the action models (botocore's `errors`),
+/// `ConflictException` where it has it, else `ValidationException`.
+const CHANGES: &[(&str, &str)] = &[
+    ("UpdateStateMachine", "ConflictException"),
+    ("DeleteStateMachine", "ValidationException"),
+    ("PublishStateMachineVersion", "ConflictException"),
+    ("DeleteStateMachineVersion", "ConflictException"),
+    ("CreateStateMachineAlias", "ConflictException"),
+    ("UpdateStateMachineAlias", "ConflictException"),
+    ("DeleteStateMachineAlias", "ConflictException"),
 ];
 
 /// Whether `action` is one of [`CHANGES`].
 pub(super) fn is_change(action: &str) -> bool {
-    CHANGES.contains(&action)
+    CHANGES.iter().any(|(a, _)| *a == action)
 }
 
-/// Refuses a change: `ConflictException` (AWS's error for a change that conflicts with the
-/// resource's state), naming the state machines served.
+/// Refuses a change with the error the action models, naming the state machines served.
 pub(super) fn refuse_change(server: &Server, action: &str) -> Result<Response, ApiError> {
+    let name = CHANGES
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or("ValidationException", |(_, e)| *e);
     Err(ApiError::service(
-        "ConflictException",
+        name,
         format!(
             "{action} is not available: state machines are compiled into this server and \
              cannot be changed over the API. Served: {}",
@@ -198,5 +247,26 @@ mod tests {
         ));
         assert!(!same_definition(r#"{"StartAt":"A"}"#, r#"{"StartAt":"B"}"#));
         assert!(!same_definition("not json", "not json"));
+    }
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "arn:aws:iam::123456789012:role/StepFunctionsRole",
+            "arn:aws-cn:iam::123456789012:role/service-role/Sfn",
+        ] {
+            assert!(is_role_arn(good), "{good}");
+        }
+        for bad in [
+            "",
+            "role",
+            "arn:aws:iam::aws:policy/AWSBatchFullAccess",
+            "arn:aws:iam::123456789012:user/me",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:states:us-east-1:123456789012:stateMachine:order",
+        ] {
+            assert!(!is_role_arn(bad), "{bad}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::input::*;
 use crate::paging;
 
 /// A Map Run ARN: `arn:<partition>:states:<region>:<account>:mapRun:<machine>/<label>:<id>`.
-fn check_map_run_arn(arn: &str) -> Result<(), ApiError> {
+pub(super) fn check_map_run_arn(arn: &str) -> Result<(), ApiError> {
     let parts: Vec<&str> = arn.split(':').collect();
     let ok = parts.len() == 8
         && parts[0] == "arn"

@@ -129,6 +129,22 @@ fn execution_id(arn: &str) -> Result<ExecutionId, ApiError> {
         .map_err(|_| ApiError::invalid_arn(arn))
 }
 
+/// An execution ARN for DescribeExecution, GetExecutionHistory and StopExecution, which AWS
+/// does not support for Express executions: an Express execution's ARN (`…:express:…`) is
+/// `InvalidArn`, with AWS's message; DescribeExecution (`map_run_children`) still takes the
+/// Express children of a Map Run (`…:express:<machine>/<label>:…`), as AWS's does.
+fn standard_execution_id(arn: &str, map_run_children: bool) -> Result<ExecutionId, ApiError> {
+    let id = execution_id(arn)?;
+    let map_run_child = arn.split(':').nth(6).is_some_and(|m| m.contains('/'));
+    if id.is_express() && !(map_run_children && map_run_child) {
+        return Err(ApiError::service(
+            "InvalidArn",
+            "Invalid Arn: 'Resource type not valid in this context: express'",
+        ));
+    }
+    Ok(id)
+}
+
 /// `StateMachineTypeNotSupported` for an action Express workflows do not have.
 fn not_for_express(info: &WorkflowInfo) -> Result<(), ApiError> {
     if info.kind == WorkflowType::Express {

@@ -3,7 +3,10 @@
 //! (the corpus's `invalid/validate_state_machine_definition_*` cases), the diagnostic is
 //! given in AWS's words: Jackson's message and location for text that is not JSON,
 //! `Definition must be a valid JSON object`, `These fields are required: […]`, the
-//! JSONata-downgrade message at the state's location.
+//! JSONata-downgrade message at the state's location; and, as the recorded CreateStateMachine
+//! errors word them, a `.$` field that is not an intrinsic, a missing `RoleArn` of
+//! `Credentials`, a resource that is not an integration, a Wait's `Timestamp` that is not one. CreateStateMachine's
+//! `InvalidDefinition` gives the first error in the same words.
 
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -54,6 +57,35 @@ pub(super) fn validate(mut i: Input) -> Result<Response, ApiError> {
     })))
 }
 
+/// CreateStateMachine's `InvalidDefinition` message for a definition with errors, as AWS
+/// words it: `Invalid State Machine Definition: '<CODE>: <message> at <location>'` for its
+/// first error (the diagnostic ValidateStateMachineDefinition reports first).
+pub(super) fn definition_error(definition: &str, express: bool) -> Option<String> {
+    let machine_type = if express {
+        MachineType::Express
+    } else {
+        MachineType::Standard
+    };
+    let checked = asl_codegen::check(
+        Source::new("definition", definition),
+        &Options { machine_type },
+    );
+    let first = checked
+        .report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)?;
+    let d = aws_diagnostic(&checked.report, first);
+    let code = d["code"].as_str().unwrap_or_default();
+    let message = d["message"].as_str().unwrap_or_default();
+    // Jackson's message carries its location already (`…\n at [Source: …]`).
+    let text = match d["location"].as_str() {
+        Some(l) if !message.ends_with(l) => format!("{code}: {message} at {l}"),
+        _ => format!("{code}: {message}"),
+    };
+    Some(format!("Invalid State Machine Definition: '{text}'"))
+}
+
 /// One diagnostic as AWS reports it: `severity`, `code`, `message`, `location`.
 fn aws_diagnostic(report: &Report, d: &Diagnostic) -> Value {
     let severity = match d.severity {
@@ -89,11 +121,23 @@ fn aws_diagnostic(report: &Report, d: &Diagnostic) -> Value {
                 None => l,
             });
         }
-        // AWS's message for an integration pattern Express lacks ends with a space.
-        Code::NotSupportedInExpress if message.ends_with("service integration") => {
+        // AWS's message for `.waitForTaskToken` in Express ends with a space (not `.sync`'s).
+        Code::NotSupportedInExpress
+            if message.ends_with("'.waitForTaskToken' service integration") =>
+        {
             message.push(' ');
         }
         _ => {}
+    }
+    if let Some((m, parent)) = aws_words(&message) {
+        message = m;
+        if parent {
+            // AWS points at the object holding the field, not at the field.
+            location = location.map(|l| match l.rsplit_once('/') {
+                Some((up, _)) if !up.is_empty() => up.to_string(),
+                _ => l,
+            });
+        }
     }
     let mut m = Map::new();
     m.insert("severity".into(), severity.into());
@@ -103,6 +147,46 @@ fn aws_diagnostic(report: &Report, d: &Diagnostic) -> Value {
         m.insert("location".into(), l.into());
     }
     Value::Object(m)
+}
+
+/// AWS's words for problems the corpus recorded AWS wording differently (and whether AWS
+/// locates it at the field's parent): a `.$` field that is neither a path nor an intrinsic,
+/// a required field of a nested object, a resource that is not an integration, a timestamp.
+fn aws_words(message: &str) -> Option<(String, bool)> {
+    if let Some(rest) = message.strip_prefix("invalid intrinsic function call in `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        return Some((
+            format!(
+                "The value for the field '{field}' must be a valid JSONPath or a valid \
+                 intrinsic function call"
+            ),
+            true,
+        ));
+    }
+    if let Some((_, rest)) = message.split_once("` needs `")
+        && let Some(field) = rest.strip_suffix('`')
+    {
+        return Some((
+            format!("The field '{field}' is required but was missing"),
+            false,
+        ));
+    }
+    if message.ends_with("` does not match the RFC 3339 timestamp format") {
+        return Some(("String does not match RFC3339 timestamp".into(), false));
+    }
+    if let Some(rest) = message.strip_prefix("the resource `")
+        && let Some((resource, tail)) = rest.split_once('`')
+        && tail.starts_with(" is not recognized")
+    {
+        return Some((
+            format!(
+                "The resource provided {resource} is not recognized. The value is not a valid \
+                 resource ARN, or the resource is not available in this region."
+            ),
+            false,
+        ));
+    }
+    None
 }
 
 /// The field names of our "missing required field(s): `A`, `B`" message.
