@@ -49,6 +49,8 @@ struct Work {
     gate: tokio::sync::Notify,
     now: AtomicUsize,
     most: AtomicUsize,
+    /// A worker whose children take longer, so that another worker's claims win some races.
+    slow_worker: Option<&'static str>,
 }
 
 struct Handlers(Arc<Work>, String);
@@ -68,7 +70,12 @@ impl fan::Tasks for Handlers {
         if w.gate_from.is_some_and(|g| n >= g) {
             w.gate.notified().await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let pause = if w.slow_worker == Some(self.1.as_str()) {
+            400
+        } else {
+            50
+        };
+        tokio::time::sleep(Duration::from_millis(pause)).await;
         w.now.fetch_sub(1, Ordering::SeqCst);
         let fail = {
             let mut f = w.fail_once.lock().unwrap();
@@ -281,7 +288,12 @@ async fn children_are_stored_executions_of_the_map_run(b: Backend) {
 
 /// MAP-17: a second worker on the same store claims children of a Map Run it did not start.
 async fn another_worker_runs_children(b: Backend) {
-    let work = Arc::new(Work::default());
+    // The parent's worker also claims children while it waits: its own take longer, so the
+    // other worker's claims are not all lost to it.
+    let work = Arc::new(Work {
+        slow_worker: Some("a"),
+        ..Default::default()
+    });
     let store = b.store().await;
     let a = engine(Arc::clone(&store), &work, "a").await;
     let other = engine(b.store().await, &work, "b").await;
