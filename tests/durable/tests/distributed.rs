@@ -167,6 +167,15 @@ suite!(
 );
 
 async fn engine(store: Arc<dyn Store>, work: &Arc<Work>, worker: &str) -> Engine {
+    engine_polling(store, work, worker, Duration::from_millis(20)).await
+}
+
+async fn engine_polling(
+    store: Arc<dyn Store>,
+    work: &Arc<Work>,
+    worker: &str,
+    poll: Duration,
+) -> Engine {
     Engine::builder()
         .store(store)
         .workflow(
@@ -174,7 +183,7 @@ async fn engine(store: Arc<dyn Store>, work: &Arc<Work>, worker: &str) -> Engine
             fan::Workflow::new(Handlers(Arc::clone(work), worker.to_string())),
         )
         .worker_id(worker)
-        .poll_interval(Duration::from_millis(20))
+        .poll_interval(poll)
         .lease_timeout(Duration::from_secs(2))
         .build()
         .await
@@ -288,14 +297,14 @@ async fn children_are_stored_executions_of_the_map_run(b: Backend) {
 
 /// MAP-17: a second worker on the same store claims children of a Map Run it did not start.
 async fn another_worker_runs_children(b: Backend) {
-    // The parent's worker also claims children while it waits: its own take longer, so the
-    // other worker's claims are not all lost to it.
+    // The parent's worker also claims children while it waits: it looks for them less often
+    // and its own take longer, so the other worker's claims are not all lost to it.
     let work = Arc::new(Work {
         slow_worker: Some("a"),
         ..Default::default()
     });
     let store = b.store().await;
-    let a = engine(Arc::clone(&store), &work, "a").await;
+    let a = engine_polling(Arc::clone(&store), &work, "a", Duration::from_secs(1)).await;
     let other = engine(b.store().await, &work, "b").await;
     let worker = {
         let other = other.clone();
