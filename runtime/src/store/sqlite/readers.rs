@@ -64,6 +64,7 @@ impl Readers {
         )?;
         // A reader waits only in rare moments (another process recovering the WAL).
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
         Ok(conn)
     }
 
