@@ -30,6 +30,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use http::{HeaderMap, Method, Uri};
 use subtle::ConstantTimeEq;
 
+mod direct;
+
+pub(crate) use direct::SigningKeys;
+
 /// The only algorithm SigV4 with an access key uses.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The signing name of Step Functions (the service part of the credential scope).
@@ -105,12 +109,14 @@ struct Authorization<'a> {
 }
 
 /// Verifies the SigV4 signature of a request against the configured `(access key, secret)`
-/// pairs, at the server's time `now`.
+/// pairs, at the server's time `now`; `keys` keeps the signing keys derived from them.
 ///
 /// `uri` is the request target as received (origin form `/path?query`, or absolute form);
 /// `body` the whole request body (the JSON protocol signs its hash).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn verify(
     credentials: &[(String, String)],
+    keys: &SigningKeys,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -183,18 +189,29 @@ pub(crate) fn verify(
         return Err(AuthError::UnrecognizedClient);
     }
 
-    let expected = compute_signature(
-        access_key,
+    let direct = direct::Signed {
+        credential: auth.credential,
         secret,
         region,
-        &signed,
-        method,
-        uri,
-        headers,
-        body,
+        signed: &signed,
+        amz_date: &amz_date,
         request_time,
-    )
-    .ok_or_else(AuthError::mismatch)?;
+    };
+    let expected = direct::signature(keys, &direct, method, uri, headers, body)
+        .or_else(|| {
+            compute_signature(
+                access_key,
+                secret,
+                region,
+                &signed,
+                method,
+                uri,
+                headers,
+                body,
+                request_time,
+            )
+        })
+        .ok_or_else(AuthError::mismatch)?;
     if bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
         Ok(())
     } else {

@@ -30,6 +30,8 @@ pub(crate) struct Server {
     /// `RedriveExecution` client tokens already served (execution ARN, token) → redrive date,
     /// so that an SDK's retry of a redrive is answered as the first call was.
     pub(crate) redrives: Mutex<HashMap<(String, String), chrono::DateTime<chrono::Utc>>>,
+    /// SigV4 signing keys derived from the configured secrets, by credential scope.
+    signing_keys: crate::auth::SigningKeys,
 }
 
 /// The router for `engine`, answering `bound` as a host name too.
@@ -43,6 +45,7 @@ pub(crate) fn router(
         engine,
         config,
         redrives: Mutex::new(HashMap::new()),
+        signing_keys: crate::auth::SigningKeys::default(),
     });
     axum::Router::new().fallback(handle).with_state(server)
 }
@@ -161,6 +164,7 @@ fn authenticate(
     }
     crate::auth::verify(
         credentials,
+        &server.signing_keys,
         method,
         uri,
         headers,

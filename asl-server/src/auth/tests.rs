@@ -97,6 +97,7 @@ fn check(request: &Request<Vec<u8>>) -> Result<(), AuthError> {
 fn check_at(request: &Request<Vec<u8>>, now: SystemTime) -> Result<(), AuthError> {
     verify(
         &creds(),
+        &SigningKeys::default(),
         request.method(),
         request.uri(),
         request.headers(),
@@ -416,6 +417,7 @@ fn no_configured_pair_verifies_nothing() {
     let request = signed(BODY);
     let err = verify(
         &[],
+        &SigningKeys::default(),
         request.method(),
         request.uri(),
         request.headers(),

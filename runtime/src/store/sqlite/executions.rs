@@ -16,28 +16,38 @@ pub(super) fn create(
     worker: Option<String>,
     lease_until: DateTime<Utc>,
 ) -> Result<Created, StoreError> {
-    if let Some(existing) = get_record(conn, &record.id)? {
-        return Ok(Created::Existing(Box::new(existing)));
+    // Inserted unless the id exists (then nothing is written and the stored one is read):
+    // a new execution costs no lookup before its insert.
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, status, \
+             input, start_ms, secret, lease_owner, lease_until, events, map_run, map_items) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12) \
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            record.id,
+            record.workflow,
+            record.name,
+            record.state_machine_arn,
+            record.role_arn,
+            to_json(&record.input),
+            ms(record.start_date),
+            record.secret,
+            worker,
+            worker.as_ref().map(|_| ms(lease_until)),
+            record.map_run,
+            to_int(record.map_items)
+        ])?;
+    if inserted == 0 {
+        return match get_record(conn, &record.id)? {
+            Some(existing) => Ok(Created::Existing(Box::new(existing))),
+            None => Err(StoreError::corrupt(format!(
+                "execution {} neither inserted nor found",
+                record.id
+            ))),
+        };
     }
-    conn.prepare_cached(
-        "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, status, \
-         input, start_ms, secret, lease_owner, lease_until, events, map_run, map_items) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)",
-    )?
-    .execute(params![
-        record.id,
-        record.workflow,
-        record.name,
-        record.state_machine_arn,
-        record.role_arn,
-        to_json(&record.input),
-        ms(record.start_date),
-        record.secret,
-        worker,
-        worker.as_ref().map(|_| ms(lease_until)),
-        record.map_run,
-        to_int(record.map_items)
-    ])?;
     let started = store_details(conn, &record.id, &crate::store::started_details(&record))?;
     conn.prepare_cached(
         "INSERT INTO events (execution, id, type, state, ts_ms, details) \

@@ -138,7 +138,7 @@ impl SqliteStore {
 
 /// Runs `batch` in one transaction, each request in a savepoint; answers after the commit.
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
         let e = StoreError::from(e);
         for job in batch {
             let (_, reply) = job(Err(e.clone()));
@@ -148,16 +148,16 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     }
     let mut replies = Vec::with_capacity(batch.len());
     for job in batch {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = run(conn, "SAVEPOINT job") {
             let (_, reply) = job(Err(StoreError::from(e)));
             replies.push(reply);
             continue;
         }
         let (ok, reply) = job(Ok(conn));
         let end = if ok {
-            conn.execute_batch("RELEASE job")
+            run(conn, "RELEASE job")
         } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
         };
         replies.push(match end {
             Ok(()) => reply,
@@ -167,11 +167,17 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             }
         });
     }
-    let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    let committed = run(conn, "COMMIT").map_err(StoreError::from);
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }
     for reply in replies {
         reply(committed.clone());
     }
+}
+
+/// Runs one statement of the batch's frame, prepared once per connection (these run
+/// several times per batch; parsing them each time cost as much as a small insert).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }

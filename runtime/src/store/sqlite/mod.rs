@@ -7,9 +7,8 @@
 //! whichever caller finds the connection free runs every queued request, each in a savepoint
 //! of one transaction, commits once, and only then answers them all.
 //!
-//! The work runs on the calling task's thread (SQLite calls are short, and one fsync is shared
-//! by the whole batch); so a runtime with a paused clock never sees the store as idle time,
-//! and tests on tokio's paused clock stay deterministic.
+//! Reads of a database file do not queue: a pool of read-only connections serves them
+//! (`readers`), seeing every committed write.
 
 mod commit;
 mod events;
@@ -18,6 +17,7 @@ mod group_commit;
 mod leases;
 mod map_runs;
 mod progress;
+mod readers;
 mod rows;
 mod schedules;
 mod schema;
@@ -39,6 +39,10 @@ use super::{
 };
 use crate::error::Status;
 use group_commit::Inner;
+use readers::{Read, Readers};
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
 
 /// SQLite as a [`Store`]: `SqliteStore::open("runs.db")` or `SqliteStore::memory()`.
 ///
@@ -47,6 +51,9 @@ use group_commit::Inner;
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,
+    /// Read-only connections for reads (`None`: an in-memory database, read through the
+    /// queue).
+    readers: Option<Arc<Readers>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -70,9 +77,14 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Every statement the store runs stays prepared (rusqlite keeps 16 by default, fewer
+        // than the store has).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::create(&conn)?;
+        let readers = Readers::of(&conn).map(Arc::new);
         Ok(SqliteStore {
             inner: Arc::new(Inner::new(conn)),
+            readers,
         })
     }
 }
@@ -89,17 +101,17 @@ impl Store for SqliteStore {
 
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
         let id = id.to_string();
-        self.call(move |conn| rows::get_record(conn, &id))
+        self.read(Read::Point, move |conn| rows::get_record(conn, &id))
     }
 
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
-        self.call(move |conn| events::history(conn, &id))
+        self.read(Read::Snapshot, move |conn| events::history(conn, &id))
     }
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
         let id = id.to_string();
-        self.call(move |conn| progress::progress(conn, &id))
+        self.read(Read::Rows, move |conn| progress::progress(conn, &id))
     }
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
@@ -179,7 +191,7 @@ impl Store for SqliteStore {
         let status = status.map(Status::as_str);
         let map_run = map_run.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-        self.call(move |conn| {
+        self.read(Read::Rows, move |conn| {
             executions::list(conn, workflow, status, redriven, map_run, limit, offset)
         })
     }
@@ -190,17 +202,19 @@ impl Store for SqliteStore {
 
     fn map_run(&self, arn: &str) -> StoreFuture<'_, Option<MapRunRecord>> {
         let arn = arn.to_string();
-        self.call(move |conn| map_runs::map_run(conn, &arn))
+        self.read(Read::Point, move |conn| map_runs::map_run(conn, &arn))
     }
 
     fn map_runs(&self, execution: &str) -> StoreFuture<'_, Vec<MapRunRecord>> {
         let execution = execution.to_string();
-        self.call(move |conn| map_runs::map_runs(conn, &execution))
+        self.read(Read::Rows, move |conn| map_runs::map_runs(conn, &execution))
     }
 
     fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>> {
         let arn = arn.to_string();
-        self.call(move |conn| map_runs::map_run_children(conn, &arn))
+        self.read(Read::Rows, move |conn| {
+            map_runs::map_run_children(conn, &arn)
+        })
     }
 
     fn register_token(
@@ -217,7 +231,7 @@ impl Store for SqliteStore {
 
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
         let token = token.to_string();
-        self.call(move |conn| tokens::token(conn, &token))
+        self.read(Read::Point, move |conn| tokens::token(conn, &token))
     }
 
     fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
@@ -231,11 +245,11 @@ impl Store for SqliteStore {
 
     fn schedule(&self, name: &str) -> StoreFuture<'_, Option<ScheduleRecord>> {
         let name = name.to_string();
-        self.call(move |conn| schedules::schedule(conn, &name))
+        self.read(Read::Point, move |conn| schedules::schedule(conn, &name))
     }
 
     fn schedules(&self) -> StoreFuture<'_, Vec<ScheduleRecord>> {
-        self.call(schedules::schedules)
+        self.read(Read::Rows, schedules::schedules)
     }
 
     fn set_schedule_state(

@@ -1,0 +1,145 @@
+//! Reads beside the write queue: a small pool of read-only connections to a database file.
+//!
+//! In WAL mode a reader sees every transaction committed before its read began, and neither
+//! waits for the writer nor makes it wait. So reads (`get`, `history`, `list`, `token`, …)
+//! need not queue behind a batch's fsync and its hand-off to the blocking pool: a point read
+//! runs on the calling task's thread in tens of microseconds, and reads of many rows go to the
+//! blocking pool. Read-your-writes holds because a write's future resolves only after its
+//! transaction committed, so any read begun after that sees it.
+//!
+//! A read of several statements runs in one read transaction, so it sees one snapshot. Each
+//! connection keeps its prepared statements (rusqlite's statement cache).
+//!
+//! An in-memory database has no file to share: its reads stay on the write queue.
+
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::SqliteStore;
+use crate::store::{StoreError, StoreFuture};
+
+/// What a read does, which says where it runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Read {
+    /// One row by key, one statement: on the calling task's thread.
+    Point,
+    /// Any number of rows, one statement: on the blocking pool.
+    Rows,
+    /// Several statements that must see one snapshot: on the blocking pool, in one read
+    /// transaction.
+    Snapshot,
+}
+
+/// Idle connections kept at most; more may be open at once while many reads run.
+const MAX_IDLE: usize = 8;
+
+/// Read-only connections to one database file.
+pub(super) struct Readers {
+    path: String,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    /// Readers of the file `conn` (the writer, schema in place) has open; `None` for an
+    /// in-memory or temporary database, or a file a reader cannot open.
+    pub(super) fn of(conn: &Connection) -> Option<Readers> {
+        let path = conn.path().filter(|p| !p.is_empty())?.to_string();
+        let readers = Readers {
+            path,
+            idle: Mutex::new(Vec::new()),
+        };
+        // Opened now, so that a file readers cannot use is found before any read.
+        let first = readers.open().ok()?;
+        readers.put(first);
+        Some(readers)
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        // A reader waits only in rare moments (another process recovering the WAL).
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => self.open(),
+        }
+    }
+
+    fn put(&self, conn: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on a reader; with `snapshot`, in one read transaction (for reads of several
+    /// statements that must agree).
+    pub(super) fn read<R>(
+        &self,
+        snapshot: bool,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let conn = self.take()?;
+        let result = if snapshot {
+            run_in_transaction(&conn, f)
+        } else {
+            f(&conn)
+        };
+        // A connection left inside a transaction (a failed COMMIT) is not reused.
+        if conn.is_autocommit() {
+            self.put(conn);
+        }
+        result
+    }
+}
+
+fn run_in_transaction<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let result = f(conn);
+    let end = conn.prepare_cached("COMMIT")?.execute([]);
+    let value = result?;
+    end?;
+    Ok(value)
+}
+
+impl SqliteStore {
+    /// Runs the read `f` on a reader (see [`Read`] for where), or through the write queue
+    /// for an in-memory database.
+    pub(super) fn read<R: Send + 'static>(
+        &self,
+        kind: Read,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> StoreFuture<'_, R> {
+        let Some(readers) = &self.readers else {
+            return self.call(f);
+        };
+        let readers = Arc::clone(readers);
+        let snapshot = kind == Read::Snapshot;
+        Box::pin(async move {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) if kind != Read::Point => runtime
+                    .spawn_blocking(move || readers.read(snapshot, f))
+                    .await
+                    .map_err(|e| StoreError::backend("sqlite read", e))?,
+                _ => readers.read(snapshot, f),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+//! Reads of a database file go to the read-only connections and still see every write whose
+//! future resolved (read-your-writes), from many tasks on many threads at once; an in-memory
+//! database has no readers.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::json;
+
+use crate::error::Status;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Close, Commit, Created, ExecutionRecord, Store, StoredEvent, TokenState};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
+}
+
+fn record(id: &str, start: i64) -> ExecutionRecord {
+    ExecutionRecord {
+        id: id.into(),
+        workflow: "wf".into(),
+        name: id.into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:wf".into(),
+        role_arn: "arn:aws:iam::123456789012:role/r".into(),
+        status: Status::Running,
+        input: json!({"n": start}),
+        output: None,
+        error: None,
+        cause: None,
+        start_date: at(start),
+        stop_date: None,
+        redrive_count: 0,
+        redrive_date: None,
+        checkpoint: None,
+        secret: "s".into(),
+        map_run: None,
+        map_items: 0,
+    }
+}
+
+/// A fresh database file in the temporary directory (removed with its WAL afterwards).
+struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> TempDb {
+        let dir = std::env::temp_dir().join(format!(
+            "asl-readers-{name}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDb(dir)
+    }
+
+    fn file(&self) -> std::path::PathBuf {
+        self.0.join("runs.db")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn a_file_has_readers_and_memory_has_none() {
+    let db = TempDb::new("kinds");
+    assert!(
+        SqliteStore::open(db.file())
+            .await
+            .unwrap()
+            .readers
+            .is_some()
+    );
+    assert!(SqliteStore::memory().await.unwrap().readers.is_none());
+}
+
+/// Each task writes and at once reads back what it wrote, through every kind of read (a
+/// point read, a read of rows, a snapshot of several statements), while the others write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_see_every_committed_write() {
+    let db = TempDb::new("ryw");
+    let store = SqliteStore::open(db.file()).await.unwrap();
+    let big = "x".repeat(2 * crate::store::payloads::SHARED_PAYLOAD_BYTES);
+    let mut tasks = Vec::new();
+    for t in 0..16i64 {
+        let store = store.clone();
+        let big = big.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..20i64 {
+                let id = format!("e-{t}-{i}");
+                let created = store
+                    .create(record(&id, t * 100 + i), Some("w".into()), at(3600))
+                    .await
+                    .unwrap();
+                assert_eq!(created, Created::New);
+                let got = store.get(&id).await.unwrap().expect("created, then read");
+                assert_eq!(got.status, Status::Running);
+
+                // An event whose large input is stored once, apart (the snapshot read).
+                let event = StoredEvent {
+                    id: 2,
+                    kind: "PassStateEntered".into(),
+                    state: Some("P".into()),
+                    timestamp: at(t * 100 + i),
+                    details: Some(json!({"name": "P", "input": big})),
+                };
+                store
+                    .commit(Commit {
+                        execution: id.clone(),
+                        worker: "w".into(),
+                        events: vec![event.clone()],
+                        checkpoint: None,
+                        close: None,
+                        provisional: true,
+                        truncate_from: None,
+                    })
+                    .await
+                    .unwrap();
+                let history = store.history(&id).await.unwrap();
+                assert_eq!(history.len(), 2, "{id}");
+                assert_eq!(history[1], event);
+
+                let token = format!("tok-{t}-{i}");
+                store.register_token(&token, &id, "P", at(5)).await.unwrap();
+                assert_eq!(
+                    store.token(&token).await.unwrap(),
+                    Some(TokenState::Waiting { heartbeat: at(5) })
+                );
+
+                store
+                    .commit(Commit {
+                        execution: id.clone(),
+                        worker: "w".into(),
+                        events: vec![],
+                        checkpoint: None,
+                        close: Some(Close {
+                            status: Status::Succeeded,
+                            output: Some(json!(i)),
+                            error: None,
+                            cause: None,
+                            at: at(t * 100 + i) + Duration::seconds(1),
+                        }),
+                        provisional: false,
+                        truncate_from: None,
+                    })
+                    .await
+                    .unwrap();
+                let done = store.get(&id).await.unwrap().unwrap();
+                assert_eq!(done.status, Status::Succeeded);
+                assert_eq!(done.output, Some(json!(i)));
+                assert_eq!(store.token(&token).await.unwrap(), Some(TokenState::Closed));
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let page = store
+        .list(None, Some(Status::Succeeded), None, None, 1000, None)
+        .await
+        .unwrap();
+    assert_eq!(page.executions.len(), 16 * 20);
+}
+
+/// Without a runtime (a plain thread), reads run on the caller's thread.
+#[test]
+fn reads_run_without_a_runtime() {
+    let db = TempDb::new("plain");
+    let store = futures_util::FutureExt::now_or_never(SqliteStore::open(db.file()))
+        .unwrap()
+        .unwrap();
+    let create = store.create(record("a", 1), None, at(10));
+    assert_eq!(
+        futures_util::FutureExt::now_or_never(create)
+            .unwrap()
+            .unwrap(),
+        Created::New
+    );
+    let history = futures_util::FutureExt::now_or_never(store.history("a"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].kind, "ExecutionStarted");
+}
