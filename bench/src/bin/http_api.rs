@@ -1,5 +1,5 @@
 //! The Step Functions API over HTTP (issue 17): `cargo run --release -p asl-bench --bin
-//! api_server [-- --seconds N] [--clients N] [--server-threads N] [--no-auth]`.
+//! http_api [-- --seconds N] [--clients N] [--server-threads N] [--no-auth]`.
 //!
 //! An [`Engine`] on a fresh SQLite file (WAL, `synchronous=FULL`), submit-only
 //! (`run_started(false)`, no workers: `StartExecution` records the execution and its
