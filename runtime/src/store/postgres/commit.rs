@@ -229,12 +229,14 @@ impl PostgresStore {
                 .await?;
             }
             // Provisional events keep the first one's id; a transition or an end makes every
-            // event final.
+            // event final. Events published out of order (after a later commit landed) are
+            // final too: only a publish that follows the stored events marks them provisional.
             let first = commit.events.first().map(|e| e.id as i64);
             let fenced = tx
                 .execute(
                     "UPDATE executions SET events = events + $3, \
-                     provisional = CASE WHEN $4 THEN LEAST(provisional, $5) ELSE NULL END \
+                     provisional = CASE WHEN $4 AND events + 1 = $5 THEN LEAST(provisional, $5) \
+                     ELSE NULL END \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
                     &[
                         &commit.execution,

@@ -25,12 +25,14 @@ pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError
             .execute(params![commit.execution, from as i64])?;
     }
     // Provisional events keep the first one's id; a transition or an end makes every
-    // event final.
+    // event final. Events published out of order (after a later commit landed) are final
+    // too: only a publish that follows the stored events marks them provisional.
     let first = commit.events.first().map(|e| e.id as i64);
     let fenced = conn
         .prepare_cached(
             "UPDATE executions SET events = events + ?3, \
-             provisional = CASE WHEN ?4 THEN min(coalesce(provisional, ?5), ?5) ELSE NULL END \
+             provisional = CASE WHEN ?4 AND events + 1 = ?5 THEN min(coalesce(provisional, ?5), ?5) \
+             ELSE NULL END \
              WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
         )?
         .execute(params![
