@@ -5,7 +5,9 @@
 //! with one of them, as the AWS CLI, boto3 and every AWS SDK send it. The server rebuilds the
 //! canonical request from the headers the client says it signed and recomputes the signature
 //! with the `aws-sigv4` crate (the AWS SDK for Rust's own signer), so a signature the SDKs make
-//! verifies by construction; the two signatures are compared in constant time.
+//! verifies by construction; the two signatures are compared in constant time. The requests
+//! the SDKs send to this API (`POST /`, plain headers) take a shorter road to the same
+//! signature, with the signing key kept per credential scope (`direct`).
 //!
 //! Failures answer as Step Functions does, with its error names and messages:
 //! `MissingAuthenticationTokenException` (no `Authorization` header),
