@@ -112,6 +112,9 @@ mod typed;
 #[doc(hidden)]
 pub mod __codegen;
 
+/// The graph of a state machine (re-exported from `asl-graph`): what generated modules carry
+/// as `GRAPH` and the web console draws.
+pub use asl_graph as graph;
 pub use context::RunOptions;
 pub use durable::{Engine, EngineError, ExecutionId, Machine, StartOptions};
 pub use error::{ExecutionError, Status, TaskError};

@@ -21,6 +21,10 @@ pub trait Machine: Send + Sync + 'static {
     fn definition(&self) -> &'static str {
         ""
     }
+    /// The state machine's graph (generated modules carry it as `GRAPH`).
+    fn graph(&self) -> Option<&'static asl_graph::Graph> {
+        None
+    }
 
     #[doc(hidden)]
     /// Runs the top level from `state` (`None`: `StartAt`) with `input` and `vars`; `None`
@@ -64,6 +68,9 @@ impl<M: Machine + ?Sized> Machine for Box<M> {
     }
     fn definition(&self) -> &'static str {
         (**self).definition()
+    }
+    fn graph(&self) -> Option<&'static asl_graph::Graph> {
+        (**self).graph()
     }
 
     fn resume(

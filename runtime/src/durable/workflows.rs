@@ -43,6 +43,8 @@ pub struct WorkflowInfo {
     pub kind: WorkflowType,
     /// The Amazon States Language definition it was compiled from.
     pub definition: &'static str,
+    /// Its graph, when the generated module carries one.
+    pub graph: Option<&'static asl_graph::Graph>,
     /// When the engine registering it was built.
     pub created: DateTime<Utc>,
 }
@@ -99,6 +101,8 @@ impl Engine {
             arn: self.machine_arn(name),
             kind: self.workflow_type(name),
             definition: machine.definition(),
+            graph: machine.graph(),
+
             created: self.inner.created,
         })
     }
