@@ -67,6 +67,7 @@ async fn token(client: &aws_sdk_sfn::Client, execution: &str, nth: usize) -> Str
 }
 
 async fn status(client: &aws_sdk_sfn::Client, execution: &str, want: ExecutionStatus) {
+    let mut last = None;
     for _ in 0..200 {
         let d = client
             .describe_execution()
@@ -77,9 +78,17 @@ async fn status(client: &aws_sdk_sfn::Client, execution: &str, want: ExecutionSt
         if *d.status() == want {
             return;
         }
+        last = Some(d);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("{execution} never reached {want:?}");
+    let last = last.map(|d| {
+        (
+            d.status().clone(),
+            d.error().map(str::to_string),
+            d.cause().map(str::to_string),
+        )
+    });
+    panic!("{execution} never reached {want:?}: {last:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,7 +105,8 @@ async fn the_readme_walkthrough_with_the_aws_sdk() {
         [
             ("approval".to_string(), "STANDARD".to_string()),
             ("order".to_string(), "STANDARD".to_string()),
-            ("quote".to_string(), "EXPRESS".to_string())
+            ("quote".to_string(), "EXPRESS".to_string()),
+            ("shipment".to_string(), "STANDARD".to_string())
         ]
     );
 
@@ -182,4 +192,70 @@ async fn the_readme_walkthrough_with_the_aws_sdk() {
         .unwrap();
     let names: Vec<&str> = succeeded.executions().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["expense-1"]);
+}
+
+const SHIPMENT: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:shipment";
+
+/// The shipment to debug: couriers are busy in the north, so "Book courier" is retried twice
+/// (RETRY-1), then its Catch takes it to "Tell customer" (CATCH-1) and the Fail state ends
+/// the execution with the Fail state's error (FAIL-1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_north_shipment_fails_after_retries_and_a_catch() {
+    let (client, _dir) = serve().await;
+    let run = |name: &'static str, region: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .start_execution()
+                .state_machine_arn(SHIPMENT)
+                .name(name)
+                .input(format!(
+                    r#"{{"region": "{region}", "parcels": [{{"id": 1, "weight": 2.5}}, {{"id": 2, "weight": 1}}]}}"#
+                ))
+                .send()
+                .await
+                .unwrap()
+                .execution_arn()
+                .to_string()
+        }
+    };
+    let south = run("ship-south", "south").await;
+    let north = run("ship-north", "north").await;
+    status(&client, &south, ExecutionStatus::Succeeded).await;
+    status(&client, &north, ExecutionStatus::Failed).await;
+    let d = client
+        .describe_execution()
+        .execution_arn(&north)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.error(), Some("Shipment.NotBooked"));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&north)
+        .send()
+        .await
+        .unwrap();
+    let failures = history
+        .events()
+        .iter()
+        .filter(|e| *e.r#type() == HistoryEventType::TaskFailed)
+        .count();
+    assert_eq!(failures, 3, "the first call and two retries");
+    let entered: Vec<&str> = history
+        .events()
+        .iter()
+        .filter_map(|e| e.state_entered_event_details().map(|d| d.name()))
+        .collect();
+    assert_eq!(
+        entered,
+        [
+            "Label parcels",
+            "Print label",
+            "Print label",
+            "Book courier",
+            "Tell customer",
+            "Not shipped"
+        ]
+    );
 }
