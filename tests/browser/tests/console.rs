@@ -1,0 +1,381 @@
+//! The web console in headless Chromium, as a person debugging a workflow uses it: the list of
+//! state machines and executions, a failed execution's graph with its failed and caught states,
+//! an expanded history event, Stop on a running execution, Send success for a waiting task
+//! token, the login when the server has credentials, and markup in an input rendered as text.
+//! Screenshots are saved in `<target>/tmp/console-screenshots/`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use asl_browser_tests::{Browser, Console};
+use asl_runtime::{ExecutionId, StartOptions, Status};
+use fantoccini::Locator;
+use serde_json::json;
+
+fn shots() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots")
+}
+
+async fn start(
+    console: &Console,
+    workflow: &str,
+    name: &str,
+    input: serde_json::Value,
+) -> ExecutionId {
+    console
+        .engine
+        .start(workflow, input, StartOptions::default().name(name))
+        .await
+        .expect("started")
+}
+
+async fn wait_status(console: &Console, id: &ExecutionId, want: Status) {
+    for _ in 0..200 {
+        let d = console.engine.describe(id).await.expect("described");
+        if d.status == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{id} never reached {want:?}");
+}
+
+/// Waits until the approval's Task has asked for its answer (its TaskSubmitted is stored).
+async fn wait_for_token(console: &Console, id: &ExecutionId) {
+    for _ in 0..200 {
+        let history = console.engine.history(id).await.expect("history");
+        if history.iter().any(|e| e.kind == "TaskSubmitted") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{id} never waited for its token");
+}
+
+/// Open the list, open a failed execution, find the failed state marked failed and the caught
+/// one caught (CATCH-1, RETRY-1), open a state's visits and expand an event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_a_failed_execution() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let console = Console::start(asl_server::Config::new()).await;
+    let parcels = json!([{ "id": 1, "weight": 2.5 }, { "id": 2, "weight": 1 }]);
+    let south = start(
+        &console,
+        "shipment",
+        "ship-south",
+        json!({ "region": "south", "parcels": parcels }),
+    )
+    .await;
+    let north = start(
+        &console,
+        "shipment",
+        "ship-north",
+        json!({ "region": "north", "parcels": parcels }),
+    )
+    .await;
+    wait_status(&console, &south, Status::Succeeded).await;
+    wait_status(&console, &north, Status::Failed).await;
+
+    let c = &browser.client;
+    c.goto(&console.base).await.expect("the console opens");
+    browser
+        .find("[data-machine=\"shipment\"], a[href*=\"shipment\"]")
+        .await;
+    browser.screenshot("machines").await;
+    c.find(Locator::LinkText("shipment"))
+        .await
+        .expect("a link to the shipment executions")
+        .click()
+        .await
+        .expect("clicked");
+    let row = browser.find("tr[data-execution=\"ship-north\"]").await;
+    assert_eq!(
+        row.attr("data-status").await.unwrap().as_deref(),
+        Some("FAILED")
+    );
+    let ok = browser.find("tr[data-execution=\"ship-south\"]").await;
+    assert_eq!(
+        ok.attr("data-status").await.unwrap().as_deref(),
+        Some("SUCCEEDED")
+    );
+    browser.screenshot("executions").await;
+
+    row.find(Locator::LinkText("ship-north"))
+        .await
+        .expect("a link to the execution")
+        .click()
+        .await
+        .expect("clicked");
+    let caught = browser.find("[data-state=\"Book courier\"]").await;
+    assert_eq!(
+        caught.attr("data-status").await.unwrap().as_deref(),
+        Some("caught")
+    );
+    let outcomes = caught
+        .attr("data-outcomes")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        outcomes.contains("retried:2"),
+        "Book courier was retried twice: {outcomes}"
+    );
+    let failed = browser.find("[data-state=\"Not shipped\"]").await;
+    assert_eq!(
+        failed.attr("data-status").await.unwrap().as_deref(),
+        Some("failed")
+    );
+    let skipped = browser.find("[data-state=\"Shipped\"]").await;
+    assert_eq!(
+        skipped.attr("data-status").await.unwrap().as_deref(),
+        Some("not-reached")
+    );
+    let labels = browser.find("[data-state=\"Print label\"]").await;
+    assert_eq!(
+        labels.attr("data-visits").await.unwrap().as_deref(),
+        Some("2"),
+        "one visit per parcel"
+    );
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("Shipment.NotBooked"),
+        "the error is in the summary"
+    );
+    browser.screenshot("failed-execution").await;
+
+    // The caught state's visits: its error, and its retries.
+    caught.click().await.expect("the state opens");
+    let visits = browser.find("[data-visits-for=\"Book courier\"]").await;
+    assert!(
+        visits.is_displayed().await.unwrap(),
+        "the visits panel is shown"
+    );
+    let text = visits.text().await.unwrap();
+    assert!(text.contains("Courier.Busy"), "{text}");
+    browser.screenshot("state-visits").await;
+
+    // One event, expanded: its details.
+    let event = browser.find("tr[data-event-type=\"TaskFailed\"]").await;
+    event
+        .find(Locator::Css("summary"))
+        .await
+        .expect("an expandable event")
+        .click()
+        .await
+        .expect("expanded");
+    let details = event.text().await.unwrap();
+    assert!(
+        details.contains("every courier in the north region is out"),
+        "{details}"
+    );
+    browser.screenshot("event-expanded").await;
+    browser.close().await;
+}
+
+/// Stop a running execution from its page: it ends ABORTED (EXEC-6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_a_running_execution() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let console = Console::start(asl_server::Config::new()).await;
+    let id = start(
+        &console,
+        "approval",
+        "expense-stop",
+        json!({ "amount": 9000 }),
+    )
+    .await;
+    wait_for_token(&console, &id).await;
+    let c = &browser.client;
+    c.goto(&format!("{}/", console.base)).await.unwrap();
+    c.find(Locator::LinkText("approval"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("tr[data-execution=\"expense-stop\"] a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let running = browser.find("[data-state=\"Request approval\"]").await;
+    assert_eq!(
+        running.attr("data-status").await.unwrap().as_deref(),
+        Some("running")
+    );
+    browser.screenshot("running-execution").await;
+    browser
+        .find("button[data-action=\"stop\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // A confirmation step, when the page asks for one.
+    if browser.has("button[data-action=\"confirm-stop\"]").await {
+        browser
+            .find("button[data-action=\"confirm-stop\"]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    browser.find("[data-execution-status=\"ABORTED\"]").await;
+    wait_status(&console, &id, Status::Aborted).await;
+    let state = browser.find("[data-state=\"Request approval\"]").await;
+    assert_eq!(
+        state.attr("data-status").await.unwrap().as_deref(),
+        Some("aborted")
+    );
+    browser.screenshot("stopped-execution").await;
+    browser.close().await;
+}
+
+/// Answer a waiting task token from the page: the execution goes on and succeeds (TASK-4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_success_for_a_waiting_token() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let console = Console::start(asl_server::Config::new()).await;
+    let id = start(&console, "approval", "expense-ok", json!({ "amount": 120 })).await;
+    wait_for_token(&console, &id).await;
+    let c = &browser.client;
+    c.goto(&console.base).await.unwrap();
+    c.find(Locator::LinkText("approval"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("tr[data-execution=\"expense-ok\"] a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let output = browser.find("textarea[name=\"output\"]").await;
+    output.clear().await.unwrap();
+    output.send_keys(r#"{"approved": true}"#).await.unwrap();
+    browser.screenshot("send-success").await;
+    browser
+        .find("button[data-action=\"send-success\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_status(&console, &id, Status::Succeeded).await;
+    c.refresh().await.unwrap();
+    browser.find("[data-execution-status=\"SUCCEEDED\"]").await;
+    let pay = browser.find("[data-state=\"Pay\"]").await;
+    assert_eq!(
+        pay.attr("data-status").await.unwrap().as_deref(),
+        Some("succeeded")
+    );
+    browser.close().await;
+}
+
+/// With credentials, the console asks for them: nothing shows before, a wrong secret is
+/// refused, the right one opens it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_asks_for_the_servers_credentials() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let config = asl_server::Config::new().credential("AKIDCONSOLE", "console-secret");
+    let console = Console::start(config).await;
+    let c = &browser.client;
+    c.goto(&console.base).await.unwrap();
+    assert!(
+        !browser.has("a[href*=\"shipment\"]").await,
+        "no data before the login"
+    );
+    browser.screenshot("login").await;
+    login(&browser, "wrong").await;
+    assert!(
+        browser.has("input[name=\"secret_key\"]").await,
+        "a wrong secret is refused"
+    );
+    login(&browser, "console-secret").await;
+    c.find(Locator::LinkText("shipment"))
+        .await
+        .expect("the console after the login");
+    browser.close().await;
+}
+
+/// An input holding markup and script is shown as text: nothing runs (the page's
+/// Content-Security-Policy and escaping both stand in the way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_an_input_is_text() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let console = Console::start(asl_server::Config::new()).await;
+    let evil = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">";
+    let id = start(
+        &console,
+        "shipment",
+        "ship-evil",
+        json!({ "region": evil, "parcels": [] }),
+    )
+    .await;
+    wait_status(&console, &id, Status::Succeeded).await;
+    let c = &browser.client;
+    c.goto(&console.base).await.unwrap();
+    c.find(Locator::LinkText("shipment"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find("tr[data-execution=\"ship-evil\"] a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.find("[data-state=\"Shipped\"]").await;
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("<script>window.pwned = 1</script>"),
+        "the input is shown as text"
+    );
+    let pwned = c
+        .execute("return window.pwned === undefined;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, json!(true), "no script from the input ran");
+    browser.close().await;
+}
+
+/// Fills the login form and submits it.
+async fn login(browser: &Browser, secret: &str) {
+    let key = browser.find("input[name=\"access_key\"]").await;
+    key.clear().await.unwrap();
+    key.send_keys("AKIDCONSOLE").await.unwrap();
+    let field = browser.find("input[name=\"secret_key\"]").await;
+    field.clear().await.unwrap();
+    field.send_keys(secret).await.unwrap();
+    browser
+        .find("button[type=\"submit\"]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
