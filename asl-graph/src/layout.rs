@@ -200,7 +200,8 @@ pub(crate) fn layout(input: &Input) -> Output {
     }
 
     let order = reduce_crossings(&nodes, &up, &down, layer_count, input.start.min(n - 1));
-    let xs = assign_x(&nodes, &up, &down, &order);
+    let mut xs = assign_x(&nodes, &up, &down, &order);
+    straighten(&nodes, &order, &chains, &mut xs);
 
     // Rows: each layer as tall as its tallest box.
     let mut row_top = vec![0.0; layer_count];
@@ -584,6 +585,52 @@ fn assign_x(
         }
     }
     x
+}
+
+/// Makes long edges straight where there is room: all dummies of a chain move to one `x`
+/// (the median of theirs) when that `x` keeps every one of them clear of its neighbours.
+/// A long edge through many layers otherwise wavers as each layer's placement pulls it.
+fn straighten(nodes: &[VNode], layers: &[Vec<usize>], chains: &[Vec<usize>], x: &mut [f64]) {
+    let mut pos = vec![(0usize, 0usize); nodes.len()];
+    for (l, layer) in layers.iter().enumerate() {
+        for (i, &v) in layer.iter().enumerate() {
+            pos[v] = (l, i);
+        }
+    }
+    let mut order: Vec<&Vec<usize>> = chains.iter().filter(|c| c.len() > 3).collect();
+    order.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    for _ in 0..2 {
+        for chain in &order {
+            let dummies = &chain[1..chain.len() - 1];
+            // The interval each dummy's anchor may take without crowding its neighbours.
+            let mut lo = f64::NEG_INFINITY;
+            let mut hi = f64::INFINITY;
+            for &d in dummies {
+                let (l, i) = pos[d];
+                let layer = &layers[l];
+                let v = &nodes[d];
+                if i > 0 {
+                    let left = layer[i - 1];
+                    let bound = x[left] + nodes[left].w / 2.0 + gap(&nodes[left], v) + v.w / 2.0;
+                    lo = lo.max(bound + v.anchor);
+                }
+                if i + 1 < layer.len() {
+                    let right = layer[i + 1];
+                    let bound = x[right] - nodes[right].w / 2.0 - gap(v, &nodes[right]) - v.w / 2.0;
+                    hi = hi.min(bound + v.anchor);
+                }
+            }
+            if lo > hi {
+                continue;
+            }
+            let mut anchors: Vec<f64> = dummies.iter().map(|&d| x[d] + nodes[d].anchor).collect();
+            anchors.sort_by(f64::total_cmp);
+            let target = anchors[anchors.len() / 2].clamp(lo, hi);
+            for &d in dummies {
+                x[d] = target - nodes[d].anchor;
+            }
+        }
+    }
 }
 
 /// Positions `p` minimizing Σ wᵢ(pᵢ − dᵢ)² subject to pᵢ₊₁ − pᵢ ≥ sepᵢ: with

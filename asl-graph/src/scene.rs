@@ -18,7 +18,7 @@ pub(crate) const NAME_LINE: f64 = 18.0;
 pub(crate) const SMALL_LINE: f64 = 15.0;
 /// A state box's width bounds and inner padding.
 const MIN_WIDTH: f64 = 120.0;
-const MAX_WIDTH: f64 = 240.0;
+const MAX_WIDTH: f64 = 260.0;
 pub(crate) const PAD: f64 = 12.0;
 /// Extra width each side of a Choice's hexagon.
 pub(crate) const CHOICE_TIP: f64 = 14.0;
@@ -37,24 +37,37 @@ const CAPTION: f64 = 16.0;
 pub(crate) const MARKER_W: f64 = 56.0;
 pub(crate) const MARKER_H: f64 = 24.0;
 
-/// The estimated width of `text` in a font whose average character is `char_w` wide
-/// (wide characters such as CJK count double).
+/// How many average characters wide `c` is: East Asian wide characters count double.
+fn char_cells(c: char) -> f64 {
+    match c as u32 {
+        0x1100..=0x115f
+        | 0x2e80..=0xa4cf
+        | 0xac00..=0xd7a3
+        | 0xf900..=0xfaff
+        | 0xfe30..=0xfe4f
+        | 0xff00..=0xff60
+        | 0xffe0..=0xffe6
+        | 0x1f300..=0x1faff
+        | 0x20000..=0x3fffd => 2.0,
+        _ => 1.0,
+    }
+}
+
+/// The estimated width of `text` in a font whose average character is `char_w` wide.
 pub(crate) fn text_width(text: &str, char_w: f64) -> f64 {
-    text.chars()
-        .map(|c| if (c as u32) >= 0x1100 { 2.0 } else { 1.0 })
-        .sum::<f64>()
-        * char_w
+    text.chars().map(char_cells).sum::<f64>() * char_w
 }
 
 /// `text` cut to fit `width` (an ellipsis marks the cut).
 pub(crate) fn fit(text: &str, width: f64, char_w: f64) -> String {
-    if text_width(text, char_w) <= width {
+    // The slack absorbs rounding: a box is sized from the same estimate.
+    if text_width(text, char_w) <= width + 0.5 {
         return text.to_string();
     }
     let mut out = String::new();
     let mut used = char_w; // the ellipsis
     for c in text.chars() {
-        let cw = if (c as u32) >= 0x1100 { 2.0 } else { 1.0 } * char_w;
+        let cw = char_cells(c) * char_w;
         if used + cw > width {
             break;
         }
