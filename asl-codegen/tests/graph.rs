@@ -25,7 +25,7 @@ fn graph_file(path: &Path) -> Graph {
     .unwrap_or_else(|r| panic!("{}", r.render(false)))
 }
 
-const GOLDEN: [&str; 6] = [
+const GOLDEN: [&str; 7] = [
     // A Choice with several rules (And, Not, Or, IsPresent, …Path) and a Default (CHOICE-*).
     "choice",
     // Retry rules on the state, dashed Catch edges labelled with their errors (RETRY-*, CATCH-*).
@@ -38,7 +38,54 @@ const GOLDEN: [&str; 6] = [
     "jsonata",
     // 100 states: four tracks of stages with retries, catches and loops.
     "hundred_states",
+    // State names and a condition full of markup and syntax characters (`<script>`, `"]`,
+    // `;`, `%%`, backticks, `end`, `subgraph`): text in every format, never syntax.
+    "markup_names",
 ];
+
+/// Whether a test that needs an outside program must fail rather than skip without it.
+fn required() -> bool {
+    std::env::var("ASL_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// Graphviz accepts every golden DOT file, and draws the markup names as text.
+#[test]
+fn dot_files_are_valid_graphviz() {
+    let dot_available = std::process::Command::new("dot")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !dot_available {
+        assert!(
+            !required(),
+            "Graphviz `dot` is missing (ASL_REQUIRE_SERVICES=1)"
+        );
+        println!("skipped: Graphviz `dot` is not installed");
+        return;
+    }
+    let dir = root().join("tests/graphs");
+    for name in GOLDEN {
+        let path = dir.join(format!("{name}.dot"));
+        let out = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .arg(&path)
+            .output()
+            .expect("run dot");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "{name}.dot: {stderr}"
+        );
+        let svg = String::from_utf8_lossy(&out.stdout);
+        if name == "markup_names" {
+            assert!(
+                svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{svg}"
+            );
+            assert!(!svg.contains("<script"), "{svg}");
+        }
+    }
+}
 
 #[test]
 fn golden_drawings() {

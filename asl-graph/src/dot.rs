@@ -2,7 +2,7 @@
 //! cluster per compound state with a sub-cluster per branch (or the Map's processor), shapes
 //! and colours by type, dashed Catch edges, labelled Choice and Catch edges.
 //!
-//! Node ids are generated (`n0`, `n1`, …, `start`, `end`); every text from the definition
+//! Node ids are generated (`n0`, `n1`, …, `asl_start`, `asl_end`); every text from the definition
 //! appears only inside double-quoted strings, escaped by [`quote`].
 
 use std::fmt::Write;
@@ -74,7 +74,7 @@ pub(crate) fn render(graph: &Graph) -> String {
     if !graph.nodes.is_empty() {
         let _ = writeln!(
             w.out,
-            "  start [label=\"Start\", shape=box, style=\"rounded,filled\", fillcolor=\"{MARKER}\", \
+            "  asl_start [label=\"Start\", shape=box, style=\"rounded,filled\", fillcolor=\"{MARKER}\", \
              fontcolor=\"#ffffff\", color=\"{MARKER}\"];"
         );
         let start = graph
@@ -82,16 +82,18 @@ pub(crate) fn render(graph: &Graph) -> String {
             .iter()
             .position(|n| n.name == graph.start)
             .unwrap_or(0);
-        let _ = writeln!(w.out, "  start -> {};", entry(&ids[start]));
+        w.out
+            .push_str(&edge_line("  ", &marker("asl_start"), &ids[start], Vec::new()));
         if graph.nodes.iter().any(|n| n.end) {
             let _ = writeln!(
                 w.out,
-                "  end [label=\"End\", shape=box, style=\"rounded,filled\", \
+                "  asl_end [label=\"End\", shape=box, style=\"rounded,filled\", \
                  fillcolor=\"{MARKER}\", fontcolor=\"#ffffff\", color=\"{MARKER}\"];"
             );
             for (i, n) in graph.nodes.iter().enumerate() {
                 if n.end {
-                    let _ = writeln!(w.out, "  {} -> end;", exit(&ids[i]));
+                    w.out
+                        .push_str(&edge_line("  ", &ids[i], &marker("asl_end"), Vec::new()));
                 }
             }
         }
@@ -107,17 +109,28 @@ struct Id {
     cluster: Option<String>,
 }
 
-fn entry(id: &Id) -> String {
-    match &id.cluster {
-        Some(c) => format!("{} [lhead={c}]", id.node),
-        None => id.node.clone(),
+/// An edge statement `a -> b [attrs];` between two ids, clipped at their clusters.
+fn edge_line(indent: &str, from: &Id, to: &Id, mut attrs: Vec<String>) -> String {
+    if let Some(c) = &from.cluster {
+        attrs.insert(0, format!("ltail={c}"));
     }
+    if let Some(c) = &to.cluster
+        && from.node != to.node
+    {
+        attrs.insert(usize::from(from.cluster.is_some()), format!("lhead={c}"));
+    }
+    let attrs = if attrs.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", attrs.join(", "))
+    };
+    format!("{indent}{} -> {}{attrs};\n", from.node, to.node)
 }
 
-fn exit(id: &Id) -> String {
-    match &id.cluster {
-        Some(c) => format!("{} [ltail={c}]", id.node),
-        None => id.node.clone(),
+fn marker(id: &str) -> Id {
+    Id {
+        node: id.to_string(),
+        cluster: None,
     }
 }
 
@@ -200,14 +213,6 @@ impl Writer {
                 continue;
             };
             let mut attrs = Vec::new();
-            if let Some(c) = &from.cluster {
-                attrs.push(format!("ltail={c}"));
-            }
-            if let Some(c) = &to.cluster
-                && e.from != e.to
-            {
-                attrs.push(format!("lhead={c}"));
-            }
             let label = match (e.kind, e.label.is_empty()) {
                 (EdgeKind::Default, true) => "Default".to_string(),
                 _ => e.label.to_string(),
@@ -220,12 +225,7 @@ impl Writer {
                     "style=dashed, color=\"{CATCH}\", fontcolor=\"{CATCH}\""
                 ));
             }
-            let attrs = if attrs.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", attrs.join(", "))
-            };
-            let _ = writeln!(self.out, "{indent}{} -> {}{attrs};", from.node, to.node);
+            self.out.push_str(&edge_line(&indent, from, to, attrs));
         }
         ids
     }
