@@ -82,8 +82,12 @@ pub(crate) fn render(graph: &Graph) -> String {
             .iter()
             .position(|n| n.name == graph.start)
             .unwrap_or(0);
-        w.out
-            .push_str(&edge_line("  ", &marker("asl_start"), &ids[start], Vec::new()));
+        w.out.push_str(&edge_line(
+            "  ",
+            &marker("asl_start"),
+            &ids[start],
+            Vec::new(),
+        ));
         if graph.nodes.iter().any(|n| n.end) {
             let _ = writeln!(
                 w.out,

@@ -274,3 +274,50 @@ fn mermaid_escapes_everything() {
     }
     assert!(mermaid.starts_with("flowchart TD\n"));
 }
+
+/// One state named `name`, with a self-loop labelled `name`.
+fn named(name: &str) -> Graph {
+    let mut n = node(name, Kind::Task, Vec::new());
+    n.end = true;
+    Graph {
+        start: Cow::Owned(name.to_string()),
+        nodes: Cow::Owned(vec![n]),
+        edges: Cow::Owned(vec![Edge {
+            from: 0,
+            to: 0,
+            kind: EdgeKind::Catch,
+            label: Cow::Owned(name.to_string()),
+        }]),
+    }
+}
+
+proptest::proptest! {
+    /// Any name at all: the SVG stays well-formed and holds the name exactly (control
+    /// characters XML cannot hold become U+FFFD); DOT and Mermaid labels decode back to it.
+    #[test]
+    fn any_name_is_text(name in "\\PC*|[\\x00-\\x7f]*") {
+        let g = named(&name);
+        let svg = to_svg(&g, None);
+        let doc = roxmltree::Document::parse(&svg).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}")))?;
+        let xml_name: String = name
+            .chars()
+            .map(|c| if c.is_control() && (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') { '\u{fffd}' } else { c })
+            .collect();
+        let found = doc.descendants().find_map(|n| n.attribute("data-state"));
+        proptest::prop_assert_eq!(found, Some(xml_name.as_str()));
+
+        let plain: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let strings = dot_strings(&to_dot(&g));
+        proptest::prop_assert!(strings.iter().any(|s| s.lines().next() == Some(plain.as_str()) || (plain.is_empty() && s.starts_with('\n'))));
+
+        let mermaid = to_mermaid(&g);
+        for line in mermaid.lines() {
+            proptest::prop_assert!(line.matches('"').count() % 2 == 0, "{}", line);
+        }
+        let labels: Vec<String> = mermaid
+            .lines()
+            .flat_map(|l| l.split('"').skip(1).step_by(2).map(|p| mermaid_decode(&p.replace("<br/>", "\n"))).collect::<Vec<_>>())
+            .collect();
+        proptest::prop_assert!(labels.iter().any(|l| l.split('\n').next() == Some(plain.as_str())), "{:?}", labels);
+    }
+}
