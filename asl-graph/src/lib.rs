@@ -236,7 +236,7 @@ pub struct Layout {
 
 /// A rectangle of the drawing: top-left corner and size.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Box2 {
+pub struct Rect {
     /// Left.
     pub x: f64,
     /// Top.
@@ -257,7 +257,7 @@ pub struct StateBox {
     /// The scope it is in (an index into [`Layout::scopes`]).
     pub scope: usize,
     /// Its box (a compound state's includes its frames).
-    pub rect: Box2,
+    pub rect: Rect,
 }
 
 /// Where one scope is drawn: the top level, or a Parallel branch's or Map processor's
@@ -268,13 +268,13 @@ pub struct ScopeBox {
     /// top level.
     pub parent: Option<usize>,
     /// Its frame.
-    pub rect: Box2,
+    pub rect: Rect,
 }
 
 /// Lays the graph out as [`to_svg`] draws it.
 pub fn layout(graph: &Graph) -> Layout {
     let scene = scene::scene(graph);
-    let rect = |r: layout::Rect| Box2 {
+    let rect = |r: layout::Rect| Rect {
         x: r.x,
         y: r.y,
         width: r.w,

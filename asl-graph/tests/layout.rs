@@ -5,17 +5,17 @@
 
 mod common;
 
-use asl_graph::{Box2, Graph, layout, to_svg};
+use asl_graph::{Graph, Rect, layout, to_svg};
 use proptest::prelude::*;
 
-fn overlap(a: &Box2, b: &Box2) -> bool {
+fn overlap(a: &Rect, b: &Rect) -> bool {
     a.x < b.x + b.width - 1e-6
         && b.x < a.x + a.width - 1e-6
         && a.y < b.y + b.height - 1e-6
         && b.y < a.y + a.height - 1e-6
 }
 
-fn inside(inner: &Box2, outer: &Box2) -> bool {
+fn inside(inner: &Rect, outer: &Rect) -> bool {
     inner.x >= outer.x - 1e-6
         && inner.y >= outer.y - 1e-6
         && inner.x + inner.width <= outer.x + outer.width + 1e-6
@@ -42,7 +42,7 @@ pub fn check(g: &Graph) -> Result<(), String> {
             count_states(g)
         ));
     }
-    let whole = Box2 {
+    let whole = Rect {
         x: 0.0,
         y: 0.0,
         width: l.width,
