@@ -144,14 +144,18 @@ pub(crate) fn layout(input: &Input) -> Output {
     let mut nodes: Vec<VNode> = (0..n)
         .map(|i| {
             let (w, h) = input.sizes[i];
-            let has_loop = input
+            // Room for self-loops on the right (and their labels), mirrored on the left so
+            // the box stays centered on its slot.
+            let room = input
                 .edges
                 .iter()
                 .enumerate()
-                .any(|(k, e)| self_loop[k] && e.from == i);
+                .filter(|(k, e)| self_loop[*k] && e.from == i)
+                .map(|(_, e)| LOOP_ROOM + e.label.map_or(0.0, |(lw, _)| lw + 4.0))
+                .fold(0.0, f64::max);
             VNode {
                 layer: layers_of[i],
-                w: w + if has_loop { 2.0 * LOOP_ROOM } else { 0.0 },
+                w: w + 2.0 * room,
                 h,
                 anchor: 0.0,
                 real: true,
@@ -290,11 +294,16 @@ pub(crate) fn layout(input: &Input) -> Output {
                 return Route {
                     points: vec![
                         (x, y - 6.0),
-                        (x + LOOP_ROOM - 4.0, y - 10.0),
-                        (x + LOOP_ROOM - 4.0, y + 10.0),
+                        (x + LOOP_ROOM, y - 16.0),
+                        (x + LOOP_ROOM, y + 16.0),
                         (x, y + 6.0),
                     ],
-                    label: None,
+                    label: e.label.map(|(lw, lh)| Rect {
+                        x: x + LOOP_ROOM,
+                        y: y - lh / 2.0,
+                        w: lw,
+                        h: lh,
+                    }),
                     self_loop: true,
                 };
             }
