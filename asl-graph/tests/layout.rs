@@ -92,10 +92,49 @@ pub fn check(g: &Graph) -> Result<(), String> {
     Ok(())
 }
 
+fn collect_leaves(g: &Graph, out: &mut Vec<String>) {
+    for n in g.nodes.iter() {
+        if n.children.is_empty() {
+            out.push(n.name.to_string());
+        }
+        for c in n.children.iter() {
+            collect_leaves(c, out);
+        }
+    }
+}
+
 /// Every number of every `d`, `x`, `y`, `points` attribute is finite and inside the viewBox.
 fn check_svg(g: &Graph) -> Result<(), String> {
     let svg = to_svg(g, None);
     let doc = roxmltree::Document::parse(&svg).map_err(|e| format!("{e}\n{svg}"))?;
+    // Edge labels never cover a state (a simple one: compound states hold their frames'
+    // labels).
+    let mut leaves = Vec::new();
+    collect_leaves(g, &mut leaves);
+    let l = layout(g);
+    for label in doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("edge"))
+        .flat_map(|e| e.children().filter(|c| c.has_tag_name("rect")))
+    {
+        let num = |a: &str| {
+            label
+                .attribute(a)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let r = Rect {
+            x: num("x"),
+            y: num("y"),
+            width: num("width"),
+            height: num("height"),
+        };
+        for s in l.states.iter().filter(|s| leaves.contains(&s.name)) {
+            if overlap(&r, &s.rect) {
+                return Err(format!("a label {r:?} covers {} {:?}", s.name, s.rect));
+            }
+        }
+    }
     let root = doc.root_element();
     let w: f64 = root
         .attribute("width")
