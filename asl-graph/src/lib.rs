@@ -9,6 +9,12 @@
 //!
 //! [`to_svg`] takes [`Marks`]: what happened to each state in one execution, drawn as the
 //! node's colour and as `data-status` / visit counts (the web console's execution view).
+//! [`to_dot`] and [`to_mermaid`] write the same graph for documents; [`layout()`] tells where
+//! [`to_svg`] puts each state.
+//!
+//! Modules: `layout` (a layered layout of one scope, written here: see its docs for why),
+//! `scene` (scopes laid out inside out, text sizes, absolute coordinates), `svg`, `dot`,
+//! `mermaid` (the writers) and `style` (colours, with a contrast test).
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
