@@ -9,6 +9,11 @@
 //! 0 when written, 1 when the definition is invalid or not supported, 2 when a file cannot be
 //! read or written or the arguments are wrong.
 //!
+//! `asl graph FILE [--format svg|dot|mermaid] [-o OUT]` draws a definition: an SVG laid out
+//! in-process (the default), Graphviz DOT or a Mermaid flowchart. Exit status: 0 when
+//! written, 1 when the definition is invalid (printing what `asl check` prints for it, on
+//! standard error), 2 when a file cannot be read or written or the arguments are wrong.
+//!
 //! `asl schedule create|list|get|pause|resume|delete --store sqlite:PATH|postgres://…` keeps
 //! durable schedules in a store, for the workers that run the workflows (see `schedule`).
 
@@ -77,6 +82,17 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Draw a definition's graph: SVG (laid out in-process), DOT or Mermaid.
+    Graph {
+        /// Definition file (`-` for standard input).
+        file: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
+        format: GraphFormat,
+        /// Write the drawing to this file instead of standard output.
+        #[arg(short, long, value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
     /// Manage durable schedules in a store (EventBridge Scheduler expressions).
     Schedule {
         #[command(subcommand)]
@@ -92,6 +108,16 @@ enum Format {
     Human,
     /// One JSON object per diagnostic and line.
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A standalone SVG document.
+    Svg,
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,6 +185,11 @@ fn main() -> ExitCode {
             }
             generate(&file, output.as_deref(), &options, quiet)
         }
+        Command::Graph {
+            file,
+            format,
+            output,
+        } => graph(&file, format, output.as_deref()),
         Command::Schedule { command, store } => schedule::run(command, store),
     }
 }
@@ -274,21 +305,7 @@ fn check(
         invalid |= !checked.is_valid();
         let report = &checked.report;
         let written = match format {
-            Format::Human => {
-                let errors = report.errors().count();
-                let warnings = report.diagnostics.len() - errors;
-                let mut text = report.render(color);
-                if errors == 0 && warnings == 0 {
-                    text.push_str(&format!("{name}: ok\n"));
-                } else {
-                    text.push_str(&format!(
-                        "{name}: {errors} error{}, {warnings} warning{}\n",
-                        if errors == 1 { "" } else { "s" },
-                        if warnings == 1 { "" } else { "s" }
-                    ));
-                }
-                out.write_all(text.as_bytes())
-            }
+            Format::Human => out.write_all(human(report, name, color).as_bytes()),
             Format::Json => report.diagnostics.iter().try_for_each(|d| {
                 let (line, column) = report.source.line_col(d.span.start);
                 let obj = serde_json::json!({
@@ -318,6 +335,63 @@ fn check(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A report as `asl check` prints it: every diagnostic, then a summary line.
+fn human(report: &asl_codegen::Report, name: &str, color: bool) -> String {
+    let errors = report.errors().count();
+    let warnings = report.diagnostics.len() - errors;
+    let mut text = report.render(color);
+    if errors == 0 && warnings == 0 {
+        text.push_str(&format!("{name}: ok\n"));
+    } else {
+        text.push_str(&format!(
+            "{name}: {errors} error{}, {warnings} warning{}\n",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    text
+}
+
+fn graph(file: &str, format: GraphFormat, output: Option<&Path>) -> ExitCode {
+    let name = display_name(file);
+    let text = match read(file) {
+        Ok(t) => t,
+        Err((e, _)) => {
+            eprintln!("error: cannot read `{name}`: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let graph = match asl_codegen::graph_of(Source::new(name, text), &Options::default()) {
+        Ok(g) => g,
+        Err(report) => {
+            // What `asl check FILE` prints, on standard error (standard output is the
+            // drawing's).
+            eprint!("{}", human(&report, name, std::io::stderr().is_terminal()));
+            return ExitCode::from(1);
+        }
+    };
+    let drawing = match format {
+        GraphFormat::Svg => asl_graph::to_svg(&graph, None),
+        GraphFormat::Dot => asl_graph::to_dot(&graph),
+        GraphFormat::Mermaid => asl_graph::to_mermaid(&graph),
+    };
+    let written = match output {
+        Some(path) => std::fs::write(path, &drawing)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(drawing.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -30,7 +30,8 @@
 //! Modules, in pipeline order: [`parse`] (JSON with positions), [`path`] and [`intrinsic`]
 //! (JSONPath and intrinsic-function syntax), [`model`] (the typed definition), [`validate`]
 //! (every rule, building the model), [`diagnostic`] (codes, pointers, rendering),
-//! [`generate`] (the Rust module). [`compile()`] runs them all for the macro, the
+//! [`generate`] (the Rust module), [`graph`] (the graph `asl graph` draws and generated
+//! modules carry as `GRAPH`). [`compile()`] runs them all for the macro, the
 //! [`Builder`] and the CLI.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
@@ -39,6 +40,7 @@ pub mod builder;
 pub mod compile;
 pub mod diagnostic;
 pub mod generate;
+pub mod graph;
 pub mod intrinsic;
 pub mod jsonata;
 pub mod model;
@@ -49,6 +51,7 @@ pub mod validate;
 pub use builder::{BuildError, Builder};
 pub use compile::{CompileError, CompileOptions, Compiled, TaskType, compile};
 pub use diagnostic::{Code, Diagnostic, Pointer, Report, Severity};
+pub use graph::graph_of;
 pub use parse::{Source, Span};
 pub use validate::{Checked, MachineType, Options, check};
 

@@ -9,8 +9,21 @@
 //!
 //! [`to_svg`] takes [`Marks`]: what happened to each state in one execution, drawn as the
 //! node's colour and as `data-status` / visit counts (the web console's execution view).
+//! [`to_dot`] and [`to_mermaid`] write the same graph for documents; [`layout()`] tells where
+//! [`to_svg`] puts each state.
+//!
+//! Modules: `layout` (a layered layout of one scope, written here: see its docs for why),
+//! `scene` (scopes laid out inside out, text sizes, absolute coordinates), `svg`, `dot`,
+//! `mermaid` (the writers) and `style` (colours, with a contrast test).
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod dot;
+mod layout;
+mod mermaid;
+mod scene;
+mod style;
+mod svg;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -178,39 +191,128 @@ impl Mark {
 /// Marks by state name (state names are unique in a definition).
 pub type Marks = BTreeMap<String, Mark>;
 
-/// The graph as a standalone SVG document. Each state is a `<g class="state"
-/// data-state="<name>" data-status="<status>" data-kind="<Type>">` (status from `marks`,
-/// `not-reached` for a state without one; without any marks, statuses are left out).
+/// The graph as a standalone SVG document, laid out in-process (see [`layout()`]).
+///
+/// Each state is a `<g class="state" data-state="<name>" data-kind="<Type>">` shaped and
+/// coloured by its type, with its name (cut with `…` when long; the full name is in its
+/// `<title>`), its detail and its Retry rules; edges have arrowheads, Choice-rule, Default
+/// and Catch edges are labelled, Catch edges dashed; Parallel branches and Map processors
+/// are nested frames (`<g class="scope" data-parent="<name>">`, drawn after their state's
+/// group rather than inside it); Start and End markers at the top level.
+///
+/// With `marks` (an execution's view), every state group also carries
+/// `data-status="<Status::as_str>"` (`not-reached` for a state without a mark),
+/// `tabindex="0"`, `role="button"` and an `aria-label` ("Charge, Task, failed, 3 visits"),
+/// is filled in its status's colour, and a state visited more than once shows a `×N` badge
+/// and carries `data-visits="N"` and `data-outcomes="succeeded:2 failed:1"`.
+///
+/// The document uses presentation attributes only (no `<style>`, no `style=`, no script),
+/// so it may be inlined in a page under a strict Content-Security-Policy; all text from
+/// the graph is XML-escaped.
 pub fn to_svg(graph: &Graph, marks: Option<&Marks>) -> String {
-    let mut out = String::from(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"asl-graph\" width=\"240\">",
-    );
-    let mut y = 10;
-    for node in graph.nodes.iter() {
-        let status = marks.map(|m| {
-            m.get(&*node.name)
-                .map(Mark::status)
-                .unwrap_or(Status::NotReached)
-        });
-        out.push_str(&format!(
-            "<g class=\"state\" data-state=\"{}\"",
-            escape(&node.name)
-        ));
-        if let Some(status) = status {
-            out.push_str(&format!(" data-status=\"{}\"", status.as_str()));
-        }
-        out.push_str(&format!(
-            "><rect x=\"10\" y=\"{y}\" width=\"220\" height=\"30\"/><text x=\"20\" y=\"{}\">{}</text></g>",
-            y + 20,
-            escape(&node.name)
-        ));
-        y += 40;
-    }
-    out.push_str("</svg>");
-    out
+    svg::render(graph, marks)
 }
 
-/// XML text and attribute escaping.
+/// The graph in Graphviz DOT: clusters for Parallel branches and Map processors, shapes
+/// and colours by type, dashed Catch edges, labelled Choice, Default and Catch edges; node
+/// ids are generated and every text is a DOT-escaped string.
+pub fn to_dot(graph: &Graph) -> String {
+    dot::render(graph)
+}
+
+/// The graph as a Mermaid `flowchart TD`: subgraphs for Parallel branches and Map
+/// processors, generated node ids (`s0`, `s1`, …), labels quoted with Mermaid's entity
+/// codes for every character that could break the syntax.
+pub fn to_mermaid(graph: &Graph) -> String {
+    mermaid::render(graph)
+}
+
+/// Where every state and frame of [`to_svg`]'s drawing is, in the SVG's coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// The drawing's width (the SVG's `width` and `viewBox` width).
+    pub width: f64,
+    /// The drawing's height.
+    pub height: f64,
+    /// Every state, scope by scope (a compound state before the states of its frames).
+    pub states: Vec<StateBox>,
+    /// Every scope: first the top level (the whole drawing), then each frame.
+    pub scopes: Vec<ScopeBox>,
+}
+
+/// A rectangle of the drawing: top-left corner and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+/// Where one state is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateBox {
+    /// The state's name.
+    pub name: String,
+    /// Its type.
+    pub kind: Kind,
+    /// The scope it is in (an index into [`Layout::scopes`]).
+    pub scope: usize,
+    /// Its box (a compound state's includes its frames).
+    pub rect: Rect,
+}
+
+/// Where one scope is drawn: the top level, or a Parallel branch's or Map processor's
+/// frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeBox {
+    /// The compound state it belongs to (an index into [`Layout::states`]); `None` for the
+    /// top level.
+    pub parent: Option<usize>,
+    /// Its frame.
+    pub rect: Rect,
+}
+
+/// Lays the graph out as [`to_svg`] draws it.
+pub fn layout(graph: &Graph) -> Layout {
+    let scene = scene::scene(graph);
+    let rect = |r: layout::Rect| Rect {
+        x: r.x,
+        y: r.y,
+        width: r.w,
+        height: r.h,
+    };
+    Layout {
+        width: scene.width,
+        height: scene.height,
+        states: scene
+            .nodes
+            .iter()
+            .map(|n| StateBox {
+                name: n.node.name.to_string(),
+                kind: n.node.kind,
+                scope: n.scope,
+                rect: rect(n.rect),
+            })
+            .collect(),
+        scopes: scene
+            .scopes
+            .iter()
+            .map(|s| ScopeBox {
+                parent: s.parent,
+                rect: rect(s.rect),
+            })
+            .collect(),
+    }
+}
+
+/// XML text and attribute escaping. Line breaks and tabs become character references (so
+/// attribute values keep them); other control characters, which XML 1.0 cannot hold at all,
+/// become U+FFFD.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -220,6 +322,11 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if c.is_control() && (c as u32) < 0x20 => out.push('\u{fffd}'),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

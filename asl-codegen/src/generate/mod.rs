@@ -14,6 +14,7 @@
 
 mod choice;
 mod data;
+mod graph;
 pub mod ident;
 mod integration;
 mod io;
@@ -34,7 +35,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -148,6 +149,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     };
     let unimplemented = g.unimplemented_note();
     let definition = definition_literal(&options.definition);
+    let graph = graph::graph_expr(&crate::graph::graph(machine), &quote!(__rt));
     quote! {
         // A runtime that speaks another ABI fails here, naming both versions.
         const _: () = #runtime::__codegen::check_abi(#abi, #generator);
@@ -155,6 +157,10 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
         /// The Amazon States Language definition this module was compiled from.
         pub const DEFINITION: &str = #definition;
+
+        /// The state machine's graph: its states, transitions, and nested branches (draw it
+        /// with `asl_runtime::graph::to_svg`).
+        pub static GRAPH: __rt::Graph = #graph;
 
 
         /// The handlers of this state machine's Task states: one method per Task state.
@@ -255,6 +261,10 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
             fn definition(&self) -> &'static str {
                 DEFINITION
+            }
+
+            fn graph(&self) -> ::std::option::Option<&'static __rt::Graph> {
+                ::std::option::Option::Some(&GRAPH)
             }
 
 

@@ -77,6 +77,28 @@ mod tests {
             "3 \"quoted\" }; fn evil() {"
         );
     }
+
+    /// The generated module carries its graph as `GRAPH`, and its `Machine` hands it out,
+    /// so a server draws it without the definition's JSON (issue 18).
+    #[test]
+    fn generated_modules_carry_their_graph() {
+        use asl_runtime::Machine;
+        let wf = super::names::Workflow::new(Tasks);
+        let graph = wf.graph().expect("a graph");
+        assert!(std::ptr::eq(graph, &super::names::GRAPH));
+        assert_eq!(graph.nodes.len(), super::names::State::ALL.len());
+        assert!(
+            graph
+                .nodes
+                .iter()
+                .any(|n| n.name == "3 \"quoted\" }; fn evil() {")
+        );
+        let svg = asl_runtime::graph::to_svg(graph, None);
+        assert!(svg.contains("data-state=\"3 &quot;quoted&quot; }; fn evil() {\""));
+        // Nested scopes are carried too.
+        let distributed = &super::distributed_csv::GRAPH;
+        assert!(distributed.nodes.iter().any(|n| !n.children.is_empty()));
+    }
 }
 
 pub mod distributed_csv {
