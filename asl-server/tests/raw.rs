@@ -152,7 +152,7 @@ async fn unknown_targets_methods_and_content_types() {
     );
     // Without the console, `GET /` is the API's unknown operation (with it, a redirect to
     // the console: tests/console.rs).
-    let (no_console, _dir2) = app(asl_server::Config::new().without_console()).await;
+    let (no_console, _dir2) = self::app(asl_server::Config::new().without_console()).await;
     let get = Request::get("/")
         .header("host", "localhost")
         .body(Body::empty())
