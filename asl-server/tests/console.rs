@@ -48,7 +48,10 @@ async fn a_succeeded_execution_page() {
     let visits = page(&app, &format!("{}?state=Charge", execution_path(&id))).await;
     assert!(visits.contains(r#"<section id="visits""#));
     assert!(visits.contains(r#"data-visit="1" data-status="succeeded""#));
-    assert!(visits.contains("&quot;charged&quot;: 42"), "the visit's output");
+    assert!(
+        visits.contains("&quot;charged&quot;: 42"),
+        "the visit's output"
+    );
 }
 
 /// ERR-5, PAR-1: a branch's Fail state failed, the Parallel caught it, the execution went on
@@ -70,7 +73,10 @@ async fn a_failed_and_caught_execution_page() {
         has_graph
     );
     assert!(body.contains(r#"<tr data-event-type="ParallelStateFailed""#));
-    assert!(body.contains(r#"data-parallel="Both""#), "Parallel drill-down");
+    assert!(
+        body.contains(r#"data-parallel="Both""#),
+        "Parallel drill-down"
+    );
     snapshot("console_caught", &body);
 
     let visits = page(&app, &format!("{}?state=Both", execution_path(&id))).await;
@@ -92,7 +98,10 @@ async fn a_running_execution_page() {
 
     let live = page(&app, &format!("{}/live", execution_path(&id))).await;
     assert!(live.contains(r#"<div id="live" data-running="true" data-status="RUNNING""#));
-    assert!(!live.contains("data-action=\"stop\""), "the live part has no forms");
+    assert!(
+        !live.contains("data-action=\"stop\""),
+        "the live part has no forms"
+    );
 }
 
 /// Issue 18 security: an input holding `<script>`, a state name, an error and a cause with
@@ -110,11 +119,18 @@ async fn user_data_is_rendered_as_text() {
     app.finished(&id).await;
     for path in [
         execution_path(&id),
-        format!("{}?state=%3Cb%3EBold%3C%2Fb%3E+%22step%22", execution_path(&id)),
+        format!(
+            "{}?state=%3Cb%3EBold%3C%2Fb%3E+%22step%22",
+            execution_path(&id)
+        ),
         "/console/machines/markup".into(),
     ] {
         let body = page(&app, &path).await;
-        assert_eq!(body.matches("<script").count(), 1, "{path}: only the console's script");
+        assert_eq!(
+            body.matches("<script").count(),
+            1,
+            "{path}: only the console's script"
+        );
         assert!(!body.contains("<img"), "{path}");
         assert!(!body.contains("<b>"), "{path}");
     }
@@ -168,7 +184,10 @@ async fn every_console_response_carries_the_security_headers() {
             assert!(page.body.contains(r#"<html lang="en">"#), "{path}");
         }
     }
-    assert_eq!(app.get("/console/nowhere").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/console/nowhere").await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         app.get("/console/executions/not-an-arn").await.status,
         StatusCode::BAD_REQUEST
@@ -252,14 +271,28 @@ async fn lists_count_filter_search_and_page() {
         .next()
         .unwrap();
     assert!(row.contains(r#"<td class="num" data-count="FAILED"><a href="/console/machines/failing?status=FAILED">25</a>"#), "{row}");
-    assert!(row.contains(r#"<td class="num" data-count="RUNNING">0</td>"#), "{row}");
-    let waiter = machines.split(r#"<tr data-machine="waiter">"#).nth(1).unwrap();
-    assert!(waiter.contains(r#"data-count="RUNNING"><a href="/console/machines/waiter?status=RUNNING">1</a>"#));
-    assert!(machines.contains(r#"<tr data-machine="quick">"#), "Express listed");
+    assert!(
+        row.contains(r#"<td class="num" data-count="RUNNING">0</td>"#),
+        "{row}"
+    );
+    let waiter = machines
+        .split(r#"<tr data-machine="waiter">"#)
+        .nth(1)
+        .unwrap();
+    assert!(waiter.contains(
+        r#"data-count="RUNNING"><a href="/console/machines/waiter?status=RUNNING">1</a>"#
+    ));
+    assert!(
+        machines.contains(r#"<tr data-machine="quick">"#),
+        "Express listed"
+    );
 
     let rows = |body: &str| -> Vec<String> {
-        let re = regex::Regex::new(r#"<tr data-execution="([^"]+)" data-status="([A-Z_]+)">"#).unwrap();
-        re.captures_iter(body).map(|c| format!("{}:{}", &c[1], &c[2])).collect()
+        let re =
+            regex::Regex::new(r#"<tr data-execution="([^"]+)" data-status="([A-Z_]+)">"#).unwrap();
+        re.captures_iter(body)
+            .map(|c| format!("{}:{}", &c[1], &c[2]))
+            .collect()
     };
     let first = page(&app, "/console/machines/failing?size=10").await;
     let expected: Vec<String> = (15..25).rev().map(|i| format!("f-{i:03}:FAILED")).collect();

@@ -39,7 +39,11 @@ async fn stop_needs_a_session_and_its_csrf_token() {
     }
     let login = app.get("/console/login").await;
     assert_eq!(login.status, StatusCode::OK);
-    assert!(login.body.contains(r#"<input type="password" name="secret""#));
+    assert!(
+        login
+            .body
+            .contains(r#"<input type="password" name="secret""#)
+    );
     let anonymous_csrf = login.csrf();
 
     // No session: refused, whatever the token.
@@ -58,7 +62,10 @@ async fn stop_needs_a_session_and_its_csrf_token() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let set = ok.headers["set-cookie"].to_str().unwrap().to_string();
     assert!(set.starts_with("asl_console_session="), "{set}");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     assert!(set.contains("Path=/console;"), "{set}");
     let page = app.get(&path).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -94,12 +101,24 @@ async fn stop_needs_a_session_and_its_csrf_token() {
     assert_eq!(d.status, Status::Aborted);
     let after = app.get(stopped.location()).await;
     assert!(after.body.contains("Execution stopped."), "the flash");
-    assert!(after.body.contains(r#"<tr data-state-row="Pause" data-status="aborted">"#));
-    assert!(after.body.contains(r#"data-action="redrive""#), "redrivable");
+    assert!(
+        after
+            .body
+            .contains(r#"<tr data-state-row="Pause" data-status="aborted">"#)
+    );
+    assert!(
+        after.body.contains(r#"data-action="redrive""#),
+        "redrivable"
+    );
 
     let out = app.post("/console/logout", &[("csrf", &csrf)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        out.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(app.get(&path).await.status, StatusCode::SEE_OTHER);
 }
 
@@ -147,9 +166,15 @@ async fn send_success_through_the_form_completes_the_execution() {
     })
     .await;
     let page = app.get(&path).await;
-    assert!(page.body.contains(r#"<div class="panel" data-token-state="Ask">"#));
+    assert!(
+        page.body
+            .contains(r#"<div class="panel" data-token-state="Ask">"#)
+    );
     assert!(page.body.contains(r#"data-action="send-success""#));
-    assert!(page.body.contains(r#"<label for="output-0">Output (JSON)</label>"#));
+    assert!(
+        page.body
+            .contains(r#"<label for="output-0">Output (JSON)</label>"#)
+    );
     let csrf = page.csrf();
 
     let bad = app
@@ -160,13 +185,21 @@ async fn send_success_through_the_form_completes_the_execution() {
         .await;
     assert_eq!(bad.status, StatusCode::SEE_OTHER);
     let shown = app.get(bad.location()).await;
-    assert!(shown.body.contains(r#"<div class="flash error" role="status">The output is not JSON"#));
+    assert!(
+        shown
+            .body
+            .contains(r#"<div class="flash error" role="status">The output is not JSON"#)
+    );
     assert_eq!(app.engine.waiting_tokens(&id).await.unwrap().len(), 1);
 
     let other = app
         .post(
             &format!("{path}/task-success"),
-            &[("csrf", &csrf), ("token", &"ab".repeat(32)), ("output", "{}")],
+            &[
+                ("csrf", &csrf),
+                ("token", &"ab".repeat(32)),
+                ("output", "{}"),
+            ],
         )
         .await;
     let shown = app.get(other.location()).await;
@@ -225,8 +258,14 @@ async fn send_failure_then_redrive() {
     assert_eq!(d.status, Status::Failed);
     assert_eq!(d.error.as_deref(), Some("Rejected"));
     let page = app.get(&path).await;
-    assert!(page.body.contains(r#"<dd id="cause">&lt;b&gt;no&lt;/b&gt;</dd>"#));
-    assert!(page.body.contains(r#"<tr data-state-row="Ask" data-status="failed">"#));
+    assert!(
+        page.body
+            .contains(r#"<dd id="cause">&lt;b&gt;no&lt;/b&gt;</dd>"#)
+    );
+    assert!(
+        page.body
+            .contains(r#"<tr data-state-row="Ask" data-status="failed">"#)
+    );
     let redrive = app
         .post(&format!("{path}/redrive"), &[("csrf", &csrf)])
         .await;
@@ -234,11 +273,20 @@ async fn send_failure_then_redrive() {
     let d = app.engine.describe(&id).await.unwrap();
     assert_eq!(d.redrive_count, 1);
     let token = app.tokens.recv().await.unwrap();
-    app.engine.send_task_success(&token, json!(1)).await.unwrap();
+    app.engine
+        .send_task_success(&token, json!(1))
+        .await
+        .unwrap();
     assert_eq!(app.engine.wait(&id).await.unwrap(), json!(1));
     let page = app.get(&path).await;
-    assert!(page.body.contains(r#"<tr data-state-row="Ask" data-status="succeeded">"#));
-    assert!(page.body.contains(r#"<tr data-event-type="ExecutionRedriven""#));
+    assert!(
+        page.body
+            .contains(r#"<tr data-state-row="Ask" data-status="succeeded">"#)
+    );
+    assert!(
+        page.body
+            .contains(r#"<tr data-event-type="ExecutionRedriven""#)
+    );
 }
 
 /// MAP-17: a Distributed Map's execution lists its Map Run with counts and a link to the
@@ -250,13 +298,17 @@ async fn map_runs_link_to_their_children() {
     app.finished(&id).await;
     let page = app.get(&execution_path(&id)).await;
     assert_eq!(page.status, StatusCode::OK);
-    let re = regex::Regex::new(r#"<a href="(/console/map-runs/[^"]+)">Child executions</a>"#).unwrap();
+    let re =
+        regex::Regex::new(r#"<a href="(/console/map-runs/[^"]+)">Child executions</a>"#).unwrap();
     let children = re.captures(&page.body).expect("a Map Run link")[1].to_string();
     let list = app.get(&children).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
     let rows = regex::Regex::new(r#"<tr data-execution="[^"]+" data-status="SUCCEEDED">"#).unwrap();
     assert_eq!(rows.find_iter(&list.body).count(), 3);
-    assert!(list.body.contains(&format!("Started by <a href=\"{}\">", execution_path(&id))));
+    assert!(
+        list.body
+            .contains(&format!("Started by <a href=\"{}\">", execution_path(&id)))
+    );
     let child = regex::Regex::new(r#"<a href="(/console/executions/[^"]+)">"#).unwrap();
     let child = child
         .captures_iter(&list.body)

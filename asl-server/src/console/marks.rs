@@ -19,7 +19,7 @@
 
 use asl_runtime::Status as ExecutionStatus;
 use asl_runtime::durable::HistoryEvent;
-use asl_runtime::graph::{Mark, Marks, Status};
+use asl_runtime::graph::{Marks, Status};
 use chrono::{DateTime, Utc};
 
 /// One visit of one state.
@@ -117,7 +117,11 @@ pub fn visits(history: &[HistoryEvent], status: ExecutionStatus) -> Vec<Visit> {
                 output: None,
                 failures: Vec::new(),
                 retries: 0,
-                status: if fail { Status::Failed } else { Status::Running },
+                status: if fail {
+                    Status::Failed
+                } else {
+                    Status::Running
+                },
                 pending: false,
             });
             if !fail {
@@ -217,7 +221,7 @@ pub fn visits(history: &[HistoryEvent], status: ExecutionStatus) -> Vec<Visit> {
 pub fn fold(visits: &[Visit]) -> Marks {
     let mut marks = Marks::new();
     for visit in visits {
-        let mark = marks.entry(visit.state.clone()).or_insert_with(Mark::default);
+        let mark = marks.entry(visit.state.clone()).or_default();
         mark.visits += 1;
         mark.last = Some(visit.status);
         *mark.outcomes.entry(visit.status).or_insert(0) += 1;

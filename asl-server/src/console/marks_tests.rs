@@ -2,6 +2,7 @@
 //! histories shaped as this engine records them.
 
 use super::*;
+use asl_runtime::graph::Mark;
 use chrono::TimeZone;
 use serde_json::{Value, json};
 
@@ -55,7 +56,10 @@ fn ours(id: u64, kind: &str, state: Option<&str>, details: Value) -> HistoryEven
 }
 
 fn status_of(marks: &Marks, state: &str) -> Status {
-    marks.get(state).map(Mark::status).unwrap_or(Status::NotReached)
+    marks
+        .get(state)
+        .map(Mark::status)
+        .unwrap_or(Status::NotReached)
 }
 
 /// ERR-5, PAR-1: a branch's Fail state fails the branch (failed); the Parallel's Catch takes
@@ -146,7 +150,12 @@ fn a_task_retried_then_succeeding_is_succeeded_with_a_retry() {
             json!({"error": "Flaky", "cause": "not yet"}),
         ),
         ours(5, "TaskScheduled", Some("Work"), Value::Null),
-        ours(6, "TaskSucceeded", Some("Work"), json!({"output": "\"done\""})),
+        ours(
+            6,
+            "TaskSucceeded",
+            Some("Work"),
+            json!({"output": "\"done\""}),
+        ),
         ours(
             7,
             "TaskStateExited",
@@ -180,8 +189,18 @@ fn a_timed_out_task_is_failed_and_a_cut_off_one_aborted() {
         ours(4, "TaskStateEntered", Some("Slow"), Value::Null),
         ours(5, "WaitStateEntered", Some("Nap"), Value::Null),
         ours(6, "TaskScheduled", Some("Slow"), Value::Null),
-        ours(7, "TaskTimedOut", Some("Slow"), json!({"error": "States.Timeout"})),
-        ours(8, "ExecutionFailed", None, json!({"error": "States.Timeout"})),
+        ours(
+            7,
+            "TaskTimedOut",
+            Some("Slow"),
+            json!({"error": "States.Timeout"}),
+        ),
+        ours(
+            8,
+            "ExecutionFailed",
+            None,
+            json!({"error": "States.Timeout"}),
+        ),
     ];
     let m = marks(&h, ExecutionStatus::Failed);
     assert_eq!(status_of(&m, "Slow"), Status::Failed);

@@ -64,7 +64,10 @@ pub(crate) fn under(mount: &str, path: &str) -> bool {
 /// Adds the security headers every console response carries.
 pub(crate) fn secure(mut response: Response, cache: &'static str) -> Response {
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -35,7 +35,11 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn parse(text: &str) -> Params {
-        Params(form_urlencoded::parse(text.as_bytes()).into_owned().collect())
+        Params(
+            form_urlencoded::parse(text.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
     fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -71,10 +75,11 @@ pub(crate) async fn serve(
     let rest = if rest.is_empty() { "/" } else { rest };
     let is_get = parts.method == Method::GET || parts.method == Method::HEAD;
     let is_post = parts.method == Method::POST;
-    if is_get && let Some(name) = rest.strip_prefix("/assets/") {
-        if let Some(response) = super::assets::asset(name) {
-            return response;
-        }
+    if is_get
+        && let Some(name) = rest.strip_prefix("/assets/")
+        && let Some(response) = super::assets::asset(name)
+    {
+        return response;
     }
     let sessions = &server.sessions;
     let open = server.config.credentials.is_empty();
@@ -188,9 +193,8 @@ fn engine_problem(ctx: &Ctx, e: &EngineError) -> Response {
 }
 
 fn set_cookie(response: &mut Response, mount: &str, value: &str, max_age: u64) {
-    let cookie = format!(
-        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path={mount}; Max-Age={max_age}"
-    );
+    let cookie =
+        format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path={mount}; Max-Age={max_age}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -271,12 +275,7 @@ fn filter(params: &Params) -> Result<ListFilter, String> {
     Ok(filter)
 }
 
-fn list_view(
-    params: &Params,
-    filter: &ListFilter,
-    title: String,
-    path: String,
-) -> ListView {
+fn list_view(params: &Params, filter: &ListFilter, title: String, path: String) -> ListView {
     ListView {
         title,
         intro: maud::html! {},
@@ -296,7 +295,11 @@ async fn executions(engine: &Engine, ctx: &Ctx, name: &str, params: &Params) -> 
     let Some(info) = engine.workflow(name) else {
         return html(
             StatusCode::NOT_FOUND,
-            pages::problem(ctx, "Not found", &format!("No state machine is named '{name}'.")),
+            pages::problem(
+                ctx,
+                "Not found",
+                &format!("No state machine is named '{name}'."),
+            ),
         );
     };
     let filter = match filter(params) {
@@ -409,13 +412,7 @@ fn processor(
     None
 }
 
-async fn execution(
-    engine: &Engine,
-    ctx: &Ctx,
-    arn: &str,
-    live: bool,
-    params: &Params,
-) -> Response {
+async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &Params) -> Response {
     let id: ExecutionId = match arn.parse() {
         Ok(id) => id,
         Err(e) => return engine_problem(ctx, &e),
@@ -520,8 +517,8 @@ async fn answer(
     };
     if verb == "task-success" {
         let text = form.get("output").unwrap_or("{}");
-        let output: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("The output is not JSON: {e}"))?;
+        let output: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("The output is not JSON: {e}"))?;
         engine
             .send_task_success(token, output)
             .await

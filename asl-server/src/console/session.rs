@@ -246,7 +246,10 @@ mod tests {
         let id = s.sign_in(&creds, "AKID2", "secret-2").unwrap();
         assert_eq!(id.len(), 64);
         let mut headers = HeaderMap::new();
-        headers.insert(http::header::COOKIE, format!("a=b; {COOKIE}={id}").parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            format!("a=b; {COOKIE}={id}").parse().unwrap(),
+        );
         let visitor = s.visitor(false, &headers);
         assert!(matches!(&visitor, Visitor::Session(v) if *v == id));
         let token = s.csrf(&visitor);
@@ -262,7 +265,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(http::header::HOST, "127.0.0.1:8083".parse().unwrap());
         assert!(same_origin(&h));
-        h.insert(http::header::ORIGIN, "http://127.0.0.1:8083".parse().unwrap());
+        h.insert(
+            http::header::ORIGIN,
+            "http://127.0.0.1:8083".parse().unwrap(),
+        );
         assert!(same_origin(&h));
         h.insert("sec-fetch-site", "cross-site".parse().unwrap());
         assert!(!same_origin(&h));

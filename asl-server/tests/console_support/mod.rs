@@ -103,14 +103,19 @@ impl Page {
 /// The engine, with the console's workflows and the server tests' callback and waiter.
 pub async fn app(config: asl_server::Config) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("console.db")).await.unwrap();
+    let store = SqliteStore::open(dir.path().join("console.db"))
+        .await
+        .unwrap();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let engine = Engine::builder()
         .store(store)
         .workflow("shop", shop::Workflow::new(Handlers))
         .workflow("guarded", guarded::Workflow::new(Handlers))
         .workflow("markup", markup::Workflow::new(Handlers))
-        .workflow("callback", common::callback::Workflow::new(common::Asker(tx)))
+        .workflow(
+            "callback",
+            common::callback::Workflow::new(common::Asker(tx)),
+        )
         .workflow("waiter", common::waiter::Workflow::new(common::NoTasks))
         .workflow("failing", common::failing::Workflow::new(common::NoTasks))
         .workflow("fan", common::fan::Workflow::new(common::NoTasks))
@@ -186,7 +191,12 @@ impl App {
     }
 
     /// Starts `workflow` with a fixed name.
-    pub async fn start(&self, workflow: &str, name: &str, input: Value) -> asl_runtime::ExecutionId {
+    pub async fn start(
+        &self,
+        workflow: &str,
+        name: &str,
+        input: Value,
+    ) -> asl_runtime::ExecutionId {
         self.engine
             .start(
                 workflow,

@@ -20,7 +20,10 @@ pub(crate) const STATUSES: [Status; 5] = [
 ];
 
 /// The state machines page.
-pub(crate) fn machines(ctx: &Ctx, rows: &[(WorkflowInfo, Option<BTreeMap<Status, u64>>)]) -> Markup {
+pub(crate) fn machines(
+    ctx: &Ctx,
+    rows: &[(WorkflowInfo, Option<BTreeMap<Status, u64>>)],
+) -> Markup {
     layout(
         ctx,
         "State machines",
@@ -109,9 +112,10 @@ pub(crate) fn executions(ctx: &Ctx, v: &ListView) -> Markup {
         ctx.url(&format!("{}{}", v.path, query(&pairs)))
     };
     let now = chrono::Utc::now();
-    let prev = v.back.split_last().map(|(last, rest)| {
-        link((last != "-").then_some(last.as_str()), rest)
-    });
+    let prev = v
+        .back
+        .split_last()
+        .map(|(last, rest)| link((last != "-").then_some(last.as_str()), rest));
     let next = v.next.as_deref().map(|next| {
         let mut back = v.back.clone();
         back.push(v.token.clone().unwrap_or_else(|| "-".into()));

@@ -174,7 +174,10 @@ mod tests {
             enc("arn:aws:states:us-east-1:1:execution:m:a b/<x>"),
             "arn:aws:states:us-east-1:1:execution:m:a%20b%2F%3Cx%3E"
         );
-        assert_eq!(query(&[("status", "FAILED"), ("name", "")]), "?status=FAILED");
+        assert_eq!(
+            query(&[("status", "FAILED"), ("name", "")]),
+            "?status=FAILED"
+        );
         assert_eq!(query(&[("name", "a&b")]), "?name=a%26b");
         assert_eq!(query(&[]), "");
     }
