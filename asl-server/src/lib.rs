@@ -22,6 +22,15 @@
 //! The actions, the request members we accept but ignore, and the error names chosen where
 //! AWS has none for our situation are listed in the crate's README.
 //!
+//! # The web console
+//! The same port serves a web console (`GET /` redirects to it): the state machines, their
+//! executions, and each execution drawn on its workflow's graph with what happened to every
+//! state, its events, and buttons to stop, redrive and answer task tokens. It lives under
+//! [`DEFAULT_CONSOLE_PATH`] (`/console`; [`Config::console_path`] moves it,
+//! [`Config::without_console`] removes it); a request carrying `X-Amz-Target` always goes to
+//! the API. With [`Config::credential`] it asks for an access key and its secret first. Its
+//! URLs and DOM markers are listed in the crate's README.
+//!
 //! # Safety at the door
 //! - Only configured `Host` values are answered (the bound address, `localhost`,
 //!   `127.0.0.1`, `[::1]`, names given to [`Config::host`], and each one's `sync-` form, with

@@ -68,13 +68,21 @@ fn expand(details: &serde_json::Value) -> serde_json::Value {
     d
 }
 
+/// The most visits of one state shown (a state in a Map over many items is visited once
+/// per item): the last ones.
+const MAX_VISITS: usize = 200;
+
 /// The visits of one state: outcome, timing, input, output, failures, retries.
 pub(crate) fn visits(state: &str, visits: &[&Visit], start: DateTime<Utc>) -> Markup {
+    let skipped = visits.len().saturating_sub(MAX_VISITS);
     html! {
         @if visits.is_empty() {
             p.note { "State " code { (state) } " was not reached in this execution." }
         }
-        @for (n, v) in visits.iter().enumerate() {
+        @if skipped > 0 {
+            p.note { "The last " (MAX_VISITS) " of " (visits.len()) " visits are shown." }
+        }
+        @for (n, v) in visits.iter().enumerate().skip(skipped) {
             section.visit.panel data-visit=(n + 1) data-status=(v.status.as_str()) {
                 h3 { "Visit " (n + 1) " " (badge(v.status.as_str())) }
                 dl.summary {
