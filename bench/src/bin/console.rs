@@ -10,7 +10,8 @@
 //!
 //! Each page is requested `--runs` times (default 30) through the router in-process (no
 //! socket: the figure is the server's work: routing, engine and store reads, HTML) after
-//! one warm-up request; the median and the 90th percentile are printed.
+//! one warm-up request; the median and the 90th percentile are printed. `--keep` keeps the
+//! database file (its path is printed).
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
@@ -206,6 +207,10 @@ fn main() -> Result<(), Error> {
         }
         Ok::<(), Error>(())
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.iter().any(|a| a == "--keep") {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     result
 }

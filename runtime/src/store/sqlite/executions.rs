@@ -138,18 +138,23 @@ pub(super) fn list(
     limit: usize,
     offset: i64,
 ) -> Result<Page, StoreError> {
-    // Two statements rather than `(?3 IS NULL OR map_run = ?3)`: only a plain equality lets
-    // SQLite use the map_run index, which a Map Run of many children needs.
-    let filter = if map_run.is_some() {
-        "map_run = ?3 AND"
-    } else {
-        "?3 IS NULL AND"
+    // Each filter given is a plain equality and each one not given a `?n IS NULL` that is
+    // always true: `(?1 IS NULL OR workflow = ?1)` would keep SQLite from using an index
+    // (a scan and a sort of every execution: 240 ms at 100,000 rather than 0.5 ms).
+    // At most 32 statements, each prepared once.
+    let given = |present: bool, test: &'static str, absent: &'static str| {
+        if present { test } else { absent }
     };
+    let filter = [
+        given(map_run.is_some(), "map_run = ?3", "?3 IS NULL"),
+        given(workflow.is_some(), "workflow = ?1", "?1 IS NULL"),
+        given(status.is_some(), "status = ?2", "?2 IS NULL"),
+        given(redriven.is_some(), "(redrive_count > 0) = ?6", "?6 IS NULL"),
+        given(name.is_some(), "instr(name, ?7) > 0", "?7 IS NULL"),
+    ]
+    .join(" AND ");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM executions \
-         WHERE {filter} (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
-         AND (?6 IS NULL OR (redrive_count > 0) = ?6) \
-         AND (?7 IS NULL OR instr(name, ?7) > 0) \
+        "SELECT {COLUMNS} FROM executions WHERE {filter} \
          ORDER BY start_ms DESC, id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt
