@@ -240,9 +240,10 @@ fn states(v: &ExecutionView) -> Markup {
     if let Some(g) = v.graph {
         collect(g, &mut names);
     }
-    for name in v.marks.keys() {
-        if !names.iter().any(|(n, _)| n == name) {
-            names.push((name.clone(), None));
+    // Without a graph (or for states it lacks), in the order they were first entered.
+    for visit in &v.visits {
+        if !names.iter().any(|(n, _)| *n == visit.state) {
+            names.push((visit.state.clone(), None));
         }
     }
     html! {

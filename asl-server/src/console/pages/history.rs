@@ -110,7 +110,10 @@ pub(crate) fn visits(state: &str, visits: &[&Visit], start: DateTime<Utc>) -> Ma
                     }
                     div {
                         h4 { "Output" }
-                        @match &v.output { Some(o) => pre { (pretty_text(o)) }, None => p.note { "None (yet)." } }
+                        @match &v.output {
+                            Some(o) => pre { (pretty_text(o)) },
+                            None => p.note { @if v.ended.is_some() { "None." } @else { "None yet." } },
+                        }
                     }
                 }
             }
