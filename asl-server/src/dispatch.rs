@@ -32,6 +32,8 @@ pub(crate) struct Server {
     pub(crate) redrives: Mutex<HashMap<(String, String), chrono::DateTime<chrono::Utc>>>,
     /// SigV4 signing keys derived from the configured secrets, by credential scope.
     signing_keys: crate::auth::SigningKeys,
+    /// The console's sessions, flash messages and CSRF token.
+    pub(crate) sessions: crate::console::Sessions,
 }
 
 /// The router for `engine`, answering `bound` as a host name too.
@@ -46,6 +48,7 @@ pub(crate) fn router(
         config,
         redrives: Mutex::new(HashMap::new()),
         signing_keys: crate::auth::SigningKeys::default(),
+        sessions: crate::console::Sessions::new(),
     });
     axum::Router::new().fallback(handle).with_state(server)
 }
@@ -70,6 +73,18 @@ async fn handle(State(server): State<Arc<Server>>, request: Request) -> Response
 async fn serve(server: &Server, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     check_host(server, &parts.uri, &parts.headers)?;
+    // The console, on the same port: never a request carrying `X-Amz-Target`.
+    if let Some(mount) = server.config.console_mount() {
+        match crate::console::route(&mount, &parts) {
+            Some(crate::console::Routed::Console) => {
+                return Ok(crate::console::serve(server, &mount, parts, body).await);
+            }
+            Some(crate::console::Routed::Redirect) => {
+                return Ok(crate::console::see_other(&format!("{mount}/")));
+            }
+            None => {}
+        }
+    }
     if parts.method != Method::POST {
         return Err(ApiError::unknown_operation().with_status(StatusCode::NOT_FOUND));
     }
@@ -117,7 +132,7 @@ fn check_host(server: &Server, uri: &http::Uri, headers: &HeaderMap) -> Result<(
 
 /// Reads the body, refusing more than the limit (413) before reading it when the length
 /// is declared, and as soon as it is exceeded otherwise.
-async fn read_body(
+pub(crate) async fn read_body(
     server: &Server,
     headers: &HeaderMap,
     body: axum::body::Body,

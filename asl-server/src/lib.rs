@@ -22,6 +22,15 @@
 //! The actions, the request members we accept but ignore, and the error names chosen where
 //! AWS has none for our situation are listed in the crate's README.
 //!
+//! # The web console
+//! The same port serves a web console (`GET /` redirects to it): the state machines, their
+//! executions, and each execution drawn on its workflow's graph with what happened to every
+//! state, its events, and buttons to stop, redrive and answer task tokens. It lives under
+//! [`DEFAULT_CONSOLE_PATH`] (`/console`; [`Config::console_path`] moves it,
+//! [`Config::without_console`] removes it); a request carrying `X-Amz-Target` always goes to
+//! the API. With [`Config::credential`] it asks for an access key and its secret first. Its
+//! URLs and DOM markers are listed in the crate's README.
+//!
 //! # Safety at the door
 //! - Only configured `Host` values are answered (the bound address, `localhost`,
 //!   `127.0.0.1`, `[::1]`, names given to [`Config::host`], and each one's `sync-` form, with
@@ -37,6 +46,7 @@
 
 mod actions;
 mod auth;
+mod console;
 mod dispatch;
 mod error;
 mod input;
@@ -45,6 +55,10 @@ mod paging;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub use console::DEFAULT_MOUNT as DEFAULT_CONSOLE_PATH;
+/// What happened to each state of an execution, from its history (the console's graph
+/// colours): [`marks::marks`], [`marks::visits`].
+pub use console::marks;
 pub use dispatch::DEFAULT_MAX_BODY;
 
 /// How the server answers: extra host names, credentials, the body limit.
@@ -56,6 +70,10 @@ pub struct Config {
     pub(crate) credentials: Vec<(String, String)>,
     /// The largest request body read (`None`: [`DEFAULT_MAX_BODY`]).
     pub(crate) max_body: Option<usize>,
+    /// The console's mount path (`None`: [`DEFAULT_CONSOLE_PATH`]).
+    pub(crate) console_path: Option<String>,
+    /// The console is switched off.
+    pub(crate) console_off: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -66,6 +84,7 @@ impl std::fmt::Debug for Config {
             .field("hosts", &self.hosts)
             .field("access_keys", &keys)
             .field("max_body", &self.body_limit())
+            .field("console", &self.console_mount())
             .finish()
     }
 }
@@ -102,6 +121,43 @@ impl Config {
     pub fn max_body(mut self, bytes: usize) -> Self {
         self.max_body = Some(bytes);
         self
+    }
+
+    /// Serves the web console under `path` (default [`DEFAULT_CONSOLE_PATH`], `/console`):
+    /// its pages are `<path>/`, `<path>/machines/<name>`, `<path>/executions/<arn>`, … and
+    /// `GET /` redirects to it. `/` itself is the API's and is not accepted, nor are paths
+    /// with characters other than letters, digits, `-`, `_`, `.`, `~` and `/`: the default
+    /// stays in force then (and a warning is logged).
+    pub fn console_path(mut self, path: impl Into<String>) -> Self {
+        let path = path.into();
+        match console::normalize_mount(&path) {
+            Some(p) => self.console_path = Some(p),
+            None => tracing::warn!(
+                path = %path.chars().take(100).collect::<String>(),
+                "console path refused (the API owns `/`; use letters, digits, -, _, ., ~): \
+                 keeping {}",
+                self.console_mount().unwrap_or_else(|| DEFAULT_CONSOLE_PATH.into())
+            ),
+        }
+        self
+    }
+
+    /// Serves no console: every request goes to the API (`GET /` gets its 404).
+    pub fn without_console(mut self) -> Self {
+        self.console_off = true;
+        self
+    }
+
+    /// The console's mount path, `None` when it is switched off.
+    pub(crate) fn console_mount(&self) -> Option<String> {
+        if self.console_off {
+            return None;
+        }
+        Some(
+            self.console_path
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CONSOLE_PATH.to_string()),
+        )
     }
 
     /// The body limit in force.

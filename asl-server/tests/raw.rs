@@ -150,11 +150,14 @@ async fn unknown_targets_methods_and_content_types() {
         v["__type"],
         "com.amazon.coral.service#UnknownOperationException"
     );
+    // Without the console, `GET /` is the API's unknown operation (with it, a redirect to
+    // the console: tests/console.rs).
+    let (no_console, _dir2) = self::app(asl_server::Config::new().without_console()).await;
     let get = Request::get("/")
         .header("host", "localhost")
         .body(Body::empty())
         .unwrap();
-    let (status, v) = send(&app, get).await;
+    let (status, v) = send(&no_console, get).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         v["__type"],

@@ -204,8 +204,8 @@ impl From<TaskError> for Failure {
 }
 
 /// An execution's status, as AWS names it (EXEC-5): what `describe` reports and the store
-/// keeps; an [`ExecutionError`] has one of the last three.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// keeps; an [`ExecutionError`] has one of the last three. Ordered as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// `RUNNING`.
     Running,

@@ -262,6 +262,7 @@ pub(super) async fn list(server: &Server, mut i: Input) -> Result<Response, ApiE
             "REDRIVEN" => RedriveFilter::Redriven,
             _ => RedriveFilter::NotRedriven,
         }),
+        name_contains: None,
     };
     let list = match (machine, map_run) {
         (Some(arn), None) => {

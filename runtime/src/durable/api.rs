@@ -335,6 +335,9 @@ pub struct ListFilter {
     pub next_token: Option<String>,
     /// Only redriven (or only never redriven) executions (`redriveFilter`).
     pub redrive: Option<RedriveFilter>,
+    /// Only executions whose name contains this text (case-sensitive; not in AWS's API: the
+    /// console's search by name).
+    pub name_contains: Option<String>,
 }
 
 /// `redriveFilter` of ListExecutions.
@@ -356,6 +359,12 @@ impl ListFilter {
     /// Only redriven executions, or only never-redriven ones.
     pub fn redrive(mut self, filter: RedriveFilter) -> Self {
         self.redrive = Some(filter);
+        self
+    }
+
+    /// Only executions whose name contains `text` (case-sensitive).
+    pub fn name_contains(mut self, text: impl Into<String>) -> Self {
+        self.name_contains = Some(text.into());
         self
     }
 }

@@ -565,6 +565,33 @@ impl Engine {
         self.list_page(None, Some(map_run), filter).await
     }
 
+    /// How many stored executions of `workflow` there are by status (statuses without any
+    /// left out). Express executions are not stored and not counted.
+    pub async fn execution_counts(
+        &self,
+        workflow: &str,
+    ) -> Result<std::collections::BTreeMap<Status, u64>, EngineError> {
+        self.machine(workflow)?;
+        Ok(self.inner.shared.store.execution_counts(workflow).await?)
+    }
+
+    /// The callback task tokens of execution `id` still waiting for
+    /// [`send_task_success`](Self::send_task_success) or
+    /// [`send_task_failure`](Self::send_task_failure): each with the state waiting for it.
+    pub async fn waiting_tokens(
+        &self,
+        id: &ExecutionId,
+    ) -> Result<Vec<crate::store::WaitingToken>, EngineError> {
+        let store = &self.inner.shared.store;
+        if self.inner.express().contains_key(id.as_str()) {
+            return Ok(Vec::new());
+        }
+        if store.get(id.as_str()).await?.is_none() {
+            return Err(EngineError::ExecutionDoesNotExist(id.to_string()));
+        }
+        Ok(store.waiting_tokens(id.as_str()).await?)
+    }
+
     /// One page of stored executions, newest first (100 by default, at most 1,000).
     async fn list_page(
         &self,
@@ -585,6 +612,7 @@ impl Engine {
                 filter.status,
                 filter.redrive.map(|r| r == super::RedriveFilter::Redriven),
                 map_run,
+                filter.name_contains.as_deref().filter(|n| !n.is_empty()),
                 limit,
                 filter.next_token.as_deref(),
             )

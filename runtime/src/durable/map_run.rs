@@ -330,7 +330,15 @@ impl Engine {
         let mut tried = std::collections::HashSet::new();
         loop {
             let page = store
-                .list(None, Some(Status::Running), None, Some(arn), 1000, None)
+                .list(
+                    None,
+                    Some(Status::Running),
+                    None,
+                    Some(arn),
+                    None,
+                    1000,
+                    None,
+                )
                 .await?;
             let mut progress = false;
             for child in page.executions {

@@ -23,6 +23,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -297,6 +298,17 @@ pub enum TokenState {
     TimedOut,
 }
 
+/// A callback task token still waiting for `SendTaskSuccess`/`SendTaskFailure`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingToken {
+    /// The token.
+    pub token: String,
+    /// The state that waits for it.
+    pub state: String,
+    /// Its last heartbeat (or registration).
+    pub heartbeat: DateTime<Utc>,
+}
+
 /// What `complete_token` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenUpdate {
@@ -472,7 +484,8 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Option<ExecutionRecord>>;
     /// Executions of `workflow` (all with `None`), newest first, filtered by status, by
-    /// whether they were redriven (`redriveCount > 0`) and by the Map Run they are children of.
+    /// whether they were redriven (`redriveCount > 0`), by the Map Run they are children of
+    /// and by a substring of their name (`name_contains`, case-sensitive).
     #[allow(clippy::too_many_arguments)]
     fn list(
         &self,
@@ -480,9 +493,15 @@ pub trait Store: Send + Sync + 'static {
         status: Option<Status>,
         redriven: Option<bool>,
         map_run: Option<&str>,
+        name_contains: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page>;
+    /// How many executions of `workflow` there are by status (statuses without any left
+    /// out): one indexed count, not a listing (a console shows it for every state machine).
+    fn execution_counts(&self, workflow: &str) -> StoreFuture<'_, BTreeMap<Status, u64>>;
+    /// The callback task tokens of `execution` still waiting for an answer, oldest first.
+    fn waiting_tokens(&self, execution: &str) -> StoreFuture<'_, Vec<WaitingToken>>;
     /// Stores a Map Run, replacing the one with its ARN.
     fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()>;
     /// One Map Run.
@@ -604,10 +623,25 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         status: Option<Status>,
         redriven: Option<bool>,
         map_run: Option<&str>,
+        name_contains: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
-        (**self).list(workflow, status, redriven, map_run, limit, next_token)
+        (**self).list(
+            workflow,
+            status,
+            redriven,
+            map_run,
+            name_contains,
+            limit,
+            next_token,
+        )
+    }
+    fn execution_counts(&self, workflow: &str) -> StoreFuture<'_, BTreeMap<Status, u64>> {
+        (**self).execution_counts(workflow)
+    }
+    fn waiting_tokens(&self, execution: &str) -> StoreFuture<'_, Vec<WaitingToken>> {
+        (**self).waiting_tokens(execution)
     }
     fn put_map_run(&self, run: MapRunRecord) -> StoreFuture<'_, ()> {
         (**self).put_map_run(run)

@@ -98,6 +98,7 @@ async fn all_children(client: &Engine, map_run: &str) -> Vec<Description> {
                     max_results: 1000,
                     next_token: token,
                     redrive: None,
+                    name_contains: None,
                 },
             )
             .await

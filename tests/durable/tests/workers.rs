@@ -82,6 +82,7 @@ fn two_workers_share_the_work_and_survive_one_being_killed() {
                 max_results: 1000,
                 next_token: None,
                 redrive: None,
+                name_contains: None,
             };
             client
                 .list_executions("ten", f)

@@ -137,14 +137,16 @@ pub(super) async fn redrive(
     })
 }
 
-/// A page of executions (of `workflow`, with `status`, children of `map_run`: each when
-/// given), newest first; the next page starts at `offset + limit`.
+/// A page of executions (of `workflow`, with `status`, children of `map_run`, whose name
+/// contains `name`: each when given), newest first; the next page starts at `offset + limit`.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn list(
     tx: &Transaction<'_>,
     workflow: Option<String>,
     status: Option<String>,
     redriven: Option<bool>,
     map_run: Option<String>,
+    name: Option<String>,
     limit: usize,
     offset: i64,
 ) -> Result<Page, StoreError> {
@@ -156,6 +158,7 @@ pub(super) async fn list(
                  AND ($2::TEXT IS NULL OR status = $2) \
                  AND ($3::TEXT IS NULL OR map_run = $3) \
                  AND ($6::BOOL IS NULL OR (redrive_count > 0) = $6) \
+                 AND ($7::TEXT IS NULL OR strpos(name, $7) > 0) \
                  ORDER BY start_ms DESC, id DESC LIMIT $4 OFFSET $5"
             ),
             &[
@@ -165,6 +168,7 @@ pub(super) async fn list(
                 &count((limit as u64).saturating_add(1)),
                 &offset,
                 &redriven,
+                &name,
             ],
         )
         .await?;
@@ -178,4 +182,27 @@ pub(super) async fn list(
         next_token: more.then(|| offset.saturating_add(count(limit as u64)).to_string()),
         executions,
     })
+}
+
+/// How many executions of `workflow` there are by status (an index-only count over
+/// `executions_workflow_status`).
+pub(super) async fn execution_counts(
+    tx: &Transaction<'_>,
+    workflow: &str,
+) -> Result<std::collections::BTreeMap<Status, u64>, StoreError> {
+    let rows = tx
+        .query(
+            "SELECT status, COUNT(*) FROM executions WHERE workflow = $1 GROUP BY status",
+            &[&workflow],
+        )
+        .await?;
+    let mut counts = std::collections::BTreeMap::new();
+    for row in rows {
+        let status: Status = row
+            .get::<_, String>(0)
+            .parse()
+            .map_err(|e| StoreError::backend("unknown status in store", e))?;
+        counts.insert(status, u64::try_from(row.get::<_, i64>(1)).unwrap_or(0));
+    }
+    Ok(counts)
 }

@@ -114,6 +114,8 @@ CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
     created_ms BIGINT NOT NULL,
     modified_ms BIGINT NOT NULL
 );",
+    // The console: executions of a workflow by status, newest first, and counts by status.
+    "CREATE INDEX executions_workflow_status ON executions (workflow, status, start_ms);",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.

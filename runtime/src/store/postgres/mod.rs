@@ -203,19 +203,41 @@ impl Store for PostgresStore {
         status: Option<Status>,
         redriven: Option<bool>,
         map_run: Option<&str>,
+        name_contains: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
         let workflow = workflow.map(str::to_string);
         let status = status.map(|s| s.as_str().to_string());
         let map_run = map_run.map(str::to_string);
+        let name = name_contains.map(str::to_string);
         // A token is an offset; one that is not (or is negative) starts from the first page.
         let offset: i64 = next_token
             .and_then(|t| t.parse().ok())
             .filter(|o| *o >= 0)
             .unwrap_or(0);
         transaction!(self, |tx| {
-            executions::list(&tx, workflow, status, redriven, map_run, limit, offset).await?
+            executions::list(
+                &tx, workflow, status, redriven, map_run, name, limit, offset,
+            )
+            .await?
+        })
+    }
+
+    fn execution_counts(
+        &self,
+        workflow: &str,
+    ) -> StoreFuture<'_, std::collections::BTreeMap<Status, u64>> {
+        let workflow = workflow.to_string();
+        transaction!(self, |tx| {
+            executions::execution_counts(&tx, &workflow).await?
+        })
+    }
+
+    fn waiting_tokens(&self, execution: &str) -> StoreFuture<'_, Vec<crate::store::WaitingToken>> {
+        let execution = execution.to_string();
+        transaction!(self, |tx| {
+            tokens::waiting_tokens(&tx, &execution).await?
         })
     }
 

@@ -156,13 +156,13 @@ async fn map_run_children_are_listed_and_counted() {
         page.executions.iter().map(|e| e.name.clone()).collect()
     };
     let first = store
-        .list(None, None, None, Some(RUN_A), 2, None)
+        .list(None, None, None, Some(RUN_A), None, 2, None)
         .await
         .unwrap();
     assert_eq!(names(&first), ["child-3", "child-2"]);
     let token = first.next_token.clone().unwrap();
     let second = store
-        .list(None, None, None, Some(RUN_A), 2, Some(&token))
+        .list(None, None, None, Some(RUN_A), None, 2, Some(&token))
         .await
         .unwrap();
     assert_eq!(names(&second), ["child-1"]);
@@ -173,6 +173,7 @@ async fn map_run_children_are_listed_and_counted() {
             Some(Status::Succeeded),
             None,
             Some(RUN_A),
+            None,
             10,
             None,
         )
@@ -180,12 +181,12 @@ async fn map_run_children_are_listed_and_counted() {
         .unwrap();
     assert_eq!(names(&succeeded), ["child-2"]);
     let all = store
-        .list(Some("flow"), None, None, None, 10, None)
+        .list(Some("flow"), None, None, None, None, 10, None)
         .await
         .unwrap();
     assert_eq!(all.executions.len(), 5);
     let none = store
-        .list(None, None, None, Some("arn:unknown"), 10, None)
+        .list(None, None, None, Some("arn:unknown"), None, 10, None)
         .await
         .unwrap();
     assert!(none.executions.is_empty());
@@ -320,4 +321,92 @@ async fn a_database_from_before_map_runs_is_migrated() {
         .unwrap()
         .get(0);
     assert_eq!(version, MIGRATIONS.len() as i64);
+}
+
+/// The console's queries: counts by status of one workflow, a name search (substring,
+/// case-sensitive, with status and paging), and the tokens an execution waits for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_name_search_and_waiting_tokens() {
+    let Some(store) = store("console").await else {
+        return;
+    };
+    let lease = at(3_600_000);
+    for (i, name) in ["order-1", "order-2", "order-3", "refund-4"]
+        .iter()
+        .enumerate()
+    {
+        let created = store
+            .create(execution(name, i as i64, None, 0), Some("w".into()), lease)
+            .await;
+        assert_eq!(created.unwrap(), Created::New);
+    }
+    let id = |name: &str| execution(name, 0, None, 0).id;
+    store
+        .stop(&id("order-1"), None, None, at(100))
+        .await
+        .unwrap();
+    let counts: Vec<(Status, u64)> = store
+        .execution_counts("flow")
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(counts, [(Status::Running, 3), (Status::Aborted, 1)]);
+    assert!(store.execution_counts("nope").await.unwrap().is_empty());
+
+    let names = |page: &crate::store::Page| -> Vec<String> {
+        page.executions.iter().map(|e| e.name.clone()).collect()
+    };
+    let orders = store
+        .list(Some("flow"), None, None, None, Some("order"), 2, None)
+        .await
+        .unwrap();
+    assert_eq!(names(&orders), ["order-3", "order-2"]);
+    let rest = store
+        .list(
+            Some("flow"),
+            None,
+            None,
+            None,
+            Some("order"),
+            2,
+            orders.next_token.as_deref(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&rest), ["order-1"]);
+    let running = store
+        .list(None, Some(Status::Running), None, None, Some("-"), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(names(&running), ["refund-4", "order-3", "order-2"]);
+    let none = store
+        .list(None, None, None, None, Some("ORDER"), 10, None)
+        .await
+        .unwrap();
+    assert!(none.executions.is_empty(), "the search is case-sensitive");
+
+    let t = |c: char| c.to_string().repeat(64);
+    store
+        .register_token(&t('2'), &id("order-3"), "Ask", at(20))
+        .await
+        .unwrap();
+    store
+        .register_token(&t('1'), &id("order-3"), "Wait", at(10))
+        .await
+        .unwrap();
+    store
+        .register_token(&t('3'), &id("order-2"), "Ask", at(10))
+        .await
+        .unwrap();
+    store
+        .update_token(&t('2'), crate::store::TokenState::Succeeded(json!(1)))
+        .await
+        .unwrap();
+    let waiting = store.waiting_tokens(&id("order-3")).await.unwrap();
+    let waiting: Vec<(String, &str)> = waiting
+        .iter()
+        .map(|t| (t.token.clone(), t.state.as_str()))
+        .collect();
+    assert_eq!(waiting, [(t('1'), "Wait")]);
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio_postgres::Transaction;
 
 use super::rows::{from_ms, ms, parse_json};
-use crate::store::{StoreError, TokenState, TokenUpdate};
+use crate::store::{StoreError, TokenState, TokenUpdate, WaitingToken};
 
 /// Registers a waiting token (again: no change).
 pub(super) async fn register_token(
@@ -91,4 +91,26 @@ pub(super) async fn update_token(
         }
         Some(_) => TokenUpdate::NotWaiting,
     })
+}
+
+/// The tokens of `execution` still waiting, oldest first.
+pub(super) async fn waiting_tokens(
+    tx: &Transaction<'_>,
+    execution: &str,
+) -> Result<Vec<WaitingToken>, StoreError> {
+    let rows = tx
+        .query(
+            "SELECT token, state, heartbeat_ms FROM tokens \
+             WHERE execution = $1 AND status = 'WAITING' ORDER BY heartbeat_ms, token",
+            &[&execution],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| WaitingToken {
+            token: r.get(0),
+            state: r.get(1),
+            heartbeat: from_ms(r.get(2)),
+        })
+        .collect())
 }

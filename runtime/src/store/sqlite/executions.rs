@@ -125,28 +125,36 @@ pub(super) fn redrive(
 }
 
 /// A page of executions, newest first, of `workflow` (any with `None`), with `status` (any
-/// with `None`), children of `map_run` (any execution with `None`); the next page starts at
-/// `offset + limit`.
+/// with `None`), children of `map_run` (any execution with `None`), whose name contains
+/// `name` (any with `None`); the next page starts at `offset + limit`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn list(
     conn: &Connection,
     workflow: Option<String>,
     status: Option<&str>,
     redriven: Option<bool>,
     map_run: Option<String>,
+    name: Option<String>,
     limit: usize,
     offset: i64,
 ) -> Result<Page, StoreError> {
-    // Two statements rather than `(?3 IS NULL OR map_run = ?3)`: only a plain equality lets
-    // SQLite use the map_run index, which a Map Run of many children needs.
-    let filter = if map_run.is_some() {
-        "map_run = ?3 AND"
-    } else {
-        "?3 IS NULL AND"
+    // Each filter given is a plain equality and each one not given a `?n IS NULL` that is
+    // always true: `(?1 IS NULL OR workflow = ?1)` would keep SQLite from using an index
+    // (a scan and a sort of every execution: 240 ms at 100,000 rather than 0.5 ms).
+    // At most 32 statements, each prepared once.
+    let given = |present: bool, test: &'static str, absent: &'static str| {
+        if present { test } else { absent }
     };
+    let filter = [
+        given(map_run.is_some(), "map_run = ?3", "?3 IS NULL"),
+        given(workflow.is_some(), "workflow = ?1", "?1 IS NULL"),
+        given(status.is_some(), "status = ?2", "?2 IS NULL"),
+        given(redriven.is_some(), "(redrive_count > 0) = ?6", "?6 IS NULL"),
+        given(name.is_some(), "instr(name, ?7) > 0", "?7 IS NULL"),
+    ]
+    .join(" AND ");
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM executions \
-         WHERE {filter} (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) \
-         AND (?6 IS NULL OR (redrive_count > 0) = ?6) \
+        "SELECT {COLUMNS} FROM executions WHERE {filter} \
          ORDER BY start_ms DESC, id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = stmt
@@ -157,7 +165,8 @@ pub(super) fn list(
                 map_run,
                 limit as i64 + 1,
                 offset,
-                redriven
+                redriven,
+                name
             ],
             read_record,
         )?
@@ -172,4 +181,28 @@ pub(super) fn list(
         next_token: more.then(|| (offset + limit as i64).to_string()),
         executions,
     })
+}
+
+/// How many executions of `workflow` there are by status: one pass over the
+/// `(workflow, status, start_ms)` index, without reading the rows.
+pub(super) fn execution_counts(
+    conn: &Connection,
+    workflow: &str,
+) -> Result<std::collections::BTreeMap<Status, u64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, COUNT(*) FROM executions WHERE workflow = ?1 GROUP BY status",
+    )?;
+    let rows = stmt
+        .query_map(params![workflow], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut counts = std::collections::BTreeMap::new();
+    for (status, n) in rows {
+        let status: Status = status
+            .parse()
+            .map_err(|e| StoreError::backend("unknown status in store", e))?;
+        counts.insert(status, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
 }

@@ -184,15 +184,36 @@ impl Store for SqliteStore {
         status: Option<Status>,
         redriven: Option<bool>,
         map_run: Option<&str>,
+        name_contains: Option<&str>,
         limit: usize,
         next_token: Option<&str>,
     ) -> StoreFuture<'_, Page> {
         let workflow = workflow.map(str::to_string);
         let status = status.map(Status::as_str);
         let map_run = map_run.map(str::to_string);
+        let name = name_contains.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
         self.read(Read::Rows, move |conn| {
-            executions::list(conn, workflow, status, redriven, map_run, limit, offset)
+            executions::list(
+                conn, workflow, status, redriven, map_run, name, limit, offset,
+            )
+        })
+    }
+
+    fn execution_counts(
+        &self,
+        workflow: &str,
+    ) -> StoreFuture<'_, std::collections::BTreeMap<Status, u64>> {
+        let workflow = workflow.to_string();
+        self.read(Read::Rows, move |conn| {
+            executions::execution_counts(conn, &workflow)
+        })
+    }
+
+    fn waiting_tokens(&self, execution: &str) -> StoreFuture<'_, Vec<crate::store::WaitingToken>> {
+        let execution = execution.to_string();
+        self.read(Read::Rows, move |conn| {
+            tokens::waiting_tokens(conn, &execution)
         })
     }
 

@@ -4,7 +4,9 @@
 //! Distributed Map (MAP-17) added `executions.map_run` / `executions.map_items` (a child
 //! execution's Map Run and item count) and the `map_runs` table. Events published while a
 //! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
-//! `schedules` table (created in files that lack it like any other table).
+//! `schedules` table (created in files that lack it like any other table). The console's
+//! listing by status and its counts by status added `executions_workflow_status` (created in
+//! older files like any other index).
 
 use rusqlite::{Connection, params};
 
@@ -42,6 +44,7 @@ CREATE TABLE IF NOT EXISTS executions (
 );
 CREATE INDEX IF NOT EXISTS executions_runnable ON executions(status, lease_until);
 CREATE INDEX IF NOT EXISTS executions_workflow ON executions(workflow, start_ms);
+CREATE INDEX IF NOT EXISTS executions_workflow_status ON executions(workflow, status, start_ms);
 CREATE TABLE IF NOT EXISTS events (
     execution TEXT NOT NULL,
     id INTEGER NOT NULL,

@@ -132,20 +132,20 @@ async fn a_map_runs_children_are_listed_and_counted() {
         page.executions.iter().map(|e| e.id.clone()).collect()
     };
     let all = store
-        .list(None, None, None, Some(RUN), 10, None)
+        .list(None, None, None, Some(RUN), None, 10, None)
         .await
         .unwrap();
     assert_eq!(ids(&all), ["c3", "c2", "c1"]);
     assert_eq!(all.next_token, None);
 
     let first = store
-        .list(None, None, None, Some(RUN), 2, None)
+        .list(None, None, None, Some(RUN), None, 2, None)
         .await
         .unwrap();
     assert_eq!(ids(&first), ["c3", "c2"]);
     let token = first.next_token.clone().unwrap();
     let second = store
-        .list(None, None, None, Some(RUN), 2, Some(&token))
+        .list(None, None, None, Some(RUN), None, 2, Some(&token))
         .await
         .unwrap();
     assert_eq!(ids(&second), ["c1"]);
@@ -157,6 +157,7 @@ async fn a_map_runs_children_are_listed_and_counted() {
             Some(Status::Failed),
             None,
             Some(RUN),
+            None,
             10,
             None,
         )
@@ -164,13 +165,16 @@ async fn a_map_runs_children_are_listed_and_counted() {
         .unwrap();
     assert_eq!(ids(&failed), ["c2"]);
     let elsewhere = store
-        .list(Some("nope"), None, None, Some(RUN), 10, None)
+        .list(Some("nope"), None, None, Some(RUN), None, 10, None)
         .await
         .unwrap();
     assert!(elsewhere.executions.is_empty());
 
     // Without a Map Run, every execution as before.
-    let everything = store.list(None, None, None, None, 10, None).await.unwrap();
+    let everything = store
+        .list(None, None, None, None, None, 10, None)
+        .await
+        .unwrap();
     assert_eq!(ids(&everything), ["top", "other", "c3", "c2", "c1"]);
 
     let mut children = store.map_run_children(RUN).await.unwrap();
@@ -306,7 +310,7 @@ async fn a_file_from_before_map_runs_opens() {
     assert_eq!((old.map_run, old.map_items), (None, 0));
     child(&store, record("c1", 1, Some(RUN), 7), Status::Running).await;
     let page = store
-        .list(None, None, None, Some(RUN), 10, None)
+        .list(None, None, None, Some(RUN), None, 10, None)
         .await
         .unwrap();
     assert_eq!(page.executions.len(), 1);
@@ -323,4 +327,82 @@ async fn a_file_from_before_map_runs_opens() {
         p.push(suffix);
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// The console's queries: counts by status of one workflow, a name search (substring,
+/// case-sensitive, with status and paging), and the tokens an execution waits for.
+#[tokio::test]
+async fn counts_name_search_and_waiting_tokens() {
+    let store = SqliteStore::memory().await.unwrap();
+    child(&store, record("order-1", 1, None, 0), Status::Succeeded).await;
+    child(&store, record("order-2", 2, None, 0), Status::Failed).await;
+    child(&store, record("order-3", 3, None, 0), Status::Running).await;
+    child(&store, record("refund-4", 4, None, 0), Status::Running).await;
+    let counts = store.execution_counts("child").await.unwrap();
+    let counts: Vec<(Status, u64)> = counts.into_iter().collect();
+    assert_eq!(
+        counts,
+        [
+            (Status::Running, 2),
+            (Status::Succeeded, 1),
+            (Status::Failed, 1)
+        ]
+    );
+    assert!(store.execution_counts("nope").await.unwrap().is_empty());
+
+    let names = |page: &crate::store::Page| -> Vec<String> {
+        page.executions.iter().map(|e| e.name.clone()).collect()
+    };
+    let orders = store
+        .list(Some("child"), None, None, None, Some("order"), 2, None)
+        .await
+        .unwrap();
+    assert_eq!(names(&orders), ["order-3", "order-2"]);
+    let rest = store
+        .list(
+            Some("child"),
+            None,
+            None,
+            None,
+            Some("order"),
+            2,
+            orders.next_token.as_deref(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(names(&rest), ["order-1"]);
+    assert_eq!(rest.next_token, None);
+    let running = store
+        .list(None, Some(Status::Running), None, None, Some("-"), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(names(&running), ["refund-4", "order-3"]);
+    let none = store
+        .list(None, None, None, None, Some("ORDER"), 10, None)
+        .await
+        .unwrap();
+    assert!(none.executions.is_empty(), "the search is case-sensitive");
+
+    store
+        .register_token("t2", "order-3", "Ask", at(20))
+        .await
+        .unwrap();
+    store
+        .register_token("t1", "order-3", "Wait", at(10))
+        .await
+        .unwrap();
+    store
+        .register_token("t3", "refund-4", "Ask", at(10))
+        .await
+        .unwrap();
+    store
+        .update_token("t2", crate::store::TokenState::Succeeded(json!(1)))
+        .await
+        .unwrap();
+    let waiting = store.waiting_tokens("order-3").await.unwrap();
+    let waiting: Vec<(&str, &str)> = waiting
+        .iter()
+        .map(|t| (t.token.as_str(), t.state.as_str()))
+        .collect();
+    assert_eq!(waiting, [("t1", "Wait")]);
 }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::rows::{from_ms, ms, parse_json, to_json};
-use crate::store::{StoreError, TokenState, TokenUpdate};
+use crate::store::{StoreError, TokenState, TokenUpdate, WaitingToken};
 
 /// Registers a waiting token (again: no change).
 pub(super) fn register_token(
@@ -118,4 +118,25 @@ pub(super) fn update_token(
         ])?,
     };
     Ok(TokenUpdate::Updated)
+}
+
+/// The tokens of `execution` still waiting, oldest first.
+pub(super) fn waiting_tokens(
+    conn: &Connection,
+    execution: &str,
+) -> Result<Vec<WaitingToken>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT token, state, heartbeat_ms FROM tokens \
+         WHERE execution = ?1 AND status = 'WAITING' ORDER BY heartbeat_ms, token",
+    )?;
+    let rows = stmt
+        .query_map(params![execution], |r| {
+            Ok(WaitingToken {
+                token: r.get(0)?,
+                state: r.get(1)?,
+                heartbeat: from_ms(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }

@@ -156,7 +156,7 @@ async fn reads_see_every_committed_write() {
         t.await.unwrap();
     }
     let page = store
-        .list(None, Some(Status::Succeeded), None, None, 1000, None)
+        .list(None, Some(Status::Succeeded), None, None, None, 1000, None)
         .await
         .unwrap();
     assert_eq!(page.executions.len(), 16 * 20);
