@@ -36,13 +36,10 @@ async fn a_succeeded_execution_page() {
     assert!(body.contains(r#"<tr data-state-row="Charge" data-status="succeeded">"#));
     assert!(body.contains(r#"<tr data-event-type="TaskSucceeded""#));
     assert!(body.contains(r#"<tr data-iteration="1" data-status="succeeded">"#));
-    // Until generated modules carry their graph, the page says so (then the drawing has
-    // every state).
-    if body.contains("class=\"asl-graph\"") {
-        assert!(body.contains(r#"data-state="Charge" data-status="succeeded""#));
-    } else {
-        assert!(body.contains(r#"id="graph-unavailable""#));
-    }
+    // The drawing (the module's GRAPH) has every state, marked.
+    assert!(body.contains(r#"class="asl-graph""#));
+    assert!(!body.contains(r#"id="graph-unavailable""#));
+    assert!(body.contains(r#"data-state="Charge" data-kind="Task" data-status="succeeded""#));
     snapshot("console_succeeded", &body);
 
     let visits = page(&app, &format!("{}?state=Charge", execution_path(&id))).await;
@@ -66,11 +63,10 @@ async fn a_failed_and_caught_execution_page() {
     assert!(body.contains(r#"<tr data-state-row="Both" data-status="caught">"#));
     assert!(body.contains(r#"<tr data-state-row="Broken" data-status="failed">"#));
     assert!(body.contains(r#"<tr data-state-row="Recover" data-status="succeeded">"#));
-    // A state never entered is listed as not reached when the graph names it.
-    let has_graph = body.contains("class=\"asl-graph\"");
-    assert_eq!(
-        body.contains(r#"<tr data-state-row="Unreached" data-status="not-reached">"#),
-        has_graph
+    // A state never entered is listed (and drawn) as not reached.
+    assert!(body.contains(r#"<tr data-state-row="Unreached" data-status="not-reached">"#));
+    assert!(
+        body.contains(r#"data-state="Unreached" data-kind="Succeed" data-status="not-reached""#)
     );
     assert!(body.contains(r#"<tr data-event-type="ParallelStateFailed""#));
     assert!(
