@@ -249,7 +249,9 @@ fn draw_node(placed: &PlacedNode<'_>, marks: Option<&Marks>, out: &mut String) {
                 status_words(status)
             )),
         );
-        if m.visits > 1 {
+        // Every marked state tells its visits and outcomes (a state entered once may still
+        // have been retried).
+        if m.visits > 0 {
             let _ = write!(
                 out,
                 " data-visits=\"{}\" data-outcomes=\"{}\"",
@@ -358,17 +360,27 @@ fn draw_node(placed: &PlacedNode<'_>, marks: Option<&Marks>, out: &mut String) {
         );
         y += SMALL_LINE;
     }
-    if let Some(m) = &mark
-        && m.visits > 1
-    {
-        badge(&r, m.visits, out);
+    if let Some(m) = &mark {
+        badge(&r, m, out);
     }
     out.push_str("</g>\n");
 }
 
-/// The visit count, as a pill on the top-right corner.
-fn badge(r: &Rect, visits: u32, out: &mut String) {
-    let text = format!("×{visits}");
+/// The visit count (`×3`, when more than one) and the retries (`↻2`), as a pill on the
+/// top-right corner; nothing for a state entered once and never retried.
+fn badge(r: &Rect, m: &Mark, out: &mut String) {
+    let mut parts = Vec::new();
+    if m.visits > 1 {
+        parts.push(format!("×{}", m.visits));
+    }
+    match m.outcomes.get(&Status::Retried) {
+        Some(&retries) if retries > 0 => parts.push(format!("↻{retries}")),
+        _ => {}
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let text = parts.join(" ");
     let w = scene::text_width(&text, SMALL_CHAR) + 10.0;
     let (x, y) = (r.right() - w + 6.0, r.y - 8.0);
     let _ = write!(

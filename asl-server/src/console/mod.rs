@@ -15,7 +15,8 @@
 //!
 //! Every response carries a strict Content-Security-Policy (only the console's own script
 //! and stylesheet; no inline code), `X-Content-Type-Options: nosniff`,
-//! `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY`; pages are not cached.
+//! `Referrer-Policy: same-origin` (browsers then send the real `Origin` on the console's own
+//! form posts, which the CSRF check reads; `no-referrer` would make it `null`) and `X-Frame-Options: DENY`; pages are not cached.
 
 mod assets;
 pub mod marks;
@@ -74,7 +75,7 @@ pub(crate) fn secure(mut response: Response, cache: &'static str) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

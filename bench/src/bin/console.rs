@@ -173,7 +173,10 @@ fn main() -> Result<(), Error> {
         let later = (n / 2).to_string();
         let pages = [
             ("state machines (counts by status)", "/console/".to_string()),
-            ("executions, first page (100)", "/console/machines/chain".into()),
+            (
+                "executions, first page (100)",
+                "/console/machines/chain".into(),
+            ),
             (
                 "executions, status FAILED",
                 "/console/machines/chain?status=FAILED".into(),
@@ -196,7 +199,10 @@ fn main() -> Result<(), Error> {
             ),
         ];
         println!("{runs} requests each, after one warm-up; the execution page has {events} events");
-        println!("{:<40} {:>10} {:>10} {:>10}", "page", "median", "p90", "bytes");
+        println!(
+            "{:<40} {:>10} {:>10} {:>10}",
+            "page", "median", "p90", "bytes"
+        );
         for (label, path) in pages {
             let (median, p90, size) = measure(&app, &path, runs).await?;
             println!(

@@ -114,6 +114,24 @@ impl Browser {
         path
     }
 
+        /// Saves a screenshot of the whole page (the window made as tall as the document, then
+    /// 1280×800 again) as `<name>.png`.
+    pub async fn full_screenshot(&self, name: &str) -> PathBuf {
+        let height = self
+            .client
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .ok()
+            .and_then(|h| h.as_u64())
+            .unwrap_or(800)
+            .clamp(800, 8000);
+        // The window's frame takes some height: ask for more than the document.
+        let _ = self.client.set_window_size(1280, height as u32 + 140).await;
+        let path = self.screenshot(name).await;
+        let _ = self.client.set_window_size(1280, 800).await;
+        path
+    }
+
     /// The first element matching `css`, waiting up to 10 s for it to appear.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         let found = self
@@ -124,7 +142,10 @@ impl Browser {
             .await;
         match found {
             Ok(element) => element,
-            Err(e) => panic!("no element `{css}` on {}: {e}", self.url().await),
+            Err(e) => {
+                let source = self.client.source().await.unwrap_or_default();
+                panic!("no element `{css}` on {}: {e}\n{source}", self.url().await)
+            }
         }
     }
 

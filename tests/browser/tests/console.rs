@@ -149,11 +149,12 @@ async fn debug_a_failed_execution() {
         body.contains("Shipment.NotBooked"),
         "the error is in the summary"
     );
-    browser.screenshot("failed-execution").await;
+        browser.screenshot("failed-execution").await;
+    browser.full_screenshot("failed-execution-full").await;
 
     // The caught state's visits: its error, and its retries.
     caught.click().await.expect("the state opens");
-    let visits = browser.find("[data-visits-for=\"Book courier\"]").await;
+    let visits = browser.find("section#visits").await;
     assert!(
         visits.is_displayed().await.unwrap(),
         "the visits panel is shown"
@@ -221,16 +222,7 @@ async fn stop_a_running_execution() {
         .click()
         .await
         .unwrap();
-    // A confirmation step, when the page asks for one.
-    if browser.has("button[data-action=\"confirm-stop\"]").await {
-        browser
-            .find("button[data-action=\"confirm-stop\"]")
-            .await
-            .click()
-            .await
-            .unwrap();
-    }
-    browser.find("[data-execution-status=\"ABORTED\"]").await;
+    browser.find("#live[data-status=\"ABORTED\"]").await;
     wait_status(&console, &id, Status::Aborted).await;
     let state = browser.find("[data-state=\"Request approval\"]").await;
     assert_eq!(
@@ -276,7 +268,7 @@ async fn send_success_for_a_waiting_token() {
         .unwrap();
     wait_status(&console, &id, Status::Succeeded).await;
     c.refresh().await.unwrap();
-    browser.find("[data-execution-status=\"SUCCEEDED\"]").await;
+    browser.find("#live[data-status=\"SUCCEEDED\"]").await;
     let pay = browser.find("[data-state=\"Pay\"]").await;
     assert_eq!(
         pay.attr("data-status").await.unwrap().as_deref(),
@@ -303,7 +295,7 @@ async fn the_console_asks_for_the_servers_credentials() {
     browser.screenshot("login").await;
     login(&browser, "wrong").await;
     assert!(
-        browser.has("input[name=\"secret_key\"]").await,
+        browser.has("input[name=\"secret\"]").await,
         "a wrong secret is refused"
     );
     login(&browser, "console-secret").await;
@@ -369,7 +361,7 @@ async fn login(browser: &Browser, secret: &str) {
     let key = browser.find("input[name=\"access_key\"]").await;
     key.clear().await.unwrap();
     key.send_keys("AKIDCONSOLE").await.unwrap();
-    let field = browser.find("input[name=\"secret_key\"]").await;
+    let field = browser.find("input[name=\"secret\"]").await;
     field.clear().await.unwrap();
     field.send_keys(secret).await.unwrap();
     browser

@@ -113,7 +113,7 @@ pub(crate) fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (title) " · asl-rs console" }
                 link rel="stylesheet" href=(ctx.url("/assets/console.css"));
                 script src=(ctx.url("/assets/console.js")) defer {}
