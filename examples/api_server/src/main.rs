@@ -1,7 +1,8 @@
 //! Serves the example workflows on the Step Functions API:
 //! `cargo run -q -p api-server` listens on 127.0.0.1:8083 (or the address given first) with
-//! executions in `api_server.db` beside the executable (or the path given second). Drive it
-//! with the AWS CLI (any credentials will do; see the README, "The Step Functions API"):
+//! executions in `api_server.db` beside the executable (or the path given second), and the web
+//! console at `http://127.0.0.1:8083/console/`. Drive it with the AWS CLI (any credentials will
+//! do; see the README, "The Step Functions API"):
 //!
 //! ```text
 //! aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines
@@ -30,6 +31,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "serving the Step Functions API on {endpoint} (executions in {})",
         db.display()
+    );
+    println!(
+        "the console: {endpoint}{}/ (open it in a browser)",
+        asl_server::DEFAULT_CONSOLE_PATH
     );
     for w in engine.workflows() {
         println!("  {} {}", w.kind.as_str(), w.arn);

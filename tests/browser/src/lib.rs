@@ -114,7 +114,7 @@ impl Browser {
         path
     }
 
-        /// Saves a screenshot of the whole page (the window made as tall as the document, then
+    /// Saves a screenshot of the whole page (the window made as tall as the document, then
     /// 1280×800 again) as `<name>.png`.
     pub async fn full_screenshot(&self, name: &str) -> PathBuf {
         let height = self

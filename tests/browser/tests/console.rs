@@ -149,7 +149,7 @@ async fn debug_a_failed_execution() {
         body.contains("Shipment.NotBooked"),
         "the error is in the summary"
     );
-        browser.screenshot("failed-execution").await;
+    browser.screenshot("failed-execution").await;
     browser.full_screenshot("failed-execution-full").await;
 
     // The caught state's visits: its error, and its retries.
