@@ -378,21 +378,7 @@ fn graph(file: &str, format: GraphFormat, output: Option<&Path>) -> ExitCode {
         GraphFormat::Dot => asl_graph::to_dot(&graph),
         GraphFormat::Mermaid => asl_graph::to_mermaid(&graph),
     };
-    let written = match output {
-        Some(path) => std::fs::write(path, &drawing)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(drawing.as_bytes())
-            .map_err(|e| format!("cannot write to standard output: {e}")),
-    };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    write_output(output, &drawing)
 }
 
 fn generate(file: &str, output: Option<&Path>, options: &CompileOptions, quiet: bool) -> ExitCode {
@@ -435,12 +421,17 @@ fn generate(file: &str, output: Option<&Path>, options: &CompileOptions, quiet: 
             return ExitCode::from(1);
         }
     };
+    write_output(output, &code)
+}
+
+/// Writes `text` to `output` (standard output when `None`); a failure exits 2.
+fn write_output(output: Option<&Path>, text: &str) -> ExitCode {
     let written = match output {
-        Some(path) => std::fs::write(path, &code)
+        Some(path) => std::fs::write(path, text)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
         None => std::io::stdout()
             .lock()
-            .write_all(code.as_bytes())
+            .write_all(text.as_bytes())
             .map_err(|e| format!("cannot write to standard output: {e}")),
     };
     match written {

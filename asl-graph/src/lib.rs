@@ -80,6 +80,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every type, in the order ASL's specification lists them.
+    pub const ALL: [Kind; 8] = [
+        Kind::Task,
+        Kind::Choice,
+        Kind::Parallel,
+        Kind::Map,
+        Kind::Wait,
+        Kind::Pass,
+        Kind::Succeed,
+        Kind::Fail,
+    ];
+
     /// The type's name as written in ASL (`"Task"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -154,6 +166,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a legend shows them.
+    pub const ALL: [Status; 7] = [
+        Status::Succeeded,
+        Status::Failed,
+        Status::Caught,
+        Status::Retried,
+        Status::Running,
+        Status::Aborted,
+        Status::NotReached,
+    ];
+
     /// The `data-status` value: `succeeded`, `failed`, `caught`, `retried`, `running`,
     /// `aborted` or `not-reached`.
     pub fn as_str(self) -> &'static str {

@@ -50,17 +50,6 @@ fn class_of(kind: Kind) -> &'static str {
     }
 }
 
-const KINDS: [Kind; 8] = [
-    Kind::Task,
-    Kind::Choice,
-    Kind::Parallel,
-    Kind::Map,
-    Kind::Wait,
-    Kind::Pass,
-    Kind::Succeed,
-    Kind::Fail,
-];
-
 struct Writer {
     out: String,
     edges: String,
@@ -80,7 +69,7 @@ pub(crate) fn render(graph: &Graph) -> String {
         next_id: 0,
         links: 0,
         catch_links: Vec::new(),
-        classes: KINDS.iter().map(|k| (*k, Vec::new())).collect(),
+        classes: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
     };
     let ids = w.scope(graph, 1);
     if !graph.nodes.is_empty() {
@@ -104,7 +93,7 @@ pub(crate) fn render(graph: &Graph) -> String {
     }
     let mut out = w.out;
     out.push_str(&w.edges);
-    for kind in KINDS {
+    for kind in Kind::ALL {
         let (fill, stroke) = style::kind_colours(kind);
         let width = if matches!(kind, Kind::Succeed | Kind::Fail) {
             "2.5px"

@@ -69,31 +69,12 @@ mod tests {
     /// Every fill keeps its text readable: a contrast of at least 4.5:1 (WCAG AA).
     #[test]
     fn text_contrast_is_at_least_4_5() {
-        let statuses = [
-            Status::Succeeded,
-            Status::Failed,
-            Status::Caught,
-            Status::Retried,
-            Status::Running,
-            Status::Aborted,
-            Status::NotReached,
-        ];
-        for s in statuses {
+        for s in Status::ALL {
             let (fill, text) = status_colours(s);
             let c = contrast(fill, text);
             assert!(c >= 4.5, "{}: {c:.2}", s.as_str());
         }
-        let kinds = [
-            Kind::Task,
-            Kind::Choice,
-            Kind::Parallel,
-            Kind::Map,
-            Kind::Wait,
-            Kind::Pass,
-            Kind::Succeed,
-            Kind::Fail,
-        ];
-        for k in kinds {
+        for k in Kind::ALL {
             let (fill, _) = kind_colours(k);
             let c = contrast(fill, TEXT);
             assert!(c >= 4.5, "{}: {c:.2}", k.as_str());

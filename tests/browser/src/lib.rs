@@ -149,6 +149,23 @@ impl Browser {
         }
     }
 
+    /// Clicks the first element matching `css` (waiting for it as [`Browser::find`] does).
+    pub async fn click(&self, css: &str) {
+        if let Err(e) = self.find(css).await.click().await {
+            panic!("cannot click `{css}`: {e}");
+        }
+    }
+
+    /// The `data-status` of the graph node of state `name` (waiting for it to be drawn).
+    pub async fn status_of(&self, name: &str) -> String {
+        let node = self.find(&format!("[data-state=\"{name}\"]")).await;
+        node.attr("data-status")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("state `{name}` has no data-status"))
+    }
+
     /// Whether an element matches `css` now.
     pub async fn has(&self, css: &str) -> bool {
         !self

@@ -108,11 +108,8 @@ async fn debug_a_failed_execution() {
         .click()
         .await
         .expect("clicked");
+    assert_eq!(browser.status_of("Book courier").await, "caught");
     let caught = browser.find("[data-state=\"Book courier\"]").await;
-    assert_eq!(
-        caught.attr("data-status").await.unwrap().as_deref(),
-        Some("caught")
-    );
     let outcomes = caught
         .attr("data-outcomes")
         .await
@@ -122,16 +119,8 @@ async fn debug_a_failed_execution() {
         outcomes.contains("retried:2"),
         "Book courier was retried twice: {outcomes}"
     );
-    let failed = browser.find("[data-state=\"Not shipped\"]").await;
-    assert_eq!(
-        failed.attr("data-status").await.unwrap().as_deref(),
-        Some("failed")
-    );
-    let skipped = browser.find("[data-state=\"Shipped\"]").await;
-    assert_eq!(
-        skipped.attr("data-status").await.unwrap().as_deref(),
-        Some("not-reached")
-    );
+    assert_eq!(browser.status_of("Not shipped").await, "failed");
+    assert_eq!(browser.status_of("Shipped").await, "not-reached");
     let labels = browser.find("[data-state=\"Print label\"]").await;
     assert_eq!(
         labels.attr("data-visits").await.unwrap().as_deref(),
@@ -196,39 +185,13 @@ async fn stop_a_running_execution() {
     )
     .await;
     wait_for_token(&console, &id).await;
-    let c = &browser.client;
-    c.goto(&format!("{}/", console.base)).await.unwrap();
-    c.find(Locator::LinkText("approval"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find("tr[data-execution=\"expense-stop\"] a")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let running = browser.find("[data-state=\"Request approval\"]").await;
-    assert_eq!(
-        running.attr("data-status").await.unwrap().as_deref(),
-        Some("running")
-    );
+    open_execution(&browser, &console, "approval", "expense-stop").await;
+    assert_eq!(browser.status_of("Request approval").await, "running");
     browser.screenshot("running-execution").await;
-    browser
-        .find("button[data-action=\"stop\"]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[data-action=\"stop\"]").await;
     browser.find("#live[data-status=\"ABORTED\"]").await;
     wait_status(&console, &id, Status::Aborted).await;
-    let state = browser.find("[data-state=\"Request approval\"]").await;
-    assert_eq!(
-        state.attr("data-status").await.unwrap().as_deref(),
-        Some("aborted")
-    );
+    assert_eq!(browser.status_of("Request approval").await, "aborted");
     browser.screenshot("stopped-execution").await;
     browser.close().await;
 }
@@ -242,38 +205,17 @@ async fn send_success_for_a_waiting_token() {
     let console = Console::start(asl_server::Config::new()).await;
     let id = start(&console, "approval", "expense-ok", json!({ "amount": 120 })).await;
     wait_for_token(&console, &id).await;
+    open_execution(&browser, &console, "approval", "expense-ok").await;
     let c = &browser.client;
-    c.goto(&console.base).await.unwrap();
-    c.find(Locator::LinkText("approval"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find("tr[data-execution=\"expense-ok\"] a")
-        .await
-        .click()
-        .await
-        .unwrap();
     let output = browser.find("textarea[name=\"output\"]").await;
     output.clear().await.unwrap();
     output.send_keys(r#"{"approved": true}"#).await.unwrap();
     browser.screenshot("send-success").await;
-    browser
-        .find("button[data-action=\"send-success\"]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[data-action=\"send-success\"]").await;
     wait_status(&console, &id, Status::Succeeded).await;
     c.refresh().await.unwrap();
     browser.find("#live[data-status=\"SUCCEEDED\"]").await;
-    let pay = browser.find("[data-state=\"Pay\"]").await;
-    assert_eq!(
-        pay.attr("data-status").await.unwrap().as_deref(),
-        Some("succeeded")
-    );
+    assert_eq!(browser.status_of("Pay").await, "succeeded");
     browser.close().await;
 }
 
@@ -322,20 +264,8 @@ async fn markup_in_an_input_is_text() {
     )
     .await;
     wait_status(&console, &id, Status::Succeeded).await;
+    open_execution(&browser, &console, "shipment", "ship-evil").await;
     let c = &browser.client;
-    c.goto(&console.base).await.unwrap();
-    c.find(Locator::LinkText("shipment"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find("tr[data-execution=\"ship-evil\"] a")
-        .await
-        .click()
-        .await
-        .unwrap();
     browser.find("[data-state=\"Shipped\"]").await;
     let body = c
         .find(Locator::Css("body"))
@@ -370,4 +300,20 @@ async fn login(browser: &Browser, secret: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Opens the console, then the machine's executions, then the execution `name`, by their links.
+async fn open_execution(browser: &Browser, console: &Console, machine: &str, name: &str) {
+    browser.client.goto(&console.base).await.unwrap();
+    browser
+        .client
+        .find(Locator::LinkText(machine))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .click(&format!("tr[data-execution=\"{name}\"] a"))
+        .await;
 }

@@ -15,17 +15,6 @@ use maud::{Markup, PreEscaped, html};
 use super::{Ctx, badge, between, date, enc, layout, pretty, query};
 use crate::console::marks::Visit;
 
-/// The outcomes drawn, in the legend's order.
-const OUTCOMES: [Status; 7] = [
-    Status::Succeeded,
-    Status::Failed,
-    Status::Caught,
-    Status::Retried,
-    Status::Running,
-    Status::Aborted,
-    Status::NotReached,
-];
-
 /// Everything the execution page shows.
 pub(crate) struct ExecutionView {
     /// DescribeExecution.
@@ -212,7 +201,7 @@ fn summary(ctx: &Ctx, v: &ExecutionView) -> Markup {
 fn graph(v: &ExecutionView) -> Markup {
     html! {
         ul.legend aria-label="Legend" {
-            @for s in OUTCOMES {
+            @for s in Status::ALL {
                 li { (badge(s.as_str())) }
             }
         }
