@@ -226,3 +226,426 @@ fn a_redriven_state_shows_its_last_visit() {
     assert_eq!(m["Work"].visits, 2);
     assert_eq!(m["Work"].outcomes.get(&Status::Failed), Some(&1));
 }
+
+/// An event linked to `prev` (AWS links an event to the one it follows in its own branch or
+/// iteration, EXEC-7); `state: None` is how AWS records events other than entries and exits.
+fn linked(id: u64, prev: u64, kind: &str, state: Option<&str>, details: Value) -> HistoryEvent {
+    HistoryEvent {
+        previous_event_id: prev,
+        ..ours(id, kind, state, details)
+    }
+}
+
+fn visit<'a>(v: &'a [Visit], entered: u64) -> &'a Visit {
+    v.iter().find(|v| v.entered.0 == entered).unwrap()
+}
+
+/// ERR-1 (States.Runtime), CHOICE-?, WAIT-?: a state that fails without an event of its own
+/// (an invalid path, a bad Wait timestamp, a bad MaxConcurrency: its entry, then
+/// `ExecutionFailed`) failed, with the execution's error and cause; it is not aborted.
+#[test]
+fn a_state_failing_without_its_own_event_is_failed() {
+    for (case, state) in [
+        (
+            "scenarios/invalid_jsonpath_ST_INVALID_JSONPATH_IN_INPUTPATH",
+            "pass",
+        ),
+        (
+            "scenarios/invalid_jsonpath_ST_INVALID_JSONPATH_IN_OUTPUTPATH",
+            "pass",
+        ),
+        ("wait/wait_timestamp_path_INVALID_ISO", "WaitUntil"),
+        ("wait/base_wait_seconds_path_-1", "WaitState"),
+        ("map/max_concurrency_path_NoNumber", "MapState"),
+    ] {
+        let h = corpus(case);
+        let v = visits(&h, ExecutionStatus::Failed);
+        let m = fold(&v);
+        let failed: Vec<&String> = m
+            .iter()
+            .filter(|(_, mark)| mark.status() == Status::Failed)
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(failed, [state], "{case}: {m:?}");
+        assert!(
+            !m.values().any(|mark| mark.status() == Status::Aborted),
+            "{case}: {m:?}"
+        );
+        let last = v.last().unwrap();
+        assert_eq!(last.failures.len(), 1, "{case}");
+        assert_eq!(last.failures[0].kind, "ExecutionFailed");
+        assert_eq!(last.failures[0].error.as_deref(), Some("States.Runtime"));
+        assert!(last.failures[0].cause.is_some());
+        assert_eq!(last.ended.map(|e| e.0), Some(h.len() as u64), "{case}");
+    }
+}
+
+/// QL-?: a JSONata evaluation failure is recorded as `EvaluationFailed` naming the state (in
+/// its details): the state failed with that error.
+#[test]
+fn an_evaluation_failure_fails_its_state() {
+    let v = visits(
+        &corpus("intrinsic_functions_jsonata/math_random_seeded"),
+        ExecutionStatus::Failed,
+    );
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].status, Status::Failed);
+    assert_eq!(v[0].failures.len(), 1);
+    assert_eq!(v[0].failures[0].kind, "EvaluationFailed");
+    assert_eq!(
+        v[0].failures[0].error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
+}
+
+/// The cause names the state that failed and its entry ("…executing the state 'X' (entered
+/// at the event id #N)…"): that one failed, not the state entered last; the other, cut off,
+/// is aborted.
+#[test]
+fn the_state_a_cause_names_is_the_failed_one() {
+    let h = vec![
+        ours(1, "ExecutionStarted", None, Value::Null),
+        ours(2, "ParallelStateEntered", Some("Both"), Value::Null),
+        ours(3, "ParallelStateStarted", Some("Both"), Value::Null),
+        linked(4, 3, "PassStateEntered", Some("Shape"), Value::Null),
+        linked(5, 3, "WaitStateEntered", Some("Nap"), Value::Null),
+        linked(
+            6,
+            4,
+            "ExecutionFailed",
+            None,
+            json!({
+                "error": "States.Runtime",
+                "cause": "An error occurred while executing the state 'Shape' (entered at the event id #4). Invalid path '$.x'"
+            }),
+        ),
+    ];
+    let m = marks(&h, ExecutionStatus::Failed);
+    assert_eq!(status_of(&m, "Shape"), Status::Failed);
+    assert_eq!(status_of(&m, "Nap"), Status::Aborted);
+    assert_eq!(status_of(&m, "Both"), Status::Aborted);
+    // Without a cause to name it, the state the failure follows.
+    let mut h = h;
+    h[5] = linked(
+        6,
+        4,
+        "ExecutionFailed",
+        None,
+        json!({"error": "States.Runtime"}),
+    );
+    let m = marks(&h, ExecutionStatus::Failed);
+    assert_eq!(status_of(&m, "Shape"), Status::Failed);
+    assert_eq!(status_of(&m, "Nap"), Status::Aborted);
+}
+
+/// CHOICE-4 (States.NoChoiceMatched), PAR-1, ERR-5: a Choice with no matching rule fails its
+/// branch; the Parallel's Catch takes over. The Choice failed (it is not left running, nor
+/// succeeded when the execution succeeds), the Parallel was caught.
+#[test]
+fn a_choice_without_a_match_in_a_caught_branch_failed() {
+    let h = vec![
+        ours(1, "ExecutionStarted", None, Value::Null),
+        ours(2, "ParallelStateEntered", Some("Fan"), Value::Null),
+        ours(3, "ParallelStateStarted", Some("Fan"), Value::Null),
+        ours(4, "ChoiceStateEntered", Some("Pick"), Value::Null),
+        ours(
+            5,
+            "ParallelStateFailed",
+            Some("Fan"),
+            json!({"error": "States.NoChoiceMatched"}),
+        ),
+        ours(6, "ParallelStateExited", Some("Fan"), Value::Null),
+        ours(7, "PassStateEntered", Some("Recover"), Value::Null),
+        ours(8, "PassStateExited", Some("Recover"), Value::Null),
+        ours(9, "ExecutionSucceeded", None, Value::Null),
+    ];
+    for status in [ExecutionStatus::Succeeded, ExecutionStatus::Running] {
+        let n = if status == ExecutionStatus::Running {
+            7
+        } else {
+            9
+        };
+        let v = visits(&h[..n], status);
+        let pick = visit(&v, 4);
+        assert_eq!(pick.status, Status::Failed, "{status:?}");
+        assert_eq!(pick.ended.map(|e| e.0), Some(5));
+        assert_eq!(
+            pick.failures[0].error.as_deref(),
+            Some("States.NoChoiceMatched")
+        );
+        assert_eq!(visit(&v, 2).status, Status::Caught);
+    }
+}
+
+/// PAR-1, ERR-5: a Task fails in one branch (`TaskFailed`, no retry left); the Parallel
+/// fails and is caught. The Task failed (not "retried" forever), the state of the other
+/// branch that the failure cut off is aborted, and both ended with the Parallel.
+#[test]
+fn a_parallel_that_ends_ends_the_states_inside() {
+    let h = vec![
+        ours(1, "ExecutionStarted", None, Value::Null),
+        ours(2, "ParallelStateEntered", Some("Fan"), Value::Null),
+        ours(3, "ParallelStateStarted", Some("Fan"), Value::Null),
+        linked(4, 3, "TaskStateEntered", Some("Call"), Value::Null),
+        linked(5, 3, "WaitStateEntered", Some("Nap"), Value::Null),
+        linked(6, 4, "TaskScheduled", None, Value::Null),
+        linked(7, 6, "TaskFailed", None, json!({"error": "Boom"})),
+        linked(8, 7, "ParallelStateFailed", None, Value::Null),
+        linked(9, 8, "ParallelStateExited", None, json!({"name": "Fan"})),
+    ];
+    let v = visits(&h, ExecutionStatus::Running);
+    assert_eq!(visit(&v, 4).status, Status::Failed);
+    assert_eq!(visit(&v, 4).ended.map(|e| e.0), Some(8));
+    assert_eq!(visit(&v, 5).status, Status::Aborted);
+    assert_eq!(visit(&v, 5).ended.map(|e| e.0), Some(8));
+    assert_eq!(visit(&v, 2).status, Status::Caught);
+    assert_eq!(visit(&v, 4).parent, Some(0));
+    assert_eq!(visit(&v, 5).parent, Some(0));
+}
+
+/// PAR-1, ERR-5, as this engine records a failed branch: the failed Task and the Wait its
+/// failure cut off get `…StateAborted` before `ParallelStateFailed`. A Task with a failure is
+/// failed; a Wait that failed on its own timestamp (no event of its own) is the failed one
+/// when no other state failed.
+#[test]
+fn states_aborted_by_a_failed_branch_are_failed_or_aborted() {
+    let h = vec![
+        ours(1, "ExecutionStarted", None, Value::Null),
+        ours(2, "ParallelStateEntered", Some("Fan"), Value::Null),
+        ours(3, "ParallelStateStarted", Some("Fan"), Value::Null),
+        ours(4, "TaskStateEntered", Some("Call"), Value::Null),
+        ours(5, "WaitStateEntered", Some("Nap"), Value::Null),
+        ours(6, "TaskScheduled", Some("Call"), Value::Null),
+        ours(7, "TaskFailed", Some("Call"), json!({"error": "Boom"})),
+        ours(8, "TaskStateAborted", Some("Call"), Value::Null),
+        ours(9, "WaitStateAborted", Some("Nap"), Value::Null),
+        ours(10, "ParallelStateFailed", Some("Fan"), Value::Null),
+        ours(11, "ExecutionFailed", None, json!({"error": "Boom"})),
+    ];
+    let m = marks(&h, ExecutionStatus::Failed);
+    assert_eq!(status_of(&m, "Call"), Status::Failed);
+    assert_eq!(status_of(&m, "Nap"), Status::Aborted);
+    assert_eq!(status_of(&m, "Fan"), Status::Failed);
+    // The Wait's timestamp was bad: no state failed on its own, the aborted Wait is the one.
+    let h = [
+        &h[..5],
+        &[
+            ours(6, "WaitStateAborted", Some("Nap"), Value::Null),
+            ours(7, "ParallelStateFailed", Some("Fan"), Value::Null),
+            ours(8, "ParallelStateExited", Some("Fan"), Value::Null),
+        ],
+    ]
+    .concat();
+    let v = visits(&h, ExecutionStatus::Running);
+    assert_eq!(visit(&v, 5).status, Status::Failed);
+    assert_eq!(visit(&v, 5).ended.map(|e| e.0), Some(6));
+    assert_eq!(visit(&v, 4).status, Status::Aborted);
+    assert_eq!(visit(&v, 2).status, Status::Caught);
+}
+
+/// MAP-1, ERR-3: two inline Map iterations run at once and visit the same Task; AWS links
+/// each event to the one it follows in its iteration. Iteration 1's Task fails and is
+/// retried while iteration 0's succeeds and leaves: each event goes to its own visit (not to
+/// the newest open visit of that name).
+#[test]
+fn concurrent_map_iterations_keep_their_own_events() {
+    let name = |n: &str| json!({ "name": n });
+    let h = vec![
+        linked(1, 0, "ExecutionStarted", None, Value::Null),
+        linked(2, 0, "MapStateEntered", None, name("Each")),
+        linked(3, 2, "MapStateStarted", None, Value::Null),
+        linked(
+            4,
+            3,
+            "MapIterationStarted",
+            None,
+            json!({"name": "Each", "index": 0}),
+        ),
+        linked(
+            5,
+            3,
+            "MapIterationStarted",
+            None,
+            json!({"name": "Each", "index": 1}),
+        ),
+        linked(6, 4, "TaskStateEntered", None, name("Work")),
+        linked(7, 5, "TaskStateEntered", None, name("Work")),
+        linked(8, 6, "TaskScheduled", None, Value::Null),
+        linked(9, 7, "TaskScheduled", None, Value::Null),
+        linked(10, 9, "TaskFailed", None, json!({"error": "Flaky"})),
+        linked(11, 8, "TaskSucceeded", None, Value::Null),
+        linked(12, 11, "TaskStateExited", None, name("Work")),
+        linked(
+            13,
+            12,
+            "MapIterationSucceeded",
+            None,
+            json!({"name": "Each", "index": 0}),
+        ),
+        linked(14, 10, "TaskScheduled", None, Value::Null),
+        linked(15, 14, "TaskSucceeded", None, Value::Null),
+        linked(16, 15, "TaskStateExited", None, name("Work")),
+        linked(
+            17,
+            16,
+            "MapIterationSucceeded",
+            None,
+            json!({"name": "Each", "index": 1}),
+        ),
+        linked(18, 17, "MapStateSucceeded", None, Value::Null),
+        linked(19, 17, "MapStateExited", None, name("Each")),
+        linked(20, 19, "ExecutionSucceeded", None, Value::Null),
+    ];
+    // While iteration 1 waits for its retry: iteration 0's Task succeeded, 1's is retried.
+    let v = visits(&h[..13], ExecutionStatus::Running);
+    assert_eq!(visit(&v, 6).status, Status::Succeeded);
+    assert_eq!(visit(&v, 6).ended.map(|e| e.0), Some(12));
+    assert!(visit(&v, 6).failures.is_empty());
+    assert_eq!(visit(&v, 7).status, Status::Retried);
+    assert_eq!(visit(&v, 7).failures.len(), 1);
+    let v = visits(&h, ExecutionStatus::Succeeded);
+    assert_eq!(visit(&v, 6).retries, 0);
+    assert_eq!(visit(&v, 7).retries, 1);
+    assert_eq!(visit(&v, 7).status, Status::Succeeded);
+    assert_eq!(visit(&v, 7).ended.map(|e| e.0), Some(16));
+    assert_eq!(visit(&v, 6).parent, Some(0));
+    assert_eq!(visit(&v, 7).parent, Some(0));
+    assert_eq!(visit(&v, 2).status, Status::Succeeded);
+    let m = fold(&v);
+    assert_eq!(m["Work"].visits, 2);
+    assert_eq!(m["Work"].outcomes.get(&Status::Succeeded), Some(&2));
+    assert_eq!(m["Work"].outcomes.get(&Status::Retried), Some(&1));
+}
+
+/// MAP-1, EXEC-7: in real AWS histories of nested inline Maps, the links put every state in
+/// the iteration of the Map it runs in: each `MapL2Pass` visit inside a `MapL2` visit, each
+/// `MapL2` visit inside the one `MapL1` visit.
+#[test]
+fn links_put_states_in_their_map_iterations() {
+    let v = visits(&corpus("map/map_state_nested"), ExecutionStatus::Succeeded);
+    let outer: Vec<usize> = (0..v.len()).filter(|&i| v[i].state == "MapL1").collect();
+    assert_eq!(outer.len(), 1);
+    let inner: Vec<usize> = (0..v.len()).filter(|&i| v[i].state == "MapL2").collect();
+    assert!(inner.len() > 1);
+    for &i in &inner {
+        assert_eq!(v[i].parent, Some(outer[0]));
+    }
+    let passes: Vec<&Visit> = v.iter().filter(|v| v.state == "MapL2Pass").collect();
+    assert!(passes.len() > inner.len());
+    for p in &passes {
+        assert!(inner.contains(&p.parent.unwrap()), "{p:?}");
+        assert_eq!(p.status, Status::Succeeded);
+    }
+    // Each inner Map holds the passes entered between its entry and its exit.
+    for &i in &inner {
+        let (from, to) = (v[i].entered.0, v[i].ended.unwrap().0);
+        for p in &passes {
+            assert_eq!(p.parent == Some(i), (from..to).contains(&p.entered.0));
+        }
+    }
+    let h = corpus("map/map_state");
+    let v = visits(&h, ExecutionStatus::Succeeded);
+    let map = v.iter().position(|v| v.state == "MapState").unwrap();
+    let items: Vec<&Visit> = v.iter().filter(|v| v.state == "HandleItem").collect();
+    assert_eq!(items.len(), 8);
+    assert!(items.iter().all(|i| i.parent == Some(map)));
+    assert_eq!(v[map].status, Status::Succeeded);
+}
+
+/// MAP-9, MAP-1: an inline Map whose `ToleratedFailureCount` lets an iteration fail
+/// succeeds: `MapIterationFailed`, then `MapStateSucceeded` and `MapStateExited`. The Map
+/// succeeded (not caught); the state that failed its iteration failed.
+#[test]
+fn a_map_tolerating_a_failed_iteration_succeeded() {
+    let h = vec![
+        ours(1, "ExecutionStarted", None, Value::Null),
+        ours(2, "MapStateEntered", Some("Each"), Value::Null),
+        ours(3, "MapStateStarted", Some("Each"), Value::Null),
+        ours(4, "MapIterationStarted", Some("Each"), json!({"index": 0})),
+        ours(5, "PassStateEntered", Some("Check"), Value::Null),
+        ours(
+            6,
+            "MapIterationFailed",
+            Some("Each"),
+            json!({"index": 0, "error": "States.Runtime"}),
+        ),
+        ours(7, "MapIterationStarted", Some("Each"), json!({"index": 1})),
+        ours(8, "PassStateEntered", Some("Check"), Value::Null),
+        ours(9, "PassStateExited", Some("Check"), Value::Null),
+        ours(
+            10,
+            "MapIterationSucceeded",
+            Some("Each"),
+            json!({"index": 1}),
+        ),
+        ours(11, "MapStateSucceeded", Some("Each"), Value::Null),
+        ours(12, "MapStateExited", Some("Each"), Value::Null),
+        ours(13, "ExecutionSucceeded", None, Value::Null),
+    ];
+    let v = visits(&h, ExecutionStatus::Succeeded);
+    assert_eq!(visit(&v, 2).status, Status::Succeeded);
+    assert_eq!(visit(&v, 2).retries, 0);
+    assert_eq!(visit(&v, 5).status, Status::Failed);
+    assert_eq!(visit(&v, 5).ended.map(|e| e.0), Some(6));
+    assert_eq!(visit(&v, 8).status, Status::Succeeded);
+    let m = fold(&v);
+    assert_eq!(m["Check"].outcomes.get(&Status::Failed), Some(&1));
+    assert_eq!(m["Check"].last, Some(Status::Succeeded));
+    // A Map failure then its exit is still caught (ERR-5).
+    let caught = marks(&corpus("map/map_state_catch"), ExecutionStatus::Succeeded);
+    assert_eq!(status_of(&caught, "MapState"), Status::Caught);
+}
+
+/// MAP-15: a Distributed Map's processor states run in child executions: the parent's
+/// history leaves them not reached, and the Map itself succeeded.
+#[test]
+fn a_distributed_maps_processor_states_are_not_reached_in_the_parent() {
+    let m = marks(
+        &corpus("map/map_state_tolerated_failure_values_count_literal"),
+        ExecutionStatus::Succeeded,
+    );
+    assert_eq!(status_of(&m, "MapState"), Status::Succeeded);
+    assert_eq!(m.len(), 1, "{m:?}");
+}
+
+/// EXEC-7: every finished execution recorded on AWS in the corpus (those whose ids the corpus
+/// keeps): each visit ended, none is left running or waiting for a retry, and a succeeded
+/// execution has no aborted state.
+#[test]
+fn every_visit_of_a_finished_corpus_execution_ends() {
+    let mut read = 0;
+    for group in std::fs::read_dir(CORPUS).unwrap() {
+        for case in std::fs::read_dir(group.unwrap().path()).unwrap() {
+            let path = case.unwrap().path().join("history.json");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let events: Vec<Value> = serde_json::from_str(&text).unwrap();
+            // Concurrent branches' events are normalized (no ids) in the corpus.
+            if events.iter().any(|e| !e["id"].is_u64()) {
+                continue;
+            }
+            let h: Vec<HistoryEvent> = events.iter().map(event_of).collect();
+            let status = match h.last().map(|e| e.kind.as_str()) {
+                Some("ExecutionSucceeded") => ExecutionStatus::Succeeded,
+                Some("ExecutionFailed") => ExecutionStatus::Failed,
+                Some("ExecutionAborted") => ExecutionStatus::Aborted,
+                Some("ExecutionTimedOut") => ExecutionStatus::TimedOut,
+                _ => continue,
+            };
+            read += 1;
+            for v in visits(&h, status) {
+                let at = format!("{}: {v:?}", path.display());
+                assert!(v.ended.is_some(), "{at}");
+                assert!(
+                    !matches!(v.status, Status::Running | Status::Retried),
+                    "{at}"
+                );
+                if status == ExecutionStatus::Succeeded {
+                    assert_ne!(v.status, Status::Aborted, "{at}");
+                }
+            }
+        }
+    }
+    assert!(read > 300, "{read} histories read");
+}
