@@ -9,7 +9,7 @@
 //! (ERR-3); a failure followed by the exit is a caught one (ERR-5: AWS records
 //! `ParallelStateFailed` then `ParallelStateExited` when a `Catch` takes the execution on),
 //! unless the state succeeded in between (`MapStateSucceeded` after an iteration failure a
-//! `ToleratedFailure…` allowed, MAP-9); a failure with no exit failed the state. An entered
+//! `ToleratedFailure…` allowed, MAP-24); a failure with no exit failed the state. An entered
 //! `Fail` state failed its branch.
 //!
 //! A state can also fail without an event of its own: a `States.Runtime` error of a path, a
@@ -185,14 +185,15 @@ struct Reader {
     previous: HashMap<u64, u64>,
     /// The Map or Parallel each state runs in, as learnt from an unambiguous entry (state
     /// names are unique in a definition).
-    container: HashMap<String, Option<String>>,
+    container: HashMap<String, String>,
     /// The id of the latest `ExecutionStarted` or `ExecutionRedriven`.
     started: u64,
 }
 
 impl Reader {
+    /// Whether visit `i` is still open (every visit that ends gets its end).
     fn is_open(&self, i: usize) -> bool {
-        self.open.contains(&i)
+        self.visits[i].ended.is_none()
     }
 
     /// `i` and the visits around it, innermost first.
@@ -214,10 +215,10 @@ impl Reader {
     /// accepts (a visit or one around it).
     fn along_chain(&self, mut previous: u64, fits: impl Fn(usize) -> bool) -> Option<usize> {
         for _ in 0..CHAIN_DEPTH {
-            if let Some(&(v, _)) = self.owner.get(&previous) {
-                if let Some(a) = self.ancestors(v).find(|&a| fits(a)) {
-                    return Some(a);
-                }
+            if let Some(&(v, _)) = self.owner.get(&previous)
+                && let Some(a) = self.ancestors(v).find(|&a| fits(a))
+            {
+                return Some(a);
             }
             previous = *self.previous.get(&previous)?;
         }
@@ -256,7 +257,7 @@ impl Reader {
         match self.owner.get(&event.previous_event_id).copied() {
             Some((v, true)) if self.is_open(v) => {
                 self.container
-                    .insert(state.to_string(), Some(self.visits[v].state.clone()));
+                    .insert(state.to_string(), self.visits[v].state.clone());
                 Some(v)
             }
             Some((v, _)) => {
@@ -264,16 +265,16 @@ impl Reader {
                 match learnt {
                     // Linked to a state of another Map or Parallel (events of concurrent
                     // branches linked in the order they were recorded): the one learnt.
-                    Some(Some(c)) if beside.is_none_or(|b| self.visits[b].state != c) => beside
+                    Some(c) if beside.is_none_or(|b| self.visits[b].state != c) => beside
                         .and_then(|b| self.ancestors(b).find(|&a| self.visits[a].state == c))
                         .or_else(|| newest_open(self, &c)),
-                    Some(None) => None,
                     _ => beside,
                 }
             }
             None => match learnt {
-                Some(Some(c)) => newest_open(self, &c),
-                Some(None) => None,
+                Some(c) => newest_open(self, &c),
+                // A first state, or one entered again after a redrive, runs at the top;
+                // an event linked to none inside a Map or Parallel runs in the latest.
                 None => self
                     .open
                     .iter()

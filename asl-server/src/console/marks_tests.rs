@@ -236,11 +236,11 @@ fn linked(id: u64, prev: u64, kind: &str, state: Option<&str>, details: Value) -
     }
 }
 
-fn visit<'a>(v: &'a [Visit], entered: u64) -> &'a Visit {
+fn visit(v: &[Visit], entered: u64) -> &Visit {
     v.iter().find(|v| v.entered.0 == entered).unwrap()
 }
 
-/// ERR-1 (States.Runtime), CHOICE-?, WAIT-?: a state that fails without an event of its own
+/// ERR-1 (States.Runtime), WAIT-4, MAP-2: a state that fails without an event of its own
 /// (an invalid path, a bad Wait timestamp, a bad MaxConcurrency: its entry, then
 /// `ExecutionFailed`) failed, with the execution's error and cause; it is not aborted.
 #[test]
@@ -280,7 +280,7 @@ fn a_state_failing_without_its_own_event_is_failed() {
     }
 }
 
-/// QL-?: a JSONata evaluation failure is recorded as `EvaluationFailed` naming the state (in
+/// JSONATA-8: a JSONata evaluation failure is recorded as `EvaluationFailed` naming the state (in
 /// its details): the state failed with that error.
 #[test]
 fn an_evaluation_failure_fails_its_state() {
@@ -338,7 +338,7 @@ fn the_state_a_cause_names_is_the_failed_one() {
     assert_eq!(status_of(&m, "Nap"), Status::Aborted);
 }
 
-/// CHOICE-4 (States.NoChoiceMatched), PAR-1, ERR-5: a Choice with no matching rule fails its
+/// CHOICE-2 (States.NoChoiceMatched), PAR-1, ERR-5: a Choice with no matching rule fails its
 /// branch; the Parallel's Catch takes over. The Choice failed (it is not left running, nor
 /// succeeded when the execution succeeds), the Parallel was caught.
 #[test]
@@ -552,7 +552,7 @@ fn links_put_states_in_their_map_iterations() {
     assert_eq!(v[map].status, Status::Succeeded);
 }
 
-/// MAP-9, MAP-1: an inline Map whose `ToleratedFailureCount` lets an iteration fail
+/// MAP-24, MAP-10: an inline Map whose `ToleratedFailureCount` lets an iteration fail
 /// succeeds: `MapIterationFailed`, then `MapStateSucceeded` and `MapStateExited`. The Map
 /// succeeded (not caught); the state that failed its iteration failed.
 #[test]
@@ -596,7 +596,7 @@ fn a_map_tolerating_a_failed_iteration_succeeded() {
     assert_eq!(status_of(&caught, "MapState"), Status::Caught);
 }
 
-/// MAP-15: a Distributed Map's processor states run in child executions: the parent's
+/// MAP-17: a Distributed Map's processor states run in child executions: the parent's
 /// history leaves them not reached, and the Map itself succeeded.
 #[test]
 fn a_distributed_maps_processor_states_are_not_reached_in_the_parent() {
