@@ -380,14 +380,38 @@ mod tests {
             }
             same_origin(&h, &uri.parse::<http::Uri>().unwrap())
         };
-        assert!(check("http://Console.Example", Some("console.example."), "/"));
-        assert!(check("http://console.example", Some("console.example:80"), "/"));
-        assert!(check("https://console.example", Some("CONSOLE.example:443"), "/"));
-        assert!(!check("https://console.example", Some("console.example:80"), "/"));
+        assert!(check(
+            "http://Console.Example",
+            Some("console.example."),
+            "/"
+        ));
+        assert!(check(
+            "http://console.example",
+            Some("console.example:80"),
+            "/"
+        ));
+        assert!(check(
+            "https://console.example",
+            Some("CONSOLE.example:443"),
+            "/"
+        ));
+        assert!(!check(
+            "https://console.example",
+            Some("console.example:80"),
+            "/"
+        ));
         assert!(check("http://[::1]:8083", Some("[::1]:8083"), "/"));
         assert!(!check("http://[::1]", Some("[::1]:8083"), "/"));
-        assert!(check("https://h2.example", None, "https://h2.example/console/login"));
-        assert!(!check("https://evil.example", None, "https://h2.example/console/login"));
+        assert!(check(
+            "https://h2.example",
+            None,
+            "https://h2.example/console/login"
+        ));
+        assert!(!check(
+            "https://evil.example",
+            None,
+            "https://h2.example/console/login"
+        ));
         assert!(!check("http://localhost", None, "/console/login"));
     }
 

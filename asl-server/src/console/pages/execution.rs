@@ -69,8 +69,16 @@ pub(crate) fn version(
         run.map_run_arn.hash(&mut h);
         run.status.as_str().hash(&mut h);
         for c in [&run.item_counts, &run.execution_counts] {
-            [c.pending, c.running, c.succeeded, c.failed, c.timed_out, c.aborted, c.total]
-                .hash(&mut h);
+            [
+                c.pending,
+                c.running,
+                c.succeeded,
+                c.failed,
+                c.timed_out,
+                c.aborted,
+                c.total,
+            ]
+            .hash(&mut h);
         }
     }
     format!("{:016x}", h.finish())

@@ -211,9 +211,9 @@ pub(crate) fn login(ctx: &Ctx, problem: LoginProblem, next: &str) -> Markup {
             "The sign-in form was refused: it is out of date or came from another site. \
              Reload this page and try again.",
         ),
-        LoginProblem::TooMany => Some(
-            "Too many failed sign-ins: sign-in is paused for a minute. Try again later.",
-        ),
+        LoginProblem::TooMany => {
+            Some("Too many failed sign-ins: sign-in is paused for a minute. Try again later.")
+        }
     };
     layout(
         ctx,
