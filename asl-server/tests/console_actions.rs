@@ -34,7 +34,14 @@ async fn stop_needs_a_session_and_its_csrf_token() {
     ] {
         let page = app.get(&p).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{p}");
-        assert_eq!(page.location(), "/console/login", "{p}");
+        // Back to the page after signing in (not to the script's live part).
+        let back: String = form_urlencoded::byte_serialize(p.as_bytes()).collect();
+        let want = if p.ends_with("/live") {
+            "/console/login".to_string()
+        } else {
+            format!("/console/login?next={back}")
+        };
+        assert_eq!(page.location(), want, "{p}");
         assert!(!page.body.contains("s3cr3t"));
     }
     let login = app.get("/console/login").await;
@@ -149,7 +156,8 @@ async fn an_open_console_still_checks_csrf() {
     assert_eq!(app.get("/console/login").await.location(), "/console/");
 }
 
-/// TASK-4: a state waiting on a task token shows Send success / Send failure; success with
+/// TASK-4: a state waiting on a task token shows Send success / Send failure (and the live
+/// part counts the waiting tokens); success with
 /// JSON output through the form completes the execution with it; output that is not JSON is
 /// refused with a message and the task keeps waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,6 +178,10 @@ async fn send_success_through_the_form_completes_the_execution() {
         page.body
             .contains(r#"<div class="panel" data-token-state="Ask">"#)
     );
+    // The live part tells the script a token waits (it reloads the page to show the forms
+    // when this changes, for a token that starts waiting after the page loaded).
+    let live = app.get(&format!("{path}/live")).await;
+    assert!(live.body.contains(r#"data-tokens="1-"#), "{}", live.body);
     assert!(page.body.contains(r#"data-action="send-success""#));
     assert!(
         page.body
@@ -319,6 +331,35 @@ async fn map_runs_link_to_their_children() {
     assert_eq!(child_page.status, StatusCode::OK, "{child}");
     assert!(child_page.body.contains("Parent execution"));
     assert!(child_page.body.contains(">Map Run</dt>"));
+    // The child's workflow is `fan#Fan` (no machine of its own): its breadcrumb and "State
+    // machine" link go to the parent machine, and every console link on it answers.
+    assert!(
+        !child_page.body.contains("/machines/fan%23"),
+        "no link to a '#' machine"
+    );
+    assert!(
+        child_page
+            .body
+            .contains(r#"<a href="/console/machines/fan">fan</a> (the processor of its Map state <code>Fan</code>)"#)
+    );
+    let links = regex::Regex::new(r##"href="(/console/[^"#]*)""##).unwrap();
+    for link in links.captures_iter(&child_page.body) {
+        let link = link[1].replace("&amp;", "&");
+        if link.ends_with("/logout") || link.contains("/assets/") {
+            continue;
+        }
+        assert_eq!(app.get(&link).await.status, StatusCode::OK, "{link}");
+    }
+    // The parent's graph says the Distributed Map's states run as child executions, with a
+    // link to the Map Run.
+    assert!(
+        page.body
+            .contains(r#"<p class="note" id="distributed-note">Distributed Map <code>Fan</code>"#)
+    );
+    assert!(
+        page.body
+            .contains(&format!(r#"<a href="{children}">Map Run Items</a>"#))
+    );
     let filtered = app.get(&format!("{children}?status=FAILED")).await;
     assert_eq!(rows.find_iter(&filtered.body).count(), 0);
 }

@@ -7,11 +7,14 @@
 //! - `GET M/`: the state machines;
 //! - `GET M/machines/<name>?status=&name=&token=&back=…`: its executions;
 //! - `GET M/map-runs/<arn>?status=&name=&token=`: a Map Run's child executions;
-//! - `GET M/executions/<arn>?state=<name>#visits`: one execution (and a state's visits);
-//!   `GET …/live`: its live part alone, for the script's polling;
+//! - `GET M/executions/<arn>?state=<name>&events=<id>#visits`: one execution (and a state's
+//!   visits; the event table from that event id, else the newest events);
+//!   `GET …/live?known=<version>`: its live part alone, for the script's polling (204 when
+//!   the version the script shows is still current); `GET …/events/<id>`: one event as JSON;
 //! - `POST M/executions/<arn>/stop`, `…/redrive`, `…/task-success` (`token`, `output`),
 //!   `…/task-failure` (`token`, `error`, `cause`): the actions (each with `csrf`);
-//! - `GET|POST M/login` (`access_key`, `secret`, `csrf`), `POST M/logout` (`csrf`);
+//! - `GET|POST M/login` (`access_key`, `secret`, `csrf`, `next`: the page to go back to),
+//!   `POST M/logout` (`csrf`);
 //! - `GET M/assets/console.css`, `M/assets/console.js`.
 
 use asl_runtime::durable::{EngineError, ExecutionId, ListFilter};
@@ -115,7 +118,12 @@ pub(crate) async fn serve(
     }
     if matches!(visitor, Visitor::Anonymous) {
         return if is_get {
-            see_other(&ctx.url("/login"))
+            // Back to this page after signing in (not to the script's live part).
+            let next = match parts.uri.path_and_query() {
+                Some(pq) if !path.ends_with("/live") => pq.as_str(),
+                _ => "",
+            };
+            see_other(&ctx.url(&format!("/login{}", query(&[("next", next)]))))
         } else {
             html(
                 StatusCode::FORBIDDEN,
@@ -125,7 +133,7 @@ pub(crate) async fn serve(
     }
     if is_post {
         let token = form.get("csrf").unwrap_or_default();
-        if !same_origin(&parts.headers) || !sessions.check_csrf(&visitor, token) {
+        if !same_origin(&parts.headers, &parts.uri) || !sessions.check_csrf(&visitor, token) {
             return html(
                 StatusCode::FORBIDDEN,
                 pages::problem(
@@ -163,11 +171,15 @@ pub(crate) async fn serve(
         return map_run(&server.engine, &ctx, &decode(arn), &params).await;
     }
     if let Some(tail) = rest.strip_prefix("/executions/") {
-        let (arn, live) = match tail.strip_suffix("/live") {
-            Some(arn) => (arn, true),
-            None => (tail, false),
+        let (arn, part) = match tail.split_once('/') {
+            Some((arn, "live")) => (arn, Part::Live),
+            Some((arn, event)) => match event.strip_prefix("events/").map(str::parse) {
+                Some(Ok(id)) => (arn, Part::Event(id)),
+                _ => return not_found(&ctx),
+            },
+            None => (tail, Part::Page),
         };
-        return execution(&server.engine, &ctx, &decode(arn), live, &params).await;
+        return execution(&server.engine, &ctx, &decode(arn), part, &params).await;
     }
     not_found(&ctx)
 }
@@ -200,6 +212,24 @@ fn set_cookie(response: &mut Response, mount: &str, value: &str, max_age: u64) {
     }
 }
 
+/// Where to go after signing in: the `next` asked for when it is a console page (the mount
+/// path then `/`; no `//`, backslash or control character, so never another site), else the
+/// first page.
+fn next_page(ctx: &Ctx, next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.strip_prefix(ctx.mount.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+                && !n.contains("//")
+                && !n.contains('\\')
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
+        _ => ctx.url("/"),
+    }
+}
+
 fn login(
     server: &Server,
     ctx: &Ctx,
@@ -208,27 +238,50 @@ fn login(
     parts: &Parts,
     form: &Params,
 ) -> Response {
+    use pages::lists::LoginProblem;
+    let asked = Params::parse(parts.uri.query().unwrap_or_default());
+    let next_asked = if is_post {
+        form.get("next")
+    } else {
+        asked.get("next")
+    };
+    let next = next_page(ctx, next_asked);
+    // The form keeps only a `next` that will be followed.
+    let keep = if next_asked == Some(next.as_str()) {
+        next.as_str()
+    } else {
+        ""
+    };
     if !matches!(visitor, Visitor::Anonymous) && !is_post {
-        return see_other(&ctx.url("/"));
+        return see_other(&next);
     }
+    let page = |status, problem| html(status, pages::lists::login(ctx, problem, keep));
     if !is_post {
-        return html(StatusCode::OK, pages::lists::login(ctx, false));
+        return page(StatusCode::OK, LoginProblem::None);
     }
     let sessions = &server.sessions;
     let token = form.get("csrf").unwrap_or_default();
     // The sign-in form's token is the process's (there is no session yet).
-    if !same_origin(&parts.headers) || !sessions.check_csrf(&Visitor::Anonymous, token) {
-        return html(StatusCode::FORBIDDEN, pages::lists::login(ctx, true));
+    if !same_origin(&parts.headers, &parts.uri) || !sessions.check_csrf(&Visitor::Anonymous, token)
+    {
+        return page(StatusCode::FORBIDDEN, LoginProblem::FormRefused);
     }
     let key = form.get("access_key").unwrap_or_default();
     let secret = form.get("secret").unwrap_or_default();
+    let now = std::time::Instant::now();
+    if !sessions.throttle().allows(key, now) {
+        return page(StatusCode::TOO_MANY_REQUESTS, LoginProblem::TooMany);
+    }
     match sessions.sign_in(&server.config.credentials, key, secret) {
         Some(id) => {
-            let mut response = see_other(&ctx.url("/"));
+            let mut response = see_other(&next);
             set_cookie(&mut response, &ctx.mount, &id, SESSION_LIFETIME.as_secs());
             response
         }
-        None => html(StatusCode::FORBIDDEN, pages::lists::login(ctx, true)),
+        None => {
+            sessions.throttle().failed(key, now);
+            page(StatusCode::FORBIDDEN, LoginProblem::Credentials)
+        }
     }
 }
 
@@ -262,8 +315,16 @@ fn filter(params: &Params) -> Result<ListFilter, String> {
                 .map_err(|_| format!("Unknown status '{s}'"))?,
         );
     }
+    // Control characters cannot be in a name (and PostgreSQL refuses NUL in text): the
+    // search ignores them.
     if let Some(n) = params.get("name") {
-        filter.name_contains = Some(n.chars().take(80).collect());
+        let n: String = n.chars().filter(|c| !c.is_control()).take(80).collect();
+        filter.name_contains = (!n.is_empty()).then_some(n);
+    }
+    if let Some(t) = &filter.next_token
+        && t.chars().any(char::is_control)
+    {
+        return Err("The page token is not valid".into());
     }
     if let Some(size) = params.get("size") {
         filter.max_results = size
@@ -412,7 +473,17 @@ fn processor(
     None
 }
 
-async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &Params) -> Response {
+/// Which part of an execution a GET asks for.
+enum Part {
+    /// The whole page.
+    Page,
+    /// The live part (`…/live`), for the script's polling.
+    Live,
+    /// One event's details as JSON (`…/events/<id>`), whole, however large.
+    Event(u64),
+}
+
+async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, part: Part, params: &Params) -> Response {
     let id: ExecutionId = match arn.parse() {
         Ok(id) => id,
         Err(e) => return engine_problem(ctx, &e),
@@ -425,6 +496,12 @@ async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &P
         Ok(h) => h,
         Err(e) => return engine_problem(ctx, &e),
     };
+    if let Part::Event(event) = part {
+        return match history.iter().find(|e| e.id == event) {
+            Some(e) => event_json(e),
+            None => not_found(ctx),
+        };
+    }
     let tokens = if description.status == Status::Running {
         match engine.waiting_tokens(&id).await {
             Ok(t) => t,
@@ -441,6 +518,14 @@ async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &P
             Err(e) => return engine_problem(ctx, &e),
         }
     };
+    let version = pages::execution::version(&description, &history, &tokens, &map_runs);
+    // The script sends the version it shows: nothing changed, nothing to draw.
+    if matches!(part, Part::Live) && params.get("known") == Some(version.as_str()) {
+        return super::secure(
+            axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT),
+            "no-store",
+        );
+    }
     let parent = match &description.map_run_arn {
         Some(run) => engine
             .describe_map_run(run)
@@ -449,11 +534,23 @@ async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &P
             .map(|r| r.execution_arn),
         None => None,
     };
+    let events_from = match params.get("events").map(str::parse::<u64>) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            return html(
+                StatusCode::BAD_REQUEST,
+                pages::problem(ctx, "Bad event id", "The events parameter is an event id."),
+            );
+        }
+    };
     let visits = marks::visits(&history, description.status);
     let view = ExecutionView {
         marks: marks::fold(&visits),
         graph: graph_of(engine, &description.workflow),
         selected: params.get("state").map(str::to_string),
+        events_from,
+        version,
         description,
         history,
         visits,
@@ -461,12 +558,33 @@ async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, live: bool, params: &P
         parent,
         tokens,
     };
-    let page = if live {
+    let page = if matches!(part, Part::Live) {
         pages::execution::live_document(ctx, &view)
     } else {
         pages::execution::page(ctx, &view)
     };
     html(StatusCode::OK, page)
+}
+
+/// One event as JSON: its details whole (the table cuts long ones).
+fn event_json(e: &asl_runtime::durable::HistoryEvent) -> Response {
+    let value = serde_json::json!({
+        "id": e.id,
+        "previousEventId": e.previous_event_id,
+        "timestamp": e.timestamp.to_rfc3339(),
+        "type": e.kind,
+        "state": e.state,
+        "details": e.details,
+    });
+    let response = axum::response::IntoResponse::into_response((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        pages::pretty(&value),
+    ));
+    super::secure(response, "no-store")
 }
 
 /// Stop, redrive, send success, send failure: 303 back to the execution with a message.

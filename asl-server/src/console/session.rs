@@ -50,6 +50,8 @@ pub(crate) struct Sessions {
     flashes: Mutex<HashMap<String, (Instant, Flash)>>,
     /// The CSRF token of forms when no credentials are configured (and of the sign-in form).
     process_csrf: String,
+    /// Failed sign-ins.
+    throttle: Mutex<Throttle>,
 }
 
 /// Who is asking.
@@ -80,6 +82,7 @@ impl Sessions {
             sessions: Mutex::new(HashMap::new()),
             flashes: Mutex::new(HashMap::new()),
             process_csrf: random_hex(),
+            throttle: Mutex::new(Throttle::default()),
         }
     }
 
@@ -127,6 +130,11 @@ impl Sessions {
     pub(crate) fn check_csrf(&self, visitor: &Visitor, token: &str) -> bool {
         let expected = self.csrf(visitor);
         !expected.is_empty() && equal(&expected, token)
+    }
+
+    /// The failed sign-ins' counter.
+    pub(crate) fn throttle(&self) -> std::sync::MutexGuard<'_, Throttle> {
+        self.throttle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Checks an access key id and secret against every configured pair (each compared in
@@ -203,30 +211,104 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Whether a POST came from a page of this server, by the headers browsers add: `Origin`
-/// (when sent) must name the `Host` asked; `Sec-Fetch-Site` (when sent) must be
-/// `same-origin` or `none` (typed or bookmarked).
-pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+/// (when sent) must name the host asked (the `Host` header, or the request URI's authority
+/// when there is none, as HTTP/2 sends it), both normalized as the server's host check does
+/// (case, trailing dot) and with the scheme's default port made explicit; `Sec-Fetch-Site`
+/// (when sent) must be `same-origin` or `none` (typed or bookmarked).
+pub(crate) fn same_origin(headers: &HeaderMap, uri: &http::Uri) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         let site = site.to_str().unwrap_or_default();
         if site != "same-origin" && site != "none" {
             return false;
         }
     }
-    if let Some(origin) = headers.get(http::header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default();
-        let host = headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default();
-        let authority = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"));
-        return match authority {
-            Some(a) => a.eq_ignore_ascii_case(host),
-            None => false,
-        };
+    let Some(origin) = headers.get(http::header::ORIGIN) else {
+        return true;
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let (scheme_port, authority) = if let Some(a) = origin.strip_prefix("http://") {
+        ("80", a)
+    } else if let Some(a) = origin.strip_prefix("https://") {
+        ("443", a)
+    } else {
+        return false;
+    };
+    let host = match headers.get(http::header::HOST) {
+        Some(h) => h.to_str().unwrap_or_default().to_string(),
+        None => uri
+            .authority()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return false;
     }
-    true
+    host_port(authority, scheme_port) == host_port(&host, scheme_port)
+}
+
+/// A host as compared: the name normalized as the host check does it, and the port (the
+/// scheme's default when absent).
+fn host_port(authority: &str, default_port: &str) -> (String, String) {
+    let lower = authority.trim().to_ascii_lowercase();
+    let after_name = match lower.find(']') {
+        Some(end) if lower.starts_with('[') => &lower[end + 1..],
+        _ => lower.rsplit_once(':').map(|(_, p)| p).unwrap_or_default(),
+    };
+    let digits = after_name.strip_prefix(':').unwrap_or(after_name);
+    let port = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.to_string()
+    } else {
+        default_port.to_string()
+    };
+    (crate::normalize_host(authority), port)
+}
+
+/// Failed sign-ins allowed per access key id in a window.
+const FAILURES_PER_KEY: u32 = 10;
+/// Failed sign-ins allowed in all in a window (key ids can be made up).
+const FAILURES_IN_ALL: u32 = 100;
+/// The window: after too many failures, sign-ins wait until it ends.
+pub(crate) const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Counts failed sign-ins, so guessing secrets is slow: at most [`FAILURES_PER_KEY`] per
+/// access key id and [`FAILURES_IN_ALL`] in all per [`THROTTLE_WINDOW`]; past that every
+/// sign-in (right or wrong) is refused until the window ends, so a guess cannot be told right.
+#[derive(Default)]
+pub(crate) struct Throttle {
+    /// Per key id: when its window began and its failures since.
+    keys: HashMap<String, (Instant, u32)>,
+    /// All keys together.
+    all: Option<(Instant, u32)>,
+}
+
+impl Throttle {
+    /// The key as counted (bounded, so made-up long ids cannot grow memory).
+    fn key(key: &str) -> String {
+        key.chars().take(128).collect()
+    }
+
+    /// Whether a sign-in with `key` may be tried at `now`.
+    pub(crate) fn allows(&mut self, key: &str, now: Instant) -> bool {
+        let live = |w: &(Instant, u32)| now.duration_since(w.0) < THROTTLE_WINDOW;
+        self.keys.retain(|_, w| live(w));
+        if self.all.is_some_and(|w| !live(&w)) {
+            self.all = None;
+        }
+        let key_ok = self
+            .keys
+            .get(&Self::key(key))
+            .is_none_or(|w| w.1 < FAILURES_PER_KEY);
+        let all_ok = self.all.is_none_or(|w| w.1 < FAILURES_IN_ALL);
+        key_ok && all_ok
+    }
+
+    /// Counts a failed sign-in with `key` at `now`.
+    pub(crate) fn failed(&mut self, key: &str, now: Instant) {
+        let w = self.keys.entry(Self::key(key)).or_insert((now, 0));
+        w.1 += 1;
+        let all = self.all.get_or_insert((now, 0));
+        all.1 += 1;
+    }
 }
 
 #[cfg(test)]
@@ -262,21 +344,97 @@ mod tests {
 
     #[test]
     fn cross_site_posts_are_refused() {
+        let uri = http::Uri::from_static("/console/login");
         let mut h = HeaderMap::new();
         h.insert(http::header::HOST, "127.0.0.1:8083".parse().unwrap());
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, &uri));
         h.insert(
             http::header::ORIGIN,
             "http://127.0.0.1:8083".parse().unwrap(),
         );
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, &uri));
         h.insert("sec-fetch-site", "cross-site".parse().unwrap());
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, &uri));
         h.insert("sec-fetch-site", "same-origin".parse().unwrap());
         h.insert(http::header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, &uri));
         h.insert(http::header::ORIGIN, "null".parse().unwrap());
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, &uri));
+        // Another port of the same host is another origin.
+        h.insert(
+            http::header::ORIGIN,
+            "http://127.0.0.1:9999".parse().unwrap(),
+        );
+        assert!(!same_origin(&h, &uri));
+    }
+
+    /// The host is compared as the host check normalizes it: case, trailing dot, the
+    /// scheme's default port; without `Host`, the URI's authority (HTTP/2) is the host.
+    #[test]
+    fn same_origin_normalizes_hosts() {
+        let check = |origin: &str, host: Option<&str>, uri: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(http::header::ORIGIN, origin.parse().unwrap());
+            if let Some(host) = host {
+                h.insert(http::header::HOST, host.parse().unwrap());
+            }
+            same_origin(&h, &uri.parse::<http::Uri>().unwrap())
+        };
+        assert!(check(
+            "http://Console.Example",
+            Some("console.example."),
+            "/"
+        ));
+        assert!(check(
+            "http://console.example",
+            Some("console.example:80"),
+            "/"
+        ));
+        assert!(check(
+            "https://console.example",
+            Some("CONSOLE.example:443"),
+            "/"
+        ));
+        assert!(!check(
+            "https://console.example",
+            Some("console.example:80"),
+            "/"
+        ));
+        assert!(check("http://[::1]:8083", Some("[::1]:8083"), "/"));
+        assert!(!check("http://[::1]", Some("[::1]:8083"), "/"));
+        assert!(check(
+            "https://h2.example",
+            None,
+            "https://h2.example/console/login"
+        ));
+        assert!(!check(
+            "https://evil.example",
+            None,
+            "https://h2.example/console/login"
+        ));
+        assert!(!check("http://localhost", None, "/console/login"));
+    }
+
+    /// Ten failures for a key id lock it (right secret or not) until the window ends; other
+    /// keys go on until a hundred failures in all.
+    #[test]
+    fn failed_sign_ins_are_throttled() {
+        let mut t = Throttle::default();
+        let start = Instant::now();
+        for _ in 0..FAILURES_PER_KEY {
+            assert!(t.allows("AKID1", start));
+            t.failed("AKID1", start);
+        }
+        assert!(!t.allows("AKID1", start + Duration::from_secs(30)));
+        assert!(t.allows("AKID2", start));
+        assert!(t.allows("AKID1", start + THROTTLE_WINDOW));
+        let mut t = Throttle::default();
+        for i in 0..FAILURES_IN_ALL {
+            assert!(t.allows(&format!("made-up-{i}"), start));
+            t.failed(&format!("made-up-{i}"), start);
+        }
+        assert!(!t.allows("AKID1", start));
+        assert!(t.allows("AKID1", start + THROTTLE_WINDOW));
     }
 
     #[test]

@@ -235,9 +235,14 @@ pub fn execution_path(id: &asl_runtime::ExecutionId) -> String {
     format!("/console/executions/{}", id.as_str())
 }
 
-/// A page with what changes from run to run replaced: dates, durations, tokens.
+/// A page with what changes from run to run replaced: dates, durations, tokens, the live
+/// part's version (a hash).
 pub fn normalize(html: &str) -> String {
-    let rules: [(&str, &str); 4] = [
+    let rules: [(&str, &str); 5] = [
+        (
+            r#"data-version="[0-9a-f]{16}""#,
+            r#"data-version="<VERSION>""#,
+        ),
         (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC", "<DATE>"),
         (
             r"\b\d+ ms\b|\b\d+\.\d{3} s\b|\b\d+ min \d\d s\b|\b\d+ h \d\d min\b",

@@ -4,7 +4,15 @@
 //! (Stop, Redrive, Send success / Send failure for each state waiting on a task token).
 //!
 //! The part that changes while the execution runs is `<div id="live">`, which the script
-//! fetches again every second (`…/live`) until the execution ends.
+//! fetches again a second after each answer (`…/live?known=<version>`) until the execution
+//! ends; it carries `data-version` (what it shows: the server answers 204 while that is
+//! current, so nothing is swapped and focus, scroll and screen readers are left alone) and
+//! `data-tokens` (the waiting tokens: when they change the script reloads the page, whose
+//! Send success / Send failure forms sit outside the live part so typing is never lost).
+//!
+//! A long history is paged (the newest [`super::history::EVENTS_PAGE`] events by default)
+//! and long payloads are cut (saying so, with a link to the whole event), so a page stays
+//! small whatever the execution did.
 
 use asl_runtime::durable::{Description, HistoryEvent, RedriveStatus};
 use asl_runtime::graph::{Graph, Kind, Marks, Status};
@@ -35,6 +43,67 @@ pub(crate) struct ExecutionView {
     pub(crate) tokens: Vec<WaitingToken>,
     /// The state whose visits are shown (`?state=`).
     pub(crate) selected: Option<String>,
+    /// The first event id of the event table's page (`?events=`; `None`: the newest).
+    pub(crate) events_from: Option<u64>,
+    /// What the live part shows, as [`version`] gives it.
+    pub(crate) version: String,
+}
+
+/// A short fingerprint of what the live part shows: the history's length, the status and
+/// redrives, the waiting tokens and the Map Runs' counts (children run without the parent's
+/// history growing).
+pub(crate) fn version(
+    d: &Description,
+    history: &[HistoryEvent],
+    tokens: &[WaitingToken],
+    map_runs: &[MapRun],
+) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    history.last().map(|e| e.id).hash(&mut h);
+    history.len().hash(&mut h);
+    d.status.as_str().hash(&mut h);
+    d.redrive_count.hash(&mut h);
+    tokens_fingerprint(tokens).hash(&mut h);
+    for run in map_runs {
+        run.map_run_arn.hash(&mut h);
+        run.status.as_str().hash(&mut h);
+        for c in [&run.item_counts, &run.execution_counts] {
+            [
+                c.pending,
+                c.running,
+                c.succeeded,
+                c.failed,
+                c.timed_out,
+                c.aborted,
+                c.total,
+            ]
+            .hash(&mut h);
+        }
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// A fingerprint of the waiting tokens (the page reloads when it changes, to show their forms).
+fn tokens_fingerprint(tokens: &[WaitingToken]) -> String {
+    use std::hash::{Hash, Hasher};
+    if tokens.is_empty() {
+        return "none".into();
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for t in tokens {
+        t.token.hash(&mut h);
+    }
+    format!("{}-{:016x}", tokens.len(), h.finish())
+}
+
+/// The state machine a workflow name belongs to, and the Map state when it is a Map Run
+/// child's processor (`<machine>#<Map state>`, which is not a machine of its own).
+fn machine_of(workflow: &str) -> (&str, Option<&str>) {
+    match workflow.split_once('#') {
+        Some((machine, map)) => (machine, Some(map)),
+        None => (workflow, None),
+    }
 }
 
 fn execution_url(ctx: &Ctx, arn: &str) -> String {
@@ -44,16 +113,26 @@ fn execution_url(ctx: &Ctx, arn: &str) -> String {
 /// The whole page.
 pub(crate) fn page(ctx: &Ctx, v: &ExecutionView) -> Markup {
     let d = &v.description;
+    let (machine, _) = machine_of(&d.workflow);
     layout(
         ctx,
         &d.name,
         html! {
             nav aria-label="Breadcrumb" {
                 a href=(ctx.url("/")) { "State machines" } " › "
-                a href=(ctx.url(&format!("/machines/{}", enc(&d.workflow)))) { (d.workflow) } " › "
+                a href=(ctx.url(&format!("/machines/{}", enc(machine)))) { (machine) } " › "
+                @if let Some(run) = &d.map_run_arn {
+                    a href=(ctx.url(&format!("/map-runs/{}", enc(run)))) { "Map Run" } " › "
+                }
                 span { (d.name) }
             }
             h1 { "Execution " (d.name) }
+            @if d.status == ExecutionStatus::Running {
+                // The one spoken region: the live part changes too much to be read out.
+                p #live-status.muted role="status" {
+                    "Status " (d.status.as_str()) ": this page updates while the execution runs."
+                }
+            }
             (actions(ctx, v))
             (live(ctx, v))
         },
@@ -123,10 +202,11 @@ fn live(ctx: &Ctx, v: &ExecutionView) -> Markup {
     let running = d.status == ExecutionStatus::Running;
     html! {
         div #live data-running=(running) data-status=(d.status.as_str())
-            data-live-url={(execution_url(ctx, arn)) "/live"} aria-live="polite" {
+            data-live-url={(execution_url(ctx, arn)) "/live"} data-version=(v.version)
+            data-tokens=(tokens_fingerprint(&v.tokens)) {
             (summary(ctx, v))
             h2 #graph-heading { "Graph" }
-            (graph(v))
+            (graph(ctx, v))
             (states(v))
             @if let Some(state) = &v.selected {
                 section #visits aria-labelledby="visits-heading" {
@@ -136,12 +216,23 @@ fn live(ctx: &Ctx, v: &ExecutionView) -> Markup {
                         state,
                         &v.visits.iter().filter(|x| &x.state == state).collect::<Vec<_>>(),
                         d.start_date,
+                        &|id: u64| format!("{}/events/{id}", execution_url(ctx, arn)),
                     ))
                 }
             }
             (drill_down(ctx, v))
             h2 #events-heading { "Events" }
-            (super::history::events(&v.history, d.start_date))
+            (super::history::events(
+                &v.history,
+                d.start_date,
+                v.events_from,
+                &|from: Option<u64>| {
+                    let from = from.map(|n| n.to_string()).unwrap_or_default();
+                    let state = v.selected.as_deref().unwrap_or("");
+                    format!("{}#events-heading", query(&[("state", state), ("events", &from)]))
+                },
+                &|id: u64| format!("{}/events/{id}", execution_url(ctx, arn)),
+            ))
         }
     }
 }
@@ -155,7 +246,11 @@ fn summary(ctx: &Ctx, v: &ExecutionView) -> Markup {
                 dt { "Status" } dd #status data-status=(d.status.as_str()) { (badge(d.status.as_str())) }
                 dt { "Execution ARN" } dd { code { (d.execution_id.as_str()) } }
                 dt { "State machine" } dd {
-                    a href=(ctx.url(&format!("/machines/{}", enc(&d.workflow)))) { (d.workflow) }
+                    @let (machine, map) = machine_of(&d.workflow);
+                    a href=(ctx.url(&format!("/machines/{}", enc(machine)))) { (machine) }
+                    @if let Some(map) = map {
+                        " (the processor of its Map state " code { (map) } ")"
+                    }
                     " " span.muted { code { (d.state_machine_arn) } }
                 }
                 dt { "Start" } dd { (date(d.start_date)) }
@@ -197,8 +292,57 @@ fn summary(ctx: &Ctx, v: &ExecutionView) -> Markup {
     }
 }
 
+/// The Distributed Map states of a graph (nested too): their processors run as child
+/// executions, so the parent's history never enters the states inside.
+fn distributed_maps(g: &'static Graph, out: &mut Vec<&'static str>) {
+    for node in g.nodes.iter() {
+        if node.kind == Kind::Map && node.detail.starts_with("Distributed") {
+            out.push(&node.name);
+        }
+        for child in node.children.iter() {
+            distributed_maps(child, out);
+        }
+    }
+}
+
+/// A Map Run's label or state name, read off its ARN (`…:mapRun:<machine>/<label>:<id>`).
+fn run_label(arn: &str) -> &str {
+    arn.rsplit_once(':')
+        .and_then(|(head, _)| head.rsplit_once('/'))
+        .map(|(_, label)| label)
+        .unwrap_or(arn)
+}
+
+/// The note under the graph for Distributed Map states, with links to their Map Runs.
+fn distributed_note(ctx: &Ctx, v: &ExecutionView) -> Markup {
+    let mut maps = Vec::new();
+    if let Some(g) = v.graph {
+        distributed_maps(g, &mut maps);
+    }
+    html! {
+        @if !maps.is_empty() {
+            p.note #distributed-note {
+                "Distributed Map "
+                @for (i, m) in maps.iter().enumerate() { @if i > 0 { ", " } code { (m) } }
+                ": its processor runs as child executions, so the states inside it stay \
+                 grey (not reached) on this graph; the Map Run shows how the children did. "
+                @if v.map_runs.is_empty() {
+                    "No Map Run has started yet."
+                } @else {
+                    @for run in &v.map_runs {
+                        a href=(ctx.url(&format!("/map-runs/{}", enc(&run.map_run_arn)))) {
+                            "Map Run " (run_label(&run.map_run_arn))
+                        }
+                        " (" (run.status.as_str()) ", " (run.execution_counts.total) " child executions) "
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The drawing with its legend, or a note when the workflow carries no graph.
-fn graph(v: &ExecutionView) -> Markup {
+fn graph(ctx: &Ctx, v: &ExecutionView) -> Markup {
     html! {
         ul.legend aria-label="Legend" {
             @for s in Status::ALL {
@@ -207,11 +351,18 @@ fn graph(v: &ExecutionView) -> Markup {
         }
         @match v.graph {
             Some(g) => {
-                div.graph role="group" aria-labelledby="graph-heading" {
+                // Shown at its natural size, scrolled in its box; the script offers "Fit to
+                // width" (the button is hidden without it).
+                div.graph #graph-box role="group" aria-labelledby="graph-heading" {
                     // The SVG escapes every name itself (asl_graph::escape).
                     (PreEscaped(asl_runtime::graph::to_svg(g, Some(&v.marks))))
                 }
-                p.muted { "Select a state (click, or Tab then Enter) to see its visits." }
+                p.muted.graph-help {
+                    "Select a state (click, or Tab then Enter) to see its visits. "
+                    button #graph-fit type="button" data-action="graph-fit" aria-pressed="false"
+                        aria-controls="graph-box" hidden { "Fit to width" }
+                }
+                (distributed_note(ctx, v))
             }
             None => {
                 p.note #graph-unavailable {
@@ -284,7 +435,14 @@ fn collect(g: &'static Graph, out: &mut Vec<(String, Option<&'static str>)>) {
 /// Map iterations, Map Runs and Parallel branches.
 fn drill_down(ctx: &Ctx, v: &ExecutionView) -> Markup {
     let has_iterations = v.history.iter().any(|e| e.kind == "MapIterationStarted");
-    let parallels: Vec<&Visit> = v.visits.iter().filter(|x| x.kind == "Parallel").collect();
+    // One section per Parallel state (its last visit), however often a loop entered it.
+    let mut parallels: Vec<&Visit> = Vec::new();
+    for x in v.visits.iter().filter(|x| x.kind == "Parallel") {
+        match parallels.iter_mut().find(|p| p.state == x.state) {
+            Some(p) => *p = x,
+            None => parallels.push(x),
+        }
+    }
     let branches = v.graph.map(parallel_nodes).unwrap_or_default();
     html! {
         @if has_iterations || !v.map_runs.is_empty() || !parallels.is_empty() {
@@ -295,7 +453,8 @@ fn drill_down(ctx: &Ctx, v: &ExecutionView) -> Markup {
         }
         @for run in &v.map_runs {
             section.panel data-map-run=(run.map_run_arn) {
-                h3 { "Map Run " (badge(run.status.as_str())) }
+                h3 { "Map Run " (run_label(&run.map_run_arn)) " " (badge(run.status.as_str())) }
+                p.note { "Its items run as child executions (a Distributed Map)." }
                 p { code { (run.map_run_arn) } }
                 table {
                     thead { tr {
@@ -314,9 +473,17 @@ fn drill_down(ctx: &Ctx, v: &ExecutionView) -> Markup {
             }
         }
         @for p in &parallels {
-            @let inside: Vec<&Visit> = v.visits.iter().filter(|x| x.entered.0 > p.entered.0 && p.ended.is_none_or(|e| x.entered.0 < e.0)).collect();
+            @let inside: Vec<&Visit> = v.visits.iter().filter(|x| x.entered.0 > p.entered.0 && p.ended.is_none_or(|e| x.entered.0 < e.0)).take(100).collect();
+            @let mark = v.marks.get(&p.state);
             section data-parallel=(p.state) {
                 h3 { "Parallel " code { (p.state) } " " (badge(p.status.as_str())) }
+                @if let Some(m) = mark.filter(|m| m.visits > 1) {
+                    p.muted {
+                        (m.visits) " visits: "
+                        @for (s, n) in &m.outcomes { (s.as_str()) " × " (n) " " }
+                        "(the last one below; " a href=(visits_link(&p.state)) { "all visits" } ")"
+                    }
+                }
                 @if let Some(node) = branches.iter().find(|n| n.0 == p.state) {
                     ol {
                         @for (i, branch) in node.1.iter().enumerate() {

@@ -189,19 +189,50 @@ pub(crate) fn executions(ctx: &Ctx, v: &ListView) -> Markup {
     )
 }
 
-/// The sign-in page.
-pub(crate) fn login(ctx: &Ctx, failed: bool) -> Markup {
+/// Why the sign-in page is shown again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginProblem {
+    /// It is not: the first visit.
+    None,
+    /// The access key id and secret match no configured pair.
+    Credentials,
+    /// The form failed the CSRF or same-origin check (an old page, another site).
+    FormRefused,
+    /// Too many failed sign-ins lately.
+    TooMany,
+}
+
+/// The sign-in page; `next` is the page to go to after it (empty: the first page).
+pub(crate) fn login(ctx: &Ctx, problem: LoginProblem, next: &str) -> Markup {
+    let message = match problem {
+        LoginProblem::None => None,
+        LoginProblem::Credentials => Some("Those credentials are not accepted."),
+        LoginProblem::FormRefused => Some(
+            "The sign-in form was refused: it is out of date or came from another site. \
+             Reload this page and try again.",
+        ),
+        LoginProblem::TooMany => {
+            Some("Too many failed sign-ins: sign-in is paused for a minute. Try again later.")
+        }
+    };
     layout(
         ctx,
         "Sign in",
         html! {
             h1 { "Sign in" }
             p { "This server requires AWS credentials: sign in with one of its access keys." }
-            @if failed {
-                p.flash.error role="alert" { "Those credentials are not accepted." }
+            @if let Some(message) = message {
+                p.flash.error role="alert" data-problem=(match problem {
+                    LoginProblem::Credentials => "credentials",
+                    LoginProblem::FormRefused => "form-refused",
+                    _ => "too-many",
+                }) { (message) }
             }
             form.stack method="post" action=(ctx.url("/login")) {
                 (ctx.csrf_field())
+                @if !next.is_empty() {
+                    input type="hidden" name="next" value=(next);
+                }
                 label { "Access key ID"
                     input type="text" name="access_key" autocomplete="username" required autofocus;
                 }
