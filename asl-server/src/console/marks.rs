@@ -36,7 +36,7 @@ use std::collections::HashMap;
 
 use asl_runtime::Status as ExecutionStatus;
 use asl_runtime::durable::HistoryEvent;
-use asl_runtime::graph::{Marks, Status};
+use asl_runtime::graph::{Graph, Marks, Status};
 use chrono::{DateTime, Utc};
 
 /// One visit of one state.
@@ -186,6 +186,10 @@ struct Reader {
     /// The Map or Parallel each state runs in, as learnt from an unambiguous entry (state
     /// names are unique in a definition).
     container: HashMap<String, String>,
+    /// The Map or Parallel each state of the definition runs in (`None`: the top level), from
+    /// the workflow's graph when there is one: exact even where the links of concurrent
+    /// branches interleave.
+    scopes: HashMap<String, Option<String>>,
     /// The id of the latest `ExecutionStarted` or `ExecutionRedriven`.
     started: u64,
 }
@@ -254,6 +258,19 @@ impl Reader {
                 .copied()
                 .find(|&i| r.visits[i].state == c)
         };
+        if let Some(known) = self.scopes.get(state) {
+            // The graph names the container: the open visit of it along the links (the
+            // right one of several nested iterations), else its newest open visit.
+            return known.as_deref().and_then(|c| {
+                self.owner
+                    .get(&event.previous_event_id)
+                    .and_then(|&(v, _)| {
+                        self.ancestors(v)
+                            .find(|&a| self.is_open(a) && self.visits[a].state == c)
+                    })
+                    .or_else(|| newest_open(self, c))
+            });
+        }
         match self.owner.get(&event.previous_event_id).copied() {
             Some((v, true)) if self.is_open(v) => {
                 self.container
@@ -475,7 +492,22 @@ impl Reader {
 /// Every visit of every state, in the order they were entered. `status` is the execution's:
 /// a visit still open at the end of the history is running while the execution runs.
 pub fn visits(history: &[HistoryEvent], status: ExecutionStatus) -> Vec<Visit> {
+    visits_in(history, status, None)
+}
+
+/// [`visits`], with the workflow's graph telling which Map or Parallel each state runs in
+/// (the links alone cannot always tell when branches or iterations run concurrently).
+pub fn visits_in(
+    history: &[HistoryEvent],
+    status: ExecutionStatus,
+    graph: Option<&Graph>,
+) -> Vec<Visit> {
+    let mut scopes = HashMap::new();
+    if let Some(graph) = graph {
+        scopes_of(graph, None, &mut scopes);
+    }
     let mut reader = Reader {
+        scopes,
         visits: Vec::new(),
         open: Vec::new(),
         owner: HashMap::new(),
@@ -500,6 +532,16 @@ pub fn visits(history: &[HistoryEvent], status: ExecutionStatus) -> Vec<Visit> {
     }
     visits
 }
+/// Records the container of every state of `graph` (nested ones included).
+fn scopes_of(graph: &Graph, parent: Option<&str>, out: &mut HashMap<String, Option<String>>) {
+    for node in graph.nodes.iter() {
+        out.insert(node.name.to_string(), parent.map(str::to_string));
+        for child in node.children.iter() {
+            scopes_of(child, Some(&node.name), out);
+        }
+    }
+}
+
 /// The marks of every state visited: the last visit's outcome, the number of visits, and
 /// the outcomes counted (each retry counts a [`Status::Retried`]).
 pub fn fold(visits: &[Visit]) -> Marks {

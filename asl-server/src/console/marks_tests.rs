@@ -649,3 +649,83 @@ fn every_visit_of_a_finished_corpus_execution_ends() {
     }
     assert!(read > 300, "{read} histories read");
 }
+
+/// PAR-1, MAP-1, TOP-8: our engine links concurrent branches' events in the order they were
+/// recorded, so a branch's first state can follow a sibling branch's nested Map in the links.
+/// The workflow's graph says which Map or Parallel each state runs in: the Wait of branch 2
+/// stays in the Parallel and is not cut off when branch 1's Map ends.
+#[test]
+fn the_graph_places_states_whose_links_interleave() {
+    use std::borrow::Cow;
+
+    use asl_runtime::graph::{Graph, Kind, Node};
+    fn node(name: &'static str, kind: Kind, children: Vec<Graph>) -> Node {
+        Node {
+            name: Cow::Borrowed(name),
+            kind,
+            end: true,
+            detail: Cow::Borrowed(""),
+            retries: Cow::Borrowed(&[]),
+            children: Cow::Owned(children),
+        }
+    }
+    fn scope(nodes: Vec<Node>) -> Graph {
+        Graph {
+            start: Cow::Borrowed(""),
+            nodes: Cow::Owned(nodes),
+            edges: Cow::Borrowed(&[]),
+        }
+    }
+    let processor = scope(vec![node("Work", Kind::Task, vec![])]);
+    let branches = vec![
+        scope(vec![node("Each", Kind::Map, vec![processor])]),
+        scope(vec![node("Pause", Kind::Wait, vec![])]),
+    ];
+    let graph = scope(vec![node("Both", Kind::Parallel, branches)]);
+
+    let name = |n: &str| json!({ "name": n });
+    let h = vec![
+        linked(1, 0, "ExecutionStarted", None, Value::Null),
+        linked(2, 1, "ParallelStateEntered", None, name("Both")),
+        linked(3, 2, "ParallelStateStarted", None, Value::Null),
+        linked(4, 3, "MapStateEntered", None, name("Each")),
+        linked(5, 4, "MapStateStarted", None, Value::Null),
+        linked(
+            6,
+            5,
+            "MapIterationStarted",
+            None,
+            json!({"name": "Each", "index": 0}),
+        ),
+        linked(7, 6, "TaskStateEntered", None, name("Work")),
+        // Branch 2's first state, linked after branch 1's Task.
+        linked(8, 7, "WaitStateEntered", None, name("Pause")),
+        linked(9, 8, "TaskStateExited", None, name("Work")),
+        linked(
+            10,
+            9,
+            "MapIterationSucceeded",
+            None,
+            json!({"name": "Each", "index": 0}),
+        ),
+        linked(11, 10, "MapStateSucceeded", None, Value::Null),
+        linked(12, 11, "MapStateExited", None, name("Each")),
+        linked(13, 12, "WaitStateExited", None, name("Pause")),
+        linked(14, 13, "ParallelStateSucceeded", None, Value::Null),
+        linked(15, 14, "ParallelStateExited", None, name("Both")),
+        linked(16, 15, "ExecutionSucceeded", None, Value::Null),
+    ];
+    let placed = visits_in(&h, ExecutionStatus::Succeeded, Some(&graph));
+    let pause = visit(&placed, 8);
+    assert_eq!(pause.status, Status::Succeeded);
+    assert_eq!(pause.parent.map(|p| placed[p].state.as_str()), Some("Both"));
+    let work = visit(&placed, 7);
+    assert_eq!(work.parent.map(|p| placed[p].state.as_str()), Some("Each"));
+    assert!(
+        placed.iter().all(|v| v.status == Status::Succeeded),
+        "{placed:?}"
+    );
+    // The links alone put the Wait inside the Map, which cuts it off when the Map ends.
+    let linked_only = visits(&h, ExecutionStatus::Succeeded);
+    assert_eq!(visit(&linked_only, 8).status, Status::Aborted);
+}

@@ -544,10 +544,11 @@ async fn execution(engine: &Engine, ctx: &Ctx, arn: &str, part: Part, params: &P
             );
         }
     };
-    let visits = marks::visits(&history, description.status);
+    let graph = graph_of(engine, &description.workflow);
+    let visits = marks::visits_in(&history, description.status, graph);
     let view = ExecutionView {
         marks: marks::fold(&visits),
-        graph: graph_of(engine, &description.workflow),
+        graph,
         selected: params.get("state").map(str::to_string),
         events_from,
         version,
