@@ -317,3 +317,54 @@ async fn open_execution(browser: &Browser, console: &Console, machine: &str, nam
         .click(&format!("tr[data-execution=\"{name}\"] a"))
         .await;
 }
+
+/// A running execution's page follows it by itself: the answer to its task token arrives
+/// from elsewhere (the API, here the engine) and the page, left open, shows it SUCCEEDED
+/// with its last state drawn succeeded (EXEC-5, TASK-4). Then the keyboard alone opens a
+/// state's visits: Tab to a graph node, Enter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_execution_updates_itself_and_the_keyboard_opens_a_state() {
+    let Some(browser) = Browser::start(&shots()).await else {
+        return;
+    };
+    let console = Console::start(asl_server::Config::new()).await;
+    let id = start(
+        &console,
+        "approval",
+        "expense-live",
+        json!({ "amount": 75 }),
+    )
+    .await;
+    wait_for_token(&console, &id).await;
+    open_execution(&browser, &console, "approval", "expense-live").await;
+    assert_eq!(browser.status_of("Request approval").await, "running");
+    let tokens = console.engine.waiting_tokens(&id).await.expect("tokens");
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    console
+        .engine
+        .send_task_success(&tokens[0].token, json!({ "approved": true }))
+        .await
+        .expect("answered");
+    // No reload by the test: the page's script notices the end.
+    browser.find("#live[data-status=\"SUCCEEDED\"]").await;
+    assert_eq!(browser.status_of("Pay").await, "succeeded");
+    assert_eq!(browser.status_of("Rejected").await, "not-reached");
+
+    // Keyboard: focus the Pay node as Tab would reach it, then Enter.
+    let pay = browser.find("[data-state=\"Pay\"]").await;
+    assert_eq!(pay.attr("tabindex").await.unwrap().as_deref(), Some("0"));
+    browser
+        .client
+        .execute(
+            "document.querySelector('[data-state=\"Pay\"]').focus(); return document.activeElement.getAttribute('data-state');",
+            vec![],
+        )
+        .await
+        .expect("focused");
+    pay.send_keys("\u{E007}").await.expect("Enter");
+    let visits = browser.find("section#visits").await;
+    let text = visits.text().await.unwrap();
+    assert!(text.contains("Pay"), "{text}");
+    browser.screenshot("keyboard-visits").await;
+    browser.close().await;
+}
