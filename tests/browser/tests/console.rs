@@ -177,16 +177,7 @@ async fn stop_a_running_execution() {
         return;
     };
     let console = Console::start(asl_server::Config::new()).await;
-    let id = start(
-        &console,
-        "approval",
-        "expense-stop",
-        json!({ "amount": 9000 }),
-    )
-    .await;
-    wait_for_token(&console, &id).await;
-    open_execution(&browser, &console, "approval", "expense-stop").await;
-    assert_eq!(browser.status_of("Request approval").await, "running");
+    let id = open_waiting_approval(&browser, &console, "expense-stop", 9000).await;
     browser.screenshot("running-execution").await;
     browser.click("button[data-action=\"stop\"]").await;
     browser.find("#live[data-status=\"ABORTED\"]").await;
@@ -203,9 +194,7 @@ async fn send_success_for_a_waiting_token() {
         return;
     };
     let console = Console::start(asl_server::Config::new()).await;
-    let id = start(&console, "approval", "expense-ok", json!({ "amount": 120 })).await;
-    wait_for_token(&console, &id).await;
-    open_execution(&browser, &console, "approval", "expense-ok").await;
+    let id = open_waiting_approval(&browser, &console, "expense-ok", 120).await;
     let c = &browser.client;
     let output = browser.find("textarea[name=\"output\"]").await;
     output.clear().await.unwrap();
@@ -328,16 +317,7 @@ async fn a_running_execution_updates_itself_and_the_keyboard_opens_a_state() {
         return;
     };
     let console = Console::start(asl_server::Config::new()).await;
-    let id = start(
-        &console,
-        "approval",
-        "expense-live",
-        json!({ "amount": 75 }),
-    )
-    .await;
-    wait_for_token(&console, &id).await;
-    open_execution(&browser, &console, "approval", "expense-live").await;
-    assert_eq!(browser.status_of("Request approval").await, "running");
+    let id = open_waiting_approval(&browser, &console, "expense-live", 75).await;
     let tokens = console.engine.waiting_tokens(&id).await.expect("tokens");
     assert_eq!(tokens.len(), 1, "{tokens:?}");
     console
@@ -367,4 +347,19 @@ async fn a_running_execution_updates_itself_and_the_keyboard_opens_a_state() {
     assert!(text.contains("Pay"), "{text}");
     browser.screenshot("keyboard-visits").await;
     browser.close().await;
+}
+
+/// Starts an approval of `amount` named `name`, waits until it waits for its task token, and
+/// opens its page, where the waiting state is drawn running.
+async fn open_waiting_approval(
+    browser: &Browser,
+    console: &Console,
+    name: &str,
+    amount: u64,
+) -> ExecutionId {
+    let id = start(console, "approval", name, json!({ "amount": amount })).await;
+    wait_for_token(console, &id).await;
+    open_execution(browser, console, "approval", name).await;
+    assert_eq!(browser.status_of("Request approval").await, "running");
+    id
 }
