@@ -65,8 +65,10 @@ impl Browser {
             "goog:chromeOptions".into(),
             serde_json::json!({
                 "binary": chromium,
-                // The machine's network is closed: no background connections, no updates.
+                // The machine's network is closed: no background connections, no updates;
+                // containers often have a small /dev/shm.
                 "args": [
+                    "--disable-dev-shm-usage",
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
