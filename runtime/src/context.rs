@@ -25,6 +25,18 @@ pub struct RunOptions {
     pub start_time: Option<DateTime<Utc>>,
     /// Express executions have an `express:` ARN and no redrive count.
     pub express: bool,
+    /// Answers Task states' calls instead of their handlers (a mock test case, a TestState
+    /// mock): see [`TaskMock`]. Default: none, every Task calls its handler.
+    pub mock: Option<Arc<dyn TaskMock>>,
+}
+
+/// Answers a Task state's calls in place of its handler, as Step Functions Local's mocked
+/// responses and TestState's `mock` do. Set with [`RunOptions::mock`]; an execution's Map
+/// iterations, Parallel branches and Distributed Map children share it.
+pub trait TaskMock: Send + Sync + std::fmt::Debug {
+    /// The answer to this call of Task state `state` (whose effective input is `input`), or
+    /// `None` to call the state's handler.
+    fn answer(&self, state: &str, input: &Value) -> Option<Result<Value, crate::TaskError>>;
 }
 
 impl Default for RunOptions {
@@ -38,6 +50,7 @@ impl Default for RunOptions {
             role_arn: None,
             start_time: None,
             express: false,
+            mock: None,
         }
     }
 }
@@ -52,6 +65,13 @@ impl RunOptions {
     /// Sets the start time.
     pub fn start_time(mut self, t: DateTime<Utc>) -> Self {
         self.start_time = Some(t);
+        self
+    }
+
+    /// Answers Task states' calls with `mock` instead of their handlers (for the states it
+    /// answers; the others call their handlers).
+    pub fn mock(mut self, mock: impl TaskMock + 'static) -> Self {
+        self.mock = Some(Arc::new(mock));
         self
     }
 }
@@ -77,6 +97,8 @@ pub struct ExecutionInfo {
     pub express: bool,
     /// Times the execution was redriven (`$$.Execution.RedriveCount`).
     pub redrive_count: u32,
+    /// What answers Task states in place of their handlers, if anything ([`RunOptions::mock`]).
+    pub mock: Option<Arc<dyn TaskMock>>,
 }
 
 impl ExecutionInfo {
@@ -113,6 +135,7 @@ impl ExecutionInfo {
             state_machine_name: machine,
             express: options.express,
             redrive_count: 0,
+            mock: options.mock.clone(),
         }
     }
 
@@ -149,6 +172,7 @@ impl ExecutionInfo {
             state_machine_name: machine,
             express,
             redrive_count: 0,
+            mock: self.mock.clone(),
         }
     }
 

@@ -107,6 +107,7 @@ pub mod jsonata;
 pub mod lambda;
 mod lang;
 pub mod store;
+pub mod testing;
 mod typed;
 
 #[doc(hidden)]
@@ -115,7 +116,7 @@ pub mod __codegen;
 /// The graph of a state machine (re-exported from `asl-graph`): what generated modules carry
 /// as `GRAPH` and the web console draws.
 pub use asl_graph as graph;
-pub use context::RunOptions;
+pub use context::{RunOptions, TaskMock};
 pub use durable::{Engine, EngineError, ExecutionId, Machine, StartOptions};
 pub use error::{ExecutionError, Status, TaskError};
 pub use exec::{Event, MapRun, MapRunCounts, MapRunStatus, Recorded, TaskContext};

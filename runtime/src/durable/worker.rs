@@ -273,6 +273,7 @@ async fn execute(
         },
         express: false,
         redrive_count: record.redrive_count,
+        mock: None,
     };
     // Events the resumed state published while it ran are recorded again when it runs
     // again (with the same ids): the next commit replaces them.

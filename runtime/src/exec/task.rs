@@ -413,8 +413,25 @@ where
             || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
         );
     }
+    // A mock answers in place of the handler, which is then not called at all.
+    let mocked = run
+        .exec
+        .info
+        .mock
+        .as_ref()
+        .and_then(|m| m.answer(run.name, &effective));
+    let call = async move {
+        match mocked {
+            Some(answer) => Ok(answer),
+            None => {
+                std::panic::AssertUnwindSafe(invoke(effective, ctx))
+                    .catch_unwind()
+                    .await
+            }
+        }
+    };
     let call = tracing::Instrument::instrument(
-        std::panic::AssertUnwindSafe(invoke(effective, ctx)).catch_unwind(),
+        call,
         tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
     );
     let durable_callback = callback.is_some();

@@ -1,0 +1,1 @@
+//! Assertions on an execution's history.

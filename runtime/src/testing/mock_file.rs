@@ -1,0 +1,1 @@
+//! Mock test cases in Step Functions Local's `MockConfigFile.json` format.

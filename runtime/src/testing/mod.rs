@@ -1,0 +1,10 @@
+//! Testing workflows as Step Functions users do, inside `cargo test`:
+//!
+//! - TestState for one compiled state (`Workflow::test_state`, typed by the generated `State`
+//!   enums), with mocks, inspection data and state configuration as the TestState API has them;
+//! - mock test cases in Step Functions Local's `MockConfigFile.json` format;
+//! - assertions on an execution's history.
+
+mod assertions;
+mod mock_file;
+mod test_state;

@@ -1,0 +1,1 @@
+//! TestState for one compiled state.
