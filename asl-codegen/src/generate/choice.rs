@@ -30,7 +30,7 @@ impl Gen {
         );
         quote! {
             let __run = exec.enter(#rt::StateType::Choice, #name, &vars, &input);
-            let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
+            let __in = #rt::input_path(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
             let __roots = __run.roots(&__in);
             let (__next, __assign) = #chain;
             __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;

@@ -104,13 +104,16 @@ impl Gen {
         // committed (MAP-17).
         let resumable =
             distributed && self.depth == 1 && m.execution_type != Some(ExecutionType::Express);
-        let runner = self.scope(&m.processor, &enum_name, false, resumable);
+        let runner = self.scope(
+            &m.processor,
+            &enum_name,
+            &format!(
+                "The states of the item processor of Map state `{}`.",
+                s.name
+            ),
+        );
         let enum_ident = quote::format_ident!("{}", enum_name);
-        let start = if resumable {
-            quote!(#enum_ident::START,)
-        } else {
-            quote!()
-        };
+        let start = quote!(#enum_ident::START,);
         if resumable {
             self.child_scopes
                 .push((s.name.clone(), enum_ident.clone(), runner.clone()));

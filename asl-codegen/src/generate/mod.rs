@@ -35,7 +35,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -87,11 +87,17 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         objects: false,
         depth: 0,
         child_scopes: Vec::new(),
+        scopes: Vec::new(),
     };
     g.type_names
-        .reserve(&["State", "Tasks", "Workflow", "Integrated"]);
+        .reserve(&["State", "Tasks", "Workflow", "Integrated", "AnyState"]);
     g.method_names.reserve(RESERVED_METHODS);
-    let top = g.scope(&machine.states, "State", true, true);
+    let top = g.scope(
+        &machine.states,
+        "State",
+        "The states of this state machine's top level.",
+    );
+    let any_state = g.any_state();
     let methods = &g.methods;
     let statics = &g.statics;
     let runners = &g.runners;
@@ -230,6 +236,27 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
                 let result = __rt::finish(&exec, #timeout, run).await;
                 __rt::Recorded { result, history: exec.history(), map_runs: exec.map_runs() }
+            }
+        }
+
+        #any_state
+
+        // A program need not call every entry point.
+        #[allow(dead_code)]
+        impl<T: Tasks> Workflow<T> {
+            /// Runs one state as the Step Functions `TestState` API does (see
+            /// `asl_runtime::testing`): `state` is a variant of [`State`] or of a Parallel
+            /// branch's or Map processor's enum; the run stops at the state's first
+            /// transition. `Err` for a request TestState does not run (a mock for a state
+            /// that takes none, a mocked result that does not fit its integration).
+            pub async fn test_state(
+                &self,
+                state: impl ::std::convert::Into<AnyState>,
+                request: __rt::TestState,
+            ) -> ::std::result::Result<__rt::TestResult, __rt::TestStateError> {
+                let tasks = ::std::sync::Arc::clone(&self.tasks);
+                let state = state.into();
+                __rt::test_state(request, #name, ::std::boxed::Box::new(move |exec, input, vars| state.run(tasks, exec, input, vars))).await
             }
         }
 
@@ -449,6 +476,74 @@ struct Gen {
     /// Processors of top-level Distributed Maps run as stored child executions: (Map state,
     /// processor enum, runner).
     child_scopes: Vec<(String, proc_macro2::Ident, proc_macro2::Ident)>,
+    /// Every scope's enum and runner, outer scopes first (for `AnyState`).
+    scopes: Vec<(proc_macro2::Ident, proc_macro2::Ident)>,
+}
+
+impl Gen {
+    /// `AnyState`: a state of any scope, what `Workflow::test_state` takes, and how to run
+    /// its scope from it.
+    fn any_state(&self) -> TokenStream {
+        let rt = &self.rt;
+        let enums: Vec<&proc_macro2::Ident> = self.scopes.iter().map(|(e, _)| e).collect();
+        let runners: Vec<&proc_macro2::Ident> = self.scopes.iter().map(|(_, r)| r).collect();
+        let docs: Vec<TokenStream> = enums
+            .iter()
+            .map(|e| doc(&format!("A state of [`{e}`].")))
+            .collect();
+        quote! {
+            /// Any state of this workflow, at any depth: what [`Workflow::test_state`] takes.
+            /// Every scope's enum converts into it.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+            #[allow(clippy::enum_variant_names)]
+            pub enum AnyState {
+                #(#docs #enums(#enums),)*
+            }
+
+            #(
+                impl ::std::convert::From<#enums> for AnyState {
+                    fn from(state: #enums) -> Self {
+                        AnyState::#enums(state)
+                    }
+                }
+            )*
+
+            // A program need not look states up by name.
+            #[allow(dead_code)]
+            impl AnyState {
+                /// The state's name in the definition.
+                pub const fn name(self) -> &'static str {
+                    match self {
+                        #(AnyState::#enums(s) => s.name(),)*
+                    }
+                }
+
+                /// The state named `name` (outer scopes first), if any: for requests that name
+                /// states at run time (`stateName`).
+                pub fn named(name: &str) -> ::std::option::Option<AnyState> {
+                    #(
+                        if let ::std::option::Option::Some(s) = #enums::ALL.iter().find(|s| s.name() == name) {
+                            return ::std::option::Option::Some(AnyState::#enums(*s));
+                        }
+                    )*
+                    ::std::option::Option::None
+                }
+
+                /// Runs this state's scope from this state.
+                fn run<T: Tasks>(
+                    self,
+                    tasks: ::std::sync::Arc<T>,
+                    exec: ::std::sync::Arc<#rt::Exec>,
+                    input: #rt::Value,
+                    vars: #rt::Vars,
+                ) -> #rt::BoxFuture<'static, ::std::result::Result<#rt::Value, #rt::Failure>> {
+                    match self {
+                        #(AnyState::#enums(s) => ::std::boxed::Box::pin(#runners(tasks, exec, s, input, vars)),)*
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Method names of `Integrated` that Task methods must not take.

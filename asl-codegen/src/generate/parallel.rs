@@ -27,20 +27,29 @@ impl Gen {
         let owner = ident::type_name(&s.name);
         let mut arms = Vec::new();
         let mut runners = Vec::new();
+        let mut starts = Vec::new();
         let n = p.branches.len();
         for (i, b) in p.branches.iter().enumerate() {
             let enum_name = self.type_names.unique(format!("{owner}Branch{i}State"));
-            let runner = self.scope(b, &enum_name, false, false);
+            let runner = self.scope(
+                b,
+                &enum_name,
+                &format!("The states of branch {i} of Parallel state `{}`.", s.name),
+            );
+            let enum_ident = quote::format_ident!("{}", enum_name);
+            starts.push(quote!(#enum_ident::START));
             runners.push(runner.clone());
             let pat = if i + 1 == n { quote!(_) } else { quote!(#i) };
+            let start = &starts[i];
             arms.push(quote! {
-                #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars))),
+                #pat => Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, #start, __input, ::std::sync::Arc::clone(&__vars))),
             });
         }
         let outcome = self.outcome(p.transition.as_ref(), &p.catch, variant_of);
         let dispatch = if n == 1 {
             let runner = &runners[0];
-            quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, __input, ::std::sync::Arc::clone(&__vars))))
+            let start = &starts[0];
+            quote!(Box::pin(#runner(::std::sync::Arc::clone(&__tasks), __exec, #start, __input, ::std::sync::Arc::clone(&__vars))))
         } else {
             quote!(match __i { #(#arms)* })
         };

@@ -14,8 +14,7 @@ impl Gen {
         &mut self,
         scope: &Scope,
         enum_name: &str,
-        public: bool,
-        resumable: bool,
+        enum_doc: &str,
     ) -> proc_macro2::Ident {
         self.depth += 1;
         let enum_ident = format_ident!("{}", enum_name);
@@ -42,6 +41,8 @@ impl Gen {
             self.runner_names
                 .unique(format!("run_{}", ident::fn_name(enum_name)))
         );
+        // Outer scopes first: `AnyState::named` finds a name where the definition has it.
+        self.scopes.push((enum_ident.clone(), runner.clone()));
         let transitions = scope.states.iter().any(|s| {
             matches!(s.kind.transition(), Some(Transition::Next(_)))
                 || matches!(s.kind, StateKind::Choice(_))
@@ -81,26 +82,18 @@ impl Gen {
         } else {
             quote!(vars)
         };
-        let body = if transitions && resumable {
-            // The top level starts where it is told (a durable execution resumes mid-way)
-            // and commits each transition before the state runs.
+        let body = if transitions {
+            // A scope starts where it is told (a durable execution resumes mid-way, a test
+            // starts at the state it tests) and reports each transition before the state
+            // runs when watched (a durable execution's top level commits it; a TestState
+            // execution stops at it).
             quote! {
                 let mut state = start;
                 let mut input = input;
                 loop {
-                    if exec.durable() {
+                    if exec.watched() {
                         exec.checkpoint(state.name(), &input, &#vars_name).await?;
                     }
-                    match state {
-                        #(#arms)*
-                    }
-                }
-            }
-        } else if transitions {
-            quote! {
-                let mut state = #start;
-                let mut input = input;
-                loop {
                     match state {
                         #(#arms)*
                     }
@@ -127,23 +120,12 @@ impl Gen {
         } else {
             quote!(_tasks)
         };
-        let vis = if public { quote!(pub) } else { quote!() };
-        let start_param = match (resumable, transitions) {
-            (true, true) => quote!(start: #enum_ident,),
-            (true, false) => quote!(_start: #enum_ident,),
-            _ => quote!(),
-        };
-        let start_const = resumable.then(|| {
-            quote! {
-                /// The state named by `StartAt`.
-                #vis const START: #enum_ident = #start;
-            }
-        });
-        let enum_doc = doc(if public {
-            "The states of this state machine's top level."
+        let start_param = if transitions {
+            quote!(start: #enum_ident,)
         } else {
-            "The states of a Parallel branch or Map processor."
-        });
+            quote!(_start: #enum_ident,)
+        };
+        let enum_doc = doc(enum_doc);
         let all_doc = doc("Every state, in definition order.");
         // Choice conditions keep the shape of the definition's rules, which need not be
         // minimal boolean expressions.
@@ -163,19 +145,20 @@ impl Gen {
             // Variant names come from state names, which may well end in "State"; a program
             // need not use every state.
             #[allow(clippy::enum_variant_names, dead_code)]
-            #vis enum #enum_ident {
+            pub enum #enum_ident {
                 #(#docs #idents,)*
             }
 
             #[allow(dead_code)]
             impl #enum_ident {
                 #all_doc
-                #vis const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
+                pub const ALL: &'static [#enum_ident] = &[#(#enum_ident::#idents),*];
 
-                #start_const
+                /// The state named by `StartAt`.
+                pub const START: #enum_ident = #start;
 
                 /// The state's name in the definition.
-                #vis const fn name(self) -> &'static str {
+                pub const fn name(self) -> &'static str {
                     match self {
                         #(#enum_ident::#idents => #names,)*
                     }

@@ -74,7 +74,7 @@ impl Gen {
         }
         quote! {
             let __run = exec.enter(#rt::StateType::Succeed, #name, &vars, &input);
-            let __in = #rt::select_owned(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
+            let __in = #rt::input_path(&__run, input, &#io.input_path).map_err(|f| __run.locate(f))?;
             let __out = #rt::select_owned(&__run, __in, &#io.output_path).map_err(|f| __run.locate(f))?;
             __run.commit(&mut vars);
         __run.exit(&__out);
@@ -113,7 +113,8 @@ impl Gen {
         };
         let error = text(self, &f.error, "ErrorPath");
         let cause = text(self, &f.cause, "CausePath");
-        let finish = self.finish(quote!(Err(#rt::fail(&__run, &input, #error, #cause))));
+        let jsonata = self.jsonata;
+        let finish = self.finish(quote!(Err(#rt::fail(&__run, &input, #jsonata, #error, #cause))));
         quote! {
             let __run = exec.enter(#rt::StateType::Fail, #name, &vars, &input);
             #finish

@@ -91,19 +91,42 @@ pub fn select_owned(run: &StateRun, input: Value, field: &PathField) -> Result<V
     }
 }
 
+/// A Choice or Succeed state's `InputPath` (DATA-6): [`select_owned`], which TestState
+/// inspects as `afterInputPath`.
+pub fn input_path(run: &StateRun, input: Value, field: &PathField) -> Result<Value, Failure> {
+    let v = select_owned(run, input, field)?;
+    if let Some(p) = &run.probe {
+        p.after_input_path(&v);
+    }
+    Ok(v)
+}
+
 /// `InputPath` then `Parameters` (DATA-5, DATA-6, DATA-8).
 pub fn effective_input(run: &StateRun, raw: &Value, io: &Io) -> Result<Value, Failure> {
     if io.jsonata {
         return match io.arguments {
-            Some(t) => jsonata::template(t, &run.scope(raw), "Arguments"),
+            Some(t) => {
+                let v = jsonata::template(t, &run.scope(raw), "Arguments")?;
+                if let Some(p) = &run.probe {
+                    p.after_arguments(&v);
+                }
+                Ok(v)
+            }
             None => Ok(raw.clone()),
         };
     }
     let input = select_io(run, raw, &io.input_path)?;
-    match io.parameters {
-        Some(t) => template::eval(t, &run.roots(&input)),
-        None => Ok(input),
+    if let Some(p) = &run.probe {
+        p.after_input_path(&input);
     }
+    let v = match io.parameters {
+        Some(t) => template::eval(t, &run.roots(&input))?,
+        None => input,
+    };
+    if let Some(p) = &run.probe {
+        p.after_parameters(&v);
+    }
+    Ok(v)
 }
 
 /// `ResultSelector`, `ResultPath` into the raw input, then `OutputPath` (DATA-13, DATA-14,
@@ -130,7 +153,13 @@ pub fn apply_result(run: &StateRun, raw: Value, result: Value, io: &Io) -> Resul
         Some(t) => template::eval(t, &run.roots(&result))?,
         None => result,
     };
+    if let Some(p) = &run.probe {
+        p.after_result_selector(&result);
+    }
     let merged = result_path(raw, result, &io.result_path)?;
+    if let Some(p) = &run.probe {
+        p.after_result_path(&merged);
+    }
     let out = select_owned(run, merged, &io.output_path)?;
     check_size(run, &out)?;
     Ok(out)
@@ -153,8 +182,13 @@ pub fn apply_result_ref(
         // The input is the output: select from it in place.
         PathField::Null => {
             run.assign(io.assign, &result)?;
-            if let Some(t) = io.result_selector {
-                template::eval(t, &run.roots(&result))?;
+            let selected = match io.result_selector {
+                Some(t) => Some(template::eval(t, &run.roots(&result))?),
+                None => None,
+            };
+            if let Some(p) = &run.probe {
+                p.after_result_selector(selected.as_ref().unwrap_or(&result));
+                p.after_result_path(raw);
             }
             let out = select_io(run, raw, &io.output_path)?;
             check_size(run, &out)?;

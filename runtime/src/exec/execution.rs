@@ -83,6 +83,9 @@ pub struct Exec {
     pub(super) unfinished: Option<Mutex<Option<(StateType, &'static str)>>>,
     /// The execution's Map Runs, shared with its branches and children.
     pub(super) map_runs: super::map_run::MapRuns,
+    /// A TestState execution's probe (`Workflow::test_state`); `None` otherwise, and in
+    /// every branch, iteration and child.
+    pub(super) probe: Option<Arc<super::probe::Probe>>,
 }
 
 impl Exec {
@@ -93,6 +96,15 @@ impl Exec {
 
     /// Starts an execution; `record` keeps the history events (ids are counted either way).
     pub fn start(info: ExecutionInfo, record: bool) -> Arc<Exec> {
+        Exec::start_probed(info, record, None)
+    }
+
+    /// [`Exec::start`] with a TestState probe.
+    pub(crate) fn start_probed(
+        info: ExecutionInfo,
+        record: bool,
+        probe: Option<Arc<super::probe::Probe>>,
+    ) -> Arc<Exec> {
         let exec = Exec {
             info: Arc::new(info),
             base: OnceLock::new(),
@@ -105,6 +117,7 @@ impl Exec {
             top: true,
             unfinished: None,
             map_runs: Default::default(),
+            probe,
         };
         exec.record_with("ExecutionStarted", None, || {
             serde_json::json!({
@@ -142,6 +155,7 @@ impl Exec {
             top: true,
             unfinished: None,
             map_runs: Default::default(),
+            probe: None,
         })
     }
 
@@ -167,6 +181,7 @@ impl Exec {
             top: false,
             unfinished: None,
             map_runs: Arc::clone(&self.map_runs),
+            probe: None,
         };
         // Its own history is not journaled; it only needs the store for callbacks.
         child.record("ExecutionStarted", None);
@@ -193,6 +208,7 @@ impl Exec {
             captured: durable.then(|| Mutex::new(Vec::new())),
             unfinished: parallel.then(|| Mutex::new(None)),
             map_runs: Arc::clone(&self.map_runs),
+            probe: None,
         })
     }
 
@@ -234,6 +250,9 @@ impl Exec {
         input: &Value,
         vars: &Vars,
     ) -> Result<(), Failure> {
+        if let Some(p) = &self.probe {
+            return p.transition(state, input);
+        }
         match &self.journal {
             Some(j) if self.top => j.checkpoint(self, state, input, vars).await,
             _ => Ok(()),
@@ -358,6 +377,11 @@ impl Exec {
     /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
     #[inline]
     pub fn pass_through(&self, name: &'static str, input: &Value) {
+        if let Some(p) = &self.probe
+            && p.enter(StateType::Pass, name, input)
+        {
+            p.pass_through(input);
+        }
         if self.parent.is_none() && self.history.is_none() {
             // Not recorded (the express fast path): only the ids advance.
             self.count_events(2);
@@ -437,6 +461,11 @@ impl Exec {
             has_assigned: std::sync::atomic::AtomicBool::new(false),
             exited: std::sync::atomic::AtomicBool::new(false),
             span: tracing::debug_span!("state", state = name, r#type = ty.name(), event = event_id),
+            probe: self
+                .probe
+                .as_ref()
+                .filter(|p| p.enter(ty, name, input))
+                .cloned(),
         }
     }
 }

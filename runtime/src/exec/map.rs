@@ -201,11 +201,19 @@ where
         _ => Cow::Owned(select_io(run, raw, &spec.io.input_path)?),
     };
     let effective: &Value = &effective;
+    let probe = run.probe.as_ref();
+    if let Some(p) = probe
+        && !spec.io.jsonata
+    {
+        p.after_input_path(effective);
+    }
     // With an ItemReader the items are the reader's: AWS ignores `ItemsPath` beside it
-    // (recorded: itemreader/json/map_item_reader_base_json_with_items_path_*).
-    let inline: Option<Items<'_>> = match spec.reader {
-        Some(_) => None,
-        None => Some(inline_items(run, effective, spec)?),
+    // (recorded: itemreader/json/map_item_reader_base_json_with_items_path_*). TestState's
+    // `mapItemReaderData` stands for what the reader would read.
+    let inline: Option<Items<'_>> = match (spec.reader, probe.and_then(|p| p.reader_data())) {
+        (Some(_), Some(data)) => Some(Items::Owned(data.clone().into_iter())),
+        (Some(_), None) => None,
+        (None, _) => Some(inline_items(run, effective, spec)?),
     };
     let max = resolve_count(
         run,
@@ -221,7 +229,7 @@ where
         "MapStateStarted",
         || serde_json::json!({ "length": known.unwrap_or(0) }),
     );
-    let reading = match spec.reader {
+    let reading = match spec.reader.filter(|_| inline.is_none()) {
         Some(r) => {
             let field = match r.parameters {
                 Some(items::Args::Jsonata(_)) => "Arguments",
@@ -259,6 +267,14 @@ where
         return Err(Failure::runtime(
             "ToleratedFailureCount cannot be negative.",
         ));
+    }
+    if let Some(p) = probe {
+        p.map_limits(max, tolerated_count, tolerated_pct);
+        // TestState with a mock: the iterations' results without running them.
+        let tolerance = Some((known.unwrap_or(0), tolerated_count, tolerated_pct));
+        if let Some(answer) = p.container_answer("Map", tolerance) {
+            return apply_result_ref(run, raw, answer?, &spec.io);
+        }
     }
     let progress = Progress::of(run);
     // A durable execution names its Map Run after the execution and the Map's visit, so a
@@ -715,6 +731,26 @@ fn inline_items<'a>(
         },
         (None, None) => Cow::Borrowed(effective),
     };
+    if let Some(p) = &run.probe
+        && spec.items.is_none()
+    {
+        match (&*items_value, spec.items_path) {
+            (Value::Array(_), _) => p.after_items_path(&items_value),
+            // TestState words this failure its own way (recorded:
+            // teststate/context_object/state_map_context_object_ALL): the path as given, with
+            // one `$` less when it reads the context object.
+            (_, Some(path)) => {
+                let text = path
+                    .text
+                    .strip_prefix("$$")
+                    .map_or(path.text.to_string(), |rest| format!("${rest}"));
+                return Err(Failure::runtime(format!(
+                    "Reference path \"{text}\" must point to array."
+                )));
+            }
+            _ => {}
+        }
+    }
     match items_value {
         Cow::Borrowed(Value::Array(a)) => Ok(Items::Borrowed(a.iter())),
         Cow::Owned(Value::Array(a)) => Ok(Items::Owned(a.into_iter())),

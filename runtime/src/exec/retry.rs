@@ -210,6 +210,10 @@ macro_rules! retrying {
                 Ok(v) => break Ok($crate::exec::Outcome::Done(v)),
                 Err(f) => {
                     let f = $run.locate(f);
+                    // TestState: the Retriers and Catchers decide without waiting.
+                    if let Some(p) = $run.probe.clone() {
+                        break p.decide($run, &$raw, $spec.retry, $spec.catch, f);
+                    }
                     match retries.next_delay($run, $spec.retry, &f) {
                         Some(delay) => {
                             if let Err(f) = retries.commit($run, &$raw, delay).await {

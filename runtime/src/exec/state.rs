@@ -46,6 +46,8 @@ pub struct StateRun {
     pub(super) context: OnceLock<Value>,
     /// Whether its `…StateExited` was recorded.
     pub(super) exited: std::sync::atomic::AtomicBool,
+    /// The TestState probe, for the tested state's run only (see [`super::probe`]).
+    pub(super) probe: Option<std::sync::Arc<super::probe::Probe>>,
 }
 
 impl Drop for StateRun {
@@ -171,6 +173,9 @@ impl StateRun {
     /// The context object as this state sees it (built on first use).
     pub fn context(&self) -> &Value {
         self.context.get_or_init(|| {
+            if let Some(p) = &self.probe {
+                return p.context(self);
+            }
             let mut m = self.exec.base().clone();
             let mut state = Map::new();
             state.insert("Name".into(), self.name.into());
@@ -243,6 +248,9 @@ impl StateRun {
     /// Applies the state's assignments to the scope's variables.
     pub fn commit(&self, vars: &mut Vars) {
         if !self.has_assigned.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Some(p) = &self.probe {
+                p.variables(vars);
+            }
             return;
         }
         let assigned = self
@@ -261,6 +269,9 @@ impl StateRun {
             let target = Arc::make_mut(vars);
             for (k, v) in m {
                 target.insert(k, v);
+            }
+            if let Some(p) = &self.probe {
+                p.variables(vars);
             }
         }
     }
@@ -319,6 +330,11 @@ impl StateRun {
 
     /// Prefixes a runtime error's cause as AWS does: which state, entered at which event.
     pub fn locate(&self, mut f: Failure) -> Failure {
+        // TestState runs no execution: its errors name no state entered at an event (as AWS
+        // reports them, e.g. teststate/context_object/state_map_context_object_ALL).
+        if self.probe.is_some() {
+            return f;
+        }
         if matches!(
             f.error.as_str(),
             names::RUNTIME | names::INTRINSIC_FAILURE | names::QUERY_EVALUATION_ERROR

@@ -13,6 +13,9 @@ use serde_json::Value;
 
 /// A Pass state (STATE-PASS-*): the result is `Result`, else the effective input.
 pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Result<Value, Failure> {
+    if let Some(p) = &run.probe {
+        return pass_inspected(run, p, raw, io, result);
+    }
     if !io.jsonata
         && io.assign.is_none()
         && io.result_path == PathField::Default
@@ -49,6 +52,33 @@ pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Resu
         None => effective,
     };
     apply_result(run, raw, result, io)
+}
+
+/// [`pass`] under TestState: every step in order, as its inspection data shows them.
+fn pass_inspected(
+    run: &StateRun,
+    p: &super::Probe,
+    raw: Value,
+    io: &Io,
+    result: Option<&Value>,
+) -> Result<Value, Failure> {
+    match result {
+        Some(r) if !io.jsonata => {
+            // The paths still have to resolve, but TestState shows the `Result` alone (as AWS
+            // records it: no `afterInputPath`, no `afterParameters`).
+            let input = select_io(run, &raw, &io.input_path)?;
+            if let Some(t) = io.parameters {
+                template::eval(t, &run.roots(&input))?;
+            }
+            p.result(r);
+            apply_result(run, raw, r.clone(), io)
+        }
+        _ => {
+            let effective = effective_input(run, &raw, io)?;
+            let result = result.cloned().unwrap_or(effective);
+            apply_result(run, raw, result, io)
+        }
+    }
 }
 
 /// A JSONata state without a result (Choice, Succeed): `Assign`, then `Output` over the
@@ -246,6 +276,10 @@ pub(super) async fn sleep_from(
         until,
         WaitFor::Seconds(_) | WaitFor::SecondsPath(_) | WaitFor::SecondsExpr(_)
     );
+    // TestState does not wait: the duration was resolved (and checked) above.
+    if run.probe.is_some() {
+        return Ok(());
+    }
     let sleep = async {
         if relative && run.exec.journal.is_some() {
             let deadline = run.entered()
@@ -286,9 +320,16 @@ pub enum FailText {
 pub fn fail(
     run: &StateRun,
     raw: &Value,
+    jsonata: bool,
     error: Option<FailText>,
     cause: Option<FailText>,
 ) -> Failure {
+    // A JSONPath Fail state has no `InputPath`; TestState shows its input there.
+    if let Some(p) = &run.probe
+        && !jsonata
+    {
+        p.after_input_path(raw);
+    }
     let text = |t: Option<FailText>| -> Result<Option<String>, Failure> {
         let roots = run.roots(raw);
         Ok(match t {

@@ -414,12 +414,17 @@ where
         );
     }
     // A mock answers in place of the handler, which is then not called at all.
-    let mocked = run
-        .exec
-        .info
-        .mock
-        .as_ref()
-        .and_then(|m| m.answer(run.name, &effective));
+    let mocked = match &run.probe {
+        Some(p) => p.task_answer(&spec.resource)?,
+        None => None,
+    };
+    let mocked = mocked.or_else(|| {
+        run.exec
+            .info
+            .mock
+            .as_ref()
+            .and_then(|m| m.answer(run.name, &effective))
+    });
     let call = async move {
         match mocked {
             Some(answer) => Ok(answer),
@@ -522,6 +527,9 @@ where
             ))
         }
         Ok(v) => {
+            if let Some(p) = &run.probe {
+                p.result(&v);
+            }
             run.record_with(events.succeeded, || {
                 let mut d = events.describe(resource_type, resource, None, None);
                 if let Value::Object(m) = &mut d {

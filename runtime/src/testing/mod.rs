@@ -8,3 +8,10 @@
 mod assertions;
 mod mock_file;
 mod test_state;
+
+#[doc(hidden)]
+pub use test_state::run as run_test_state;
+pub use test_state::{
+    ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, Mock, StartFn, TestResult,
+    TestState, TestStateError, TestStatus, validate_mock,
+};

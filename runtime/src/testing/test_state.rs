@@ -1,1 +1,0 @@
-//! TestState for one compiled state.
