@@ -1,6 +1,7 @@
 //! Generates one Rust module per execution case of the corpus, through the same code generator
 //! users get (`asl_codegen::generate`), plus a table the runner iterates and the list of
-//! directories read (see the crate docs for `ASL_CONFORMANCE_ROOT` / `ASL_CONFORMANCE_DIR`).
+//! directories read (see the crate docs for `ASL_CONFORMANCE_ROOT` / `ASL_CONFORMANCE_DIR`);
+//! likewise for the TestState calls (`build_teststate.rs`).
 //!
 //! A directory that is missing or holds no case does not fail the build (the rest of the
 //! workspace still builds); it is listed with its count and the runner fails on it.
@@ -45,7 +46,7 @@ fn main() {
         // A directory: cargo re-runs the script when anything under it changes.
         println!("cargo::rerun-if-changed={}", dir.display());
         let before = cases.len();
-        collect(dir, &mut cases);
+        collect(dir, &mut cases, false);
         let count = cases.len() - before;
         if !dir.is_dir() {
             println!(
@@ -160,8 +161,14 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    // TestState calls: `<root>/teststate`, or the directories of ASL_CONFORMANCE_DIR.
+    let teststate_dirs = match var("ASL_CONFORMANCE_DIR") {
+        Some(_) => dirs.clone(),
+        None => vec![root.join("teststate")],
+    };
+    let teststate = teststate::generate(&teststate_dirs, var("ASL_CONFORMANCE_DIR").is_some());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("cases.rs");
-    let _ = std::fs::write(out, format!("{modules}\n{table}\n{read}"));
+    let _ = std::fs::write(out, format!("{modules}\n{table}\n{read}\n{teststate}"));
 }
 
 /// `path` as given when absolute, else under the workspace root.
@@ -176,17 +183,23 @@ fn absolute(workspace: &Path, path: &str) -> PathBuf {
 }
 
 /// Adds every case directory under `dir` (one holding `definition.asl.json` and
-/// `expected.json`), at any depth.
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// `expected.json`), at any depth: TestState calls (with a `request.json`) when `teststate`,
+/// executions otherwise.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, teststate: bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.join("definition.asl.json").exists() && p.join("expected.json").exists() {
-            out.push(p);
+            if p.join("request.json").exists() == teststate {
+                out.push(p);
+            }
         } else if p.is_dir() {
-            collect(&p, out);
+            collect(&p, out, teststate);
         }
     }
 }
+
+#[path = "build_teststate.rs"]
+mod teststate;

@@ -18,8 +18,9 @@ impl Gen {
         // A Pass that changes nothing: its input is its output, it cannot fail, so it
         // only records its events and moves on.
         let goto = self.goto(p.transition.as_ref(), variant_of);
+        let jsonata = self.jsonata;
         quote! {
-            exec.pass_through(#name, &input);
+            exec.pass_through(#name, &input, #jsonata);
             let __out = input;
             #goto
         }

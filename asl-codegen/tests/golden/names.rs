@@ -829,7 +829,7 @@ async fn run_a1b_item_state<T: Tasks>(
     input: __rt::Value,
     _vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    exec.pass_through("Inner a", &input);
+    exec.pass_through("Inner a", &input, false);
     let __out = input;
     Ok(__out)
 }
@@ -860,7 +860,7 @@ async fn run_a1b_item_state2<T: Tasks>(
     input: __rt::Value,
     _vars: __rt::Vars,
 ) -> ::std::result::Result<__rt::Value, __rt::Failure> {
-    exec.pass_through("Inner b", &input);
+    exec.pass_through("Inner b", &input, false);
     let __out = input;
     Ok(__out)
 }
@@ -946,13 +946,13 @@ async fn run_state<T: Tasks>(
         }
         match state {
             State::DoIt => {
-                exec.pass_through("Do It", &input);
+                exec.pass_through("Do It", &input, false);
                 let __out = input;
                 state = State::DoIt2;
                 input = __out;
             }
             State::DoIt2 => {
-                exec.pass_through("do_it", &input);
+                exec.pass_through("do_it", &input, false);
                 let __out = input;
                 state = State::DoIt3;
                 input = __out;
@@ -1097,7 +1097,7 @@ async fn run_state<T: Tasks>(
                 input = __out;
             }
             State::U6ce8U6587 => {
-                exec.pass_through("注文", &input);
+                exec.pass_through("注文", &input, false);
                 let __out = input;
                 state = State::S3QuotedFnEvil;
                 input = __out;

@@ -375,10 +375,12 @@ impl Exec {
     }
 
     /// A Pass state that changes nothing: records `PassStateEntered` and `PassStateExited`.
+    /// (`jsonata`: a JSONata state, whose TestState inspection data shows only its input.)
     #[inline]
-    pub fn pass_through(&self, name: &'static str, input: &Value) {
+    pub fn pass_through(&self, name: &'static str, input: &Value, jsonata: bool) {
         if let Some(p) = &self.probe
             && p.enter(StateType::Pass, name, input)
+            && !jsonata
         {
             p.pass_through(input);
         }

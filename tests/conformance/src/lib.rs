@@ -14,7 +14,8 @@
 //! - `ASL_CONFORMANCE_DIR`: `:`-separated directories of execution cases
 //!   (`<area>/<case>/definition.asl.json`, `input.json`, `expected.json`, and for Task cases
 //!   `tasks.json`), read instead of `<root>/cases` and `<root>/tasks`, at any depth; e.g.
-//!   `ASL_CONFORMANCE_DIR=../shared/conformance/cases`.
+//!   `ASL_CONFORMANCE_DIR=../shared/conformance/cases`. TestState calls (cases with a
+//!   `request.json`) are read from the same directories instead of `<root>/teststate`.
 //!
 //! The runners print every directory they read with its count (`conformance: read
 //! tests/conformance/corpus/cases (N cases)`, visible with `--nocapture`); a directory that is
@@ -170,13 +171,63 @@ pub struct Case {
     pub skip: Option<&'static str>,
 }
 
+/// The future of one TestState call: its result, or the request error (or a state not
+/// found) as text.
+pub type TestFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<asl_runtime::testing::TestResult, String>>>,
+>;
+
+/// Runs a compiled TestState case: the state's name, the request.
+pub type TestFn = fn(&str, asl_runtime::testing::TestState) -> TestFuture;
+
+/// One TestState call (`teststate/<group>/<case>/`), compiled by the build script.
+pub struct TestCase {
+    /// Group (the parent folder).
+    pub group: &'static str,
+    /// Case name (its folder).
+    pub name: &'static str,
+    /// Its directory.
+    pub dir: &'static str,
+    /// Runs the request against the compiled definition; `None` when skipped.
+    pub test: Option<TestFn>,
+    /// Why the case is skipped.
+    pub skip: Option<&'static str>,
+}
+
 #[allow(missing_docs)]
 mod generated {
-    use super::{Case, CaseDir};
+    use super::{Case, CaseDir, TestCase};
     include!(concat!(env!("OUT_DIR"), "/cases.rs"));
 }
 
-pub use generated::{CASES, DIRS};
+pub use generated::{CASES, DIRS, TESTSTATE_CASES, TESTSTATE_DIRS, TESTSTATE_EXPLICIT};
+
+/// Prints every TestState directory read with its count; `Err` when the default directory
+/// (`<root>/teststate`) is missing or holds no call. Directories given by
+/// `ASL_CONFORMANCE_DIR` may hold none (they may be execution cases only).
+pub fn report_teststate_dirs() -> Result<usize, String> {
+    let mut total = 0;
+    for dir in TESTSTATE_DIRS {
+        let path = display(Path::new(dir.path));
+        if dir.exists {
+            println!("teststate: read {path} ({} calls)", dir.cases);
+        } else {
+            println!("teststate: {path} does not exist");
+        }
+        total += dir.cases;
+    }
+    if total == 0 && !TESTSTATE_EXPLICIT {
+        return Err(format!(
+            "no TestState calls in {} (default tests/conformance/corpus/teststate, or              ASL_CONFORMANCE_ROOT / ASL_CONFORMANCE_DIR)",
+            TESTSTATE_DIRS
+                .iter()
+                .map(|d| display(Path::new(d.path)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(total)
+}
 
 pub mod compare;
 pub mod replay;
