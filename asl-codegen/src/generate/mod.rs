@@ -491,6 +491,16 @@ impl Gen {
             .iter()
             .map(|e| doc(&format!("A state of [`{e}`].")))
             .collect();
+        // The first scope holding the name: `State::ALL…` then `.or_else(|| …)` per scope.
+        let mut named = TokenStream::new();
+        for (i, e) in enums.iter().enumerate() {
+            let find = quote!(#e::ALL.iter().find(|s| s.name() == name).map(|s| AnyState::#e(*s)));
+            named = if i == 0 {
+                find
+            } else {
+                quote!(#named.or_else(|| #find))
+            };
+        }
         quote! {
             /// Any state of this workflow, at any depth: what [`Workflow::test_state`] takes.
             /// Every scope's enum converts into it.
@@ -521,12 +531,7 @@ impl Gen {
                 /// The state named `name` (outer scopes first), if any: for requests that name
                 /// states at run time (`stateName`).
                 pub fn named(name: &str) -> ::std::option::Option<AnyState> {
-                    #(
-                        if let ::std::option::Option::Some(s) = #enums::ALL.iter().find(|s| s.name() == name) {
-                            return ::std::option::Option::Some(AnyState::#enums(*s));
-                        }
-                    )*
-                    ::std::option::Option::None
+                    #named
                 }
 
                 /// Runs this state's scope from this state.

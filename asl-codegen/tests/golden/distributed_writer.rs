@@ -294,19 +294,16 @@ impl AnyState {
     /// The state named `name` (outer scopes first), if any: for requests that name
     /// states at run time (`stateName`).
     pub fn named(name: &str) -> ::std::option::Option<AnyState> {
-        if let ::std::option::Option::Some(s) = State::ALL
+        State::ALL
             .iter()
             .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::State(*s));
-        }
-        if let ::std::option::Option::Some(s) = ScoreLinesItemState::ALL
-            .iter()
-            .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::ScoreLinesItemState(*s));
-        }
-        ::std::option::Option::None
+            .map(|s| AnyState::State(*s))
+            .or_else(|| {
+                ScoreLinesItemState::ALL
+                    .iter()
+                    .find(|s| s.name() == name)
+                    .map(|s| AnyState::ScoreLinesItemState(*s))
+            })
     }
     /// Runs this state's scope from this state.
     fn run<T: Tasks>(

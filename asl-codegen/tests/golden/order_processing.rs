@@ -640,31 +640,28 @@ impl AnyState {
     /// The state named `name` (outer scopes first), if any: for requests that name
     /// states at run time (`stateName`).
     pub fn named(name: &str) -> ::std::option::Option<AnyState> {
-        if let ::std::option::Option::Some(s) = State::ALL
+        State::ALL
             .iter()
             .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::State(*s));
-        }
-        if let ::std::option::Option::Some(s) = ReserveStockItemState::ALL
-            .iter()
-            .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::ReserveStockItemState(*s));
-        }
-        if let ::std::option::Option::Some(s) = ShipAndNotifyBranch0State::ALL
-            .iter()
-            .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::ShipAndNotifyBranch0State(*s));
-        }
-        if let ::std::option::Option::Some(s) = ShipAndNotifyBranch1State::ALL
-            .iter()
-            .find(|s| s.name() == name)
-        {
-            return ::std::option::Option::Some(AnyState::ShipAndNotifyBranch1State(*s));
-        }
-        ::std::option::Option::None
+            .map(|s| AnyState::State(*s))
+            .or_else(|| {
+                ReserveStockItemState::ALL
+                    .iter()
+                    .find(|s| s.name() == name)
+                    .map(|s| AnyState::ReserveStockItemState(*s))
+            })
+            .or_else(|| {
+                ShipAndNotifyBranch0State::ALL
+                    .iter()
+                    .find(|s| s.name() == name)
+                    .map(|s| AnyState::ShipAndNotifyBranch0State(*s))
+            })
+            .or_else(|| {
+                ShipAndNotifyBranch1State::ALL
+                    .iter()
+                    .find(|s| s.name() == name)
+                    .map(|s| AnyState::ShipAndNotifyBranch1State(*s))
+            })
     }
     /// Runs this state's scope from this state.
     fn run<T: Tasks>(

@@ -5,21 +5,8 @@
 //!
 //! Generated workflows have `Workflow::test_state(state, request)`, where `state` is a variant
 //! of the generated `State` enum or of a Parallel branch's or Map processor's enum (all
-//! convertible into the module's `AnyState`), so a misspelt state does not compile:
-//!
-//! ```ignore
-//! use asl_runtime::testing::{InspectionLevel, TestState, TestStatus};
-//! let result = workflow
-//!     .test_state(
-//!         orders::State::ChargeCard,
-//!         TestState::new(json!({"total": 12}))
-//!             .mock_error("Payment.Declined", "card expired")
-//!             .inspection(InspectionLevel::Debug),
-//!     )
-//!     .await?;
-//! assert_eq!(result.status, TestStatus::CaughtError);
-//! assert_eq!(result.next_state.as_deref(), Some("Reject order"));
-//! ```
+//! convertible into the module's `AnyState`), so a misspelt state does not compile (a
+//! complete example: [`TestState`]).
 //!
 //! How a state runs under TestState (AWS's behaviour, as the recordings in
 //! `tests/conformance/corpus/teststate/` show it):
@@ -112,6 +99,56 @@ pub enum Mock {
 
 /// One TestState request: the input and everything else the `TestState` API takes besides
 /// the definition and the state's name.
+///
+/// A Task's mocked error caught by its Catcher:
+///
+/// ```
+/// use asl_runtime::testing::{InspectionLevel, TestState, TestStatus};
+/// use asl_runtime::{TaskContext, TaskError, Value, serde_json::json};
+///
+/// asl_runtime::asl!(pub mod orders {
+///     "StartAt": "Charge card",
+///     "States": {
+///         "Charge card": {
+///             "Type": "Task",
+///             "Resource": "arn:aws:states:::lambda:invoke",
+///             "Parameters": { "FunctionName": "charge", "Payload.$": "$" },
+///             "Catch": [{ "ErrorEquals": ["Payment.Declined"], "ResultPath": "$.error", "Next": "Reject" }],
+///             "Next": "Ship"
+///         },
+///         "Ship": { "Type": "Succeed" },
+///         "Reject": { "Type": "Fail", "Error": "Rejected" }
+///     }
+/// });
+///
+/// struct Handlers;
+/// impl orders::Tasks for Handlers {
+///     async fn charge_card(&self, input: Value, _: TaskContext) -> Result<Value, TaskError> {
+///         Ok(json!({ "StatusCode": 200, "Payload": input }))
+///     }
+/// }
+///
+/// # asl_runtime::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let workflow = orders::Workflow::new(Handlers);
+/// let result = workflow
+///     .test_state(
+///         orders::State::ChargeCard,
+///         TestState::new(json!({ "total": 12 }))
+///             .mock_error("Payment.Declined", "card expired")
+///             .inspection(InspectionLevel::Debug),
+///     )
+///     .await?;
+/// assert_eq!(result.status, TestStatus::CaughtError);
+/// assert_eq!(result.next_state.as_deref(), Some("Reject"));
+/// assert_eq!(
+///     result.output,
+///     Some(json!({ "total": 12, "error": { "Error": "Payment.Declined", "Cause": "card expired" } }))
+/// );
+/// let details = result.inspection_data.and_then(|d| d.error_details);
+/// assert_eq!(details.and_then(|d| d.catch_index), Some(0));
+/// # Ok::<(), asl_runtime::testing::TestStateError>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TestState {
     pub(crate) input: Value,
