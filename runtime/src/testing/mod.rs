@@ -8,3 +8,7 @@
 mod assertions;
 mod mock_file;
 mod test_state;
+
+/// What generated `Tasks` implementations for [`Mocked`] call (re-exported by `__codegen`).
+pub(crate) use mock_file::glue as mock_glue;
+pub use mock_file::{MockCase, MockFile, MockFileError, Mocked, Unmocked};
