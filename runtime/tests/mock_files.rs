@@ -392,3 +392,90 @@ async fn a_map_task_is_mocked_per_iteration() {
     );
     assert_eq!((case.calls("Price"), case.calls("Count")), (4, 4));
 }
+
+/// The typed input of `Quote`.
+#[derive(Debug, serde::Deserialize)]
+pub struct QuoteRequest {
+    /// The item.
+    pub sku: String,
+}
+
+/// The typed output of `Quote`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Quote {
+    /// Its price.
+    pub price: u32,
+}
+
+asl_runtime::asl!(mod quoting {
+    "StartAt": "Quote",
+    "States": {
+        "Quote": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:quote", "End": true }
+    }
+} where {
+    "Quote": super::QuoteRequest -> super::Quote,
+});
+
+/// An output type without `Deserialize`: its workflow still compiles (the bound that
+/// `Mocked` needs is checked only where `Mocked` is used).
+#[derive(Debug, serde::Serialize)]
+pub struct Receipt {
+    /// Its number.
+    pub id: u32,
+}
+
+asl_runtime::asl!(mod receipts {
+    "StartAt": "Issue",
+    "States": {
+        "Issue": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:issue", "End": true }
+    }
+} where {
+    "Issue": super::Value -> super::Receipt,
+});
+
+struct Issuer;
+impl receipts::Tasks for Issuer {
+    async fn issue(&self, _: Value, _: TaskContext) -> Result<Receipt, TaskError> {
+        Ok(Receipt { id: 7 })
+    }
+}
+
+/// A typed state's mocked `Return` becomes its output type; one that does not fit fails the
+/// execution with `States.Runtime` naming the state and the type.
+#[tokio::test]
+async fn a_typed_state_decodes_its_mocked_response() {
+    let file = MockFile::parse(
+        r#"{
+          "StateMachines": { "quoting": { "TestCases": {
+            "Fits": { "Quote": "Five" }, "DoesNotFit": { "Quote": "Words" } } } },
+          "MockedResponses": {
+            "Five": { "0": { "Return": { "price": 5 } } },
+            "Words": { "0": { "Return": { "price": "five" } } }
+          }
+        }"#,
+        "typed.json",
+    )
+    .expect("valid");
+    let run = |name: &str| {
+        let case = file.test_case("quoting", name).expect("case");
+        async move {
+            quoting::Workflow::new(Mocked::only(case))
+                .run(json!({"sku": "a-1"}))
+                .await
+        }
+    };
+    assert_eq!(run("Fits").await.expect("fits"), json!({"price": 5}));
+    let e = run("DoesNotFit").await.expect_err("does not fit");
+    assert_eq!(e.error(), Some("States.Runtime"));
+    let cause = e.cause().unwrap_or_default();
+    assert!(
+        cause.contains("Task state 'Quote'") && cause.contains("`super::Quote`"),
+        "{cause}"
+    );
+    // A workflow whose output type has no `Deserialize` runs as before.
+    let out = receipts::Workflow::new(Issuer)
+        .run(json!({}))
+        .await
+        .expect("issued");
+    assert_eq!(out, json!({"id": 7}));
+}
