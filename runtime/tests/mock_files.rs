@@ -479,3 +479,77 @@ async fn a_typed_state_decodes_its_mocked_response() {
         .expect("issued");
     assert_eq!(out, json!({"id": 7}));
 }
+
+/// A durable execution (an `Engine`'s, on SQLite) runs a test case given with
+/// `StartOptions::mock`: standard executions through the engine's worker, Express ones in
+/// memory and through `start_sync`; states the case does not mock call the handlers.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn engine_executions_run_test_cases() -> Result<(), Box<dyn std::error::Error>> {
+    use asl_runtime::{Engine, StartOptions, store::SqliteStore};
+    let services = Services::default();
+    let engine = Engine::builder()
+        .store(SqliteStore::memory().await?)
+        .workflow(
+            "LambdaSQSIntegration",
+            lambda_sqs::Workflow::new(services.clone()),
+        )
+        .express_workflow(
+            "LambdaSQSExpress",
+            lambda_sqs::Workflow::new(services.clone()),
+        )
+        .build()
+        .await?;
+    let happy = case("HappyPath");
+    let id = engine
+        .start(
+            "LambdaSQSIntegration",
+            json!({}),
+            StartOptions::default().name("happy").mock(happy.clone()),
+        )
+        .await?;
+    assert_eq!(engine.wait(&id).await?, sqs_success());
+    assert_eq!(
+        (happy.calls("LambdaState"), happy.calls("SQSState")),
+        (1, 1)
+    );
+    let history = engine.history(&id).await?;
+    let succeeded: Vec<Value> = history
+        .iter()
+        .filter(|e| e.kind == "TaskSucceeded")
+        .filter_map(|e| serde_json::from_str(e.details.as_ref()?.get("output")?.as_str()?).ok())
+        .collect();
+    assert_eq!(succeeded, vec![lambda_success(), sqs_success()]);
+
+    let hybrid = engine
+        .start(
+            "LambdaSQSIntegration",
+            json!({}),
+            StartOptions::default().mock(case("HybridPath")),
+        )
+        .await?;
+    assert_eq!(
+        engine.wait(&hybrid).await?,
+        json!({"MessageId": "real-message"})
+    );
+    assert_eq!(services.sent.lock().expect("lock").len(), 1);
+
+    let express = engine
+        .start(
+            "LambdaSQSExpress",
+            json!({}),
+            StartOptions::default().mock(case("HappyPath")),
+        )
+        .await?;
+    assert_eq!(engine.wait(&express).await?, sqs_success());
+    let sync = engine
+        .start_sync(
+            "LambdaSQSExpress",
+            json!({}),
+            StartOptions::default().mock(case("HappyPath")),
+        )
+        .await?;
+    assert_eq!(sync.output, Some(sqs_success()));
+
+    Ok(())
+}
