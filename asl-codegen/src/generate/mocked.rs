@@ -54,9 +54,7 @@ pub(super) fn mocked_impls(machine: &StateMachine, options: &GenOptions) -> Toke
                 let unused = signature(quote!(_input), quote!(_ctx));
                 mocked.push(quote! {
                     #used {
-                        __rt::mocked_task(self, #name, #ty_name, #decode, move |handlers| {
-                            <T as Tasks>::#method(handlers, input, ctx)
-                        })
+                        __rt::mocked_task(self, #name, #ty_name, #decode, move |handlers| <T as Tasks>::#method(handlers, input, ctx))
                     }
                 });
                 unmocked.push(quote! {
