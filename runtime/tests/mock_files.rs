@@ -553,3 +553,48 @@ async fn engine_executions_run_test_cases() -> Result<(), Box<dyn std::error::Er
 
     Ok(())
 }
+
+asl_runtime::asl!(mod branches {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                { "StartAt": "Left", "States": { "Left": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } },
+                { "StartAt": "Right", "States": { "Right": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true } } }
+            ],
+            "End": true
+        }
+    }
+});
+
+struct RightHand;
+impl branches::Tasks for RightHand {
+    async fn left(&self, _: Value, _: TaskContext) -> Result<Value, TaskError> {
+        Err(TaskError::named("Test.Unexpected"))
+    }
+    async fn right(&self, input: Value, _: TaskContext) -> Result<Value, TaskError> {
+        Ok(json!({"right": input}))
+    }
+}
+
+/// A Parallel branch's Task answers from the test case (through `RunOptions::mock`, which
+/// the branches share); the other branch's state, not in the case, runs its handler.
+#[tokio::test]
+async fn a_parallel_branch_task_is_mocked() {
+    let file = MockFile::parse(
+        r#"{"StateMachines": {"branches": {"TestCases": {"LeftOnly": {"Left": "L"}}}},
+            "MockedResponses": {"L": {"0": {"Return": "mocked left"}}}}"#,
+        "branches.json",
+    )
+    .expect("valid");
+    file.check_graph("branches", &branches::GRAPH)
+        .expect("Left is a Task in a branch");
+    let case = file.test_case("branches", "LeftOnly").expect("case");
+    let out = branches::Workflow::new(RightHand)
+        .run_with(json!({"n": 1}), RunOptions::default().mock(case.clone()))
+        .await
+        .expect("succeeds");
+    assert_eq!(out, json!(["mocked left", {"right": {"n": 1}}]));
+    assert_eq!(case.calls("Left"), 1);
+}
