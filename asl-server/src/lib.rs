@@ -74,6 +74,8 @@ pub struct Config {
     pub(crate) console_path: Option<String>,
     /// The console is switched off.
     pub(crate) console_off: bool,
+    /// Mock test cases that `StartExecution` on `<state machine ARN>#<test case>` runs.
+    pub(crate) mock_file: Option<asl_runtime::testing::MockFile>,
 }
 
 impl std::fmt::Debug for Config {
@@ -85,6 +87,13 @@ impl std::fmt::Debug for Config {
             .field("access_keys", &keys)
             .field("max_body", &self.body_limit())
             .field("console", &self.console_mount())
+            .field(
+                "mock_file",
+                &self
+                    .mock_file
+                    .as_ref()
+                    .map(asl_runtime::testing::MockFile::file_name),
+            )
             .finish()
     }
 }
@@ -139,6 +148,19 @@ impl Config {
                 self.console_mount().unwrap_or_else(|| DEFAULT_CONSOLE_PATH.into())
             ),
         }
+        self
+    }
+
+    /// Runs the test cases of `file` (Step Functions Local's `MockConfigFile.json`, loaded with
+    /// [`MockFile::load`](asl_runtime::testing::MockFile::load)) as Step Functions Local does:
+    /// `StartExecution` (and `StartSyncExecution`) with `stateMachineArn` set to
+    /// `<state machine ARN>#<test case>` runs that test case of the state machine of that name
+    /// in the file; its Task states answer from their mocked responses, the others call their
+    /// handlers. An unknown test case, or one naming a state that is not a Task state of the
+    /// workflow, is a `ValidationException`. The test case lives in this process: an
+    /// execution resumed by another process, or redriven, calls its handlers.
+    pub fn mock_file(mut self, file: asl_runtime::testing::MockFile) -> Self {
+        self.mock_file = Some(file);
         self
     }
 

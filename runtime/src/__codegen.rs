@@ -127,6 +127,12 @@ pub mod v6 {
     };
     pub use serde_json::Value;
     pub use std::borrow::Cow;
+    // Mock test cases (issue 19): `impl Tasks for Mocked<T>` and for `Unmocked`.
+    pub use crate::testing::mock_glue::{
+        MockOutput, MockWitness, mock_value, mocked_task, unmocked_read, unmocked_task,
+        unmocked_write,
+    };
+    pub use crate::testing::{Mocked, Unmocked};
 
     /// JSONata expressions, compiled, and their evaluation.
     pub mod jsonata {

@@ -21,6 +21,7 @@ mod io;
 mod items;
 pub mod jsonata;
 mod map;
+mod mocked;
 mod parallel;
 mod resource;
 mod scope;
@@ -113,6 +114,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
     let abi = Literal::u32_suffixed(ABI_VERSION);
     let abi_module = format_ident!("v{}", ABI_VERSION);
     let integrated = g.integrated_trait();
+    let mocked = mocked::mocked_impls(machine, options);
     let child_names: Vec<Literal> = g.child_scopes.iter().map(|(n, ..)| lit_str(n)).collect();
     let child_arms: Vec<TokenStream> = g
         .child_scopes
@@ -180,6 +182,8 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         }
 
         #integrated
+
+        #mocked
 
         /// The state machine: runs executions with the given [`Tasks`].
         // No bound here: `from_services` states its own, to report the states to write.

@@ -386,6 +386,100 @@ impl<
         __rt::ServiceTasks::services(self)
     }
 }
+/// Handlers behind a mock test case (`asl_runtime::testing::MockFile`): the Task
+/// states the case mocks answer from its mocked responses, the others call `T`.
+#[allow(clippy::wrong_self_convention)]
+impl<T: Tasks> Tasks for __rt::Mocked<T> {
+    fn read_read_rows(
+        &self,
+        request: ::asl_runtime::items::ReadRequest,
+    ) -> ::asl_runtime::items::ItemStream<'_> {
+        <T as Tasks>::read_read_rows(__rt::Mocked::handlers(self), request)
+    }
+    fn migrate_batch(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "MigrateBatch",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::migrate_batch(handlers, input, ctx),
+        )
+    }
+    fn summarise(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Summarise",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::summarise(handlers, input, ctx),
+        )
+    }
+    fn notify(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Notify",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::notify(handlers, input, ctx),
+        )
+    }
+}
+/// `Mocked::only`'s handlers: a Task state the test case does not mock fails with
+/// `States.Runtime` naming it.
+#[allow(clippy::wrong_self_convention)]
+impl Tasks for __rt::Unmocked {
+    fn read_read_rows(
+        &self,
+        _request: ::asl_runtime::items::ReadRequest,
+    ) -> ::asl_runtime::items::ItemStream<'_> {
+        __rt::unmocked_read(self, "ReadRows")
+    }
+    fn migrate_batch(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "MigrateBatch")
+    }
+    fn summarise(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Summarise")
+    }
+    fn notify(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Notify")
+    }
+}
 /// The state machine: runs executions with the given [`Tasks`].
 pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,

@@ -200,6 +200,40 @@ impl<S: __rt::Services + __rt::ObjectStore> Integrated for __rt::ServiceTasks<S>
         __rt::ServiceTasks::services(self)
     }
 }
+/// Handlers behind a mock test case (`asl_runtime::testing::MockFile`): the Task
+/// states the case mocks answer from its mocked responses, the others call `T`.
+#[allow(clippy::wrong_self_convention)]
+impl<T: Tasks> Tasks for __rt::Mocked<T> {
+    fn read_score_lines(
+        &self,
+        request: ::asl_runtime::items::ReadRequest,
+    ) -> ::asl_runtime::items::ItemStream<'_> {
+        <T as Tasks>::read_score_lines(__rt::Mocked::handlers(self), request)
+    }
+    fn write_score_lines(
+        &self,
+        object: ::asl_runtime::items::PutObject,
+    ) -> ::asl_runtime::items::ObjectFuture<'_, ()> {
+        <T as Tasks>::write_score_lines(__rt::Mocked::handlers(self), object)
+    }
+}
+/// `Mocked::only`'s handlers: a Task state the test case does not mock fails with
+/// `States.Runtime` naming it.
+#[allow(clippy::wrong_self_convention)]
+impl Tasks for __rt::Unmocked {
+    fn read_score_lines(
+        &self,
+        _request: ::asl_runtime::items::ReadRequest,
+    ) -> ::asl_runtime::items::ItemStream<'_> {
+        __rt::unmocked_read(self, "ScoreLines")
+    }
+    fn write_score_lines(
+        &self,
+        _object: ::asl_runtime::items::PutObject,
+    ) -> ::asl_runtime::items::ObjectFuture<'_, ()> {
+        __rt::unmocked_write(self, "ScoreLines")
+    }
+}
 /// The state machine: runs executions with the given [`Tasks`].
 pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,

@@ -551,6 +551,112 @@ for __rt::ServiceTasks<S> {
         __rt::ServiceTasks::services(self)
     }
 }
+/// Handlers behind a mock test case (`asl_runtime::testing::MockFile`): the Task
+/// states the case mocks answer from its mocked responses, the others call `T`.
+#[allow(clippy::wrong_self_convention)]
+impl<T: Tasks> Tasks for __rt::Mocked<T> {
+    fn do_it(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "DoIt",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::do_it(handlers, input, ctx),
+        )
+    }
+    fn type_(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "type",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::type_(handlers, input, ctx),
+        )
+    }
+    fn clone(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Clone",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::clone(handlers, input, ctx),
+        )
+    }
+    fn new(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "New",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::new(handlers, input, ctx),
+        )
+    }
+}
+/// `Mocked::only`'s handlers: a Task state the test case does not mock fails with
+/// `States.Runtime` naming it.
+#[allow(clippy::wrong_self_convention)]
+impl Tasks for __rt::Unmocked {
+    fn do_it(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "DoIt")
+    }
+    fn type_(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "type")
+    }
+    fn clone(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Clone")
+    }
+    fn new(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "New")
+    }
+}
 /// The state machine: runs executions with the given [`Tasks`].
 pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,

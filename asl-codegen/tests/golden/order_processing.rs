@@ -530,6 +530,139 @@ impl<T: Integrated> Tasks for T {
         <T as Integrated>::notify_customer(self, input, ctx)
     }
 }
+/// Handlers behind a mock test case (`asl_runtime::testing::MockFile`): the Task
+/// states the case mocks answer from its mocked responses, the others call `T`.
+#[allow(clippy::wrong_self_convention)]
+impl<T: Tasks> Tasks for __rt::Mocked<T>
+where
+    __rt::MockWitness<T>: __rt::MockOutput<crate::ChargeResult>,
+{
+    fn validate_order(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Validate order",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::validate_order(handlers, input, ctx),
+        )
+    }
+    fn charge_card(
+        &self,
+        input: crate::ChargeRequest,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<crate::ChargeResult, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Charge card",
+            "crate::ChargeResult",
+            <__rt::MockWitness<T> as __rt::MockOutput<crate::ChargeResult>>::decode,
+            move |handlers| <T as Tasks>::charge_card(handlers, input, ctx),
+        )
+    }
+    fn reserve_item(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Reserve item",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::reserve_item(handlers, input, ctx),
+        )
+    }
+    fn ship(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Ship",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::ship(handlers, input, ctx),
+        )
+    }
+    fn notify_customer(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "Notify customer",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::notify_customer(handlers, input, ctx),
+        )
+    }
+}
+/// `Mocked::only`'s handlers: a Task state the test case does not mock fails with
+/// `States.Runtime` naming it.
+#[allow(clippy::wrong_self_convention)]
+impl Tasks for __rt::Unmocked {
+    fn validate_order(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Validate order")
+    }
+    fn charge_card(
+        &self,
+        _input: crate::ChargeRequest,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<crate::ChargeResult, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Charge card")
+    }
+    fn reserve_item(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Reserve item")
+    }
+    fn ship(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Ship")
+    }
+    fn notify_customer(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "Notify customer")
+    }
+}
 /// The state machine: runs executions with the given [`Tasks`].
 pub struct Workflow<T> {
     tasks: ::std::sync::Arc<T>,

@@ -5,6 +5,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use asl_runtime::durable::{Description, ListFilter, RedriveFilter, validate_name};
+use asl_runtime::testing::{MockCase, MockFile, MockFileError};
 use asl_runtime::{StartOptions, Status};
 
 use super::{
@@ -40,15 +41,23 @@ fn resolve_start(
     name: Option<String>,
     input: Option<String>,
 ) -> Result<(Start, asl_runtime::durable::WorkflowInfo), ApiError> {
+    // Step Functions Local's `<state machine ARN>#<test case>`, with a mock file.
+    let (arn, test_case) = match (&server.config.mock_file, arn.rsplit_once('#')) {
+        (Some(_), Some((machine, case))) => (machine, Some(case)),
+        _ => (arn, None),
+    };
     let info = workflow_of(server, arn)?;
     if let Some(n) = &name {
         validate_name(n)?;
     }
     let input = execution_input(input.as_deref())?;
-    let options = match name {
+    let mut options = match name {
         Some(n) => StartOptions::default().name(n),
         None => StartOptions::default(),
     };
+    if let (Some(file), Some(case)) = (&server.config.mock_file, test_case) {
+        options = options.mock(mock_case(file, &info, case)?);
+    }
     Ok((
         Start {
             workflow: info.name.clone(),
@@ -57,6 +66,21 @@ fn resolve_start(
         },
         info,
     ))
+}
+
+/// Test case `case` of the state machine `info` names, checked against its workflow
+/// (`ValidationException` naming the file, the place and the problem).
+fn mock_case(
+    file: &MockFile,
+    info: &asl_runtime::durable::WorkflowInfo,
+    case: &str,
+) -> Result<MockCase, ApiError> {
+    let invalid = |e: MockFileError| ApiError::service_validation(e.to_string(), None);
+    let mock = file.test_case(&info.name, case).map_err(invalid)?;
+    if let Some(graph) = info.graph {
+        mock.check_graph(graph).map_err(invalid)?;
+    }
+    Ok(mock)
 }
 
 /// The execution input: `{}` when absent; JSON of at most 256 KiB (`InvalidExecutionInput`).

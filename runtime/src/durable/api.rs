@@ -139,6 +139,7 @@ impl FromStr for ExecutionId {
 pub struct StartOptions {
     pub(super) name: Option<String>,
     pub(super) express: bool,
+    pub(super) mock: Option<std::sync::Arc<dyn crate::TaskMock>>,
 }
 
 impl StartOptions {
@@ -152,6 +153,16 @@ impl StartOptions {
     /// An Express execution (EXEC-2): in memory, no stored history.
     pub fn express(mut self) -> Self {
         self.express = true;
+        self
+    }
+
+    /// Answers the execution's Task states with `mock` (a mock test case,
+    /// [`MockCase`](crate::testing::MockCase)) instead of their handlers, for the states it
+    /// answers. The mock lives in this process only: a standard execution that another
+    /// process resumes (after a crash, or by redrive) runs its Task states' handlers; so does
+    /// a redriven one here. A Distributed Map's child executions share it.
+    pub fn mock(mut self, mock: impl crate::TaskMock + 'static) -> Self {
+        self.mock = Some(std::sync::Arc::new(mock));
         self
     }
 }

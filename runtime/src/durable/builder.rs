@@ -168,6 +168,7 @@ impl EngineBuilder {
             child_waits: Mutex::new(HashMap::new()),
             schedule_wake: tokio::sync::Notify::new(),
             schedule_poll: self.schedule_poll,
+            mocks: Mutex::new(HashMap::new()),
             shutdown,
         });
         // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.

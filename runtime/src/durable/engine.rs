@@ -63,6 +63,9 @@ pub(super) struct Inner {
     pub(super) schedule_wake: tokio::sync::Notify,
     /// How often the schedule runner looks for schedules other processes changed.
     pub(super) schedule_poll: Duration,
+    /// The mocks of standard executions started here with [`StartOptions::mock`], by
+    /// execution id, until they end (in memory: see there).
+    pub(super) mocks: Mutex<HashMap<String, Arc<dyn crate::TaskMock>>>,
 }
 
 #[derive(Clone)]
@@ -105,6 +108,12 @@ impl Inner {
 
     pub(super) fn express(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExpressRun>> {
         self.express.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn mocks(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<dyn crate::TaskMock>>> {
+        self.mocks.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -159,6 +168,7 @@ impl Engine {
         let express =
             options.express || self.workflow_type(workflow) == super::WorkflowType::Express;
         run.express = express;
+        run.mock = options.mock.clone();
         let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
         if express {
             return Ok(self.start_express(machine, workflow, input, run, info));
@@ -188,8 +198,26 @@ impl Engine {
             ),
         };
         let id = ExecutionId(record.id.clone());
+        // Known before the record exists (this process may claim it at once); put back as it
+        // was when the record is not created.
+        let previous = options
+            .mock
+            .as_ref()
+            .map(|m| self.inner.mocks().insert(record.id.clone(), Arc::clone(m)));
+        let restore = |previous: Option<Option<Arc<dyn crate::TaskMock>>>| {
+            let mut mocks = self.inner.mocks();
+            match previous {
+                Some(Some(p)) => {
+                    mocks.insert(record.id.clone(), p);
+                }
+                Some(None) => {
+                    mocks.remove(&record.id);
+                }
+                None => {}
+            }
+        };
         let until = lease_until(&self.inner);
-        match self
+        let created = self
             .inner
             .shared
             .store
@@ -200,8 +228,15 @@ impl Engine {
                     .then(|| self.inner.shared.worker.clone()),
                 until,
             )
-            .await?
-        {
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => {
+                restore(previous);
+                return Err(e.into());
+            }
+        };
+        match created {
             Created::New if !self.inner.runs_started => Ok(id),
             Created::New => {
                 let started = vec![StoredEvent {
@@ -215,6 +250,8 @@ impl Engine {
                 Ok(id)
             }
             Created::Existing(existing) => {
+                // Not this call's execution: it keeps the mock it was started with, if any.
+                restore(previous);
                 // EXEC-3: the same name and input while it runs is the same execution.
                 if existing.status == Status::Running && existing.input == input {
                     Ok(id)

@@ -94,6 +94,10 @@ impl Engine {
         let store = &self.inner.shared.store;
         let workflow = format!("{}#{}", child.workflow, child.scope);
         let info = child.info;
+        // The parent's mock test case answers its children's Task states too.
+        if let Some(m) = &info.mock {
+            self.inner.mocks().insert(info.id.clone(), Arc::clone(m));
+        }
         let record = ExecutionRecord {
             id: info.id.clone(),
             workflow: workflow.clone(),

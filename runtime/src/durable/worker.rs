@@ -273,7 +273,8 @@ async fn execute(
         },
         express: false,
         redrive_count: record.redrive_count,
-        mock: None,
+        // A mock test case started here (`StartOptions::mock`); none when resumed elsewhere.
+        mock: inner.mocks().get(&record.id).cloned(),
     };
     // Events the resumed state published while it ran are recorded again when it runs
     // again (with the same ids): the next commit replaces them.
@@ -367,6 +368,7 @@ async fn execute(
                         request.cause,
                     ));
                     let _ = request.done.send(journal.close(&exec, &aborted).await);
+                    inner.mocks().remove(&record.id);
                     return;
                 }
             }
@@ -392,4 +394,5 @@ async fn execute(
     if let Err(e) = journal.close(&exec, &result).await {
         tracing::warn!(error = %e, "execution end not recorded");
     }
+    inner.mocks().remove(&record.id);
 }

@@ -139,6 +139,7 @@ impl Engine {
         run.state_machine_name = Some(workflow.to_string());
         run.start_time = None;
         run.express = true;
+        run.mock = options.mock.clone();
         let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
         run.name = Some(info.name.clone());
         run.start_time = Some(info.start_time);

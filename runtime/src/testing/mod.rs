@@ -15,3 +15,6 @@ pub use test_state::{
     ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, Mock, StartFn, TestResult,
     TestState, TestStateError, TestStatus, validate_mock,
 };
+/// What generated `Tasks` implementations for [`Mocked`] call (re-exported by `__codegen`).
+pub(crate) use mock_file::glue as mock_glue;
+pub use mock_file::{MockCase, MockFile, MockFileError, Mocked, Unmocked};

@@ -1,1 +1,0 @@
-//! Mock test cases in Step Functions Local's `MockConfigFile.json` format.
