@@ -8,3 +8,9 @@
 mod assertions;
 mod mock_file;
 mod test_state;
+
+#[doc(hidden)]
+pub use assertions::__assert_json_eq;
+pub use assertions::{
+    Ending, ErrorEvent, HistoryRecord, MAX_LINES, Outcome, Trace, Visit, json_diff,
+};
