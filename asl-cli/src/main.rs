@@ -14,11 +14,18 @@
 //! written, 1 when the definition is invalid (printing what `asl check` prints for it, on
 //! standard error), 2 when a file cannot be read or written or the arguments are wrong.
 //!
+//! `asl test MOCK_FILE --definition FILE [--machine NAME] [--case NAME]... [--input JSON]`
+//! runs the test cases of a Step Functions Local mock file (`MockConfigFile.json`) on a
+//! definition and prints each case's path and result (see `mock_test`). Exit status: 0 when
+//! every case ran, 1 when the definition, the mock file, the machine or a case is wrong, 2
+//! when a file cannot be read, the arguments are wrong or the runner cannot be built.
+//!
 //! `asl schedule create|list|get|pause|resume|delete --store sqlite:PATH|postgres://…` keeps
 //! durable schedules in a store, for the workers that run the workflows (see `schedule`).
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod mock_test;
 mod schedule;
 
 use std::io::{IsTerminal, Read, Write};
@@ -92,6 +99,37 @@ enum Command {
         /// Write the drawing to this file instead of standard output.
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
+    },
+    /// Run the test cases of a Step Functions Local mock file (MockConfigFile.json) on a
+    /// definition: each case's path (states entered) and result. Builds a test runner crate
+    /// for the definition (cached; the first build compiles the runtime).
+    Test {
+        /// The mock file (Step Functions Local's `MockConfigFile.json` format).
+        mock_file: PathBuf,
+        /// The definition file.
+        #[arg(long, value_name = "FILE")]
+        definition: PathBuf,
+        /// The state machine of the mock file (default: its only one, or the one named as
+        /// the definition's file).
+        #[arg(long, value_name = "NAME")]
+        machine: Option<String>,
+        /// Run only this test case (repeatable; default: every case of the machine).
+        #[arg(long = "case", value_name = "NAME")]
+        cases: Vec<String>,
+        /// The execution input, JSON (default `{}`).
+        #[arg(long, value_name = "JSON")]
+        input: Option<String>,
+        /// Output format: text, or one JSON object per case.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// The asl-runtime sources to build against (default: `ASL_RUNTIME_DIR`, else the
+        /// checkout `asl` was built from).
+        #[arg(long, value_name = "DIR")]
+        runtime: Option<PathBuf>,
+        /// Where test runners are kept (default: `ASL_TEST_CACHE`, else
+        /// `$XDG_CACHE_HOME/asl-rs/test`).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
     },
     /// Manage durable schedules in a store (EventBridge Scheduler expressions).
     Schedule {
@@ -190,6 +228,25 @@ fn main() -> ExitCode {
             format,
             output,
         } => graph(&file, format, output.as_deref()),
+        Command::Test {
+            mock_file,
+            definition,
+            machine,
+            cases,
+            input,
+            format,
+            runtime,
+            cache_dir,
+        } => mock_test::run(mock_test::Args {
+            mock_file,
+            definition,
+            machine,
+            cases,
+            input,
+            json: matches!(format, Format::Json),
+            runtime,
+            cache_dir,
+        }),
         Command::Schedule { command, store } => schedule::run(command, store),
     }
 }

@@ -97,7 +97,8 @@ impl Message {
 /// ABI version 6: TestState (`test_state`, `TestState`, `TestResult`, `TestStateError`,
 /// `TestStart`; `input_path` for Choice and Succeed states; `fail` and `Exec::pass_through`
 /// told the state's query language; every scope runner started at a given state, reporting
-/// its transitions when `Exec::watched`) added to version 5's `GRAPH` (`Graph`, `GraphNode`,
+/// its transitions when `Exec::watched`; `Tasks` for `Mocked<T>` and `Unmocked`, mock test
+/// cases' glue) added to version 5's `GRAPH` (`Graph`, `GraphNode`,
 /// `GraphEdge`, `GraphKind`, `EdgeKind`, `GraphRetry`, `Cow`) and version 4's Distributed Map
 /// item readers and result writers.
 pub mod v6 {

@@ -9,12 +9,16 @@ mod assertions;
 mod mock_file;
 mod test_state;
 
+pub use assertions::__assert_json_eq;
+pub use assertions::{
+    Ending, ErrorEvent, HistoryRecord, MAX_LINES, Outcome, Trace, Visit, json_diff,
+};
+/// What generated `Tasks` implementations for [`Mocked`] call (re-exported by `__codegen`).
+pub(crate) use mock_file::glue as mock_glue;
+pub use mock_file::{MockCase, MockFile, MockFileError, Mocked, Unmocked};
 #[doc(hidden)]
 pub use test_state::run as run_test_state;
 pub use test_state::{
     ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, Mock, StartFn, TestResult,
     TestState, TestStateError, TestStatus, validate_mock,
 };
-/// What generated `Tasks` implementations for [`Mocked`] call (re-exported by `__codegen`).
-pub(crate) use mock_file::glue as mock_glue;
-pub use mock_file::{MockCase, MockFile, MockFileError, Mocked, Unmocked};
