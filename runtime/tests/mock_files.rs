@@ -598,3 +598,25 @@ async fn a_parallel_branch_task_is_mocked() {
     assert_eq!(out, json!(["mocked left", {"right": {"n": 1}}]));
     assert_eq!(case.calls("Left"), 1);
 }
+
+/// The README's example ("Testing workflows"), as written there: `RetryPath` on a paused clock,
+/// read back with `Trace`.
+#[tokio::test(start_paused = true)]
+async fn readme_retry_path() -> Result<(), Box<dyn std::error::Error>> {
+    use asl_runtime::testing::Trace;
+    let file = MockFile::load(FILE)?;
+    file.check_graph("LambdaSQSIntegration", &lambda_sqs::GRAPH)?;
+    let case = file.test_case("LambdaSQSIntegration", "RetryPath")?;
+    let run = lambda_sqs::Workflow::new(Mocked::new(case.clone(), Services::default()))
+        .run_recorded(json!({}), RunOptions::default())
+        .await;
+    let trace = Trace::of(&run.history);
+    assert_eq!(trace.states_entered(), ["LambdaState", "SQSState"]);
+    assert_eq!(trace.retries("LambdaState").len(), 3);
+    assert_eq!(case.calls("LambdaState"), 4);
+    asl_runtime::assert_json_eq!(
+        run.result?["MessageId"],
+        "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"
+    );
+    Ok(())
+}

@@ -9,6 +9,7 @@ mod assertions;
 mod mock_file;
 mod test_state;
 
+#[doc(hidden)]
 pub use assertions::__assert_json_eq;
 pub use assertions::{
     Ending, ErrorEvent, HistoryRecord, MAX_LINES, Outcome, Trace, Visit, json_diff,
@@ -17,8 +18,10 @@ pub use assertions::{
 pub(crate) use mock_file::glue as mock_glue;
 pub use mock_file::{MockCase, MockFile, MockFileError, Mocked, Unmocked};
 #[doc(hidden)]
+pub use test_state::StartFn;
+#[doc(hidden)]
 pub use test_state::run as run_test_state;
 pub use test_state::{
-    ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, Mock, StartFn, TestResult,
+    ErrorDetails, FieldValidationMode, InspectionData, InspectionLevel, Mock, TestResult,
     TestState, TestStateError, TestStatus, validate_mock,
 };

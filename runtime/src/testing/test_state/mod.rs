@@ -558,6 +558,7 @@ impl std::error::Error for TestStateError {}
 
 /// The runner of a scope of a generated module, started at the tested state: execution,
 /// input, variables.
+#[doc(hidden)]
 pub type StartFn =
     Box<dyn FnOnce(Arc<Exec>, Value, Vars) -> BoxFuture<'static, Result<Value, Failure>> + Send>;
 
