@@ -125,11 +125,15 @@ impl Engine {
             map_items: child.items,
         };
         let now = crate::clock::now();
-        match store
-            .create(record, None, now)
-            .await
-            .map_err(store_failure)?
-        {
+        let created = match store.create(record, None, now).await {
+            Ok(c) => c,
+            Err(e) => {
+                // Not created: nothing will run it with the mock.
+                self.inner.mocks().remove(&info.id);
+                return Err(store_failure(e));
+            }
+        };
+        match created {
             Created::New => {}
             Created::Existing(r) => {
                 let unfinished = matches!(

@@ -251,6 +251,14 @@ async fn execute(
     progress: Vec<crate::store::Progress>,
     stop: tokio::sync::oneshot::Receiver<StopRequest>,
 ) {
+    // The execution's mock (if any) goes when it ends, however it ends (stopped through the
+    // store, its task aborted, its workflow unknown), except when it is interrupted: it
+    // resumes here with its mock.
+    let mut mock_guard = MockGuard {
+        inner,
+        id: &record.id,
+        keep: false,
+    };
     let Some(machine) = inner.workflows.get(&record.workflow).cloned() else {
         return;
     };
@@ -368,7 +376,6 @@ async fn execute(
                         request.cause,
                     ));
                     let _ = request.done.send(journal.close(&exec, &aborted).await);
-                    inner.mocks().remove(&record.id);
                     return;
                 }
             }
@@ -389,10 +396,25 @@ async fn execute(
             cause = e.cause().unwrap_or_default(),
             "execution interrupted; it resumes from its last transition"
         );
+        mock_guard.keep = true;
         return;
     }
     if let Err(e) = journal.close(&exec, &result).await {
         tracing::warn!(error = %e, "execution end not recorded");
     }
-    inner.mocks().remove(&record.id);
+}
+
+/// Removes an execution's mock from the engine's registry when dropped, unless kept.
+struct MockGuard<'a> {
+    inner: &'a Arc<Inner>,
+    id: &'a str,
+    keep: bool,
+}
+
+impl Drop for MockGuard<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            self.inner.mocks().remove(self.id);
+        }
+    }
 }

@@ -364,10 +364,23 @@ where
         token_awaited: run.exec.journal.is_some() && run.task_token.is_some(),
         engine: run.exec.journal.as_ref().and_then(|j| j.engine()),
     };
+    // A mock answers in place of the handler, which is then not called at all.
+    let mocked = match &run.probe {
+        Some(p) => p.task_answer(&spec.resource)?,
+        None => None,
+    };
+    let mocked = mocked.or_else(|| {
+        run.exec
+            .info
+            .mock
+            .as_ref()
+            .and_then(|m| m.answer(run.name, &effective))
+    });
     // A durable callback task waits for its token in the store, where any process can
-    // complete it; the token is known there before the handler can hand it out.
+    // complete it; the token is known there before the handler can hand it out. A mocked
+    // callback task's answer is its token's answer: nothing waits for the token.
     let callback = match (&run.exec.journal, &run.task_token) {
-        (Some(j), Some(token)) => {
+        (Some(j), Some(token)) if mocked.is_none() => {
             j.register_token(token, run.name).await?;
             Some((Arc::clone(j), token.clone()))
         }
@@ -413,18 +426,6 @@ where
             || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
         );
     }
-    // A mock answers in place of the handler, which is then not called at all.
-    let mocked = match &run.probe {
-        Some(p) => p.task_answer(&spec.resource)?,
-        None => None,
-    };
-    let mocked = mocked.or_else(|| {
-        run.exec
-            .info
-            .mock
-            .as_ref()
-            .and_then(|m| m.answer(run.name, &effective))
-    });
     let call = async move {
         match mocked {
             Some(answer) => Ok(answer),
