@@ -225,6 +225,10 @@ async fn the_console_asks_for_the_servers_credentials() {
     );
     browser.screenshot("login").await;
     login(&browser, "wrong").await;
+    // The answer is a new page: wait for it (the refusal says so) before looking at the form.
+    browser
+        .find("p.flash.error[data-problem=\"credentials\"]")
+        .await;
     assert!(
         browser.has("input[name=\"secret\"]").await,
         "a wrong secret is refused"
