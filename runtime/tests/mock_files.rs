@@ -621,51 +621,58 @@ async fn readme_retry_path() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-asl_runtime::asl!(mod approval {
-    "StartAt": "Ask",
-    "States": {
-        "Ask": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": { "QueueUrl": "q", "MessageBody": { "token.$": "$$.Task.Token" } },
-            "TimeoutSeconds": 60,
-            "End": true
+/// A mocked callback (`.waitForTaskToken`) Task on the durable engine.
+#[cfg(feature = "sqlite")]
+mod callback {
+    use super::*;
+
+    asl_runtime::asl!(mod approval {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": { "QueueUrl": "q", "MessageBody": { "token.$": "$$.Task.Token" } },
+                "TimeoutSeconds": 60,
+                "End": true
+            }
+        }
+    });
+
+    struct NoApprover;
+
+    impl approval::Tasks for NoApprover {
+        async fn ask(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
+            Err(TaskError::new("Test.Unexpected", "Ask is mocked"))
         }
     }
-});
 
-struct NoApprover;
-
-impl approval::Tasks for NoApprover {
-    async fn ask(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
-        Err(TaskError::new("Test.Unexpected", "Ask is mocked"))
+    /// A mocked callback (`.waitForTaskToken`) Task in a durable execution: the mocked response is
+    /// the token's answer, as in memory; nothing waits for a token no one was given (TASK-4).
+    #[tokio::test]
+    async fn a_mocked_callback_task_answers_without_a_token()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use asl_runtime::{Engine, StartOptions, store::SqliteStore};
+        let file = MockFile::parse(
+            r#"{"StateMachines": {"approval": {"TestCases": {"Approved": {"Ask": "Yes"}}}},
+                "MockedResponses": {"Yes": {"0": {"Return": {"approved": true}}}}}"#,
+            "approval.json",
+        )?;
+        let engine = Engine::builder()
+            .store(SqliteStore::memory().await?)
+            .workflow("approval", approval::Workflow::new(NoApprover))
+            .build()
+            .await?;
+        let id = engine
+            .start(
+                "approval",
+                json!({}),
+                StartOptions::default().mock(file.test_case("approval", "Approved")?),
+            )
+            .await?;
+        let out =
+            tokio::time::timeout(std::time::Duration::from_secs(20), engine.wait(&id)).await??;
+        assert_eq!(out, json!({"approved": true}));
+        Ok(())
     }
-}
-
-/// A mocked callback (`.waitForTaskToken`) Task in a durable execution: the mocked response is
-/// the token's answer, as in memory; nothing waits for a token no one was given (TASK-4).
-#[tokio::test]
-async fn a_mocked_callback_task_answers_without_a_token() -> Result<(), Box<dyn std::error::Error>>
-{
-    use asl_runtime::{Engine, StartOptions, store::SqliteStore};
-    let file = MockFile::parse(
-        r#"{"StateMachines": {"approval": {"TestCases": {"Approved": {"Ask": "Yes"}}}},
-            "MockedResponses": {"Yes": {"0": {"Return": {"approved": true}}}}}"#,
-        "approval.json",
-    )?;
-    let engine = Engine::builder()
-        .store(SqliteStore::memory().await?)
-        .workflow("approval", approval::Workflow::new(NoApprover))
-        .build()
-        .await?;
-    let id = engine
-        .start(
-            "approval",
-            json!({}),
-            StartOptions::default().mock(file.test_case("approval", "Approved")?),
-        )
-        .await?;
-    let out = tokio::time::timeout(std::time::Duration::from_secs(20), engine.wait(&id)).await??;
-    assert_eq!(out, json!({"approved": true}));
-    Ok(())
 }
