@@ -23,6 +23,7 @@ pub struct EngineBuilder {
     identity: RunOptions,
     runs_started: bool,
     schedule_poll: Duration,
+    rest_after: Option<Duration>,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -50,6 +51,7 @@ impl Engine {
             poll_interval: Duration::from_millis(200),
             history_quota: 25_000,
             worker: None,
+            rest_after: Some(Duration::from_secs(10)),
             identity: RunOptions::default(),
             runs_started: true,
             schedule_poll: Duration::from_secs(10),
@@ -111,6 +113,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Waits with at least this long left put their execution at rest (default 10 s):
+    /// its state is in the store, not in memory, and a worker ([`Engine::run`], here or in
+    /// another process) resumes it in the Wait when it is due, within a poll interval. Only
+    /// while a worker loop runs in this process; `None` keeps every execution in memory.
+    pub fn rest_after(mut self, after: Option<Duration>) -> Self {
+        self.rest_after = after;
+        self
+    }
+
     /// This worker's id (default: random). A worker restarted with the same id takes its
     /// executions back at once instead of waiting for their leases to expire.
     pub fn worker_id(mut self, id: impl Into<String>) -> Self {
@@ -151,6 +162,8 @@ impl EngineBuilder {
                 tokens: tokio::sync::Notify::new(),
                 poll_interval: self.poll_interval,
                 history_quota: self.history_quota,
+                rest_after: self.rest_after,
+                workers: std::sync::atomic::AtomicUsize::new(0),
                 engine: std::sync::OnceLock::new(),
             }),
             workflows: self.workflows,
@@ -161,6 +174,7 @@ impl EngineBuilder {
             identity: self.identity,
             runs_started: self.runs_started,
             running: Mutex::new(HashMap::new()),
+            reclaim_own: std::sync::atomic::AtomicBool::new(true),
             closed: tokio::sync::Notify::new(),
             express: Mutex::new(HashMap::new()),
             express_done: Mutex::new(std::collections::VecDeque::new()),

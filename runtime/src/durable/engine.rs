@@ -30,6 +30,11 @@ pub(crate) struct Shared {
     pub(crate) poll_interval: Duration,
     /// The history quota (25,000 on AWS).
     pub(crate) history_quota: usize,
+    /// Waits with at least this long left put their execution at rest (`None`: never).
+    pub(crate) rest_after: Option<Duration>,
+    /// How many worker loops ([`Engine::run`]) run in this process: an execution is put at
+    /// rest only when one will claim it again.
+    pub(crate) workers: std::sync::atomic::AtomicUsize,
     /// The engine, for tasks that start other executions on it (weak: the engine owns this).
     pub(super) engine: std::sync::OnceLock<std::sync::Weak<Inner>>,
 }
@@ -48,6 +53,9 @@ pub(super) struct Inner {
     pub(super) runs_started: bool,
     /// Executions this process runs.
     pub(super) running: Mutex<HashMap<String, Running>>,
+    /// The next claim also takes back executions leased to this worker that it does not
+    /// run (set at start, after [`Engine::halt`] and when an execution is interrupted).
+    pub(super) reclaim_own: std::sync::atomic::AtomicBool,
     /// Signalled when an execution this process runs ends.
     pub(super) closed: tokio::sync::Notify,
     /// Express executions' outcomes: those running and the last [`KEEP_EXPRESS`] finished.

@@ -54,6 +54,12 @@ pub(crate) struct Resume {
     pub done: HashMap<String, HashMap<usize, Done>>,
     /// The first stored event the resumed state had published, which it records again.
     pub truncate_from: Option<u64>,
+    /// When the machine's `TimeoutSeconds` ends the execution.
+    pub timeout_at: Option<DateTime<Utc>>,
+    /// Nothing but its start is stored: the transition into the first state is committed
+    /// like any other (so a resume in that state finds its entered time and the events it
+    /// published).
+    pub fresh: bool,
 }
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
@@ -75,6 +81,11 @@ pub struct Journal {
     done: Mutex<HashMap<String, HashMap<usize, Done>>>,
     /// Stored events the next commit replaces (published by the state resumed in).
     truncate_from: Mutex<Option<u64>>,
+    /// When the machine's `TimeoutSeconds` ends the execution: an execution at rest wakes
+    /// by then at the latest.
+    timeout_at: Option<DateTime<Utc>>,
+    /// Put at rest ([`Journal::rest`]): its interruption is not a failure to recover from.
+    at_rest: AtomicBool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -100,9 +111,11 @@ impl Journal {
             seq: std::sync::atomic::AtomicU64::new(at.seq),
             retry: Mutex::new(at.retry),
             resume_entered: Mutex::new(at.entered),
-            skip_next: AtomicBool::new(true),
+            skip_next: AtomicBool::new(!at.fresh),
             done: Mutex::new(at.done),
             truncate_from: Mutex::new(at.truncate_from),
+            timeout_at: at.timeout_at,
+            at_rest: AtomicBool::new(false),
         }
     }
 
@@ -188,6 +201,7 @@ impl Journal {
             checkpoint: Some(checkpoint),
             close: None,
             truncate_from: self.take_truncate(),
+            rest_until: None,
         };
         // Counted as committed before awaiting: a commit whose future is dropped (the
         // machine's timeout, a stop) may still land, and the end must not send its events
@@ -207,28 +221,41 @@ impl Journal {
             .take()
     }
 
+    /// The events recorded since the last commit, counted as committed from now on. Taken
+    /// under the lock: branches of a Parallel or Map may publish at once, and each event
+    /// must go to the store once.
+    fn take_unpublished(&self, exec: &Exec) -> Vec<StoredEvent> {
+        let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        let from = *committed;
+        exec.with_history(|h| {
+            *committed = h.len();
+            h.get(from..)
+                .unwrap_or_default()
+                .iter()
+                .map(stored)
+                .collect::<Vec<_>>()
+        })
+    }
+
     /// Publishes the events recorded since the last commit while the state that recorded
     /// them goes on (a Task waiting for its handler or token, a Wait): a reader of the
     /// history sees them as on AWS. They ride on the store's next group commit; a worker
     /// that resumes the state replaces them with what it records again.
     pub(crate) async fn publish(&self, exec: &Exec) -> Result<(), Failure> {
-        // Taken under the lock: branches of a Parallel or Map may publish at once, and each
-        // event must go to the store once.
-        let events = {
-            let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
-            let from = *committed;
-            exec.with_history(|h| {
-                *committed = h.len();
-                h.get(from..)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(stored)
-                    .collect::<Vec<_>>()
-            })
-        };
+        let events = self.take_unpublished(exec);
         if events.is_empty() {
             return Ok(());
         }
+        self.commit_published(events, None).await
+    }
+
+    /// Commits published events (provisional), and puts the execution at rest until
+    /// `rest_until` when given.
+    async fn commit_published(
+        &self,
+        events: Vec<StoredEvent>,
+        rest_until: Option<DateTime<Utc>>,
+    ) -> Result<(), Failure> {
         let commit = Commit {
             execution: self.execution.clone(),
             worker: self.shared.worker.clone(),
@@ -237,12 +264,42 @@ impl Journal {
             checkpoint: None,
             close: None,
             truncate_from: self.take_truncate(),
+            rest_until,
         };
         self.shared
             .store
             .commit(commit)
             .await
             .map_err(|e| Failure::interrupted(e.detail()))
+    }
+
+    /// Puts the execution at rest until `due` (or its timeout, if sooner) when that is at
+    /// least the engine's rest threshold away and a worker loop runs in this process to wake
+    /// it: commits the events recorded so far (provisional, as a publish) and releases the
+    /// lease in one commit. `true` when it is at rest.
+    pub(crate) async fn rest(&self, exec: &Exec, due: DateTime<Utc>) -> Result<bool, Failure> {
+        let Some(after) = self.shared.rest_after else {
+            return Ok(false);
+        };
+        if self.shared.workers.load(Ordering::SeqCst) == 0 {
+            return Ok(false);
+        }
+        let wake = match self.timeout_at {
+            Some(t) if t < due => t,
+            _ => due,
+        };
+        if crate::clock::until(wake) < after {
+            return Ok(false);
+        }
+        let events = self.take_unpublished(exec);
+        self.commit_published(events, Some(wake)).await?;
+        self.at_rest.store(true, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    /// Whether the execution was put at rest (its run ended with an interruption on purpose).
+    pub(crate) fn at_rest(&self) -> bool {
+        self.at_rest.load(Ordering::SeqCst)
     }
 
     /// The entered event of the state resumed between two attempts, if that is where the
@@ -324,6 +381,7 @@ impl Journal {
                 close: Some(close),
                 provisional: false,
                 truncate_from: self.take_truncate(),
+                rest_until: None,
             })
             .await?;
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
@@ -492,6 +550,14 @@ impl Durability for Journal {
 
     fn publish<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<(), Failure>> {
         Box::pin(Journal::publish(self, exec))
+    }
+
+    fn rest<'a>(
+        &'a self,
+        exec: &'a Exec,
+        due: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, Failure>> {
+        Box::pin(Journal::rest(self, exec, due))
     }
 
     fn retry_entered(&self) -> Option<u64> {

@@ -241,7 +241,7 @@ impl Engine {
                     .claim(
                         &engine.inner.shared.worker,
                         &scopes,
-                        &exclude,
+                        Some(&exclude),
                         crate::clock::now(),
                         lease_until(&engine.inner),
                         64,

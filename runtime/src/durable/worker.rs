@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::api::EngineError;
-use super::engine::{Engine, Inner};
+use super::engine::{Engine, Inner, Shared};
 use super::journal::{self, Journal};
 use crate::context::ExecutionInfo;
 use crate::error::{ExecutionError, Status, names};
@@ -43,21 +43,29 @@ pub(super) async fn renew_leases(inner: Weak<Inner>) {
             continue;
         }
         let until = lease_until(&inner);
-        if let Ok(held) = inner
+        let renewed = inner
             .shared
             .store
             .renew(&inner.shared.worker, &ids, until)
-            .await
-        {
-            let mut running = inner.running();
-            for id in ids.iter().filter(|id| !held.contains(id)) {
-                if let Some(Running { abort: h, .. }) = running.remove(id) {
-                    tracing::warn!(execution = %id, "lease lost; execution left to its new owner");
-                    h.abort();
-                }
+            .await;
+        match renewed {
+            Err(e) => {
+                // The executions' commits fail too meanwhile; the leases run on until
+                // they expire, when other workers may take them (fenced: see `Commit`).
+                tracing::warn!(error = %e.detail(), "renewing leases failed");
             }
-            drop(running);
-            inner.closed.notify_waiters();
+            Ok(held) => {
+                let held: std::collections::HashSet<String> = held.into_iter().collect();
+                let mut running = inner.running();
+                for id in ids.iter().filter(|id| !held.contains(id.as_str())) {
+                    if let Some(Running { abort: h, .. }) = running.remove(id) {
+                        tracing::warn!(execution = %id, "lease lost; execution left to its new owner");
+                        h.abort();
+                    }
+                }
+                drop(running);
+                inner.closed.notify_waiters();
+            }
         }
     }
 }
@@ -142,17 +150,32 @@ impl Engine {
 
     /// Works as a worker until [`Engine::shutdown`]: claims every runnable execution of the
     /// registered workflows in the store (new, crashed, redriven elsewhere, or whose worker's
-    /// lease expired) and runs it, and fires the schedules of those workflows
-    /// ([`Engine::run_schedules`]).
+    /// lease expired, or at rest and due) and runs it, and fires the schedules of those
+    /// workflows ([`Engine::run_schedules`]). A store that fails (a database restarting or
+    /// failing over, a dropped connection) is tried again with backoff, logged as a warning:
+    /// the loop rides it out, and the executions it interrupted resume from their last
+    /// transitions once the store answers. Returns `Ok` after [`Engine::shutdown`].
     pub async fn run(&self) -> Result<(), EngineError> {
+        use std::sync::atomic::Ordering;
         let _schedules = self.spawn_schedule_runner();
         let mut shutdown = self.inner.shutdown.subscribe();
         let workflows: Vec<String> = self.inner.workflows.keys().cloned().collect();
+        // While this loop runs, long Waits may put executions at rest: it wakes them.
+        let _worker = WorkerLoop::enter(&self.inner.shared);
+        // While the store fails: the wait before the next try.
+        let mut outage: Option<Duration> = None;
         loop {
             if *shutdown.borrow() {
                 return Ok(());
             }
-            let exclude: Vec<String> = self.inner.running().keys().cloned().collect();
+            // Executions leased to this worker but not running here (after a restart or an
+            // interruption) are looked for only then: the usual claim costs the same however
+            // many executions this worker holds.
+            let own = self
+                .inner
+                .reclaim_own
+                .swap(false, Ordering::SeqCst)
+                .then(|| self.inner.running().keys().cloned().collect::<Vec<_>>());
             let now = crate::clock::now();
             let claimed = self
                 .inner
@@ -161,15 +184,48 @@ impl Engine {
                 .claim(
                     &self.inner.shared.worker,
                     &workflows,
-                    &exclude,
+                    own.as_deref(),
                     now,
                     lease_until(&self.inner),
-                    256,
+                    CLAIM_BATCH,
                 )
-                .await?;
+                .await;
+            let claimed = match claimed {
+                Ok(c) => {
+                    if outage.take().is_some() {
+                        tracing::info!("store reachable again; claiming resumes");
+                    }
+                    c
+                }
+                Err(e) => {
+                    // The store is down, restarting or failing over: wait and try again
+                    // (executions interrupted meanwhile are taken back then).
+                    if own.is_some() {
+                        self.inner.reclaim_own.store(true, Ordering::SeqCst);
+                    }
+                    let backoff = outage.map_or(MIN_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
+                    tracing::warn!(
+                        error = %e.detail(),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "claiming failed; the store may be unavailable"
+                    );
+                    outage = Some(backoff);
+                    tokio::select! {
+                        _ = shutdown.changed() => {}
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    continue;
+                }
+            };
+            let full = claimed.len() >= CLAIM_BATCH;
             for r in claimed {
                 tracing::debug!(execution = %r.id, "claimed");
                 self.spawn_claimed(r.id);
+            }
+            if full {
+                // More are waiting: claim the next batch at once.
+                tokio::task::yield_now().await;
+                continue;
             }
             tokio::select! {
                 _ = shutdown.changed() => {}
@@ -190,11 +246,41 @@ impl Engine {
         for (_, r) in self.inner.running().drain() {
             r.abort.abort();
         }
+        self.inner
+            .reclaim_own
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How many executions this process is running now.
     pub fn running(&self) -> usize {
         self.inner.running().len()
+    }
+}
+
+/// The most executions one claim takes.
+const CLAIM_BATCH: usize = 256;
+
+/// The first and the longest wait before a worker tries a failing store again.
+const MIN_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Counts a running worker loop in [`Shared::workers`] while it lives.
+struct WorkerLoop<'a>(&'a Shared);
+
+impl<'a> WorkerLoop<'a> {
+    fn enter(shared: &'a Shared) -> WorkerLoop<'a> {
+        shared
+            .workers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        WorkerLoop(shared)
+    }
+}
+
+impl Drop for WorkerLoop<'_> {
+    fn drop(&mut self) {
+        self.0
+            .workers
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -322,6 +408,10 @@ async fn execute(
             .insert(p.index, (p.result, evs));
     }
     let checkpoint = record.checkpoint.as_ref();
+    // The machine's TimeoutSeconds counts from the execution's start, across restarts.
+    let timeout_at = machine
+        .timeout_seconds()
+        .map(|s| record.start_date + chrono::Duration::seconds(s as i64));
     let journal = Arc::new(Journal::new(
         Arc::clone(&inner.shared),
         record.id.clone(),
@@ -335,6 +425,8 @@ async fn execute(
                 .and_then(crate::exec::RetryPoint::from_json),
             done,
             truncate_from,
+            timeout_at,
+            fresh: checkpoint.is_none() && record.redrive_count == 0 && history.len() == 1,
         },
     ));
     let exec = Exec::resume(
@@ -347,10 +439,7 @@ async fn execute(
         None => (None, record.input.clone(), Vars::default()),
     };
     let run = machine.resume(Arc::clone(&exec), state.as_deref(), input, vars);
-    // The machine's TimeoutSeconds counts from the execution's start, across restarts.
-    let remaining = machine
-        .timeout_seconds()
-        .map(|s| crate::clock::until(record.start_date + chrono::Duration::seconds(s as i64)));
+    let remaining = timeout_at.map(crate::clock::until);
     let result = match run {
         Some(run) => {
             let mut run = Box::pin(crate::exec::finish_within(&exec, remaining, run));
@@ -392,15 +481,31 @@ async fn execute(
     if let Err(e) = &result
         && e.is_interrupted()
     {
+        // Its mock stays: the execution resumes here (unless another process claims it).
+        mock_guard.keep = true;
+        if journal.at_rest() {
+            tracing::debug!(cause = e.cause().unwrap_or_default(), "execution at rest");
+            return;
+        }
+        // Still leased to this worker: its next claim takes it back.
+        inner
+            .reclaim_own
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         tracing::warn!(
             cause = e.cause().unwrap_or_default(),
             "execution interrupted; it resumes from its last transition"
         );
-        mock_guard.keep = true;
         return;
     }
     if let Err(e) = journal.close(&exec, &result).await {
         tracing::warn!(error = %e, "execution end not recorded");
+        if !matches!(e, StoreError::LeaseLost(_)) {
+            // Still leased here: the next claim takes it back, and it ends again.
+            mock_guard.keep = true;
+            inner
+                .reclaim_own
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 }
 

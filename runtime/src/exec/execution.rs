@@ -549,6 +549,14 @@ pub async fn finish_within(
 pub(crate) const PUBLISH_AFTER: Duration = Duration::from_millis(100);
 
 impl Exec {
+    /// The journal of a durable execution's top level (not a branch, iteration or child).
+    pub(super) fn top_journal(&self) -> Option<&Arc<dyn Durability>> {
+        match &self.journal {
+            Some(j) if self.top && self.parent.is_none() => Some(j),
+            _ => None,
+        }
+    }
+
     /// The execution this records into: a branch's or iteration's top level.
     fn root(&self) -> &Exec {
         match &self.parent {

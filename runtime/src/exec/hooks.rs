@@ -53,6 +53,15 @@ pub(crate) trait Durability: Send + Sync + fmt::Debug {
     /// Publishes the events recorded so far while the current state goes on waiting.
     fn publish<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<(), Failure>>;
 
+    /// A top-level Wait due at `due`: when the wait is long enough (and a worker will wake
+    /// it), publishes the events so far and puts the execution at rest until then, out of
+    /// memory (`true`: the caller stops the execution with an interruption).
+    fn rest<'a>(
+        &'a self,
+        exec: &'a Exec,
+        due: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, Failure>>;
+
     /// Resumed between two attempts of a retried state: the id of its entered event.
     fn retry_entered(&self) -> Option<u64>;
 

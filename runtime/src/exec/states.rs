@@ -280,6 +280,19 @@ pub(super) async fn sleep_from(
     if run.probe.is_some() {
         return Ok(());
     }
+    // A long Wait at a durable execution's top level puts it at rest, out of memory: a
+    // worker resumes it in this state when it is due, and it waits only what is left then.
+    if let Some(journal) = run.exec.top_journal() {
+        let chrono_duration = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        let due = if relative {
+            run.entered() + chrono_duration
+        } else {
+            crate::clock::now() + chrono_duration
+        };
+        if journal.rest(&run.exec, due).await? {
+            return Err(Failure::interrupted(format!("at rest until {due}")));
+        }
+    }
     let sleep = async {
         if relative && run.exec.journal.is_some() {
             let deadline = run.entered()

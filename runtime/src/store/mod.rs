@@ -264,6 +264,10 @@ pub struct Commit {
     /// Deletes the stored events from this id on before writing (a resumed execution
     /// replacing the provisional events of the state it resumed in).
     pub truncate_from: Option<u64>,
+    /// Puts the execution at rest until then (a long Wait): the lease is released and any
+    /// worker claims the execution from that time, resuming it from its last transition. Not
+    /// held in any worker's memory meanwhile.
+    pub rest_until: Option<DateTime<Utc>>,
 }
 
 /// A finished Map iteration or Parallel branch.
@@ -447,13 +451,16 @@ pub trait Store: Send + Sync + 'static {
         worker: &str,
         progress: Progress,
     ) -> StoreFuture<'_, ()>;
-    /// Leases up to `limit` running executions of `workflows` whose lease expired (or that
-    /// `worker` held before a restart) and are not in `exclude`.
+    /// Leases up to `limit` runnable executions of `workflows` to `worker`: those no worker
+    /// holds (new, or at rest and due: [`Commit::rest_until`]) and those whose lease expired,
+    /// the longest due first. With `own`, also those leased to `worker` itself (held before a
+    /// restart or an interruption) except the ids in `own` (running here); without it the
+    /// cost of a claim does not grow with the executions `worker` holds.
     fn claim(
         &self,
         worker: &str,
         workflows: &[String],
-        exclude: &[String],
+        own: Option<&[String]>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
@@ -584,12 +591,12 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         &self,
         worker: &str,
         workflows: &[String],
-        exclude: &[String],
+        own: Option<&[String]>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
-        (**self).claim(worker, workflows, exclude, now, lease_until, limit)
+        (**self).claim(worker, workflows, own, now, lease_until, limit)
     }
     fn renew(
         &self,

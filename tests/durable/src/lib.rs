@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use asl_runtime::{TaskContext, TaskError, Value};
 use serde_json::json;
 
+pub mod cluster;
+pub mod ten_run;
+
 /// The crash workflow, generated.
 pub mod crash {
     asl_runtime::asl!(mod generated from "workflows/crash.asl.json");
@@ -36,7 +39,10 @@ impl Tenant {
             .append(true)
             .open(&self.log)
         {
-            let _ = writeln!(f, "{} {name} {}", self.worker, ctx.state_name);
+            // One write per line: `writeln!` may split it, and lines written at once by
+            // several tasks would interleave.
+            let line = format!("{} {name} {}\n", self.worker, ctx.state_name);
+            let _ = f.write_all(line.as_bytes());
         }
         Ok(json!(ctx.state_name))
     }
@@ -131,7 +137,7 @@ impl Logging {
                 .append(true)
                 .open(path)
         {
-            let _ = writeln!(f, "{line}");
+            let _ = f.write_all(format!("{line}\n").as_bytes());
         }
     }
 

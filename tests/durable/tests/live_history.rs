@@ -125,6 +125,7 @@ macro_rules! both {
 both!(
     a_waiting_state_is_in_the_history_while_it_waits,
     a_replaced_worker_records_each_event_once,
+    a_long_wait_rests_out_of_memory_and_wakes_on_time,
     workflow_types_definitions_and_sync_express_runs,
     redrive_status_and_filter,
     finished_express_executions_are_not_kept_forever,
@@ -142,6 +143,25 @@ async fn engine(store: Arc<dyn Store>, handlers: Arc<Handlers>, worker: &str) ->
         .await
         .unwrap()
 }
+
+/// The events of a whole `live` run.
+const LIVE_RUN: [&str; 15] = [
+    "ExecutionStarted",
+    "WaitStateEntered",
+    "WaitStateExited",
+    "TaskStateEntered",
+    "TaskScheduled",
+    "TaskStarted",
+    "TaskSucceeded",
+    "TaskStateExited",
+    "TaskStateEntered",
+    "TaskScheduled",
+    "TaskStarted",
+    "TaskSubmitted",
+    "TaskSucceeded",
+    "TaskStateExited",
+    "ExecutionSucceeded",
+];
 
 fn kinds(h: &[HistoryEvent]) -> Vec<&str> {
     h.iter().map(|e| e.kind.as_str()).collect()
@@ -246,28 +266,77 @@ async fn a_replaced_worker_records_each_event_once(b: Backend) {
     assert_eq!(second.wait(&id).await.unwrap(), json!("ok"));
     let h = second.history(&id).await.unwrap();
     assert_sequential(&h);
-    assert_eq!(
-        kinds(&h),
-        [
-            "ExecutionStarted",
-            "WaitStateEntered",
-            "WaitStateExited",
-            "TaskStateEntered",
-            "TaskScheduled",
-            "TaskStarted",
-            "TaskSucceeded",
-            "TaskStateExited",
-            "TaskStateEntered",
-            "TaskScheduled",
-            "TaskStarted",
-            "TaskSubmitted",
-            "TaskSucceeded",
-            "TaskStateExited",
-            "ExecutionSucceeded"
-        ]
-    );
+    assert_eq!(kinds(&h), LIVE_RUN);
     // The re-recorded state kept its entered time.
     assert_eq!(h[3].timestamp, before[3].timestamp);
+}
+
+/// A one-hour Wait puts its execution at rest: no worker holds it in memory, the history
+/// shows it waiting, and when it is due a worker (here one that was not running when it went
+/// to rest) resumes it in the Wait, which ends within a second of its due time and records
+/// each event once.
+async fn a_long_wait_rests_out_of_memory_and_wakes_on_time(b: Backend) {
+    let handlers = Arc::new(Handlers::default());
+    let first = engine(b.store().await, Arc::clone(&handlers), "a").await;
+    let worker = first.clone();
+    let first_loop = tokio::spawn(async move { worker.run().await });
+    let id = first
+        .start("live", json!({"n": 1}), StartOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(
+        first.running(),
+        0,
+        "the waiting execution is still in memory"
+    );
+    let d = first.describe(&id).await.unwrap();
+    assert_eq!(d.status, Status::Running);
+    let h = first.history(&id).await.unwrap();
+    assert_eq!(kinds(&h), ["ExecutionStarted", "WaitStateEntered"]);
+    // Its worker goes away; another one, started later, wakes it.
+    first.shutdown();
+    first_loop.await.unwrap().unwrap();
+    drop(first);
+    let second = engine(b.store().await, Arc::clone(&handlers), "b").await;
+    let worker = second.clone();
+    let second_loop = tokio::spawn(async move { worker.run().await });
+    tokio::time::sleep(Duration::from_secs(3600 - 60 - 5)).await;
+    assert!(!second_loop.is_finished(), "{:?}", second_loop.await);
+    assert_eq!(*handlers.works.lock().unwrap(), 0, "woke before its time");
+    for i in 0.. {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if *handlers.works.lock().unwrap() == 1 {
+            break;
+        }
+        if i >= 100 {
+            let h = second.history(&id).await.unwrap();
+            panic!(
+                "the Wait did not end within 5 s of its due time: {:?} {:?} running {}",
+                kinds(&h),
+                second.describe(&id).await.unwrap().status,
+                second.running()
+            );
+        }
+    }
+    handlers.gate.notify_one();
+    let token = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(t) = handlers.tokens.lock().unwrap().first() {
+            break t.clone();
+        }
+    };
+    second.send_task_success(&token, json!("ok")).await.unwrap();
+    assert_eq!(second.wait(&id).await.unwrap(), json!("ok"));
+    let h = second.history(&id).await.unwrap();
+    assert_sequential(&h);
+    assert_eq!(kinds(&h), LIVE_RUN);
+    let waited = (h[2].timestamp - h[1].timestamp).num_milliseconds();
+    assert!(
+        (3_600_000..=3_601_000).contains(&waited),
+        "waited {waited} ms"
+    );
+    assert_eq!(*handlers.works.lock().unwrap(), 1);
 }
 
 async fn workflow_types_definitions_and_sync_express_runs(b: Backend) {

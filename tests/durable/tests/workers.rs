@@ -4,14 +4,10 @@
 //! `ASL_TEST_POSTGRES_URL` (skipped with a message without it, a failure with
 //! `ASL_REQUIRE_SERVICES=1`).
 
-use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use asl_durable_tests::{Tenant, ten};
-use asl_runtime::durable::ListFilter;
-use asl_runtime::store::PostgresStore;
-use asl_runtime::{Engine, StartOptions, Status};
+use asl_durable_tests::ten_run;
 
 const EXECUTIONS: usize = 1000;
 
@@ -36,62 +32,13 @@ fn two_workers_share_the_work_and_survive_one_being_killed() {
     let dir = std::env::temp_dir().join(format!("asl-workers-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = ten_run::runtime();
     // A client that only submits: workers run the executions.
-    let client = rt.block_on(async {
-        Engine::builder()
-            .store(PostgresStore::connect_schema(&url, &schema).await.unwrap())
-            .workflow(
-                "ten",
-                ten::Workflow::new(Tenant {
-                    worker: "client".into(),
-                    log: dir.join("client.log"),
-                }),
-            )
-            .run_started(false)
-            .build()
-            .await
-            .unwrap()
-    });
-    let ids = rt.block_on(async {
-        let mut ids = Vec::new();
-        for i in 0..EXECUTIONS {
-            ids.push(
-                client
-                    .start(
-                        "ten",
-                        serde_json::json!({ "n": i }),
-                        StartOptions::default().name(format!("e{i}")),
-                    )
-                    .await
-                    .unwrap(),
-            );
-        }
-        ids
-    });
+    let client = rt.block_on(ten_run::client(&url, &schema, &dir));
+    let ids = rt.block_on(ten_run::start(&client, EXECUTIONS));
     let mut a = worker(&url, &schema, "worker-a", &dir.join("a.log"));
     let mut b = worker(&url, &schema, "worker-b", &dir.join("b.log"));
-    let succeeded = |rt: &tokio::runtime::Runtime| {
-        rt.block_on(async {
-            let f = ListFilter {
-                status: Some(Status::Succeeded),
-                max_results: 1000,
-                next_token: None,
-                redrive: None,
-                name_contains: None,
-            };
-            client
-                .list_executions("ten", f)
-                .await
-                .unwrap()
-                .executions
-                .len()
-        })
-    };
+    let succeeded = |rt: &tokio::runtime::Runtime| rt.block_on(ten_run::succeeded(&client));
     // Kill worker A once a third of the work is done.
     let start = Instant::now();
     while succeeded(&rt) < EXECUTIONS / 3 {
@@ -111,28 +58,7 @@ fn two_workers_share_the_work_and_survive_one_being_killed() {
     b.kill().unwrap();
     b.wait().unwrap();
 
-    // Every execution's history: every state entered once, ids in sequence.
-    rt.block_on(async {
-        for id in &ids {
-            let h = client.history(id).await.unwrap();
-            let mut entered: HashMap<String, usize> = HashMap::new();
-            for (i, e) in h.iter().enumerate() {
-                assert_eq!(e.id, i as u64 + 1, "{id}");
-                if e.kind.ends_with("StateEntered") {
-                    *entered
-                        .entry(e.state.clone().unwrap_or_default())
-                        .or_default() += 1;
-                }
-            }
-            assert_eq!(entered.len(), 10, "{id}: {entered:?}");
-            assert!(
-                entered.values().all(|n| *n == 1),
-                "{id}: a state entered twice"
-            );
-            assert_eq!(h.last().unwrap().kind, "ExecutionSucceeded");
-            assert_eq!(h.len(), 10 * 2 + 5 * 3 + 2);
-        }
-    });
+    rt.block_on(ten_run::check_histories(&client, &ids));
     let b_log = std::fs::read_to_string(dir.join("b.log")).unwrap_or_default();
     let a_calls = a_log_at_kill.lines().count();
     let b_calls = b_log.lines().count();

@@ -228,14 +228,15 @@ impl PostgresStore {
                 )
                 .await?;
             }
-            // Provisional events keep the first one's id; a transition or an end makes every
-            // event final. Events published out of order (after a later commit landed) are
+            // Provisional events keep the first one's id (a publish with no new event keeps
+            // the mark); a transition or an end makes every event final. Events published out of order (after a later commit landed) are
             // final too: only a publish that follows the stored events marks them provisional.
             let first = commit.events.first().map(|e| e.id as i64);
             let fenced = tx
                 .execute(
                     "UPDATE executions SET events = events + $3, \
-                     provisional = CASE WHEN $4 AND events + 1 = $5 THEN LEAST(provisional, $5) \
+                     provisional = CASE WHEN $4 AND $3 = 0 THEN provisional \
+                     WHEN $4 AND events + 1 = $5 THEN LEAST(provisional, $5) \
                      ELSE NULL END \
                      WHERE id = $1 AND lease_owner = $2 AND status = 'RUNNING'",
                     &[
@@ -285,6 +286,13 @@ impl PostgresStore {
                         &(c.seq as i64),
                         &c.retry.as_ref().map(Value::to_string),
                     ],
+                )
+                .await?;
+            }
+            if let Some(wake) = commit.rest_until {
+                tx.execute(
+                    "UPDATE executions SET lease_owner = NULL, lease_until = $2 WHERE id = $1",
+                    &[&commit.execution, &ms(wake)],
                 )
                 .await?;
             }

@@ -7,33 +7,46 @@ use tokio_postgres::Transaction;
 use super::rows::{COLUMNS, ms, record};
 use crate::store::{ExecutionRecord, StoreError};
 
-/// Leases up to `limit` runnable executions of `workflows` (not in `exclude`) to `worker`.
+/// Leases up to `limit` runnable executions of `workflows` to `worker` (see `Store::claim`).
 pub(super) async fn claim(
     tx: &Transaction<'_>,
     worker: &str,
     workflows: &[String],
-    exclude: &[String],
+    own: Option<&[String]>,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<ExecutionRecord>, StoreError> {
+    // Each part is a range of the index on (status, lease_until) read only as far as the
+    // limit: due first (expired leases, executions at rest whose time came), then the
+    // unleased; with `own`, also what this worker held (after a restart: reads every lease it
+    // holds). One condition with `OR` would sort every candidate.
+    let running: Vec<String> = own.map(<[String]>::to_vec).unwrap_or_default();
     let rows = tx
         .query(
             &format!(
-                "UPDATE executions SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
-                 SELECT id FROM executions WHERE status = 'RUNNING' \
-                 AND workflow = ANY($3) AND NOT (id = ANY($4)) \
-                 AND (lease_owner IS NULL OR lease_until < $5 OR lease_owner = $1) \
-                 ORDER BY start_ms LIMIT $6 FOR UPDATE SKIP LOCKED) \
-                 RETURNING {COLUMNS}"
+                "WITH due AS (SELECT id, lease_until FROM executions WHERE status = 'RUNNING' \
+                 AND lease_until < $5 AND workflow = ANY($3) ORDER BY lease_until LIMIT $6 \
+                 FOR UPDATE SKIP LOCKED), \
+                 fresh AS (SELECT id FROM executions WHERE status = 'RUNNING' \
+                 AND lease_until IS NULL AND workflow = ANY($3) LIMIT $6 FOR UPDATE SKIP LOCKED), \
+                 mine AS (SELECT id FROM executions WHERE $7 AND status = 'RUNNING' \
+                 AND lease_owner = $1 AND NOT (id = ANY($4)) AND workflow = ANY($3) \
+                 LIMIT $6 FOR UPDATE SKIP LOCKED), \
+                 picked AS (SELECT id FROM (SELECT id, 0 AS part FROM due UNION ALL \
+                 SELECT id, 1 FROM fresh UNION ALL SELECT id, 2 FROM mine) p \
+                 GROUP BY id ORDER BY min(part) LIMIT $6) \
+                 UPDATE executions SET lease_owner = $1, lease_until = $2 \
+                 WHERE id IN (SELECT id FROM picked) RETURNING {COLUMNS}"
             ),
             &[
                 &worker,
                 &ms(lease_until),
                 &workflows,
-                &exclude,
+                &running,
                 &ms(now),
                 &(limit as i64),
+                &own.is_some(),
             ],
         )
         .await?;

@@ -123,7 +123,11 @@ impl Store for PostgresStore {
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
         // Transitions (the hot path) are committed in batches; ends one by one.
-        if commit.close.is_none() && commit.checkpoint.is_some() && commit.truncate_from.is_none() {
+        if commit.close.is_none()
+            && commit.checkpoint.is_some()
+            && commit.truncate_from.is_none()
+            && commit.rest_until.is_none()
+        {
             return self.commit_batched(commit);
         }
         self.commit_one(commit)
@@ -145,16 +149,25 @@ impl Store for PostgresStore {
         &self,
         worker: &str,
         workflows: &[String],
-        exclude: &[String],
+        own: Option<&[String]>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
         let worker = worker.to_string();
         let workflows = workflows.to_vec();
-        let exclude = exclude.to_vec();
+        let own = own.map(<[String]>::to_vec);
         transaction!(self, |tx| {
-            leases::claim(&tx, &worker, &workflows, &exclude, now, lease_until, limit).await?
+            leases::claim(
+                &tx,
+                &worker,
+                &workflows,
+                own.as_deref(),
+                now,
+                lease_until,
+                limit,
+            )
+            .await?
         })
     }
 

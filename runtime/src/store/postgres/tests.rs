@@ -131,6 +131,7 @@ async fn map_run_children_are_listed_and_counted() {
             checkpoint: None,
             provisional: false,
             truncate_from: None,
+            rest_until: None,
             close: Some(Close {
                 status: Status::Succeeded,
                 output: Some(json!(20)),

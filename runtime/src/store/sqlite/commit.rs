@@ -24,14 +24,15 @@ pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError
         conn.prepare_cached("DELETE FROM events WHERE execution = ?1 AND id >= ?2")?
             .execute(params![commit.execution, from as i64])?;
     }
-    // Provisional events keep the first one's id; a transition or an end makes every
-    // event final. Events published out of order (after a later commit landed) are final
+    // Provisional events keep the first one's id (a publish with no new event keeps the
+    // mark); a transition or an end makes every event final. Events published out of order (after a later commit landed) are final
     // too: only a publish that follows the stored events marks them provisional.
     let first = commit.events.first().map(|e| e.id as i64);
     let fenced = conn
         .prepare_cached(
             "UPDATE executions SET events = events + ?3, \
-             provisional = CASE WHEN ?4 AND events + 1 = ?5 THEN min(coalesce(provisional, ?5), ?5) \
+             provisional = CASE WHEN ?4 AND ?3 = 0 THEN provisional \
+             WHEN ?4 AND events + 1 = ?5 THEN min(coalesce(provisional, ?5), ?5) \
              ELSE NULL END \
              WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
         )?
@@ -77,6 +78,12 @@ pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError
             c.seq as i64,
             c.retry.as_ref().map(to_json)
         ])?;
+    }
+    if let Some(wake) = commit.rest_until {
+        conn.prepare_cached(
+            "UPDATE executions SET lease_owner = NULL, lease_until = ?2 WHERE id = ?1",
+        )?
+        .execute(params![commit.execution, ms(wake)])?;
     }
     if let Some(Close {
         status,

@@ -9,43 +9,63 @@ use rusqlite::{Connection, params};
 use super::rows::{get_record, ms};
 use crate::store::{ExecutionRecord, StoreError};
 
-/// Leases up to `limit` runnable executions of `workflows` (not in `exclude`) to `worker`.
+/// Leases up to `limit` runnable executions of `workflows` to `worker` (see `Store::claim`).
 pub(super) fn claim(
     conn: &Connection,
     worker: &str,
     workflows: &[String],
-    exclude: &HashSet<String>,
+    own: Option<&HashSet<String>>,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<ExecutionRecord>, StoreError> {
-    // Only this worker's workflows, so executions of others never crowd them out.
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM executions WHERE status = 'RUNNING' \
-         AND (lease_owner IS NULL OR lease_until < ?1 OR lease_owner = ?2) \
-         AND workflow IN (SELECT value FROM json_each(?4)) \
-         ORDER BY start_ms LIMIT ?3",
+    let workflows = serde_json::to_string(&workflows).unwrap_or_default();
+    // Each query is a range of the index on (status, lease_until) read only as far as the
+    // limit: due first (expired leases, executions at rest whose time came), oldest due
+    // first, then the unleased. (One query with `OR` would sort every candidate.) Only this
+    // worker's workflows, so executions of others never crowd them out.
+    let mut candidates: Vec<String> = Vec::new();
+    let mut due = conn.prepare_cached(
+        "SELECT id FROM executions INDEXED BY executions_runnable \
+         WHERE status = 'RUNNING' AND lease_until < ?1 \
+         AND workflow IN (SELECT value FROM json_each(?2)) ORDER BY lease_until LIMIT ?3",
     )?;
-    let candidates = stmt
-        .query_map(
-            params![
-                ms(now),
-                worker,
-                (limit + exclude.len()) as i64,
-                serde_json::to_string(&workflows).unwrap_or_default()
-            ],
-            |r| r.get::<_, String>(0),
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = Vec::new();
-    for id in candidates {
-        if out.len() >= limit || exclude.contains(&id) {
-            continue;
+    for id in due.query_map(params![ms(now), workflows, limit as i64], |r| r.get(0))? {
+        candidates.push(id?);
+    }
+    let room = limit.saturating_sub(candidates.len());
+    if room > 0 {
+        let mut fresh = conn.prepare_cached(
+            "SELECT id FROM executions INDEXED BY executions_runnable \
+             WHERE status = 'RUNNING' AND lease_until IS NULL \
+             AND workflow IN (SELECT value FROM json_each(?1)) LIMIT ?2",
+        )?;
+        for id in fresh.query_map(params![workflows, room as i64], |r| r.get(0))? {
+            candidates.push(id?);
         }
-        conn.prepare_cached(
-            "UPDATE executions SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1",
-        )?
-        .execute(params![id, worker, ms(lease_until)])?;
+    }
+    if let Some(running) = own {
+        // After a restart: what this worker held (rare; reads every lease it holds).
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM executions WHERE status = 'RUNNING' AND lease_owner = ?1 \
+             AND workflow IN (SELECT value FROM json_each(?2))",
+        )?;
+        let mine = stmt.query_map(params![worker, workflows], |r| r.get::<_, String>(0))?;
+        for id in mine {
+            let id = id?;
+            if candidates.len() >= limit {
+                break;
+            }
+            if !running.contains(&id) && !candidates.contains(&id) {
+                candidates.push(id);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(candidates.len());
+    let mut lease = conn
+        .prepare_cached("UPDATE executions SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1")?;
+    for id in candidates {
+        lease.execute(params![id, worker, ms(lease_until)])?;
         if let Some(r) = get_record(conn, &id)? {
             out.push(r);
         }

@@ -132,16 +132,24 @@ impl Store for SqliteStore {
         &self,
         worker: &str,
         workflows: &[String],
-        exclude: &[String],
+        own: Option<&[String]>,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
         let worker = worker.to_string();
         let workflows = workflows.to_vec();
-        let exclude: HashSet<String> = exclude.iter().cloned().collect();
+        let own: Option<HashSet<String>> = own.map(|o| o.iter().cloned().collect());
         self.call(move |conn| {
-            leases::claim(conn, &worker, &workflows, &exclude, now, lease_until, limit)
+            leases::claim(
+                conn,
+                &worker,
+                &workflows,
+                own.as_ref(),
+                now,
+                lease_until,
+                limit,
+            )
         })
     }
 

@@ -58,6 +58,7 @@ async fn child(store: &SqliteStore, r: ExecutionRecord, status: Status) {
                 checkpoint: None,
                 provisional: false,
                 truncate_from: None,
+                rest_until: None,
                 close: Some(Close {
                     status,
                     output: (status == Status::Succeeded).then(|| json!(1)),

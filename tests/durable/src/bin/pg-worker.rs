@@ -15,6 +15,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [_, url, schema, worker, log] = args.as_slice() else {
         return Err("usage: pg-worker <url> <schema> <worker id> <log>".into());
     };
+    // Warnings (a store outage, a lost lease) go to stderr, as an operator would see them.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .init();
     let engine = Engine::builder()
         .store(PostgresStore::connect_schema(url, schema).await?)
         .workflow(
