@@ -75,10 +75,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_dir_all(&dir);
         rows.push((concurrency, rate));
     }
+    let raw = if postgres.is_none() {
+        Some(raw_commit_rate()?)
+    } else {
+        None
+    };
     if json {
         let out: Vec<serde_json::Value> = rows
             .iter()
             .map(|(c, r)| serde_json::json!({"concurrent": c, "transitions_per_s": r}))
+            .chain(raw.map(|r| serde_json::json!({"raw_commits_per_s": r})))
             .collect();
         println!("{}", serde_json::Value::Array(out));
     } else {
@@ -91,6 +97,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (c, r) in rows {
             println!("  {c:>3} concurrent executions: {r:>10.0} transitions/s");
         }
+        if let Some(raw) = raw {
+            println!(
+                "  raw SQLite, one row per commit (same settings, same disk): {raw:>8.0} commits/s"
+            );
+        }
     }
     Ok(())
+}
+
+/// What the disk allows one writer: single-row transactions on a fresh SQLite file with the
+/// store's settings (WAL, `synchronous=FULL`), for 3 s. The durable rate at 1 execution is
+/// compared with this (one commit per transition).
+fn raw_commit_rate() -> Result<f64, Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("asl-bench-raw-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let conn = rusqlite::Connection::open(dir.join("raw.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(3) {
+        conn.execute("INSERT INTO t (v) VALUES (?1)", ["{\"n\":1}"])?;
+        n += 1;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(rate)
 }

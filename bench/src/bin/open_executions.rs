@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+// The benchmarks' allocator (mimalloc), as in every other bench binary.
+use asl_bench as _;
 use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value};
 use serde_json::json;

@@ -56,10 +56,6 @@ pub(crate) struct Resume {
     pub truncate_from: Option<u64>,
     /// When the machine's `TimeoutSeconds` ends the execution.
     pub timeout_at: Option<DateTime<Utc>>,
-    /// Nothing but its start is stored: the transition into the first state is committed
-    /// like any other (so a resume in that state finds its entered time and the events it
-    /// published).
-    pub fresh: bool,
 }
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
@@ -111,7 +107,7 @@ impl Journal {
             seq: std::sync::atomic::AtomicU64::new(at.seq),
             retry: Mutex::new(at.retry),
             resume_entered: Mutex::new(at.entered),
-            skip_next: AtomicBool::new(!at.fresh),
+            skip_next: AtomicBool::new(true),
             done: Mutex::new(at.done),
             truncate_from: Mutex::new(at.truncate_from),
             timeout_at: at.timeout_at,

@@ -372,7 +372,14 @@ async fn execute(
     };
     // Events the resumed state published while it ran are recorded again when it runs
     // again (with the same ids): the next commit replaces them.
-    let truncate_from = record.checkpoint.as_ref().and_then(|c| c.provisional);
+    // Before its first transition is committed an execution is in its first state, and every
+    // event after its start was published by that state (no commit makes them final).
+    let in_first_state = record.checkpoint.is_none() && record.redrive_count == 0;
+    let truncate_from = match &record.checkpoint {
+        Some(c) => c.provisional,
+        None if in_first_state && history.len() > 1 => Some(2),
+        None => None,
+    };
     let events: Vec<Event> = history
         .iter()
         .filter(|e| truncate_from.is_none_or(|from| e.id < from))
@@ -419,14 +426,18 @@ async fn execute(
         journal::Resume {
             committed: events.len(),
             seq: checkpoint.map_or(0, |c| c.seq),
-            entered: checkpoint.map(|c| c.at),
+            // Resumed in its first state: entered when its entered event says.
+            entered: checkpoint.map(|c| c.at).or_else(|| {
+                in_first_state
+                    .then(|| history.get(1).map(|e| e.timestamp))
+                    .flatten()
+            }),
             retry: checkpoint
                 .and_then(|c| c.retry.as_ref())
                 .and_then(crate::exec::RetryPoint::from_json),
             done,
             truncate_from,
             timeout_at,
-            fresh: checkpoint.is_none() && record.redrive_count == 0 && history.len() == 1,
         },
     ));
     let exec = Exec::resume(

@@ -16,6 +16,8 @@
 //! memory for tests); `PostgresStore` (cargo feature `postgres`) serves many workers on many
 //! machines. Without either, the [`Store`] trait is there for a store of one's own.
 
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
+mod claims;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod payloads;
 #[cfg(feature = "postgres")]

@@ -411,3 +411,12 @@ async fn counts_name_search_and_waiting_tokens() {
         .collect();
     assert_eq!(waiting, [(t('1'), "Wait")]);
 }
+
+/// The claim rules (see `store::claims`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_follow_the_rules() {
+    let Some(store) = store("claims").await else {
+        return;
+    };
+    crate::store::claims::claims_follow_the_rules(&store).await;
+}

@@ -407,3 +407,10 @@ async fn counts_name_search_and_waiting_tokens() {
         .collect();
     assert_eq!(waiting, [("t1", "Wait")]);
 }
+
+/// The claim rules (see `store::claims`).
+#[tokio::test]
+async fn claims_follow_the_rules() {
+    let store = SqliteStore::memory().await.unwrap();
+    crate::store::claims::claims_follow_the_rules(&store).await;
+}
