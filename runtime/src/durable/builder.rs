@@ -175,6 +175,7 @@ impl EngineBuilder {
             runs_started: self.runs_started,
             running: Mutex::new(HashMap::new()),
             reclaim_own: std::sync::atomic::AtomicBool::new(true),
+            interruptions: std::sync::atomic::AtomicU64::new(0),
             closed: tokio::sync::Notify::new(),
             express: Mutex::new(HashMap::new()),
             express_done: Mutex::new(std::collections::VecDeque::new()),

@@ -56,6 +56,8 @@ pub(super) struct Inner {
     /// The next claim also takes back executions leased to this worker that it does not
     /// run (set at start, after [`Engine::halt`] and when an execution is interrupted).
     pub(super) reclaim_own: std::sync::atomic::AtomicBool,
+    /// Executions interrupted here so far (their store failed a commit).
+    pub(super) interruptions: std::sync::atomic::AtomicU64,
     /// Signalled when an execution this process runs ends.
     pub(super) closed: tokio::sync::Notify,
     /// Express executions' outcomes: those running and the last [`KEEP_EXPRESS`] finished.

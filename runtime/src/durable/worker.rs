@@ -164,17 +164,29 @@ impl Engine {
         let _worker = WorkerLoop::enter(&self.inner.shared);
         // While the store fails: the wait before the next try.
         let mut outage: Option<Duration> = None;
+        // Interrupted executions are taken back after a pause that doubles while
+        // interruptions go on (a store failing every commit, a full disk, would otherwise
+        // re-run their handlers in a tight loop), and is forgotten once they stop.
+        let (mut seen, mut pause) = (0u64, None::<Duration>);
+        let mut reclaim_at = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 return Ok(());
             }
+            let interrupted = self.inner.interruptions.load(Ordering::SeqCst);
+            let now = tokio::time::Instant::now();
+            if interrupted != seen {
+                seen = interrupted;
+                let p = pause.map_or(MIN_BACKOFF, |p| (p * 2).min(MAX_BACKOFF));
+                pause = Some(p);
+                reclaim_at = now + p;
+            } else if pause.is_some_and(|p| now >= reclaim_at + p * 2) {
+                pause = None;
+            }
             // Executions leased to this worker but not running here (after a restart or an
             // interruption) are looked for only then: the usual claim costs the same however
             // many executions this worker holds.
-            let own = self
-                .inner
-                .reclaim_own
-                .swap(false, Ordering::SeqCst)
+            let own = (now >= reclaim_at && self.inner.reclaim_own.swap(false, Ordering::SeqCst))
                 .then(|| self.inner.running().keys().cloned().collect::<Vec<_>>());
             let now = crate::clock::now();
             let claimed = self
@@ -500,6 +512,9 @@ async fn execute(
         }
         // Still leased to this worker: its next claim takes it back.
         inner
+            .interruptions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        inner
             .reclaim_own
             .store(true, std::sync::atomic::Ordering::SeqCst);
         tracing::warn!(
@@ -513,6 +528,9 @@ async fn execute(
         if !matches!(e, StoreError::LeaseLost(_)) {
             // Still leased here: the next claim takes it back, and it ends again.
             mock_guard.keep = true;
+            inner
+                .interruptions
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             inner
                 .reclaim_own
                 .store(true, std::sync::atomic::Ordering::SeqCst);

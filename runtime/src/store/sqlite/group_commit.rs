@@ -15,8 +15,9 @@ use crate::store::{StoreError, StoreFuture};
 /// A reply sent once the transaction holding the request committed (or failed to).
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A request: runs in its own savepoint (or gets the error that kept the transaction from
-/// starting); `false` rolls the savepoint back.
-type Job = Box<dyn FnOnce(Result<&Connection, StoreError>) -> (bool, Reply) + Send>;
+/// starting); an error rolls the savepoint back.
+type Job =
+    Box<dyn FnOnce(Result<&Connection, StoreError>) -> (Result<(), StoreError>, Reply) + Send>;
 
 /// The most requests committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -37,6 +38,19 @@ impl Inner {
             queue: Mutex::new(Vec::new()),
             draining: AtomicBool::new(false),
         }
+    }
+
+    /// Runs `f` on the connection outside any batch (waiting for the batch in flight), then
+    /// lets the queue run: for settings that must not ride in a batch's transaction, whose
+    /// other requests could roll it back.
+    pub(super) fn alone<R>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> R) -> R {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let r = f(&conn);
+        drop(conn);
+        if !self.queue_is_empty() {
+            self.schedule();
+        }
+        r
     }
 
     fn queue_is_empty(&self) -> bool {
@@ -120,11 +134,14 @@ impl SqliteStore {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let r = conn.and_then(f);
-            let ok = r.is_ok();
+            let status = match &r {
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.clone()),
+            };
             let reply: Reply = Box::new(move |committed| {
                 let _ = tx.send(committed.and(r));
             });
-            (ok, reply)
+            (status, reply)
         });
         self.inner
             .queue
@@ -137,42 +154,63 @@ impl SqliteStore {
 }
 
 /// Runs `batch` in one transaction, each request in a savepoint; answers after the commit.
+///
+/// A request can fail in a way that makes SQLite roll the whole transaction back (a full disk,
+/// an I/O error): the requests before it in the transaction are then lost with it and told
+/// so, and the rest of the batch runs in a new transaction.
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
-        let e = StoreError::from(e);
-        for job in batch {
-            let (_, reply) = job(Err(e.clone()));
-            reply(Ok(()));
+    let mut jobs = batch.into_iter().peekable();
+    while jobs.peek().is_some() {
+        if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
+            let e = StoreError::from(e);
+            for job in jobs {
+                let (_, reply) = job(Err(e.clone()));
+                reply(Ok(()));
+            }
+            return;
         }
-        return;
-    }
-    let mut replies = Vec::with_capacity(batch.len());
-    for job in batch {
-        if let Err(e) = run(conn, "SAVEPOINT job") {
-            let (_, reply) = job(Err(StoreError::from(e)));
-            replies.push(reply);
+        let mut replies = Vec::new();
+        for job in jobs.by_ref() {
+            if let Err(e) = run(conn, "SAVEPOINT job") {
+                let (_, reply) = job(Err(StoreError::from(e)));
+                replies.push(reply);
+                continue;
+            }
+            let (status, reply) = job(Ok(conn));
+            if conn.is_autocommit() {
+                // SQLite rolled the transaction back: nothing of it is written.
+                let lost = status.err().unwrap_or_else(|| {
+                    StoreError::corrupt("sqlite: the transaction was rolled back")
+                });
+                for earlier in replies.drain(..) {
+                    earlier(Err(lost.clone()));
+                }
+                reply(Ok(()));
+                break;
+            }
+            let end = if status.is_ok() {
+                run(conn, "RELEASE job")
+            } else {
+                run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
+            };
+            replies.push(match end {
+                Ok(()) => reply,
+                Err(e) => {
+                    let e = StoreError::from(e);
+                    Box::new(move |_| reply(Err(e)))
+                }
+            });
+        }
+        if conn.is_autocommit() {
             continue;
         }
-        let (ok, reply) = job(Ok(conn));
-        let end = if ok {
-            run(conn, "RELEASE job")
-        } else {
-            run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
-        };
-        replies.push(match end {
-            Ok(()) => reply,
-            Err(e) => {
-                let e = StoreError::from(e);
-                Box::new(move |_| reply(Err(e)))
-            }
-        });
-    }
-    let committed = run(conn, "COMMIT").map_err(StoreError::from);
-    if committed.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    for reply in replies {
-        reply(committed.clone());
+        let committed = run(conn, "COMMIT").map_err(StoreError::from);
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for reply in replies {
+            reply(committed.clone());
+        }
     }
 }
 

@@ -71,6 +71,35 @@ impl SqliteStore {
         Self::start(Connection::open(path.as_ref())?)
     }
 
+    /// Caps the database at about `bytes` (`None`: SQLite's own limit), as `PRAGMA
+    /// max_page_count` does: a write that would grow it past the cap fails with a
+    /// [`StoreError`] (`database or disk is full`) and writes nothing, as on a full disk.
+    /// Executions interrupted by it resume from their last committed transitions once there
+    /// is room (the cap raised, or pages freed). A cap below the current size holds it there.
+    /// Returns the cap now in force, in bytes.
+    pub async fn set_size_limit(&self, bytes: Option<u64>) -> Result<u64, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        let set = move || {
+            inner.alone(|conn| {
+                let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+                let page = u64::try_from(page).unwrap_or(4096).max(1);
+                // SQLite's largest page count, or the cap (SQLite ignores 0: the smallest
+                // cap is one page, which holds the current size). A pragma takes no bound
+                // parameter; a number formatted here cannot inject anything.
+                let pages = bytes.map_or(u64::from(u32::MAX) - 1, |b| (b / page).max(1));
+                let sql = format!("PRAGMA max_page_count = {pages}");
+                let now: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+                Ok(u64::try_from(now).unwrap_or_default() * page)
+            })
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(_) => tokio::task::spawn_blocking(set)
+                .await
+                .map_err(|e| StoreError::backend("sqlite size limit task", e))?,
+            Err(_) => set(),
+        }
+    }
+
     /// A private in-memory database (for tests).
     pub async fn memory() -> Result<SqliteStore, StoreError> {
         Self::start(Connection::open_in_memory()?)
