@@ -20,6 +20,29 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// A worker of `ten` on `store`: id `worker`, task calls logged to `log`, leases of 2 s, a
+/// poll every 20 ms (the worker processes' engine).
+pub async fn worker(
+    store: impl asl_runtime::store::Store,
+    worker: &str,
+    log: &Path,
+) -> Result<Engine, asl_runtime::durable::BuildError> {
+    Engine::builder()
+        .store(store)
+        .workflow(
+            "ten",
+            ten::Workflow::new(Tenant {
+                worker: worker.to_string(),
+                log: log.to_path_buf(),
+            }),
+        )
+        .worker_id(worker)
+        .lease_timeout(std::time::Duration::from_secs(2))
+        .poll_interval(std::time::Duration::from_millis(20))
+        .build()
+        .await
+}
+
 /// A client that only submits and reads: workers run the executions. It connects first, so
 /// the schema exists before the workers connect.
 pub async fn client(url: &str, schema: &str, dir: &Path) -> Engine {

@@ -3,10 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use asl_durable_tests::{Tenant, ten};
-use asl_runtime::Engine;
+use asl_durable_tests::ten_run;
 use asl_runtime::store::PostgresStore;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -20,20 +17,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
         .with_writer(std::io::stderr)
         .init();
-    let engine = Engine::builder()
-        .store(PostgresStore::connect_schema(url, schema).await?)
-        .workflow(
-            "ten",
-            ten::Workflow::new(Tenant {
-                worker: worker.clone(),
-                log: log.into(),
-            }),
-        )
-        .worker_id(worker.as_str())
-        .lease_timeout(Duration::from_secs(2))
-        .poll_interval(Duration::from_millis(20))
-        .build()
-        .await?;
+    let engine = ten_run::worker(
+        PostgresStore::connect_schema(url, schema).await?,
+        worker,
+        log.as_ref(),
+    )
+    .await?;
     engine.run().await?;
     Ok(())
 }

@@ -3,10 +3,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use asl_durable_tests::{Tenant, ten};
-use asl_runtime::Engine;
+use asl_durable_tests::ten_run;
 use asl_runtime::store::SqliteStore;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -15,20 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [_, db, worker, log] = args.as_slice() else {
         return Err("usage: sqlite-worker <db> <worker id> <log>".into());
     };
-    let engine = Engine::builder()
-        .store(SqliteStore::open(db).await?)
-        .workflow(
-            "ten",
-            ten::Workflow::new(Tenant {
-                worker: worker.clone(),
-                log: log.into(),
-            }),
-        )
-        // The same id after a restart: its executions are taken back at once.
-        .worker_id(worker.as_str())
-        .poll_interval(Duration::from_millis(10))
-        .build()
-        .await?;
+    let engine = ten_run::worker(SqliteStore::open(db).await?, worker, log.as_ref()).await?;
     engine.run().await?;
     Ok(())
 }
