@@ -7,11 +7,24 @@
 //! exactly the time waited, while a real process sees wall time.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 static ANCHOR: OnceLock<(std::time::Instant, DateTime<Utc>)> = OnceLock::new();
+
+/// Milliseconds added to wall time by [`jump`] (a simulated change of the machine's clock).
+static JUMPED_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Moves this process's wall time by `by` (negative: backwards), as a change of the machine's
+/// clock would if it were read again: timestamps and the times compared in the store (leases,
+/// executions at rest) move; sleeps already running keep their monotonic deadlines. For fault
+/// tests: a jump backwards delays durable timers by at most the jump, a jump forwards makes
+/// those then due fire. Process-wide: a test that jumps should run alone in its binary.
+pub fn jump(by: chrono::Duration) {
+    JUMPED_MS.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+}
 
 /// Now, on the executions' clock.
 pub fn now() -> DateTime<Utc> {
@@ -20,7 +33,9 @@ pub fn now() -> DateTime<Utc> {
     let since = tokio::time::Instant::now()
         .into_std()
         .saturating_duration_since(*instant);
-    *wall + chrono::Duration::from_std(since).unwrap_or(chrono::Duration::zero())
+    *wall
+        + chrono::Duration::from_std(since).unwrap_or(chrono::Duration::zero())
+        + chrono::Duration::milliseconds(JUMPED_MS.load(Ordering::Relaxed))
 }
 
 /// Milliseconds since the Unix epoch, on the executions' clock.
