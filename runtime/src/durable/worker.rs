@@ -117,10 +117,23 @@ impl Engine {
                 Some(l) => Some(l),
                 None => load(&inner, &key).await,
             };
-            if let Some((record, history, progress)) = loaded {
-                execute(&inner, record, history, progress, stop_rx).await;
-            }
+            let take_back = match loaded {
+                Some((record, history, progress)) => {
+                    execute(&inner, record, history, progress, stop_rx).await
+                }
+                None => false,
+            };
             inner.running().remove(&key);
+            if take_back {
+                // Still leased to this worker, and no longer listed as running here: its
+                // next claim takes it back (after the pause interruptions set).
+                inner
+                    .interruptions
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                inner
+                    .reclaim_own
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
             inner.closed.notify_waiters();
             // A Map waiting for this child hears of its end at once.
             if let Some(done) = inner.child_waits().get(&key) {
@@ -341,14 +354,16 @@ fn intern(s: &str) -> &'static str {
     leaked
 }
 
-/// Runs one stored execution from its last committed transition to its end.
+/// Runs one stored execution from its last committed transition to its end; `true` when it
+/// was interrupted (or its end could not be recorded) and is still leased here, for this
+/// worker to take back.
 async fn execute(
     inner: &Arc<Inner>,
     record: ExecutionRecord,
     history: Vec<StoredEvent>,
     progress: Vec<crate::store::Progress>,
     stop: tokio::sync::oneshot::Receiver<StopRequest>,
-) {
+) -> bool {
     // The execution's mock (if any) goes when it ends, however it ends (stopped through the
     // store, its task aborted, its workflow unknown), except when it is interrupted: it
     // resumes here with its mock.
@@ -358,7 +373,7 @@ async fn execute(
         keep: false,
     };
     let Some(machine) = inner.workflows.get(&record.workflow).cloned() else {
-        return;
+        return false;
     };
     let info = ExecutionInfo {
         id: record.id.clone(),
@@ -384,13 +399,21 @@ async fn execute(
     };
     // Events the resumed state published while it ran are recorded again when it runs
     // again (with the same ids): the next commit replaces them.
-    // Before its first transition is committed an execution is in its first state, and every
-    // event after its start was published by that state (no commit makes them final).
-    let in_first_state = record.checkpoint.is_none() && record.redrive_count == 0;
+    // Before its first transition is committed (since its start or its last redrive) an
+    // execution is in its first state, and every event after that start was published by
+    // that state (no commit makes them final).
+    let run_start = history
+        .iter()
+        .rev()
+        .find(|e| e.kind == "ExecutionStarted" || e.kind == "ExecutionRedriven")
+        .map(|e| e.id);
+    let first_state_from = run_start
+        .filter(|_| record.checkpoint.is_none())
+        .map(|id| id + 1)
+        .filter(|from| history.iter().any(|e| e.id == *from));
     let truncate_from = match &record.checkpoint {
         Some(c) => c.provisional,
-        None if in_first_state && history.len() > 1 => Some(2),
-        None => None,
+        None => first_state_from,
     };
     let events: Vec<Event> = history
         .iter()
@@ -440,9 +463,9 @@ async fn execute(
             seq: checkpoint.map_or(0, |c| c.seq),
             // Resumed in its first state: entered when its entered event says.
             entered: checkpoint.map(|c| c.at).or_else(|| {
-                in_first_state
-                    .then(|| history.get(1).map(|e| e.timestamp))
-                    .flatten()
+                first_state_from
+                    .and_then(|from| history.iter().find(|e| e.id == from))
+                    .map(|e| e.timestamp)
             }),
             retry: checkpoint
                 .and_then(|c| c.retry.as_ref())
@@ -488,7 +511,7 @@ async fn execute(
                         request.cause,
                     ));
                     let _ = request.done.send(journal.close(&exec, &aborted).await);
-                    return;
+                    return false;
                 }
             }
         }
@@ -508,34 +531,23 @@ async fn execute(
         mock_guard.keep = true;
         if journal.at_rest() {
             tracing::debug!(cause = e.cause().unwrap_or_default(), "execution at rest");
-            return;
+            return false;
         }
-        // Still leased to this worker: its next claim takes it back.
-        inner
-            .interruptions
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        inner
-            .reclaim_own
-            .store(true, std::sync::atomic::Ordering::SeqCst);
         tracing::warn!(
             cause = e.cause().unwrap_or_default(),
             "execution interrupted; it resumes from its last transition"
         );
-        return;
+        return true;
     }
     if let Err(e) = journal.close(&exec, &result).await {
         tracing::warn!(error = %e, "execution end not recorded");
         if !matches!(e, StoreError::LeaseLost(_)) {
-            // Still leased here: the next claim takes it back, and it ends again.
+            // Still leased here: taken back, it ends again.
             mock_guard.keep = true;
-            inner
-                .interruptions
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            inner
-                .reclaim_own
-                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return true;
         }
     }
+    false
 }
 
 /// Removes an execution's mock from the engine's registry when dropped, unless kept.

@@ -126,6 +126,7 @@ both!(
     a_waiting_state_is_in_the_history_while_it_waits,
     a_replaced_worker_records_each_event_once,
     a_long_wait_rests_out_of_memory_and_wakes_on_time,
+    a_redriven_first_wait_rests_and_wakes_once,
     workflow_types_definitions_and_sync_express_runs,
     redrive_status_and_filter,
     finished_express_executions_are_not_kept_forever,
@@ -337,6 +338,54 @@ async fn a_long_wait_rests_out_of_memory_and_wakes_on_time(b: Backend) {
         "waited {waited} ms"
     );
     assert_eq!(*handlers.works.lock().unwrap(), 1);
+}
+
+/// An execution stopped while at rest in its first state (a Wait) and redriven rests again
+/// and, when due, resumes with the events it published since the redrive replaced, not
+/// repeated: one Wait entered per run, then on to its end.
+async fn a_redriven_first_wait_rests_and_wakes_once(b: Backend) {
+    let handlers = Arc::new(Handlers::default());
+    let e = engine(b.store().await, Arc::clone(&handlers), "a").await;
+    let worker = e.clone();
+    tokio::spawn(async move { worker.run().await });
+    let id = e
+        .start("live", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    e.stop(&id, None, None).await.unwrap();
+    e.redrive(&id).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(e.running(), 0, "the redriven Wait is not at rest");
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert_eq!(
+        *handlers.works.lock().unwrap(),
+        1,
+        "the Wait did not end once"
+    );
+    handlers.gate.notify_one();
+    let token = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(t) = handlers.tokens.lock().unwrap().first() {
+            break t.clone();
+        }
+    };
+    e.send_task_success(&token, json!("ok")).await.unwrap();
+    assert_eq!(e.wait(&id).await.unwrap(), json!("ok"));
+    let h = e.history(&id).await.unwrap();
+    assert_sequential(&h);
+    assert_eq!(
+        &kinds(&h)[..6],
+        [
+            "ExecutionStarted",
+            "WaitStateEntered",
+            "ExecutionAborted",
+            "ExecutionRedriven",
+            "WaitStateEntered",
+            "WaitStateExited"
+        ]
+    );
+    assert_eq!(kinds(&h).last().copied(), Some("ExecutionSucceeded"));
 }
 
 async fn workflow_types_definitions_and_sync_express_runs(b: Backend) {

@@ -169,36 +169,52 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             }
             return;
         }
-        let mut replies = Vec::new();
+        let mut replies: Vec<Reply> = Vec::new();
         for job in jobs.by_ref() {
             if let Err(e) = run(conn, "SAVEPOINT job") {
-                let (_, reply) = job(Err(StoreError::from(e)));
+                let e = StoreError::from(e);
+                let (_, reply) = job(Err(e.clone()));
+                if conn.is_autocommit() {
+                    // The transaction is gone with it: so are the requests before.
+                    for earlier in replies.drain(..) {
+                        earlier(Err(e.clone()));
+                    }
+                    reply(Ok(()));
+                    break;
+                }
                 replies.push(reply);
                 continue;
             }
             let (status, reply) = job(Ok(conn));
-            if conn.is_autocommit() {
-                // SQLite rolled the transaction back: nothing of it is written.
-                let lost = status.err().unwrap_or_else(|| {
-                    StoreError::corrupt("sqlite: the transaction was rolled back")
-                });
-                for earlier in replies.drain(..) {
-                    earlier(Err(lost.clone()));
-                }
-                reply(Ok(()));
-                break;
-            }
-            let end = if status.is_ok() {
+            let end = if conn.is_autocommit() {
+                Ok(())
+            } else if status.is_ok() {
                 run(conn, "RELEASE job")
             } else {
                 run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
-            };
+            }
+            .map_err(StoreError::from);
+            if conn.is_autocommit() {
+                // SQLite rolled the transaction back (in the request or in ending its
+                // savepoint): nothing of it is written, and the requests before it are lost.
+                let lost = match (&status, &end) {
+                    (Err(e), _) => e.clone(),
+                    (_, Err(e)) => e.clone(),
+                    _ => StoreError::corrupt("sqlite: the transaction was rolled back"),
+                };
+                for earlier in replies.drain(..) {
+                    earlier(Err(lost.clone()));
+                }
+                // A request that failed hears its own error; one that succeeded, the loss.
+                match status {
+                    Err(_) => reply(Ok(())),
+                    Ok(()) => reply(Err(lost)),
+                }
+                break;
+            }
             replies.push(match end {
                 Ok(()) => reply,
-                Err(e) => {
-                    let e = StoreError::from(e);
-                    Box::new(move |_| reply(Err(e)))
-                }
+                Err(e) => Box::new(move |_| reply(Err(e))),
             });
         }
         if conn.is_autocommit() {
