@@ -122,6 +122,23 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// A fresh store for a durable benchmark: `bench.db` in `dir` (SQLite), or with `postgres`
+/// (a URL) a new schema `schema` in that database.
+pub async fn fresh_store(
+    postgres: Option<&str>,
+    dir: &std::path::Path,
+    schema: &str,
+) -> Result<std::sync::Arc<dyn asl_runtime::store::Store>, asl_runtime::store::StoreError> {
+    Ok(match postgres {
+        Some(url) => std::sync::Arc::new(
+            asl_runtime::store::PostgresStore::connect_schema(url, schema).await?,
+        ),
+        None => {
+            std::sync::Arc::new(asl_runtime::store::SqliteStore::open(dir.join("bench.db")).await?)
+        }
+    })
+}
+
 /// The directory of this package (workflows and inputs).
 pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -37,6 +37,23 @@ pub struct Linker {
 }
 
 impl Linker {
+    /// The linker as it is right after event `id` of type `kind`, whatever came before it,
+    /// if `kind` is one that leaves nothing of the earlier events in it (`ExecutionStarted`,
+    /// which is event 1, and `MapIterationStarted`): linking a page of a long history starts
+    /// at the last such event before it instead of the first event.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub fn after(id: u64, kind: &str) -> Option<Linker> {
+        match kind {
+            "ExecutionStarted" => Some(Linker::default()),
+            "MapIterationStarted" => Some(Linker {
+                last: id,
+                completion: None,
+                entered_prev: None,
+            }),
+            _ => None,
+        }
+    }
+
     /// The `previousEventId` of event `id` of type `kind`, recorded next.
     pub fn link(&mut self, id: u64, kind: &str) -> u64 {
         let prev = match kind {
@@ -103,6 +120,38 @@ mod tests {
     }
 
     // Recorded on AWS: cases/map/map_state_nested (two items, inner Maps of one item here).
+    /// `Linker::after` is the state linking every event up to a reset leaves.
+    #[test]
+    fn a_reset_leaves_the_same_linker_as_the_events_before_it() {
+        use super::Linker;
+        let kinds = [
+            "ExecutionStarted",
+            "ParallelStateEntered",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapIterationStarted",
+            "PassStateEntered",
+            "MapIterationSucceeded",
+            "WaitStateEntered",
+            "MapIterationStarted",
+            "TaskStateEntered",
+            "MapIterationFailed",
+            "MapIterationStarted",
+            "MapRunSucceeded",
+            "MapIterationStarted",
+            "EvaluationFailed",
+            "MapIterationStarted",
+        ];
+        let mut linker = Linker::default();
+        for (i, kind) in kinds.iter().enumerate() {
+            let id = i as u64 + 1;
+            linker.link(id, kind);
+            if let Some(reset) = Linker::after(id, kind) {
+                assert_eq!(reset, linker, "after event {id} ({kind})");
+            }
+        }
+    }
+
     #[test]
     fn inline_map_iterations_link_beside_their_end() {
         let kinds = [

@@ -6,7 +6,7 @@
 use axum::response::Response;
 use serde_json::{Map, Value};
 
-use asl_runtime::durable::HistoryEvent;
+use asl_runtime::durable::HistoryPage;
 
 use super::{date, standard_execution_id};
 use crate::dispatch::Server;
@@ -26,7 +26,6 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
     let with_data = i.boolean("includeExecutionData")?.unwrap_or(true);
     i.finish()?;
     let id = standard_execution_id(&arn, false)?;
-    let events = server.engine.history(&id).await?;
     // A token continues the listing it came from (same execution, same order) after the
     // last event it returned, by id: events appended meanwhile neither shift nor repeat it.
     let scope = format!("GetExecutionHistory|{arn}|{reverse}");
@@ -38,7 +37,12 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
                 .map_err(|_| ApiError::invalid_page_token())
         })
         .transpose()?;
-    let (page, next) = page_of(events, reverse, after, paging::page_size(max));
+    let range = HistoryPage {
+        after,
+        size: paging::page_size(max),
+        reverse,
+    };
+    let (page, next) = server.engine.history_page(&id, &range).await?;
     let next = next.map(|last| paging::token(&scope, &last.to_string()));
     let events: Vec<Value> = page
         .iter()
@@ -62,34 +66,6 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
     Ok(ok(Value::Object(out)))
 }
 
-/// The page of `size` events after the event `after` (in the listing's order: ids ascending,
-/// or descending when `reverse`), and the id of its last event when more follow.
-fn page_of(
-    mut events: Vec<HistoryEvent>,
-    reverse: bool,
-    after: Option<u64>,
-    size: usize,
-) -> (Vec<HistoryEvent>, Option<u64>) {
-    events.retain(|e| match after {
-        None => true,
-        Some(last) if reverse => e.id < last,
-        Some(last) => e.id > last,
-    });
-    if reverse {
-        events.sort_by_key(|e| std::cmp::Reverse(e.id));
-    } else {
-        events.sort_by_key(|e| e.id);
-    }
-    let more = events.len() > size;
-    events.truncate(size);
-    let next = if more {
-        events.last().map(|e| e.id)
-    } else {
-        None
-    };
-    (events, next)
-}
-
 /// Removes the execution data from an event's `…EventDetails`.
 fn strip_data(event: &mut Value) {
     if let Value::Object(m) = event {
@@ -109,36 +85,6 @@ fn strip_data(event: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn events(ids: &[u64]) -> Vec<HistoryEvent> {
-        ids.iter()
-            .map(|&id| HistoryEvent {
-                id,
-                previous_event_id: id.saturating_sub(1),
-                timestamp: chrono::Utc::now(),
-                kind: "PassStateEntered".into(),
-                state: None,
-                details: None,
-            })
-            .collect()
-    }
-
-    fn ids(page: &[HistoryEvent]) -> Vec<u64> {
-        page.iter().map(|e| e.id).collect()
-    }
-
-    #[test]
-    fn pages_continue_after_the_last_event_returned() {
-        let (page, next) = page_of(events(&[1, 2, 3, 4]), true, None, 2);
-        assert_eq!((ids(&page), next), (vec![4, 3], Some(3)));
-        // Two events appended meanwhile: the reverse listing goes on below 3.
-        let (page, next) = page_of(events(&[1, 2, 3, 4, 5, 6]), true, Some(3), 2);
-        assert_eq!((ids(&page), next), (vec![2, 1], None));
-        let (page, next) = page_of(events(&[1, 2, 3]), false, None, 2);
-        assert_eq!((ids(&page), next), (vec![1, 2], Some(2)));
-        let (page, next) = page_of(events(&[1, 2, 3, 4]), false, Some(2), 2);
-        assert_eq!((ids(&page), next), (vec![3, 4], None));
-    }
 
     #[test]
     fn stripping_keeps_the_metadata() {

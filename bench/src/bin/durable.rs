@@ -2,14 +2,13 @@
 //! [-- --json] [--postgres <url>]`. Runs `pass_chain_100` (100 states) as durable executions
 //! on a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, in a fresh schema of
 //! that database, with 1, 10 and 100 executions at once; every transition is committed before
-//! the next state runs.
+//! the next state runs. `--concurrency N` runs only N at once.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
 use asl_bench::{NoTasks, wf};
-use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions};
 
 const STATES: u64 = 100;
@@ -22,6 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--postgres")
         .and_then(|i| args.get(i + 1))
         .cloned();
+    let only: Option<usize> = args
+        .iter()
+        .position(|a| a == "--concurrency")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -30,21 +34,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         asl_bench::dir().join("inputs/pass_chain_100.json"),
     )?)?;
     let mut rows = Vec::new();
-    for concurrency in [1usize, 10, 100] {
+    let levels = match only {
+        Some(n) => vec![n],
+        None => vec![1usize, 10, 100],
+    };
+    for concurrency in levels {
         let dir = std::env::temp_dir().join(format!("asl-bench-durable-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let rate = rt.block_on(async {
-            let store: std::sync::Arc<dyn Store> = match &postgres {
-                Some(url) => std::sync::Arc::new(
-                    PostgresStore::connect_schema(
-                        url,
-                        &format!("bench_{}_{concurrency}", std::process::id()),
-                    )
-                    .await?,
-                ),
-                None => std::sync::Arc::new(SqliteStore::open(dir.join("bench.db")).await?),
-            };
+            let schema = format!("bench_{}_{concurrency}", std::process::id());
+            let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
             let engine = Engine::builder()
                 .store(store)
                 .workflow("chain", wf::pass_chain_100::Workflow::new(NoTasks))

@@ -43,7 +43,7 @@ pub use api::{
     RedriveStatus, StartOptions, validate_name,
 };
 pub use builder::{BuildError, EngineBuilder};
-pub use engine::Engine;
+pub use engine::{Engine, HistoryPage};
 pub use machine::Machine;
 pub use schedule::{Schedule, ScheduleFilter, ScheduleSpec, ScheduleState, Schedules};
 pub use workflows::{SyncExecution, WorkflowInfo, WorkflowType};

@@ -16,7 +16,7 @@ fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
 }
 
-fn record(id: &str, start: i64) -> ExecutionRecord {
+pub(super) fn record(id: &str, start: i64) -> ExecutionRecord {
     ExecutionRecord {
         id: id.into(),
         workflow: "wf".into(),

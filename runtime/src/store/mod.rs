@@ -18,6 +18,8 @@
 
 #[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
 mod claims;
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
+mod pages;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod payloads;
 #[cfg(feature = "postgres")]
@@ -147,6 +149,79 @@ pub struct StoredEvent {
     pub timestamp: DateTime<Utc>,
     /// The members of its `…EventDetails`, if any.
     pub details: Option<Value>,
+}
+
+/// Which events of a history to read: up to `limit` events after event `after` (none: from
+/// the start), ids ascending, or descending (newest first) when `reverse`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventRange {
+    /// The id of the last event of the previous page (in the range's order).
+    pub after: Option<u64>,
+    /// The most events to return.
+    pub limit: usize,
+    /// Newest first.
+    pub reverse: bool,
+}
+
+impl EventRange {
+    /// The bounds for a query: the id the events follow (or precede, newest first) and how
+    /// many rows to read: one more than asked for, which tells whether more follow.
+    pub fn bounds(&self) -> (i64, i64) {
+        let after = match (self.after, self.reverse) {
+            (Some(a), _) => i64::try_from(a).unwrap_or(i64::MAX),
+            (None, true) => i64::MAX,
+            (None, false) => 0,
+        };
+        let limit = i64::try_from(self.limit)
+            .unwrap_or(i64::MAX)
+            .saturating_add(1);
+        (after, limit)
+    }
+}
+
+/// A part of a history ([`Store::history_page`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventsPage {
+    /// The events in the range's order.
+    pub events: Vec<StoredEvent>,
+    /// Whether more events follow in that order.
+    pub more: bool,
+    /// The links of every event before the page's lowest id (none for an empty page): what
+    /// links the page's events to their predecessors. A store outside this crate builds its
+    /// pages with [`EventsPage::of`].
+    pub(crate) earlier: crate::history::Linker,
+}
+
+impl EventsPage {
+    /// The page `range` of a whole `history` (oldest first): for stores that read histories
+    /// whole.
+    pub fn of(mut history: Vec<StoredEvent>, range: EventRange) -> EventsPage {
+        history.sort_by_key(|e| e.id);
+        let all = history.clone();
+        history.retain(|e| match range.after {
+            None => true,
+            Some(last) if range.reverse => e.id < last,
+            Some(last) => e.id > last,
+        });
+        if range.reverse {
+            history.reverse();
+        }
+        let more = history.len() > range.limit;
+        history.truncate(range.limit);
+        // An empty page links nothing: nothing before it is needed.
+        let lowest = history.iter().map(|e| e.id).min().unwrap_or(0);
+        EventsPage {
+            events: history,
+            more,
+            earlier: {
+                let mut links = crate::history::Linker::default();
+                for e in all.iter().take_while(|e| e.id < lowest) {
+                    links.link(e.id, &e.kind);
+                }
+                links
+            },
+        }
+    }
 }
 
 /// One execution as stored.
@@ -442,6 +517,14 @@ pub trait Store: Send + Sync + 'static {
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>>;
     /// Its history.
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>>;
+    /// A page of its history, read in one snapshot. The default reads the whole history.
+    fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
+        let id = id.to_string();
+        Box::pin(async move {
+            let history = self.history(&id).await?;
+            Ok(EventsPage::of(history, range))
+        })
+    }
     /// Finished iterations and branches.
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>>;
     /// Commits a transition, events or the end (fenced by the lease).
@@ -574,6 +657,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         (**self).history(id)
+    }
+    fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
+        (**self).history_page(id, range)
     }
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
         (**self).progress(id)

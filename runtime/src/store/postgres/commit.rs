@@ -1,7 +1,7 @@
 //! Committing transitions: one by one (an execution's end), or many executions' transitions
 //! together in one transaction (group commit), each fenced by its writer's lease.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -17,7 +17,7 @@ use crate::store::{Close, Commit, StoreError, StoreFuture, payloads};
 type Queued = (Commit, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
 
 /// Group commit: transitions of many executions queue here; one task at a time commits every
-/// queued transition in one transaction (a handful of round trips for the whole batch).
+/// queued transition in one transaction (one round trip for the whole batch).
 #[derive(Default)]
 pub(super) struct Batch {
     queue: Mutex<Vec<Queued>>,
@@ -26,6 +26,36 @@ pub(super) struct Batch {
 
 /// The most transitions committed in one transaction.
 const MAX_BATCH: usize = 256;
+
+/// A batch of transitions in one statement (so one round trip and its own transaction):
+/// `owned` locks, in id order, the executions whose lease the committing worker still holds
+/// (a lease taken over meanwhile is seen as it is now: Postgres rechecks a locked row); the
+/// events, shared payloads and checkpoints of those are written; it returns their ids.
+const GROUP_COMMIT: &str = "\
+WITH v AS (
+    SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[],
+        $6::TEXT[], $7::BIGINT[], $8::BIGINT[], $9::TEXT[])
+        AS v(id, worker, n, state, data, vars, at_ms, seq, retry)
+), owned AS (
+    SELECT e.id FROM executions e
+    WHERE e.id = ANY($1::TEXT[]) AND e.status = 'RUNNING'
+        AND e.lease_owner = ($2::TEXT[])[array_position($1::TEXT[], e.id)]
+    ORDER BY e.id FOR UPDATE
+), shared AS (
+    INSERT INTO payloads (execution, hash, body)
+    SELECT * FROM unnest($10::TEXT[], $11::TEXT[], $12::TEXT[]) AS p(execution, hash, body)
+    WHERE p.execution IN (SELECT id FROM owned)
+    ON CONFLICT DO NOTHING
+), appended AS (
+    INSERT INTO events (execution, id, type, state, ts_ms, details)
+    SELECT * FROM unnest($13::TEXT[], $14::BIGINT[], $15::TEXT[], $16::TEXT[], $17::BIGINT[],
+        $18::TEXT[]) AS ev(execution, id, type, state, ts_ms, details)
+    WHERE ev.execution IN (SELECT id FROM owned)
+)
+UPDATE executions e SET events = e.events + v.n, provisional = NULL, state = v.state,
+    data = v.data, vars = v.vars, at_ms = v.at_ms, seq = v.seq, retry = v.retry
+FROM v WHERE e.id = v.id AND e.id IN (SELECT id FROM owned)
+RETURNING e.id";
 
 /// Events of a batch, column by column (for `unnest`).
 #[derive(Default)]
@@ -42,6 +72,8 @@ struct EventColumns {
 #[derive(Default)]
 struct CheckpointColumns {
     id: Vec<String>,
+    /// The worker committing (whose lease fences the commit).
+    worker: Vec<String>,
     events: Vec<i64>,
     state: Vec<String>,
     data: Vec<String>,
@@ -110,43 +142,30 @@ impl PostgresStore {
         });
     }
 
-    /// Commits transitions of several executions in one transaction; each is fenced by its
-    /// lease (the rows are locked first), so one lost lease fails only its own commit.
+    /// Commits transitions of several executions in one transaction, one statement in one
+    /// round trip ([`GROUP_COMMIT`]); each is fenced by its lease (the rows are locked
+    /// first, in id order), so one lost lease fails only its own commit.
     fn commit_many(&self, commits: Vec<Commit>) -> StoreFuture<'_, Vec<Result<(), StoreError>>> {
-        transaction!(self, |tx| {
-            let ids: Vec<&str> = commits.iter().map(|c| c.execution.as_str()).collect();
-            let owners: HashMap<String, (Option<String>, String)> = tx
-                .query(
-                    "SELECT id, lease_owner, status FROM executions WHERE id = ANY($1) \
-                     ORDER BY id FOR UPDATE",
-                    &[&ids],
-                )
-                .await?
-                .iter()
-                .map(|r| (r.get::<_, String>(0), (r.get(1), r.get::<_, String>(2))))
-                .collect();
-            let owned = |c: &Commit| {
-                owners.get(&c.execution).is_some_and(|(owner, status)| {
-                    owner.as_deref() == Some(c.worker.as_str()) && status == "RUNNING"
-                })
-            };
-            let mut events = EventColumns::default();
-            let mut rows = CheckpointColumns::default();
-            let (mut shared, mut shared_by) = (Vec::new(), Vec::new());
-            for c in commits.iter().filter(|c| owned(c)) {
-                for e in &c.events {
-                    events.execution.push(c.execution.clone());
-                    events.id.push(e.id as i64);
-                    events.kind.push(e.kind.clone());
-                    events.state.push(e.state.clone());
-                    events.ts.push(ms(e.timestamp));
-                    events
-                        .details
-                        .push(e.details.as_ref().map(|d| payloads::share(d, &mut shared)));
-                    shared_by.resize(shared.len(), c.execution.clone());
-                }
-                if let Some(cp) = &c.checkpoint {
+        self.call(move |mut conn| async move {
+            let r = async {
+                let mut rows = CheckpointColumns::default();
+                let mut events = EventColumns::default();
+                let (mut shared, mut shared_by) = (Vec::new(), Vec::new());
+                for c in &commits {
+                    let Some(cp) = &c.checkpoint else { continue };
+                    for e in &c.events {
+                        events.execution.push(c.execution.clone());
+                        events.id.push(e.id as i64);
+                        events.kind.push(e.kind.clone());
+                        events.state.push(e.state.clone());
+                        events.ts.push(ms(e.timestamp));
+                        events
+                            .details
+                            .push(e.details.as_ref().map(|d| payloads::share(d, &mut shared)));
+                        shared_by.resize(shared.len(), c.execution.clone());
+                    }
                     rows.id.push(c.execution.clone());
+                    rows.worker.push(c.worker.clone());
                     rows.events.push(c.events.len() as i64);
                     rows.state.push(cp.state.clone());
                     rows.data.push(cp.input.to_string());
@@ -155,55 +174,49 @@ impl PostgresStore {
                     rows.seq.push(cp.seq as i64);
                     rows.retry.push(cp.retry.as_ref().map(Value::to_string));
                 }
+                let (hashes, bodies): (Vec<String>, Vec<String>) = shared.into_iter().unzip();
+                let statement = conn.statement(GROUP_COMMIT).await?;
+                let owned: HashSet<String> = conn
+                    .query(
+                        &statement,
+                        &[
+                            &rows.id,
+                            &rows.worker,
+                            &rows.events,
+                            &rows.state,
+                            &rows.data,
+                            &rows.vars,
+                            &rows.at,
+                            &rows.seq,
+                            &rows.retry,
+                            &shared_by,
+                            &hashes,
+                            &bodies,
+                            &events.execution,
+                            &events.id,
+                            &events.kind,
+                            &events.state,
+                            &events.ts,
+                            &events.details,
+                        ],
+                    )
+                    .await?
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect();
+                Ok(commits
+                    .iter()
+                    .map(|c| {
+                        if owned.contains(&c.execution) {
+                            Ok(())
+                        } else {
+                            Err(StoreError::LeaseLost(c.execution.clone()))
+                        }
+                    })
+                    .collect())
             }
-            insert_payloads(&tx, &shared_by, shared).await?;
-            if !events.id.is_empty() {
-                tx.execute(
-                    "INSERT INTO events (execution, id, type, state, ts_ms, details) \
-                     SELECT * FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
-                     $5::BIGINT[], $6::TEXT[])",
-                    &[
-                        &events.execution,
-                        &events.id,
-                        &events.kind,
-                        &events.state,
-                        &events.ts,
-                        &events.details,
-                    ],
-                )
-                .await?;
-            }
-            if !rows.id.is_empty() {
-                tx.execute(
-                    "UPDATE executions e SET events = e.events + v.n, provisional = NULL, \
-                     state = v.state, \
-                     data = v.data, vars = v.vars, at_ms = v.at_ms, seq = v.seq, retry = v.retry \
-                     FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
-                     $6::BIGINT[], $7::BIGINT[], $8::TEXT[]) \
-                     AS v(id, n, state, data, vars, at_ms, seq, retry) WHERE e.id = v.id",
-                    &[
-                        &rows.id,
-                        &rows.events,
-                        &rows.state,
-                        &rows.data,
-                        &rows.vars,
-                        &rows.at,
-                        &rows.seq,
-                        &rows.retry,
-                    ],
-                )
-                .await?;
-            }
-            commits
-                .iter()
-                .map(|c| {
-                    if owned(c) {
-                        Ok(())
-                    } else {
-                        Err(StoreError::LeaseLost(c.execution.clone()))
-                    }
-                })
-                .collect::<Vec<_>>()
+            .await;
+            (conn, r)
         })
     }
 

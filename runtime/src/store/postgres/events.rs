@@ -8,7 +8,8 @@ use serde_json::Value;
 use tokio_postgres::Transaction;
 
 use super::rows::{from_ms, ms, parse_json};
-use crate::store::{StoreError, StoredEvent, payloads};
+use crate::history::Linker;
+use crate::store::{EventRange, EventsPage, StoreError, StoredEvent, payloads};
 
 /// Stores payloads shared by events (see [`payloads`]); one execution's or many.
 pub(super) async fn insert_payloads(
@@ -69,6 +70,16 @@ pub(super) async fn history(
             &[&id],
         )
         .await?;
+    events_of(tx, id, &rows).await
+}
+
+/// Events of `rows` (`id, type, state, ts_ms, details`), with the shared payloads of
+/// execution `id` put back.
+async fn events_of(
+    tx: &Transaction<'_>,
+    id: &str,
+    rows: &[tokio_postgres::Row],
+) -> Result<Vec<StoredEvent>, StoreError> {
     let shared: HashMap<String, String> = if rows
         .iter()
         .any(|r| r.get::<_, Option<&str>>(4).is_some_and(payloads::refers))
@@ -103,4 +114,62 @@ pub(super) async fn history(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()
+}
+
+/// A page of an execution's history (see [`EventRange`]), with its shared payloads put
+/// back, and the id and type of every event before it (read without their details).
+pub(super) async fn history_page(
+    tx: &Transaction<'_>,
+    id: &str,
+    range: EventRange,
+) -> Result<EventsPage, StoreError> {
+    let sql = if range.reverse {
+        "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 AND id < $2 \
+         ORDER BY id DESC LIMIT $3"
+    } else {
+        "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 AND id > $2 \
+         ORDER BY id LIMIT $3"
+    };
+    let (after, limit) = range.bounds();
+    let rows = tx.query(sql, &[&id, &after, &limit]).await?;
+    let mut events = events_of(tx, id, &rows).await?;
+    let more = events.len() > range.limit;
+    events.truncate(range.limit);
+    let lowest = events.iter().map(|e| e.id).min().unwrap_or(0);
+    // Linking starts at the last event before the page that resets the links (an inline
+    // Map's iterations are full of them): read back to it, a chunk at a time, not from the
+    // first event.
+    let mut back: Vec<(u64, String)> = Vec::new();
+    let mut earlier = Linker::default();
+    let mut below = i64::try_from(lowest).unwrap_or(i64::MAX);
+    'chunks: while below > 1 {
+        let rows = tx
+            .query(
+                "SELECT id, type FROM events WHERE execution = $1 AND id < $2 \
+                 ORDER BY id DESC LIMIT 512",
+                &[&id, &below],
+            )
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let at: i64 = r.get(0);
+            let kind: &str = r.get(1);
+            if let Some(reset) = Linker::after(at as u64, kind) {
+                earlier = reset;
+                break 'chunks;
+            }
+            back.push((at as u64, kind.to_string()));
+            below = at;
+        }
+    }
+    for (at, kind) in back.iter().rev() {
+        earlier.link(*at, kind);
+    }
+    Ok(EventsPage {
+        events,
+        more,
+        earlier,
+    })
 }

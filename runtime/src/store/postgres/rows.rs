@@ -90,6 +90,21 @@ pub(super) fn record(row: &Row) -> Result<ExecutionRecord, StoreError> {
     })
 }
 
+/// One execution, outside a transaction (one statement sees one snapshot).
+pub(super) async fn get(
+    conn: &mut super::pool::Conn,
+    id: &str,
+) -> Result<Option<ExecutionRecord>, StoreError> {
+    let statement = conn
+        .statement(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
+        .await?;
+    conn.query_opt(&statement, &[&id])
+        .await?
+        .as_ref()
+        .map(record)
+        .transpose()
+}
+
 pub(super) async fn get_record(
     tx: &tokio_postgres::Transaction<'_>,
     id: &str,

@@ -420,3 +420,12 @@ async fn claims_follow_the_rules() {
     };
     crate::store::claims::claims_follow_the_rules(&store).await;
 }
+
+/// History pages (see `store::pages`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_cut_the_whole_history() {
+    let Some(store) = store("pages").await else {
+        return;
+    };
+    crate::store::pages::pages_cut_the_whole_history(&store, "e-pages").await;
+}

@@ -34,8 +34,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::{
-    Commit, Created, ExecutionRecord, MapRunChild, MapRunRecord, Page, Progress, ScheduleRecord,
-    ScheduleState, Store, StoreError, StoreFuture, StoredEvent, TokenState, TokenUpdate,
+    Commit, Created, EventRange, EventsPage, ExecutionRecord, MapRunChild, MapRunRecord, Page,
+    Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
+    TokenState, TokenUpdate,
 };
 use crate::error::Status;
 use group_commit::Inner;
@@ -143,6 +144,13 @@ impl Store for SqliteStore {
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
         self.read(Read::Snapshot, move |conn| events::history(conn, &id))
+    }
+
+    fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
+        let id = id.to_string();
+        self.read(Read::Snapshot, move |conn| {
+            events::history_page(conn, &id, range)
+        })
     }
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {

@@ -414,3 +414,10 @@ async fn claims_follow_the_rules() {
     let store = SqliteStore::memory().await.unwrap();
     crate::store::claims::claims_follow_the_rules(&store).await;
 }
+
+/// History pages (see `store::pages`).
+#[tokio::test]
+async fn pages_cut_the_whole_history() {
+    let store = SqliteStore::memory().await.unwrap();
+    crate::store::pages::pages_cut_the_whole_history(&store, "e-pages").await;
+}
