@@ -36,7 +36,15 @@ pub(super) async fn get(server: &Server, mut i: Input) -> Result<Response, ApiEr
                 .parse::<u64>()
                 .map_err(|_| ApiError::invalid_page_token())
         })
-        .transpose()?;
+        .transpose();
+    let after = match after {
+        Ok(after) => after,
+        // An execution that does not exist is the error AWS gives first.
+        Err(e) => {
+            server.engine.describe(&id).await?;
+            return Err(e);
+        }
+    };
     let range = HistoryPage {
         after,
         size: paging::page_size(max),

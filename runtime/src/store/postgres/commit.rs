@@ -83,6 +83,24 @@ struct CheckpointColumns {
     retry: Vec<Option<String>>,
 }
 
+/// Takes the next batch from `queue`: in order, up to [`MAX_BATCH`], one commit per execution
+/// (the statement fences each execution once: a second commit of the same execution, from
+/// another worker sharing the store after a lease was taken over, waits for the next batch).
+fn next_batch(queue: &mut Vec<Queued>) -> Vec<Queued> {
+    let mut seen = HashSet::new();
+    let mut batch = Vec::new();
+    let mut rest = Vec::new();
+    for queued in queue.drain(..) {
+        if batch.len() < MAX_BATCH && seen.insert(queued.0.execution.clone()) {
+            batch.push(queued);
+        } else {
+            rest.push(queued);
+        }
+    }
+    *queue = rest;
+    batch
+}
+
 impl PostgresStore {
     /// Queues a transition for the next batch; resolves once the batch holding it committed.
     pub(super) fn commit_batched(&self, commit: Commit) -> StoreFuture<'_, ()> {
@@ -105,11 +123,8 @@ impl PostgresStore {
         let store = self.clone();
         tokio::spawn(async move {
             loop {
-                let batch: Vec<Queued> = {
-                    let mut q = store.batch.queue.lock().unwrap_or_else(|e| e.into_inner());
-                    let n = q.len().min(MAX_BATCH);
-                    q.drain(..n).collect()
-                };
+                let batch =
+                    next_batch(&mut store.batch.queue.lock().unwrap_or_else(|e| e.into_inner()));
                 if batch.is_empty() {
                     store.batch.draining.store(false, Ordering::Release);
                     // A commit queued between the look above and clearing the flag would
@@ -343,5 +358,54 @@ impl PostgresStore {
                 tx.execute(progress, &[&commit.execution]).await?;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued(execution: &str, worker: &str) -> Queued {
+        let commit = Commit {
+            execution: execution.into(),
+            worker: worker.into(),
+            events: Vec::new(),
+            checkpoint: None,
+            close: None,
+            provisional: false,
+            truncate_from: None,
+            rest_until: None,
+        };
+        (commit, tokio::sync::oneshot::channel().0)
+    }
+
+    fn who(batch: &[Queued]) -> Vec<(&str, &str)> {
+        batch
+            .iter()
+            .map(|(c, _)| (c.execution.as_str(), c.worker.as_str()))
+            .collect()
+    }
+
+    /// Two commits of one execution (a stale worker's and the new owner's) never share a
+    /// batch: each is fenced by its own worker's lease.
+    #[test]
+    fn a_batch_holds_one_commit_per_execution() {
+        let mut queue = vec![
+            queued("x", "a"),
+            queued("y", "a"),
+            queued("x", "b"),
+            queued("z", "b"),
+        ];
+        let batch = next_batch(&mut queue);
+        assert_eq!(who(&batch), [("x", "a"), ("y", "a"), ("z", "b")]);
+        assert_eq!(who(&queue), [("x", "b")]);
+        let batch = next_batch(&mut queue);
+        assert_eq!(who(&batch), [("x", "b")]);
+        assert!(queue.is_empty());
+        let mut many: Vec<Queued> = (0..MAX_BATCH + 3)
+            .map(|i| queued(&i.to_string(), "a"))
+            .collect();
+        assert_eq!(next_batch(&mut many).len(), MAX_BATCH);
+        assert_eq!(many.len(), 3);
     }
 }

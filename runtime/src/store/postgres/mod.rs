@@ -123,7 +123,12 @@ impl Store for PostgresStore {
 
     fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
         let id = id.to_string();
-        transaction!(self, |tx| { events::history_page(&tx, &id, range).await? })
+        transaction!(self, |tx| {
+            // The page, its payloads and the events before it, read in one snapshot.
+            tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+            events::history_page(&tx, &id, range).await?
+        })
     }
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
