@@ -1,16 +1,23 @@
 //! Committing a transition: its events, its checkpoint and, at the end, the execution's
-//! result, all fenced by the writer's lease.
+//! result, all fenced by the writer's lease. A plain transition is appended to the commit
+//! log (see `log`); anything else is written where it belongs, after the log is folded.
 
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
 use super::events::store_details;
+use super::log;
 use super::rows::{ms, to_json};
 use crate::error::Status;
 use crate::store::{Close, Commit, StoreError};
 
 /// Writes `commit` unless its worker lost the lease (then nothing is written).
 pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError> {
+    if log::loggable(&commit) {
+        return log::append(conn, commit);
+    }
+    // What this commit changes follows the execution's logged transitions.
+    log::fold(conn, &commit.execution)?;
     if let Some(from) = commit.truncate_from {
         let fenced = conn
             .prepare_cached(

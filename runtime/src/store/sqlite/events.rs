@@ -53,6 +53,7 @@ pub(super) fn append_event(
     at: DateTime<Utc>,
     details: Value,
 ) -> Result<(), StoreError> {
+    super::log::fold(conn, execution)?;
     let details = store_details(conn, execution, &details)?;
     let n: i64 = conn
         .prepare_cached("SELECT events FROM executions WHERE id = ?1")?
@@ -78,6 +79,10 @@ pub(super) fn history(conn: &Connection, id: &str) -> Result<Vec<StoredEvent>, S
     let mut shared: Option<HashMap<String, String>> = None;
     for row in rows {
         let (e, details) = row?;
+        out.push(with_details(conn, id, e, details, &mut shared)?);
+    }
+    // Transitions not folded yet follow what the events table holds.
+    for (e, details) in super::log::pending_events(conn, id)? {
         out.push(with_details(conn, id, e, details, &mut shared)?);
     }
     Ok(out)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::events::{append_event, store_details};
-use super::rows::{COLUMNS, RawRecord, get_record, ms, read_record, to_int, to_json};
+use super::rows::{COLUMNS, RawRecord, ms, read_record, to_int, to_json};
 use crate::error::Status;
 use crate::store::{Created, ExecutionRecord, Page, StoreError};
 
@@ -40,7 +40,7 @@ pub(super) fn create(
             to_int(record.map_items)
         ])?;
     if inserted == 0 {
-        return match get_record(conn, &record.id)? {
+        return match super::log::folded_record(conn, &record.id)? {
             Some(existing) => Ok(Created::Existing(Box::new(existing))),
             None => Err(StoreError::corrupt(format!(
                 "execution {} neither inserted nor found",
@@ -65,7 +65,7 @@ pub(super) fn stop(
     cause: Option<String>,
     at: DateTime<Utc>,
 ) -> Result<Option<ExecutionRecord>, StoreError> {
-    let Some(record) = get_record(conn, id)? else {
+    let Some(record) = super::log::folded_record(conn, id)? else {
         return Ok(None);
     };
     if record.status != Status::Running {
@@ -98,7 +98,7 @@ pub(super) fn redrive(
     at: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<ExecutionRecord>, StoreError> {
-    let Some(record) = get_record(conn, id)? else {
+    let Some(record) = super::log::folded_record(conn, id)? else {
         return Ok(None);
     };
     if !matches!(

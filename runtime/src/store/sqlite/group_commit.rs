@@ -4,12 +4,12 @@
 //! transaction commits, and their requests join the next batch; without a runtime the caller
 //! drains itself.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-use super::SqliteStore;
+use super::{SqliteStore, log};
 use crate::store::{StoreError, StoreFuture};
 
 /// A reply sent once the transaction holding the request committed (or failed to).
@@ -28,6 +28,8 @@ pub(super) struct Inner {
     queue: Mutex<Vec<Job>>,
     /// A drainer is scheduled or running (and will look at the queue before it stops).
     draining: AtomicBool,
+    /// Rows in the commit log at which the next batch folds it first.
+    fold_at: AtomicI64,
 }
 
 impl Inner {
@@ -37,6 +39,7 @@ impl Inner {
             conn: Mutex::new(conn),
             queue: Mutex::new(Vec::new()),
             draining: AtomicBool::new(false),
+            fold_at: AtomicI64::new(log::FOLD_AT),
         }
     }
 
@@ -51,6 +54,32 @@ impl Inner {
             self.schedule();
         }
         r
+    }
+
+    /// Folds the commit log (see `log`) in a transaction of its own once it holds
+    /// `fold_at` rows. A fold that fails (a full disk) is tried again only after as many
+    /// rows more, so a failing store is not made to fold before every batch.
+    fn fold_when_due(&self, conn: &Connection) {
+        let due = self.fold_at.load(Ordering::Relaxed);
+        let backlog = match log::backlog(conn) {
+            Ok(n) if n >= due => n,
+            _ => return,
+        };
+        let folded = run(conn, "BEGIN IMMEDIATE")
+            .map_err(StoreError::from)
+            .and_then(|()| log::fold_all(conn))
+            .and_then(|()| run(conn, "COMMIT").map_err(StoreError::from));
+        match folded {
+            Ok(()) => self.fold_at.store(log::FOLD_AT, Ordering::Relaxed),
+            Err(e) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                tracing::warn!(error = %e, rows = backlog, "folding the commit log failed");
+                self.fold_at
+                    .store(backlog.saturating_add(log::FOLD_AT), Ordering::Relaxed);
+            }
+        }
     }
 
     fn queue_is_empty(&self) -> bool {
@@ -109,6 +138,7 @@ impl Inner {
                 if batch.is_empty() {
                     break;
                 }
+                self.fold_when_due(&conn);
                 run_batch(&conn, batch);
             }
             drop(conn);

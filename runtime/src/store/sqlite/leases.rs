@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
-use super::rows::{get_record, ms};
+use super::rows::ms;
 use crate::store::{ExecutionRecord, StoreError};
 
 /// Leases up to `limit` runnable executions of `workflows` to `worker` (see `Store::claim`).
@@ -66,7 +66,8 @@ pub(super) fn claim(
         .prepare_cached("UPDATE executions SET lease_owner = ?2, lease_until = ?3 WHERE id = ?1")?;
     for id in candidates {
         lease.execute(params![id, worker, ms(lease_until)])?;
-        if let Some(r) = get_record(conn, &id)? {
+        // It resumes from its last checkpoint, which may still be in the log.
+        if let Some(r) = super::log::folded_record(conn, &id)? {
             out.push(r);
         }
     }

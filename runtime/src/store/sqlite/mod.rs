@@ -15,6 +15,7 @@ mod events;
 mod executions;
 mod group_commit;
 mod leases;
+mod log;
 mod map_runs;
 mod progress;
 mod readers;
@@ -114,10 +115,19 @@ impl SqliteStore {
         // indexes it updates outgrow the default, and each commit would read their pages
         // back from the OS.
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        // Statement journals (a statement that changes many rows inside a batch's
+        // savepoint) in memory, not in temporary files written and discarded.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Every statement the store runs stays prepared (rusqlite keeps 16 by default, fewer
         // than the store has).
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::create(&conn)?;
+        // Transitions logged before the last close are folded now: a file closed with a
+        // log reads the same to anything that opens it.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let folded = log::fold_all(&conn);
+        conn.execute_batch(if folded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+        folded?;
         let readers = Readers::of(&conn).map(Arc::new);
         Ok(SqliteStore {
             inner: Arc::new(Inner::new(conn)),
@@ -138,7 +148,11 @@ impl Store for SqliteStore {
 
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
         let id = id.to_string();
-        self.read(Read::Point, move |conn| rows::get_record(conn, &id))
+        self.read(Read::Point, move |conn| {
+            rows::get_record(conn, &id)?
+                .map(|r| log::merge(conn, r))
+                .transpose()
+        })
     }
 
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
@@ -148,9 +162,11 @@ impl Store for SqliteStore {
 
     fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
         let id = id.to_string();
-        self.read(Read::Snapshot, move |conn| {
-            events::history_page(conn, &id, range)
-        })
+        self.read_folded(
+            Read::Snapshot,
+            log::Scope::Execution(id.clone()),
+            move |conn| events::history_page(conn, &id, range),
+        )
     }
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
@@ -245,9 +261,16 @@ impl Store for SqliteStore {
         let map_run = map_run.map(str::to_string);
         let name = name_contains.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-        self.read(Read::Rows, move |conn| {
+        self.read_folded(Read::Snapshot, log::Scope::All, move |conn| {
             executions::list(
-                conn, workflow, status, redriven, map_run, name, limit, offset,
+                conn,
+                workflow.clone(),
+                status,
+                redriven,
+                map_run.clone(),
+                name.clone(),
+                limit,
+                offset,
             )
         })
     }

@@ -16,13 +16,14 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::SqliteStore;
+use super::{SqliteStore, log};
 use crate::store::{StoreError, StoreFuture};
 
 /// What a read does, which says where it runs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Read {
-    /// One row by key, one statement: on the calling task's thread.
+    /// One row by key (and what the commit log holds of it): on the calling task's thread,
+    /// in one read transaction.
     Point,
     /// Any number of rows, one statement: on the blocking pool.
     Rows,
@@ -128,7 +129,7 @@ impl SqliteStore {
             return self.call(f);
         };
         let readers = Arc::clone(readers);
-        let snapshot = kind == Read::Snapshot;
+        let snapshot = kind != Read::Rows;
         Box::pin(async move {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) if kind != Read::Point => runtime
@@ -137,6 +138,35 @@ impl SqliteStore {
                     .map_err(|e| StoreError::backend("sqlite read", e))?,
                 _ => readers.read(snapshot, f),
             }
+        })
+    }
+
+    /// Runs the read `f` once the commit log holds nothing of `scope` (see `log`): on a
+    /// reader when it holds nothing already, else through the write queue, which folds
+    /// `scope` first.
+    pub(super) fn read_folded<R: Send + 'static>(
+        &self,
+        kind: Read,
+        scope: log::Scope,
+        f: impl Fn(&Connection) -> Result<R, StoreError> + Send + Sync + 'static,
+    ) -> StoreFuture<'_, R> {
+        let f = Arc::new(f);
+        let (g, s) = (Arc::clone(&f), scope.clone());
+        let first = self.read(kind, move |conn| {
+            if log::pending(conn, &s)? {
+                return Ok(None);
+            }
+            g(conn).map(Some)
+        });
+        Box::pin(async move {
+            if let Some(r) = first.await? {
+                return Ok(r);
+            }
+            self.call(move |conn| {
+                log::fold_scope(conn, &scope)?;
+                f(conn)
+            })
+            .await
         })
     }
 }

@@ -6,7 +6,7 @@
 //! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
 //! `schedules` table (created in files that lack it like any other table). The console's
 //! listing by status and its counts by status added `executions_workflow_status` (created in
-//! older files like any other index).
+//! older files like any other index). The commit log added `log` (see `log`).
 
 use rusqlite::{Connection, params};
 
@@ -94,6 +94,13 @@ CREATE TABLE IF NOT EXISTS map_runs (
     counts TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS map_runs_execution ON map_runs(execution, start_ms, arn);
+CREATE TABLE IF NOT EXISTS log (
+    seq INTEGER PRIMARY KEY,
+    key INTEGER NOT NULL,
+    execution TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_key ON log(key);
 CREATE TABLE IF NOT EXISTS schedules (
     name TEXT PRIMARY KEY,
     workflow TEXT NOT NULL,
