@@ -53,14 +53,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let started = Instant::now();
             let mut executions = 0u64;
             while started.elapsed() < Duration::from_secs(3) {
-                let mut ids = Vec::with_capacity(concurrency);
-                for _ in 0..concurrency {
-                    ids.push(
-                        engine
-                            .start("chain", input.clone(), StartOptions::default())
-                            .await?,
-                    );
-                }
+                // Started together, as concurrent clients would: one after another, each
+                // start waiting for its own commit, the wave would ramp up slowly.
+                let ids = futures_util::future::try_join_all(
+                    (0..concurrency)
+                        .map(|_| engine.start("chain", input.clone(), StartOptions::default())),
+                )
+                .await?;
                 for id in &ids {
                     engine
                         .wait(id)

@@ -11,11 +11,10 @@ use super::rows::{ms, to_json};
 use crate::error::Status;
 use crate::store::{Close, Commit, StoreError};
 
-/// Writes `commit` unless its worker lost the lease (then nothing is written).
+/// Writes `commit` (anything but a plain transition, which is logged: see `log`) unless its
+/// worker lost the lease (then nothing is written).
 pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError> {
-    if log::loggable(&commit) {
-        return log::append(conn, commit);
-    }
+    debug_assert!(!log::loggable(&commit), "a plain transition is logged");
     // What this commit changes follows the execution's logged transitions.
     log::fold(conn, &commit.execution)?;
     if let Some(from) = commit.truncate_from {

@@ -19,6 +19,16 @@ pub(super) fn store_details(
 ) -> Result<String, StoreError> {
     let mut shared = Vec::new();
     let text = payloads::share(details, &mut shared);
+    insert_payloads(conn, execution, shared)?;
+    Ok(text)
+}
+
+/// Stores `execution`'s shared payloads (each once).
+pub(super) fn insert_payloads(
+    conn: &Connection,
+    execution: &str,
+    shared: Vec<payloads::Shared>,
+) -> Result<(), StoreError> {
     if !shared.is_empty() {
         let mut insert = conn.prepare_cached(
             "INSERT OR IGNORE INTO payloads (execution, hash, body) VALUES (?1, ?2, ?3)",
@@ -27,7 +37,7 @@ pub(super) fn store_details(
             insert.execute(params![execution, hash, body])?;
         }
     }
-    Ok(text)
+    Ok(())
 }
 
 /// An execution's shared payloads by hash.

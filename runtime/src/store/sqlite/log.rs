@@ -15,7 +15,9 @@
 //! have the writer fold first ([`pending`]).
 //!
 //! Only a plain transition is logged: events that are final and a checkpoint, nothing that
-//! ends, truncates, publishes or rests. Fencing is the same as for a direct write: the row is
+//! ends, truncates, publishes or rests. It is encoded ([`prepare`]: one JSON document, its
+//! details and checkpoint inline) on the caller's task, so the writer's batch only checks the
+//! fence and inserts. Fencing is the same as for a direct write: the row is
 //! appended only while the worker holds the execution's lease (read in the batch's write
 //! transaction, so no claim can come between); a row once committed is acknowledged and stays
 //! valid after the lease moves on.
@@ -26,19 +28,20 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::events::store_details;
+use super::events::insert_payloads;
 use super::rows::{from_ms, ms, parse_json, to_json};
-use crate::store::{Checkpoint, Commit, ExecutionRecord, StoreError, StoredEvent};
+use crate::store::{Checkpoint, Commit, ExecutionRecord, StoreError, StoredEvent, payloads};
 
 /// Logged rows past which the writer folds the log before its next batch.
 #[cfg(not(test))]
-pub(super) const FOLD_AT: i64 = 4096;
+pub(super) const FOLD_AT: i64 = 1024;
 #[cfg(test)]
 pub(super) const FOLD_AT: i64 = 64;
 
-/// A logged event: id, type, state, timestamp (ms), stored details.
-type Logged = (u64, String, Option<String>, i64, Option<String>);
+/// A logged event: id, type, state, timestamp (ms), stored details (JSON, inline).
+type Logged = (u64, String, Option<String>, i64, Option<Box<RawValue>>);
 
 /// A logged transition.
 #[derive(Serialize, Deserialize)]
@@ -51,15 +54,15 @@ struct Entry {
     checkpoint: Option<Saved>,
 }
 
-/// A checkpoint as its columns hold it.
+/// A checkpoint as its columns hold it (JSON inline).
 #[derive(Serialize, Deserialize)]
 struct Saved {
     state: String,
-    data: String,
-    vars: String,
+    data: Box<RawValue>,
+    vars: Box<RawValue>,
     at: i64,
     seq: u64,
-    retry: Option<String>,
+    retry: Option<Box<RawValue>>,
 }
 
 /// Whether `commit` is a plain transition, which is logged.
@@ -79,43 +82,79 @@ fn key(execution: &str) -> i64 {
     i64::from_le_bytes(first)
 }
 
-/// Appends a plain transition (see [`loggable`]) unless its worker lost the lease.
-pub(super) fn append(conn: &Connection, commit: Commit) -> Result<(), StoreError> {
+/// A plain transition encoded for the log: what the writer appends, made by the caller (so
+/// the encoding runs on the callers' threads, beside each other, not in the writer's
+/// batch).
+pub(super) struct Prepared {
+    execution: String,
+    worker: String,
+    key: i64,
+    /// `None` for a transition with nothing to record (its fence is still checked).
+    body: Option<String>,
+    shared: Vec<payloads::Shared>,
+}
+
+fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
+    RawValue::from_string(text).map_err(|e| StoreError::backend("sqlite: encoding JSON", e))
+}
+
+/// Encodes a plain transition (see [`loggable`]).
+pub(super) fn prepare(commit: Commit) -> Result<Prepared, StoreError> {
+    let mut shared = Vec::new();
+    let body = if commit.events.is_empty() && commit.checkpoint.is_none() {
+        None
+    } else {
+        let mut events = Vec::with_capacity(commit.events.len());
+        for e in commit.events {
+            let details = match &e.details {
+                Some(d) => Some(raw(payloads::share(d, &mut shared))?),
+                None => None,
+            };
+            events.push((e.id, e.kind, e.state, ms(e.timestamp), details));
+        }
+        let checkpoint = match commit.checkpoint {
+            Some(c) => Some(Saved {
+                state: c.state,
+                data: raw(to_json(&c.input))?,
+                vars: raw(to_json(&Value::Object(c.vars)))?,
+                at: ms(c.at),
+                seq: c.seq,
+                retry: c.retry.as_ref().map(|r| raw(to_json(r))).transpose()?,
+            }),
+            None => None,
+        };
+        let entry = Entry { events, checkpoint };
+        Some(
+            serde_json::to_string(&entry)
+                .map_err(|e| StoreError::backend("sqlite: encoding a logged transition", e))?,
+        )
+    };
+    Ok(Prepared {
+        key: key(&commit.execution),
+        execution: commit.execution,
+        worker: commit.worker,
+        body,
+        shared,
+    })
+}
+
+/// Appends a prepared transition unless its worker lost the lease.
+pub(super) fn append(conn: &Connection, p: Prepared) -> Result<(), StoreError> {
     let held = conn
         .prepare_cached(
             "SELECT 1 FROM executions WHERE id = ?1 AND lease_owner = ?2 AND status = 'RUNNING'",
         )?
-        .query_row(params![commit.execution, commit.worker], |_| Ok(()))
+        .query_row(params![p.execution, p.worker], |_| Ok(()))
         .optional()?;
     if held.is_none() {
-        return Err(StoreError::LeaseLost(commit.execution));
+        return Err(StoreError::LeaseLost(p.execution));
     }
-    if commit.events.is_empty() && commit.checkpoint.is_none() {
+    let Some(body) = p.body else {
         return Ok(());
-    }
-    let mut events = Vec::with_capacity(commit.events.len());
-    for e in commit.events {
-        let details = match &e.details {
-            Some(d) => Some(store_details(conn, &commit.execution, d)?),
-            None => None,
-        };
-        events.push((e.id, e.kind, e.state, ms(e.timestamp), details));
-    }
-    let entry = Entry {
-        events,
-        checkpoint: commit.checkpoint.map(|c| Saved {
-            state: c.state,
-            data: to_json(&c.input),
-            vars: to_json(&Value::Object(c.vars)),
-            at: ms(c.at),
-            seq: c.seq,
-            retry: c.retry.as_ref().map(to_json),
-        }),
     };
-    let body = serde_json::to_string(&entry)
-        .map_err(|e| StoreError::backend("sqlite: encoding a logged transition", e))?;
+    insert_payloads(conn, &p.execution, p.shared)?;
     conn.prepare_cached("INSERT INTO log (key, execution, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![key(&commit.execution), commit.execution, body])?;
+        .execute(params![p.key, p.execution, body])?;
     Ok(())
 }
 
@@ -183,7 +222,7 @@ fn apply(conn: &Connection, execution: &str, entries: Vec<Entry>) -> Result<(), 
                 kind,
                 state,
                 ts,
-                details
+                details.as_ref().map(|d| d.get())
             ])?;
             count += 1;
         }
@@ -201,11 +240,11 @@ fn apply(conn: &Connection, execution: &str, entries: Vec<Entry>) -> Result<(), 
                 execution,
                 count,
                 c.state,
-                c.data,
-                c.vars,
+                c.data.get(),
+                c.vars.get(),
                 c.at,
                 super::rows::to_int(c.seq),
-                c.retry
+                c.retry.as_ref().map(|r| r.get())
             ])?,
         None => conn
             .prepare_cached(
@@ -257,14 +296,14 @@ pub(super) fn merge(
     if let Some(c) = entries.into_iter().rev().find_map(|e| e.checkpoint) {
         record.checkpoint = Some(Checkpoint {
             state: c.state,
-            input: parse_json(&c.data)?,
-            vars: match parse_json(&c.vars)? {
+            input: parse_json(c.data.get())?,
+            vars: match parse_json(c.vars.get())? {
                 Value::Object(m) => m,
                 _ => serde_json::Map::new(),
             },
             at: from_ms(c.at),
             seq: c.seq,
-            retry: c.retry.as_deref().map(parse_json).transpose()?,
+            retry: c.retry.as_ref().map(|r| parse_json(r.get())).transpose()?,
             provisional: None,
         });
     } else if let Some(c) = &mut record.checkpoint {
@@ -289,7 +328,7 @@ pub(super) fn pending_events(
                     timestamp: from_ms(ts),
                     details: None,
                 },
-                details,
+                details.map(|d| d.get().to_string()),
             ));
         }
     }

@@ -175,7 +175,14 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
-        self.call(move |conn| commit::commit(conn, commit))
+        if !log::loggable(&commit) {
+            return self.call(move |conn| commit::commit(conn, commit));
+        }
+        let prepared = match log::prepare(commit) {
+            Ok(p) => p,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        self.call(move |conn| log::append(conn, prepared))
     }
 
     fn put_progress(
