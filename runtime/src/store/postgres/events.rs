@@ -123,10 +123,12 @@ pub(super) async fn history_page(
     id: &str,
     range: EventRange,
 ) -> Result<EventsPage, StoreError> {
-    // Event ids run from 1 without a gap, so the page's ids are bounded on both sides: the
-    // query reads the page's rows and no more whatever plan the server picks (without
-    // statistics, a fresh table's, it read and sorted all 24,000 events of an execution for
-    // `ORDER BY id LIMIT`: 15-20 ms a page).
+    // Event ids run from 1, nearly always without a gap, so the page's ids are bounded on
+    // both sides: the query reads the page's rows and no more whatever plan the server picks
+    // (without statistics, a fresh table's, it read and sorted all 24,000 events of an
+    // execution for `ORDER BY id LIMIT`: 15-20 ms a page). A page that comes back short
+    // while events lie past its bound (a gap: a commit that was lost, or publishes that
+    // landed out of order) is read again without the bound.
     let (mut after, limit) = range.bounds();
     if range.reverse && range.after.is_none() {
         after = tx
@@ -137,21 +139,32 @@ pub(super) async fn history_page(
             .await?
             .get(0);
     }
-    let rows = if range.reverse {
-        tx.query(
+    let (sql, bound, past) = if range.reverse {
+        (
             "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
              AND id < $2 AND id >= $3 ORDER BY id DESC LIMIT $4",
-            &[&id, &after, &after.saturating_sub(limit), &limit],
+            after.saturating_sub(limit),
+            "SELECT EXISTS (SELECT 1 FROM events WHERE execution = $1 AND id < $2)",
         )
-        .await?
     } else {
-        tx.query(
+        (
             "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
              AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
-            &[&id, &after, &after.saturating_add(limit), &limit],
+            after.saturating_add(limit),
+            "SELECT EXISTS (SELECT 1 FROM events WHERE execution = $1 AND id > $2)",
         )
-        .await?
     };
+    let mut rows = tx.query(sql, &[&id, &after, &bound, &limit]).await?;
+    if (rows.len() as i64) < limit && tx.query_one(past, &[&id, &bound]).await?.get::<_, bool>(0) {
+        let unbounded = if range.reverse {
+            "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
+             AND id < $2 ORDER BY id DESC LIMIT $3"
+        } else {
+            "SELECT id, type, state, ts_ms, details FROM events WHERE execution = $1 \
+             AND id > $2 ORDER BY id LIMIT $3"
+        };
+        rows = tx.query(unbounded, &[&id, &after, &limit]).await?;
+    }
     let mut events = events_of(tx, id, &rows).await?;
     let more = events.len() > range.limit;
     events.truncate(range.limit);
@@ -162,17 +175,16 @@ pub(super) async fn history_page(
     let mut back: Vec<(u64, String)> = Vec::new();
     let mut earlier = Linker::default();
     let mut below = i64::try_from(lowest).unwrap_or(i64::MAX);
+    // Chunks of ids (not of rows: see above), so a gap only makes a chunk shorter.
     'chunks: while below > 1 {
+        let lower = below.saturating_sub(512);
         let rows = tx
             .query(
                 "SELECT id, type FROM events WHERE execution = $1 AND id < $2 AND id >= $3 \
-                 ORDER BY id DESC LIMIT 512",
-                &[&id, &below, &below.saturating_sub(512)],
+                 ORDER BY id DESC",
+                &[&id, &below, &lower],
             )
             .await?;
-        if rows.is_empty() {
-            break;
-        }
         for r in &rows {
             let at: i64 = r.get(0);
             let kind: &str = r.get(1);
@@ -181,8 +193,8 @@ pub(super) async fn history_page(
                 break 'chunks;
             }
             back.push((at as u64, kind.to_string()));
-            below = at;
         }
+        below = lower;
     }
     for (at, kind) in back.iter().rev() {
         earlier.link(*at, kind);

@@ -31,7 +31,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::events::insert_payloads;
-use super::rows::{from_ms, ms, parse_json, to_json};
+use super::rows::{from_ms, ms, parse_json, to_int, to_json};
 use crate::store::{Checkpoint, Commit, ExecutionRecord, StoreError, StoredEvent, payloads};
 
 /// Logged rows past which the writer folds the log before its next batch.
@@ -67,7 +67,8 @@ struct Saved {
 
 /// Whether `commit` is a plain transition, which is logged.
 pub(super) fn loggable(commit: &Commit) -> bool {
-    commit.truncate_from.is_none()
+    (!commit.events.is_empty() || commit.checkpoint.is_some())
+        && commit.truncate_from.is_none()
         && commit.close.is_none()
         && commit.rest_until.is_none()
         && !commit.provisional
@@ -89,8 +90,9 @@ pub(super) struct Prepared {
     execution: String,
     worker: String,
     key: i64,
-    /// `None` for a transition with nothing to record (its fence is still checked).
-    body: Option<String>,
+    body: String,
+    /// The ids of its first and last events (`None` without events).
+    ids: Option<(i64, i64)>,
     shared: Vec<payloads::Shared>,
 }
 
@@ -101,44 +103,43 @@ fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
 /// Encodes a plain transition (see [`loggable`]).
 pub(super) fn prepare(commit: Commit) -> Result<Prepared, StoreError> {
     let mut shared = Vec::new();
-    let body = if commit.events.is_empty() && commit.checkpoint.is_none() {
-        None
-    } else {
-        let mut events = Vec::with_capacity(commit.events.len());
-        for e in commit.events {
-            let details = match &e.details {
-                Some(d) => Some(raw(payloads::share(d, &mut shared))?),
-                None => None,
-            };
-            events.push((e.id, e.kind, e.state, ms(e.timestamp), details));
-        }
-        let checkpoint = match commit.checkpoint {
-            Some(c) => Some(Saved {
-                state: c.state,
-                data: raw(to_json(&c.input))?,
-                vars: raw(to_json(&Value::Object(c.vars)))?,
-                at: ms(c.at),
-                seq: c.seq,
-                retry: c.retry.as_ref().map(|r| raw(to_json(r))).transpose()?,
-            }),
+    let first = commit.events.iter().map(|e| e.id).min();
+    let last = commit.events.iter().map(|e| e.id).max();
+    let ids = first.zip(last).map(|(f, l)| (to_int(f), to_int(l)));
+    let mut events = Vec::with_capacity(commit.events.len());
+    for e in commit.events {
+        let details = match &e.details {
+            Some(d) => Some(raw(payloads::share(d, &mut shared))?),
             None => None,
         };
-        let entry = Entry { events, checkpoint };
-        Some(
-            serde_json::to_string(&entry)
-                .map_err(|e| StoreError::backend("sqlite: encoding a logged transition", e))?,
-        )
+        events.push((e.id, e.kind, e.state, ms(e.timestamp), details));
+    }
+    let checkpoint = match commit.checkpoint {
+        Some(c) => Some(Saved {
+            state: c.state,
+            data: raw(to_json(&c.input))?,
+            vars: raw(to_json(&Value::Object(c.vars)))?,
+            at: ms(c.at),
+            seq: c.seq,
+            retry: c.retry.as_ref().map(|r| raw(to_json(r))).transpose()?,
+        }),
+        None => None,
     };
+    let body = serde_json::to_string(&Entry { events, checkpoint })
+        .map_err(|e| StoreError::backend("sqlite: encoding a logged transition", e))?;
     Ok(Prepared {
         key: key(&commit.execution),
         execution: commit.execution,
         worker: commit.worker,
         body,
+        ids,
         shared,
     })
 }
 
-/// Appends a prepared transition unless its worker lost the lease.
+/// Appends a prepared transition unless its worker lost the lease, or one of its event ids
+/// is taken already (stored or logged: as the events table's key would refuse it, so the
+/// log never holds a row that cannot be folded).
 pub(super) fn append(conn: &Connection, p: Prepared) -> Result<(), StoreError> {
     let held = conn
         .prepare_cached(
@@ -149,12 +150,33 @@ pub(super) fn append(conn: &Connection, p: Prepared) -> Result<(), StoreError> {
     if held.is_none() {
         return Err(StoreError::LeaseLost(p.execution));
     }
-    let Some(body) = p.body else {
-        return Ok(());
-    };
+    if let Some((first, last)) = p.ids {
+        let taken: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE execution = ?1 AND id BETWEEN ?2 AND ?3) \
+                 OR EXISTS (SELECT 1 FROM log WHERE key = ?4 AND execution = ?1 \
+                 AND last_event >= ?2 AND first_event <= ?3)",
+            )?
+            .query_row(params![p.execution, first, last, p.key], |r| r.get(0))?;
+        if taken {
+            return Err(StoreError::corrupt(format!(
+                "sqlite: events {first} to {last} of execution {} are recorded already",
+                p.execution
+            )));
+        }
+    }
     insert_payloads(conn, &p.execution, p.shared)?;
-    conn.prepare_cached("INSERT INTO log (key, execution, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![p.key, p.execution, body])?;
+    conn.prepare_cached(
+        "INSERT INTO log (key, execution, first_event, last_event, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        p.key,
+        p.execution,
+        p.ids.map(|i| i.0),
+        p.ids.map(|i| i.1),
+        p.body
+    ])?;
     Ok(())
 }
 

@@ -124,10 +124,12 @@ impl SqliteStore {
         schema::create(&conn)?;
         // Transitions logged before the last close are folded now: a file closed with a
         // log reads the same to anything that opens it.
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let folded = log::fold_all(&conn);
-        conn.execute_batch(if folded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        folded?;
+        if log::pending(&conn, &log::Scope::All)? {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let folded = log::fold_all(&conn);
+            conn.execute_batch(if folded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            folded?;
+        }
         let readers = Readers::of(&conn).map(Arc::new);
         Ok(SqliteStore {
             inner: Arc::new(Inner::new(conn)),
@@ -268,17 +270,17 @@ impl Store for SqliteStore {
         let map_run = map_run.map(str::to_string);
         let name = name_contains.map(str::to_string);
         let offset: i64 = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
-        self.read_folded(Read::Snapshot, log::Scope::All, move |conn| {
-            executions::list(
-                conn,
-                workflow.clone(),
-                status,
-                redriven,
-                map_run.clone(),
-                name.clone(),
-                limit,
-                offset,
-            )
+        self.read(Read::Snapshot, move |conn| {
+            let mut page = executions::list(
+                conn, workflow, status, redriven, map_run, name, limit, offset,
+            )?;
+            // What the log holds changes no column the listing filters or orders by.
+            page.executions = page
+                .executions
+                .into_iter()
+                .map(|r| log::merge(conn, r))
+                .collect::<Result<_, _>>()?;
+            Ok(page)
         })
     }
 

@@ -98,6 +98,8 @@ CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY,
     key INTEGER NOT NULL,
     execution TEXT NOT NULL,
+    first_event INTEGER,
+    last_event INTEGER,
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS log_key ON log(key);

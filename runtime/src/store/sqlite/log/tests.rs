@@ -95,8 +95,17 @@ fn transition(execution: &str, worker: &str, n: u64) -> Commit {
     }
 }
 
+/// A fresh file in a directory of its own (removed with [`clean`], WAL and all).
 fn path() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("asl-log-{}.db", uuid::Uuid::new_v4()))
+    let dir = std::env::temp_dir().join(format!("asl-log-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("log.db")
+}
+
+fn clean(path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// Rows in the log, read beside the store.
@@ -161,7 +170,7 @@ async fn logged_transitions_read_as_if_written_in_place() {
     assert!(big.contains(&"x".repeat(600)), "{big}");
     assert_eq!(logged(&path), 4, "reads on readers do not fold");
 
-    // A page of history has the writer fold first; so does a listing.
+    // A page of history has the writer fold first; a listing merges, as `get` does.
     let page = store
         .history_page(
             ID,
@@ -181,7 +190,7 @@ async fn logged_transitions_read_as_if_written_in_place() {
         .await
         .unwrap();
     assert_eq!(listed.executions[0].checkpoint.as_ref().unwrap().seq, 5);
-    assert_eq!(logged(&path), 0);
+    assert_eq!(logged(&path), 1, "a listing merges what the log holds");
 
     // A publish follows the logged transitions: its events come after theirs and are marked
     // provisional; the next transition makes them final again.
@@ -236,7 +245,7 @@ async fn logged_transitions_read_as_if_written_in_place() {
     assert_eq!(kinds, (1..=18).collect::<Vec<_>>());
     assert_eq!(history[13].kind, "TaskScheduled");
     assert_eq!(history[17].kind, "ExecutionSucceeded");
-    let _ = std::fs::remove_file(&path);
+    clean(&path);
 }
 
 #[tokio::test]
@@ -248,7 +257,7 @@ async fn a_transition_without_the_lease_is_not_logged() {
     assert_eq!(lost, Err(StoreError::LeaseLost(ID.into())));
     assert_eq!(logged(&path), 0);
     assert_eq!(ids(&store.history(ID).await.unwrap()), expected(0));
-    let _ = std::fs::remove_file(&path);
+    clean(&path);
 }
 
 #[tokio::test]
@@ -286,5 +295,74 @@ async fn the_log_is_folded_when_it_grows_and_when_the_store_opens() {
         .checkpoint
         .unwrap();
     assert_eq!(c.seq, n);
-    let _ = std::fs::remove_file(&path);
+    clean(&path);
+}
+
+#[tokio::test]
+async fn an_event_id_taken_already_is_refused_at_once() {
+    let path = path();
+    let store = SqliteStore::open(&path).await.unwrap();
+    started(&store, ID).await;
+    store.commit(transition(ID, "w", 1)).await.unwrap();
+    // Again (logged), and the execution's first event (stored): the events table's key
+    // would refuse both, so the log must not take them.
+    assert!(store.commit(transition(ID, "w", 1)).await.is_err());
+    let mut first = transition(ID, "w", 2);
+    first.events[0].id = 1;
+    assert!(store.commit(first).await.is_err());
+    assert_eq!(logged(&path), 1);
+    store.commit(transition(ID, "w", 2)).await.unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(2));
+    clean(&path);
+}
+
+#[tokio::test]
+async fn a_stop_and_a_claim_follow_the_logged_transitions() {
+    let path = path();
+    let store = SqliteStore::open(&path).await.unwrap();
+    let other = format!("{ID}-2");
+    started(&store, ID).await;
+    started(&store, &other).await;
+    for n in 1..=3 {
+        store.commit(transition(ID, "w", n)).await.unwrap();
+        store.commit(transition(&other, "w", n)).await.unwrap();
+    }
+    // A stop appends its event after the logged ones.
+    store
+        .stop(ID, Some("E".into()), None, at(100))
+        .await
+        .unwrap();
+    let history = store.history(ID).await.unwrap();
+    let mut want = expected(3);
+    want.push((8, "ExecutionAborted".into()));
+    assert_eq!(ids(&history), want);
+    // A worker that claims an execution whose lease ran out resumes from the checkpoint
+    // still in the log.
+    let claimed = store
+        .claim(
+            "v",
+            &["log".to_string()],
+            None,
+            at(0) + Duration::hours(2),
+            at(0) + Duration::hours(3),
+            10,
+        )
+        .await
+        .unwrap();
+    let c = claimed.iter().find(|r| r.id == other).unwrap();
+    assert_eq!(
+        c.checkpoint.as_ref().map(|c| (c.state.as_str(), c.seq)),
+        Some(("S4", 3))
+    );
+    // Its old worker is fenced; the new one goes on after the logged events.
+    assert_eq!(
+        store.commit(transition(&other, "w", 4)).await,
+        Err(StoreError::LeaseLost(other.clone()))
+    );
+    store.commit(transition(&other, "v", 4)).await.unwrap();
+    assert_eq!(ids(&store.history(&other).await.unwrap()), expected(4));
+    assert_eq!(logged(&path), 1);
+    clean(&path);
 }
