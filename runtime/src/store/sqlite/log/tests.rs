@@ -22,24 +22,8 @@ fn at(ms: i64) -> DateTime<Utc> {
 
 fn record(id: &str) -> ExecutionRecord {
     ExecutionRecord {
-        id: id.into(),
         workflow: "log".into(),
-        name: id.into(),
-        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:log".into(),
-        role_arn: "arn:aws:iam::123456789012:role/r".into(),
-        status: Status::Running,
-        input: json!({"n": 0}),
-        output: None,
-        error: None,
-        cause: None,
-        start_date: at(0),
-        stop_date: None,
-        redrive_count: 0,
-        redrive_date: None,
-        checkpoint: None,
-        secret: "s".into(),
-        map_run: None,
-        map_items: 0,
+        ..crate::store::claims::record(id, 0)
     }
 }
 
