@@ -561,7 +561,8 @@ where
                         };
                         drop(input);
                         // The parent's history shows its Map Run while the children run.
-                        exec.publishing(engine.run_map_child(child)).await
+                        exec.publishing(std::pin::pin!(engine.run_map_child(child)))
+                            .await
                     }
                     _ => {
                         tracing::Instrument::instrument(

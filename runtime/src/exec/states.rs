@@ -303,7 +303,7 @@ pub(super) async fn sleep_from(
         }
         Ok(())
     };
-    run.exec.publishing(sleep).await
+    run.exec.publishing(std::pin::pin!(sleep)).await
 }
 
 pub(super) fn until_timestamp(t: &str) -> Option<Duration> {

@@ -290,7 +290,12 @@ where
     {
         run.task_token = Some(run.callback_token());
     }
-    retrying!(run, raw, spec, task_attempt(run, &raw, spec, &invoke))
+    retrying!(
+        run,
+        raw,
+        spec,
+        Box::pin(task_attempt(run, &raw, spec, &invoke))
+    )
 }
 
 /// A fresh task token for a callback task.
@@ -457,13 +462,14 @@ where
                     s.record(Some(&answer));
                 }
                 run.exec
-                    .publishing(journal.wait_token(&token, heartbeat))
+                    .publishing(std::pin::pin!(journal.wait_token(&token, heartbeat)))
                     .await
             }
             None => r,
         }
     };
     // A Task that waits shows in the history as it waits (its Scheduled and Started events).
+    tokio::pin!(call);
     let call = run.exec.publishing(call);
     tokio::pin!(call);
     // A durable execution's first attempt times out counting from when the state was
