@@ -308,11 +308,13 @@ pub(super) async fn sleep_from(
 
 pub(super) fn until_timestamp(t: &str) -> Option<Duration> {
     let ts = crate::lang::choice::parse_timestamp(t)?;
-    // AWS waits to the second (WAIT-3); a past time continues at once.
-    let target = ts.timestamp();
-    let now = crate::clock::now().timestamp();
-    Some(Duration::from_secs(
-        u64::try_from(target - now).unwrap_or(0),
+    // AWS drops the fractional seconds (WAIT-3): the Wait ends at the whole second, measured
+    // from now to the millisecond (not whole seconds from now, which ended up to a second
+    // late); a past time continues at once.
+    let target = ts.timestamp().saturating_mul(1000);
+    let now = crate::clock::now().timestamp_millis();
+    Some(Duration::from_millis(
+        u64::try_from(target.saturating_sub(now)).unwrap_or(0),
     ))
 }
 
@@ -380,4 +382,36 @@ pub fn fail(
         Err(f) => return run.locate(f),
     };
     Failure::from_parts(error.unwrap_or_default(), cause)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WAIT-3: a Timestamp Wait ends at the timestamp's whole second, measured from now to
+    /// the millisecond (it ended up to a second late when both ends were whole seconds).
+    #[tokio::test(start_paused = true)]
+    async fn a_timestamp_wait_ends_at_its_whole_second() {
+        // Move to 200 ms before a whole second.
+        let ms = crate::clock::now().timestamp_subsec_millis();
+        tokio::time::sleep(Duration::from_millis(u64::from((1800 - ms) % 1000))).await;
+        let now = crate::clock::now();
+        assert_eq!(now.timestamp_subsec_millis(), 800);
+        let next = chrono::DateTime::from_timestamp(now.timestamp() + 1, 500_000_000)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let next = next.as_deref().unwrap_or_default();
+        assert_eq!(until_timestamp(next), Some(Duration::from_millis(200)));
+        // The same second, and the past: at once.
+        let same = chrono::DateTime::from_timestamp(now.timestamp(), 900_000_000)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        assert_eq!(
+            until_timestamp(same.as_deref().unwrap_or_default()),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            until_timestamp("2001-01-01T00:00:00Z"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(until_timestamp("not a time"), None);
+    }
 }

@@ -32,13 +32,22 @@ pub(super) enum Read {
     Snapshot,
 }
 
-/// Idle connections kept at most; more may be open at once while many reads run.
-const MAX_IDLE: usize = 8;
+/// Read-only connections open at most. Reads beyond them wait for one: a connection
+/// opened for a burst of reads (a worker loading hundreds of claimed executions) and closed
+/// after it would cost more than the reads (opening maps the WAL index and parses the whole
+/// schema), and each would hold a blocking-pool thread.
+const MAX_READERS: usize = 8;
 
 /// Read-only connections to one database file.
 pub(super) struct Readers {
     path: String,
     idle: Mutex<Vec<Connection>>,
+    /// One per connection that may be open: a read holds one from before it takes a
+    /// connection until it gives it back.
+    permits: Arc<tokio::sync::Semaphore>,
+    /// Connections opened so far (tests check the bound).
+    #[cfg(test)]
+    opened: std::sync::atomic::AtomicUsize,
 }
 
 impl Readers {
@@ -49,6 +58,9 @@ impl Readers {
         let readers = Readers {
             path,
             idle: Mutex::new(Vec::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
+            #[cfg(test)]
+            opened: std::sync::atomic::AtomicUsize::new(0),
         };
         // Opened now, so that a file readers cannot use is found before any read.
         let first = readers.open().ok()?;
@@ -57,6 +69,9 @@ impl Readers {
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
+        #[cfg(test)]
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -66,6 +81,7 @@ impl Readers {
         // A reader waits only in rare moments (another process recovering the WAL).
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
+        super::keep_plans(&conn)?;
         Ok(conn)
     }
 
@@ -78,10 +94,10 @@ impl Readers {
     }
 
     fn put(&self, conn: Connection) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < MAX_IDLE {
-            idle.push(conn);
-        }
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
     }
 
     /// Runs `f` on a reader; with `snapshot`, in one read transaction (for reads of several
@@ -131,9 +147,19 @@ impl SqliteStore {
         let readers = Arc::clone(readers);
         let snapshot = kind != Read::Rows;
         Box::pin(async move {
+            // Held until the read gave its connection back (also when this future is
+            // dropped first). The semaphore is never closed.
+            let permit = Arc::clone(&readers.permits)
+                .acquire_owned()
+                .await
+                .map_err(|e| StoreError::backend("sqlite read", e))?;
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) if kind != Read::Point => runtime
-                    .spawn_blocking(move || readers.read(snapshot, f))
+                    .spawn_blocking(move || {
+                        let r = readers.read(snapshot, f);
+                        drop(permit);
+                        r
+                    })
                     .await
                     .map_err(|e| StoreError::backend("sqlite read", e))?,
                 _ => readers.read(snapshot, f),

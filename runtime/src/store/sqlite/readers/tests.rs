@@ -184,3 +184,69 @@ fn reads_run_without_a_runtime() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].kind, "ExecutionStarted");
 }
+
+/// A burst of reads (a worker loading hundreds of claimed executions at once) waits for the
+/// bounded pool's connections instead of opening one per read: opening one parses the whole
+/// schema again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_reads_shares_the_bounded_pool() {
+    let db = TempDb::new("burst");
+    let store = SqliteStore::open(db.file()).await.unwrap();
+    for i in 0..50 {
+        store
+            .create(record(&format!("e-{i}"), i), None, at(10))
+            .await
+            .unwrap();
+    }
+    let reads: Vec<_> = (0..400)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let id = format!("e-{}", i % 50);
+                let history = store.history(&id).await.unwrap();
+                assert_eq!(history.len(), 1);
+                assert!(store.get(&id).await.unwrap().is_some());
+            })
+        })
+        .collect();
+    for r in reads {
+        r.await.unwrap();
+    }
+    let readers = store.readers.as_ref().unwrap();
+    let opened = readers.opened.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        (1..=super::MAX_READERS).contains(&opened),
+        "{opened} connections opened"
+    );
+    assert_eq!(readers.permits.available_permits(), super::MAX_READERS);
+}
+
+/// Cached statements keep their plans whatever is bound (`keep_plans`): without it SQLite
+/// re-prepared the log's and the history's lookups at every run.
+#[test]
+fn cached_statements_are_not_prepared_again() {
+    let db = TempDb::new("plans");
+    let store = futures_util::FutureExt::now_or_never(SqliteStore::open(db.file()))
+        .unwrap()
+        .unwrap();
+    let readers = store.readers.as_ref().unwrap();
+    readers
+        .read(false, |conn| {
+            for i in 0..5i64 {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT body FROM log WHERE key = ?1 AND execution = ?2 ORDER BY seq",
+                )?;
+                let rows: Vec<String> = stmt
+                    .query_map(rusqlite::params![i, format!("e-{i}")], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                assert!(rows.is_empty());
+                assert_eq!(
+                    stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                    0,
+                    "run {i}"
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+}
