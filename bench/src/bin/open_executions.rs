@@ -1,8 +1,9 @@
 //! Many open executions (issue 20): `cargo run --release -p asl-bench --bin open_executions
-//! [-- --count N] [--postgres <url>] [--json]`.
+//! [-- --count N] [--clients C] [--postgres <url>] [--json]`.
 //!
 //! 1. A submit-only engine (`run_started(false)`) starts `N` Standard executions of
-//!    `Mark → Pause (Wait to $.due) → Woken`, 64 clients at once: starts per second.
+//!    `Mark → Pause (Wait to $.due) → Woken`, 64 clients at once (`--clients`): starts per
+//!    second. `--starts-only` stops here.
 //! 2. One worker (`Engine::run`) takes them all up: each runs `Mark` and goes to rest in its
 //!    Wait. Reported: the time until every `Mark` ran and no execution is held in memory,
 //!    and the worker's peak resident memory meanwhile.
@@ -107,6 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let json_out = args.iter().any(|a| a == "--json");
     let count: u64 = arg("--count").map_or(Ok(100_000), |c| c.parse())?;
     let postgres = arg("--postgres");
+    let clients: u64 = arg("--clients").map_or(Ok(64), |c| c.parse())?;
+    let starts_only = args.iter().any(|a| a == "--starts-only");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -131,10 +134,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             + chrono::Duration::milliseconds((count / 5) as i64); // room for steps 1 and 2
         let started = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
-        let mut clients = Vec::new();
-        for _ in 0..64 {
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
             let (submitter, next) = (submitter.clone(), Arc::clone(&next));
-            clients.push(tokio::spawn(async move {
+            tasks.push(tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
@@ -153,10 +156,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }));
         }
-        for c in clients {
+        for c in tasks {
             c.await??;
         }
         let start_secs = started.elapsed().as_secs_f64();
+        if starts_only {
+            println!(
+                "{count} starts on {} ({clients} submit-only clients): {:.0} /s",
+                if postgres.is_some() { "postgres" } else { "sqlite" },
+                count as f64 / start_secs
+            );
+            return Ok(json!({}));
+        }
 
         // 2. One worker takes them all up; each goes to rest in its Wait.
         reset_peak();
@@ -211,6 +222,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let p50 = late.get(late.len() / 2).copied().unwrap_or_default();
         Ok::<_, Box<dyn std::error::Error>>(json!({
             "store": if postgres.is_some() { "postgres" } else { "sqlite" },
+            "clients": clients,
             "executions": count,
             "starts_per_s": count as f64 / start_secs,
             "take_up_s": take_secs,
@@ -225,6 +237,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let _ = std::fs::remove_dir_all(&dir);
     let r = result?;
+    if starts_only {
+        return Ok(());
+    }
     if json_out {
         println!("{r}");
     } else {
@@ -233,7 +248,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r["executions"], r["store"]
         );
         println!(
-            "  starts (64 submit-only clients): {:>10.0} /s",
+            "  starts ({} submit-only clients): {:>10.0} /s",
+            r["clients"],
             r["starts_per_s"].as_f64().unwrap_or_default()
         );
         println!(
