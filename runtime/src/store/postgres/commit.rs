@@ -30,7 +30,10 @@ const MAX_BATCH: usize = 256;
 /// A batch of transitions in one statement (so one round trip and its own transaction):
 /// `owned` locks, in id order, the executions whose lease the committing worker still holds
 /// (a lease taken over meanwhile is seen as it is now: Postgres rechecks a locked row); the
-/// events, shared payloads and checkpoints of those are written; it returns their ids.
+/// events, shared payloads and checkpoints of those are written; it returns their ids. The
+/// status is compared as an expression no index matches, so the rows are found by their
+/// ids whatever the table's statistics say (with those of a table that grew fast, the planner
+/// read every running execution through the status index: 20 ms a batch among 10,000).
 const GROUP_COMMIT: &str = "\
 WITH v AS (
     SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[],
@@ -38,7 +41,7 @@ WITH v AS (
         AS v(id, worker, n, state, data, vars, at_ms, seq, retry)
 ), owned AS (
     SELECT e.id FROM executions e
-    WHERE e.id = ANY($1::TEXT[]) AND e.status = 'RUNNING'
+    WHERE e.id = ANY($1::TEXT[]) AND e.status || '' = 'RUNNING'
         AND e.lease_owner = ($2::TEXT[])[array_position($1::TEXT[], e.id)]
     ORDER BY e.id FOR UPDATE
 ), shared AS (

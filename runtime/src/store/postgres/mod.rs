@@ -118,7 +118,10 @@ impl Store for PostgresStore {
 
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
-        transaction!(self, |tx| { events::history(&tx, &id).await? })
+        self.call(move |mut conn| async move {
+            let r = events::history(&mut conn, &id).await;
+            (conn, r)
+        })
     }
 
     fn history_page(&self, id: &str, range: EventRange) -> StoreFuture<'_, EventsPage> {
@@ -133,7 +136,10 @@ impl Store for PostgresStore {
 
     fn progress(&self, id: &str) -> StoreFuture<'_, Vec<Progress>> {
         let id = id.to_string();
-        transaction!(self, |tx| { progress::progress(&tx, &id).await? })
+        self.call(move |mut conn| async move {
+            let r = progress::progress(&mut conn, &id).await;
+            (conn, r)
+        })
     }
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {

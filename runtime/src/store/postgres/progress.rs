@@ -6,16 +6,16 @@ use tokio_postgres::Transaction;
 use super::rows::parse_json;
 use crate::store::{Progress, StoreError};
 
-/// The finished iterations and branches of an execution.
-pub(super) async fn progress(tx: &Transaction<'_>, id: &str) -> Result<Vec<Progress>, StoreError> {
+/// The finished iterations and branches of an execution: one prepared statement.
+pub(super) async fn progress(
+    conn: &mut super::pool::Conn,
+    id: &str,
+) -> Result<Vec<Progress>, StoreError> {
+    let statement = conn
+        .statement("SELECT scope, idx, result, events FROM progress WHERE execution = $1")
+        .await?;
     let mut out = Vec::new();
-    for r in tx
-        .query(
-            "SELECT scope, idx, result, events FROM progress WHERE execution = $1",
-            &[&id],
-        )
-        .await?
-    {
+    for r in conn.query(&statement, &[&id]).await? {
         out.push(Progress {
             scope: r.get(0),
             index: r.get::<_, i64>(1) as usize,
