@@ -109,4 +109,58 @@ pub(crate) async fn claims_follow_the_rules(store: &dyn Store) {
     let running = ["live".to_string()];
     assert!(ids(store, "w1", Some(&running), 31, 10).await.is_empty());
     assert_eq!(ids(store, "w1", Some(&[]), 31, 10).await, ["live"]);
+
+    // "expired" is w3's now. Its former worker's commit that truncates, appends and ends is
+    // refused as a whole: nothing of it lands (Postgres sends its statements together, so
+    // the truncation runs before the fence is seen to fail, and is rolled back).
+    let event = |id: u64, kind: &str| crate::store::StoredEvent {
+        id,
+        kind: kind.into(),
+        state: Some("S".into()),
+        timestamp: at(id as i64),
+        details: Some(json!({ "n": id })),
+    };
+    let published = Commit {
+        events: vec![event(2, "PassStateEntered"), event(3, "PassStateExited")],
+        ..rest("expired", "w3", at(0))
+    };
+    let published = Commit {
+        rest_until: None,
+        ..published
+    };
+    store.commit(published).await.unwrap();
+    let stale = Commit {
+        execution: "expired".into(),
+        worker: "w2".into(),
+        events: vec![event(2, "TaskStateEntered")],
+        checkpoint: None,
+        close: Some(crate::store::Close {
+            status: Status::Failed,
+            output: None,
+            error: Some("E".into()),
+            cause: None,
+            at: at(5),
+        }),
+        provisional: false,
+        truncate_from: Some(2),
+        rest_until: None,
+    };
+    let refused = store.commit(stale).await;
+    assert!(
+        matches!(refused, Err(StoreError::LeaseLost(_))),
+        "{refused:?}"
+    );
+    let kinds: Vec<String> = store
+        .history("expired")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["ExecutionStarted", "PassStateEntered", "PassStateExited"]
+    );
+    let record = store.get("expired").await.unwrap().unwrap();
+    assert_eq!(record.status, Status::Running);
 }
