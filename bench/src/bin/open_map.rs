@@ -1,8 +1,8 @@
 //! A Distributed Map whose children all wait at once (issue 20): `cargo run --release -p
 //! asl-bench --bin open_map [-- --children N] [--wait S] [--postgres <url>]`.
 //!
-//! One Standard execution maps `N` items (default 10,000) as STANDARD child executions,
-//! `MaxConcurrency` N, each child `Mark (Task) → Pause (Wait S seconds, default 30) → Done`.
+//! One Standard execution maps `N` items (default 10,000; at most 10,000, the Map's
+//! `MaxConcurrency`, so that every child waits at once) as STANDARD child executions, each child `Mark (Task) → Pause (Wait S seconds, default 30) → Done`.
 //! One engine in this process runs the parent and, through its worker loop
 //! (`Engine::run`), the children: each child runs `Mark` and goes to rest in its Wait (out of
 //! memory), and is woken when it is due. Reported: how long until every child ran `Mark`
@@ -84,6 +84,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let children: u64 = arg("--children").map_or(Ok(10_000), |c| c.parse())?;
     let wait: u64 = arg("--wait").map_or(Ok(30), |c| c.parse())?;
+    if children > 10_000 {
+        return Err("--children: at most 10,000 (the Map's MaxConcurrency)".into());
+    }
     let postgres = arg("--postgres");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

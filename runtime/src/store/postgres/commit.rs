@@ -245,10 +245,12 @@ impl PostgresStore {
     }
 
     /// Commits one transition, publish, rest or end in a transaction of its own: its
-    /// statements are prepared once per connection and sent together (BEGIN, the pipeline,
-    /// COMMIT: three round trips; each statement was parsed and run in two of its own, a
-    /// dozen in all). The server runs them in order; a fence that finds the lease gone rolls
-    /// the whole transaction back.
+    /// statements are prepared once per connection; the lease fence runs first, and only if
+    /// it holds are the others sent, together (BEGIN, the fence, the pipeline, COMMIT: four
+    /// round trips; each statement was parsed and run in two of its own, a dozen in all). A
+    /// stale worker's commit stops at its fence: running its other statements would lock
+    /// rows (the execution's, a shared payload's key) the lease's owner needs, and could
+    /// deadlock with it.
     pub(super) fn commit_one(&self, commit: Commit) -> StoreFuture<'_, ()> {
         self.call(move |mut conn| async move {
             let r = commit_one(&mut conn, commit).await;
@@ -358,19 +360,26 @@ async fn commit_one(conn: &mut super::pool::Conn, commit: Commit) -> Result<(), 
         statements.push(conn.statement(sql).await?);
     }
     let tx = conn.transaction().await?;
-    // Sent in this order on their first poll (tokio-postgres pipelines them).
+    let lease_lost = || StoreError::LeaseLost(commit.execution.clone());
+    // The first step is a fence (the truncation's, or the commit's own). Dropping the
+    // transaction rolls it back.
+    if tx.execute(&statements[0], &steps[0].1).await? == 0 {
+        return Err(lease_lost());
+    }
+    // The rest, sent in this order on their first poll (tokio-postgres pipelines them); the
+    // server runs them in order.
     let counts = futures_util::future::join_all(
         steps
             .iter()
             .zip(&statements)
+            .skip(1)
             .map(|((_, params), statement)| tx.execute(statement, params)),
     )
     .await;
-    for ((sql, _), n) in steps.iter().zip(counts) {
+    for ((sql, _), n) in steps.iter().skip(1).zip(counts) {
         let n = n?;
-        if (*sql == FENCE || *sql == TRUNCATE_FENCE) && n == 0 {
-            // Dropping the transaction rolls it back.
-            return Err(StoreError::LeaseLost(commit.execution.clone()));
+        if *sql == FENCE && n == 0 {
+            return Err(lease_lost());
         }
     }
     tx.commit().await?;

@@ -429,3 +429,64 @@ async fn pages_cut_the_whole_history() {
     };
     crate::store::pages::pages_cut_the_whole_history(&store, "e-pages").await;
 }
+
+/// A stale worker's commit stops at its lease fence: while the lease's owner holds the
+/// execution's row (its own commit in flight), the stale commit (a shared payload and an end)
+/// is refused at once instead of queueing behind the owner's lock with a payload key the
+/// owner may need (which deadlocked them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_commit_stops_at_its_fence() {
+    let Some(url) = url() else { return };
+    let schema = fresh_schema(&url, "stale").await;
+    let store = PostgresStore::connect_schema(&url, &schema).await.unwrap();
+    let at = |s: i64| Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap();
+    store
+        .create(
+            crate::store::claims::record("x", 0),
+            Some("owner".into()),
+            at(3600),
+        )
+        .await
+        .unwrap();
+    // The owner's transaction holds the row.
+    let mut owner = client(&url).await;
+    let tx = owner.transaction().await.unwrap();
+    tx.batch_execute(&format!(
+        "SELECT 1 FROM {}.executions WHERE id = 'x' FOR UPDATE",
+        quote_ident(&schema)
+    ))
+    .await
+    .unwrap();
+    let big = "p".repeat(2 * crate::store::payloads::SHARED_PAYLOAD_BYTES);
+    let stale = Commit {
+        execution: "x".into(),
+        worker: "stale".into(),
+        events: vec![crate::store::StoredEvent {
+            id: 2,
+            kind: "PassStateEntered".into(),
+            state: Some("P".into()),
+            timestamp: at(1),
+            details: Some(json!({ "name": "P", "input": big })),
+        }],
+        checkpoint: None,
+        close: Some(Close {
+            status: Status::Failed,
+            output: None,
+            error: Some("E".into()),
+            cause: None,
+            at: at(2),
+        }),
+        provisional: false,
+        truncate_from: None,
+        rest_until: None,
+    };
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(2), store.commit(stale))
+        .await
+        .expect("the stale commit waited for the owner's row lock");
+    assert!(
+        matches!(refused, Err(crate::store::StoreError::LeaseLost(_))),
+        "{refused:?}"
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(store.history("x").await.unwrap().len(), 1);
+}
