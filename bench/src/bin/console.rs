@@ -78,7 +78,7 @@ async fn fill(store: &SqliteStore, n: u64) -> Result<(), Error> {
                     checkpoint: None,
                     provisional: false,
                     truncate_from: None,
-                    rest_until: None,
+                    rest: None,
                     close: Some(Close {
                         status,
                         output: (status == Status::Succeeded).then(|| serde_json::json!({"ok": k})),

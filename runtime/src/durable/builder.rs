@@ -160,6 +160,7 @@ impl EngineBuilder {
                     .worker
                     .unwrap_or_else(|| format!("worker-{}", uuid::Uuid::new_v4().simple())),
                 tokens: tokio::sync::Notify::new(),
+                due: tokio::sync::Notify::new(),
                 poll_interval: self.poll_interval,
                 history_quota: self.history_quota,
                 rest_after: self.rest_after,

@@ -28,6 +28,9 @@ pub(crate) struct Shared {
     pub(crate) worker: String,
     /// Wakes callback tasks waiting in this process when a token is completed here.
     pub(crate) tokens: tokio::sync::Notify,
+    /// Wakes the claim loops of this process when an execution at rest became due early (its
+    /// callback token was answered here).
+    pub(crate) due: tokio::sync::Notify,
     /// How often waiters look at the store for changes made by other processes.
     pub(crate) poll_interval: Duration,
     /// The history quota (25,000 on AWS).
@@ -616,9 +619,19 @@ impl Engine {
         if !well_formed {
             return Err(EngineError::InvalidToken("Invalid token".into()));
         }
-        match self.inner.shared.store.update_token(token, state).await? {
+        let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
+        match self
+            .inner
+            .shared
+            .store
+            .update_token(token, state, crate::clock::now())
+            .await?
+        {
             TokenUpdate::Updated => {
                 self.inner.shared.tokens.notify_waiters();
+                if answered {
+                    self.inner.shared.due.notify_waiters();
+                }
                 Ok(())
             }
             TokenUpdate::Unknown => Err(EngineError::InvalidToken("Invalid token".into())),

@@ -12,8 +12,10 @@ use sha2::Digest as _;
 
 use super::engine::Shared;
 use crate::error::{ExecutionError, Failure, Status, names};
-use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RetryPoint, Vars};
-use crate::store::{Checkpoint, Close, Commit, Progress, StoredEvent, TokenState};
+use crate::exec::{BoxFuture, Done, Durability, Event, Exec, RestOnToken, RetryPoint, Vars};
+use crate::store::{
+    Checkpoint, Close, Commit, HandedOut, Progress, Rest, StoredEvent, TokenRest, TokenState,
+};
 
 impl RetryPoint {
     fn to_json(&self) -> Value {
@@ -56,6 +58,9 @@ pub(crate) struct Resume {
     pub truncate_from: Option<u64>,
     /// When the machine's `TimeoutSeconds` ends the execution.
     pub timeout_at: Option<DateTime<Utc>>,
+    /// The published events the resumed state records again (from `truncate_from` on), by
+    /// id: their type and time.
+    pub republished: HashMap<u64, (String, DateTime<Utc>)>,
 }
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
@@ -82,6 +87,10 @@ pub struct Journal {
     timeout_at: Option<DateTime<Utc>>,
     /// Put at rest ([`Journal::rest`]): its interruption is not a failure to recover from.
     at_rest: AtomicBool,
+    /// Events published before a restart that the resumed state records again: recorded
+    /// again the same, they keep the time they were first recorded (a callback task resumed
+    /// by its token's answer keeps when it was scheduled and submitted, as on AWS).
+    republished: HashMap<u64, (String, DateTime<Utc>)>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -112,6 +121,7 @@ impl Journal {
             truncate_from: Mutex::new(at.truncate_from),
             timeout_at: at.timeout_at,
             at_rest: AtomicBool::new(false),
+            republished: at.republished,
         }
     }
 
@@ -133,7 +143,7 @@ impl Journal {
                 .get(committed..)
                 .unwrap_or_default()
                 .iter()
-                .map(stored)
+                .map(|e| self.stored(e))
                 .collect();
             (events, h.len())
         })
@@ -197,7 +207,7 @@ impl Journal {
             checkpoint: Some(checkpoint),
             close: None,
             truncate_from: self.take_truncate(),
-            rest_until: None,
+            rest: None,
         };
         // Counted as committed before awaiting: a commit whose future is dropped (the
         // machine's timeout, a stop) may still land, and the end must not send its events
@@ -228,7 +238,7 @@ impl Journal {
             h.get(from..)
                 .unwrap_or_default()
                 .iter()
-                .map(stored)
+                .map(|e| self.stored(e))
                 .collect::<Vec<_>>()
         })
     }
@@ -245,12 +255,11 @@ impl Journal {
         self.commit_published(events, None).await
     }
 
-    /// Commits published events (provisional), and puts the execution at rest until
-    /// `rest_until` when given.
+    /// Commits published events (provisional), and puts the execution at rest when given.
     async fn commit_published(
         &self,
         events: Vec<StoredEvent>,
-        rest_until: Option<DateTime<Utc>>,
+        rest: Option<Rest>,
     ) -> Result<(), Failure> {
         let commit = Commit {
             execution: self.execution.clone(),
@@ -260,7 +269,7 @@ impl Journal {
             checkpoint: None,
             close: None,
             truncate_from: self.take_truncate(),
-            rest_until,
+            rest,
         };
         self.shared
             .store
@@ -274,6 +283,17 @@ impl Journal {
     /// it: commits the events recorded so far (provisional, as a publish) and releases the
     /// lease in one commit. `true` when it is at rest.
     pub(crate) async fn rest(&self, exec: &Exec, due: DateTime<Utc>) -> Result<bool, Failure> {
+        self.rest_with(exec, due, None).await
+    }
+
+    /// [`Journal::rest`], also waiting for `token` when given: its answer makes the
+    /// execution due at once.
+    async fn rest_with(
+        &self,
+        exec: &Exec,
+        due: DateTime<Utc>,
+        token: Option<TokenRest>,
+    ) -> Result<bool, Failure> {
         let Some(after) = self.shared.rest_after else {
             return Ok(false);
         };
@@ -288,7 +308,8 @@ impl Journal {
             return Ok(false);
         }
         let events = self.take_unpublished(exec);
-        self.commit_published(events, Some(wake)).await?;
+        let rest = Rest { until: wake, token };
+        self.commit_published(events, Some(rest)).await?;
         self.at_rest.store(true, Ordering::SeqCst);
         Ok(true)
     }
@@ -377,7 +398,7 @@ impl Journal {
                 close: Some(close),
                 provisional: false,
                 truncate_from: self.take_truncate(),
-                rest_until: None,
+                rest: None,
             })
             .await?;
         *self.committed.lock().unwrap_or_else(|e| e.into_inner()) = total;
@@ -433,8 +454,13 @@ impl Journal {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Makes `token` known to the store before its handler runs.
-    pub(crate) async fn register_token(&self, token: &str, state: &str) -> Result<(), Failure> {
+    /// Makes `token` known to the store before its handler runs; what the handler answered
+    /// if it handed the token out before the execution rested.
+    pub(crate) async fn register_token(
+        &self,
+        token: &str,
+        state: &str,
+    ) -> Result<Option<HandedOut>, Failure> {
         self.shared
             .store
             .register_token(token, &self.execution, state, crate::clock::now())
@@ -448,17 +474,21 @@ impl Journal {
         let _ = self
             .shared
             .store
-            .update_token(token, TokenState::TimedOut)
+            .update_token(token, TokenState::TimedOut, crate::clock::now())
             .await;
     }
 
     /// Waits until some process completes `token` (TASK-4); with `HeartbeatSeconds`, fails
-    /// with `States.Timeout` when no heartbeat came in time (as AWS records it).
+    /// with `States.Timeout` when no heartbeat came in time (as AWS records it). A top-level
+    /// task (`rest`) whose token is not answered within the engine's rest threshold puts its
+    /// execution at rest until the answer, its heartbeat deadline or its timeout.
     pub(crate) async fn wait_token(
         &self,
         token: &str,
         heartbeat: Option<u64>,
+        rest: Option<RestOnToken<'_>>,
     ) -> Result<Value, Failure> {
+        let waiting_since = tokio::time::Instant::now();
         loop {
             let notified = self.shared.tokens.notified();
             tokio::pin!(notified);
@@ -482,7 +512,7 @@ impl Journal {
                             let update = self
                                 .shared
                                 .store
-                                .update_token(token, TokenState::TimedOut)
+                                .update_token(token, TokenState::TimedOut, crate::clock::now())
                                 .await
                                 .map_err(|e| Failure::interrupted(e.detail()))?;
                             // Completed just now: read it again.
@@ -502,11 +532,32 @@ impl Journal {
                     return Err(Failure::interrupted("the task token was closed"));
                 }
             }
-            let poll = self.shared.poll_interval;
-            let sleep = match deadline {
-                Some(d) => crate::clock::until(d).min(poll),
-                None => poll,
-            };
+            let mut sleep = self.shared.poll_interval;
+            if let Some(d) = deadline {
+                sleep = sleep.min(crate::clock::until(d));
+            }
+            if let (Some(r), Some(after)) = (&rest, self.shared.rest_after) {
+                let waited = waiting_since.elapsed();
+                if waited >= after {
+                    let due = [deadline, r.timeout]
+                        .into_iter()
+                        .flatten()
+                        .min()
+                        .unwrap_or_else(forever);
+                    let on = TokenRest {
+                        token: token.to_string(),
+                        handed_out: r.handed_out.clone(),
+                    };
+                    if self.rest_with(r.exec, due, Some(on)).await? {
+                        self.answered_meanwhile(token).await;
+                        return Err(Failure::interrupted(format!(
+                            "at rest until its task token is answered or {due}"
+                        )));
+                    }
+                } else {
+                    sleep = sleep.min(after - waited);
+                }
+            }
             tokio::select! {
                 _ = notified => {}
                 _ = tokio::time::sleep(sleep.max(Duration::from_millis(1))) => {}
@@ -515,13 +566,37 @@ impl Journal {
     }
 }
 
-fn stored(e: &Event) -> StoredEvent {
-    StoredEvent {
-        id: e.id,
-        kind: e.kind.to_string(),
-        state: e.state.map(str::to_string),
-        timestamp: e.timestamp,
-        details: e.details.clone(),
+/// The due time of an execution at rest on a token with no deadline: it waits for the answer.
+fn forever() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+impl Journal {
+    /// After putting the execution at rest on `token`: an answer that came while the rest was
+    /// committed made it due at once, which a worker loop here, asleep, has not seen.
+    async fn answered_meanwhile(&self, token: &str) {
+        if !matches!(
+            self.shared.store.token(token).await,
+            Ok(Some(TokenState::Waiting { .. }))
+        ) {
+            self.shared.due.notify_waiters();
+        }
+    }
+}
+
+impl Journal {
+    fn stored(&self, e: &Event) -> StoredEvent {
+        let timestamp = match self.republished.get(&e.id) {
+            Some((kind, at)) if kind == e.kind => *at,
+            _ => e.timestamp,
+        };
+        StoredEvent {
+            id: e.id,
+            kind: e.kind.to_string(),
+            state: e.state.map(str::to_string),
+            timestamp,
+            details: e.details.clone(),
+        }
     }
 }
 
@@ -607,7 +682,7 @@ impl Durability for Journal {
         &'a self,
         token: &'a str,
         state: &'a str,
-    ) -> BoxFuture<'a, Result<(), Failure>> {
+    ) -> BoxFuture<'a, Result<Option<HandedOut>, Failure>> {
         Box::pin(Journal::register_token(self, token, state))
     }
 
@@ -619,7 +694,8 @@ impl Durability for Journal {
         &'a self,
         token: &'a str,
         heartbeat: Option<u64>,
+        rest: Option<RestOnToken<'a>>,
     ) -> BoxFuture<'a, Result<Value, Failure>> {
-        Box::pin(Journal::wait_token(self, token, heartbeat))
+        Box::pin(Journal::wait_token(self, token, heartbeat, rest))
     }
 }

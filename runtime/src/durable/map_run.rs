@@ -234,6 +234,11 @@ impl Engine {
                     .cloned()
                     .collect();
                 let exclude: Vec<String> = engine.inner.running().keys().cloned().collect();
+                // Enabled before the claim: a child made due while it runs is not missed.
+                let shared = Arc::clone(&engine.inner.shared);
+                let due = shared.due.notified();
+                tokio::pin!(due);
+                due.as_mut().enable();
                 let claimed = engine
                     .inner
                     .shared
@@ -254,7 +259,10 @@ impl Engine {
                 }
                 let poll = engine.inner.shared.poll_interval;
                 drop(engine);
-                tokio::time::sleep(poll).await;
+                tokio::select! {
+                    _ = due => {}
+                    _ = tokio::time::sleep(poll) => {}
+                }
             }
         });
     }

@@ -201,6 +201,10 @@ impl Engine {
             // many executions this worker holds.
             let own = (now >= reclaim_at && self.inner.reclaim_own.swap(false, Ordering::SeqCst))
                 .then(|| self.inner.running().keys().cloned().collect::<Vec<_>>());
+            // Enabled before the claim: an execution made due while it runs is not missed.
+            let due = self.inner.shared.due.notified();
+            tokio::pin!(due);
+            due.as_mut().enable();
             let now = crate::clock::now();
             let claimed = self
                 .inner
@@ -254,6 +258,7 @@ impl Engine {
             }
             tokio::select! {
                 _ = shutdown.changed() => {}
+                _ = due => {}
                 _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
             }
         }
@@ -415,6 +420,11 @@ async fn execute(
         Some(c) => c.provisional,
         None => first_state_from,
     };
+    let republished = history
+        .iter()
+        .filter(|e| truncate_from.is_some_and(|from| e.id >= from))
+        .map(|e| (e.id, (e.kind.clone(), e.timestamp)))
+        .collect();
     let events: Vec<Event> = history
         .iter()
         .filter(|e| truncate_from.is_none_or(|from| e.id < from))
@@ -473,6 +483,7 @@ async fn execute(
             done,
             truncate_from,
             timeout_at,
+            republished,
         },
     ));
     let exec = Exec::resume(

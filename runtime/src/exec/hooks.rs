@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::{BoxFuture, Event, Exec, Vars};
 use crate::error::Failure;
+use crate::store::HandedOut;
 
 /// Where a retried state stands between two attempts.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,16 @@ pub(crate) struct RetryPoint {
     pub resume_at: DateTime<Utc>,
     /// The state's entered event.
     pub entered: u64,
+}
+
+/// A top-level callback task whose execution may rest while its token waits.
+pub(crate) struct RestOnToken<'a> {
+    /// The execution (its events so far are published as it rests).
+    pub exec: &'a Exec,
+    /// What the handler answered, and when the attempt started.
+    pub handed_out: HandedOut,
+    /// When the attempt's `TimeoutSeconds` ends it.
+    pub timeout: Option<DateTime<Utc>>,
 }
 
 /// A finished iteration or branch: its output and the events it recorded.
@@ -95,21 +106,24 @@ pub(crate) trait Durability: Send + Sync + fmt::Debug {
     /// The callback token of the task attempt named `key`: the same after a restart.
     fn token(&self, key: &str) -> String;
 
-    /// Makes `token` known, so any process can complete it.
+    /// Makes `token` known, so any process can complete it; what the task's handler answered
+    /// if it handed the token out before the execution rested (it is not called again).
     fn register_token<'a>(
         &'a self,
         token: &'a str,
         state: &'a str,
-    ) -> BoxFuture<'a, Result<(), Failure>>;
+    ) -> BoxFuture<'a, Result<Option<HandedOut>, Failure>>;
 
     /// Closes a token whose task timed out: a late answer gets `TaskTimedOut`.
     fn time_out_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, ()>;
 
-    /// Waits for `token`'s answer (its heartbeats every `heartbeat` seconds, when given).
+    /// Waits for `token`'s answer (its heartbeats every `heartbeat` seconds, when given); with
+    /// `rest`, may put the execution at rest until then (an interruption, as for a Wait).
     fn wait_token<'a>(
         &'a self,
         token: &'a str,
         heartbeat: Option<u64>,
+        rest: Option<RestOnToken<'a>>,
     ) -> BoxFuture<'a, Result<Value, Failure>>;
 
     /// The engine running the execution, for tasks that start or reach other executions

@@ -25,7 +25,7 @@ mod task;
 
 pub use data::*;
 pub use execution::*;
-pub(crate) use hooks::{Done, Durability, RetryPoint};
+pub(crate) use hooks::{Done, Durability, RestOnToken, RetryPoint};
 pub use items::{Args, ItemIo, ReaderSpec, WriterSpec, read_items, write_items};
 pub use map::*;
 pub use map_run::{MapRun, MapRunCounts, MapRunStatus};

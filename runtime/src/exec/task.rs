@@ -10,13 +10,14 @@ use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
 
 use super::{
-    Catcher, Exec, Io, MAX_TIMEOUT_SECONDS, Outcome, Retrier, StateRun, apply_result_ref,
-    effective_input, not_truncated, payload, select_io, too_large,
+    Catcher, Exec, Io, MAX_TIMEOUT_SECONDS, Outcome, RestOnToken, Retrier, StateRun,
+    apply_result_ref, effective_input, not_truncated, payload, select_io, too_large,
 };
 use crate::error::{Failure, TaskError, names};
 use crate::jsonata;
 use crate::lang::jsonpath::Path;
 use crate::lang::template::{self, Template};
+use crate::store::HandedOut;
 
 /// A number of seconds given literally or by a Reference Path.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -384,13 +385,29 @@ where
     // A durable callback task waits for its token in the store, where any process can
     // complete it; the token is known there before the handler can hand it out. A mocked
     // callback task's answer is its token's answer: nothing waits for the token.
+    // When this attempt started (its `TimeoutSeconds` counts from then, across restarts).
+    let mut started = crate::clock::now();
     let callback = match (&run.exec.journal, &run.task_token) {
         (Some(j), Some(token)) if mocked.is_none() => {
-            j.register_token(token, run.name).await?;
-            Some((Arc::clone(j), token.clone()))
+            let handed_out = j.register_token(token, run.name).await?;
+            Some((Arc::clone(j), token.clone(), handed_out))
         }
         _ => None,
     };
+    // Resumed while its token waits (the execution rested): the handler handed the token
+    // out already and is not called again; its answer is recorded as before.
+    let handed_out = callback.as_ref().and_then(|(_, _, h)| h.clone());
+    if let Some(h) = &handed_out {
+        started = h.started;
+    }
+    let timeout_at = timeout.map(|t| {
+        let from = if run.exec.journal.is_some() && run.retry_count == 0 {
+            run.entered()
+        } else {
+            started
+        };
+        from + chrono::Duration::seconds(t as i64)
+    });
     run.record_with(events.scheduled, || {
         let mut d = Map::new();
         if events.lambda || events.activity {
@@ -431,8 +448,9 @@ where
             || serde_json::json!({ "resource": resource, "resourceType": resource_type }),
         );
     }
+    let known = mocked.or_else(|| handed_out.map(|h| Ok(h.answer)));
     let call = async move {
-        match mocked {
+        match known {
             Some(answer) => Ok(answer),
             None => {
                 std::panic::AssertUnwindSafe(invoke(effective, ctx))
@@ -446,7 +464,12 @@ where
         tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
     );
     let durable_callback = callback.is_some();
-    let timed_out_token = callback.as_ref().map(|(j, t)| (Arc::clone(j), t.clone()));
+    let timed_out_token = callback
+        .as_ref()
+        .map(|(j, t, _)| (Arc::clone(j), t.clone()));
+    // Only a top-level task can rest: a branch's or iteration's state is resumed with its
+    // whole Parallel or Map.
+    let can_rest = run.exec.top_journal().is_some();
     let call = async {
         let r = match call.await {
             Ok(r) => r.map_err(Failure::from),
@@ -456,13 +479,18 @@ where
             )),
         };
         match callback {
-            Some((journal, token)) => {
+            Some((journal, token, _)) => {
                 let answer = r?;
                 if let Some(s) = &submission {
                     s.record(Some(&answer));
                 }
+                let rest = can_rest.then(|| RestOnToken {
+                    exec: &run.exec,
+                    handed_out: HandedOut { answer, started },
+                    timeout: timeout_at,
+                });
                 run.exec
-                    .publishing(std::pin::pin!(journal.wait_token(&token, heartbeat)))
+                    .publishing(std::pin::pin!(journal.wait_token(&token, heartbeat, rest)))
                     .await
             }
             None => r,
@@ -472,15 +500,13 @@ where
     tokio::pin!(call);
     let call = run.exec.publishing(call);
     tokio::pin!(call);
-    // A durable execution's first attempt times out counting from when the state was
-    // entered, across restarts.
-    let deadline = timeout.map(|t| {
-        if run.exec.journal.is_some() && run.retry_count == 0 {
-            let end = run.entered() + chrono::Duration::seconds(t as i64);
+    // A durable execution's attempt times out counting from when it started (the first from
+    // when the state was entered), across restarts.
+    let deadline = timeout.map(|t| match timeout_at {
+        Some(end) if run.exec.journal.is_some() => {
             tokio::time::Instant::now() + crate::clock::until(end)
-        } else {
-            tokio::time::Instant::now() + Duration::from_secs(t)
         }
+        _ => tokio::time::Instant::now() + Duration::from_secs(t),
     });
     // A durable callback's heartbeats arrive through the store (`wait_token` checks them).
     let heartbeat = if durable_callback { None } else { heartbeat };

@@ -48,11 +48,12 @@ fn rest(id: &str, worker: &str, until: DateTime<Utc>) -> Commit {
         close: None,
         provisional: true,
         truncate_from: None,
-        rest_until: Some(until),
+        rest: Some(crate::store::Rest::until(until)),
     }
 }
 
-async fn ids(
+/// The ids `worker` claims at `now` (leased for 100 s).
+pub(super) async fn ids(
     store: &dyn Store,
     worker: &str,
     own: Option<&[String]>,
@@ -125,7 +126,7 @@ pub(crate) async fn claims_follow_the_rules(store: &dyn Store) {
         ..rest("expired", "w3", at(0))
     };
     let published = Commit {
-        rest_until: None,
+        rest: None,
         ..published
     };
     store.commit(published).await.unwrap();
@@ -143,7 +144,7 @@ pub(crate) async fn claims_follow_the_rules(store: &dyn Store) {
         }),
         provisional: false,
         truncate_from: Some(2),
-        rest_until: None,
+        rest: None,
     };
     let refused = store.commit(stale).await;
     assert!(

@@ -26,6 +26,8 @@ pub mod payloads;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
+mod token_rests;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -341,10 +343,48 @@ pub struct Commit {
     /// Deletes the stored events from this id on before writing (a resumed execution
     /// replacing the provisional events of the state it resumed in).
     pub truncate_from: Option<u64>,
-    /// Puts the execution at rest until then (a long Wait): the lease is released and any
-    /// worker claims the execution from that time, resuming it from its last transition. Not
-    /// held in any worker's memory meanwhile.
-    pub rest_until: Option<DateTime<Utc>>,
+    /// Puts the execution at rest (a long Wait, a callback task's token not answered soon):
+    /// the lease is released and any worker claims the execution when it is due, resuming it
+    /// from its last transition. Not held in any worker's memory meanwhile.
+    pub rest: Option<Rest>,
+}
+
+/// An execution put at rest by a [`Commit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rest {
+    /// When it is due (claimed from then on).
+    pub until: DateTime<Utc>,
+    /// The callback token it waits for: answering the token (success or failure) makes it
+    /// due at once; an answer that came before this commit landed makes it due from the
+    /// attempt's start (at once).
+    pub token: Option<TokenRest>,
+}
+
+impl Rest {
+    /// At rest until `until` (a Wait).
+    pub fn until(until: DateTime<Utc>) -> Rest {
+        Rest { until, token: None }
+    }
+}
+
+/// The token an execution at rest waits for, and what its task's handler answered when it
+/// handed the token out: a worker that resumes the task waits for the token again without
+/// calling the handler a second time ([`Store::register_token`] gives it back).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRest {
+    /// The token.
+    pub token: String,
+    /// The handler's answer and when the task's attempt started.
+    pub handed_out: HandedOut,
+}
+
+/// A callback task whose token was handed out before its execution rested.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandedOut {
+    /// What the handler answered (recorded as `TaskSubmitted`'s output).
+    pub answer: Value,
+    /// When the attempt started (its `TimeoutSeconds` counts from then).
+    pub started: DateTime<Utc>,
 }
 
 /// A finished Map iteration or Parallel branch.
@@ -537,7 +577,7 @@ pub trait Store: Send + Sync + 'static {
         progress: Progress,
     ) -> StoreFuture<'_, ()>;
     /// Leases up to `limit` runnable executions of `workflows` to `worker`: those no worker
-    /// holds (new, or at rest and due: [`Commit::rest_until`]) and those whose lease expired,
+    /// holds (new, or at rest and due: [`Commit::rest`]) and those whose lease expired,
     /// the longest due first. With `own`, also those leased to `worker` itself (held before a
     /// restart or an interruption) except the ids in `own` (running here); without it the
     /// cost of a claim does not grow with the executions `worker` holds.
@@ -603,17 +643,25 @@ pub trait Store: Send + Sync + 'static {
     /// The stored child executions of a Map Run, with their status and item count.
     fn map_run_children(&self, arn: &str) -> StoreFuture<'_, Vec<MapRunChild>>;
     /// Registers a callback task token (no-op when it exists: a re-invoked task keeps it).
+    /// Returns what its handler answered if the token was handed out before its execution
+    /// rested ([`Rest::token`]).
     fn register_token(
         &self,
         token: &str,
         execution: &str,
         state: &str,
         at: DateTime<Utc>,
-    ) -> StoreFuture<'_, ()>;
+    ) -> StoreFuture<'_, Option<HandedOut>>;
     /// The token's state, `None` when unknown.
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>>;
     /// Completes (`Succeeded`/`Failed`), heartbeats (`Waiting`) or closes a waiting token.
-    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate>;
+    /// A completion makes the token's execution due from `at` (now) if it is at rest.
+    fn update_token(
+        &self,
+        token: &str,
+        state: TokenState,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, TokenUpdate>;
     /// Stores a new schedule; `false` (nothing written) when one of that name exists.
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool>;
     /// One schedule.
@@ -756,14 +804,19 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         execution: &str,
         state: &str,
         at: DateTime<Utc>,
-    ) -> StoreFuture<'_, ()> {
+    ) -> StoreFuture<'_, Option<HandedOut>> {
         (**self).register_token(token, execution, state, at)
     }
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
         (**self).token(token)
     }
-    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
-        (**self).update_token(token, state)
+    fn update_token(
+        &self,
+        token: &str,
+        state: TokenState,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, TokenUpdate> {
+        (**self).update_token(token, state, at)
     }
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
         (**self).create_schedule(schedule)

@@ -58,7 +58,7 @@ async fn pages_cut(store: &dyn Store, id: &str, events: Vec<StoredEvent>) {
             close: None,
             provisional: false,
             truncate_from: None,
-            rest_until: None,
+            rest: None,
         })
         .await
         .unwrap();

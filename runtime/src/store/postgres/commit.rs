@@ -278,6 +278,12 @@ const EVENTS: &str = "INSERT INTO events (execution, id, type, state, ts_ms, det
 const CHECKPOINT: &str = "UPDATE executions SET state = $2, data = $3, vars = $4, at_ms = $5, \
      seq = $6, retry = $7 WHERE id = $1";
 const REST: &str = "UPDATE executions SET lease_owner = NULL, lease_until = $2 WHERE id = $1";
+const TOKEN_SENT: &str = "UPDATE tokens SET sent = $2, sent_ms = $3 WHERE token = $1";
+// An answer that came before this commit (it waited for the fence's row lock, see
+// `tokens::update_token`) makes the execution due at once.
+const REST_ON_TOKEN: &str = "UPDATE executions SET lease_owner = NULL, lease_until = CASE \
+     WHEN EXISTS (SELECT 1 FROM tokens WHERE token = $3 AND status <> 'WAITING') THEN $4::BIGINT \
+     ELSE $2::BIGINT END WHERE id = $1";
 const CLOSE: &str = "UPDATE executions SET status = $2, output = $3, error = $4, cause = $5, \
      stop_ms = $6, lease_owner = NULL, lease_until = NULL WHERE id = $1";
 const CLOSE_TOKENS: &str =
@@ -313,7 +319,9 @@ async fn commit_one(conn: &mut super::pool::Conn, commit: Commit) -> Result<(), 
             c.retry.as_ref().map(Value::to_string),
         )
     });
-    let wake = commit.rest_until.map(ms);
+    let wake = commit.rest.as_ref().map(|r| ms(r.until));
+    let token = commit.rest.as_ref().and_then(|r| r.token.as_ref());
+    let sent = token.map(|t| (t.handed_out.answer.to_string(), ms(t.handed_out.started)));
     let close = commit.close.as_ref().map(|c: &Close| {
         (
             c.status.as_str(),
@@ -342,8 +350,13 @@ async fn commit_one(conn: &mut super::pool::Conn, commit: Commit) -> Result<(), 
     if let (Some(c), Some((data, vars, at, seq, retry))) = (&commit.checkpoint, &checkpoint) {
         steps.push((CHECKPOINT, vec![id, &c.state, data, vars, at, seq, retry]));
     }
-    if let Some(wake) = &wake {
-        steps.push((REST, vec![id, wake]));
+    match (&wake, token, &sent) {
+        (Some(wake), Some(t), Some((answer, started))) => {
+            steps.push((TOKEN_SENT, vec![&t.token, answer, started]));
+            steps.push((REST_ON_TOKEN, vec![id, wake, &t.token, started]));
+        }
+        (Some(wake), _, _) => steps.push((REST, vec![id, wake])),
+        _ => {}
     }
     if let (Some(c), Some((status, output, at))) = (&commit.close, &close) {
         steps.push((CLOSE, vec![id, status, output, &c.error, &c.cause, at]));
@@ -399,7 +412,7 @@ mod tests {
             close: None,
             provisional: false,
             truncate_from: None,
-            rest_until: None,
+            rest: None,
         };
         (commit, tokio::sync::oneshot::channel().0)
     }

@@ -30,7 +30,7 @@ pub(super) async fn claim(
         .query(
             &format!(
                 "WITH due AS (SELECT id, lease_until FROM executions WHERE status = 'RUNNING' \
-                 AND lease_until < $5 AND workflow || '' = ANY($3) ORDER BY lease_until LIMIT $6 \
+                 AND lease_until <= $5 AND workflow || '' = ANY($3) ORDER BY lease_until LIMIT $6 \
                  FOR UPDATE SKIP LOCKED), \
                  fresh AS (SELECT id FROM executions WHERE status = 'RUNNING' \
                  AND lease_until IS NULL AND workflow || '' = ANY($3) LIMIT $6 \

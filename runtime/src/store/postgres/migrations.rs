@@ -116,6 +116,10 @@ CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
 );",
     // The console: executions of a workflow by status, newest first, and counts by status.
     "CREATE INDEX executions_workflow_status ON executions (workflow, status, start_ms);",
+    // Executions at rest on a callback token (`Rest::token`): what the handler answered as
+    // it handed the token out, and when its attempt started.
+    "ALTER TABLE tokens ADD COLUMN sent TEXT;
+ALTER TABLE tokens ADD COLUMN sent_ms BIGINT;",
 ];
 
 /// Brings the schema (in `schema`, when given) to the latest version.

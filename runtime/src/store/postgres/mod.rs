@@ -34,8 +34,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    Commit, Created, EventRange, EventsPage, ExecutionRecord, MapRunChild, MapRunRecord, Page,
-    Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
+    Commit, Created, EventRange, EventsPage, ExecutionRecord, HandedOut, MapRunChild, MapRunRecord,
+    Page, Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
     TokenState, TokenUpdate,
 };
 use crate::error::Status;
@@ -147,7 +147,7 @@ impl Store for PostgresStore {
         if commit.close.is_none()
             && commit.checkpoint.is_some()
             && commit.truncate_from.is_none()
-            && commit.rest_until.is_none()
+            && commit.rest.is_none()
         {
             return self.commit_batched(commit);
         }
@@ -300,7 +300,7 @@ impl Store for PostgresStore {
         execution: &str,
         state: &str,
         at: DateTime<Utc>,
-    ) -> StoreFuture<'_, ()> {
+    ) -> StoreFuture<'_, Option<HandedOut>> {
         let (token, execution, state) =
             (token.to_string(), execution.to_string(), state.to_string());
         transaction!(self, |tx| {
@@ -313,10 +313,15 @@ impl Store for PostgresStore {
         transaction!(self, |tx| { tokens::token(&tx, &token).await? })
     }
 
-    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
+    fn update_token(
+        &self,
+        token: &str,
+        state: TokenState,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, TokenUpdate> {
         let token = token.to_string();
         transaction!(self, |tx| {
-            tokens::update_token(&tx, &token, state).await?
+            tokens::update_token(&tx, &token, state, at).await?
         })
     }
 

@@ -131,7 +131,7 @@ async fn map_run_children_are_listed_and_counted() {
             checkpoint: None,
             provisional: false,
             truncate_from: None,
-            rest_until: None,
+            rest: None,
             close: Some(Close {
                 status: Status::Succeeded,
                 output: Some(json!(20)),
@@ -401,7 +401,11 @@ async fn counts_name_search_and_waiting_tokens() {
         .await
         .unwrap();
     store
-        .update_token(&t('2'), crate::store::TokenState::Succeeded(json!(1)))
+        .update_token(
+            &t('2'),
+            crate::store::TokenState::Succeeded(json!(1)),
+            at(30),
+        )
         .await
         .unwrap();
     let waiting = store.waiting_tokens(&id("order-3")).await.unwrap();
@@ -419,6 +423,15 @@ async fn claims_follow_the_rules() {
         return;
     };
     crate::store::claims::claims_follow_the_rules(&store).await;
+}
+
+/// Executions at rest on a callback token (see `store::token_rests`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_rests_follow_the_rules() {
+    let Some(store) = store("token_rests").await else {
+        return;
+    };
+    crate::store::token_rests::token_rests_follow_the_rules(&store).await;
 }
 
 /// History pages (see `store::pages`).
@@ -478,7 +491,7 @@ async fn a_stale_commit_stops_at_its_fence() {
         }),
         provisional: false,
         truncate_from: None,
-        rest_until: None,
+        rest: None,
     };
     let refused = tokio::time::timeout(std::time::Duration::from_secs(2), store.commit(stale))
         .await

@@ -6,23 +6,43 @@ use serde_json::Value;
 use tokio_postgres::Transaction;
 
 use super::rows::{from_ms, ms, parse_json};
-use crate::store::{StoreError, TokenState, TokenUpdate, WaitingToken};
+use crate::store::{HandedOut, StoreError, TokenState, TokenUpdate, WaitingToken};
 
-/// Registers a waiting token (again: no change).
+/// Registers a waiting token (again: no change); what its handler answered if it was handed
+/// out before its execution rested.
 pub(super) async fn register_token(
     tx: &Transaction<'_>,
     token: &str,
     execution: &str,
     state: &str,
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO tokens (token, execution, state, status, heartbeat_ms) \
-         VALUES ($1, $2, $3, 'WAITING', $4) ON CONFLICT (token) DO NOTHING",
-        &[&token, &execution, &state, &ms(at)],
-    )
-    .await?;
-    Ok(())
+) -> Result<Option<HandedOut>, StoreError> {
+    let new = tx
+        .execute(
+            "INSERT INTO tokens (token, execution, state, status, heartbeat_ms) \
+             VALUES ($1, $2, $3, 'WAITING', $4) ON CONFLICT (token) DO NOTHING",
+            &[&token, &execution, &state, &ms(at)],
+        )
+        .await?;
+    if new == 1 {
+        return Ok(None);
+    }
+    let row = tx
+        .query_opt(
+            "SELECT sent, sent_ms FROM tokens WHERE token = $1",
+            &[&token],
+        )
+        .await?;
+    Ok(match row {
+        Some(r) => match (r.get::<_, Option<String>>(0), r.get::<_, Option<i64>>(1)) {
+            (Some(answer), Some(started)) => Some(HandedOut {
+                answer: parse_json(&answer)?,
+                started: from_ms(started),
+            }),
+            _ => None,
+        },
+        None => None,
+    })
 }
 
 /// A token's state, if it is known.
@@ -61,7 +81,26 @@ pub(super) async fn update_token(
     tx: &Transaction<'_>,
     token: &str,
     state: TokenState,
+    at: DateTime<Utc>,
 ) -> Result<TokenUpdate, StoreError> {
+    let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
+    // An answer may wake an execution at rest on the token: its row is locked first, as a
+    // commit putting it at rest locks it (its fence) before reading the token, so that
+    // commit sees this answer or this update sees it at rest (and neither waits on the other
+    // holding what it needs).
+    let execution: Option<String> = if answered {
+        let execution = tx
+            .query_opt("SELECT execution FROM tokens WHERE token = $1", &[&token])
+            .await?
+            .map(|r| r.get::<_, String>(0));
+        if let Some(e) = &execution {
+            tx.execute("SELECT 1 FROM executions WHERE id = $1 FOR UPDATE", &[e])
+                .await?;
+        }
+        execution
+    } else {
+        None
+    };
     let status: Option<String> = tx
         .query_opt(
             "SELECT status FROM tokens WHERE token = $1 FOR UPDATE",
@@ -87,6 +126,14 @@ pub(super) async fn update_token(
                 &[&token, &status, &output, &error, &cause, &hb],
             )
             .await?;
+            if let Some(e) = &execution {
+                tx.execute(
+                    "UPDATE executions SET lease_until = $2 WHERE id = $1 \
+                     AND status = 'RUNNING' AND lease_owner IS NULL AND lease_until > $2",
+                    &[e, &ms(at)],
+                )
+                .await?;
+            }
             TokenUpdate::Updated
         }
         Some(_) => TokenUpdate::NotWaiting,

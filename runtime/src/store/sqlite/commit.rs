@@ -85,7 +85,11 @@ pub(super) fn commit(conn: &Connection, commit: Commit) -> Result<(), StoreError
             c.retry.as_ref().map(to_json)
         ])?;
     }
-    if let Some(wake) = commit.rest_until {
+    if let Some(rest) = &commit.rest {
+        let wake = match &rest.token {
+            Some(token) if !super::tokens::rest_on(conn, token)? => token.handed_out.started,
+            _ => rest.until,
+        };
         conn.prepare_cached(
             "UPDATE executions SET lease_owner = NULL, lease_until = ?2 WHERE id = ?1",
         )?

@@ -27,7 +27,7 @@ pub(super) fn claim(
     let mut candidates: Vec<String> = Vec::new();
     let mut due = conn.prepare_cached(
         "SELECT id FROM executions INDEXED BY executions_runnable \
-         WHERE status = 'RUNNING' AND lease_until < ?1 \
+         WHERE status = 'RUNNING' AND lease_until <= ?1 \
          AND workflow IN (SELECT value FROM json_each(?2)) ORDER BY lease_until LIMIT ?3",
     )?;
     for id in due.query_map(params![ms(now), workflows, limit as i64], |r| r.get(0))? {

@@ -70,7 +70,7 @@ pub(super) fn loggable(commit: &Commit) -> bool {
     (!commit.events.is_empty() || commit.checkpoint.is_some())
         && commit.truncate_from.is_none()
         && commit.close.is_none()
-        && commit.rest_until.is_none()
+        && commit.rest.is_none()
         && !commit.provisional
 }
 

@@ -35,8 +35,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::{
-    Commit, Created, EventRange, EventsPage, ExecutionRecord, MapRunChild, MapRunRecord, Page,
-    Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
+    Commit, Created, EventRange, EventsPage, ExecutionRecord, HandedOut, MapRunChild, MapRunRecord,
+    Page, Progress, ScheduleRecord, ScheduleState, Store, StoreError, StoreFuture, StoredEvent,
     TokenState, TokenUpdate,
 };
 use crate::error::Status;
@@ -343,7 +343,7 @@ impl Store for SqliteStore {
         execution: &str,
         state: &str,
         at: DateTime<Utc>,
-    ) -> StoreFuture<'_, ()> {
+    ) -> StoreFuture<'_, Option<HandedOut>> {
         let (token, execution, state) =
             (token.to_string(), execution.to_string(), state.to_string());
         self.call(move |conn| tokens::register_token(conn, &token, &execution, &state, at))
@@ -354,9 +354,14 @@ impl Store for SqliteStore {
         self.read(Read::Point, move |conn| tokens::token(conn, &token))
     }
 
-    fn update_token(&self, token: &str, state: TokenState) -> StoreFuture<'_, TokenUpdate> {
+    fn update_token(
+        &self,
+        token: &str,
+        state: TokenState,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<'_, TokenUpdate> {
         let token = token.to_string();
-        self.call(move |conn| tokens::update_token(conn, &token, state))
+        self.call(move |conn| tokens::update_token(conn, &token, state, at))
     }
 
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {

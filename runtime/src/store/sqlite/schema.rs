@@ -6,7 +6,8 @@
 //! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
 //! `schedules` table (created in files that lack it like any other table). The console's
 //! listing by status and its counts by status added `executions_workflow_status` (created in
-//! older files like any other index). The commit log added `log` (see `log`).
+//! older files like any other index). The commit log added `log` (see `log`). Executions at
+//! rest on a callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`).
 
 use rusqlite::{Connection, params};
 
@@ -122,12 +123,14 @@ CREATE TABLE IF NOT EXISTS schedules (
 ";
 
 /// Columns added after their table first shipped: `(table, column, declaration)`.
-const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
     ("executions", "retry", "TEXT"),
     ("events", "details", "TEXT"),
     ("executions", "map_run", "TEXT"),
     ("executions", "map_items", "INTEGER NOT NULL DEFAULT 0"),
     ("executions", "provisional", "INTEGER"),
+    ("tokens", "sent", "TEXT"),
+    ("tokens", "sent_ms", "INTEGER"),
 ];
 
 /// Indexes on added columns: created once the columns exist (an older file has them only

@@ -58,7 +58,7 @@ async fn child(store: &SqliteStore, r: ExecutionRecord, status: Status) {
                 checkpoint: None,
                 provisional: false,
                 truncate_from: None,
-                rest_until: None,
+                rest: None,
                 close: Some(Close {
                     status,
                     output: (status == Status::Succeeded).then(|| json!(1)),
@@ -397,7 +397,7 @@ async fn counts_name_search_and_waiting_tokens() {
         .await
         .unwrap();
     store
-        .update_token("t2", crate::store::TokenState::Succeeded(json!(1)))
+        .update_token("t2", crate::store::TokenState::Succeeded(json!(1)), at(30))
         .await
         .unwrap();
     let waiting = store.waiting_tokens("order-3").await.unwrap();
@@ -413,6 +413,13 @@ async fn counts_name_search_and_waiting_tokens() {
 async fn claims_follow_the_rules() {
     let store = SqliteStore::memory().await.unwrap();
     crate::store::claims::claims_follow_the_rules(&store).await;
+}
+
+/// Executions at rest on a callback token (see `store::token_rests`).
+#[tokio::test]
+async fn token_rests_follow_the_rules() {
+    let store = SqliteStore::memory().await.unwrap();
+    crate::store::token_rests::token_rests_follow_the_rules(&store).await;
 }
 
 /// History pages (see `store::pages`).

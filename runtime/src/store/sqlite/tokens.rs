@@ -6,22 +6,55 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::rows::{from_ms, ms, parse_json, to_json};
-use crate::store::{StoreError, TokenState, TokenUpdate, WaitingToken};
+use crate::store::{HandedOut, StoreError, TokenRest, TokenState, TokenUpdate, WaitingToken};
 
-/// Registers a waiting token (again: no change).
+/// Registers a waiting token (again: no change); what its handler answered if it was handed
+/// out before its execution rested.
 pub(super) fn register_token(
     conn: &Connection,
     token: &str,
     execution: &str,
     state: &str,
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO tokens (token, execution, state, status, heartbeat_ms) \
-         VALUES (?1, ?2, ?3, 'WAITING', ?4)",
-    )?
-    .execute(params![token, execution, state, ms(at)])?;
-    Ok(())
+) -> Result<Option<HandedOut>, StoreError> {
+    let new = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO tokens (token, execution, state, status, heartbeat_ms) \
+             VALUES (?1, ?2, ?3, 'WAITING', ?4)",
+        )?
+        .execute(params![token, execution, state, ms(at)])?;
+    if new == 1 {
+        return Ok(None);
+    }
+    let sent = conn
+        .prepare_cached("SELECT sent, sent_ms FROM tokens WHERE token = ?1")?
+        .query_row(params![token], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<i64>>(1)?))
+        })
+        .optional()?;
+    Ok(match sent {
+        Some((Some(answer), Some(started))) => Some(HandedOut {
+            answer: parse_json(&answer)?,
+            started: from_ms(started),
+        }),
+        _ => None,
+    })
+}
+
+/// Records what a token's handler answered as its execution rests on it; whether the token
+/// still waits (an answer that came first makes the execution due at once).
+pub(super) fn rest_on(conn: &Connection, rest: &TokenRest) -> Result<bool, StoreError> {
+    conn.prepare_cached("UPDATE tokens SET sent = ?2, sent_ms = ?3 WHERE token = ?1")?
+        .execute(params![
+            rest.token,
+            to_json(&rest.handed_out.answer),
+            ms(rest.handed_out.started)
+        ])?;
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM tokens WHERE token = ?1")?
+        .query_row(params![rest.token], |r| r.get(0))
+        .optional()?;
+    Ok(status.as_deref() == Some("WAITING"))
 }
 
 /// A token's state, if it is known.
@@ -65,6 +98,7 @@ pub(super) fn update_token(
     conn: &Connection,
     token: &str,
     state: TokenState,
+    at: DateTime<Utc>,
 ) -> Result<TokenUpdate, StoreError> {
     let status: Option<String> = conn
         .prepare_cached("SELECT status FROM tokens WHERE token = ?1")?
@@ -75,6 +109,7 @@ pub(super) fn update_token(
         Some("WAITING") => {}
         Some(_) => return Ok(TokenUpdate::NotWaiting),
     }
+    let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
     let mut update = conn.prepare_cached(
         "UPDATE tokens SET status = ?2, output = ?3, error = ?4, cause = ?5, \
          heartbeat_ms = COALESCE(?6, heartbeat_ms) WHERE token = ?1",
@@ -117,6 +152,15 @@ pub(super) fn update_token(
             None::<i64>
         ])?,
     };
+    if answered {
+        // Its execution, if at rest waiting for it, is due now (one at rest has no owner).
+        conn.prepare_cached(
+            "UPDATE executions SET lease_until = ?2 WHERE id = \
+             (SELECT execution FROM tokens WHERE token = ?1) AND status = 'RUNNING' \
+             AND lease_owner IS NULL AND lease_until > ?2",
+        )?
+        .execute(params![token, ms(at)])?;
+    }
     Ok(TokenUpdate::Updated)
 }
 

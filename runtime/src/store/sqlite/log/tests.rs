@@ -75,7 +75,7 @@ fn transition(execution: &str, worker: &str, n: u64) -> Commit {
         close: None,
         provisional: false,
         truncate_from: None,
-        rest_until: None,
+        rest: None,
     }
 }
 

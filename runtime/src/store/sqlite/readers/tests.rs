@@ -113,7 +113,7 @@ async fn reads_see_every_committed_write() {
                         close: None,
                         provisional: true,
                         truncate_from: None,
-                        rest_until: None,
+                        rest: None,
                     })
                     .await
                     .unwrap();
@@ -143,7 +143,7 @@ async fn reads_see_every_committed_write() {
                         }),
                         provisional: false,
                         truncate_from: None,
-                        rest_until: None,
+                        rest: None,
                     })
                     .await
                     .unwrap();

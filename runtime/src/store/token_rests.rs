@@ -1,0 +1,105 @@
+//! The rules of an execution at rest on a callback token (`Rest::token`), as one test run
+//! against each store: it is due at its deadline, or at once when the token is answered
+//! (success or failure; a heartbeat does not wake it), also when the answer came before the
+//! rest landed; registering the token again gives back what its handler answered.
+
+// Test code (compiled only for tests), which may unwrap.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::json;
+
+use super::claims::record;
+use crate::store::{Commit, HandedOut, Rest, Store, TokenRest, TokenState, TokenUpdate};
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+}
+
+fn token(c: char) -> String {
+    std::iter::repeat_n(c, 64).collect()
+}
+
+fn handed_out(who: &str, started: i64) -> HandedOut {
+    HandedOut {
+        answer: json!({ "sent": who }),
+        started: at(started),
+    }
+}
+
+/// `worker` puts `id` at rest on `token` until `until`.
+fn rest_on(id: &str, worker: &str, token: &str, until: i64, started: i64) -> Commit {
+    Commit {
+        execution: id.into(),
+        worker: worker.into(),
+        events: vec![],
+        checkpoint: None,
+        close: None,
+        provisional: true,
+        truncate_from: None,
+        rest: Some(Rest {
+            until: at(until),
+            token: Some(TokenRest {
+                token: token.into(),
+                handed_out: handed_out(id, started),
+            }),
+        }),
+    }
+}
+
+async fn due(store: &dyn Store, now: i64) -> Vec<String> {
+    super::claims::ids(store, "w2", None, now, 10).await
+}
+
+/// Runs the rules against `store` (empty).
+pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
+    // "a" rests on its token; answered later, it is due from the answer.
+    let a = token('a');
+    store
+        .create(record("a", 0), Some("w1".into()), at(60))
+        .await
+        .unwrap();
+    let first = store.register_token(&a, "a", "Ask", at(1)).await.unwrap();
+    assert_eq!(first, None, "a new token was handed out by nobody");
+    store.commit(rest_on("a", "w1", &a, 1000, 1)).await.unwrap();
+    assert!(due(store, 5).await.is_empty());
+    let beat = TokenState::Waiting { heartbeat: at(6) };
+    let update = store.update_token(&a, beat, at(6)).await.unwrap();
+    assert_eq!(update, TokenUpdate::Updated);
+    assert!(due(store, 7).await.is_empty(), "a heartbeat wakes nobody");
+    let answer = TokenState::Succeeded(json!(1));
+    let update = store.update_token(&a, answer, at(8)).await.unwrap();
+    assert_eq!(update, TokenUpdate::Updated);
+    assert_eq!(due(store, 9).await, ["a"]);
+    // Resumed, its task finds the handler's answer instead of calling it again.
+    let again = store.register_token(&a, "a", "Ask", at(9)).await.unwrap();
+    assert_eq!(again, Some(handed_out("a", 1)));
+
+    // "b"'s token is answered (a failure) while it still runs, before its rest lands: due
+    // from the attempt's start.
+    let b = token('b');
+    store
+        .create(record("b", 0), Some("w1".into()), at(60))
+        .await
+        .unwrap();
+    store.register_token(&b, "b", "Ask", at(2)).await.unwrap();
+    let failure = TokenState::Failed(Some("E".into()), None);
+    store.update_token(&b, failure, at(3)).await.unwrap();
+    assert!(due(store, 4).await.is_empty(), "running, not at rest");
+    store.commit(rest_on("b", "w1", &b, 1000, 2)).await.unwrap();
+    assert_eq!(due(store, 4).await, ["b"]);
+
+    // "c" rests on its token with a deadline (its heartbeat or timeout): due then, unanswered.
+    let c = token('c');
+    store
+        .create(record("c", 0), Some("w1".into()), at(60))
+        .await
+        .unwrap();
+    store.register_token(&c, "c", "Ask", at(2)).await.unwrap();
+    store.commit(rest_on("c", "w1", &c, 20, 2)).await.unwrap();
+    assert!(due(store, 19).await.is_empty());
+    assert_eq!(due(store, 21).await, ["c"]);
+    // Its former worker can no longer commit: the rest released its lease.
+    let late = store.commit(rest_on("c", "w1", &c, 30, 2)).await;
+    assert!(late.is_err(), "{late:?}");
+}

@@ -1,0 +1,396 @@
+//! Callback tasks at rest (TASK-4, EXEC-1): a top-level task whose token is not answered
+//! within the engine's rest threshold puts its execution at rest, out of every worker's
+//! memory; the answer (from this process or another) makes it due at once, and the worker
+//! that resumes it (any worker) waits for the token again without calling the handler a
+//! second time. Heartbeat and task timeouts still end it at their time. Each test runs on
+//! SQLite and, with `ASL_TEST_POSTGRES_URL`, on PostgreSQL.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asl_runtime::durable::HistoryEvent;
+use asl_runtime::store::{PostgresStore, SqliteStore, Store};
+use asl_runtime::{Engine, StartOptions, Status, TaskContext, TaskError, Value};
+use serde_json::json;
+
+asl_runtime::asl!(mod ask {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "TimeoutSeconds": 86400, "Next": "Done" },
+        "Done": { "Type": "Pass", "End": true }
+    }
+});
+
+asl_runtime::asl!(mod beat {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "HeartbeatSeconds": 30, "End": true }
+    }
+});
+
+asl_runtime::asl!(mod slow {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "TimeoutSeconds": 120, "End": true }
+    }
+});
+
+/// Hands out tokens (kept here, in the order handed out) and counts its calls.
+#[derive(Default)]
+struct Asker {
+    tokens: Mutex<Vec<String>>,
+}
+
+impl Asker {
+    fn hand_out(&self, ctx: &TaskContext) -> Result<Value, TaskError> {
+        let token = ctx.task_token().unwrap_or_default().to_string();
+        self.tokens.lock().unwrap().push(token);
+        // What the queue answered: recorded as the TaskSubmitted output.
+        Ok(json!({"MessageId": "m-1"}))
+    }
+
+    fn calls(&self) -> usize {
+        self.tokens.lock().unwrap().len()
+    }
+
+    async fn token(&self, n: usize) -> String {
+        for _ in 0..1000 {
+            if let Some(t) = self.tokens.lock().unwrap().get(n) {
+                return t.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("token {n} was not handed out");
+    }
+}
+
+impl ask::Tasks for Arc<Asker> {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.hand_out(&ctx)
+    }
+}
+
+impl beat::Tasks for Arc<Asker> {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.hand_out(&ctx)
+    }
+}
+
+impl slow::Tasks for Arc<Asker> {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.hand_out(&ctx)
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(std::path::PathBuf),
+    Postgres(String, String),
+}
+
+impl Backend {
+    fn sqlite() -> Backend {
+        let dir =
+            std::env::temp_dir().join(format!("asl-tokens-{}-{}", std::process::id(), unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Backend::Sqlite(dir)
+    }
+
+    fn postgres() -> Option<Backend> {
+        asl_durable_tests::postgres_url("the token-rest tests")
+            .map(|url| Backend::Postgres(url, format!("k{}", unique())))
+    }
+
+    async fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(dir) => Arc::new(SqliteStore::open(dir.join("runs.db")).await.unwrap()),
+            Backend::Postgres(url, schema) => {
+                Arc::new(PostgresStore::connect_schema(url, schema).await.unwrap())
+            }
+        }
+    }
+}
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{}_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $name() {
+                    super::$name(super::Backend::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $name() {
+                    if let Some(b) = super::Backend::postgres() {
+                        super::$name(b).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+both!(
+    a_callback_rests_until_its_token_is_answered,
+    an_answer_from_another_process_wakes_it,
+    heartbeat_and_task_timeouts_end_a_resting_callback,
+);
+
+/// An engine on `store` that puts a callback at rest after `rest_after`.
+async fn engine(
+    store: Arc<dyn Store>,
+    asker: &Arc<Asker>,
+    worker: &str,
+    rest_after: Duration,
+    poll: Duration,
+) -> Engine {
+    Engine::builder()
+        .store(store)
+        .workflow("ask", ask::Workflow::new(Arc::clone(asker)))
+        .workflow("beat", beat::Workflow::new(Arc::clone(asker)))
+        .workflow("slow", slow::Workflow::new(Arc::clone(asker)))
+        .worker_id(worker)
+        .rest_after(Some(rest_after))
+        .poll_interval(poll)
+        .build()
+        .await
+        .unwrap()
+}
+
+/// `engine` with its worker loop running.
+async fn worker(b: &Backend, asker: &Arc<Asker>, name: &str) -> Engine {
+    let e = engine(
+        b.store().await,
+        asker,
+        name,
+        Duration::from_secs(1),
+        Duration::from_millis(200),
+    )
+    .await;
+    let w = e.clone();
+    tokio::spawn(async move { w.run().await });
+    e
+}
+
+fn kinds(h: &[HistoryEvent]) -> Vec<&str> {
+    h.iter().map(|e| e.kind.as_str()).collect()
+}
+
+const HANDED_OUT: [&str; 5] = [
+    "ExecutionStarted",
+    "TaskStateEntered",
+    "TaskScheduled",
+    "TaskStarted",
+    "TaskSubmitted",
+];
+
+/// The token is handed out, the execution rests (no worker holds it), its worker goes away,
+/// another worker comes and does nothing until the answer; then it ends, the handler called
+/// once and each event recorded once, with the times the events had when first published.
+async fn a_callback_rests_until_its_token_is_answered(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let first = worker(&b, &asker, "a").await;
+    let id = first
+        .start("ask", json!({"n": 1}), StartOptions::default())
+        .await
+        .unwrap();
+    let token = asker.token(0).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(first.running(), 0, "the callback is still in memory");
+    let before = first.history(&id).await.unwrap();
+    assert_eq!(kinds(&before), HANDED_OUT);
+    first.shutdown();
+    drop(first);
+
+    let second = worker(&b, &asker, "b").await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert_eq!(second.running(), 0, "woken without an answer");
+    assert_eq!(second.describe(&id).await.unwrap().status, Status::Running);
+    assert_eq!(asker.calls(), 1);
+
+    second
+        .send_task_success(&token, json!({"ok": 1}))
+        .await
+        .unwrap();
+    assert_eq!(second.wait(&id).await.unwrap(), json!({"ok": 1}));
+    assert_eq!(asker.calls(), 1, "the handler was called again");
+    let h = second.history(&id).await.unwrap();
+    assert_eq!(
+        kinds(&h),
+        [
+            &HANDED_OUT[..],
+            &[
+                "TaskSucceeded",
+                "TaskStateExited",
+                "PassStateEntered",
+                "PassStateExited",
+                "ExecutionSucceeded"
+            ]
+        ]
+        .concat()
+    );
+    for (i, e) in h.iter().enumerate() {
+        assert_eq!(e.id, i as u64 + 1, "{:?}", kinds(&h));
+    }
+    for (old, new) in before.iter().zip(&h) {
+        assert_eq!(old.timestamp, new.timestamp, "{} moved", new.kind);
+    }
+    assert_eq!(
+        h[4].to_json()["taskSubmittedEventDetails"]["output"],
+        json!("{\"MessageId\":\"m-1\"}")
+    );
+    let late = second
+        .send_task_success(&token, json!(1))
+        .await
+        .unwrap_err();
+    assert_eq!(late.name(), "TaskTimedOut");
+}
+
+/// A process with no worker loop (an API server, say) answers: the store makes the
+/// execution due and a worker elsewhere resumes it with the failure.
+async fn an_answer_from_another_process_wakes_it(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let e = worker(&b, &asker, "a").await;
+    let api = engine(
+        b.store().await,
+        &Arc::default(),
+        "api",
+        Duration::from_secs(1),
+        Duration::from_millis(200),
+    )
+    .await;
+    let id = e
+        .start("ask", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let token = asker.token(0).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(e.running(), 0);
+    api.send_task_failure(&token, Some("Rejected"), Some("no"))
+        .await
+        .unwrap();
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!((err.error(), err.cause()), (Some("Rejected"), Some("no")));
+    assert_eq!(asker.calls(), 1);
+    let h = e.history(&id).await.unwrap();
+    assert_eq!(h[5].kind, "TaskFailed");
+}
+
+/// At rest, the deadlines still hold: no heartbeat within `HeartbeatSeconds` fails the task
+/// with `States.Timeout` at that time; heartbeats keep it waiting (each wakes it at its old
+/// deadline to rest again); `TimeoutSeconds` ends it at its time.
+async fn heartbeat_and_task_timeouts_end_a_resting_callback(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let e = worker(&b, &asker, "a").await;
+    let id = e
+        .start("beat", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    asker.token(0).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(e.running(), 0);
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.error(), Some("States.Timeout"));
+    let d = e.describe(&id).await.unwrap();
+    let took = (d.stop_date.unwrap() - d.start_date).num_milliseconds();
+    assert!(
+        (30_000..31_000).contains(&took),
+        "timed out after {took} ms"
+    );
+    assert_eq!(kinds(&e.history(&id).await.unwrap())[5], "TaskTimedOut");
+
+    // Heartbeats at 20 s and 45 s, the answer at 70 s: it succeeds.
+    let id = e
+        .start("beat", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let token = asker.token(1).await;
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(e.running(), 0);
+    e.send_task_heartbeat(&token).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    e.send_task_heartbeat(&token).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    assert_eq!(e.running(), 0, "a heartbeat kept it in memory");
+    e.send_task_success(&token, json!("late but alive"))
+        .await
+        .unwrap();
+    assert_eq!(e.wait(&id).await.unwrap(), json!("late but alive"));
+
+    // TimeoutSeconds: 120.
+    let id = e
+        .start("slow", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    asker.token(2).await;
+    let err = e.wait(&id).await.unwrap_err();
+    assert_eq!(err.error(), Some("States.Timeout"));
+    let d = e.describe(&id).await.unwrap();
+    let took = (d.stop_date.unwrap() - d.start_date).num_milliseconds();
+    assert!(
+        (120_000..121_000).contains(&took),
+        "timed out after {took} ms"
+    );
+    assert_eq!(asker.calls(), 3);
+}
+
+/// Answered in this process, a resting execution is resumed at once, not at the worker's next
+/// poll (10 s here). Real time: the claim and the resume are real work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_here_wakes_it_at_once() {
+    for b in [Some(Backend::sqlite()), Backend::postgres()]
+        .into_iter()
+        .flatten()
+    {
+        let asker = Arc::new(Asker::default());
+        let e = engine(
+            b.store().await,
+            &asker,
+            "a",
+            Duration::from_millis(100),
+            Duration::from_secs(10),
+        )
+        .await;
+        let w = e.clone();
+        tokio::spawn(async move { w.run().await });
+        let id = e
+            .start("ask", json!({}), StartOptions::default())
+            .await
+            .unwrap();
+        let token = asker.token(0).await;
+        for _ in 0..100 {
+            if e.running() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(e.running(), 0, "not at rest");
+        let answered = std::time::Instant::now();
+        e.send_task_success(&token, json!(7)).await.unwrap();
+        assert_eq!(e.wait(&id).await.unwrap(), json!(7));
+        let took = answered.elapsed();
+        assert!(took < Duration::from_secs(5), "woken after {took:?}");
+        assert_eq!(asker.calls(), 1);
+        e.shutdown();
+    }
+}
