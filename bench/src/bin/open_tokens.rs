@@ -1,12 +1,14 @@
 //! Many executions waiting on task tokens (issue 20): `cargo run --release -p asl-bench --bin
-//! open_tokens [-- --count N] [--answers K] [--rest-after-ms M] [--postgres <url>] [--json]`.
+//! open_tokens [-- --count N] [--answers K] [--rest-after-ms M] [--max-running R]
+//! [--postgres <url>] [--json]`.
 //!
 //! 1. A submit-only engine starts `N` Standard executions of `Ask (.waitForTaskToken) → Done`,
 //!    64 clients at once: starts per second.
 //! 2. One worker takes them all up: each `Ask` hands out its token and, unanswered after the
 //!    engine's rest threshold (`--rest-after-ms`, 1,000 by default), the execution goes to
-//!    rest. Reported: the time until every token was handed out and no execution is held in
-//!    memory, and the worker's peak resident memory meanwhile.
+//!    rest; the worker holds at most `R` executions in memory (`--max-running`, the engine's
+//!    default 10,000 by default). Reported: the time until every token was handed out and no
+//!    execution is held in memory, the most it held, and its peak resident memory meanwhile.
 //! 3. That worker goes away; a new one starts among the resting executions. `K` tokens
 //!    (`--answers`, 1,000 by default) are answered one at a time in that process
 //!    (`send_task_success`): how long from the answer until the execution's next state ran
@@ -82,6 +84,7 @@ async fn engine(
     probe: &Arc<Probe>,
     worker: &str,
     rest_after: Duration,
+    max_running: usize,
 ) -> Result<Engine, Box<dyn std::error::Error>> {
     Ok(Engine::builder()
         .store(store)
@@ -89,6 +92,7 @@ async fn engine(
         .worker_id(worker)
         .run_started(false)
         .rest_after(Some(rest_after))
+        .max_running(max_running)
         .build()
         .await?)
 }
@@ -115,6 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rest_after =
         Duration::from_millis(arg("--rest-after-ms").map_or(Ok(1_000), |c| c.parse())?);
     let postgres = arg("--postgres");
+    let max_running: usize = arg("--max-running").map_or(Ok(10_000), |c| c.parse())?;
     let clients = 64;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -139,7 +144,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
 
         // 1. Starts, by a submit-only engine.
-        let submitter = engine(Arc::clone(&store), &probe, "submitter", rest_after).await?;
+        let submitter = engine(
+            Arc::clone(&store),
+            &probe,
+            "submitter",
+            rest_after,
+            max_running,
+        )
+        .await?;
         let started = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::new();
@@ -165,12 +177,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         // 2. One worker takes them all up; each hands out its token and goes to rest.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
-        let worker = engine(Arc::clone(&store), &probe, "worker-1", rest_after).await?;
+        let rss_before = rss_kib("VmRSS:") as f64 / 1024.0;
+        let worker = engine(
+            Arc::clone(&store),
+            &probe,
+            "worker-1",
+            rest_after,
+            max_running,
+        )
+        .await?;
         let looping = worker.clone();
         let first_loop = tokio::spawn(async move { looping.run().await });
         let taken = Instant::now();
+        let mut most_held = 0;
         loop {
             tokio::time::sleep(Duration::from_millis(20)).await;
+            most_held = most_held.max(worker.running());
             if probe.asked.load(Ordering::Relaxed) >= count && worker.running() == 0 {
                 break;
             }
@@ -180,12 +202,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let take_secs = taken.elapsed().as_secs_f64();
         let peak_mib = rss_kib("VmHWM:") as f64 / 1024.0;
+        let rss_rest = rss_kib("VmRSS:") as f64 / 1024.0;
         worker.shutdown();
         first_loop.await??;
         drop(worker);
 
         // 3. A new worker among them; tokens answered one at a time, then all at once.
-        let worker = engine(Arc::clone(&store), &probe, "worker-2", rest_after).await?;
+        let worker = engine(
+            Arc::clone(&store),
+            &probe,
+            "worker-2",
+            rest_after,
+            max_running,
+        )
+        .await?;
         let looping = worker.clone();
         let second_loop = tokio::spawn(async move { looping.run().await });
         let tokens: Vec<String> =
@@ -244,6 +274,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "starts_per_s": count as f64 / start_secs,
             "take_up_s": take_secs,
             "worker_peak_rss_mib": peak_mib,
+            "most_held_in_memory": most_held,
+            "rss_before_worker_mib": rss_before,
+            "worker_rss_at_rest_mib": rss_rest,
             "handler_calls": probe.asked.load(Ordering::Relaxed),
             "answers": answers,
             "answer_to_next_state_max_ms": latencies.last().copied().unwrap_or_default(),
@@ -273,8 +306,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f("take_up_s")
     );
     println!(
-        "  worker peak RSS meanwhile:        {:>10.0} MiB",
-        f("worker_peak_rss_mib")
+        "  worker peak RSS meanwhile:        {:>10.0} MiB (at most {} executions in memory; process before the worker: {:.0} MiB; all at rest: {:.0} MiB)",
+        f("worker_peak_rss_mib"),
+        r["most_held_in_memory"],
+        f("rss_before_worker_mib"),
+        f("worker_rss_at_rest_mib")
     );
     println!(
         "  {} answers one at a time, answer to next state: max {:.2} ms, p99 {:.2} ms, median {:.2} ms",

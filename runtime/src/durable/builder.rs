@@ -24,6 +24,7 @@ pub struct EngineBuilder {
     runs_started: bool,
     schedule_poll: Duration,
     rest_after: Option<Duration>,
+    max_running: usize,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -52,6 +53,7 @@ impl Engine {
             history_quota: 25_000,
             worker: None,
             rest_after: Some(Duration::from_secs(10)),
+            max_running: 10_000,
             identity: RunOptions::default(),
             runs_started: true,
             schedule_poll: Duration::from_secs(10),
@@ -115,10 +117,22 @@ impl EngineBuilder {
 
     /// Waits with at least this long left put their execution at rest (default 10 s):
     /// its state is in the store, not in memory, and a worker ([`Engine::run`], here or in
-    /// another process) resumes it in the Wait when it is due, within a poll interval. Only
-    /// while a worker loop runs in this process; `None` keeps every execution in memory.
+    /// another process) resumes it in the Wait when it is due, within a poll interval. A
+    /// top-level callback task (`.waitForTaskToken`) whose token is not answered this long
+    /// after it was handed out rests too, until the answer (at once) or its heartbeat or
+    /// timeout deadline. Only while a worker loop runs in this process; `None` keeps every
+    /// execution in memory.
     pub fn rest_after(mut self, after: Option<Duration>) -> Self {
         self.rest_after = after;
+        self
+    }
+
+    /// The most executions [`Engine::run`] holds in memory at once (default 10,000): it
+    /// claims no more until some end or rest. Executions started here (with
+    /// [`EngineBuilder::run_started`]) and the Map Run children this process's Maps wait for
+    /// are run whatever the count.
+    pub fn max_running(mut self, n: usize) -> Self {
+        self.max_running = n.max(1);
         self
     }
 
@@ -172,6 +186,7 @@ impl EngineBuilder {
             created: crate::clock::now(),
 
             lease_timeout: self.lease_timeout,
+            max_running: self.max_running,
             identity: self.identity,
             runs_started: self.runs_started,
             running: Mutex::new(HashMap::new()),

@@ -53,6 +53,8 @@ pub(super) struct Inner {
     pub(super) created: DateTime<Utc>,
 
     pub(super) lease_timeout: Duration,
+    /// The most executions the worker loop holds in memory ([`super::EngineBuilder::max_running`]).
+    pub(super) max_running: usize,
     pub(super) identity: RunOptions,
     /// Whether `start` runs the executions it starts (or leaves them to workers).
     pub(super) runs_started: bool,

@@ -186,6 +186,21 @@ impl Engine {
             if *shutdown.borrow() {
                 return Ok(());
             }
+            // Holding its most: claim again when an execution here ends or rests.
+            let room = self.room();
+            if room == 0 {
+                let closed = self.inner.closed.notified();
+                tokio::pin!(closed);
+                closed.as_mut().enable();
+                if self.room() == 0 {
+                    tokio::select! {
+                        _ = shutdown.changed() => {}
+                        _ = closed => {}
+                        _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
+                    }
+                }
+                continue;
+            }
             let interrupted = self.inner.interruptions.load(Ordering::SeqCst);
             let now = tokio::time::Instant::now();
             if interrupted != seen {
@@ -216,7 +231,7 @@ impl Engine {
                     own.as_deref(),
                     now,
                     lease_until(&self.inner),
-                    CLAIM_BATCH,
+                    CLAIM_BATCH.min(room),
                 )
                 .await;
             let claimed = match claimed {
@@ -246,7 +261,7 @@ impl Engine {
                     continue;
                 }
             };
-            let full = claimed.len() >= CLAIM_BATCH;
+            let full = claimed.len() >= CLAIM_BATCH.min(room);
             for r in claimed {
                 tracing::debug!(execution = %r.id, "claimed");
                 self.spawn_claimed(r.id);
@@ -262,6 +277,13 @@ impl Engine {
                 _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
             }
         }
+    }
+
+    /// How many more executions the worker loop may hold in memory.
+    fn room(&self) -> usize {
+        self.inner
+            .max_running
+            .saturating_sub(self.inner.running().len())
     }
 
     /// Ends [`Engine::run`] loops (running executions continue until the engine is dropped).

@@ -2,8 +2,9 @@
 //! within the engine's rest threshold puts its execution at rest, out of every worker's
 //! memory; the answer (from this process or another) makes it due at once, and the worker
 //! that resumes it (any worker) waits for the token again without calling the handler a
-//! second time. Heartbeat and task timeouts still end it at their time. Each test runs on
-//! SQLite and, with `ASL_TEST_POSTGRES_URL`, on PostgreSQL.
+//! second time. Heartbeat and task timeouts still end it at their time. A worker holds at
+//! most `max_running` executions in memory. Each test runs on SQLite and, with
+//! `ASL_TEST_POSTGRES_URL`, on PostgreSQL.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -154,6 +155,7 @@ both!(
     a_callback_rests_until_its_token_is_answered,
     an_answer_from_another_process_wakes_it,
     heartbeat_and_task_timeouts_end_a_resting_callback,
+    a_worker_holds_at_most_max_running,
 );
 
 /// An engine on `store` that puts a callback at rest after `rest_after`.
@@ -352,6 +354,52 @@ async fn heartbeat_and_task_timeouts_end_a_resting_callback(b: Backend) {
         "timed out after {took} ms"
     );
     assert_eq!(asker.calls(), 3);
+}
+
+/// With callbacks kept in memory (no rest), a worker allowed two executions takes a third
+/// only when one of its two ends.
+async fn a_worker_holds_at_most_max_running(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let builder = |worker: &str| {
+        Engine::builder()
+            .workflow("ask", ask::Workflow::new(Arc::clone(&asker)))
+            .worker_id(worker)
+            .run_started(false)
+    };
+    let submitter = builder("submitter")
+        .store(b.store().await)
+        .build()
+        .await
+        .unwrap();
+    let e = builder("w")
+        .store(b.store().await)
+        .rest_after(None)
+        .max_running(2)
+        .build()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let started = submitter.start("ask", json!({ "n": n }), StartOptions::default());
+        ids.push(started.await.unwrap());
+    }
+    let w = e.clone();
+    tokio::spawn(async move { w.run().await });
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!((asker.calls(), e.running()), (2, 2));
+    e.send_task_success(&asker.token(0).await, json!(0))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!((asker.calls(), e.running()), (3, 2));
+    for n in 1..3 {
+        let token = asker.token(n).await;
+        e.send_task_success(&token, json!(n)).await.unwrap();
+    }
+    for id in &ids {
+        e.wait(id).await.unwrap();
+    }
+    assert_eq!(e.running(), 0);
 }
 
 /// Answered in this process, a resting execution is resumed at once, not at the worker's next
