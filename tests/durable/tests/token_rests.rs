@@ -39,6 +39,25 @@ asl_runtime::asl!(mod slow {
     }
 });
 
+asl_runtime::asl!(mod fan {
+    "StartAt": "Fan",
+    "States": {
+        "Fan": {
+            "Type": "Map",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Ask",
+                "States": {
+                    "Ask": {"Type": "Task",
+                            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                            "End": true}
+                }
+            },
+            "End": true
+        }
+    }
+});
+
 /// Hands out tokens (kept here, in the order handed out) and counts its calls.
 #[derive(Default)]
 struct Asker {
@@ -75,6 +94,12 @@ impl ask::Tasks for Arc<Asker> {
 }
 
 impl beat::Tasks for Arc<Asker> {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        self.hand_out(&ctx)
+    }
+}
+
+impl fan::Tasks for Arc<Asker> {
     async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
         self.hand_out(&ctx)
     }
@@ -156,6 +181,7 @@ both!(
     an_answer_from_another_process_wakes_it,
     heartbeat_and_task_timeouts_end_a_resting_callback,
     a_worker_holds_at_most_max_running,
+    distributed_map_children_rest_on_their_tokens,
 );
 
 /// An engine on `store` that puts a callback at rest after `rest_after`.
@@ -171,6 +197,7 @@ async fn engine(
         .workflow("ask", ask::Workflow::new(Arc::clone(asker)))
         .workflow("beat", beat::Workflow::new(Arc::clone(asker)))
         .workflow("slow", slow::Workflow::new(Arc::clone(asker)))
+        .workflow("fan", fan::Workflow::new(Arc::clone(asker)))
         .worker_id(worker)
         .rest_after(Some(rest_after))
         .poll_interval(poll)
@@ -400,6 +427,36 @@ async fn a_worker_holds_at_most_max_running(b: Backend) {
         e.wait(id).await.unwrap();
     }
     assert_eq!(e.running(), 0);
+}
+
+/// A Distributed Map's STANDARD children are top-level executions: each rests on its token
+/// (only the parent, waiting for them, stays in memory) and each answer resumes its child.
+async fn distributed_map_children_rest_on_their_tokens(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let e = worker(&b, &asker, "a").await;
+    let id = e
+        .start("fan", json!([1, 2, 3]), StartOptions::default())
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for n in 0..3 {
+        tokens.push(asker.token(n).await);
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(e.running(), 1, "only the parent stays in memory");
+    for (n, token) in tokens.iter().enumerate() {
+        e.send_task_success(token, json!({ "n": n })).await.unwrap();
+    }
+    let out = e.wait(&id).await.unwrap();
+    let mut got: Vec<i64> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["n"].as_i64().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, [0, 1, 2]);
+    assert_eq!(asker.calls(), 3);
 }
 
 /// Answered in this process, a resting execution is resumed at once, not at the worker's next
