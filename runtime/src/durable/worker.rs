@@ -21,6 +21,9 @@ pub(super) struct Running {
     pub(super) abort: tokio::task::AbortHandle,
     /// Asks it to stop: it records `ExecutionAborted` after the events it has so far.
     pub(super) stop: Option<tokio::sync::oneshot::Sender<StopRequest>>,
+    /// Claimed again while this run was still ending (it went to rest and was made due at
+    /// once: its token was answered): it runs again once this run is gone.
+    pub(super) again: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A StopExecution for an execution running here.
@@ -106,11 +109,18 @@ impl Engine {
     ) {
         let inner = Arc::clone(&self.inner);
         let mut running = self.inner.running();
-        if running.contains_key(&id) {
+        if let Some(r) = running.get(&id) {
+            // A claim (the lease is this worker's again) while the run here ends: dropped,
+            // the execution would wait for its lease to expire.
+            if loaded.is_none() {
+                r.again.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
             return;
         }
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         let key = id.clone();
+        let again = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let claimed_again = Arc::clone(&again);
         // `finish_within` opens the execution's span; the claim is logged inside it.
         let task = tokio::spawn(async move {
             let loaded = match loaded {
@@ -124,7 +134,12 @@ impl Engine {
                 None => false,
             };
             inner.running().remove(&key);
-            if take_back {
+            if claimed_again.load(std::sync::atomic::Ordering::SeqCst) {
+                Engine {
+                    inner: Arc::clone(&inner),
+                }
+                .spawn_claimed(key.clone());
+            } else if take_back {
                 // Still leased to this worker, and no longer listed as running here: its
                 // next claim takes it back (after the pause interruptions set).
                 inner
@@ -145,6 +160,7 @@ impl Engine {
             Running {
                 abort: task.abort_handle(),
                 stop: Some(stop_tx),
+                again,
             },
         );
     }

@@ -58,6 +58,32 @@ asl_runtime::asl!(mod fan {
     }
 });
 
+asl_runtime::asl!(mod race {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "End": true }
+    }
+});
+
+/// Answers its own token through the engine about when its execution goes to rest.
+struct SelfAnswering;
+
+impl race::Tasks for SelfAnswering {
+    async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
+        let token = ctx.task_token().unwrap_or_default().to_string();
+        let engine = ctx.engine().cloned();
+        let after = Duration::from_micros(15_000 + rand::random::<u64>() % 10_000);
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            if let Some(e) = engine {
+                let _ = e.send_task_success(&token, json!("raced")).await;
+            }
+        });
+        Ok(json!({}))
+    }
+}
+
 /// Hands out tokens (kept here, in the order handed out) and counts its calls.
 #[derive(Default)]
 struct Asker {
@@ -457,6 +483,48 @@ async fn distributed_map_children_rest_on_their_tokens(b: Backend) {
     got.sort_unstable();
     assert_eq!(got, [0, 1, 2]);
     assert_eq!(asker.calls(), 3);
+}
+
+/// Answers that race the rest (given about when the execution goes to rest, 20 ms after the
+/// token was handed out) are not lost: each resumes its execution at once, not when its
+/// lease expires (10 s) or at the next poll (10 s). Real time, many executions: the race is
+/// a matter of timing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_racing_the_rest_are_not_lost() {
+    for b in [Some(Backend::sqlite()), Backend::postgres()]
+        .into_iter()
+        .flatten()
+    {
+        let e = Engine::builder()
+            .store(b.store().await)
+            .workflow("race", race::Workflow::new(SelfAnswering))
+            .rest_after(Some(Duration::from_millis(20)))
+            .poll_interval(Duration::from_secs(10))
+            .lease_timeout(Duration::from_secs(10))
+            .build()
+            .await
+            .unwrap();
+        let w = e.clone();
+        tokio::spawn(async move { w.run().await });
+        let mut ids = Vec::new();
+        for _ in 0..200 {
+            ids.push(
+                e.start("race", json!({}), StartOptions::default())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let started = std::time::Instant::now();
+        for id in &ids {
+            assert_eq!(e.wait(id).await.unwrap(), json!("raced"));
+        }
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(8),
+            "200 answered executions took {took:?}"
+        );
+        e.shutdown();
+    }
 }
 
 /// Answered in this process, a resting execution is resumed at once, not at the worker's next
