@@ -130,7 +130,10 @@ impl EngineBuilder {
     /// The most executions [`Engine::run`] holds in memory at once (default 10,000): it
     /// claims no more until some end or rest. Executions started here (with
     /// [`EngineBuilder::run_started`]) and the Map Run children this process's Maps wait for
-    /// are run whatever the count.
+    /// count toward it but are run whatever the count. Executions whose handlers start
+    /// children on this engine ([`crate::TaskContext::engine`]) and wait for them can fill
+    /// every slot of a worker that only claims: leave room for the children, or run more
+    /// workers.
     pub fn max_running(mut self, n: usize) -> Self {
         self.max_running = n.max(1);
         self

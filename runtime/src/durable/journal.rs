@@ -42,6 +42,14 @@ impl RetryPoint {
     }
 }
 
+/// A published event a resumed state records again.
+pub(crate) struct Republished {
+    pub id: u64,
+    pub kind: String,
+    pub state: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 /// Where an execution resumes.
 pub(crate) struct Resume {
     /// Events in the store.
@@ -58,9 +66,9 @@ pub(crate) struct Resume {
     pub truncate_from: Option<u64>,
     /// When the machine's `TimeoutSeconds` ends the execution.
     pub timeout_at: Option<DateTime<Utc>>,
-    /// The published events the resumed state records again (from `truncate_from` on), by
-    /// id: their type and time.
-    pub republished: HashMap<u64, (String, DateTime<Utc>)>,
+    /// The published events the resumed state records again (from `truncate_from` on), in
+    /// order: id, type, state and time.
+    pub republished: Vec<Republished>,
 }
 
 /// The durable side of an [`Exec`]: see [`crate::durable`].
@@ -87,10 +95,11 @@ pub struct Journal {
     timeout_at: Option<DateTime<Utc>>,
     /// Put at rest ([`Journal::rest`]): its interruption is not a failure to recover from.
     at_rest: AtomicBool,
-    /// Events published before a restart that the resumed state records again: recorded
-    /// again the same, they keep the time they were first recorded (a callback task resumed
-    /// by its token's answer keeps when it was scheduled and submitted, as on AWS).
-    republished: HashMap<u64, (String, DateTime<Utc>)>,
+    /// Events published before a restart that the resumed state records again: while they
+    /// are recorded again the same (id, type and state, in order), they keep the time they
+    /// were first recorded (a callback task resumed by its token's answer keeps when it was
+    /// scheduled and submitted, as on AWS); past the first difference, none does.
+    republished: Mutex<std::collections::VecDeque<Republished>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -121,7 +130,7 @@ impl Journal {
             truncate_from: Mutex::new(at.truncate_from),
             timeout_at: at.timeout_at,
             at_rest: AtomicBool::new(false),
-            republished: at.republished,
+            republished: Mutex::new(at.republished.into()),
         }
     }
 
@@ -468,14 +477,25 @@ impl Journal {
             .map_err(|e| Failure::interrupted(e.detail()))
     }
 
-    /// Marks `token` timed out (its task hit `TimeoutSeconds`); a token completed meanwhile
-    /// keeps its outcome, which nobody waits for any more.
-    pub(crate) async fn time_out_token(&self, token: &str) {
-        let _ = self
+    /// Marks `token` timed out (its task hit `TimeoutSeconds`); a token answered first keeps
+    /// its answer, returned: its sender was told it was taken (an execution resumed from rest
+    /// at its deadline can find it so).
+    pub(crate) async fn time_out_token(&self, token: &str) -> Option<Result<Value, Failure>> {
+        let update = self
             .shared
             .store
             .update_token(token, TokenState::TimedOut, crate::clock::now())
             .await;
+        if update != Ok(crate::store::TokenUpdate::NotWaiting) {
+            return None;
+        }
+        match self.shared.store.token(token).await {
+            Ok(Some(TokenState::Succeeded(v))) => Some(Ok(v)),
+            Ok(Some(TokenState::Failed(error, cause))) => {
+                Some(Err(Failure::from_parts(error.unwrap_or_default(), cause)))
+            }
+            _ => None,
+        }
     }
 
     /// Waits until some process completes `token` (TASK-4); with `HeartbeatSeconds`, fails
@@ -586,9 +606,18 @@ impl Journal {
 
 impl Journal {
     fn stored(&self, e: &Event) -> StoredEvent {
-        let timestamp = match self.republished.get(&e.id) {
-            Some((kind, at)) if kind == e.kind => *at,
-            _ => e.timestamp,
+        let mut republished = self.republished.lock().unwrap_or_else(|e| e.into_inner());
+        let timestamp = match republished.front() {
+            Some(r) if r.id == e.id && r.kind == e.kind && r.state.as_deref() == e.state => {
+                let at = r.at;
+                republished.pop_front();
+                at
+            }
+            Some(_) => {
+                republished.clear();
+                e.timestamp
+            }
+            None => e.timestamp,
         };
         StoredEvent {
             id: e.id,
@@ -686,7 +715,10 @@ impl Durability for Journal {
         Box::pin(Journal::register_token(self, token, state))
     }
 
-    fn time_out_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, ()> {
+    fn time_out_token<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Option<Result<Value, Failure>>> {
         Box::pin(Journal::time_out_token(self, token))
     }
 

@@ -461,7 +461,12 @@ async fn execute(
     let republished = history
         .iter()
         .filter(|e| truncate_from.is_some_and(|from| e.id >= from))
-        .map(|e| (e.id, (e.kind.clone(), e.timestamp)))
+        .map(|e| journal::Republished {
+            id: e.id,
+            kind: e.kind.clone(),
+            state: e.state.clone(),
+            at: e.timestamp,
+        })
         .collect();
     let events: Vec<Event> = history
         .iter()

@@ -115,7 +115,10 @@ pub(crate) trait Durability: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'a, Result<Option<HandedOut>, Failure>>;
 
     /// Closes a token whose task timed out: a late answer gets `TaskTimedOut`.
-    fn time_out_token<'a>(&'a self, token: &'a str) -> BoxFuture<'a, ()>;
+    fn time_out_token<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> BoxFuture<'a, Option<Result<Value, Failure>>>;
 
     /// Waits for `token`'s answer (its heartbeats every `heartbeat` seconds, when given); with
     /// `rest`, may put the execution at rest until then (an interruption, as for a Wait).

@@ -146,6 +146,8 @@ pub(super) struct Submission {
     pub(super) resource: &'static str,
     pub(super) resource_type: &'static str,
     pub(super) done: Arc<std::sync::atomic::AtomicBool>,
+    /// The service's answer it was recorded with.
+    pub(super) output: Arc<std::sync::Mutex<Option<Value>>>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -162,6 +164,9 @@ impl Submission {
     pub(super) fn record(&self, output: Option<&Value>) {
         if self.done.swap(true, std::sync::atomic::Ordering::AcqRel) {
             return;
+        }
+        if let Some(v) = output {
+            *self.output.lock().unwrap_or_else(|e| e.into_inner()) = Some(v.clone());
         }
         self.exec
             .record_with("TaskSubmitted", Some(self.state), || {
@@ -353,6 +358,7 @@ where
         resource,
         resource_type,
         done: Arc::default(),
+        output: Arc::default(),
     });
     let ctx = TaskContext {
         state_name: run.name,
@@ -480,9 +486,14 @@ where
         };
         match callback {
             Some((journal, token, _)) => {
-                let answer = r?;
+                let mut answer = r?;
                 if let Some(s) = &submission {
                     s.record(Some(&answer));
+                    // What `TaskSubmitted` shows (the handler may have reported it before
+                    // returning something else): a resumed task records it again.
+                    if let Some(v) = s.output.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                        answer = v;
+                    }
                 }
                 let rest = can_rest.then(|| RestOnToken {
                     exec: &run.exec,
@@ -534,12 +545,14 @@ where
         s.record(None);
     }
     // A durable callback that timed out no longer accepts its token (a late SendTaskSuccess
-    // gets `TaskTimedOut`, as on AWS).
-    if let (Err(f), Some((journal, token))) = (&result, timed_out_token)
-        && f.error == names::TIMEOUT
-    {
-        journal.time_out_token(&token).await;
-    }
+    // gets `TaskTimedOut`, as on AWS); one answered just before keeps its answer.
+    let answered = match (&result, timed_out_token) {
+        (Err(f), Some((journal, token))) if f.error == names::TIMEOUT => {
+            journal.time_out_token(&token).await
+        }
+        _ => None,
+    };
+    let result = answered.unwrap_or(result);
     match result {
         Ok(v) if too_large(&v) => {
             run.record_with(events.failed, || {

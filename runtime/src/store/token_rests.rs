@@ -1,7 +1,8 @@
 //! The rules of an execution at rest on a callback token (`Rest::token`), as one test run
 //! against each store: it is due at its deadline, or at once when the token is answered
-//! (success or failure; a heartbeat does not wake it), also when the answer came before the
-//! rest landed; registering the token again gives back what its handler answered.
+//! (success or failure; a heartbeat does not wake it; nor does an answer to a token it does
+//! not rest on), also when the answer came before the rest landed; registering the token
+//! again gives back what its handler answered.
 
 // Test code (compiled only for tests), which may unwrap.
 #![allow(clippy::unwrap_used)]
@@ -102,4 +103,23 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
     // Its former worker can no longer commit: the rest released its lease.
     let late = store.commit(rest_on("c", "w1", &c, 30, 2)).await;
     assert!(late.is_err(), "{late:?}");
+
+    // "d" rests in a Wait; a late answer to a token it no longer waits for wakes nobody.
+    let d = token('d');
+    store
+        .create(record("d", 0), Some("w1".into()), at(60))
+        .await
+        .unwrap();
+    store.register_token(&d, "d", "Ask", at(2)).await.unwrap();
+    let wait = Commit {
+        rest: Some(Rest::until(at(1000))),
+        ..rest_on("d", "w1", &d, 1000, 2)
+    };
+    store.commit(wait).await.unwrap();
+    let answer = TokenState::Succeeded(json!("late"));
+    store.update_token(&d, answer, at(30)).await.unwrap();
+    assert!(
+        due(store, 31).await.is_empty(),
+        "woken by a token it does not rest on"
+    );
 }

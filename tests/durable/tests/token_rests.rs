@@ -115,7 +115,11 @@ impl Asker {
 
 impl ask::Tasks for Arc<Asker> {
     async fn ask(&self, _input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
-        self.hand_out(&ctx)
+        // Reported as the service's answer before returning something else: `TaskSubmitted`
+        // shows what was reported, before and after a rest.
+        let sent = self.hand_out(&ctx)?;
+        ctx.submitted(&sent);
+        Ok(json!({"returned": true}))
     }
 }
 
@@ -208,6 +212,7 @@ both!(
     heartbeat_and_task_timeouts_end_a_resting_callback,
     a_worker_holds_at_most_max_running,
     distributed_map_children_rest_on_their_tokens,
+    an_answer_before_the_timeout_wins_when_resumed_after_it,
 );
 
 /// An engine on `store` that puts a callback at rest after `rest_after`.
@@ -483,6 +488,38 @@ async fn distributed_map_children_rest_on_their_tokens(b: Backend) {
     got.sort_unstable();
     assert_eq!(got, [0, 1, 2]);
     assert_eq!(asker.calls(), 3);
+}
+
+/// Answered in time (at 100 s of its 120 s) while no worker runs, and resumed only after its
+/// `TimeoutSeconds` passed: the answer was taken, so the task succeeds with it.
+async fn an_answer_before_the_timeout_wins_when_resumed_after_it(b: Backend) {
+    let asker = Arc::new(Asker::default());
+    let first = worker(&b, &asker, "a").await;
+    let id = first
+        .start("slow", json!({}), StartOptions::default())
+        .await
+        .unwrap();
+    let token = asker.token(0).await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(first.running(), 0);
+    first.shutdown();
+    drop(first);
+    let api = engine(
+        b.store().await,
+        &asker,
+        "api",
+        Duration::from_secs(1),
+        Duration::from_millis(200),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    api.send_task_success(&token, json!("in time"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(100)).await;
+    let second = worker(&b, &asker, "b").await;
+    assert_eq!(second.wait(&id).await.unwrap(), json!("in time"));
+    assert_eq!(asker.calls(), 1);
 }
 
 /// Answers that race the rest (given about when the execution goes to rest, 20 ms after the

@@ -127,10 +127,13 @@ pub(super) async fn update_token(
             )
             .await?;
             if let Some(e) = &execution {
+                // Due from when the token was handed out, if sooner (see the SQLite store).
                 tx.execute(
-                    "UPDATE executions SET lease_until = $2 WHERE id = $1 \
-                     AND status = 'RUNNING' AND lease_owner IS NULL AND lease_until > $2",
-                    &[e, &ms(at)],
+                    "UPDATE executions x SET lease_until = LEAST($2, t.sent_ms) FROM tokens t \
+                     WHERE t.token = $3 AND t.sent IS NOT NULL AND x.id = $1 \
+                     AND x.status = 'RUNNING' AND x.lease_owner IS NULL \
+                     AND x.lease_until > LEAST($2, t.sent_ms)",
+                    &[e, &ms(at), &token],
                 )
                 .await?;
             }

@@ -153,11 +153,14 @@ pub(super) fn update_token(
         ])?,
     };
     if answered {
-        // Its execution, if at rest waiting for it, is due now (one at rest has no owner).
+        // Its execution, if at rest on it (one at rest has no owner; the token it rests on
+        // was handed out), is due now: from when the token was handed out, if sooner, so
+        // that a worker whose clock is behind this one's claims it at once too.
         conn.prepare_cached(
-            "UPDATE executions SET lease_until = ?2 WHERE id = \
-             (SELECT execution FROM tokens WHERE token = ?1) AND status = 'RUNNING' \
-             AND lease_owner IS NULL AND lease_until > ?2",
+            "UPDATE executions SET lease_until = MIN(?2, t.sent_ms) \
+             FROM (SELECT execution, sent_ms FROM tokens WHERE token = ?1 AND sent IS NOT NULL) t \
+             WHERE id = t.execution AND status = 'RUNNING' AND lease_owner IS NULL \
+             AND lease_until > MIN(?2, t.sent_ms)",
         )?
         .execute(params![token, ms(at)])?;
     }
