@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use asl_runtime::{TaskContext, TaskError, Value};
 use serde_json::json;
 
+pub mod backend;
 pub mod cluster;
 pub mod ten_run;
 

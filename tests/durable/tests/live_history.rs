@@ -8,8 +8,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asl_durable_tests::backend::Backend;
 use asl_runtime::durable::{HistoryEvent, ListFilter, RedriveFilter, RedriveStatus, WorkflowType};
-use asl_runtime::store::{PostgresStore, SqliteStore, Store};
+use asl_runtime::store::Store;
 use asl_runtime::{Engine, StartOptions, Status, TaskContext, TaskError, Value};
 use serde_json::json;
 
@@ -57,72 +58,15 @@ impl live::Tasks for Arc<Handlers> {
 
 impl quick::Tasks for () {}
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite(std::path::PathBuf),
-    Postgres(String, String),
+fn sqlite() -> Backend {
+    Backend::sqlite("asl-live")
 }
 
-impl Backend {
-    fn sqlite() -> Backend {
-        let dir =
-            std::env::temp_dir().join(format!("asl-live-{}-{}", std::process::id(), uuid_like()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Backend::Sqlite(dir)
-    }
-
-    fn postgres() -> Option<Backend> {
-        asl_durable_tests::postgres_url("the live-history tests")
-            .map(|url| Backend::Postgres(url, format!("l{}", uuid_like())))
-    }
-
-    async fn store(&self) -> Arc<dyn Store> {
-        match self {
-            Backend::Sqlite(dir) => Arc::new(SqliteStore::open(dir.join("runs.db")).await.unwrap()),
-            Backend::Postgres(url, schema) => {
-                Arc::new(PostgresStore::connect_schema(url, schema).await.unwrap())
-            }
-        }
-    }
+fn postgres() -> Option<Backend> {
+    Backend::postgres("l", "the live-history tests")
 }
 
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{}_{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(start_paused = true)]
-                async fn $name() {
-                    super::$name(super::Backend::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(start_paused = true)]
-                async fn $name() {
-                    if let Some(b) = super::Backend::postgres() {
-                        super::$name(b).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-both!(
+asl_durable_tests::both!(
     a_waiting_state_is_in_the_history_while_it_waits,
     a_replaced_worker_records_each_event_once,
     a_long_wait_rests_out_of_memory_and_wakes_on_time,

@@ -9,8 +9,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asl_durable_tests::backend::Backend;
 use asl_runtime::durable::HistoryEvent;
-use asl_runtime::store::{PostgresStore, SqliteStore, Store};
+use asl_runtime::store::Store;
 use asl_runtime::{Engine, StartOptions, Status, TaskContext, TaskError, Value};
 use serde_json::json;
 
@@ -141,72 +142,15 @@ impl slow::Tasks for Arc<Asker> {
     }
 }
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite(std::path::PathBuf),
-    Postgres(String, String),
+fn sqlite() -> Backend {
+    Backend::sqlite("asl-tokens")
 }
 
-impl Backend {
-    fn sqlite() -> Backend {
-        let dir =
-            std::env::temp_dir().join(format!("asl-tokens-{}-{}", std::process::id(), unique()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Backend::Sqlite(dir)
-    }
-
-    fn postgres() -> Option<Backend> {
-        asl_durable_tests::postgres_url("the token-rest tests")
-            .map(|url| Backend::Postgres(url, format!("k{}", unique())))
-    }
-
-    async fn store(&self) -> Arc<dyn Store> {
-        match self {
-            Backend::Sqlite(dir) => Arc::new(SqliteStore::open(dir.join("runs.db")).await.unwrap()),
-            Backend::Postgres(url, schema) => {
-                Arc::new(PostgresStore::connect_schema(url, schema).await.unwrap())
-            }
-        }
-    }
+fn postgres() -> Option<Backend> {
+    Backend::postgres("k", "the token-rest tests")
 }
 
-fn unique() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{}_{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(start_paused = true)]
-                async fn $name() {
-                    super::$name(super::Backend::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(start_paused = true)]
-                async fn $name() {
-                    if let Some(b) = super::Backend::postgres() {
-                        super::$name(b).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-both!(
+asl_durable_tests::both!(
     a_callback_rests_until_its_token_is_answered,
     an_answer_from_another_process_wakes_it,
     heartbeat_and_task_timeouts_end_a_resting_callback,
@@ -528,10 +472,7 @@ async fn an_answer_before_the_timeout_wins_when_resumed_after_it(b: Backend) {
 /// a matter of timing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_racing_the_rest_are_not_lost() {
-    for b in [Some(Backend::sqlite()), Backend::postgres()]
-        .into_iter()
-        .flatten()
-    {
+    for b in [Some(sqlite()), postgres()].into_iter().flatten() {
         let e = Engine::builder()
             .store(b.store().await)
             .workflow("race", race::Workflow::new(SelfAnswering))
@@ -568,10 +509,7 @@ async fn answers_racing_the_rest_are_not_lost() {
 /// poll (10 s here). Real time: the claim and the resume are real work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_here_wakes_it_at_once() {
-    for b in [Some(Backend::sqlite()), Backend::postgres()]
-        .into_iter()
-        .flatten()
-    {
+    for b in [Some(sqlite()), postgres()].into_iter().flatten() {
         let asker = Arc::new(Asker::default());
         let e = engine(
             b.store().await,
