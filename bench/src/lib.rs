@@ -178,3 +178,24 @@ pub fn run(name: &str, input: Value) -> Run {
         other => panic!("unknown scenario {other}"),
     }
 }
+
+/// The process's memory, as Linux reports it (`/proc/self/status`).
+pub mod memory {
+    /// A `/proc/self/status` field in KiB (`"VmRSS:"`, `"VmHWM:"`): 0 where unavailable.
+    pub fn rss_kib(field: &str) -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with(field))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// Resets the peak resident set (`VmHWM`) so it measures what follows.
+    pub fn reset_peak() {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+}

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-// The benchmarks' allocator (mimalloc), as in every other bench binary.
-use asl_bench as _;
+// The benchmarks' allocator (mimalloc) and memory readings.
+use asl_bench::memory::{reset_peak, rss_kib};
 use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value};
 use serde_json::json;
@@ -64,23 +64,6 @@ impl open::Tasks for Arc<Probe> {
             .push(late);
         Ok(Value::Null)
     }
-}
-
-fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Resets the peak resident set (`VmHWM`) so it measures what follows.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 async fn engine(store: Arc<dyn Store>, probe: &Arc<Probe>, worker: &str) -> Engine {

@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-// The benchmarks' allocator (mimalloc), as in every other bench binary.
-use asl_bench as _;
+// The benchmarks' allocator (mimalloc) and memory readings.
+use asl_bench::memory::{reset_peak, rss_kib};
 use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value};
 use serde_json::json;
@@ -65,18 +65,6 @@ impl asking::Tasks for Arc<Probe> {
         let _ = self.done.send(input["i"].as_u64().unwrap_or_default());
         Ok(Value::Null)
     }
-}
-
-fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 async fn engine(
@@ -176,7 +164,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start_secs = started.elapsed().as_secs_f64();
 
         // 2. One worker takes them all up; each hands out its token and goes to rest.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        reset_peak();
         let rss_before = rss_kib("VmRSS:") as f64 / 1024.0;
         let worker = engine(
             Arc::clone(&store),
