@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 // The benchmarks' allocator (mimalloc) and memory readings.
 use asl_bench::memory::{reset_peak, rss_kib};
-use asl_runtime::store::{PostgresStore, SqliteStore, Store};
+use asl_runtime::store::Store;
 use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value};
 use serde_json::json;
 
@@ -102,13 +102,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let result = rt.block_on(async {
-        let store: Arc<dyn Store> = match &postgres {
-            Some(url) => Arc::new(
-                PostgresStore::connect_schema(url, &format!("open_{}", std::process::id()))
-                    .await?,
-            ),
-            None => Arc::new(SqliteStore::open(dir.join("open.db")).await?),
-        };
+        let schema = format!("open_{}", std::process::id());
+        let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe::default());
 
         // 1. Starts, by a submit-only engine.

@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 // The benchmarks' allocator (mimalloc), as in every other bench binary.
 use asl_bench as _;
-use asl_runtime::store::{PostgresStore, SqliteStore, Store};
 use asl_runtime::{Engine, StartOptions, TaskContext, TaskError, Value};
 use serde_json::json;
 
@@ -96,13 +95,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let result = rt.block_on(async {
-        let store: Arc<dyn Store> = match &postgres {
-            Some(url) => Arc::new(
-                PostgresStore::connect_schema(url, &format!("open_map_{}", std::process::id()))
-                    .await?,
-            ),
-            None => Arc::new(SqliteStore::open(dir.join("open_map.db")).await?),
-        };
+        let schema = format!("open_map_{}", std::process::id());
+        let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe::default());
         let engine = Engine::builder()
             .store(store)
