@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-static ANCHOR: OnceLock<(std::time::Instant, DateTime<Utc>)> = OnceLock::new();
+/// When the clock was first read: tokio's instant and wall time in nanoseconds since the epoch
+/// (integers, so each reading is one addition rather than chrono's checked arithmetic).
+static ANCHOR: OnceLock<(std::time::Instant, i64)> = OnceLock::new();
 
 /// Milliseconds added to wall time by [`jump`] (a simulated change of the machine's clock).
 static JUMPED_MS: AtomicI64 = AtomicI64::new(0);
@@ -28,19 +30,28 @@ pub fn jump(by: chrono::Duration) {
 
 /// Now, on the executions' clock.
 pub fn now() -> DateTime<Utc> {
-    let (instant, wall) =
-        ANCHOR.get_or_init(|| (tokio::time::Instant::now().into_std(), Utc::now()));
+    DateTime::from_timestamp_nanos(now_nanos())
+}
+
+/// Nanoseconds since the Unix epoch, on the executions' clock (saturating: representable
+/// until the year 2262).
+fn now_nanos() -> i64 {
+    let (instant, wall) = ANCHOR.get_or_init(|| {
+        let wall = Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+        (tokio::time::Instant::now().into_std(), wall)
+    });
     let since = tokio::time::Instant::now()
         .into_std()
-        .saturating_duration_since(*instant);
-    *wall
-        + chrono::Duration::from_std(since).unwrap_or(chrono::Duration::zero())
-        + chrono::Duration::milliseconds(JUMPED_MS.load(Ordering::Relaxed))
+        .saturating_duration_since(*instant)
+        .as_nanos();
+    let since = i64::try_from(since).unwrap_or(i64::MAX);
+    wall.saturating_add(since)
+        .saturating_add(JUMPED_MS.load(Ordering::Relaxed).saturating_mul(1_000_000))
 }
 
 /// Milliseconds since the Unix epoch, on the executions' clock.
 pub fn now_millis() -> i64 {
-    now().timestamp_millis()
+    now_nanos().div_euclid(1_000_000)
 }
 
 /// How long until `t` (zero when it has passed).

@@ -237,7 +237,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                     ::std::sync::Arc::new(input.clone()),
                 );
                 let exec = __rt::Exec::start(info, record);
-                let run = #run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default());
+                let run = ::std::boxed::Box::pin(#run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default()));
                 let result = __rt::finish(&exec, #timeout, run).await;
                 __rt::Recorded { result, history: exec.history(), map_runs: exec.map_runs() }
             }

@@ -704,12 +704,14 @@ impl<T: Tasks> Workflow<T> {
             ::std::sync::Arc::new(input.clone()),
         );
         let exec = __rt::Exec::start(info, record);
-        let run = run_state(
-            ::std::sync::Arc::clone(&self.tasks),
-            ::std::sync::Arc::clone(&exec),
-            State::START,
-            input,
-            ::std::default::Default::default(),
+        let run = ::std::boxed::Box::pin(
+            run_state(
+                ::std::sync::Arc::clone(&self.tasks),
+                ::std::sync::Arc::clone(&exec),
+                State::START,
+                input,
+                ::std::default::Default::default(),
+            ),
         );
         let result = __rt::finish(&exec, None, run).await;
         __rt::Recorded {

@@ -477,16 +477,16 @@ impl Exec {
 pub async fn finish(
     exec: &Arc<Exec>,
     timeout_seconds: Option<u64>,
-    run: impl Future<Output = Result<Value, Failure>>,
+    run: std::pin::Pin<Box<impl Future<Output = Result<Value, Failure>>>>,
 ) -> Result<Value, crate::error::ExecutionError> {
     let mut timeout = timeout_seconds.map(Duration::from_secs);
     if exec.info.express {
         // An Express execution runs at most five minutes (EXEC-2, EXEC-11).
         timeout = Some(timeout.map_or(MAX_EXPRESS, |t| t.min(MAX_EXPRESS)));
     }
-    // Boxed once here: moved by value into `finish_within`, which pins it, the workflow's
-    // future was copied into each of the two futures (three copies per execution).
-    finish_within(exec, timeout, Box::pin(run)).await
+    // Boxed by the caller: moved by value into this future and `finish_within`'s, the
+    // workflow's future was copied into each (three copies per execution).
+    finish_within(exec, timeout, run).await
 }
 
 /// The longest an Express execution runs (EXEC-2).

@@ -10,7 +10,7 @@ use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
 
 use super::{
-    Catcher, Exec, Io, MAX_TIMEOUT_SECONDS, Outcome, RestOnToken, Retrier, StateRun,
+    Catcher, Exec, Io, MAX_TIMEOUT_SECONDS, Outcome, PathField, RestOnToken, Retrier, StateRun,
     apply_result_ref, effective_input, not_truncated, payload, select_io, too_large,
 };
 use crate::error::{Failure, TaskError, names};
@@ -296,12 +296,43 @@ where
     {
         run.task_token = Some(run.callback_token());
     }
+    if moves_input(run, spec) {
+        // Nothing reads the input once the handler has it: it moves there, not copied.
+        let attempt = Box::pin(task_attempt(run, &Value::Null, Some(raw), spec, &invoke)).await;
+        return match attempt {
+            Ok(v) => Ok(Outcome::Done(v)),
+            Err(f) => Err(run.locate(f)),
+        };
+    }
     retrying!(
         run,
         raw,
         spec,
-        Box::pin(task_attempt(run, &raw, spec, &invoke))
+        Box::pin(task_attempt(run, &raw, None, spec, &invoke))
     )
+}
+
+/// Whether a Task's input goes to its handler as it is and nothing reads it afterwards: an
+/// in-memory run (not a durable or TestState one, which resume or inspect it) of a JSONPath
+/// state with no `InputPath`, `Parameters`, `ResultSelector`, `ResultPath`, `OutputPath` or
+/// `Assign`, no timeouts given by paths, no `Credentials`, no `Retry` and no `Catch`.
+fn moves_input(run: &StateRun, spec: &TaskSpec) -> bool {
+    let io = &spec.io;
+    let literal = |s: Seconds| matches!(s, Seconds::Default | Seconds::Literal(_));
+    run.exec.journal.is_none()
+        && run.probe.is_none()
+        && spec.retry.is_empty()
+        && spec.catch.is_empty()
+        && spec.credentials.is_none()
+        && literal(spec.timeout)
+        && literal(spec.heartbeat)
+        && !io.jsonata
+        && io.input_path == PathField::Default
+        && io.parameters.is_none()
+        && io.result_selector.is_none()
+        && io.result_path == PathField::Default
+        && io.output_path == PathField::Default
+        && io.assign.is_none()
 }
 
 /// A fresh task token for a callback task.
@@ -313,9 +344,11 @@ pub(super) fn new_task_token() -> String {
     )
 }
 
+/// One attempt of a Task: `raw` is its input, or `input` is when [`moves_input`] holds.
 pub(super) async fn task_attempt<H, Fut>(
     run: &StateRun,
     raw: &Value,
+    input: Option<Value>,
     spec: &'static TaskSpec,
     invoke: &H,
 ) -> Result<Value, Failure>
@@ -323,7 +356,10 @@ where
     H: Fn(Value, TaskContext) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Value, TaskError>> + Send,
 {
-    let effective = effective_input(run, raw, &spec.io)?;
+    let effective = match input {
+        Some(v) => v,
+        None => effective_input(run, raw, &spec.io)?,
+    };
     let timeout = resolve_seconds(run, raw, spec.timeout, "TimeoutSecondsPath")?;
     let heartbeat = resolve_seconds(run, raw, spec.heartbeat, "HeartbeatSecondsPath")?;
     let credentials = match spec.credentials {
@@ -336,7 +372,7 @@ where
             Some(template::eval(t, &run.roots(&input))?)
         }
     };
-    let (tx, mut rx) = match heartbeat {
+    let (tx, rx) = match heartbeat {
         Some(_) => {
             let (tx, rx) = tokio::sync::watch::channel(0u64);
             (Some(Arc::new(tx)), Some(rx))
@@ -392,7 +428,12 @@ where
     // complete it; the token is known there before the handler can hand it out. A mocked
     // callback task's answer is its token's answer: nothing waits for the token.
     // When this attempt started (its `TimeoutSeconds` counts from then, across restarts).
-    let mut started = crate::clock::now();
+    // The first attempt starts as the state is entered (read then, for a state that waits).
+    let mut started = if run.retry_count == 0 {
+        run.entered()
+    } else {
+        crate::clock::now()
+    };
     let callback = match (&run.exec.journal, &run.task_token) {
         (Some(j), Some(token)) if mocked.is_none() => {
             let handed_out = j.register_token(token, run.name).await?;
@@ -465,9 +506,13 @@ where
             }
         }
     };
-    let call = tracing::Instrument::instrument(
-        call,
-        tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
+    // Boxed: held by value, the handler's future was copied into each future around it (a
+    // fifth of a small Express execution's time went to copying futures).
+    let mut call: std::pin::Pin<Box<dyn Future<Output = _> + Send + '_>> = Box::pin(
+        tracing::Instrument::instrument(
+            call,
+            tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
+        ),
     );
     let durable_callback = callback.is_some();
     let timed_out_token = callback
@@ -477,7 +522,7 @@ where
     // whole Parallel or Map.
     let can_rest = run.exec.top_journal().is_some();
     let call = async {
-        let r = match call.await {
+        let r = match call.as_mut().await {
             Ok(r) => r.map_err(Failure::from),
             Err(panic) => Err(Failure::new(
                 names::TASK_FAILED,
@@ -521,24 +566,10 @@ where
     });
     // A durable callback's heartbeats arrive through the store (`wait_token` checks them).
     let heartbeat = if durable_callback { None } else { heartbeat };
-    let mut beats_possible = rx.is_some();
-    let result = loop {
-        let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
-        tokio::select! {
-            r = &mut call => break r,
-            _ = sleep_opt(deadline) => {
-                break Err(Failure::from_parts(names::TIMEOUT, None));
-            }
-            _ = sleep_opt(beat) => {
-                // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
-                break Err(Failure::from_parts(names::TIMEOUT, None));
-            }
-            changed = async { match rx.as_mut() { Some(rx) => rx.changed().await, None => std::future::pending().await } }, if beats_possible => {
-                // The handler dropped its context: no heartbeat can come any more, but the
-                // timeout and the heartbeat deadline still run.
-                beats_possible = changed.is_ok();
-            }
-        }
+    let result = if deadline.is_none() && heartbeat.is_none() && rx.is_none() {
+        call.await
+    } else {
+        Box::pin(watched(call, deadline, heartbeat, rx)).await
     };
     // A handler that stands for the whole wait and did not report its submission.
     if let Some(s) = &submission {
@@ -604,6 +635,35 @@ where
                 },
             );
             Err(f)
+        }
+    }
+}
+
+/// Runs a task's `call` against its `TimeoutSeconds` deadline and `HeartbeatSeconds`: each
+/// heartbeat (a change on `beats`) restarts the heartbeat clock.
+async fn watched(
+    mut call: std::pin::Pin<&mut impl Future<Output = Result<Value, Failure>>>,
+    deadline: Option<tokio::time::Instant>,
+    heartbeat: Option<u64>,
+    mut beats: Option<tokio::sync::watch::Receiver<u64>>,
+) -> Result<Value, Failure> {
+    let mut beats_possible = beats.is_some();
+    loop {
+        let beat = heartbeat.map(|h| tokio::time::Instant::now() + Duration::from_secs(h));
+        tokio::select! {
+            r = &mut call => return r,
+            _ = sleep_opt(deadline) => {
+                return Err(Failure::from_parts(names::TIMEOUT, None));
+            }
+            _ = sleep_opt(beat) => {
+                // AWS's recorded heartbeat timeouts report `States.Timeout` (TASK-7, ERR-5).
+                return Err(Failure::from_parts(names::TIMEOUT, None));
+            }
+            changed = async { match beats.as_mut() { Some(rx) => rx.changed().await, None => std::future::pending().await } }, if beats_possible => {
+                // The handler dropped its context: no heartbeat can come any more, but the
+                // timeout and the heartbeat deadline still run.
+                beats_possible = changed.is_ok();
+            }
         }
     }
 }
