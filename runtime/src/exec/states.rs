@@ -46,10 +46,16 @@ pub fn pass(run: &StateRun, raw: Value, io: &Io, result: Option<&Value>) -> Resu
         check_size(run, &out)?;
         return Ok(out);
     }
-    let effective = effective_input(run, &raw, io)?;
     let result = match result {
-        Some(r) => r.clone(),
-        None => effective,
+        // `Result` replaces the effective input, which is computed only for its paths to
+        // resolve (as above).
+        Some(r) => {
+            if io.jsonata || io.input_path != PathField::Default || io.parameters.is_some() {
+                effective_input(run, &raw, io)?;
+            }
+            r.clone()
+        }
+        None => effective_input(run, &raw, io)?,
     };
     apply_result(run, raw, result, io)
 }
