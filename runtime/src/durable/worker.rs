@@ -187,6 +187,7 @@ impl Engine {
     pub async fn run(&self) -> Result<(), EngineError> {
         use std::sync::atomic::Ordering;
         let _schedules = self.spawn_schedule_runner();
+        let _answers = self.forward_answers();
         let mut shutdown = self.inner.shutdown.subscribe();
         let workflows: Vec<String> = self.inner.workflows.keys().cloned().collect();
         // While this loop runs, long Waits may put executions at rest: it wakes them.
@@ -293,6 +294,20 @@ impl Engine {
                 _ = tokio::time::sleep(self.inner.shared.poll_interval) => {}
             }
         }
+    }
+
+    /// Wakes this loop (and the tasks here waiting on tokens) whenever the store reports a
+    /// task token answered in any process ([`Store::answers`](crate::store::Store::answers)):
+    /// an execution that rests on it is claimed at once, not at the next poll.
+    fn forward_answers(&self) -> Option<super::schedule::Runner> {
+        let mut answers = self.inner.shared.store.answers()?;
+        let shared = std::sync::Arc::clone(&self.inner.shared);
+        Some(super::schedule::Runner(tokio::spawn(async move {
+            while answers.changed().await.is_ok() {
+                shared.tokens.notify_waiters();
+                shared.due.notify_waiters();
+            }
+        })))
     }
 
     /// How many more executions the worker loop may hold in memory.

@@ -662,6 +662,14 @@ pub trait Store: Send + Sync + 'static {
         state: TokenState,
         at: DateTime<Utc>,
     ) -> StoreFuture<'_, TokenUpdate>;
+    /// Changes whenever another process answers a task token of this store: a worker loop
+    /// then claims at once (the answer made an execution at rest due) and tasks waiting on
+    /// tokens look at theirs, instead of at their next poll. `None` (the default) for a
+    /// store that cannot tell: they find such answers when they poll. Called from inside a
+    /// tokio runtime.
+    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
     /// Stores a new schedule; `false` (nothing written) when one of that name exists.
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool>;
     /// One schedule.
@@ -817,6 +825,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         at: DateTime<Utc>,
     ) -> StoreFuture<'_, TokenUpdate> {
         (**self).update_token(token, state, at)
+    }
+    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        (**self).answers()
     }
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
         (**self).create_schedule(schedule)

@@ -542,3 +542,75 @@ async fn an_answer_here_wakes_it_at_once() {
         e.shutdown();
     }
 }
+
+/// Ends the connections listening for answers (this test's and any other's: they listen
+/// again).
+async fn drop_listeners(b: &Backend) {
+    let Backend::Postgres(url, _) = b else { return };
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let ended = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(!ended.is_empty(), "no connection listened");
+}
+
+/// Answered by another process (an API server with no worker loop), a resting execution is
+/// resumed at once on Postgres, whose store announces answers (`LISTEN`/`NOTIFY`), not at
+/// the worker's next poll (10 s here). Real time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_from_another_process_wakes_it_at_once_on_postgres() {
+    let Some(b) = postgres() else { return };
+    let asker = Arc::new(Asker::default());
+    let e = engine(
+        b.store().await,
+        &asker,
+        "a",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+    )
+    .await;
+    let w = e.clone();
+    tokio::spawn(async move { w.run().await });
+    let api = engine(
+        b.store().await,
+        &Arc::default(),
+        "api",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+    )
+    .await;
+    for n in 0..3 {
+        let id = e
+            .start("ask", json!({"n": n}), StartOptions::default())
+            .await
+            .unwrap();
+        let token = asker.token(n).await;
+        for _ in 0..100 {
+            if e.running() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(e.running(), 0, "not at rest");
+        if n == 2 {
+            // The listening connection is lost: it listens again and looks for what came
+            // meanwhile.
+            drop_listeners(&b).await;
+        }
+        let answered = std::time::Instant::now();
+        api.send_task_success(&token, json!(n)).await.unwrap();
+        assert_eq!(e.wait(&id).await.unwrap(), json!(n));
+        let took = answered.elapsed();
+        assert!(took < Duration::from_secs(3), "woken after {took:?}");
+    }
+    assert_eq!(asker.calls(), 3);
+    e.shutdown();
+}

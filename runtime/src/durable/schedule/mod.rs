@@ -62,6 +62,7 @@
 mod cron;
 mod expression;
 mod runner;
+pub(crate) use runner::Runner;
 
 use std::sync::Arc;
 

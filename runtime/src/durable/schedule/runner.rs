@@ -9,7 +9,7 @@ use super::{Schedules, execution_name, timing};
 use crate::store::{ScheduleRecord, ScheduleState};
 
 /// Aborts the task it holds when dropped: a runner lives as long as the loop that started it.
-pub(crate) struct Runner(tokio::task::JoinHandle<()>);
+pub(crate) struct Runner(pub(crate) tokio::task::JoinHandle<()>);
 
 impl Drop for Runner {
     fn drop(&mut self) {

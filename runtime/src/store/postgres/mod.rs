@@ -15,6 +15,7 @@
 //! tests on a paused clock deterministic: tokio does not advance a paused clock while blocking
 //! work is in flight (see `pool`).
 
+mod answers;
 mod commit;
 mod events;
 mod executions;
@@ -48,6 +49,8 @@ pub struct PostgresStore {
     pool: Arc<Pool>,
     /// Transitions waiting to be committed together.
     batch: Arc<Batch>,
+    /// Answers to task tokens given by any process (`LISTEN`ed for once asked).
+    answers: Arc<answers::Answers>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -82,8 +85,9 @@ impl PostgresStore {
     async fn open(url: &str, schema: Option<String>) -> Result<PostgresStore, StoreError> {
         let config: tokio_postgres::Config = url.parse()?;
         let store = PostgresStore {
-            pool: Arc::new(Pool::new(config, schema.clone())),
+            pool: Arc::new(Pool::new(config.clone(), schema.clone())),
             batch: Arc::new(Batch::default()),
+            answers: Arc::new(answers::Answers::new(config, schema.as_deref())),
         };
         store
             .call(move |mut client| async move {
@@ -320,9 +324,14 @@ impl Store for PostgresStore {
         at: DateTime<Utc>,
     ) -> StoreFuture<'_, TokenUpdate> {
         let token = token.to_string();
+        let channel = self.answers.channel().to_string();
         transaction!(self, |tx| {
-            tokens::update_token(&tx, &token, state, at).await?
+            tokens::update_token(&tx, &token, state, at, &channel).await?
         })
+    }
+
+    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.answers.subscribe())
     }
 
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {
