@@ -40,11 +40,14 @@ fn now_nanos() -> i64 {
         let wall = Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
         (tokio::time::Instant::now().into_std(), wall)
     });
-    let since = tokio::time::Instant::now()
-        .into_std()
-        .saturating_duration_since(*instant)
-        .as_nanos();
-    let since = i64::try_from(since).unwrap_or(i64::MAX);
+    // Signed: a runtime whose (paused) clock reads before the anchor another runtime set
+    // still sees its own time advance by exactly what it waits.
+    let reading = tokio::time::Instant::now().into_std();
+    let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+    let since = match reading.checked_duration_since(*instant) {
+        Some(d) => nanos(d),
+        None => -nanos(instant.duration_since(reading)),
+    };
     wall.saturating_add(since)
         .saturating_add(JUMPED_MS.load(Ordering::Relaxed).saturating_mul(1_000_000))
 }
