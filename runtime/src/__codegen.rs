@@ -102,6 +102,14 @@ impl Message {
 /// `GraphEdge`, `GraphKind`, `EdgeKind`, `GraphRetry`, `Cow`) and version 4's Distributed Map
 /// item readers and result writers.
 pub mod v6 {
+    /// `RunOptions::default()`, made once: `Workflow::run` borrows it instead of allocating
+    /// its strings for every execution.
+    pub fn default_options() -> &'static RunOptions {
+        static DEFAULT: std::sync::LazyLock<RunOptions> =
+            std::sync::LazyLock::new(RunOptions::default);
+        &DEFAULT
+    }
+
     pub use crate::context::{ExecutionInfo, RunOptions};
     pub use crate::durable::Machine;
     pub use crate::error::{ExecutionError, Failure, TaskError, names};

@@ -204,7 +204,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 &self,
                 input: __rt::Value,
             ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-                self.execute(input, __rt::RunOptions::default(), false).await.result
+                self.execute(input, __rt::default_options(), false).await.result
             }
 
             /// Runs one execution with explicit options (name, start time, …).
@@ -213,7 +213,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 input: __rt::Value,
                 options: __rt::RunOptions,
             ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-                self.execute(input, options, false).await.result
+                self.execute(input, &options, false).await.result
             }
 
             /// Runs one execution and also returns its history events.
@@ -222,17 +222,17 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 input: __rt::Value,
                 options: __rt::RunOptions,
             ) -> __rt::Recorded {
-                self.execute(input, options, true).await
+                self.execute(input, &options, true).await
             }
 
             async fn execute(
                 &self,
                 input: __rt::Value,
-                options: __rt::RunOptions,
+                options: &__rt::RunOptions,
                 record: bool,
             ) -> __rt::Recorded {
                 let info = __rt::ExecutionInfo::new(
-                    &options,
+                    options,
                     #name,
                     ::std::sync::Arc::new(input.clone()),
                 );
@@ -319,7 +319,7 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 options: __rt::RunOptions,
             ) -> __rt::BoxFuture<'static, __rt::Recorded> {
                 let workflow = Workflow { tasks: ::std::sync::Arc::clone(&self.tasks) };
-                                ::std::boxed::Box::pin(async move { workflow.execute(input, options, true).await })
+                                ::std::boxed::Box::pin(async move { workflow.execute(input, &options, true).await })
             }
 
             #children

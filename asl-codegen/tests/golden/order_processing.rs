@@ -680,7 +680,7 @@ impl<T: Tasks> Workflow<T> {
         &self,
         input: __rt::Value,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.execute(input, __rt::RunOptions::default(), false).await.result
+        self.execute(input, __rt::default_options(), false).await.result
     }
     /// Runs one execution with explicit options (name, start time, …).
     pub async fn run_with(
@@ -688,7 +688,7 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> ::std::result::Result<__rt::Value, __rt::ExecutionError> {
-        self.execute(input, options, false).await.result
+        self.execute(input, &options, false).await.result
     }
     /// Runs one execution and also returns its history events.
     pub async fn run_recorded(
@@ -696,16 +696,16 @@ impl<T: Tasks> Workflow<T> {
         input: __rt::Value,
         options: __rt::RunOptions,
     ) -> __rt::Recorded {
-        self.execute(input, options, true).await
+        self.execute(input, &options, true).await
     }
     async fn execute(
         &self,
         input: __rt::Value,
-        options: __rt::RunOptions,
+        options: &__rt::RunOptions,
         record: bool,
     ) -> __rt::Recorded {
         let info = __rt::ExecutionInfo::new(
-            &options,
+            options,
             "order_processing",
             ::std::sync::Arc::new(input.clone()),
         );
@@ -908,7 +908,7 @@ impl<T: Tasks> __rt::Machine for Workflow<T> {
             tasks: ::std::sync::Arc::clone(&self.tasks),
         };
         ::std::boxed::Box::pin(async move {
-            workflow.execute(input, options, true).await
+            workflow.execute(input, &options, true).await
         })
     }
 }
