@@ -396,22 +396,6 @@ where
         done: Arc::default(),
         output: Arc::default(),
     });
-    let ctx = TaskContext {
-        state_name: run.name,
-        execution_id: run.exec.info.id.clone(),
-        retry_count: run.retry_count,
-        entered_time: run.entered(),
-        task_token: run.task_token.clone(),
-        timeout_seconds: timeout,
-        heartbeat_seconds: heartbeat,
-        credentials,
-        key_path: run.exec.path.clone(),
-        key_seq: run.seq,
-        heartbeat: tx,
-        submission: submission.clone(),
-        token_awaited: run.exec.journal.is_some() && run.task_token.is_some(),
-        engine: run.exec.journal.as_ref().and_then(|j| j.engine()),
-    };
     // A mock answers in place of the handler, which is then not called at all.
     let mocked = match &run.probe {
         Some(p) => p.task_answer(&spec.resource)?,
@@ -440,6 +424,23 @@ where
             Some((Arc::clone(j), token.clone(), handed_out))
         }
         _ => None,
+    };
+    // Made after the wait above, so the future does not hold it across it.
+    let ctx = TaskContext {
+        state_name: run.name,
+        execution_id: run.exec.info.id.clone(),
+        retry_count: run.retry_count,
+        entered_time: run.entered(),
+        task_token: run.task_token.clone(),
+        timeout_seconds: timeout,
+        heartbeat_seconds: heartbeat,
+        credentials,
+        key_path: run.exec.path.clone(),
+        key_seq: run.seq,
+        heartbeat: tx,
+        submission: submission.clone(),
+        token_awaited: run.exec.journal.is_some() && run.task_token.is_some(),
+        engine: run.exec.journal.as_ref().and_then(|j| j.engine()),
     };
     // Resumed while its token waits (the execution rested): the handler handed the token
     // out already and is not called again; its answer is recorded as before.
@@ -496,21 +497,20 @@ where
         );
     }
     let known = mocked.or_else(|| handed_out.map(|h| Ok(h.answer)));
-    let call = async move {
-        match known {
-            Some(answer) => Ok(answer),
-            None => {
-                std::panic::AssertUnwindSafe(invoke(effective, ctx))
-                    .catch_unwind()
-                    .await
-            }
-        }
-    };
-    // Boxed: held by value, the handler's future was copied into each future around it (a
-    // fifth of a small Express execution's time went to copying futures).
+    // Boxed where it is made: held by value (or bound first), the handler's future was
+    // copied into each future around it (a fifth of a small Express execution's time).
     let mut call: std::pin::Pin<Box<dyn Future<Output = _> + Send + '_>> = Box::pin(
         tracing::Instrument::instrument(
-            call,
+            async move {
+                match known {
+                    Some(answer) => Ok(answer),
+                    None => {
+                        std::panic::AssertUnwindSafe(invoke(effective, ctx))
+                            .catch_unwind()
+                            .await
+                    }
+                }
+            },
             tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn),
         ),
     );
@@ -615,7 +615,17 @@ where
                 }
                 d
             });
-            apply_result_ref(run, raw, v, &spec.io)
+            let io = &spec.io;
+            let plain = !io.jsonata
+                && io.assign.is_none()
+                && io.result_selector.is_none()
+                && io.result_path == PathField::Default
+                && io.output_path == PathField::Default;
+            if plain && run.probe.is_none() {
+                // The result is the output, its size checked above.
+                return Ok(v);
+            }
+            apply_result_ref(run, raw, v, io)
         }
         Err(f) => {
             let timed_out = f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT;
