@@ -543,8 +543,8 @@ async fn an_answer_here_wakes_it_at_once() {
     }
 }
 
-/// Ends the connections listening for answers (this test's and any other's: they listen
-/// again).
+/// Ends the connections listening for answers in this database (this test's, and those of
+/// tests running beside it: they listen again).
 async fn drop_listeners(b: &Backend) {
     let Backend::Postgres(url, _) = b else { return };
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
@@ -554,7 +554,7 @@ async fn drop_listeners(b: &Backend) {
     let ended = client
         .query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+             WHERE application_name = 'asl-answers' AND datname = current_database()",
             &[],
         )
         .await

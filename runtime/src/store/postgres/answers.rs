@@ -1,12 +1,13 @@
-//! Answers to task tokens across processes: `update_token` raises `pg_notify` on the store's
-//! channel in the answer's transaction, and a connection of its own `LISTEN`s there for
-//! every process that asked ([`Answers::subscribe`]), so a worker resumes an execution
-//! answered elsewhere (by an API server, say) at once rather than at its next poll.
-//! Notifications are delivered only on commit, and only while listening: after the
-//! listening connection is lost and opened again, subscribers are woken once to look for
-//! what they may have missed.
+//! Answers to task tokens across processes: once a task token is answered (its transaction
+//! committed), the store raises `pg_notify` on its channel, and a connection of its own
+//! `LISTEN`s there for every process that asked ([`Answers::subscribe`]), so a worker
+//! resumes an execution answered elsewhere (by an API server, say) at once rather than at
+//! its next poll. The notification is best-effort, sent after the answer committed: a lost
+//! one (a crash in between, a listener reconnecting) leaves the execution to the next poll,
+//! as before; after its connection is lost and opened again, the listener wakes subscribers
+//! once to look for what they may have missed.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -15,30 +16,39 @@ use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::pool::quote_ident;
 
+/// What the listening connection calls itself (`pg_stat_activity.application_name`).
+pub(super) const APPLICATION_NAME: &str = "asl-answers";
+
 /// The longest pause between attempts to listen again.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// The first pause.
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The store's channel and, once someone subscribed, its listener.
 pub(super) struct Answers {
     config: tokio_postgres::Config,
     channel: String,
-    /// Counts notifications (and reconnections); started by the first subscriber.
-    seen: OnceLock<watch::Receiver<u64>>,
+    /// Counts notifications (and reconnections).
+    seen: watch::Sender<u64>,
+    /// Listens while the store lives, from the first subscription (started again if the
+    /// runtime it ran on has gone).
     listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Answers {
     /// The answers of the store in `schema` (or the default one) of the database `config`
-    /// names: its channel is named after the schema (hashed: a channel name has at most 63
-    /// bytes), so stores sharing a database do not wake each other.
-    pub(super) fn new(config: tokio_postgres::Config, schema: Option<&str>) -> Answers {
+    /// names: its channel is named after the schema as the store was given it (hashed: a
+    /// channel name has at most 63 bytes), so stores sharing a database do not wake each
+    /// other.
+    pub(super) fn new(mut config: tokio_postgres::Config, schema: Option<&str>) -> Answers {
         use sha2::Digest as _;
         let digest = sha2::Sha256::digest(schema.unwrap_or("").as_bytes());
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        config.application_name(APPLICATION_NAME);
         Answers {
             config,
             channel: format!("asl_answers_{hex}"),
-            seen: OnceLock::new(),
+            seen: watch::channel(0).0,
             listener: Mutex::new(None),
         }
     }
@@ -48,17 +58,18 @@ impl Answers {
         &self.channel
     }
 
-    /// A receiver that changes on every answer given by any process; the first call starts
-    /// listening (a task on the current runtime, ended when the store is dropped).
+    /// A receiver that changes on every answer given by any process; starts listening (a
+    /// task on the current runtime) unless a listener runs.
     pub(super) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.seen
-            .get_or_init(|| {
-                let (tx, rx) = watch::channel(0u64);
-                let task = tokio::spawn(listen(self.config.clone(), self.channel.clone(), tx));
-                *self.listener.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
-                rx
-            })
-            .clone()
+        let mut listener = self.listener.lock().unwrap_or_else(|e| e.into_inner());
+        if listener.as_ref().is_none_or(|t| t.is_finished()) {
+            *listener = Some(tokio::spawn(listen(
+                self.config.clone(),
+                self.channel.clone(),
+                self.seen.clone(),
+            )));
+        }
+        self.seen.subscribe()
     }
 }
 
@@ -75,32 +86,30 @@ impl Drop for Answers {
     }
 }
 
-/// Listens on `channel` until every subscriber is gone, connecting again (with backoff)
-/// whenever the connection is lost.
+/// Listens on `channel` until aborted, connecting again (with backoff) whenever the
+/// connection is lost.
 async fn listen(config: tokio_postgres::Config, channel: String, seen: watch::Sender<u64>) {
-    let mut backoff = Duration::from_millis(100);
-    while !seen.is_closed() {
-        match listen_once(&config, &channel, &seen).await {
-            Ok(()) => backoff = Duration::from_millis(100),
-            Err(e) => {
-                tracing::warn!(error = %e, channel = %channel, retry_in_ms = backoff.as_millis() as u64,
-                    "listening for task token answers failed; answers from other processes \
-                     are found at the next poll meanwhile");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-            }
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if let Err(e) = listen_once(&config, &channel, &seen, &mut backoff).await {
+            tracing::warn!(error = %e, channel = %channel, retry_in_ms = backoff.as_millis() as u64,
+                "listening for task token answers failed; answers from other processes \
+                 are found at the next poll meanwhile");
         }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
-/// One connection's listening: returns when it ends.
+/// One connection's listening: returns when it ends. `backoff` starts over once listening.
 async fn listen_once(
     config: &tokio_postgres::Config,
     channel: &str,
     seen: &watch::Sender<u64>,
+    backoff: &mut Duration,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
-    let (ended_tx, mut ended) = tokio::sync::oneshot::channel();
+    let (ended_tx, ended) = tokio::sync::oneshot::channel();
     let wake = seen.clone();
     // The connection delivers notifications only while polled: drive it on a task of its
     // own, which the client's `LISTEN` needs too.
@@ -116,23 +125,31 @@ async fn listen_once(
         };
         let _ = ended_tx.send(result);
     });
-    let listening = client
-        .batch_execute(&format!("LISTEN {}", quote_ident(channel)))
-        .await;
-    if let Err(e) = listening {
-        driver.abort();
-        return Err(e);
+    // Ends the driver however this returns (this task aborted with the store included).
+    struct Abort(tokio::task::JoinHandle<()>);
+    impl Drop for Abort {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
     }
+    let _driver = Abort(driver);
+    client
+        .batch_execute(&format!("LISTEN {}", quote_ident(channel)))
+        .await?;
+    *backoff = MIN_BACKOFF;
     // Answers given while no connection listened: subscribers look once.
     seen.send_modify(|n| *n += 1);
-    tokio::select! {
-        r = &mut ended => {
-            drop(client);
-            r.unwrap_or(Ok(()))
-        }
-        () = seen.closed() => {
-            driver.abort();
-            Ok(())
-        }
+    let r = ended.await.unwrap_or(Ok(()));
+    drop(client);
+    r
+}
+
+/// Announces an answer on `channel` (best-effort: see the module's doc).
+pub(super) async fn announce(client: &tokio_postgres::Client, channel: &str) {
+    if let Err(e) = client
+        .execute("SELECT pg_notify($1, '')", &[&channel])
+        .await
+    {
+        tracing::debug!(error = %e, "announcing a task token answer failed");
     }
 }

@@ -325,8 +325,19 @@ impl Store for PostgresStore {
     ) -> StoreFuture<'_, TokenUpdate> {
         let token = token.to_string();
         let channel = self.answers.channel().to_string();
-        transaction!(self, |tx| {
-            tokens::update_token(&tx, &token, state, at, &channel).await?
+        let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
+        self.call(move |mut client| async move {
+            let r = async {
+                let tx = client.transaction().await?;
+                let out = tokens::update_token(&tx, &token, state, at).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+            .await;
+            if answered && r == Ok(TokenUpdate::Updated) {
+                answers::announce(&client, &channel).await;
+            }
+            (client, r)
         })
     }
 

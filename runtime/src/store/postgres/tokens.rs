@@ -82,7 +82,6 @@ pub(super) async fn update_token(
     token: &str,
     state: TokenState,
     at: DateTime<Utc>,
-    channel: &str,
 ) -> Result<TokenUpdate, StoreError> {
     let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
     // An answer may wake an execution at rest on the token: its row is locked first, as a
@@ -137,11 +136,6 @@ pub(super) async fn update_token(
                     &[e, &ms(at), &token],
                 )
                 .await?;
-            }
-            if answered {
-                // Delivered when this transaction commits, to every process listening (see
-                // `answers`): their workers and waiting tasks look at once.
-                tx.execute("SELECT pg_notify($1, '')", &[&channel]).await?;
             }
             TokenUpdate::Updated
         }
