@@ -39,7 +39,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => vec![1usize, 10, 100],
     };
     for concurrency in levels {
-        let dir = std::env::temp_dir().join(format!("asl-bench-durable-{}", std::process::id()));
+        // A directory per level: the last level's store may close its file a moment after
+        // the level ends, and SQLite must not meet a new file at the same path meanwhile.
+        let dir = std::env::temp_dir().join(format!(
+            "asl-bench-durable-{}-{concurrency}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let rate = rt.block_on(async {
