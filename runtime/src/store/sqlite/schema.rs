@@ -103,7 +103,10 @@ CREATE TABLE IF NOT EXISTS log (
     last_event INTEGER,
     body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS log_key ON log(key);
+-- An execution's rows by its last event: the check that a transition's events are new
+-- seeks to the first at or past them (by key alone it read each of the execution's rows).
+CREATE INDEX IF NOT EXISTS log_key_event ON log(key, last_event);
+DROP INDEX IF EXISTS log_key;
 CREATE TABLE IF NOT EXISTS schedules (
     name TEXT PRIMARY KEY,
     workflow TEXT NOT NULL,
