@@ -505,6 +505,17 @@ async fn answers_racing_the_rest_are_not_lost() {
     }
 }
 
+/// Waits (up to 2 s) until `e` holds no execution in memory: its one execution rests.
+async fn at_rest(e: &Engine) {
+    for _ in 0..100 {
+        if e.running() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(e.running(), 0, "not at rest");
+}
+
 /// Answered in this process, a resting execution is resumed at once, not at the worker's next
 /// poll (10 s here). Real time: the claim and the resume are real work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -526,13 +537,7 @@ async fn an_answer_here_wakes_it_at_once() {
             .await
             .unwrap();
         let token = asker.token(0).await;
-        for _ in 0..100 {
-            if e.running() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(e.running(), 0, "not at rest");
+        at_rest(&e).await;
         let answered = std::time::Instant::now();
         e.send_task_success(&token, json!(7)).await.unwrap();
         assert_eq!(e.wait(&id).await.unwrap(), json!(7));
@@ -593,13 +598,7 @@ async fn an_answer_from_another_process_wakes_it_at_once_on_postgres() {
             .await
             .unwrap();
         let token = asker.token(n).await;
-        for _ in 0..100 {
-            if e.running() == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(e.running(), 0, "not at rest");
+        at_rest(&e).await;
         if n == 2 {
             // The listening connection is lost: it listens again and looks for what came
             // meanwhile.
