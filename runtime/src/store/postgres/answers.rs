@@ -36,13 +36,12 @@ pub(super) struct Answers {
 }
 
 impl Answers {
-    /// The answers of the store in `schema` (or the default one) of the database `config`
-    /// names: its channel is named after the schema as the store was given it (hashed: a
-    /// channel name has at most 63 bytes), so stores sharing a database do not wake each
-    /// other.
-    pub(super) fn new(mut config: tokio_postgres::Config, schema: Option<&str>) -> Answers {
+    /// The answers of the store in `schema` of the database `config` names: its channel is
+    /// named after the schema (hashed: a channel name has at most 63 bytes), so stores
+    /// sharing a database do not wake each other.
+    pub(super) fn new(mut config: tokio_postgres::Config, schema: &str) -> Answers {
         use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(schema.unwrap_or("").as_bytes());
+        let digest = sha2::Sha256::digest(schema.as_bytes());
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         config.application_name(APPLICATION_NAME);
         Answers {

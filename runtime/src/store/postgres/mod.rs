@@ -84,18 +84,25 @@ impl PostgresStore {
 
     async fn open(url: &str, schema: Option<String>) -> Result<PostgresStore, StoreError> {
         let config: tokio_postgres::Config = url.parse()?;
-        let store = PostgresStore {
-            pool: Arc::new(Pool::new(config.clone(), schema.clone())),
-            batch: Arc::new(Batch::default()),
-            answers: Arc::new(answers::Answers::new(config, schema.as_deref())),
-        };
-        store
-            .call(move |mut client| async move {
-                let r = migrations::migrate(&mut client, schema.as_deref()).await;
+        let pool = Arc::new(Pool::new(config.clone(), schema.clone()));
+        // The schema as the server names it: stores opened without one and with the default
+        // one's name are the same store, and hear each other's answers.
+        let tables_in = pool
+            .run(move |mut client| async move {
+                let r = async {
+                    migrations::migrate(&mut client, schema.as_deref()).await?;
+                    let row = client.query_one("SELECT current_schema()", &[]).await?;
+                    Ok(row.get::<_, Option<String>>(0).unwrap_or_default())
+                }
+                .await;
                 (client, r)
             })
             .await?;
-        Ok(store)
+        Ok(PostgresStore {
+            pool,
+            batch: Arc::new(Batch::default()),
+            answers: Arc::new(answers::Answers::new(config, &tables_in)),
+        })
     }
 }
 

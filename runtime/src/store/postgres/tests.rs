@@ -503,3 +503,22 @@ async fn a_stale_commit_stops_at_its_fence() {
     tx.rollback().await.unwrap();
     assert_eq!(store.history("x").await.unwrap().len(), 1);
 }
+
+/// A store opened without a schema and one opened with the default schema's name are one
+/// store: they announce task token answers on one channel (an answer given through either
+/// wakes the other's worker loops). Another schema has a channel of its own.
+#[tokio::test]
+async fn the_default_schema_by_name_shares_the_answers_channel() {
+    let Some(url) = url() else { return };
+    let default: String = client(&url)
+        .await
+        .query_one("SELECT current_schema()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let unnamed = PostgresStore::connect(&url).await.unwrap();
+    let named = PostgresStore::connect_schema(&url, &default).await.unwrap();
+    assert_eq!(unnamed.answers.channel(), named.answers.channel());
+    let other = store("answers_channel").await.unwrap();
+    assert_ne!(other.answers.channel(), named.answers.channel());
+}
