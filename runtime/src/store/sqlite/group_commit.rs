@@ -2,7 +2,9 @@
 //! transaction (one fsync for the batch). The drainer runs on tokio's blocking pool, so the
 //! task that queued a request keeps running its other futures (a Map's iterations) while the
 //! transaction commits, and their requests join the next batch; without a runtime the caller
-//! drains itself.
+//! drains itself. A request that finds nothing queued and no drainer, and still none after
+//! its caller's other futures had a turn, is committed on the caller's thread (see
+//! `Inner::commit_here`).
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -114,6 +116,39 @@ impl Inner {
         });
     }
 
+    /// Commits the queue's next batch on the caller's thread (`draining` set by the caller):
+    /// for a request that found nothing queued and no drainer, so the commit of an
+    /// execution running alone costs no hop to the blocking pool and back (two thread
+    /// wake-ups, ~36 µs on this project's machine, about a third of the commit). What queues
+    /// meanwhile goes to a drainer on the blocking pool, so the caller's thread is held for
+    /// one batch at most.
+    fn commit_here(self: &Arc<Self>) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // Busy (a setting applied `alone`) or poisoned: left to the drainer.
+            let Ok(conn) = self.conn.try_lock() else {
+                return;
+            };
+            // So is a fold of the log (many rows: not on the caller's thread).
+            let fold_due =
+                log::backlog(&conn).map_or(true, |n| n >= self.fold_at.load(Ordering::Relaxed));
+            if fold_due {
+                return;
+            }
+            let batch: Vec<Job> = {
+                let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let n = q.len().min(MAX_BATCH);
+                q.drain(..n).collect()
+            };
+            if !batch.is_empty() {
+                run_batch(&conn, batch);
+            }
+        }));
+        self.draining.store(false, Ordering::SeqCst);
+        if !self.queue_is_empty() {
+            self.schedule();
+        }
+    }
+
     /// Runs queued requests while the connection is free. A caller that finds it busy leaves
     /// its request to the current holder, which looks at the queue again after letting go.
     fn drain(&self) {
@@ -173,13 +208,45 @@ impl SqliteStore {
             });
             (status, reply)
         });
-        self.inner
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(job);
-        self.inner.schedule();
-        Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
+        let alone = {
+            let mut queue = self.inner.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.push(job);
+            queue.len() == 1
+        };
+        // Without a runtime, `schedule` commits it here and now.
+        if !alone || tokio::runtime::Handle::try_current().is_err() {
+            self.inner.schedule();
+            return Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? });
+        }
+        // Alone so far: the caller's other futures (a Map's iterations) get one turn to
+        // queue theirs first; if none did, this request is committed here.
+        let mut undecided = Undecided(Some(Arc::clone(&self.inner)));
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            if let Some(inner) = undecided.0.take() {
+                let still_alone = inner.queue.lock().unwrap_or_else(|e| e.into_inner()).len() == 1;
+                if still_alone && !inner.draining.swap(true, Ordering::SeqCst) {
+                    inner.commit_here();
+                } else if !inner.queue_is_empty() {
+                    inner.schedule();
+                }
+            }
+            rx.await.map_err(|_| StoreError::Closed)?
+        })
+    }
+}
+
+/// A queued request whose caller has not yet chosen where it is committed: dropped
+/// undecided (its future dropped before it was polled), it goes to a drainer.
+struct Undecided(Option<Arc<Inner>>);
+
+impl Drop for Undecided {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.take()
+            && !inner.queue_is_empty()
+        {
+            inner.schedule();
+        }
     }
 }
 
