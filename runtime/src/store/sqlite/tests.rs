@@ -428,3 +428,32 @@ async fn pages_cut_the_whole_history() {
     let store = SqliteStore::memory().await.unwrap();
     crate::store::pages::pages_cut_the_whole_history(&store, "e-pages").await;
 }
+
+/// A request whose future is dropped before it is polled (its caller gave up at once) is
+/// still committed, as one queued behind others would be; one awaited alone is committed on
+/// the caller's thread, one among others by the drainer.
+#[tokio::test]
+async fn requests_are_committed_whoever_waits_for_them() {
+    let path = std::env::temp_dir().join(format!("asl-whoever-{}.db", std::process::id()));
+    let store = SqliteStore::open(&path).await.unwrap();
+    // Read back through the store's readers: nothing else asks the writer to run.
+    drop(store.create(record("dropped", 1, None, 0), None, at(10)));
+    for _ in 0..100 {
+        if store.get("dropped").await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(store.get("dropped").await.unwrap().is_some());
+    let alone = store.create(record("alone", 2, None, 0), None, at(10));
+    assert_eq!(alone.await.unwrap(), Created::New);
+    let together = futures_util::future::join_all(
+        (0..20).map(|i| store.create(record(&format!("e{i}"), 3, None, 0), None, at(10))),
+    )
+    .await;
+    assert!(together.iter().all(|c| c == &Ok(Created::New)));
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
