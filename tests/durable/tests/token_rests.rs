@@ -516,22 +516,29 @@ async fn at_rest(e: &Engine) {
     assert_eq!(e.running(), 0, "not at rest");
 }
 
+/// A worker (its loop running) that rests a waiting task after 100 ms and polls every 10 s,
+/// so only a wake-up can resume an answered execution soon.
+async fn polling_slowly(b: &Backend, asker: &Arc<Asker>) -> Engine {
+    let e = engine(
+        b.store().await,
+        asker,
+        "a",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+    )
+    .await;
+    let w = e.clone();
+    tokio::spawn(async move { w.run().await });
+    e
+}
+
 /// Answered in this process, a resting execution is resumed at once, not at the worker's next
 /// poll (10 s here). Real time: the claim and the resume are real work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_here_wakes_it_at_once() {
     for b in [Some(sqlite()), postgres()].into_iter().flatten() {
         let asker = Arc::new(Asker::default());
-        let e = engine(
-            b.store().await,
-            &asker,
-            "a",
-            Duration::from_millis(100),
-            Duration::from_secs(10),
-        )
-        .await;
-        let w = e.clone();
-        tokio::spawn(async move { w.run().await });
+        let e = polling_slowly(&b, &asker).await;
         let id = e
             .start("ask", json!({}), StartOptions::default())
             .await
@@ -574,16 +581,7 @@ async fn drop_listeners(b: &Backend) {
 async fn an_answer_from_another_process_wakes_it_at_once_on_postgres() {
     let Some(b) = postgres() else { return };
     let asker = Arc::new(Asker::default());
-    let e = engine(
-        b.store().await,
-        &asker,
-        "a",
-        Duration::from_millis(100),
-        Duration::from_secs(10),
-    )
-    .await;
-    let w = e.clone();
-    tokio::spawn(async move { w.run().await });
+    let e = polling_slowly(&b, &asker).await;
     let api = engine(
         b.store().await,
         &Arc::default(),
