@@ -84,6 +84,13 @@ impl Inner {
         }
     }
 
+    /// The queue's next batch: its oldest requests, up to [`MAX_BATCH`].
+    fn take_batch(&self) -> Vec<Job> {
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let n = q.len().min(MAX_BATCH);
+        q.drain(..n).collect()
+    }
+
     fn queue_is_empty(&self) -> bool {
         self.queue
             .lock()
@@ -134,11 +141,7 @@ impl Inner {
             if fold_due {
                 return;
             }
-            let batch: Vec<Job> = {
-                let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                let n = q.len().min(MAX_BATCH);
-                q.drain(..n).collect()
-            };
+            let batch = self.take_batch();
             if !batch.is_empty() {
                 run_batch(&conn, batch);
             }
@@ -165,11 +168,7 @@ impl Inner {
                 Err(std::sync::TryLockError::WouldBlock) => return,
             };
             loop {
-                let batch: Vec<Job> = {
-                    let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                    let n = q.len().min(MAX_BATCH);
-                    q.drain(..n).collect()
-                };
+                let batch = self.take_batch();
                 if batch.is_empty() {
                     break;
                 }
