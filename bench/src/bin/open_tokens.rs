@@ -1,6 +1,6 @@
 //! Many executions waiting on task tokens (issue 20): `cargo run --release -p asl-bench --bin
 //! open_tokens [-- --count N] [--answers K] [--rest-after-ms M] [--max-running R]
-//! [--postgres <url>] [--json]`.
+//! [--held] [--postgres <url>] [--json]`.
 //!
 //! 1. A submit-only engine starts `N` Standard executions of `Ask (.waitForTaskToken) → Done`,
 //!    64 clients at once: starts per second.
@@ -14,6 +14,10 @@
 //!    (`send_task_success`): how long from the answer until the execution's next state ran
 //!    (max, 99th percentile, median). Then the rest are answered by 64 clients at once:
 //!    executions completed per second. Every `Ask` handler must have run exactly once.
+//!
+//! With `--held` no execution rests (`--rest-after-ms` is ignored): the first worker holds
+//! every execution in memory, each waiting on its token, and step 3's answers go to it: what
+//! an answer costs among `N` waiting executions (`--max-running` is raised to `N`).
 //!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
@@ -104,10 +108,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: u64 = arg("--count").map_or(Ok(100_000), |c| c.parse())?;
     let answers: u64 = arg("--answers").map_or(Ok(1_000), |c| c.parse())?;
     let answers = answers.min(count);
-    let rest_after =
-        Duration::from_millis(arg("--rest-after-ms").map_or(Ok(1_000), |c| c.parse())?);
+    let held = args.iter().any(|a| a == "--held");
+    let rest_after = if held {
+        Duration::from_secs(365 * 86_400)
+    } else {
+        Duration::from_millis(arg("--rest-after-ms").map_or(Ok(1_000), |c| c.parse())?)
+    };
     let postgres = arg("--postgres");
     let max_running: usize = arg("--max-running").map_or(Ok(10_000), |c| c.parse())?;
+    let max_running = if held {
+        max_running.max(count as usize)
+    } else {
+        max_running
+    };
     let clients = 64;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -176,7 +189,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         loop {
             tokio::time::sleep(Duration::from_millis(20)).await;
             most_held = most_held.max(worker.running());
-            if probe.asked.load(Ordering::Relaxed) >= count && worker.running() == 0 {
+            let asked = probe.asked.load(Ordering::Relaxed) >= count;
+            if asked && (held || worker.running() == 0) {
                 break;
             }
             if first_loop.is_finished() {
@@ -186,21 +200,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let take_secs = taken.elapsed().as_secs_f64();
         let peak_mib = rss_kib("VmHWM:") as f64 / 1024.0;
         let rss_rest = rss_kib("VmRSS:") as f64 / 1024.0;
-        worker.shutdown();
-        first_loop.await??;
-        drop(worker);
-
-        // 3. A new worker among them; tokens answered one at a time, then all at once.
-        let worker = engine(
-            Arc::clone(&store),
-            &probe,
-            "worker-2",
-            rest_after,
-            max_running,
-        )
-        .await?;
-        let looping = worker.clone();
-        let second_loop = tokio::spawn(async move { looping.run().await });
+        // 3. A new worker among them (with `--held`, the one holding them); tokens answered
+        // one at a time, then all at once.
+        let (worker, second_loop) = if held {
+            (worker, first_loop)
+        } else {
+            worker.shutdown();
+            first_loop.await??;
+            drop(worker);
+            let worker = engine(
+                Arc::clone(&store),
+                &probe,
+                "worker-2",
+                rest_after,
+                max_running,
+            )
+            .await?;
+            let looping = worker.clone();
+            (worker, tokio::spawn(async move { looping.run().await }))
+        };
         let tokens: Vec<String> =
             std::mem::take(&mut *probe.tokens.lock().unwrap_or_else(|e| e.into_inner()))
                 .into_iter()
@@ -253,6 +271,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, Box<dyn std::error::Error>>(json!({
             "store": if postgres.is_some() { "postgres" } else { "sqlite" },
             "executions": count,
+            "held": held,
             "rest_after_ms": rest_after.as_millis() as u64,
             "starts_per_s": count as f64 / start_secs,
             "take_up_s": take_secs,
@@ -276,18 +295,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let f = |k: &str| r[k].as_f64().unwrap_or_default();
-    println!(
-        "{} executions on {} each waiting on a task token (at rest after {} ms):",
-        r["executions"], r["store"], r["rest_after_ms"]
-    );
+    if held {
+        println!(
+            "{} executions on {} each waiting on a task token, all held in memory:",
+            r["executions"], r["store"]
+        );
+    } else {
+        println!(
+            "{} executions on {} each waiting on a task token (at rest after {} ms):",
+            r["executions"], r["store"], r["rest_after_ms"]
+        );
+    }
     println!(
         "  starts (64 submit-only clients):  {:>10.0} /s",
         f("starts_per_s")
     );
-    println!(
-        "  one worker hands out every token and rests all in: {:.1} s",
-        f("take_up_s")
-    );
+    let took = if held {
+        "hands out every token in"
+    } else {
+        "hands out every token and rests all in"
+    };
+    println!("  one worker {took}: {:.1} s", f("take_up_s"));
     println!(
         "  worker peak RSS meanwhile:        {:>10.0} MiB (at most {} executions in memory; process before the worker: {:.0} MiB; all at rest: {:.0} MiB)",
         f("worker_peak_rss_mib"),

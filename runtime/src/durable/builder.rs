@@ -176,7 +176,7 @@ impl EngineBuilder {
                 worker: self
                     .worker
                     .unwrap_or_else(|| format!("worker-{}", uuid::Uuid::new_v4().simple())),
-                tokens: tokio::sync::Notify::new(),
+                tokens: Default::default(),
                 due: tokio::sync::Notify::new(),
                 poll_interval: self.poll_interval,
                 history_quota: self.history_quota,

@@ -26,8 +26,8 @@ use crate::store::{
 pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) worker: String,
-    /// Wakes callback tasks waiting in this process when a token is completed here.
-    pub(crate) tokens: tokio::sync::Notify,
+    /// Wakes the callback task waiting in this process on a token when it changes.
+    pub(crate) tokens: super::token_waits::TokenWaits,
     /// Wakes the claim loops of this process when an execution at rest became due early (its
     /// callback token was answered here).
     pub(crate) due: tokio::sync::Notify,
@@ -512,7 +512,7 @@ impl Engine {
                 && let Ok(Ok(())) = finished.await
             {
                 self.inner.closed.notify_waiters();
-                self.inner.shared.tokens.notify_waiters();
+                self.inner.shared.tokens.wake_all();
                 return match self.inner.shared.store.get(id.as_str()).await? {
                     Some(r) => Ok(r.stop_date.unwrap_or_else(crate::clock::now)),
                     None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
@@ -537,7 +537,7 @@ impl Engine {
             )
             .await?;
         self.inner.closed.notify_waiters();
-        self.inner.shared.tokens.notify_waiters();
+        self.inner.shared.tokens.wake_all();
         match stopped {
             None => Err(EngineError::ExecutionDoesNotExist(id.to_string())),
             Some(r) => Ok(r.stop_date.unwrap_or(at)),
@@ -630,8 +630,11 @@ impl Engine {
             .await?
         {
             TokenUpdate::Updated => {
-                self.inner.shared.tokens.notify_waiters();
-                if answered {
+                // A task here waits on it: it reads the answer (and, were it just resting,
+                // finds it answered once at rest and wakes the claim loops itself). Else the
+                // execution may be at rest, due now: the claim loops look.
+                let waited_here = self.inner.shared.tokens.wake(token);
+                if answered && !waited_here {
                     self.inner.shared.due.notify_waiters();
                 }
                 Ok(())

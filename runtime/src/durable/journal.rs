@@ -509,8 +509,9 @@ impl Journal {
         rest: Option<RestOnToken<'_>>,
     ) -> Result<Value, Failure> {
         let waiting_since = tokio::time::Instant::now();
+        let wait = self.shared.tokens.register(token);
         loop {
-            let notified = self.shared.tokens.notified();
+            let notified = wait.notify().notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let state = self

@@ -35,6 +35,7 @@ pub(crate) mod journal;
 mod machine;
 pub(crate) mod map_run;
 pub mod schedule;
+mod token_waits;
 mod worker;
 mod workflows;
 

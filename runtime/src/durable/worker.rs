@@ -296,16 +296,27 @@ impl Engine {
         }
     }
 
-    /// Wakes this loop (and the tasks here waiting on tokens) whenever the store reports a
-    /// task token answered in any process ([`Store::answers`](crate::store::Store::answers)):
+    /// Wakes the task here waiting on a token, or else this loop, whenever the store reports
+    /// the token answered in any process ([`Store::answers`](crate::store::Store::answers)):
     /// an execution that rests on it is claimed at once, not at the next poll.
     fn forward_answers(&self) -> Option<super::schedule::Runner> {
+        use tokio::sync::broadcast::error::RecvError;
         let mut answers = self.inner.shared.store.answers()?;
         let shared = std::sync::Arc::clone(&self.inner.shared);
         Some(super::schedule::Runner(tokio::spawn(async move {
-            while answers.changed().await.is_ok() {
-                shared.tokens.notify_waiters();
-                shared.due.notify_waiters();
+            loop {
+                match answers.recv().await {
+                    Ok(crate::store::Answered::Token(token)) => {
+                        if !shared.tokens.wake(&token) {
+                            shared.due.notify_waiters();
+                        }
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        shared.tokens.wake_all();
+                        shared.due.notify_waiters();
+                    }
+                    Err(RecvError::Closed) => return,
+                }
             }
         })))
     }

@@ -441,6 +441,17 @@ pub enum TokenUpdate {
     NotWaiting,
 }
 
+/// A task token answered in some process, as [`Store::answers`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Answered {
+    /// This token was answered.
+    Token(String),
+    /// Answers may have been given unseen (the store's listener was reconnecting): every
+    /// waiter looks at its token again, and the worker loops claim.
+    Unknown,
+}
+
 /// What `create` did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {
@@ -662,12 +673,12 @@ pub trait Store: Send + Sync + 'static {
         state: TokenState,
         at: DateTime<Utc>,
     ) -> StoreFuture<'_, TokenUpdate>;
-    /// Changes whenever another process answers a task token of this store: a worker loop
-    /// then claims at once (the answer made an execution at rest due) and tasks waiting on
-    /// tokens look at theirs, instead of at their next poll. `None` (the default) for a
-    /// store that cannot tell: they find such answers when they poll. Called from inside a
-    /// tokio runtime.
-    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+    /// Reports each task token of this store answered in any process: the task waiting on
+    /// it here looks at it, or, if none does, a worker loop claims at once (the answer made
+    /// an execution at rest due), instead of at their next poll. A receiver that lagged
+    /// behind counts as [`Answered::Unknown`]. `None` (the default) for a store that cannot
+    /// tell: they find such answers when they poll. Called from inside a tokio runtime.
+    fn answers(&self) -> Option<tokio::sync::broadcast::Receiver<Answered>> {
         None
     }
     /// Stores a new schedule; `false` (nothing written) when one of that name exists.
@@ -826,7 +837,7 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     ) -> StoreFuture<'_, TokenUpdate> {
         (**self).update_token(token, state, at)
     }
-    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+    fn answers(&self) -> Option<tokio::sync::broadcast::Receiver<Answered>> {
         (**self).answers()
     }
     fn create_schedule(&self, schedule: ScheduleRecord) -> StoreFuture<'_, bool> {

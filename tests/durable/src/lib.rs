@@ -10,6 +10,7 @@ use serde_json::json;
 
 pub mod backend;
 pub mod cluster;
+pub mod counting;
 pub mod ten_run;
 
 /// The crash workflow, generated.

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asl_durable_tests::backend::Backend;
+use asl_durable_tests::counting::CountingStore;
 use asl_runtime::durable::HistoryEvent;
 use asl_runtime::store::Store;
 use asl_runtime::{Engine, StartOptions, Status, TaskContext, TaskError, Value};
@@ -610,4 +611,76 @@ async fn an_answer_from_another_process_wakes_it_at_once_on_postgres() {
     }
     assert_eq!(asker.calls(), 3);
     e.shutdown();
+}
+
+/// Among many executions held in memory waiting on their tokens, an answer wakes the one
+/// task waiting on that token: it alone reads its token from the store (every waiter read
+/// its token on each answer before, an answer's cost growing with the executions waiting).
+/// Answered here, and on Postgres by another process too (the store announces the token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_wakes_only_the_task_waiting_on_its_token() {
+    const WAITING: usize = 40;
+    for b in [Some(sqlite()), postgres()].into_iter().flatten() {
+        let asker = Arc::new(Asker::default());
+        let counting = Arc::new(CountingStore::new(b.store().await));
+        // Held (no rest within the test) and polling every 10 minutes: only a wake-up reads.
+        let e = engine(
+            Arc::clone(&counting) as Arc<dyn Store>,
+            &asker,
+            "a",
+            Duration::from_secs(3600),
+            Duration::from_secs(600),
+        )
+        .await;
+        let w = e.clone();
+        tokio::spawn(async move { w.run().await });
+        let mut ids = Vec::new();
+        for n in 0..WAITING {
+            ids.push(
+                e.start("ask", json!({"n": n}), StartOptions::default())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let mut tokens = Vec::new();
+        for n in 0..WAITING {
+            tokens.push(asker.token(n).await);
+        }
+        assert_eq!(e.running(), WAITING);
+        let mut answerers = vec![e.clone()];
+        if matches!(b, Backend::Postgres(..)) {
+            answerers.push(
+                engine(
+                    b.store().await,
+                    &Arc::default(),
+                    "api",
+                    Duration::from_secs(3600),
+                    Duration::from_secs(600),
+                )
+                .await,
+            );
+        }
+        for (n, answerer) in answerers.iter().enumerate() {
+            // Every task has read its token once it was handed out: let those reads end.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let before = counting.token_reads();
+            answerer
+                .send_task_success(&tokens[n], json!(n))
+                .await
+                .unwrap();
+            assert_eq!(e.wait(&ids[n]).await.unwrap(), json!(n));
+            let reads = counting.token_reads() - before;
+            assert!(
+                reads <= 3,
+                "one answer ({}) read tokens {reads} times among {WAITING} waiting",
+                if n == 0 {
+                    "here"
+                } else {
+                    "from another process"
+                }
+            );
+        }
+        assert_eq!(asker.calls(), WAITING);
+        e.shutdown();
+    }
 }

@@ -1,20 +1,22 @@
 //! Answers to task tokens across processes: once a task token is answered (its transaction
-//! committed), the store raises `pg_notify` on its channel, and a connection of its own
+//! committed), the store raises `pg_notify` on its channel with the token as payload (so only
+//! the task waiting on it wakes), and a connection of its own
 //! `LISTEN`s there for every process that asked ([`Answers::subscribe`]), so a worker
 //! resumes an execution answered elsewhere (by an API server, say) at once rather than at
 //! its next poll. The notification is best-effort, sent after the answer committed: a lost
 //! one (a crash in between, a listener reconnecting) leaves the execution to the next poll,
-//! as before; after its connection is lost and opened again, the listener wakes subscribers
-//! once to look for what they may have missed.
+//! as before; after its connection is lost and opened again, the listener reports
+//! [`Answered::Unknown`] once, for subscribers to look for what they may have missed.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use tokio::sync::watch;
+use tokio::sync::broadcast;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::pool::quote_ident;
+use crate::store::Answered;
 
 /// What the listening connection calls itself (`pg_stat_activity.application_name`).
 pub(super) const APPLICATION_NAME: &str = "asl-answers";
@@ -23,13 +25,16 @@ pub(super) const APPLICATION_NAME: &str = "asl-answers";
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The first pause.
 const MIN_BACKOFF: Duration = Duration::from_millis(100);
+/// Answers kept for a subscriber that has not read them yet; one further behind lags and
+/// looks at every token ([`Answered::Unknown`]).
+const BACKLOG: usize = 4096;
 
 /// The store's channel and, once someone subscribed, its listener.
 pub(super) struct Answers {
     config: tokio_postgres::Config,
     channel: String,
-    /// Counts notifications (and reconnections).
-    seen: watch::Sender<u64>,
+    /// The tokens announced (and reconnections, as `Unknown`).
+    seen: broadcast::Sender<Answered>,
     /// Listens while the store lives, from the first subscription (started again if the
     /// runtime it ran on has gone).
     listener: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -47,7 +52,7 @@ impl Answers {
         Answers {
             config,
             channel: format!("asl_answers_{hex}"),
-            seen: watch::channel(0).0,
+            seen: broadcast::channel(BACKLOG).0,
             listener: Mutex::new(None),
         }
     }
@@ -57,9 +62,9 @@ impl Answers {
         &self.channel
     }
 
-    /// A receiver that changes on every answer given by any process; starts listening (a
+    /// A receiver of every answer given by any process from now on; starts listening (a
     /// task on the current runtime) unless a listener runs.
-    pub(super) fn subscribe(&self) -> watch::Receiver<u64> {
+    pub(super) fn subscribe(&self) -> broadcast::Receiver<Answered> {
         let mut listener = self.listener.lock().unwrap_or_else(|e| e.into_inner());
         if listener.as_ref().is_none_or(|t| t.is_finished()) {
             *listener = Some(tokio::spawn(listen(
@@ -87,7 +92,11 @@ impl Drop for Answers {
 
 /// Listens on `channel` until aborted, connecting again (with backoff) whenever the
 /// connection is lost.
-async fn listen(config: tokio_postgres::Config, channel: String, seen: watch::Sender<u64>) {
+async fn listen(
+    config: tokio_postgres::Config,
+    channel: String,
+    seen: broadcast::Sender<Answered>,
+) {
     let mut backoff = MIN_BACKOFF;
     loop {
         if let Err(e) = listen_once(&config, &channel, &seen, &mut backoff).await {
@@ -104,7 +113,7 @@ async fn listen(config: tokio_postgres::Config, channel: String, seen: watch::Se
 async fn listen_once(
     config: &tokio_postgres::Config,
     channel: &str,
-    seen: &watch::Sender<u64>,
+    seen: &broadcast::Sender<Answered>,
     backoff: &mut Duration,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
@@ -116,7 +125,13 @@ async fn listen_once(
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
         let result = loop {
             match messages.next().await {
-                Some(Ok(AsyncMessage::Notification(_))) => wake.send_modify(|n| *n += 1),
+                Some(Ok(AsyncMessage::Notification(n))) => {
+                    // No subscriber left is no error: the next one starts from now.
+                    let _ = wake.send(match n.payload() {
+                        "" => Answered::Unknown,
+                        token => Answered::Token(token.to_string()),
+                    });
+                }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(e),
                 None => break Ok(()),
@@ -137,16 +152,16 @@ async fn listen_once(
         .await?;
     *backoff = MIN_BACKOFF;
     // Answers given while no connection listened: subscribers look once.
-    seen.send_modify(|n| *n += 1);
+    let _ = seen.send(Answered::Unknown);
     let r = ended.await.unwrap_or(Ok(()));
     drop(client);
     r
 }
 
-/// Announces an answer on `channel` (best-effort: see the module's doc).
-pub(super) async fn announce(client: &tokio_postgres::Client, channel: &str) {
+/// Announces the answer to `token` on `channel` (best-effort: see the module's doc).
+pub(super) async fn announce(client: &tokio_postgres::Client, channel: &str, token: &str) {
     if let Err(e) = client
-        .execute("SELECT pg_notify($1, '')", &[&channel])
+        .execute("SELECT pg_notify($1, $2)", &[&channel, &token])
         .await
     {
         tracing::debug!(error = %e, "announcing a task token answer failed");

@@ -342,13 +342,13 @@ impl Store for PostgresStore {
             }
             .await;
             if answered && r == Ok(TokenUpdate::Updated) {
-                answers::announce(&client, &channel).await;
+                answers::announce(&client, &channel, &token).await;
             }
             (client, r)
         })
     }
 
-    fn answers(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+    fn answers(&self) -> Option<tokio::sync::broadcast::Receiver<crate::store::Answered>> {
         Some(self.answers.subscribe())
     }
 

@@ -1,0 +1,140 @@
+//! Which tasks of this process wait on which task token (TASK-4), so that an answer wakes the
+//! one task waiting on its token. Each woken task reads its token from the store: waking every
+//! waiting task on each answer (as one shared `Notify` did) made an answer cost a store read
+//! per waiting execution, about 46 ms among 10,000 (`open_tokens --held`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+/// Each waited-on token's wake-up, and how many waits share it.
+type ByToken = HashMap<Box<str>, (Arc<Notify>, usize)>;
+
+/// The waits on task tokens in this process.
+#[derive(Default)]
+pub(crate) struct TokenWaits {
+    by_token: Mutex<ByToken>,
+}
+
+impl TokenWaits {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ByToken> {
+        self.by_token.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a wait on `token`, until the returned guard is dropped.
+    pub(crate) fn register(&self, token: &str) -> TokenWait<'_> {
+        let notify = {
+            let mut by_token = self.lock();
+            let entry = by_token
+                .entry(token.into())
+                .or_insert_with(|| (Arc::new(Notify::new()), 0));
+            entry.1 += 1;
+            Arc::clone(&entry.0)
+        };
+        TokenWait {
+            waits: self,
+            token: token.into(),
+            notify,
+        }
+    }
+
+    /// Wakes the tasks waiting on `token` (it changed in the store): whether any waits here.
+    pub(crate) fn wake(&self, token: &str) -> bool {
+        let notify = self.lock().get(token).map(|(n, _)| Arc::clone(n));
+        match notify {
+            Some(n) => {
+                n.notify_waiters();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Wakes every waiting task (an execution was stopped, or answers may have gone unseen):
+    /// each looks at its token again.
+    pub(crate) fn wake_all(&self) {
+        let all: Vec<Arc<Notify>> = self.lock().values().map(|(n, _)| Arc::clone(n)).collect();
+        for n in all {
+            n.notify_waiters();
+        }
+    }
+
+    /// How many tokens are waited on (for tests).
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// A registered wait on one token: [`TokenWait::notify`] is woken when the token changes.
+pub(crate) struct TokenWait<'a> {
+    waits: &'a TokenWaits,
+    token: Box<str>,
+    notify: Arc<Notify>,
+}
+
+impl TokenWait<'_> {
+    /// What wakes this wait: enable a `notified()` before reading the token, so a change
+    /// made after the read is not missed.
+    pub(crate) fn notify(&self) -> &Notify {
+        &self.notify
+    }
+}
+
+impl Drop for TokenWait<'_> {
+    fn drop(&mut self) {
+        let mut by_token = self.waits.lock();
+        if let Some(entry) = by_token.get_mut(&self.token) {
+            entry.1 -= 1;
+            if entry.1 == 0 {
+                by_token.remove(&self.token);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Whether `wait` is woken within a moment after `action` (its `notified()` enabled first,
+    /// as `wait_token` does).
+    async fn woken(wait: &TokenWait<'_>, action: impl FnOnce()) -> bool {
+        let notified = wait.notify().notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        action();
+        tokio::time::timeout(Duration::from_millis(50), notified)
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn an_answer_wakes_the_wait_on_its_token_only() {
+        let waits = TokenWaits::default();
+        let a = waits.register("a");
+        let b = waits.register("b");
+        assert!(woken(&a, || assert!(waits.wake("a"))).await);
+        assert!(!woken(&b, || assert!(waits.wake("a"))).await);
+        assert!(!woken(&a, || assert!(!waits.wake("c"))).await);
+        assert!(woken(&b, || waits.wake_all()).await);
+        assert!(woken(&a, || waits.wake_all()).await);
+    }
+
+    #[tokio::test]
+    async fn a_token_is_forgotten_when_its_last_wait_ends() {
+        let waits = TokenWaits::default();
+        let first = waits.register("t");
+        let second = waits.register("t");
+        assert!(woken(&second, || assert!(waits.wake("t"))).await);
+        drop(first);
+        assert_eq!(waits.len(), 1);
+        assert!(woken(&second, || assert!(waits.wake("t"))).await);
+        drop(second);
+        assert_eq!(waits.len(), 0);
+        assert!(!waits.wake("t"));
+    }
+}
