@@ -1,6 +1,6 @@
 //! Many executions waiting on task tokens (issue 20): `cargo run --release -p asl-bench --bin
 //! open_tokens [-- --count N] [--answers K] [--rest-after-ms M] [--max-running R]
-//! [--held] [--postgres <url>] [--json]`.
+//! [--held] [--poll-ms P] [--postgres <url>] [--json]`.
 //!
 //! 1. A submit-only engine starts `N` Standard executions of `Ask (.waitForTaskToken) → Done`,
 //!    64 clients at once: starts per second.
@@ -18,6 +18,9 @@
 //! With `--held` no execution rests (`--rest-after-ms` is ignored): the first worker holds
 //! every execution in memory, each waiting on its token, and step 3's answers go to it: what
 //! an answer costs among `N` waiting executions (`--max-running` is raised to `N`).
+//!
+//! The engines look for changes made by other processes every `P` ms (`--poll-ms`, the
+//! engine's default 200 by default).
 //!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
@@ -77,6 +80,7 @@ async fn engine(
     worker: &str,
     rest_after: Duration,
     max_running: usize,
+    poll: Duration,
 ) -> Result<Engine, Box<dyn std::error::Error>> {
     Ok(Engine::builder()
         .store(store)
@@ -85,6 +89,7 @@ async fn engine(
         .run_started(false)
         .rest_after(Some(rest_after))
         .max_running(max_running)
+        .poll_interval(poll)
         .build()
         .await?)
 }
@@ -115,6 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Duration::from_millis(arg("--rest-after-ms").map_or(Ok(1_000), |c| c.parse())?)
     };
     let postgres = arg("--postgres");
+    let poll = Duration::from_millis(arg("--poll-ms").map_or(Ok(200), |c| c.parse())?);
     let max_running: usize = arg("--max-running").map_or(Ok(10_000), |c| c.parse())?;
     let max_running = if held {
         max_running.max(count as usize)
@@ -146,6 +152,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "submitter",
             rest_after,
             max_running,
+            poll,
         )
         .await?;
         let started = Instant::now();
@@ -180,6 +187,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "worker-1",
             rest_after,
             max_running,
+            poll,
         )
         .await?;
         let looping = worker.clone();
@@ -214,6 +222,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "worker-2",
                 rest_after,
                 max_running,
+                poll,
             )
             .await?;
             let looping = worker.clone();

@@ -208,6 +208,7 @@ impl EngineBuilder {
         // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.
         let _ = inner.shared.engine.set(Arc::downgrade(&inner));
         tokio::spawn(renew_leases(Arc::downgrade(&inner)));
+        tokio::spawn(super::token_waits::poll(Arc::downgrade(&inner.shared)));
         Ok(Engine { inner })
     }
 }

@@ -553,10 +553,10 @@ impl Journal {
                     return Err(Failure::interrupted("the task token was closed"));
                 }
             }
-            let mut sleep = self.shared.poll_interval;
-            if let Some(d) = deadline {
-                sleep = sleep.min(crate::clock::until(d));
-            }
+            // An answer given here, or found by the engine's poll of every token waited on
+            // here (`token_waits::poll`), wakes this wait: it sleeps until its deadline.
+            let soonest = |a: Option<Duration>, b: Duration| Some(a.map_or(b, |a| a.min(b)));
+            let mut sleep = deadline.map(crate::clock::until);
             if let (Some(r), Some(after)) = (&rest, self.shared.rest_after) {
                 let waited = waiting_since.elapsed();
                 if waited >= after {
@@ -575,13 +575,21 @@ impl Journal {
                             "at rest until its task token is answered or {due}"
                         )));
                     }
+                    // Not put at rest (no worker loop here, or due soon): tries again later.
+                    sleep = soonest(sleep, self.shared.poll_interval);
                 } else {
-                    sleep = sleep.min(after - waited);
+                    sleep = soonest(sleep, after - waited);
                 }
             }
+            let sleep = async {
+                match sleep {
+                    Some(s) => tokio::time::sleep(s.max(Duration::from_millis(1))).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = notified => {}
-                _ = tokio::time::sleep(sleep.max(Duration::from_millis(1))) => {}
+                _ = sleep => {}
             }
         }
     }

@@ -1,12 +1,51 @@
 //! Which tasks of this process wait on which task token (TASK-4), so that an answer wakes the
 //! one task waiting on its token. Each woken task reads its token from the store: waking every
 //! waiting task on each answer (as one shared `Notify` did) made an answer cost a store read
-//! per waiting execution, about 46 ms among 10,000 (`open_tokens --held`).
+//! per waiting execution, about 46 ms among 10,000 (`open_tokens --held`). Answers given in
+//! other processes are found by [`poll`]: one store call per poll interval for every token
+//! waited on here (each waiting task read its own token every interval before).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use tokio::sync::Notify;
+
+use super::engine::Shared;
+
+/// The most tokens [`poll`] asks the store about in one call.
+const POLLED_AT_ONCE: usize = 1000;
+
+/// Every poll interval, asks the store which of the tokens waited on here are no longer
+/// waiting (answered in another process, timed out, closed) and wakes their tasks; ends with
+/// the engine.
+pub(super) async fn poll(shared: Weak<Shared>) {
+    loop {
+        let Some(period) = shared.upgrade().map(|s| s.poll_interval) else {
+            return;
+        };
+        tokio::time::sleep(period.max(Duration::from_millis(1))).await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let tokens = shared.tokens.tokens();
+        for tokens in tokens.chunks(POLLED_AT_ONCE) {
+            match shared.store.waiting_among(tokens).await {
+                Ok(waiting) => {
+                    let waiting: HashSet<&str> = waiting.iter().map(String::as_str).collect();
+                    for t in tokens.iter().filter(|t| !waiting.contains(t.as_str())) {
+                        shared.tokens.wake(t);
+                    }
+                }
+                Err(e) => {
+                    // The tasks wait on; each reads its token again at its deadline.
+                    tracing::debug!(error = %e.detail(), "looking for answered task tokens failed");
+                    break;
+                }
+            }
+        }
+    }
+}
 
 /// Each waited-on token's wake-up, and how many waits share it.
 type ByToken = HashMap<Box<str>, (Arc<Notify>, usize)>;
@@ -58,6 +97,11 @@ impl TokenWaits {
         for n in all {
             n.notify_waiters();
         }
+    }
+
+    /// The tokens waited on.
+    fn tokens(&self) -> Vec<String> {
+        self.lock().keys().map(|t| t.to_string()).collect()
     }
 
     /// How many tokens are waited on (for tests).

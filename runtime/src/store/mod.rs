@@ -665,6 +665,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'_, Option<HandedOut>>;
     /// The token's state, `None` when unknown.
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>>;
+    /// Of `tokens`, those still waiting for an answer (a worker looks, every poll interval,
+    /// whether another process answered any of the tokens its tasks wait on: one call for
+    /// all of them). The default reads them one by one with [`Store::token`].
+    fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let mut waiting = Vec::new();
+            for t in tokens {
+                if let Some(TokenState::Waiting { .. }) = self.token(t).await? {
+                    waiting.push(t.clone());
+                }
+            }
+            Ok(waiting)
+        })
+    }
     /// Completes (`Succeeded`/`Failed`), heartbeats (`Waiting`) or closes a waiting token.
     /// A completion makes the token's execution due from `at` (now) if it is at rest.
     fn update_token(
@@ -828,6 +842,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
         (**self).token(token)
+    }
+    fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        (**self).waiting_among(tokens)
     }
     fn update_token(
         &self,

@@ -2,7 +2,8 @@
 //! against each store: it is due at its deadline, or at once when the token is answered
 //! (success or failure; a heartbeat does not wake it; nor does an answer to a token it does
 //! not rest on), also when the answer came before the rest landed; registering the token
-//! again gives back what its handler answered.
+//! again gives back what its handler answered. `Store::waiting_among` tells the waiting
+//! tokens from the others.
 
 // Test code (compiled only for tests), which may unwrap.
 #![allow(clippy::unwrap_used)]
@@ -122,4 +123,14 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
         due(store, 31).await.is_empty(),
         "woken by a token it does not rest on"
     );
+
+    // Of several tokens, the waiting ones: "c"'s (a heartbeat came) and a new one; not the
+    // answered, failed or unknown ones.
+    let e = token('e');
+    store.register_token(&e, "d", "Ask", at(40)).await.unwrap();
+    let asked = [&a, &b, &c, &d, &e, &token('f')].map(|t| t.to_string());
+    let mut waiting = store.waiting_among(&asked).await.unwrap();
+    waiting.sort();
+    assert_eq!(waiting, [c, e]);
+    assert!(store.waiting_among(&[]).await.unwrap().is_empty());
 }

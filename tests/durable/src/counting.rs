@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     token_reads: AtomicU64,
+    token_polls: AtomicU64,
 }
 
 impl CountingStore {
@@ -21,12 +22,19 @@ impl CountingStore {
         CountingStore {
             inner,
             token_reads: AtomicU64::new(0),
+            token_polls: AtomicU64::new(0),
         }
     }
 
     /// How many times a task token was read ([`Store::token`]).
     pub fn token_reads(&self) -> u64 {
         self.token_reads.load(Ordering::Relaxed)
+    }
+
+    /// How many times the store was asked which of several tokens still wait
+    /// ([`Store::waiting_among`]).
+    pub fn token_polls(&self) -> u64 {
+        self.token_polls.load(Ordering::Relaxed)
     }
 }
 
@@ -150,6 +158,10 @@ impl Store for CountingStore {
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
         self.token_reads.fetch_add(1, Ordering::Relaxed);
         self.inner.token(token)
+    }
+    fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        self.token_polls.fetch_add(1, Ordering::Relaxed);
+        self.inner.waiting_among(tokens)
     }
     fn update_token(
         &self,

@@ -616,20 +616,23 @@ async fn an_answer_from_another_process_wakes_it_at_once_on_postgres() {
 /// Among many executions held in memory waiting on their tokens, an answer wakes the one
 /// task waiting on that token: it alone reads its token from the store (every waiter read
 /// its token on each answer before, an answer's cost growing with the executions waiting).
-/// Answered here, and on Postgres by another process too (the store announces the token).
+/// Answered here, or by another process: on Postgres the store announces the token; on
+/// SQLite the engine's poll finds it, one store call for every token waited on (each task
+/// read its own token every poll interval before).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_wakes_only_the_task_waiting_on_its_token() {
     const WAITING: usize = 40;
+    let poll = Duration::from_millis(300);
     for b in [Some(sqlite()), postgres()].into_iter().flatten() {
         let asker = Arc::new(Asker::default());
         let counting = Arc::new(CountingStore::new(b.store().await));
-        // Held (no rest within the test) and polling every 10 minutes: only a wake-up reads.
+        // Held: no rest within the test.
         let e = engine(
             Arc::clone(&counting) as Arc<dyn Store>,
             &asker,
             "a",
             Duration::from_secs(3600),
-            Duration::from_secs(600),
+            poll,
         )
         .await;
         let w = e.clone();
@@ -647,38 +650,34 @@ async fn an_answer_wakes_only_the_task_waiting_on_its_token() {
             tokens.push(asker.token(n).await);
         }
         assert_eq!(e.running(), WAITING);
-        let mut answerers = vec![e.clone()];
-        if matches!(b, Backend::Postgres(..)) {
-            answerers.push(
-                engine(
-                    b.store().await,
-                    &Arc::default(),
-                    "api",
-                    Duration::from_secs(3600),
-                    Duration::from_secs(600),
-                )
-                .await,
-            );
-        }
-        for (n, answerer) in answerers.iter().enumerate() {
+        let elsewhere = engine(
+            b.store().await,
+            &Arc::default(),
+            "api",
+            Duration::from_secs(3600),
+            poll,
+        )
+        .await;
+        for (n, answerer) in [&e, &elsewhere].into_iter().enumerate() {
             // Every task has read its token once it was handed out: let those reads end.
             tokio::time::sleep(Duration::from_millis(200)).await;
-            let before = counting.token_reads();
+            let (reads, polls) = (counting.token_reads(), counting.token_polls());
             answerer
                 .send_task_success(&tokens[n], json!(n))
                 .await
                 .unwrap();
-            assert_eq!(e.wait(&ids[n]).await.unwrap(), json!(n));
-            let reads = counting.token_reads() - before;
+            let ended = tokio::time::timeout(Duration::from_secs(10), e.wait(&ids[n])).await;
+            assert_eq!(ended.expect("not woken").unwrap(), json!(n));
+            // Three polls' time: each waiting task would have read its token three times.
+            tokio::time::sleep(poll * 3).await;
+            let reads = counting.token_reads() - reads;
+            let polls = counting.token_polls() - polls;
+            let from = if n == 0 { "here" } else { "another process" };
             assert!(
                 reads <= 3,
-                "one answer ({}) read tokens {reads} times among {WAITING} waiting",
-                if n == 0 {
-                    "here"
-                } else {
-                    "from another process"
-                }
+                "one answer from {from} read tokens {reads} times among {WAITING} waiting"
             );
+            assert!(polls >= 2, "{polls} polls in {:?}", poll * 3);
         }
         assert_eq!(asker.calls(), WAITING);
         e.shutdown();

@@ -324,6 +324,11 @@ impl Store for PostgresStore {
         transaction!(self, |tx| { tokens::token(&tx, &token).await? })
     }
 
+    fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        let tokens = tokens.to_vec();
+        transaction!(self, |tx| { tokens::waiting_among(&tx, &tokens).await? })
+    }
+
     fn update_token(
         &self,
         token: &str,

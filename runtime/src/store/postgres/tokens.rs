@@ -45,6 +45,22 @@ pub(super) async fn register_token(
     })
 }
 
+/// Of `tokens`, those waiting for an answer.
+pub(super) async fn waiting_among(
+    tx: &Transaction<'_>,
+    tokens: &[String],
+) -> Result<Vec<String>, StoreError> {
+    Ok(tx
+        .query(
+            "SELECT token FROM tokens WHERE token = ANY($1) AND status = 'WAITING'",
+            &[&tokens],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect())
+}
+
 /// A token's state, if it is known.
 pub(super) async fn token(
     tx: &Transaction<'_>,

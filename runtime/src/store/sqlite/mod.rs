@@ -354,6 +354,13 @@ impl Store for SqliteStore {
         self.read(Read::Point, move |conn| tokens::token(conn, &token))
     }
 
+    fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        let tokens = tokens.to_vec();
+        self.read(Read::Snapshot, move |conn| {
+            tokens::waiting_among(conn, tokens)
+        })
+    }
+
     fn update_token(
         &self,
         token: &str,
