@@ -1,13 +1,17 @@
-//! A Distributed Map whose children all wait at once (issue 20): `cargo run --release -p
-//! asl-bench --bin open_map [-- --children N] [--wait S] [--postgres <url>]`.
+//! A Distributed Map whose children all wait at once, or many children over several workers
+//! (issue 20): `cargo run --release -p asl-bench --bin open_map [-- --children N] [--wait S]
+//! [--workers W] [--postgres <url>]`.
 //!
-//! One Standard execution maps `N` items (default 10,000; at most 10,000, the Map's
-//! `MaxConcurrency`, so that every child waits at once) as STANDARD child executions, each child `Mark (Task) → Pause (Wait S seconds, default 30) → Done`.
+//! One Standard execution maps `N` items (default 10,000) as STANDARD child executions, at
+//! most 10,000 at once (the Map's `MaxConcurrency`: up to 10,000 children all wait at once),
+//! each child `Mark (Task) → Pause (Wait S seconds, default 30) → Done`.
 //! One engine in this process runs the parent and, through its worker loop
-//! (`Engine::run`), the children: each child runs `Mark` and goes to rest in its Wait (out of
-//! memory), and is woken when it is due. Reported: how long until every child ran `Mark`
-//! and no child is held in memory (only the parent runs), the process's peak resident memory
-//! meanwhile, and when the parent succeeded against the last child's due time.
+//! (`Engine::run`), the children, with `W - 1` more engines (default `W` = 1) on the same
+//! store whose worker loops claim children too: each child runs `Mark` and goes to rest in its
+//! Wait (out of memory), and is woken when it is due. Reported: how long until every child ran
+//! `Mark` and no child is held in memory (only the parent runs; with `N` ≤ 10,000), the
+//! process's peak resident memory meanwhile, when the parent succeeded against the last
+//! child's due time, children per second, and how many children each worker marked.
 //!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
@@ -47,15 +51,21 @@ asl_runtime::asl!(mod fan {
     }
 });
 
-/// Counts `Mark` calls.
-#[derive(Default)]
+/// Counts `Mark` calls, in all and by the worker (engine) that made them.
 struct Probe {
     marked: AtomicU64,
+    by_worker: Vec<AtomicU64>,
 }
 
-impl fan::Tasks for Arc<Probe> {
+/// One worker's handlers.
+struct Worker(Arc<Probe>, usize);
+
+impl fan::Tasks for Worker {
     async fn mark(&self, _input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
-        self.marked.fetch_add(1, Ordering::Relaxed);
+        self.0.marked.fetch_add(1, Ordering::Relaxed);
+        if let Some(n) = self.0.by_worker.get(self.1) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(Value::Null)
     }
 }
@@ -83,8 +93,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let children: u64 = arg("--children").map_or(Ok(10_000), |c| c.parse())?;
     let wait: u64 = arg("--wait").map_or(Ok(30), |c| c.parse())?;
-    if children > 10_000 {
-        return Err("--children: at most 10,000 (the Map's MaxConcurrency)".into());
+    let workers: usize = arg("--workers").map_or(Ok(1), |c| c.parse())?;
+    if workers == 0 {
+        return Err("--workers: at least 1".into());
     }
     let postgres = arg("--postgres");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -97,14 +108,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = rt.block_on(async {
         let schema = format!("open_map_{}", std::process::id());
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
-        let probe = Arc::new(Probe::default());
-        let engine = Engine::builder()
-            .store(store)
-            .workflow("fan", fan::Workflow::new(Arc::clone(&probe)))
-            .build()
-            .await?;
-        let looping = engine.clone();
-        let worker = tokio::spawn(async move { looping.run().await });
+        let probe = Arc::new(Probe {
+            marked: AtomicU64::new(0),
+            by_worker: (0..workers).map(|_| AtomicU64::new(0)).collect(),
+        });
+        let mut engines = Vec::new();
+        let mut loops = Vec::new();
+        for w in 0..workers {
+            let engine = Engine::builder()
+                .store(Arc::clone(&store))
+                .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), w)))
+                .worker_id(format!("worker-{w}"))
+                .build()
+                .await?;
+            let looping = engine.clone();
+            loops.push(tokio::spawn(async move { looping.run().await }));
+            engines.push(engine);
+        }
+        let (engine, worker) = (engines[0].clone(), loops.remove(0));
         let items: Vec<Value> = (0..children).map(|_| json!({ "wait": wait })).collect();
         let started = Instant::now();
         let id = engine
@@ -113,7 +134,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Every child marked, and only the parent in memory.
         loop {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            if probe.marked.load(Ordering::Relaxed) >= children && engine.running() <= 1 {
+            let held: usize = engines.iter().map(Engine::running).sum();
+            if probe.marked.load(Ordering::Relaxed) >= children && held <= 1 {
                 break;
             }
             if worker.is_finished() {
@@ -124,15 +146,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let peak = peak_rss_mib();
         let output = engine.wait(&id).await.map_err(|e| format!("{e:?}"))?;
         let done = started.elapsed().as_secs_f64();
-        engine.shutdown();
+        for e in &engines {
+            e.shutdown();
+        }
         worker.await??;
+        for l in loops {
+            l.await??;
+        }
         if output != json!({ "children": children }) {
             return Err(format!("unexpected output {output}").into());
         }
-        Ok::<_, Box<dyn std::error::Error>>((resting, peak, done))
+        let by_worker: Vec<u64> = probe
+            .by_worker
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .collect();
+        Ok::<_, Box<dyn std::error::Error>>((resting, peak, done, by_worker))
     });
     let _ = std::fs::remove_dir_all(&dir);
-    let (resting, peak, done) = result?;
+    let (resting, peak, done, by_worker) = result?;
     println!(
         "Distributed Map with {children} STANDARD children, each resting in a {wait} s Wait, on {}:",
         if postgres.is_some() {
@@ -142,9 +174,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     );
     println!("  every child started and at rest after: {resting:>8.1} s");
+    if children > 10_000 {
+        println!("    (more children than MaxConcurrency: they ran in turns, not all at once)");
+    }
     println!("  peak RSS meanwhile:                     {peak:>8.0} MiB");
     println!(
         "  parent succeeded after:                 {done:>8.1} s (each child waits {wait} s; the last one started within {resting:.1} s)"
     );
+    println!(
+        "  children per second:                    {:>8.0}",
+        children as f64 / done
+    );
+    println!("  children marked by each of the {workers} workers: {by_worker:?}");
     Ok(())
 }
