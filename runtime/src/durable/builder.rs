@@ -199,7 +199,7 @@ impl EngineBuilder {
             express: Mutex::new(HashMap::new()),
             express_done: Mutex::new(std::collections::VecDeque::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
-            child_waits: Mutex::new(HashMap::new()),
+            child_waits: Default::default(),
             schedule_wake: tokio::sync::Notify::new(),
             schedule_poll: self.schedule_poll,
             mocks: Mutex::new(HashMap::new()),
@@ -209,6 +209,7 @@ impl EngineBuilder {
         let _ = inner.shared.engine.set(Arc::downgrade(&inner));
         tokio::spawn(renew_leases(Arc::downgrade(&inner)));
         tokio::spawn(super::token_waits::poll(Arc::downgrade(&inner.shared)));
+        tokio::spawn(super::map_run::poll_children(Arc::downgrade(&inner)));
         Ok(Engine { inner })
     }
 }

@@ -75,7 +75,7 @@ pub(super) struct Inner {
     /// This process claims Map Run children while its Maps wait for them.
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
     /// Map Run children this process's Maps wait for, each woken when it ends here.
-    pub(super) child_waits: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+    pub(super) child_waits: super::map_run::ChildWaits,
     /// Wakes the schedule runner when this engine creates or resumes a schedule.
     pub(super) schedule_wake: tokio::sync::Notify,
     /// How often the schedule runner looks for schedules other processes changed.
@@ -120,7 +120,10 @@ impl Inner {
     pub(super) fn child_waits(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Notify>>> {
-        self.child_waits.lock().unwrap_or_else(|e| e.into_inner())
+        self.child_waits
+            .by_id
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     pub(super) fn express(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExpressRun>> {

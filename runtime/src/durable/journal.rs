@@ -510,8 +510,9 @@ impl Journal {
     ) -> Result<Value, Failure> {
         let waiting_since = tokio::time::Instant::now();
         let wait = self.shared.tokens.register(token);
+        let notify = wait.notify();
         loop {
-            let notified = wait.notify().notified();
+            let notified = notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let state = self
@@ -554,9 +555,10 @@ impl Journal {
                 }
             }
             // An answer given here, or found by the engine's poll of every token waited on
-            // here (`token_waits::poll`), wakes this wait: it sleeps until its deadline.
+            // here (`token_waits::poll`), wakes this wait: it sleeps until its deadline, or
+            // reads its token again after a long while (should that poll have stopped).
             let soonest = |a: Option<Duration>, b: Duration| Some(a.map_or(b, |a| a.min(b)));
-            let mut sleep = deadline.map(crate::clock::until);
+            let mut sleep = soonest(deadline.map(crate::clock::until), look_again(&self.shared));
             if let (Some(r), Some(after)) = (&rest, self.shared.rest_after) {
                 let waited = waiting_since.elapsed();
                 if waited >= after {
@@ -570,6 +572,9 @@ impl Journal {
                         handed_out: r.handed_out.clone(),
                     };
                     if self.rest_with(r.exec, due, Some(on)).await? {
+                        // No longer waited on here before the look: an answer committed after
+                        // it then finds no task here and wakes the claim loops itself.
+                        drop(wait);
                         self.answered_meanwhile(token).await;
                         return Err(Failure::interrupted(format!(
                             "at rest until its task token is answered or {due}"
@@ -593,6 +598,12 @@ impl Journal {
             }
         }
     }
+}
+
+/// How long a wait woken by the engine's polls (of task tokens, of Map Run children) sleeps
+/// before it looks itself: a fallback, should a poll have stopped.
+pub(super) fn look_again(shared: &super::engine::Shared) -> Duration {
+    shared.poll_interval.max(Duration::from_secs(60))
 }
 
 /// The due time of an execution at rest on a token with no deadline: it waits for the answer.

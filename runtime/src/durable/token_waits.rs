@@ -20,6 +20,7 @@ const POLLED_AT_ONCE: usize = 1000;
 /// waiting (answered in another process, timed out, closed) and wakes their tasks; ends with
 /// the engine.
 pub(super) async fn poll(shared: Weak<Shared>) {
+    let mut failing = false;
     loop {
         let Some(period) = shared.upgrade().map(|s| s.poll_interval) else {
             return;
@@ -29,17 +30,30 @@ pub(super) async fn poll(shared: Weak<Shared>) {
             return;
         };
         let tokens = shared.tokens.tokens();
+        if tokens.is_empty() {
+            // Idle until something is waited on (a permit is kept if that came meanwhile).
+            let registered = Arc::clone(&shared.tokens.registered);
+            drop(shared);
+            registered.notified().await;
+            continue;
+        }
         for tokens in tokens.chunks(POLLED_AT_ONCE) {
             match shared.store.waiting_among(tokens).await {
                 Ok(waiting) => {
+                    failing = false;
                     let waiting: HashSet<&str> = waiting.iter().map(String::as_str).collect();
                     for t in tokens.iter().filter(|t| !waiting.contains(t.as_str())) {
                         shared.tokens.wake(t);
                     }
                 }
                 Err(e) => {
-                    // The tasks wait on; each reads its token again at its deadline.
-                    tracing::debug!(error = %e.detail(), "looking for answered task tokens failed");
+                    // The tasks wait on; each reads its token again at its deadline, or
+                    // after a long while. Said once per run of failures.
+                    if !std::mem::replace(&mut failing, true) {
+                        tracing::warn!(error = %e.detail(),
+                            "looking for task tokens answered in other processes failed; \
+                             trying again every poll interval");
+                    }
                     break;
                 }
             }
@@ -54,6 +68,15 @@ type ByToken = HashMap<Box<str>, (Arc<Notify>, usize)>;
 #[derive(Default)]
 pub(crate) struct TokenWaits {
     by_token: Mutex<ByToken>,
+    /// Told of each new wait, and when the waits go (the engine is gone): [`poll`] sleeps
+    /// on it while nothing is waited on, holding no engine.
+    registered: Arc<Notify>,
+}
+
+impl Drop for TokenWaits {
+    fn drop(&mut self) {
+        self.registered.notify_one();
+    }
 }
 
 impl TokenWaits {
@@ -71,6 +94,7 @@ impl TokenWaits {
             entry.1 += 1;
             Arc::clone(&entry.0)
         };
+        self.registered.notify_one();
         TokenWait {
             waits: self,
             token: token.into(),
@@ -121,8 +145,8 @@ pub(crate) struct TokenWait<'a> {
 impl TokenWait<'_> {
     /// What wakes this wait: enable a `notified()` before reading the token, so a change
     /// made after the read is not missed.
-    pub(crate) fn notify(&self) -> &Notify {
-        &self.notify
+    pub(crate) fn notify(&self) -> Arc<Notify> {
+        Arc::clone(&self.notify)
     }
 }
 
@@ -147,7 +171,8 @@ mod tests {
     /// Whether `wait` is woken within a moment after `action` (its `notified()` enabled first,
     /// as `wait_token` does).
     async fn woken(wait: &TokenWait<'_>, action: impl FnOnce()) -> bool {
-        let notified = wait.notify().notified();
+        let notify = wait.notify();
+        let notified = notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         action();

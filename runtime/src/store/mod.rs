@@ -566,6 +566,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'_, Created>;
     /// One execution.
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>>;
+    /// Of the executions `ids`, those still running (a worker looks, every poll interval,
+    /// whether Map Run children it waits on, run by other workers, ended: one call for all
+    /// of them). The default reads them one by one with [`Store::get`].
+    fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let mut running = Vec::new();
+            for id in ids {
+                if let Some(r) = self.get(id).await?
+                    && r.status == Status::Running
+                {
+                    running.push(id.clone());
+                }
+            }
+            Ok(running)
+        })
+    }
     /// Its history.
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>>;
     /// A page of its history, read in one snapshot. The default reads the whole history.
@@ -735,6 +751,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     }
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
         (**self).get(id)
+    }
+    fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        (**self).running_among(ids)
     }
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         (**self).history(id)

@@ -124,11 +124,15 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
         "woken by a token it does not rest on"
     );
 
-    // Of several tokens, the waiting ones: "c"'s (a heartbeat came) and a new one; not the
-    // answered, failed or unknown ones.
+    // Of several tokens, the waiting ones: "c"'s (at rest, unanswered) and a new one; not
+    // the answered, failed, timed out or unknown ones.
     let e = token('e');
     store.register_token(&e, "d", "Ask", at(40)).await.unwrap();
-    let asked = [&a, &b, &c, &d, &e, &token('f')].map(|t| t.to_string());
+    let g = token('g');
+    store.register_token(&g, "d", "Ask", at(40)).await.unwrap();
+    let timed_out = store.update_token(&g, TokenState::TimedOut, at(41)).await;
+    assert_eq!(timed_out.unwrap(), TokenUpdate::Updated);
+    let asked = [&a, &b, &c, &d, &e, &token('f'), &g].map(|t| t.to_string());
     let mut waiting = store.waiting_among(&asked).await.unwrap();
     waiting.sort();
     assert_eq!(waiting, [c, e]);

@@ -14,6 +14,7 @@ pub struct CountingStore {
     inner: Arc<dyn Store>,
     token_reads: AtomicU64,
     token_polls: AtomicU64,
+    gets: AtomicU64,
 }
 
 impl CountingStore {
@@ -23,12 +24,18 @@ impl CountingStore {
             inner,
             token_reads: AtomicU64::new(0),
             token_polls: AtomicU64::new(0),
+            gets: AtomicU64::new(0),
         }
     }
 
     /// How many times a task token was read ([`Store::token`]).
     pub fn token_reads(&self) -> u64 {
         self.token_reads.load(Ordering::Relaxed)
+    }
+
+    /// How many times one execution was read ([`Store::get`]).
+    pub fn gets(&self) -> u64 {
+        self.gets.load(Ordering::Relaxed)
     }
 
     /// How many times the store was asked which of several tokens still wait
@@ -48,7 +55,11 @@ impl Store for CountingStore {
         self.inner.create(record, worker, lease_until)
     }
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
+        self.gets.fetch_add(1, Ordering::Relaxed);
         self.inner.get(id)
+    }
+    fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        self.inner.running_among(ids)
     }
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         self.inner.history(id)

@@ -60,6 +60,16 @@ pub(super) async fn create(
 }
 
 /// Aborts a running execution; the record as it was before, if there is one.
+/// Of `ids`, the executions still running (found by id: the status as an expression no
+/// index matches, see `commit::GROUP_COMMIT`).
+pub(super) async fn running_among(
+    tx: &Transaction<'_>,
+    ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let select = "SELECT id FROM executions WHERE id = ANY($1) AND status || '' = 'RUNNING'";
+    super::rows::keys_among(tx, select, ids).await
+}
+
 pub(super) async fn stop(
     tx: &Transaction<'_>,
     id: &str,

@@ -127,6 +127,11 @@ impl Store for PostgresStore {
         })
     }
 
+    fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        let ids = ids.to_vec();
+        transaction!(self, |tx| { executions::running_among(&tx, &ids).await? })
+    }
+
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
         self.call(move |mut conn| async move {

@@ -21,6 +21,21 @@ pub(super) fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// The keys `select` returns (one text column) given `keys` (bound as `$1`): which of them
+/// are in some state, in one statement.
+pub(super) async fn keys_among(
+    tx: &tokio_postgres::Transaction<'_>,
+    select: &str,
+    keys: &[String],
+) -> Result<Vec<String>, StoreError> {
+    Ok(tx
+        .query(select, &[&keys])
+        .await?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect())
+}
+
 pub(super) fn parse_json(s: &str) -> Result<Value, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::backend("corrupt JSON in store", e))
 }

@@ -50,15 +50,8 @@ pub(super) async fn waiting_among(
     tx: &Transaction<'_>,
     tokens: &[String],
 ) -> Result<Vec<String>, StoreError> {
-    Ok(tx
-        .query(
-            "SELECT token FROM tokens WHERE token = ANY($1) AND status = 'WAITING'",
-            &[&tokens],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .collect())
+    let select = "SELECT token FROM tokens WHERE token = ANY($1) AND status = 'WAITING'";
+    super::rows::keys_among(tx, select, tokens).await
 }
 
 /// A token's state, if it is known.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::events::{append_event, store_details};
-use super::rows::{COLUMNS, RawRecord, ms, read_record, to_int, to_json};
+use super::rows::{COLUMNS, RawRecord, ms, read_record, to_int, to_json, with_status};
 use crate::error::Status;
 use crate::store::{Created, ExecutionRecord, Page, StoreError};
 
@@ -55,6 +55,16 @@ pub(super) fn create(
     )?
     .execute(params![record.id, ms(record.start_date), started])?;
     Ok(Created::New)
+}
+
+/// Of `ids`, the executions still running. An end is never only in the commit log (only
+/// plain transitions are): the row tells.
+pub(super) fn running_among(
+    conn: &Connection,
+    ids: Vec<String>,
+) -> Result<Vec<String>, StoreError> {
+    let select = "SELECT status FROM executions WHERE id = ?1";
+    with_status(conn, select, ids, Status::Running.as_str())
 }
 
 /// Aborts a running execution; the record as it was before, if there is one.

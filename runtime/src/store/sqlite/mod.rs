@@ -172,6 +172,13 @@ impl Store for SqliteStore {
         })
     }
 
+    fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        let ids = ids.to_vec();
+        self.read(Read::Snapshot, move |conn| {
+            executions::running_among(conn, ids)
+        })
+    }
+
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
         let id = id.to_string();
         self.read(Read::Snapshot, move |conn| events::history(conn, &id))

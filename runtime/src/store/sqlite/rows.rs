@@ -27,6 +27,26 @@ pub(super) fn from_int(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// Of `keys`, those whose row has `status`, as `select` (a key bound as `?1`, the status
+/// read) finds it: one point read each (a caller runs them in one read transaction).
+pub(super) fn with_status(
+    conn: &rusqlite::Connection,
+    select: &str,
+    keys: Vec<String>,
+    status: &str,
+) -> Result<Vec<String>, StoreError> {
+    use rusqlite::OptionalExtension as _;
+    let mut read = conn.prepare_cached(select)?;
+    let mut kept = Vec::new();
+    for key in keys {
+        let found: Option<String> = read.query_row([&key], |r| r.get(0)).optional()?;
+        if found.as_deref() == Some(status) {
+            kept.push(key);
+        }
+    }
+    Ok(kept)
+}
+
 pub(super) fn to_json(v: &Value) -> String {
     v.to_string()
 }

@@ -57,20 +57,13 @@ pub(super) fn rest_on(conn: &Connection, rest: &TokenRest) -> Result<bool, Store
     Ok(status.as_deref() == Some("WAITING"))
 }
 
-/// Of `tokens`, those waiting for an answer: one point read each, in one read transaction.
+/// Of `tokens`, those waiting for an answer.
 pub(super) fn waiting_among(
     conn: &Connection,
     tokens: Vec<String>,
 ) -> Result<Vec<String>, StoreError> {
-    let mut read = conn.prepare_cached("SELECT status FROM tokens WHERE token = ?1")?;
-    let mut waiting = Vec::new();
-    for token in tokens {
-        let status: Option<String> = read.query_row(params![token], |r| r.get(0)).optional()?;
-        if status.as_deref() == Some("WAITING") {
-            waiting.push(token);
-        }
-    }
-    Ok(waiting)
+    let select = "SELECT status FROM tokens WHERE token = ?1";
+    super::rows::with_status(conn, select, tokens, "WAITING")
 }
 
 /// A token's state, if it is known.
