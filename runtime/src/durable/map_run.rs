@@ -68,11 +68,15 @@ pub(super) async fn poll_children(inner: std::sync::Weak<super::engine::Inner>) 
                     failing = false;
                     let running: std::collections::HashSet<&str> =
                         running.iter().map(String::as_str).collect();
-                    let waits = inner.child_waits();
-                    for id in ids.iter().filter(|id| !running.contains(id.as_str())) {
-                        if let Some(done) = waits.get(id) {
-                            done.notify_waiters();
-                        }
+                    let ended: Vec<Arc<tokio::sync::Notify>> = {
+                        let waits = inner.child_waits();
+                        ids.iter()
+                            .filter(|id| !running.contains(id.as_str()))
+                            .filter_map(|id| waits.get(id).cloned())
+                            .collect()
+                    };
+                    for done in ended {
+                        done.notify_waiters();
                     }
                 }
                 Err(e) => {

@@ -3,7 +3,7 @@
 //! (success or failure; a heartbeat does not wake it; nor does an answer to a token it does
 //! not rest on), also when the answer came before the rest landed; registering the token
 //! again gives back what its handler answered. `Store::waiting_among` tells the waiting
-//! tokens from the others.
+//! tokens from the others, `Store::running_among` the running executions.
 
 // Test code (compiled only for tests), which may unwrap.
 #![allow(clippy::unwrap_used)]
@@ -137,4 +137,13 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
     waiting.sort();
     assert_eq!(waiting, [c, e]);
     assert!(store.waiting_among(&[]).await.unwrap().is_empty());
+
+    // Of several executions, the running ones: "a" (resumed), "b" (due), "c" (at rest); not
+    // "d" once stopped, nor an unknown one.
+    store.stop("d", None, None, at(50)).await.unwrap();
+    let asked = ["a", "b", "c", "d", "nobody"].map(String::from);
+    let mut running = store.running_among(&asked).await.unwrap();
+    running.sort();
+    assert_eq!(running, ["a", "b", "c"]);
+    assert!(store.running_among(&[]).await.unwrap().is_empty());
 }

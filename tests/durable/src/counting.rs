@@ -15,6 +15,8 @@ pub struct CountingStore {
     token_reads: AtomicU64,
     token_polls: AtomicU64,
     gets: AtomicU64,
+    running_polls: AtomicU64,
+    leaves_children: bool,
 }
 
 impl CountingStore {
@@ -25,7 +27,24 @@ impl CountingStore {
             token_reads: AtomicU64::new(0),
             token_polls: AtomicU64::new(0),
             gets: AtomicU64::new(0),
+            running_polls: AtomicU64::new(0),
+            leaves_children: false,
         }
+    }
+
+    /// Counts the calls made to `inner`, through which an engine claims no Map Run child
+    /// executions: another engine runs them.
+    pub fn leaving_children(inner: Arc<dyn Store>) -> CountingStore {
+        CountingStore {
+            leaves_children: true,
+            ..CountingStore::new(inner)
+        }
+    }
+
+    /// How many times the store was asked which of several executions still run
+    /// ([`Store::running_among`]).
+    pub fn running_polls(&self) -> u64 {
+        self.running_polls.load(Ordering::Relaxed)
     }
 
     /// How many times a task token was read ([`Store::token`]).
@@ -59,6 +78,7 @@ impl Store for CountingStore {
         self.inner.get(id)
     }
     fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
+        self.running_polls.fetch_add(1, Ordering::Relaxed);
         self.inner.running_among(ids)
     }
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
@@ -90,6 +110,25 @@ impl Store for CountingStore {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> StoreFuture<'_, Vec<ExecutionRecord>> {
+        if self.leaves_children {
+            // Map Run children are registered as `<workflow>#<Map state>`.
+            let workflows: Vec<String> = workflows
+                .iter()
+                .filter(|w| !w.contains('#'))
+                .cloned()
+                .collect();
+            let own = own.map(<[String]>::to_vec);
+            let worker = worker.to_string();
+            return Box::pin(async move {
+                if workflows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let own = own.as_deref();
+                self.inner
+                    .claim(&worker, &workflows, own, now, lease_until, limit)
+                    .await
+            });
+        }
         self.inner
             .claim(worker, workflows, own, now, lease_until, limit)
     }

@@ -600,25 +600,30 @@ async fn results_written_after_a_restart_include_earlier_children(b: Backend) {
     assert_eq!(work.runs.lock().unwrap()[&1], 1);
 }
 
-/// A parent waiting on its Map Run's children does not read each child over and over: the
-/// engine asks the store every poll interval which of the children waited on here ended, in
-/// one call (each wait read its child with a backoff before: about 4 reads each in 1.5 s
-/// with a 100 ms poll). A child that ends is then read once, and the parent succeeds.
+/// A parent waiting on its Map Run's children, run by another worker, does not read each
+/// child over and over: its engine asks the store every poll interval which of the children
+/// waited on here ended, in one call (each wait read its child with a backoff before: about
+/// 4 reads each in 1.5 s with a 100 ms poll), and so finds them ended within a few polls (its
+/// own wait would look only after a minute). The parent then succeeds.
 async fn waiting_children_are_looked_at_by_one_poll(b: Backend) {
     let work = Arc::new(Work {
         gate_from: Some(0),
         ..Default::default()
     });
-    let counting = Arc::new(asl_durable_tests::counting::CountingStore::new(
-        b.store().await,
-    ));
+    let counting =
+        Arc::new(asl_durable_tests::counting::CountingStore::leaving_children(b.store().await));
     let store = Arc::clone(&counting) as Arc<dyn Store>;
     let a = engine_polling(store, &work, "a", Duration::from_millis(100)).await;
+    let other = engine(b.store().await, &work, "b").await;
+    let worker = {
+        let other = other.clone();
+        tokio::spawn(async move { other.run().await })
+    };
     let id = a
         .start("fan", input(&[1, 2], 0), StartOptions::default())
         .await
         .unwrap();
-    // Both children (MaxConcurrency 2) wait at the gate.
+    // Both children (MaxConcurrency 2) wait at the gate, on worker b.
     for _ in 0..500 {
         if work.now.load(Ordering::SeqCst) == 2 {
             break;
@@ -631,15 +636,23 @@ async fn waiting_children_are_looked_at_by_one_poll(b: Backend) {
         "the children did not start"
     );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let before = counting.gets();
+    let (before, polls) = (counting.gets(), counting.running_polls());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let reads = counting.gets() - before;
     assert!(
         reads <= 1,
         "{reads} reads of executions while 2 children ran"
     );
+    let polls = counting.running_polls() - polls;
+    assert!(polls >= 5, "{polls} polls in 1.5 s");
     work.gate.notify_waiters();
-    let out = wait(&a, &id).await.unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(10), a.wait(&id))
+        .await
+        .expect("the parent saw its children end")
+        .unwrap();
     assert_eq!(out[0]["n"], json!(10));
     assert_eq!(out[1]["n"], json!(20));
+    assert_eq!(work.by_worker.lock().unwrap().get("b"), Some(&2));
+    other.shutdown();
+    worker.await.unwrap().unwrap();
 }

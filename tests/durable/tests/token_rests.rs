@@ -680,12 +680,16 @@ async fn one_of_many_answered(b: &Backend, poll: Duration, elsewhere: bool) -> u
         e.clone()
     };
     // Every task reads its token once, when it starts waiting: wait for those reads.
-    for _ in 0..200 {
+    for _ in 0..1000 {
         if counting.token_reads() >= WAITING as u64 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(
+        counting.token_reads() >= WAITING as u64,
+        "not every task read its token"
+    );
     assert_eq!(e.running(), WAITING);
     let (reads, polls) = (counting.token_reads(), counting.token_polls());
     answerer

@@ -59,7 +59,6 @@ pub(super) async fn create(
     })
 }
 
-/// Aborts a running execution; the record as it was before, if there is one.
 /// Of `ids`, the executions still running (found by id: the status as an expression no
 /// index matches, see `commit::GROUP_COMMIT`).
 pub(super) async fn running_among(
@@ -70,6 +69,7 @@ pub(super) async fn running_among(
     super::rows::keys_among(tx, select, ids).await
 }
 
+/// Aborts a running execution; the record as it was before, if there is one.
 pub(super) async fn stop(
     tx: &Transaction<'_>,
     id: &str,
