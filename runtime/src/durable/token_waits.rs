@@ -1,7 +1,7 @@
 //! Which tasks of this process wait on which task token (TASK-4), so that an answer wakes the
 //! one task waiting on its token. Each woken task reads its token from the store: waking every
 //! waiting task on each answer (as one shared `Notify` did) made an answer cost a store read
-//! per waiting execution, about 46 ms among 10,000 (`open_tokens --held`). Answers given in
+//! per waiting execution, 27–46 ms among 10,000 (`open_tokens --held`). Answers given in
 //! other processes are found by [`poll`]: one store call per poll interval for every token
 //! waited on here (each waiting task read its own token every interval before).
 
