@@ -580,8 +580,8 @@ impl Journal {
                             "at rest until its task token is answered or {due}"
                         )));
                     }
-                    // Not put at rest (no worker loop here, or due soon): tries again later.
-                    sleep = soonest(sleep, self.shared.poll_interval);
+                    // Not put at rest (no worker loop here yet, or due soon): tries again
+                    // when it looks again (at its deadline, or after a long while).
                 } else {
                     sleep = soonest(sleep, after - waited);
                 }
