@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::Machine;
 use super::engine::{Engine, Inner, Shared};
+use super::waits::Polled;
 use super::worker::renew_leases;
 use crate::context::RunOptions;
 use crate::store::Store;
@@ -177,6 +178,7 @@ impl EngineBuilder {
                     .worker
                     .unwrap_or_else(|| format!("worker-{}", uuid::Uuid::new_v4().simple())),
                 tokens: Default::default(),
+                children: Default::default(),
                 due: tokio::sync::Notify::new(),
                 poll_interval: self.poll_interval,
                 history_quota: self.history_quota,
@@ -199,7 +201,6 @@ impl EngineBuilder {
             express: Mutex::new(HashMap::new()),
             express_done: Mutex::new(std::collections::VecDeque::new()),
             claiming_children: std::sync::atomic::AtomicBool::new(false),
-            child_waits: Default::default(),
             schedule_wake: tokio::sync::Notify::new(),
             schedule_poll: self.schedule_poll,
             mocks: Mutex::new(HashMap::new()),
@@ -208,8 +209,9 @@ impl EngineBuilder {
         // Set once, right after the engine exists: a fresh `OnceLock` cannot be full.
         let _ = inner.shared.engine.set(Arc::downgrade(&inner));
         tokio::spawn(renew_leases(Arc::downgrade(&inner)));
-        tokio::spawn(super::token_waits::poll(Arc::downgrade(&inner.shared)));
-        tokio::spawn(super::map_run::poll_children(Arc::downgrade(&inner)));
+        for polled in [Polled::Tokens, Polled::Children] {
+            tokio::spawn(super::waits::poll(Arc::downgrade(&inner.shared), polled));
+        }
         Ok(Engine { inner })
     }
 }

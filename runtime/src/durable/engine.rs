@@ -27,7 +27,9 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) worker: String,
     /// Wakes the callback task waiting in this process on a token when it changes.
-    pub(crate) tokens: super::token_waits::TokenWaits,
+    pub(crate) tokens: super::waits::Waits,
+    /// Wakes the Map waiting in this process on a child execution when it ends.
+    pub(crate) children: super::waits::Waits,
     /// Wakes the claim loops of this process when an execution at rest became due early (its
     /// callback token was answered here).
     pub(crate) due: tokio::sync::Notify,
@@ -74,8 +76,6 @@ pub(super) struct Inner {
     pub(super) shutdown: tokio::sync::watch::Sender<bool>,
     /// This process claims Map Run children while its Maps wait for them.
     pub(super) claiming_children: std::sync::atomic::AtomicBool,
-    /// Map Run children this process's Maps wait for, each woken when it ends here.
-    pub(super) child_waits: super::map_run::ChildWaits,
     /// Wakes the schedule runner when this engine creates or resumes a schedule.
     pub(super) schedule_wake: tokio::sync::Notify,
     /// How often the schedule runner looks for schedules other processes changed.
@@ -115,15 +115,6 @@ impl fmt::Debug for Engine {
 impl Inner {
     pub(super) fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(super) fn child_waits(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Notify>>> {
-        self.child_waits
-            .by_id
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
     }
 
     pub(super) fn express(&self) -> std::sync::MutexGuard<'_, HashMap<String, ExpressRun>> {

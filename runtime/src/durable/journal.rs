@@ -555,7 +555,7 @@ impl Journal {
                 }
             }
             // An answer given here, or found by the engine's poll of every token waited on
-            // here (`token_waits::poll`), wakes this wait: it sleeps until its deadline, or
+            // here (`waits::poll`), wakes this wait: it sleeps until its deadline, or
             // reads its token again after a long while (should that poll have stopped).
             let soonest = |a: Option<Duration>, b: Duration| Some(a.map_or(b, |a| a.min(b)));
             let mut sleep = soonest(deadline.map(crate::clock::until), look_again(&self.shared));

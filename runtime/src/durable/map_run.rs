@@ -21,78 +21,6 @@ use crate::error::{ExecutionError, Failure, Status};
 use crate::exec::{BoxFuture, Exec, MapRun, MapRunCounts, Recorded, Vars};
 use crate::store::{Created, ExecutionRecord, MapRunRecord};
 
-/// Map Run children this process's Maps wait for, each woken when it ends here (or when
-/// [`poll_children`] finds it ended elsewhere).
-#[derive(Default)]
-pub(super) struct ChildWaits {
-    pub(super) by_id: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Notify>>>,
-    /// Told of each new wait, and when the engine is gone: [`poll_children`] sleeps on it
-    /// while no child is waited on, holding no engine.
-    registered: Arc<tokio::sync::Notify>,
-}
-
-impl Drop for ChildWaits {
-    fn drop(&mut self) {
-        self.registered.notify_one();
-    }
-}
-
-/// The most children [`poll_children`] asks the store about in one call.
-const POLLED_AT_ONCE: usize = 1000;
-
-/// Every poll interval, asks the store which of the children waited on here have ended (run
-/// by other workers: one ending here wakes its wait at once) and wakes their waits; ends with
-/// the engine. One call for every waited child: each wait read its own child with a backoff
-/// before, about 12 reads per child of a 30,000-child Map over three workers on Postgres.
-pub(super) async fn poll_children(inner: std::sync::Weak<super::engine::Inner>) {
-    let mut failing = false;
-    loop {
-        let Some(period) = inner.upgrade().map(|i| i.shared.poll_interval) else {
-            return;
-        };
-        tokio::time::sleep(period.max(std::time::Duration::from_millis(1))).await;
-        let Some(inner) = inner.upgrade() else {
-            return;
-        };
-        let ids: Vec<String> = inner.child_waits().keys().cloned().collect();
-        if ids.is_empty() {
-            // Idle until a child is waited on (a permit is kept if that came meanwhile).
-            let registered = Arc::clone(&inner.child_waits.registered);
-            drop(inner);
-            registered.notified().await;
-            continue;
-        }
-        for ids in ids.chunks(POLLED_AT_ONCE) {
-            match inner.shared.store.running_among(ids).await {
-                Ok(running) => {
-                    failing = false;
-                    let running: std::collections::HashSet<&str> =
-                        running.iter().map(String::as_str).collect();
-                    let ended: Vec<Arc<tokio::sync::Notify>> = {
-                        let waits = inner.child_waits();
-                        ids.iter()
-                            .filter(|id| !running.contains(id.as_str()))
-                            .filter_map(|id| waits.get(id).cloned())
-                            .collect()
-                    };
-                    for done in ended {
-                        done.notify_waiters();
-                    }
-                }
-                Err(e) => {
-                    // Said once per run of failures; each wait looks itself after a while.
-                    if !std::mem::replace(&mut failing, true) {
-                        tracing::warn!(error = %e.detail(),
-                            "looking for Map Run children ended by other workers failed; \
-                             trying again every poll interval");
-                    }
-                    break;
-                }
-            }
-        }
-    }
-}
-
 /// The processor of a top-level Distributed Map, registered as `<workflow>#<Map state>`: what
 /// workers run for its child executions.
 pub(super) struct ChildMachine {
@@ -225,24 +153,12 @@ impl Engine {
         self.wait_child(&info.id).await
     }
 
-    /// Waits for a child to end: woken at once when it ends in this process, or by
-    /// [`poll_children`] when another worker ended it; it reads the child once when it starts
+    /// Waits for a child to end: woken at once when it ends in this process, or by the
+    /// engine's poll (`waits::poll`) when another worker ended it; it reads the child once when it starts
     /// waiting and once per wake-up (or after a long while, should that poll have stopped).
     async fn wait_child(&self, id: &str) -> Result<Value, Failure> {
-        let done = Arc::clone(
-            self.inner
-                .child_waits()
-                .entry(id.to_string())
-                .or_insert_with(|| Arc::new(tokio::sync::Notify::new())),
-        );
-        struct Unregister<'a>(&'a Engine, &'a str);
-        impl Drop for Unregister<'_> {
-            fn drop(&mut self) {
-                self.0.inner.child_waits().remove(self.1);
-            }
-        }
-        let _unregister = Unregister(self, id);
-        self.inner.child_waits.registered.notify_one();
+        let wait = self.inner.shared.children.register(id);
+        let done = wait.notify();
         loop {
             let woken = done.notified();
             tokio::pin!(woken);

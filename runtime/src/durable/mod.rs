@@ -35,7 +35,7 @@ pub(crate) mod journal;
 mod machine;
 pub(crate) mod map_run;
 pub mod schedule;
-mod token_waits;
+mod waits;
 mod worker;
 mod workflows;
 

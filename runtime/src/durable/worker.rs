@@ -151,9 +151,7 @@ impl Engine {
             }
             inner.closed.notify_waiters();
             // A Map waiting for this child hears of its end at once.
-            if let Some(done) = inner.child_waits().get(&key) {
-                done.notify_one();
-            }
+            inner.shared.children.wake(&key);
         });
         running.insert(
             id,
