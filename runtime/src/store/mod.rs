@@ -28,6 +28,8 @@ mod postgres;
 mod sqlite;
 #[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
 mod token_rests;
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
+mod writes;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -19,14 +19,29 @@ use asl_durable_tests::ten_run;
 
 const EXECUTIONS: usize = 1000;
 
-fn worker(url: &str, schema: &str, id: &str, dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pg-worker"))
+/// A worker process, killed when dropped (also when a test fails: a worker left running
+/// would hold its connections and go on claiming).
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn worker(url: &str, schema: &str, id: &str, dir: &Path) -> Worker {
+    let child = Command::new(env!("CARGO_BIN_EXE_pg-worker"))
         .args([url, schema, id])
         .arg(dir.join(format!("{id}.log")))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("{id}.stderr"))).unwrap())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Worker(child)
 }
 
 fn temp_dir(what: &str) -> std::path::PathBuf {
@@ -36,9 +51,9 @@ fn temp_dir(what: &str) -> std::path::PathBuf {
     dir
 }
 
-fn signal(child: &Child, sig: &str) {
+fn signal(worker: &Worker, sig: &str) {
     let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
+        .args([sig, &worker.0.id().to_string()])
         .status()
         .unwrap()
         .success();
@@ -62,14 +77,12 @@ fn wait_for(
     }
 }
 
-fn stop(workers: [&mut Child; 2]) {
-    for w in workers {
+fn stop(workers: [Worker; 2]) {
+    for mut w in workers {
         assert!(
-            w.try_wait().unwrap().is_none(),
+            w.0.try_wait().unwrap().is_none(),
             "a worker stopped by itself"
         );
-        w.kill().unwrap();
-        w.wait().unwrap();
     }
 }
 
@@ -83,8 +96,8 @@ fn workers_ride_out_a_postgres_restart() {
     let rt = ten_run::runtime();
     let client = rt.block_on(ten_run::client(&url, schema, &dir));
     let ids = rt.block_on(ten_run::start(&client, EXECUTIONS));
-    let mut a = worker(&url, schema, "worker-a", &dir);
-    let mut b = worker(&url, schema, "worker-b", &dir);
+    let a = worker(&url, schema, "worker-a", &dir);
+    let b = worker(&url, schema, "worker-b", &dir);
     let start = Instant::now();
     wait_for(
         &rt,
@@ -97,7 +110,7 @@ fn workers_ride_out_a_postgres_restart() {
     cluster.restart();
     let restart_secs = restart.elapsed().as_secs_f64();
     wait_for(&rt, &client, EXECUTIONS, start, Duration::from_secs(300));
-    stop([&mut a, &mut b]);
+    stop([a, b]);
 
     rt.block_on(ten_run::check_histories(&client, &ids));
     let calls = ten_run::task_calls(&[&dir.join("worker-a.log"), &dir.join("worker-b.log")]);
@@ -136,34 +149,49 @@ fn a_paused_worker_is_fenced_and_lets_go() {
     let rt = ten_run::runtime();
     let client = rt.block_on(ten_run::client(&url, &schema, &dir));
     let ids = rt.block_on(ten_run::start(&client, EXECUTIONS));
-    let mut a = worker(&url, &schema, "worker-a", &dir);
-    let mut b = worker(&url, &schema, "worker-b", &dir);
+    let a = worker(&url, &schema, "worker-a", &dir);
+    let b = worker(&url, &schema, "worker-b", &dir);
     let start = Instant::now();
-    wait_for(
-        &rt,
-        &client,
-        EXECUTIONS / 3,
-        start,
-        Duration::from_secs(120),
-    );
+    // A is paused once it is running executions (it logs their task calls), so some are in
+    // its hands whatever the pace: executions started together can all end within a few
+    // batches of each other, and a count of those ended says nothing about A.
+    let a_log = dir.join("worker-a.log");
+    while std::fs::read_to_string(&a_log).map_or(0, |l| l.lines().count()) < 20 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "worker A ran no task in time"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     // Paused for three lease timeouts (the workers' lease is 2 s).
     signal(&a, "-STOP");
     let paused_at = rt.block_on(ten_run::succeeded(&client));
+    assert!(
+        paused_at < EXECUTIONS,
+        "every execution had ended before A was paused: nothing to show"
+    );
     std::thread::sleep(Duration::from_secs(6));
     let while_paused = rt.block_on(ten_run::succeeded(&client)) - paused_at;
     signal(&a, "-CONT");
     wait_for(&rt, &client, EXECUTIONS, start, Duration::from_secs(300));
-    stop([&mut a, &mut b]);
+    // A learns its leases were taken (its next renewal, every 2/3 s) and lets the
+    // executions go: looked for a while, as B may have ended them all while A slept.
+    let a_err = || std::fs::read_to_string(dir.join("worker-a.stderr")).unwrap_or_default();
+    let woke = Instant::now();
+    while !a_err().contains("lease lost") && woke.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop([a, b]);
 
     rt.block_on(ten_run::check_histories(&client, &ids));
     let calls = ten_run::task_calls(&[&dir.join("worker-a.log"), &dir.join("worker-b.log")]);
     let twice = ten_run::check_task_calls(&calls, EXECUTIONS, 2);
-    let a_err = std::fs::read_to_string(dir.join("worker-a.stderr")).unwrap_or_default();
-    let let_go = a_err.matches("lease lost").count();
+    let let_go = a_err().matches("lease lost").count();
     assert!(
         while_paused > 0,
         "the other worker did nothing while A was paused"
     );
+    assert!(let_go > 0, "A, woken, did not let its executions go");
     eprintln!(
         "paused worker (SIGSTOP 6 s, lease 2 s) during {EXECUTIONS} executions: {while_paused} \
          finished by the other worker meanwhile; after SIGCONT the paused one let {let_go} \

@@ -60,7 +60,7 @@ pub(super) async fn create(
 }
 
 /// Of `ids`, the executions still running (found by id: the status as an expression no
-/// index matches, see `commit::GROUP_COMMIT`).
+/// index matches, see `group::GROUP_COMMIT`).
 pub(super) async fn running_among(
     tx: &Transaction<'_>,
     ids: &[String],

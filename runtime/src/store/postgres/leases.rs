@@ -70,7 +70,7 @@ pub(super) async fn renew(
             // The rows are locked in id order, as commits lock them: a renewal and a group
             // commit of the same executions never deadlock (Postgres would abort one, and an
             // aborted commit interrupts every execution in it). Found by id (the status as
-            // an expression no index matches: see `commit::GROUP_COMMIT`).
+            // an expression no index matches: see `group::GROUP_COMMIT`).
             "UPDATE executions SET lease_until = $3 WHERE id IN ( \
              SELECT id FROM executions WHERE id = ANY($1) AND lease_owner = $2 \
              AND status || '' = 'RUNNING' ORDER BY id FOR UPDATE) RETURNING id",

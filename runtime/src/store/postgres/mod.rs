@@ -19,6 +19,7 @@ mod answers;
 mod commit;
 mod events;
 mod executions;
+mod group;
 mod leases;
 mod map_runs;
 mod migrations;
@@ -40,7 +41,7 @@ use super::{
     TokenState, TokenUpdate,
 };
 use crate::error::Status;
-use commit::Batch;
+use group::Batch;
 use pool::{Pool, transaction};
 
 /// Postgres as a [`Store`]: `PostgresStore::connect("postgres://user@host/db").await?`.
@@ -159,12 +160,8 @@ impl Store for PostgresStore {
     }
 
     fn commit(&self, commit: Commit) -> StoreFuture<'_, ()> {
-        // Transitions (the hot path) are committed in batches; ends one by one.
-        if commit.close.is_none()
-            && commit.checkpoint.is_some()
-            && commit.truncate_from.is_none()
-            && commit.rest.is_none()
-        {
+        // Batched but for a rest on a task token (see `group`).
+        if group::batchable(&commit) {
             return self.commit_batched(commit);
         }
         self.commit_one(commit)

@@ -434,6 +434,15 @@ async fn token_rests_follow_the_rules() {
     crate::store::token_rests::token_rests_follow_the_rules(&store).await;
 }
 
+/// The rules of a write, batched or not (see `store::writes`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_follow_the_rules() {
+    let Some(store) = store("writes").await else {
+        return;
+    };
+    crate::store::writes::writes_follow_the_rules(&store).await;
+}
+
 /// History pages (see `store::pages`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_cut_the_whole_history() {

@@ -422,6 +422,13 @@ async fn token_rests_follow_the_rules() {
     crate::store::token_rests::token_rests_follow_the_rules(&store).await;
 }
 
+/// The rules of a write (see `store::writes`).
+#[tokio::test]
+async fn writes_follow_the_rules() {
+    let store = SqliteStore::memory().await.unwrap();
+    crate::store::writes::writes_follow_the_rules(&store).await;
+}
+
 /// History pages (see `store::pages`).
 #[tokio::test]
 async fn pages_cut_the_whole_history() {
