@@ -4,7 +4,8 @@
 //! a resumed execution replaces them from `truncate_from` on (fewer events than before
 //! leave none of the old ones behind); a rest lets the lease go until its time; an end
 //! closes the execution's waiting tokens and drops (success) or empties its Map progress;
-//! a worker whose lease was taken writes nothing.
+//! a worker whose lease was taken writes nothing. Creates (batched on Postgres too) record
+//! `ExecutionStarted` with the whole input; a second create of an id finds the first.
 
 // Test code (compiled only for tests), which may unwrap.
 #![allow(clippy::unwrap_used)]
@@ -15,7 +16,7 @@ use serde_json::json;
 use super::claims::{ids, record};
 use crate::error::Status;
 use crate::store::{
-    Checkpoint, Close, Commit, Progress, Rest, Store, StoreError, StoredEvent, TokenState,
+    Checkpoint, Close, Commit, Created, Progress, Rest, Store, StoreError, StoredEvent, TokenState,
 };
 
 fn at(seconds: i64) -> DateTime<Utc> {
@@ -280,4 +281,51 @@ pub(crate) async fn writes_follow_the_rules(store: &dyn Store) {
         .collect();
     expected.sort();
     assert_eq!(due, expected);
+
+    // Creates at once, two of them of one id: one creates it, the other finds it; a large
+    // input (stored by reference) reads back whole.
+    let big = "x".repeat(20_000);
+    let creates = (0..12).map(|i| {
+        let id = if i == 11 {
+            "c0".to_string()
+        } else {
+            format!("c{i}")
+        };
+        let mut r = record(&id, 3);
+        r.input = json!({ "i": i, "big": big });
+        store.create(r, None, at(100))
+    });
+    let created = futures_util::future::join_all(creates).await;
+    let mut new = 0;
+    for (i, c) in created.into_iter().enumerate() {
+        match c.unwrap() {
+            Created::New => new += 1,
+            Created::Existing(r) => {
+                assert!(i == 0 || i == 11, "c{i} existed");
+                assert_eq!(r.id, "c0");
+            }
+        }
+    }
+    assert_eq!(new, 11);
+    let c0 = store.get("c0").await.unwrap().unwrap();
+    let i0 = c0.input["i"].clone();
+    assert!(i0 == json!(0) || i0 == json!(11), "{i0}");
+    let started = store.history("c3").await.unwrap();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].kind, "ExecutionStarted");
+    let details = started[0].details.as_ref().unwrap();
+    let input: serde_json::Value =
+        serde_json::from_str(details["input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, json!({ "i": 3, "big": big }));
+    assert_eq!(
+        store.create(record("c5", 4), None, at(100)).await.unwrap(),
+        Created::Existing(Box::new(store.get("c5").await.unwrap().unwrap()))
+    );
+    let mut claimed = ids(store, "w4", None, 700, 100).await;
+    claimed.retain(|id| id.starts_with('c'));
+    assert_eq!(
+        claimed.len(),
+        11,
+        "created unleased: any worker claims them"
+    );
 }

@@ -1,63 +1,13 @@
-//! An execution's life outside its transitions: creating it, stopping it, redriving it, and
-//! listing executions.
+//! An execution's life outside its transitions: stopping it, redriving it, and listing
+//! executions (creating it: `starts`).
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::Transaction;
 
-use super::events::{append_event, insert_payloads};
+use super::events::append_event;
 use super::rows::{COLUMNS, count, get_record, ms, record};
 use crate::error::Status;
-use crate::store::{Created, ExecutionRecord, Page, StoreError, payloads};
-
-/// Inserts a new execution (and its start event), or finds the one with its id.
-pub(super) async fn create(
-    tx: &Transaction<'_>,
-    record: ExecutionRecord,
-    worker: Option<String>,
-    lease_until: DateTime<Utc>,
-) -> Result<Created, StoreError> {
-    let inserted = tx
-        .execute(
-            "INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, \
-             status, input, start_ms, secret, lease_owner, lease_until, events, map_run, \
-             map_items) \
-             VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6, $7, $8, $9, $10, 1, $11, $12) \
-             ON CONFLICT (id) DO NOTHING",
-            &[
-                &record.id,
-                &record.workflow,
-                &record.name,
-                &record.state_machine_arn,
-                &record.role_arn,
-                &record.input.to_string(),
-                &ms(record.start_date),
-                &record.secret,
-                &worker,
-                &worker.as_ref().map(|_| ms(lease_until)),
-                &record.map_run,
-                &count(record.map_items),
-            ],
-        )
-        .await?;
-    Ok(if inserted == 0 {
-        match get_record(tx, &record.id, false).await? {
-            Some(existing) => Created::Existing(Box::new(existing)),
-            None => return Err(StoreError::corrupt("execution vanished")),
-        }
-    } else {
-        let mut shared = Vec::new();
-        let started = payloads::share(&crate::store::started_details(&record), &mut shared);
-        let owners = vec![record.id.clone(); shared.len()];
-        insert_payloads(tx, &owners, shared).await?;
-        tx.execute(
-            "INSERT INTO events (execution, id, type, state, ts_ms, details) \
-             VALUES ($1, 1, 'ExecutionStarted', NULL, $2, $3)",
-            &[&record.id, &ms(record.start_date), &started],
-        )
-        .await?;
-        Created::New
-    })
-}
+use crate::store::{ExecutionRecord, Page, StoreError};
 
 /// Of `ids`, the executions still running (found by id: the status as an expression no
 /// index matches, see `group::GROUP_COMMIT`).

@@ -8,26 +8,33 @@
 //! statement reads everything from the snapshot it started with.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 
 use serde_json::Value;
 
 use super::PostgresStore;
+use super::queue::{Answers, Keyed, Queue};
 use super::rows::ms;
 use crate::store::{Commit, StoreError, StoreFuture, payloads};
 
-/// A queued write and where its result goes.
-type Queued = (Commit, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
-
-/// The writes waiting for the next batch, and whether a task commits them.
-#[derive(Default)]
-pub(super) struct Batch {
-    queue: Mutex<Vec<Queued>>,
-    draining: std::sync::atomic::AtomicBool,
-}
-
 /// The most writes committed in one statement.
 const MAX_BATCH: usize = 256;
+
+/// Writes waiting for the next batch.
+pub(super) type Writes = Queue<Commit, ()>;
+
+/// A queue for writes.
+pub(super) fn writes() -> Writes {
+    Queue::new(MAX_BATCH)
+}
+
+/// One write per execution in a batch: the statement fences each execution once (a second
+/// write of the same execution, from another worker sharing the store after a lease was
+/// taken over, waits for the next batch).
+impl Keyed for Commit {
+    fn key(&self) -> &str {
+        &self.execution
+    }
+}
 
 /// Whether `commit` can share a batch (everything but a rest on a task token).
 pub(super) fn batchable(commit: &Commit) -> bool {
@@ -121,7 +128,7 @@ RETURNING e.id";
 
 /// The batch's writes, column by column (for `unnest`): `$1` to `$18`.
 #[derive(Default)]
-struct Writes {
+struct Columns {
     id: Vec<String>,
     /// The worker committing (whose lease fences the write).
     worker: Vec<String>,
@@ -156,7 +163,7 @@ struct Events {
     replaces: Vec<bool>,
 }
 
-impl Writes {
+impl Columns {
     fn push(&mut self, c: &Commit, events: &mut Events, shared: &mut Vec<(String, String)>) {
         let mut shared_here = Vec::new();
         for e in &c.events {
@@ -199,78 +206,14 @@ impl Writes {
     }
 }
 
-/// Takes the next batch from `queue`: in order, up to [`MAX_BATCH`], one write per execution
-/// (the statement fences each execution once: a second write of the same execution, from
-/// another worker sharing the store after a lease was taken over, waits for the next batch).
-fn next_batch(queue: &mut Vec<Queued>) -> Vec<Queued> {
-    let mut seen = HashSet::new();
-    let mut batch = Vec::new();
-    let mut rest = Vec::new();
-    for queued in queue.drain(..) {
-        if batch.len() < MAX_BATCH && seen.insert(queued.0.execution.clone()) {
-            batch.push(queued);
-        } else {
-            rest.push(queued);
-        }
-    }
-    *queue = rest;
-    batch
-}
-
 impl PostgresStore {
     /// Queues a write for the next batch; resolves once the batch holding it committed.
     pub(super) fn commit_batched(&self, commit: Commit) -> StoreFuture<'_, ()> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.batch
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((commit, tx));
-        self.drain();
-        Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
-    }
-
-    /// Starts a task committing the queue unless one runs.
-    fn drain(&self) {
-        use std::sync::atomic::Ordering;
-        if self.batch.draining.swap(true, Ordering::AcqRel) {
-            return;
-        }
         let store = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let batch =
-                    next_batch(&mut store.batch.queue.lock().unwrap_or_else(|e| e.into_inner()));
-                if batch.is_empty() {
-                    store.batch.draining.store(false, Ordering::Release);
-                    // A write queued between the look above and clearing the flag would
-                    // wait for nobody: look again.
-                    let more = !store
-                        .batch
-                        .queue
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .is_empty();
-                    if more && !store.batch.draining.swap(true, Ordering::AcqRel) {
-                        continue;
-                    }
-                    return;
-                }
-                let (commits, replies): (Vec<Commit>, Vec<_>) = batch.into_iter().unzip();
-                match store.commit_many(commits).await {
-                    Ok(results) => {
-                        for (reply, r) in replies.into_iter().zip(results) {
-                            let _ = reply.send(r);
-                        }
-                    }
-                    Err(e) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(e.clone()));
-                        }
-                    }
-                }
-            }
-        });
+        self.writes.push(commit, move |batch| {
+            let store = store.clone();
+            async move { store.commit_many(batch).await }
+        })
     }
 
     /// Commits writes of several executions in one statement ([`GROUP_COMMIT`]); each is
@@ -279,14 +222,11 @@ impl PostgresStore {
     ///
     /// Runs on the drain task (a task of its own already, which finishes the batch whoever
     /// stops waiting), not in a further one: a task hop each way cost a tenth of a commit.
-    async fn commit_many(
-        &self,
-        commits: Vec<Commit>,
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    async fn commit_many(&self, commits: Vec<Commit>) -> Answers<()> {
         self.pool
             .run(move |mut conn| async move {
                 let r = async {
-                    let mut w = Writes::default();
+                    let mut w = Columns::default();
                     let mut events = Events::default();
                     let mut shared = Vec::new();
                     let mut shared_by = Vec::new();
@@ -349,54 +289,5 @@ impl PostgresStore {
                 (conn, r)
             })
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn queued(execution: &str, worker: &str) -> Queued {
-        let commit = Commit {
-            execution: execution.into(),
-            worker: worker.into(),
-            events: Vec::new(),
-            checkpoint: None,
-            close: None,
-            provisional: false,
-            truncate_from: None,
-            rest: None,
-        };
-        (commit, tokio::sync::oneshot::channel().0)
-    }
-
-    fn who(batch: &[Queued]) -> Vec<(&str, &str)> {
-        batch
-            .iter()
-            .map(|(c, _)| (c.execution.as_str(), c.worker.as_str()))
-            .collect()
-    }
-
-    /// Two writes of one execution (a stale worker's and the new owner's) never share a
-    /// batch: each is fenced by its own worker's lease.
-    #[test]
-    fn a_batch_holds_one_write_per_execution() {
-        let mut queue = vec![
-            queued("x", "a"),
-            queued("y", "a"),
-            queued("x", "b"),
-            queued("z", "b"),
-        ];
-        let batch = next_batch(&mut queue);
-        assert_eq!(who(&batch), [("x", "a"), ("y", "a"), ("z", "b")]);
-        assert_eq!(who(&queue), [("x", "b")]);
-        let batch = next_batch(&mut queue);
-        assert_eq!(who(&batch), [("x", "b")]);
-        assert!(queue.is_empty());
-        let mut many: Vec<Queued> = (0..MAX_BATCH + 3)
-            .map(|i| queued(&i.to_string(), "a"))
-            .collect();
-        assert_eq!(next_batch(&mut many).len(), MAX_BATCH);
-        assert_eq!(many.len(), 3);
     }
 }

@@ -25,8 +25,10 @@ mod map_runs;
 mod migrations;
 mod pool;
 mod progress;
+mod queue;
 mod rows;
 mod schedules;
+mod starts;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -41,15 +43,16 @@ use super::{
     TokenState, TokenUpdate,
 };
 use crate::error::Status;
-use group::Batch;
 use pool::{Pool, transaction};
 
 /// Postgres as a [`Store`]: `PostgresStore::connect("postgres://user@host/db").await?`.
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Arc<Pool>,
-    /// Transitions waiting to be committed together.
-    batch: Arc<Batch>,
+    /// Writes waiting to be committed together.
+    writes: Arc<group::Writes>,
+    /// Creates waiting to be committed together.
+    starts: Arc<starts::Starts>,
     /// Answers to task tokens given by any process (`LISTEN`ed for once asked).
     answers: Arc<answers::Answers>,
 }
@@ -101,7 +104,8 @@ impl PostgresStore {
             .await?;
         Ok(PostgresStore {
             pool,
-            batch: Arc::new(Batch::default()),
+            writes: Arc::new(group::writes()),
+            starts: Arc::new(starts::starts()),
             answers: Arc::new(answers::Answers::new(config, &tables_in)),
         })
     }
@@ -114,9 +118,7 @@ impl Store for PostgresStore {
         worker: Option<String>,
         lease_until: DateTime<Utc>,
     ) -> StoreFuture<'_, Created> {
-        transaction!(self, |tx| {
-            executions::create(&tx, record, worker, lease_until).await?
-        })
+        self.create_batched(record, worker, lease_until)
     }
 
     fn get(&self, id: &str) -> StoreFuture<'_, Option<ExecutionRecord>> {
