@@ -139,6 +139,27 @@ pub async fn fresh_store(
     })
 }
 
+/// Drops the schema [`fresh_store`] made in the database at `url` (its tables hold every
+/// execution the benchmark ran: left behind, runs would fill the database). A failure is
+/// reported, not fatal: the figures are measured already.
+pub async fn drop_schema(url: &str, schema: &str) {
+    let dropped = async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        let connection = tokio::spawn(connection);
+        let quoted = format!("\"{}\"", schema.replace('"', "\"\""));
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {quoted} CASCADE"))
+            .await?;
+        drop(client);
+        let _ = connection.await;
+        Ok::<(), tokio_postgres::Error>(())
+    }
+    .await;
+    if let Err(e) = dropped {
+        eprintln!("dropping the benchmark's schema {schema} failed: {e}");
+    }
+}
+
 /// The directory of this package (workflows and inputs).
 pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -48,8 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
+        let schema = format!("bench_{}_{concurrency}", std::process::id());
         let rate = rt.block_on(async {
-            let schema = format!("bench_{}_{concurrency}", std::process::id());
             let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
             let engine = Engine::builder()
                 .store(store)
@@ -77,6 +77,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let secs = started.elapsed().as_secs_f64();
             Ok::<f64, Box<dyn std::error::Error>>((executions * STATES) as f64 / secs)
         })?;
+        if let Some(url) = &postgres {
+            rt.block_on(asl_bench::drop_schema(url, &schema));
+        }
         let _ = std::fs::remove_dir_all(&dir);
         rows.push((concurrency, rate));
     }

@@ -33,8 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("asl-bench-history-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let schema = format!("bench_history_{}", std::process::id());
     let rows = rt.block_on(async {
-        let schema = format!("bench_history_{}", std::process::id());
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let engine = Engine::builder()
             .store(store)
@@ -83,6 +83,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(("whole history", m, p));
         Ok::<_, Box<dyn std::error::Error>>((events, ran, rows))
     })?;
+    if let Some(url) = &postgres {
+        rt.block_on(asl_bench::drop_schema(url, &schema));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let (events, ran, rows) = rows;
     let store = if postgres.is_some() {

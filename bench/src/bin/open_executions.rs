@@ -101,8 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("asl-bench-open-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let schema = format!("open_{}", std::process::id());
     let result = rt.block_on(async {
-        let schema = format!("open_{}", std::process::id());
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe::default());
 
@@ -220,6 +220,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "wake_workers": wakers,
         }))
     });
+    if let Some(url) = &postgres {
+        rt.block_on(asl_bench::drop_schema(url, &schema));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let r = result?;
     if starts_only {

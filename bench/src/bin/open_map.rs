@@ -105,8 +105,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("asl-bench-open-map-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let schema = format!("open_map_{}", std::process::id());
     let result = rt.block_on(async {
-        let schema = format!("open_map_{}", std::process::id());
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe {
             marked: AtomicU64::new(0),
@@ -163,6 +163,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         Ok::<_, Box<dyn std::error::Error>>((resting, peak, done, by_worker))
     });
+    if let Some(url) = &postgres {
+        rt.block_on(asl_bench::drop_schema(url, &schema));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let (resting, peak, done, by_worker) = result?;
     println!(

@@ -135,8 +135,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("asl-bench-tokens-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
+    let schema = format!("tokens_{}", std::process::id());
     let result = rt.block_on(async {
-        let schema = format!("tokens_{}", std::process::id());
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
         let probe = Arc::new(Probe {
@@ -297,6 +297,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "completed_per_s": remaining as f64 / all_secs.max(f64::EPSILON),
         }))
     });
+    if let Some(url) = &postgres {
+        rt.block_on(asl_bench::drop_schema(url, &schema));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let r = result?;
     if json_out {
