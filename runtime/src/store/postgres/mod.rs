@@ -8,8 +8,9 @@
 //!   was taken over commits nothing: no transition is committed twice.
 //! - The schema is migrated on connect (under an advisory lock, so workers starting together
 //!   do not race), recorded in `asl_schema_version`.
-//! - Commits use Postgres' own durability (`synchronous_commit` as the server sets it);
-//!   concurrent commits share WAL flushes.
+//! - Commits use Postgres' own durability (`synchronous_commit` as the server sets it). The
+//!   writes of concurrent executions share a statement and its transaction (`group`), and so
+//!   do executions started together (`starts`).
 //!
 //! Each call runs on the calling task while a task waits on tokio's blocking pool, which keeps
 //! tests on a paused clock deterministic: tokio does not advance a paused clock while blocking
