@@ -272,15 +272,24 @@ pub(crate) async fn writes_follow_the_rules(store: &dyn Store) {
         };
         assert_eq!(m.status, status, "{id}");
     }
-    let mut due = ids(store, "w2", None, 600, 100).await;
-    due.sort();
-    // At rest until 500: m1, m4, …; still leased to w1 (until 100): the others running.
-    let mut expected: Vec<String> = (0..20)
+    // At 200: the running ones whose lease (until 100) ran out, and m7 (its stale write left
+    // it so); not those at rest until 500.
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let expired = sorted(ids(store, "w2", None, 200, 100).await);
+    let running: Vec<String> = (0..20)
+        .filter(|i| i % 3 == 2 || *i == 7)
+        .map(|i| format!("m{i}"))
+        .collect();
+    assert_eq!(expired, sorted(running));
+    // At 600: those at rest too (and the others again: w2's lease ran to 300).
+    let all: Vec<String> = (0..20)
         .filter(|i| i % 3 != 0)
         .map(|i| format!("m{i}"))
         .collect();
-    expected.sort();
-    assert_eq!(due, expected);
+    assert_eq!(sorted(ids(store, "w2", None, 600, 100).await), sorted(all));
 
     // Creates at once, two of them of one id: one creates it, the other finds it; a large
     // input (stored by reference) reads back whole.

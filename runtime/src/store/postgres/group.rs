@@ -54,8 +54,8 @@ pub(super) fn batchable(commit: &Commit) -> bool {
 /// is both deleted and inserted by the one statement), shared payloads, and one update of
 /// its row: the event count and provisional mark (as `commit::FENCE` computes them, from
 /// `truncate_from - 1` events when truncating), the checkpoint when there is one (`state`
-/// is never null in one), the lease let go for a rest or an end, the end itself. An end also
-/// closes the execution's waiting tokens and drops (success) or empties its Map progress.
+/// is never null in one), the lease let go for a rest or an end, the end itself. What an end
+/// does besides is [`AFTER_ENDS`].
 const GROUP_COMMIT: &str = "\
 WITH v AS (
     SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[], $5::BOOL[],
@@ -91,16 +91,6 @@ WITH v AS (
     SELECT execution, id, type, state, ts_ms, details FROM ev WHERE replaces
     ON CONFLICT (execution, id) DO UPDATE SET type = EXCLUDED.type, state = EXCLUDED.state,
         ts_ms = EXCLUDED.ts_ms, details = EXCLUDED.details
-), ended AS (
-    SELECT v.id, v.status FROM v WHERE v.status IS NOT NULL AND v.id IN (SELECT id FROM owned)
-), tokens_closed AS (
-    UPDATE tokens SET status = 'CLOSED'
-    WHERE execution IN (SELECT id FROM ended) AND status = 'WAITING'
-), progress_dropped AS (
-    DELETE FROM progress WHERE execution IN (SELECT id FROM ended WHERE status = 'SUCCEEDED')
-), progress_kept AS (
-    UPDATE progress SET events = '[]'
-    WHERE execution IN (SELECT id FROM ended WHERE status <> 'SUCCEEDED')
 )
 UPDATE executions e SET
     events = COALESCE(v.truncate_from - 1, e.events) + v.n,
@@ -125,6 +115,24 @@ UPDATE executions e SET
     stop_ms = CASE WHEN v.status IS NULL THEN e.stop_ms ELSE v.stop_ms END
 FROM v WHERE e.id = v.id AND e.id IN (SELECT id FROM owned)
 RETURNING e.id";
+
+/// After the ends of a batch, in its transaction: the ended executions' waiting tokens are
+/// closed and their Map progress dropped (success) or emptied (otherwise, kept for a redrive).
+/// A statement of its own, so it sees what committed while [`GROUP_COMMIT`] waited for the
+/// rows' locks (a branch's progress written just before its execution failed: one statement
+/// reads from the snapshot it started with). Each execution is taken as it now stands (an end
+/// whose lease was lost ended nothing, and one that ended otherwise is cleaned up as it ended).
+const AFTER_ENDS: &str = "\
+WITH ended AS (
+    SELECT id, status FROM executions WHERE id = ANY($1::TEXT[]) AND status || '' <> 'RUNNING'
+), tokens_closed AS (
+    UPDATE tokens SET status = 'CLOSED'
+    WHERE execution IN (SELECT id FROM ended) AND status = 'WAITING'
+), progress_kept AS (
+    UPDATE progress SET events = '[]'
+    WHERE execution IN (SELECT id FROM ended WHERE status <> 'SUCCEEDED')
+)
+DELETE FROM progress WHERE execution IN (SELECT id FROM ended WHERE status = 'SUCCEEDED')";
 
 /// The batch's writes, column by column (for `unnest`): `$1` to `$18`.
 #[derive(Default)]
@@ -236,44 +244,70 @@ impl PostgresStore {
                     }
                     let (hashes, bodies): (Vec<String>, Vec<String>) = shared.into_iter().unzip();
                     let statement = conn.statement(GROUP_COMMIT).await?;
-                    let owned: HashSet<String> = conn
-                        .query(
-                            &statement,
-                            &[
-                                &w.id,
-                                &w.worker,
-                                &w.events,
-                                &w.first,
-                                &w.provisional,
-                                &w.truncate_from,
-                                &w.state,
-                                &w.data,
-                                &w.vars,
-                                &w.at,
-                                &w.seq,
-                                &w.retry,
-                                &w.rest_until,
-                                &w.status,
-                                &w.output,
-                                &w.error,
-                                &w.cause,
-                                &w.stop,
-                                &events.execution,
-                                &events.id,
-                                &events.kind,
-                                &events.state,
-                                &events.ts,
-                                &events.details,
-                                &events.replaces,
-                                &shared_by,
-                                &hashes,
-                                &bodies,
-                            ],
-                        )
-                        .await?
+                    let ended: Vec<String> = commits
                         .iter()
-                        .map(|r| r.get::<_, String>(0))
+                        .filter(|c| c.close.is_some())
+                        .map(|c| c.execution.clone())
                         .collect();
+                    let after_ends = if ended.is_empty() {
+                        None
+                    } else {
+                        Some(conn.statement(AFTER_ENDS).await?)
+                    };
+                    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 28] = [
+                        &w.id,
+                        &w.worker,
+                        &w.events,
+                        &w.first,
+                        &w.provisional,
+                        &w.truncate_from,
+                        &w.state,
+                        &w.data,
+                        &w.vars,
+                        &w.at,
+                        &w.seq,
+                        &w.retry,
+                        &w.rest_until,
+                        &w.status,
+                        &w.output,
+                        &w.error,
+                        &w.cause,
+                        &w.stop,
+                        &events.execution,
+                        &events.id,
+                        &events.kind,
+                        &events.state,
+                        &events.ts,
+                        &events.details,
+                        &events.replaces,
+                        &shared_by,
+                        &hashes,
+                        &bodies,
+                    ];
+                    let write = conn.query(&statement, &params);
+                    let rows = match &after_ends {
+                        // One statement: its own transaction, one round trip.
+                        None => write.await?,
+                        // BEGIN, the writes, what the ends do besides, COMMIT: sent together
+                        // (one round trip), run in order. A failed statement aborts the
+                        // transaction (COMMIT then rolls back) and its error is returned.
+                        Some(after) => {
+                            let (begin, rows, after, commit) = futures_util::future::join4(
+                                conn.batch_execute("BEGIN"),
+                                write,
+                                conn.execute(after, &[&ended]),
+                                conn.batch_execute("COMMIT"),
+                            )
+                            .await;
+                            begin?;
+                            let rows = rows?;
+                            after?;
+                            commit?;
+                            rows
+                        }
+                    };
+                    let owned: HashSet<String> =
+                        rows.iter().map(|r| r.get::<_, String>(0)).collect();
                     Ok(commits
                         .iter()
                         .map(|c| {

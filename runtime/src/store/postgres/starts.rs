@@ -40,7 +40,9 @@ pub(super) fn starts() -> Starts {
 }
 
 /// Inserts the batch's executions that do not exist yet (`ON CONFLICT DO NOTHING`), with
-/// their `ExecutionStarted` events and shared payloads; returns the ids inserted.
+/// their `ExecutionStarted` events and shared payloads; returns the ids inserted. In id
+/// order: two processes creating some of the same ids wait for each other in one order, not
+/// in a deadlock.
 const CREATE_MANY: &str = "\
 WITH v AS (
     SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
@@ -52,7 +54,7 @@ WITH v AS (
     INSERT INTO executions (id, workflow, name, state_machine_arn, role_arn, status, input,
         start_ms, secret, lease_owner, lease_until, events, map_run, map_items)
     SELECT id, workflow, name, state_machine_arn, role_arn, 'RUNNING', input, start_ms,
-        secret, lease_owner, lease_until, 1, map_run, map_items FROM v
+        secret, lease_owner, lease_until, 1, map_run, map_items FROM v ORDER BY id
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 ), shared AS (
