@@ -1,6 +1,6 @@
 //! The execution's identity and the context object (`$$`, CTX-*).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
@@ -77,22 +77,20 @@ impl RunOptions {
 }
 
 /// What the context object says about the execution (CTX-2, CTX-5).
-#[derive(Debug, Clone)]
+///
+/// Its ARNs and name are built when first read (`$$`, history, a handler asking): an Express
+/// execution that reads none of them pays for none (joining them took a sixth of a small
+/// Express execution's time). What every execution of a state machine shares
+/// (its ARN, name and role) is joined once per thread and shared.
+#[derive(Debug)]
 pub struct ExecutionInfo {
-    /// Execution ARN.
-    pub id: String,
-    /// Execution name.
-    pub name: String,
-    /// Original input.
-    pub input: Arc<Value>,
+    machine: Arc<MachineIds>,
+    name: OnceLock<String>,
+    id: OnceLock<String>,
+    /// Original input; `None` when nothing reads it (see [`ExecutionInfo::new`]).
+    input: Option<Arc<Value>>,
     /// Start time.
     pub start_time: DateTime<Utc>,
-    /// Role ARN.
-    pub role_arn: String,
-    /// State machine ARN.
-    pub state_machine_id: String,
-    /// State machine name.
-    pub state_machine_name: String,
     /// Express execution.
     pub express: bool,
     /// Times the execution was redriven (`$$.Execution.RedriveCount`).
@@ -101,54 +99,234 @@ pub struct ExecutionInfo {
     pub mock: Option<Arc<dyn TaskMock>>,
 }
 
-impl ExecutionInfo {
-    /// Resolves the options for a machine called `default_machine_name`.
-    pub fn new(options: &RunOptions, default_machine_name: &str, input: Arc<Value>) -> Self {
-        let machine = options
-            .state_machine_name
-            .clone()
-            .unwrap_or_else(|| default_machine_name.to_string());
-        // A stored (Standard) execution's default name is time-ordered, so the store's
-        // indexes on ARNs grow at their end: with random names each start dirtied pages all
-        // over them (about four written pages per start). Express executions are not stored.
-        // One clock read for the start time and a time-ordered name.
-        let now = crate::clock::now();
-        let name = options.name.clone().unwrap_or_else(|| {
-            let id = if options.express {
-                random_uuid()
-            } else {
-                time_ordered_uuid(now)
-            };
-            id.hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer())
-                .to_string()
-        });
-        // Joined by hand: `format!` took a tenth of a small Express execution's time.
-        let p = options.partition.as_str();
-        let (r, a) = (options.region.as_str(), options.account.as_str());
-        let prefix = ["arn:", p, ":states:", r, ":", a];
-        let id = if options.express {
-            let mut buf = uuid::Uuid::encode_buffer();
-            let run = random_uuid().hyphenated().encode_lower(&mut buf);
-            concat(&[&prefix[..], &[":express:", &machine, ":", &name, ":", run]])
-        } else {
-            concat(&[&prefix[..], &[":execution:", &machine, ":", &name]])
-        };
-        ExecutionInfo {
-            id,
+/// The identifiers every execution of one state machine shares.
+#[derive(Debug, Clone)]
+struct MachineIds {
+    /// `arn:<partition>:states:<region>:<account>`.
+    prefix: String,
+    /// The state machine's name.
+    name: String,
+    /// `<prefix>:stateMachine:<name>`.
+    arn: String,
+    /// `$$.Execution.RoleArn`.
+    role_arn: String,
+}
+
+impl MachineIds {
+    fn new(prefix: String, name: String, role_arn: String) -> Self {
+        MachineIds {
+            arn: concat(&[&[&prefix, ":stateMachine:", &name]]),
+            prefix,
             name,
+            role_arn,
+        }
+    }
+
+    /// The identifiers for `options` and machine `name`: the ones this thread made last when
+    /// they are the same (executions of one workflow with the same options share them).
+    fn of(options: &RunOptions, name: &str) -> Arc<MachineIds> {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(RunOptionsKey, Arc<MachineIds>)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((key, ids)) = &*last
+                && key.matches(options, name)
+            {
+                return Arc::clone(ids);
+            }
+            let (p, r, a) = (
+                options.partition.as_str(),
+                options.region.as_str(),
+                options.account.as_str(),
+            );
+            let ids = Arc::new(MachineIds::new(
+                concat(&[&["arn:", p, ":states:", r, ":", a]]),
+                name.to_string(),
+                options.role_arn.clone().unwrap_or_else(|| {
+                    concat(&[&["arn:", p, ":iam::", a, ":role/StepFunctionsRole"]])
+                }),
+            ));
+            *last = Some((RunOptionsKey::of(options, name), Arc::clone(&ids)));
+            ids
+        })
+    }
+}
+
+/// What [`MachineIds`] are made of.
+struct RunOptionsKey {
+    partition: String,
+    region: String,
+    account: String,
+    role_arn: Option<String>,
+    name: String,
+}
+
+impl RunOptionsKey {
+    fn of(options: &RunOptions, name: &str) -> Self {
+        RunOptionsKey {
+            partition: options.partition.clone(),
+            region: options.region.clone(),
+            account: options.account.clone(),
+            role_arn: options.role_arn.clone(),
+            name: name.to_string(),
+        }
+    }
+
+    fn matches(&self, options: &RunOptions, name: &str) -> bool {
+        self.name == name
+            && self.partition == options.partition
+            && self.region == options.region
+            && self.account == options.account
+            && self.role_arn == options.role_arn
+    }
+}
+
+impl Clone for ExecutionInfo {
+    /// The same execution: its name and ARN are fixed first (a copy must not draw its own).
+    fn clone(&self) -> Self {
+        let _ = self.id();
+        ExecutionInfo {
+            machine: Arc::clone(&self.machine),
+            name: self.name.clone(),
+            id: self.id.clone(),
+            input: self.input.clone(),
+            start_time: self.start_time,
+            express: self.express,
+            redrive_count: self.redrive_count,
+            mock: self.mock.clone(),
+        }
+    }
+}
+
+impl ExecutionInfo {
+    /// Resolves the options for a machine called `default_machine_name`. `input` is the
+    /// execution's input as `$$.Execution.Input` and `ExecutionStarted` show it: `None` when
+    /// neither is read (generated code knows whether its definition reads the context
+    /// object), which spares copying the input for every execution.
+    pub fn new(
+        options: &RunOptions,
+        default_machine_name: &str,
+        input: Option<Arc<Value>>,
+    ) -> Self {
+        let machine = MachineIds::of(
+            options,
+            options
+                .state_machine_name
+                .as_deref()
+                .unwrap_or(default_machine_name),
+        );
+        ExecutionInfo {
+            machine,
+            name: options.name.clone().map(OnceLock::from).unwrap_or_default(),
+            id: OnceLock::new(),
             input,
-            start_time: options.start_time.unwrap_or(now),
-            role_arn: options
-                .role_arn
-                .clone()
-                .unwrap_or_else(|| concat(&[&["arn:", p, ":iam::", a, ":role/StepFunctionsRole"]])),
-            state_machine_id: concat(&[&prefix[..], &[":stateMachine:", &machine]]),
-            state_machine_name: machine,
+            start_time: options.start_time.unwrap_or_else(crate::clock::now),
             express: options.express,
             redrive_count: 0,
             mock: options.mock.clone(),
         }
+    }
+
+    /// An execution read back from a store, with the identifiers it was started with.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn stored(
+        id: String,
+        name: String,
+        state_machine_arn: &str,
+        state_machine_name: String,
+        role_arn: String,
+        input: Arc<Value>,
+        start_time: DateTime<Utc>,
+        redrive_count: u32,
+    ) -> Self {
+        let prefix = state_machine_arn
+            .split(":stateMachine:")
+            .next()
+            .unwrap_or_default();
+        ExecutionInfo {
+            machine: Arc::new(MachineIds {
+                prefix: prefix.to_string(),
+                name: state_machine_name,
+                arn: state_machine_arn.to_string(),
+                role_arn,
+            }),
+            name: OnceLock::from(name),
+            id: OnceLock::from(id),
+            input: Some(input),
+            start_time,
+            express: false,
+            redrive_count,
+            mock: None,
+        }
+    }
+
+    /// The execution's input (`null` when it was not kept).
+    pub fn input(&self) -> &Value {
+        self.input.as_deref().unwrap_or(&Value::Null)
+    }
+
+    /// The execution's input, shared.
+    pub(crate) fn shared_input(&self) -> Arc<Value> {
+        self.input.clone().unwrap_or_else(|| Arc::new(Value::Null))
+    }
+
+    /// Execution ARN (`$$.Execution.Id`).
+    pub fn id(&self) -> &str {
+        self.id.get_or_init(|| {
+            let m = &*self.machine;
+            let name = self.name();
+            if self.express {
+                let mut buf = uuid::Uuid::encode_buffer();
+                let run = random_uuid().hyphenated().encode_lower(&mut buf);
+                concat(&[&[&m.prefix, ":express:", &m.name, ":", name, ":", run]])
+            } else {
+                concat(&[&[&m.prefix, ":execution:", &m.name, ":", name]])
+            }
+        })
+    }
+
+    /// Execution name: given, or a UUID. A stored (Standard) execution's default name is
+    /// time-ordered (version 7, from its start time), so the store's indexes on ARNs grow at
+    /// their end: with random names each start dirtied pages all over them (about four
+    /// written pages per start). Express executions are not stored: a random one.
+    pub fn name(&self) -> &str {
+        self.name.get_or_init(|| {
+            let id = if self.express {
+                random_uuid()
+            } else {
+                time_ordered_uuid(self.start_time)
+            };
+            id.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                .to_string()
+        })
+    }
+
+    /// Role ARN (`$$.Execution.RoleArn`).
+    pub fn role_arn(&self) -> &str {
+        &self.machine.role_arn
+    }
+
+    /// State machine ARN.
+    pub fn state_machine_id(&self) -> &str {
+        &self.machine.arn
+    }
+
+    /// State machine name.
+    pub fn state_machine_name(&self) -> &str {
+        &self.machine.name
+    }
+
+    /// Replaces the execution ARN (TestState's has no trailing id).
+    pub(crate) fn set_id(&mut self, id: String) {
+        self.id = OnceLock::from(id);
+    }
+
+    /// Replaces the role ARN (TestState's request gives one).
+    pub(crate) fn set_role_arn(&mut self, role_arn: String) {
+        Arc::make_mut(&mut self.machine).role_arn = role_arn;
     }
 
     /// A Distributed Map's child execution (MAP-17): its state machine is
@@ -162,26 +340,17 @@ impl ExecutionInfo {
         input: Arc<Value>,
         express: bool,
     ) -> Self {
-        let prefix = self
-            .state_machine_id
-            .split(":stateMachine:")
-            .next()
-            .unwrap_or_default();
-        let machine = format!("{}/{label}", self.state_machine_name);
-        let name = name.unwrap_or_else(|| time_ordered_uuid(crate::clock::now()).to_string());
-        let id = if express {
-            format!("{prefix}:express:{machine}:{name}:{}", random_uuid())
-        } else {
-            format!("{prefix}:execution:{machine}:{name}")
-        };
+        let m = &*self.machine;
         ExecutionInfo {
-            id,
-            name,
-            input,
+            machine: Arc::new(MachineIds::new(
+                m.prefix.clone(),
+                format!("{}/{label}", m.name),
+                m.role_arn.clone(),
+            )),
+            name: name.map(OnceLock::from).unwrap_or_default(),
+            id: OnceLock::new(),
+            input: Some(input),
             start_time: crate::clock::now(),
-            role_arn: self.role_arn.clone(),
-            state_machine_id: format!("{prefix}:stateMachine:{machine}"),
-            state_machine_name: machine,
             express,
             redrive_count: 0,
             mock: self.mock.clone(),
@@ -191,11 +360,11 @@ impl ExecutionInfo {
     /// The context object's `Execution` and `StateMachine` members.
     pub fn base_context(&self) -> Map<String, Value> {
         let mut exec = Map::new();
-        exec.insert("Id".into(), self.id.clone().into());
-        exec.insert("Input".into(), (*self.input).clone());
+        exec.insert("Id".into(), self.id().into());
+        exec.insert("Input".into(), self.input().clone());
         exec.insert("StartTime".into(), timestamp(self.start_time).into());
-        exec.insert("Name".into(), self.name.clone().into());
-        exec.insert("RoleArn".into(), self.role_arn.clone().into());
+        exec.insert("Name".into(), self.name().into());
+        exec.insert("RoleArn".into(), self.role_arn().into());
         if !self.express {
             exec.insert("RedriveCount".into(), self.redrive_count.into());
         }
@@ -203,7 +372,7 @@ impl ExecutionInfo {
         m.insert("Execution".into(), Value::Object(exec));
         m.insert(
             "StateMachine".into(),
-            json!({"Id": self.state_machine_id, "Name": self.state_machine_name}),
+            json!({"Id": self.state_machine_id(), "Name": self.state_machine_name()}),
         );
         m
     }
@@ -245,17 +414,18 @@ mod tests {
     #[test]
     fn arns_name_the_machine_and_execution() {
         let input = Arc::new(Value::Null);
-        let standard = ExecutionInfo::new(&RunOptions::default().name("n1"), "m", input.clone());
+        let standard =
+            ExecutionInfo::new(&RunOptions::default().name("n1"), "m", Some(input.clone()));
         assert_eq!(
-            standard.id,
+            standard.id(),
             "arn:aws:states:us-east-1:123456789012:execution:m:n1"
         );
         assert_eq!(
-            standard.state_machine_id,
+            standard.state_machine_id(),
             "arn:aws:states:us-east-1:123456789012:stateMachine:m"
         );
         assert_eq!(
-            standard.role_arn,
+            standard.role_arn(),
             "arn:aws:iam::123456789012:role/StepFunctionsRole"
         );
         let express = RunOptions {
@@ -263,20 +433,20 @@ mod tests {
             partition: "aws-cn".into(),
             ..RunOptions::default()
         };
-        let express = ExecutionInfo::new(&express, "m", input);
+        let express = ExecutionInfo::new(&express, "m", Some(input));
         let prefix = format!(
             "arn:aws-cn:states:us-east-1:123456789012:express:m:{}:",
-            express.name
+            express.name()
         );
-        let run = express.id.strip_prefix(&prefix).expect("express ARN");
-        assert!(uuid::Uuid::parse_str(run).is_ok(), "{}", express.id);
-        assert!(uuid::Uuid::parse_str(&express.name).is_ok());
+        let run = express.id().strip_prefix(&prefix).expect("express ARN");
+        assert!(uuid::Uuid::parse_str(run).is_ok(), "{}", express.id());
+        assert!(uuid::Uuid::parse_str(express.name()).is_ok());
     }
 
     #[test]
     fn default_names_are_time_ordered() {
-        let a = ExecutionInfo::new(&RunOptions::default(), "m", Arc::new(Value::Null));
-        let id = uuid::Uuid::parse_str(&a.name).expect("a UUID");
+        let a = ExecutionInfo::new(&RunOptions::default(), "m", None);
+        let id = uuid::Uuid::parse_str(a.name()).expect("a UUID");
         assert_eq!(id.get_version_num(), 7);
         let (secs, _) = id.get_timestamp().expect("timestamp").to_unix();
         assert!((secs as i64 - a.start_time.timestamp()).abs() <= 1);

@@ -228,7 +228,7 @@ fn attempt_count(err: &mut TaskError) {
 /// one (the engine names every execution and state machine after its identity).
 fn engine_prefix(request: &Request) -> Option<String> {
     request.context.engine()?;
-    let parts: Vec<&str> = request.context.execution_id.split(':').collect();
+    let parts: Vec<&str> = request.context.execution_id().split(':').collect();
     (parts.len() >= 5 && parts[0] == "arn" && parts[2] == "states")
         .then(|| format!("{}:", parts[..5].join(":")))
 }
@@ -403,7 +403,7 @@ const HALT_GRACE: Duration = Duration::from_secs(1);
 impl StopOnDrop {
     fn new(request: &Request, child: Child) -> StopOnDrop {
         let parent = request.context.engine().and_then(|engine| {
-            let id = request.context.execution_id.parse().ok()?;
+            let id = request.context.execution_id().parse().ok()?;
             Some((engine.clone(), id))
         });
         StopOnDrop {

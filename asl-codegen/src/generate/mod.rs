@@ -36,7 +36,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 7;
+pub const ABI_VERSION: u32 = 8;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]
@@ -110,6 +110,12 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
         None => quote!(None),
     };
     let runtime = &options.runtime;
+    // `$$.Execution.Input` and `ExecutionStarted`: a copy of the input, when either is read.
+    let kept = if reads_context(machine) {
+        quote!(Some(::std::sync::Arc::new(input.clone())))
+    } else {
+        quote!(record.then(|| ::std::sync::Arc::new(input.clone())))
+    };
     let generator = Literal::string(concat!("asl-codegen ", env!("CARGO_PKG_VERSION")));
     let abi = Literal::u32_suffixed(ABI_VERSION);
     let abi_module = format_ident!("v{}", ABI_VERSION);
@@ -231,13 +237,10 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
                 options: &__rt::RunOptions,
                 record: bool,
             ) -> __rt::Recorded {
-                let info = __rt::ExecutionInfo::new(
-                    options,
-                    #name,
-                    ::std::sync::Arc::new(input.clone()),
-                );
+                let kept = #kept;
+                let info = __rt::ExecutionInfo::new(options, #name, kept);
                 let exec = __rt::Exec::start(info, record);
-                let run = ::std::boxed::Box::pin(#run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, ::std::default::Default::default()));
+                let run = ::std::boxed::Box::pin(#run_top(::std::sync::Arc::clone(&self.tasks), ::std::sync::Arc::clone(&exec), State::START, input, __rt::no_vars()));
                 let result = __rt::finish(&exec, #timeout, run).await;
                 __rt::Recorded { result, history: exec.history(), map_runs: exec.map_runs() }
             }
@@ -331,6 +334,16 @@ pub fn generate(machine: &StateMachine, options: &GenOptions) -> TokenStream {
 
         #(#statics)*
     }
+}
+
+/// Whether anything in the definition can read the context object (`$$` in a JSONPath path
+/// or intrinsic, `$states` in JSONata): only then does an execution copy its input for
+/// `$$.Execution.Input`. Read off every string the model holds (its `Debug` form: paths and
+/// expressions keep their text), so no field can be missed; a false positive (a comment, a
+/// literal) only costs the copy.
+fn reads_context(machine: &StateMachine) -> bool {
+    let text = format!("{machine:?}");
+    text.contains("$$") || text.contains("$states") || text.contains("$eval")
 }
 
 /// The definition as a raw string literal (`r#"…"#` with as many `#` as it needs), so the

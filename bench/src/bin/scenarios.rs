@@ -21,6 +21,14 @@ fn main() {
         println!("[{}]", items.join(","));
         return;
     }
+    // `--throughput`: only `express_small` on all cores (for profiling).
+    if std::env::args().any(|a| a == "--throughput") {
+        println!(
+            "express_small on all cores: {:.0} executions/s",
+            express_throughput()
+        );
+        return;
+    }
     let json = std::env::args().any(|a| a == "--json");
     // `--only <name>`: time one scenario (for profiling).
     let only: Option<String> = std::env::args().skip_while(|a| a != "--only").nth(1);

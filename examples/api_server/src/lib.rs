@@ -91,7 +91,9 @@ impl approval::Tasks for Approvers {
             "approval requested for {} by {}: answer with\n  aws stepfunctions \
              --endpoint-url {} send-task-success --task-token {token} \
              --task-output '{{\"approved\": true}}'",
-            input["MessageBody"]["amount"], ctx.execution_id, self.endpoint
+            input["MessageBody"]["amount"],
+            ctx.execution_id(),
+            self.endpoint
         );
         // What a queue would answer; the state then waits for the token.
         Ok(json!({ "MessageId": token.get(..8).unwrap_or_default() }))

@@ -180,16 +180,16 @@ impl Engine {
             options.express || self.workflow_type(workflow) == super::WorkflowType::Express;
         run.express = express;
         run.mock = options.mock.clone();
-        let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
+        let info = ExecutionInfo::new(&run, workflow, Some(Arc::new(input.clone())));
         if express {
             return Ok(self.start_express(machine, workflow, input, run, info));
         }
         let record = ExecutionRecord {
-            id: info.id.clone(),
+            id: info.id().to_string(),
             workflow: workflow.to_string(),
-            name: info.name.clone(),
-            state_machine_arn: info.state_machine_id.clone(),
-            role_arn: info.role_arn.clone(),
+            name: info.name().to_string(),
+            state_machine_arn: info.state_machine_id().to_string(),
+            role_arn: info.role_arn().to_string(),
             status: Status::Running,
             input: input.clone(),
             output: None,
@@ -282,9 +282,9 @@ impl Engine {
         info: ExecutionInfo,
     ) -> ExecutionId {
         // The id must be known before the run: name the run after the ARN's parts.
-        let id = info.id.clone();
+        let id = info.id().to_string();
         let mut options = run;
-        options.name = Some(info.name.clone());
+        options.name = Some(info.name().to_string());
         let entry = ExpressRun {
             info: Arc::new(info),
             workflow: workflow.to_string(),
@@ -366,10 +366,10 @@ impl Engine {
             return Ok(Description {
                 execution_id: id.clone(),
                 workflow: e.workflow.clone(),
-                name: e.info.name.clone(),
-                state_machine_arn: e.info.state_machine_id.clone(),
+                name: e.info.name().to_string(),
+                state_machine_arn: e.info.state_machine_id().to_string(),
                 status,
-                input: (*e.info.input).clone(),
+                input: e.info.input().clone(),
                 output,
                 error,
                 cause,

@@ -96,16 +96,18 @@ impl Engine {
         let info = child.info;
         // The parent's mock test case answers its children's Task states too.
         if let Some(m) = &info.mock {
-            self.inner.mocks().insert(info.id.clone(), Arc::clone(m));
+            self.inner
+                .mocks()
+                .insert(info.id().to_string(), Arc::clone(m));
         }
         let record = ExecutionRecord {
-            id: info.id.clone(),
+            id: info.id().to_string(),
             workflow: workflow.clone(),
-            name: info.name.clone(),
-            state_machine_arn: info.state_machine_id.clone(),
-            role_arn: info.role_arn.clone(),
+            name: info.name().to_string(),
+            state_machine_arn: info.state_machine_id().to_string(),
+            role_arn: info.role_arn().to_string(),
             status: Status::Running,
-            input: (*info.input).clone(),
+            input: info.input().clone(),
             output: None,
             error: None,
             cause: None,
@@ -129,7 +131,7 @@ impl Engine {
             Ok(c) => c,
             Err(e) => {
                 // Not created: nothing will run it with the mock.
-                self.inner.mocks().remove(&info.id);
+                self.inner.mocks().remove(info.id());
                 return Err(store_failure(e));
             }
         };
@@ -150,7 +152,7 @@ impl Engine {
             }
         }
         self.claim_children();
-        self.wait_child(&info.id).await
+        self.wait_child(info.id()).await
     }
 
     /// Waits for a child to end: woken at once when it ends in this process, or by the

@@ -442,15 +442,12 @@ async fn execute(
     let Some(machine) = inner.workflows.get(&record.workflow).cloned() else {
         return false;
     };
-    let info = ExecutionInfo {
-        id: record.id.clone(),
-        name: record.name.clone(),
-        input: Arc::new(record.input.clone()),
-        start_time: record.start_date,
-        role_arn: record.role_arn.clone(),
-        state_machine_id: record.state_machine_arn.clone(),
+    let mut info = ExecutionInfo::stored(
+        record.id.clone(),
+        record.name.clone(),
+        &record.state_machine_arn,
         // A Map Run's child runs `<machine>/<label>` (its ARN's last part).
-        state_machine_name: match &record.map_run {
+        match &record.map_run {
             Some(_) => record
                 .state_machine_arn
                 .rsplit(":stateMachine:")
@@ -459,11 +456,13 @@ async fn execute(
                 .to_string(),
             None => record.workflow.clone(),
         },
-        express: false,
-        redrive_count: record.redrive_count,
-        // A mock test case started here (`StartOptions::mock`); none when resumed elsewhere.
-        mock: inner.mocks().get(&record.id).cloned(),
-    };
+        record.role_arn.clone(),
+        Arc::new(record.input.clone()),
+        record.start_date,
+        record.redrive_count,
+    );
+    // A mock test case started here (`StartOptions::mock`); none when resumed elsewhere.
+    info.mock = inner.mocks().get(&record.id).cloned();
     // Events the resumed state published while it ran are recorded again when it runs
     // again (with the same ids): the next commit replaces them.
     // Before its first transition is committed (since its start or its last redrive) an

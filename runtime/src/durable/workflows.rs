@@ -140,8 +140,8 @@ impl Engine {
         run.start_time = None;
         run.express = true;
         run.mock = options.mock.clone();
-        let info = ExecutionInfo::new(&run, workflow, Arc::new(input.clone()));
-        run.name = Some(info.name.clone());
+        let info = ExecutionInfo::new(&run, workflow, Some(Arc::new(input.clone())));
+        run.name = Some(info.name().to_string());
         run.start_time = Some(info.start_time);
         let recorded = machine.express(input.clone(), run).await;
         let stop_date = crate::clock::now();
@@ -167,9 +167,9 @@ impl Engine {
             })
             .collect();
         Ok(SyncExecution {
-            execution_id: ExecutionId(info.id.clone()),
-            name: info.name.clone(),
-            state_machine_arn: info.state_machine_id.clone(),
+            execution_id: ExecutionId(info.id().to_string()),
+            name: info.name().to_string(),
+            state_machine_arn: info.state_machine_id().to_string(),
             status,
             input,
             output,

@@ -81,8 +81,9 @@ pub struct Exec {
     /// A Parallel branch: the state it was in when it ended without finishing (failed, or
     /// cancelled by a failing sibling), which the Parallel records as `…StateAborted`.
     pub(super) unfinished: Option<Mutex<Option<(StateType, &'static str)>>>,
-    /// The execution's Map Runs, shared with its branches and children.
-    pub(super) map_runs: super::map_run::MapRuns,
+    /// The execution's Map Runs, shared with its branches and children (made when first
+    /// needed: most executions start none).
+    pub(super) map_runs: OnceLock<super::map_run::MapRuns>,
     /// A TestState execution's probe (`Workflow::test_state`); `None` otherwise, and in
     /// every branch, iteration and child.
     pub(super) probe: Option<Arc<super::probe::Probe>>,
@@ -116,14 +117,14 @@ impl Exec {
             path: String::new(),
             top: true,
             unfinished: None,
-            map_runs: Default::default(),
+            map_runs: OnceLock::new(),
             probe,
         };
         exec.record_with("ExecutionStarted", None, || {
             serde_json::json!({
-                "input": payload(&exec.info.input),
+                "input": payload(exec.info.input()),
                 "inputDetails": not_truncated(),
-                "roleArn": exec.info.role_arn,
+                "roleArn": exec.info.role_arn(),
             })
         });
         Arc::new(exec)
@@ -154,7 +155,7 @@ impl Exec {
             path: String::new(),
             top: true,
             unfinished: None,
-            map_runs: Default::default(),
+            map_runs: OnceLock::new(),
             probe: None,
         })
     }
@@ -180,7 +181,7 @@ impl Exec {
             path: format!("{}/{label}", self.path),
             top: false,
             unfinished: None,
-            map_runs: Arc::clone(&self.map_runs),
+            map_runs: OnceLock::from(Arc::clone(self.runs())),
             probe: None,
         };
         // Its own history is not journaled; it only needs the store for callbacks.
@@ -207,17 +208,21 @@ impl Exec {
             parent: Some(Arc::clone(self)),
             captured: durable.then(|| Mutex::new(Vec::new())),
             unfinished: parallel.then(|| Mutex::new(None)),
-            map_runs: Arc::clone(&self.map_runs),
+            map_runs: OnceLock::from(Arc::clone(self.runs())),
             probe: None,
         })
     }
 
     /// The Map Runs the execution's Distributed Maps started (MAP-17).
     pub fn map_runs(&self) -> Vec<super::MapRun> {
-        self.map_runs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.map_runs.get().map_or_else(Vec::new, |runs| {
+            runs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        })
+    }
+
+    /// The Map Runs shared with branches and children.
+    pub(super) fn runs(&self) -> &super::map_run::MapRuns {
+        self.map_runs.get_or_init(Default::default)
     }
 
     /// The state a Parallel branch ended in without finishing: `(type, name)`.
@@ -502,7 +507,7 @@ pub async fn finish_within(
     use crate::error::{ExecutionError, Status};
     let span = tracing::info_span!(
         "execution",
-        id = %exec.info.id,
+        id = %exec.info.id(),
         mode = if exec.journal.is_some() { "standard" } else { "express" }
     );
     // The workflow's future is large: pin it where it is and instrument the reference

@@ -204,9 +204,9 @@ pub(super) fn push_child(
     };
     let child = ChildResult {
         index,
-        name: info.name.clone(),
-        execution_arn: info.id.clone(),
-        state_machine_arn: info.state_machine_id.clone(),
+        name: info.name().to_string(),
+        execution_arn: info.id().to_string(),
+        state_machine_arn: info.state_machine_id().to_string(),
         status,
         input,
         output,
@@ -275,9 +275,9 @@ impl Drop for ChildEntry<'_> {
         if let Some(input) = self.input.take() {
             let child = ChildResult {
                 index: self.index,
-                name: self.info.name.clone(),
-                execution_arn: self.info.id.clone(),
-                state_machine_arn: self.info.state_machine_id.clone(),
+                name: self.info.name().to_string(),
+                execution_arn: self.info.id().to_string(),
+                state_machine_arn: self.info.state_machine_id().to_string(),
                 status: ChildStatus::Aborted,
                 input,
                 output: None,

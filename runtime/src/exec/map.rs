@@ -282,7 +282,7 @@ where
     let durable_key = progress
         .durable
         .as_ref()
-        .map(|(_, scope)| format!("{}/{scope}", run.exec.info.id));
+        .map(|(_, scope)| format!("{}/{scope}", run.exec.info.id()));
     let uuid = |what: &str| match &durable_key {
         Some(key) => uuid::Uuid::new_v5(
             &uuid::Uuid::NAMESPACE_URL,
@@ -306,7 +306,7 @@ where
         _ => None,
     };
     let stored_children = engine.as_ref().filter(|e| {
-        !spec.child_express && e.runs_map_children(&run.exec.info.state_machine_name, run.name)
+        !spec.child_express && e.runs_map_children(run.exec.info.state_machine_name(), run.name)
     });
     let run_uuid = uuid("run");
     let durable = durable_key.is_some();
@@ -316,7 +316,7 @@ where
             run.name,
             MapRun {
                 map_run_arn: map_run_arn(run, run_label, run_uuid),
-                execution_arn: run.exec.info.id.clone(),
+                execution_arn: run.exec.info.id().to_string(),
                 status: MapRunStatus::Running,
                 start_date: chrono::Utc::now(),
                 stop_date: None,
@@ -485,7 +485,7 @@ where
                             files,
                             index,
                             &info,
-                            Arc::clone(&info.input),
+                            info.shared_input(),
                             &ok,
                             info.start_time,
                         );
@@ -527,7 +527,7 @@ where
                     index,
                     info: Arc::clone(&target.info),
                     input: Some(if distributed {
-                        Arc::clone(&target.info.input)
+                        target.info.shared_input()
                     } else {
                         Arc::new(input.clone())
                     }),
@@ -552,7 +552,7 @@ where
                     )),
                     (Some(engine), Some(t)) => {
                         let child = crate::durable::map_run::MapChild {
-                            workflow: exec.info.state_machine_name.clone(),
+                            workflow: exec.info.state_machine_name().to_string(),
                             scope: name,
                             map_run: t.arn(),
                             info: (*target.info).clone(),
@@ -768,15 +768,15 @@ fn inline_items<'a>(
 
 /// A new Map Run's ARN (MAP-17): `…:mapRun:<machine>/<label>:<uuid>`.
 fn map_run_arn(run: &StateRun, label: &str, id: uuid::Uuid) -> String {
-    let machine = &run.exec.info.state_machine_id;
+    let machine = run.exec.info.state_machine_id();
     let prefix = machine.split(":stateMachine:").next().unwrap_or_default();
-    let name = &run.exec.info.state_machine_name;
+    let name = run.exec.info.state_machine_name();
     format!("{prefix}:mapRun:{name}/{label}:{id}")
 }
 
 /// The state machine a Map Run's children run: `…:stateMachine:<machine>/<label>`.
 fn child_machine_arn(run: &StateRun, label: &str) -> String {
-    format!("{}/{label}", run.exec.info.state_machine_id)
+    format!("{}/{label}", run.exec.info.state_machine_id())
 }
 
 /// A Map's items, borrowed from the state's input or owned (computed by `Items`).

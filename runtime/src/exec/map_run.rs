@@ -192,7 +192,7 @@ impl Drop for Tracker {
 
 impl Tracker {
     pub(super) fn start(exec: &Arc<super::Exec>, state: &'static str, run: MapRun) -> Tracker {
-        let runs = &exec.map_runs;
+        let runs = exec.runs();
         let mut all = runs.lock().unwrap_or_else(|e| e.into_inner());
         all.push(run);
         Tracker {

@@ -280,7 +280,10 @@ impl StateRun {
     pub fn idempotency_key(&self) -> String {
         format!(
             "{}{}#{}.{}",
-            self.exec.info.id, self.exec.path, self.seq, self.retry_count
+            self.exec.info.id(),
+            self.exec.path,
+            self.seq,
+            self.retry_count
         )
     }
 

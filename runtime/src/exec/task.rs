@@ -107,8 +107,8 @@ pub enum Credentials {
 pub struct TaskContext {
     /// The Task state's name.
     pub state_name: &'static str,
-    /// The execution ARN.
-    pub execution_id: String,
+    /// The execution (its ARN is made when first read: see [`TaskContext::execution_id`]).
+    pub(super) execution: Arc<crate::context::ExecutionInfo>,
     /// Retries before this attempt.
     pub retry_count: u32,
     /// When the state was entered.
@@ -195,8 +195,16 @@ impl TaskContext {
     pub fn idempotency_key(&self) -> String {
         format!(
             "{}{}#{}.{}",
-            self.execution_id, self.key_path, self.key_seq, self.retry_count
+            self.execution.id(),
+            self.key_path,
+            self.key_seq,
+            self.retry_count
         )
+    }
+
+    /// The execution's ARN (`$$.Execution.Id`).
+    pub fn execution_id(&self) -> &str {
+        self.execution.id()
     }
 
     /// Whether the engine itself waits for this callback task's token: in a durable execution
@@ -428,7 +436,7 @@ where
     // Made after the wait above, so the future does not hold it across it.
     let ctx = TaskContext {
         state_name: run.name,
-        execution_id: run.exec.info.id.clone(),
+        execution: Arc::clone(&run.exec.info),
         retry_count: run.retry_count,
         entered_time: run.entered(),
         task_token: run.task_token.clone(),
@@ -466,7 +474,7 @@ where
             d.insert("parameters".into(), payload(&effective));
             d.insert(
                 "region".into(),
-                region(&run.exec.info.state_machine_id).into(),
+                region(run.exec.info.state_machine_id()).into(),
             );
             d.insert("resource".into(), resource.into());
             d.insert("resourceType".into(), resource_type.into());

@@ -35,7 +35,7 @@ pub struct Tenant {
 
 impl Tenant {
     fn log(&self, ctx: &TaskContext) -> Result<Value, TaskError> {
-        let name = ctx.execution_id.rsplit(':').next().unwrap_or_default();
+        let name = ctx.execution_id().rsplit(':').next().unwrap_or_default();
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

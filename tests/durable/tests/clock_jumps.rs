@@ -28,7 +28,7 @@ struct Woken(Mutex<HashMap<String, Vec<chrono::DateTime<chrono::Utc>>>>);
 impl timed::Tasks for Arc<Woken> {
     async fn count(&self, input: Value, ctx: TaskContext) -> Result<Value, TaskError> {
         let name = ctx
-            .execution_id
+            .execution_id()
             .rsplit(':')
             .next()
             .unwrap_or_default()

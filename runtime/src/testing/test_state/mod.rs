@@ -575,12 +575,16 @@ pub async fn run(
         ..RunOptions::default()
     };
     let input = request.input.clone();
-    let mut info = ExecutionInfo::new(&options, machine, Arc::new(input.clone()));
+    let mut info = ExecutionInfo::new(&options, machine, Some(Arc::new(input.clone())));
     // TestState's execution ARN: an Express one without the trailing id.
-    info.id = format!(
+    let id = format!(
         "arn:{}:states:{}:{}:express:{machine}:{}",
-        options.partition, options.region, options.account, info.name
+        options.partition,
+        options.region,
+        options.account,
+        info.name()
     );
+    info.set_id(id);
     let mut base = info.base_context();
     if let Some(Value::Object(e)) = base.get_mut("Execution") {
         e.insert(
@@ -589,7 +593,7 @@ pub async fn run(
         );
     }
     if let Some(role) = &request.role_arn {
-        info.role_arn = role.clone();
+        info.set_role_arn(role.clone());
     }
     let inspects = request.inspection.inspects();
     let vars: Vars = Arc::new(request.variables.clone());
