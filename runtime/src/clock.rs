@@ -36,13 +36,25 @@ pub fn now() -> DateTime<Utc> {
 /// Nanoseconds since the Unix epoch, on the executions' clock (saturating: representable
 /// until the year 2262).
 fn now_nanos() -> i64 {
+    wall_nanos(tokio::time::Instant::now())
+}
+
+/// One reading of the clock: the time (nanoseconds since the epoch) and the runtime's instant
+/// it was read at (what a deadline counts from).
+pub(crate) fn reading() -> (i64, tokio::time::Instant) {
+    let instant = tokio::time::Instant::now();
+    (wall_nanos(instant), instant)
+}
+
+/// The time at `reading`, a runtime instant.
+fn wall_nanos(reading: tokio::time::Instant) -> i64 {
     let (instant, wall) = ANCHOR.get_or_init(|| {
         let wall = Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
         (tokio::time::Instant::now().into_std(), wall)
     });
     // Signed: a runtime whose (paused) clock reads before the anchor another runtime set
     // still sees its own time advance by exactly what it waits.
-    let reading = tokio::time::Instant::now().into_std();
+    let reading = reading.into_std();
     let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
     let since = match reading.checked_duration_since(*instant) {
         Some(d) => nanos(d),

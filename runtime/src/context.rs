@@ -89,14 +89,25 @@ pub struct ExecutionInfo {
     id: OnceLock<String>,
     /// Original input; `None` when nothing reads it (see [`ExecutionInfo::new`]).
     input: Option<Arc<Value>>,
-    /// Start time.
-    pub start_time: DateTime<Utc>,
+    /// Start time: a clock reading (made a date when read), or given.
+    start: Start,
+    /// The runtime's instant at the start, what the execution's timeout counts from.
+    started: tokio::time::Instant,
     /// Express execution.
     pub express: bool,
     /// Times the execution was redriven (`$$.Execution.RedriveCount`).
     pub redrive_count: u32,
     /// What answers Task states in place of their handlers, if anything ([`RunOptions::mock`]).
     pub mock: Option<Arc<dyn TaskMock>>,
+}
+
+/// When an execution started.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// Read off the clock, in nanoseconds since the epoch: made a date only when read.
+    Read(i64),
+    /// Given by the options or the store.
+    Given(DateTime<Utc>),
 }
 
 /// The identifiers every execution of one state machine shares.
@@ -192,7 +203,8 @@ impl Clone for ExecutionInfo {
             name: self.name.clone(),
             id: self.id.clone(),
             input: self.input.clone(),
-            start_time: self.start_time,
+            start: self.start,
+            started: self.started,
             express: self.express,
             redrive_count: self.redrive_count,
             mock: self.mock.clone(),
@@ -210,6 +222,7 @@ impl ExecutionInfo {
         default_machine_name: &str,
         input: Option<Arc<Value>>,
     ) -> Self {
+        let (now, started) = crate::clock::reading();
         let machine = MachineIds::of(
             options,
             options
@@ -222,7 +235,8 @@ impl ExecutionInfo {
             name: options.name.clone().map(OnceLock::from).unwrap_or_default(),
             id: OnceLock::new(),
             input,
-            start_time: options.start_time.unwrap_or_else(crate::clock::now),
+            start: options.start_time.map_or(Start::Read(now), Start::Given),
+            started,
             express: options.express,
             redrive_count: 0,
             mock: options.mock.clone(),
@@ -255,7 +269,8 @@ impl ExecutionInfo {
             name: OnceLock::from(name),
             id: OnceLock::from(id),
             input: Some(input),
-            start_time,
+            start: Start::Given(start_time),
+            started: tokio::time::Instant::now(),
             express: false,
             redrive_count,
             mock: None,
@@ -296,12 +311,25 @@ impl ExecutionInfo {
             let id = if self.express {
                 random_uuid()
             } else {
-                time_ordered_uuid(self.start_time)
+                time_ordered_uuid(self.start_time())
             };
             id.hyphenated()
                 .encode_lower(&mut uuid::Uuid::encode_buffer())
                 .to_string()
         })
+    }
+
+    /// Start time (`$$.Execution.StartTime`).
+    pub fn start_time(&self) -> DateTime<Utc> {
+        match self.start {
+            Start::Read(nanos) => DateTime::from_timestamp_nanos(nanos),
+            Start::Given(t) => t,
+        }
+    }
+
+    /// The runtime's instant at the start (of this process's run of it).
+    pub(crate) fn started(&self) -> tokio::time::Instant {
+        self.started
     }
 
     /// Role ARN (`$$.Execution.RoleArn`).
@@ -341,6 +369,7 @@ impl ExecutionInfo {
         express: bool,
     ) -> Self {
         let m = &*self.machine;
+        let (now, started) = crate::clock::reading();
         ExecutionInfo {
             machine: Arc::new(MachineIds::new(
                 m.prefix.clone(),
@@ -350,7 +379,8 @@ impl ExecutionInfo {
             name: name.map(OnceLock::from).unwrap_or_default(),
             id: OnceLock::new(),
             input: Some(input),
-            start_time: crate::clock::now(),
+            start: Start::Read(now),
+            started,
             express,
             redrive_count: 0,
             mock: self.mock.clone(),
@@ -362,7 +392,7 @@ impl ExecutionInfo {
         let mut exec = Map::new();
         exec.insert("Id".into(), self.id().into());
         exec.insert("Input".into(), self.input().clone());
-        exec.insert("StartTime".into(), timestamp(self.start_time).into());
+        exec.insert("StartTime".into(), timestamp(self.start_time()).into());
         exec.insert("Name".into(), self.name().into());
         exec.insert("RoleArn".into(), self.role_arn().into());
         if !self.express {
@@ -449,6 +479,6 @@ mod tests {
         let id = uuid::Uuid::parse_str(a.name()).expect("a UUID");
         assert_eq!(id.get_version_num(), 7);
         let (secs, _) = id.get_timestamp().expect("timestamp").to_unix();
-        assert!((secs as i64 - a.start_time.timestamp()).abs() <= 1);
+        assert!((secs as i64 - a.start_time().timestamp()).abs() <= 1);
     }
 }

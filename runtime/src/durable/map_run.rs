@@ -111,7 +111,7 @@ impl Engine {
             output: None,
             error: None,
             cause: None,
-            start_date: info.start_time,
+            start_date: info.start_time(),
             stop_date: None,
             // Created during the parent's redrive N, it counts as redriven N times: a parent
             // that resumes after a crash within that redrive does not redrive it again.

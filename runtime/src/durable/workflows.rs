@@ -142,7 +142,7 @@ impl Engine {
         run.mock = options.mock.clone();
         let info = ExecutionInfo::new(&run, workflow, Some(Arc::new(input.clone())));
         run.name = Some(info.name().to_string());
-        run.start_time = Some(info.start_time);
+        run.start_time = Some(info.start_time());
         let recorded = machine.express(input.clone(), run).await;
         let stop_date = crate::clock::now();
         let (status, output, error, cause) = match recorded.result {
@@ -175,7 +175,7 @@ impl Engine {
             output,
             error,
             cause,
-            start_date: info.start_time,
+            start_date: info.start_time(),
             stop_date,
             history,
         })

@@ -491,7 +491,8 @@ pub async fn finish(
     }
     // Boxed by the caller: moved by value into this future and `finish_within`'s, the
     // workflow's future was copied into each (three copies per execution).
-    finish_within(exec, timeout, run).await
+    // The timeout counts from the start (the clock is read once for both).
+    finish_until(exec, timeout.map(|t| exec.info.started() + t), run).await
 }
 
 /// The longest an Express execution runs (EXEC-2).
@@ -504,6 +505,16 @@ pub async fn finish_within(
     timeout: Option<Duration>,
     run: impl Future<Output = Result<Value, Failure>>,
 ) -> Result<Value, crate::error::ExecutionError> {
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    finish_until(exec, deadline, run).await
+}
+
+/// [`finish_within`] up to a deadline.
+async fn finish_until(
+    exec: &Arc<Exec>,
+    deadline: Option<tokio::time::Instant>,
+    run: impl Future<Output = Result<Value, Failure>>,
+) -> Result<Value, crate::error::ExecutionError> {
     use crate::error::{ExecutionError, Status};
     let span = tracing::info_span!(
         "execution",
@@ -514,10 +525,10 @@ pub async fn finish_within(
     // rather than moving it into the span's wrapper.
     tokio::pin!(run);
     let run = tracing::Instrument::instrument(run, span);
-    let result = match timeout {
-        Some(d) => match tokio::time::timeout(d, run).await {
-            Ok(r) => r,
-            Err(_) => {
+    let result = match deadline {
+        Some(d) => match until(d, run).await {
+            Some(r) => r,
+            None => {
                 exec.record("ExecutionTimedOut", None);
                 return Err(ExecutionError::new(Status::TimedOut, None, None));
             }
@@ -548,6 +559,22 @@ pub async fn finish_within(
             Err(ExecutionError::failed(f))
         }
     }
+}
+
+/// `run`, or `None` once `deadline` has passed (as `tokio::time::timeout_at`). The timer is
+/// made only if `run` has to wait: most Express executions finish in their first poll, and
+/// need no handle to the runtime's timer.
+async fn until<T>(deadline: tokio::time::Instant, run: impl Future<Output = T>) -> Option<T> {
+    let mut run = std::pin::pin!(run);
+    let mut timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(r) = run.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(r));
+        }
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// How long a state may wait (on its handler, a token, a timer) before the events it has

@@ -487,7 +487,7 @@ where
                             &info,
                             info.shared_input(),
                             &ok,
-                            info.start_time,
+                            info.start_time(),
                         );
                     }
                     return (index, Ok(v), true);
