@@ -35,7 +35,7 @@ pub fn now() -> DateTime<Utc> {
 
 /// Nanoseconds since the Unix epoch, on the executions' clock (saturating: representable
 /// until the year 2262).
-fn now_nanos() -> i64 {
+pub(crate) fn now_nanos() -> i64 {
     wall_nanos(tokio::time::Instant::now())
 }
 

@@ -424,7 +424,7 @@ impl Exec {
         };
         // States that can wait read the clock now; the others when something reads
         // `$$.State.EnteredTime` (they run without waiting, so that is the same instant).
-        let entered = OnceLock::new();
+        let entered = super::state::Entered::unset();
         if let Some(t) = self
             .journal
             .as_ref()
@@ -433,7 +433,7 @@ impl Exec {
             // A durable execution resumed inside this state: its timers run from when the
             // state was first entered (a Wait of an hour does not start over), and its
             // entered event keeps that time.
-            let _ = entered.set(t);
+            entered.set(t);
             if let Some(h) = &self.history
                 && let Some(e) = h
                     .lock()
@@ -444,7 +444,7 @@ impl Exec {
                 e.timestamp = t;
             }
         } else if ty.waits() {
-            let _ = entered.set(crate::clock::now());
+            entered.read_clock();
         }
         // A key for this visit that a restart reproduces: the event id at the top level, the
         // count of the branch's own events inside a branch.

@@ -28,7 +28,7 @@ pub struct StateRun {
     /// The state's name.
     pub name: &'static str,
     /// When it was entered (see [`StateRun::entered`]).
-    pub(super) entered: OnceLock<DateTime<Utc>>,
+    pub(super) entered: Entered,
     /// The id of its `…StateEntered` event.
     pub event_id: u64,
     /// Retries so far (`$$.State.RetryCount`).
@@ -61,6 +61,48 @@ impl Drop for StateRun {
         {
             *u.lock().unwrap_or_else(|e| e.into_inner()) = Some((self.ty, self.name));
         }
+    }
+}
+
+/// When a state was entered: set as it is entered by a state that can wait, read off the
+/// clock when first asked for by one that cannot (it runs without waiting: the same instant).
+/// Nanoseconds since the epoch in an atomic (a `OnceLock`'s first set took a lock-free
+/// but slower path on every Task).
+pub(super) struct Entered(std::sync::atomic::AtomicI64);
+
+impl Entered {
+    const UNSET: i64 = i64::MIN;
+
+    pub(super) fn unset() -> Self {
+        Entered(std::sync::atomic::AtomicI64::new(Self::UNSET))
+    }
+
+    /// Sets the time (a resumed state's, from its store; dates past 2262 are not clock times).
+    pub(super) fn set(&self, t: DateTime<Utc>) {
+        let nanos = t.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        self.0.store(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Sets the time to now.
+    pub(super) fn read_clock(&self) {
+        self.0.store(
+            crate::clock::now_nanos(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// The time, read off the clock now if it was not set (once: later calls agree).
+    fn get(&self) -> DateTime<Utc> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut nanos = self.0.load(Relaxed);
+        if nanos == Self::UNSET {
+            let now = crate::clock::now_nanos();
+            nanos = match self.0.compare_exchange(Self::UNSET, now, Relaxed, Relaxed) {
+                Ok(_) => now,
+                Err(set) => set,
+            };
+        }
+        DateTime::from_timestamp_nanos(nanos)
     }
 }
 
@@ -162,7 +204,7 @@ impl StateType {
 impl StateRun {
     /// When the state was entered.
     pub fn entered(&self) -> DateTime<Utc> {
-        *self.entered.get_or_init(crate::clock::now)
+        self.entered.get()
     }
 
     /// The execution.
