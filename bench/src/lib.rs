@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 
 /// The benchmarks run with mimalloc, the allocator a production service would pick; the
-/// asl-runtime crate itself leaves the choice to the application.
+/// asl-runtime crate itself leaves the choice to the application. Version 2 (the crate's `v2`
+/// feature): v3 commits its arenas eagerly and keeps freed pages, which took a worker holding
+/// 10,000 executions to 825 MiB against v2's 475 MiB, at the same speed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
