@@ -566,12 +566,18 @@ async fn finish_until(
 /// need no handle to the runtime's timer.
 async fn until<T>(deadline: tokio::time::Instant, run: impl Future<Output = T>) -> Option<T> {
     let mut run = std::pin::pin!(run);
-    let mut timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    let mut timer = None;
     std::future::poll_fn(|cx| {
         if let std::task::Poll::Ready(r) = run.as_mut().poll(cx) {
             return std::task::Poll::Ready(Some(r));
         }
-        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        // Outside the task's budget: a run that spent it (a loop of zero-second Waits) must
+        // still be stopped at its deadline, as `tokio::time::timeout` stops it.
+        let timer = timer.get_or_insert_with(|| {
+            Box::pin(tokio::task::unconstrained(tokio::time::sleep_until(
+                deadline,
+            )))
+        });
         timer.as_mut().poll(cx).map(|()| None)
     })
     .await
@@ -620,5 +626,27 @@ impl Exec {
         }
         journal.publish(root).await?;
         wait.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// A run that spends its task's budget on every poll (it keeps yielding) is still stopped
+    /// at its deadline: the timer is polled outside the budget.
+    #[tokio::test]
+    async fn a_run_that_spends_its_budget_meets_its_deadline() {
+        let spinning = async {
+            loop {
+                tokio::task::consume_budget().await;
+            }
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
+        let stopped =
+            tokio::time::timeout(Duration::from_secs(10), super::until(deadline, spinning))
+                .await
+                .expect("stopped by its deadline, not the test's");
+        assert!(stopped.is_none());
     }
 }

@@ -117,7 +117,7 @@ pub enum Credentials {
 }
 
 /// What a task handler knows about its invocation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TaskContext {
     /// The Task state's name.
     pub state_name: &'static str,
@@ -193,6 +193,26 @@ impl Submission {
                 d.insert("resourceType".into(), self.resource_type.into());
                 Value::Object(d)
             });
+    }
+}
+
+impl std::fmt::Debug for TaskContext {
+    /// The execution by its ARN (not its whole input).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskContext")
+            .field("state_name", &self.state_name)
+            .field("execution_id", &self.execution_id())
+            .field("retry_count", &self.retry_count)
+            .field("entered_time", &self.entered_time)
+            .field("task_token", &self.task_token)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .field("heartbeat_seconds", &self.heartbeat_seconds)
+            .field("credentials", &self.credentials)
+            .field("key_path", &self.key_path)
+            .field("key_seq", &self.key_seq)
+            .field("submission", &self.submission)
+            .field("token_awaited", &self.token_awaited)
+            .finish_non_exhaustive()
     }
 }
 
@@ -405,8 +425,10 @@ where
         engine: None,
     };
     record_scheduled(run, spec, &events, &input, &ctx);
-    let call = std::panic::AssertUnwindSafe(invoke(input, ctx)).catch_unwind();
     let span = tracing::debug_span!(parent: &run.span, "task", attempt = run.retry_count, resource = spec.resource.arn);
+    // Called inside the span, as on the general path (the guard goes before any await).
+    let call = span.in_scope(|| invoke(input, ctx));
+    let call = std::panic::AssertUnwindSafe(call).catch_unwind();
     let result = match tracing::Instrument::instrument(call, span).await {
         Ok(r) => r.map_err(Failure::from),
         Err(panic) => Err(Failure::new(
