@@ -25,6 +25,10 @@ pub struct RunOptions {
     pub start_time: Option<DateTime<Utc>>,
     /// Express executions have an `express:` ARN and no redrive count.
     pub express: bool,
+    /// The execution ARN (default: made from the partition, region, account, state machine
+    /// and name, with a random id at the end for an Express execution). An engine that hands
+    /// out an execution's ARN before running it sets it, so `$$.Execution.Id` is that ARN.
+    pub execution_arn: Option<String>,
     /// Answers Task states' calls instead of their handlers (a mock test case, a TestState
     /// mock): see [`TaskMock`]. Default: none, every Task calls its handler.
     pub mock: Option<Arc<dyn TaskMock>>,
@@ -50,6 +54,7 @@ impl Default for RunOptions {
             role_arn: None,
             start_time: None,
             express: false,
+            execution_arn: None,
             mock: None,
         }
     }
@@ -233,7 +238,11 @@ impl ExecutionInfo {
         ExecutionInfo {
             machine,
             name: options.name.clone().map(OnceLock::from).unwrap_or_default(),
-            id: OnceLock::new(),
+            id: options
+                .execution_arn
+                .clone()
+                .map(OnceLock::from)
+                .unwrap_or_default(),
             input,
             start: options.start_time.map_or(Start::Read(now), Start::Given),
             started,

@@ -285,6 +285,7 @@ impl Engine {
         let id = info.id().to_string();
         let mut options = run;
         options.name = Some(info.name().to_string());
+        options.execution_arn = Some(id.clone());
         let entry = ExpressRun {
             info: Arc::new(info),
             workflow: workflow.to_string(),

@@ -142,6 +142,7 @@ impl Engine {
         run.mock = options.mock.clone();
         let info = ExecutionInfo::new(&run, workflow, Some(Arc::new(input.clone())));
         run.name = Some(info.name().to_string());
+        run.execution_arn = Some(info.id().to_string());
         run.start_time = Some(info.start_time());
         let recorded = machine.express(input.clone(), run).await;
         let stop_date = crate::clock::now();

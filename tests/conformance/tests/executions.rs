@@ -360,6 +360,7 @@ fn run_case_inner(
         ),
         start_time: None,
         express,
+        execution_arn: None,
         mock: None,
     };
     // The role as the recording names it (some recordings mask it differently).
