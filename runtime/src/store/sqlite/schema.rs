@@ -6,7 +6,8 @@
 //! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
 //! `schedules` table (created in files that lack it like any other table). The console's
 //! listing by status and its counts by status added `executions_workflow_status` (created in
-//! older files like any other index). The commit log added `log` (see `log`). Executions at
+//! older files like any other index). The commit log added `log` (see `log`), and folding an execution's part of it
+//! alone added `log_folded`. Executions at
 //! rest on a callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`).
 
 use rusqlite::{Connection, params};
@@ -107,6 +108,12 @@ CREATE TABLE IF NOT EXISTS log (
 -- seeks to the first at or past them (by key alone it read each of the execution's rows).
 CREATE INDEX IF NOT EXISTS log_key_event ON log(key, last_event);
 DROP INDEX IF EXISTS log_key;
+-- How far each execution's logged rows are folded (rows left in place until the whole log
+-- is dropped: see `log`).
+CREATE TABLE IF NOT EXISTS log_folded (
+    execution TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS schedules (
     name TEXT PRIMARY KEY,
     workflow TEXT NOT NULL,

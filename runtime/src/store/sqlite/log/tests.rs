@@ -92,11 +92,16 @@ fn clean(path: &std::path::Path) {
     }
 }
 
-/// Rows in the log, read beside the store.
+/// Logged rows not yet folded, read beside the store.
 fn logged(path: &std::path::Path) -> i64 {
     Connection::open(path)
         .unwrap()
-        .query_row("SELECT count(*) FROM log", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM log AS l WHERE seq > \
+             coalesce((SELECT upto FROM log_folded WHERE execution = l.execution), 0)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap()
 }
 
@@ -348,5 +353,54 @@ async fn a_stop_and_a_claim_follow_the_logged_transitions() {
     store.commit(transition(&other, "v", 4)).await.unwrap();
     assert_eq!(ids(&store.history(&other).await.unwrap()), expected(4));
     assert_eq!(logged(&path), 1);
+    clean(&path);
+}
+
+/// Every row in the log, folded or not.
+fn rows(path: &std::path::Path) -> (i64, i64) {
+    let conn = Connection::open(path).unwrap();
+    let count = |table: &str| {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    (count("log"), count("log_folded"))
+}
+
+#[tokio::test]
+async fn an_execution_folded_alone_keeps_its_rows_until_the_whole_log_goes() {
+    let path = path();
+    let store = SqliteStore::open(&path).await.unwrap();
+    let other = format!("{ID}-2");
+    started(&store, ID).await;
+    started(&store, &other).await;
+    for n in 1..=3 {
+        store.commit(transition(ID, "w", n)).await.unwrap();
+        store.commit(transition(&other, "w", n)).await.unwrap();
+    }
+    // A commit that is not logged folds its execution first; here it then drops the last
+    // transition's events (as a redrive from that state does).
+    let mut back = transition(ID, "w", 2);
+    back.events.clear();
+    back.truncate_from = Some(6);
+    store.commit(back).await.unwrap();
+    assert_eq!(
+        logged(&path),
+        3,
+        "the other execution's rows are not folded"
+    );
+    assert_eq!(rows(&path), (6, 1), "the folded rows stay, marked folded");
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(2));
+    // The dropped events' ids are free again: the folded row holding them does not count.
+    store.commit(transition(ID, "w", 3)).await.unwrap();
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(3));
+    drop(store);
+
+    // Folding the whole log skips what was folded and drops every row.
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(rows(&path), (0, 0));
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(3));
+    assert_eq!(ids(&store.history(&other).await.unwrap()), expected(3));
+    let c = store.get(ID).await.unwrap().unwrap().checkpoint.unwrap();
+    assert_eq!((c.state.as_str(), c.seq), ("S4", 3));
     clean(&path);
 }
