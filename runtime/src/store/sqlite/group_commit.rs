@@ -16,10 +16,19 @@ use crate::store::{StoreError, StoreFuture};
 
 /// A reply sent once the transaction holding the request committed (or failed to).
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A request: runs in its own savepoint (or gets the error that kept the transaction from
-/// starting); an error rolls the savepoint back.
-type Job =
+/// A request's work: runs on the batch's connection (or gets the error that kept the
+/// transaction from starting).
+type Work =
     Box<dyn FnOnce(Result<&Connection, StoreError>) -> (Result<(), StoreError>, Reply) + Send>;
+
+/// A request: its work, in a savepoint of its own (an error rolls the savepoint back) unless
+/// its only write is its last statement, which SQLite undoes by itself if it fails. A
+/// savepoint costs two statements, and SQLite copies aside every page the request changes
+/// to be able to roll back to it.
+struct Job {
+    savepoint: bool,
+    work: Work,
+}
 
 /// The most requests committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -195,8 +204,25 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     ) -> StoreFuture<'_, R> {
+        self.queue(true, f)
+    }
+
+    /// [`SqliteStore::call`] for a request whose only write is its last statement (it may
+    /// read before): it runs without a savepoint of its own.
+    pub(super) fn call_single_write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> StoreFuture<'_, R> {
+        self.queue(false, f)
+    }
+
+    fn queue<R: Send + 'static>(
+        &self,
+        savepoint: bool,
+        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> StoreFuture<'_, R> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let work: Work = Box::new(move |conn| {
             let r = conn.and_then(f);
             let status = match &r {
                 Ok(_) => Ok(()),
@@ -207,6 +233,7 @@ impl SqliteStore {
             });
             (status, reply)
         });
+        let job = Job { savepoint, work };
         let alone = {
             let mut queue = self.inner.queue.lock().unwrap_or_else(|e| e.into_inner());
             queue.push(job);
@@ -260,16 +287,25 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
             let e = StoreError::from(e);
             for job in jobs {
-                let (_, reply) = job(Err(e.clone()));
+                let (_, reply) = (job.work)(Err(e.clone()));
                 reply(Ok(()));
             }
             return;
         }
         let mut replies: Vec<Reply> = Vec::new();
         for job in jobs.by_ref() {
+            if !job.savepoint {
+                let (status, reply) = (job.work)(Ok(conn));
+                if conn.is_autocommit() {
+                    lose(&mut replies, status, Ok(()), reply);
+                    break;
+                }
+                replies.push(reply);
+                continue;
+            }
             if let Err(e) = run(conn, "SAVEPOINT job") {
                 let e = StoreError::from(e);
-                let (_, reply) = job(Err(e.clone()));
+                let (_, reply) = (job.work)(Err(e.clone()));
                 if conn.is_autocommit() {
                     // The transaction is gone with it: so are the requests before.
                     for earlier in replies.drain(..) {
@@ -281,7 +317,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
                 replies.push(reply);
                 continue;
             }
-            let (status, reply) = job(Ok(conn));
+            let (status, reply) = (job.work)(Ok(conn));
             let end = if conn.is_autocommit() {
                 Ok(())
             } else if status.is_ok() {
@@ -292,20 +328,8 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
             .map_err(StoreError::from);
             if conn.is_autocommit() {
                 // SQLite rolled the transaction back (in the request or in ending its
-                // savepoint): nothing of it is written, and the requests before it are lost.
-                let lost = match (&status, &end) {
-                    (Err(e), _) => e.clone(),
-                    (_, Err(e)) => e.clone(),
-                    _ => StoreError::corrupt("sqlite: the transaction was rolled back"),
-                };
-                for earlier in replies.drain(..) {
-                    earlier(Err(lost.clone()));
-                }
-                // A request that failed hears its own error; one that succeeded, the loss.
-                match status {
-                    Err(_) => reply(Ok(())),
-                    Ok(()) => reply(Err(lost)),
-                }
+                // savepoint).
+                lose(&mut replies, status, end, reply);
                 break;
             }
             replies.push(match end {
@@ -323,6 +347,28 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         for reply in replies {
             reply(committed.clone());
         }
+    }
+}
+
+/// Answers the requests of a transaction SQLite rolled back while `reply`'s request ran
+/// (`status`: how its work ended; `end`: how ending its savepoint did): nothing of them is
+/// written. A request that failed hears its own error; the others, the loss.
+fn lose(
+    replies: &mut Vec<Reply>,
+    status: Result<(), StoreError>,
+    end: Result<(), StoreError>,
+    reply: Reply,
+) {
+    let lost = match (&status, &end) {
+        (Err(e), _) | (_, Err(e)) => e.clone(),
+        _ => StoreError::corrupt("sqlite: the transaction was rolled back"),
+    };
+    for earlier in replies.drain(..) {
+        earlier(Err(lost.clone()));
+    }
+    match status {
+        Err(_) => reply(Ok(())),
+        Ok(()) => reply(Err(lost)),
     }
 }
 

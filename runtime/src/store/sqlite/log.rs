@@ -44,7 +44,7 @@ use crate::store::{Checkpoint, Commit, ExecutionRecord, StoreError, StoredEvent,
 #[cfg(not(test))]
 pub(super) const FOLD_AT: i64 = 1024;
 #[cfg(test)]
-pub(super) const FOLD_AT: i64 = 64;
+pub(super) const FOLD_AT: i64 = 1024;
 
 /// A logged event: id, type, state, timestamp (ms), stored details (JSON, inline).
 type Logged = (u64, String, Option<String>, i64, Option<Box<RawValue>>);
@@ -100,6 +100,14 @@ pub(super) struct Prepared {
     /// The ids of its first and last events (`None` without events).
     ids: Option<(i64, i64)>,
     shared: Vec<payloads::Shared>,
+}
+
+impl Prepared {
+    /// Whether appending it writes the log's row and nothing else (no payload to store
+    /// once): its request needs no savepoint.
+    pub(super) fn single_write(&self) -> bool {
+        self.shared.is_empty()
+    }
 }
 
 fn raw(text: String) -> Result<Box<RawValue>, StoreError> {
@@ -172,6 +180,7 @@ pub(super) fn append(conn: &Connection, p: Prepared) -> Result<(), StoreError> {
             )));
         }
     }
+    // The row goes last: without payloads it is the only write (see `single_write`).
     insert_payloads(conn, &p.execution, p.shared)?;
     conn.prepare_cached(
         "INSERT INTO log (key, execution, first_event, last_event, body) \

@@ -206,7 +206,11 @@ impl Store for SqliteStore {
             Ok(p) => p,
             Err(e) => return Box::pin(std::future::ready(Err(e))),
         };
-        self.call(move |conn| log::append(conn, prepared))
+        if prepared.single_write() {
+            self.call_single_write(move |conn| log::append(conn, prepared))
+        } else {
+            self.call(move |conn| log::append(conn, prepared))
+        }
     }
 
     fn put_progress(
