@@ -19,12 +19,15 @@ use crate::store::{Commit, StoreError, StoreFuture, payloads};
 /// The most writes committed in one statement.
 const MAX_BATCH: usize = 256;
 
+/// The most batches running at once (see `queue`).
+const BATCHES_AT_ONCE: usize = 2;
+
 /// Writes waiting for the next batch.
 pub(super) type Writes = Queue<Commit, ()>;
 
 /// A queue for writes.
 pub(super) fn writes() -> Writes {
-    Queue::new(MAX_BATCH)
+    Queue::new(MAX_BATCH, BATCHES_AT_ONCE)
 }
 
 /// One write per execution in a batch: the statement fences each execution once (a second

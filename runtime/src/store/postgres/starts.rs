@@ -16,6 +16,9 @@ use crate::store::{Created, ExecutionRecord, StoreError, StoreFuture, payloads};
 /// The most executions created in one statement.
 const MAX_BATCH: usize = 256;
 
+/// The most batches running at once (see `queue`).
+const BATCHES_AT_ONCE: usize = 2;
+
 /// A create: the execution, the worker that runs it (none: any worker claims it), its lease.
 pub(super) struct Start {
     record: ExecutionRecord,
@@ -36,7 +39,7 @@ pub(super) type Starts = Queue<Start, Created>;
 
 /// A queue for creates.
 pub(super) fn starts() -> Starts {
-    Queue::new(MAX_BATCH)
+    Queue::new(MAX_BATCH, BATCHES_AT_ONCE)
 }
 
 /// Inserts the batch's executions that do not exist yet (`ON CONFLICT DO NOTHING`), with
