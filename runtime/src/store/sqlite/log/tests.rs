@@ -404,3 +404,24 @@ async fn an_execution_folded_alone_keeps_its_rows_until_the_whole_log_goes() {
     assert_eq!((c.state.as_str(), c.seq), ("S4", 3));
     clean(&path);
 }
+
+#[tokio::test]
+async fn the_last_execution_folded_takes_the_log_with_it() {
+    let path = path();
+    let store = SqliteStore::open(&path).await.unwrap();
+    started(&store, ID).await;
+    for n in 1..=3 {
+        store.commit(transition(ID, "w", n)).await.unwrap();
+    }
+    assert_eq!(rows(&path), (3, 0));
+    // Folded, nothing else is left to fold: the rows go at once.
+    let mut back = transition(ID, "w", 2);
+    back.events.clear();
+    back.truncate_from = Some(6);
+    store.commit(back).await.unwrap();
+    assert_eq!(rows(&path), (0, 0));
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(2));
+    store.commit(transition(ID, "w", 3)).await.unwrap();
+    assert_eq!(ids(&store.history(ID).await.unwrap()), expected(3));
+    clean(&path);
+}
