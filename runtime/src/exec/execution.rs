@@ -87,6 +87,10 @@ pub struct Exec {
     /// A TestState execution's probe (`Workflow::test_state`); `None` otherwise, and in
     /// every branch, iteration and child.
     pub(super) probe: Option<Arc<super::probe::Probe>>,
+    /// Nothing from here up to the top level keeps events (no history, no captured copy):
+    /// recording one only counts its id at the top level. Set once, so a branch's event does
+    /// not walk up its parents to find that out (twice: for its details, then to record).
+    pub(super) quiet: bool,
 }
 
 impl Exec {
@@ -119,6 +123,7 @@ impl Exec {
             unfinished: None,
             map_runs: OnceLock::new(),
             probe,
+            quiet: !record,
         };
         exec.record_with("ExecutionStarted", None, || {
             serde_json::json!({
@@ -157,6 +162,7 @@ impl Exec {
             unfinished: None,
             map_runs: OnceLock::new(),
             probe: None,
+            quiet: false,
         })
     }
 
@@ -183,6 +189,7 @@ impl Exec {
             unfinished: None,
             map_runs: OnceLock::from(Arc::clone(self.runs())),
             probe: None,
+            quiet: self.history.is_none(),
         };
         // Its own history is not journaled; it only needs the store for callbacks.
         child.record("ExecutionStarted", None);
@@ -210,6 +217,7 @@ impl Exec {
             unfinished: parallel.then(|| Mutex::new(None)),
             map_runs: OnceLock::from(Arc::clone(self.runs())),
             probe: None,
+            quiet: self.quiet && !durable,
         })
     }
 
@@ -276,6 +284,9 @@ impl Exec {
 
     /// Whether events are kept (so their details are worth computing).
     pub fn keeps_history(&self) -> bool {
+        if self.quiet {
+            return false;
+        }
         match &self.parent {
             Some(p) => p.keeps_history(),
             None => self.history.is_some(),
@@ -294,6 +305,26 @@ impl Exec {
         id
     }
 
+    /// [`Exec::count_events`] at the top level (where a branch's event ids are counted).
+    #[inline]
+    fn count_at_top(&self, n: u64) -> u64 {
+        match &self.parent {
+            None => self.count_events(n),
+            Some(p) => p.count_above(n),
+        }
+    }
+
+    /// [`Exec::count_at_top`] for a branch's parent: out of line, so a top level's check
+    /// stays small where it is inlined (each Pass state of a generated machine).
+    #[inline(never)]
+    fn count_above(&self, n: u64) -> u64 {
+        let mut top = self;
+        while let Some(p) = &top.parent {
+            top = p;
+        }
+        top.count_events(n)
+    }
+
     /// Appends an event with details (computed only when the history is kept).
     #[inline]
     pub fn record_with(
@@ -302,8 +333,8 @@ impl Exec {
         state: Option<&'static str>,
         details: impl FnOnce() -> Value,
     ) -> u64 {
-        if self.parent.is_none() && self.history.is_none() {
-            return self.count_events(1);
+        if self.quiet {
+            return self.count_at_top(1);
         }
         let details = self.keeps_history().then(details);
         self.record_event(kind, state, details)
@@ -325,6 +356,9 @@ impl Exec {
         state: Option<&'static str>,
         details: Option<Value>,
     ) -> (u64, u64) {
+        if self.quiet {
+            return (self.count_at_top(1), 0);
+        }
         if let Some(parent) = &self.parent {
             let (id, previous_event_id) = parent.record_linked(kind, state, details.clone());
             if let Some(c) = &self.captured {
@@ -389,9 +423,9 @@ impl Exec {
         {
             p.pass_through(input);
         }
-        if self.parent.is_none() && self.history.is_none() {
+        if self.quiet {
             // Not recorded (the express fast path): only the ids advance.
-            self.count_events(2);
+            self.count_at_top(2);
             return;
         }
         self.record_with("PassStateEntered", Some(name), || {
