@@ -112,6 +112,29 @@ async fn started(store: &SqliteStore, id: &str) {
         .unwrap();
 }
 
+/// A store at `path` with `ID` and a second execution (returned), three transitions each
+/// logged, interleaved.
+async fn two_with_three_logged(path: &std::path::Path) -> (SqliteStore, String) {
+    let store = SqliteStore::open(path).await.unwrap();
+    let other = format!("{ID}-2");
+    started(&store, ID).await;
+    started(&store, &other).await;
+    for n in 1..=3 {
+        store.commit(transition(ID, "w", n)).await.unwrap();
+        store.commit(transition(&other, "w", n)).await.unwrap();
+    }
+    (store, other)
+}
+
+/// A commit that is not logged: `ID` back to its checkpoint after transition 2, the third
+/// transition's events dropped (as a redrive from that state does).
+fn back_to_second() -> Commit {
+    let mut back = transition(ID, "w", 2);
+    back.events.clear();
+    back.truncate_from = Some(6);
+    back
+}
+
 /// What the history must hold after transitions `1..=n`.
 fn expected(n: u64) -> Vec<(u64, String)> {
     let mut out = vec![(1, "ExecutionStarted".to_string())];
@@ -310,14 +333,7 @@ async fn an_event_id_taken_already_is_refused_at_once() {
 #[tokio::test]
 async fn a_stop_and_a_claim_follow_the_logged_transitions() {
     let path = path();
-    let store = SqliteStore::open(&path).await.unwrap();
-    let other = format!("{ID}-2");
-    started(&store, ID).await;
-    started(&store, &other).await;
-    for n in 1..=3 {
-        store.commit(transition(ID, "w", n)).await.unwrap();
-        store.commit(transition(&other, "w", n)).await.unwrap();
-    }
+    let (store, other) = two_with_three_logged(&path).await;
     // A stop appends its event after the logged ones.
     store
         .stop(ID, Some("E".into()), None, at(100))
@@ -369,20 +385,9 @@ fn rows(path: &std::path::Path) -> (i64, i64) {
 #[tokio::test]
 async fn an_execution_folded_alone_keeps_its_rows_until_the_whole_log_goes() {
     let path = path();
-    let store = SqliteStore::open(&path).await.unwrap();
-    let other = format!("{ID}-2");
-    started(&store, ID).await;
-    started(&store, &other).await;
-    for n in 1..=3 {
-        store.commit(transition(ID, "w", n)).await.unwrap();
-        store.commit(transition(&other, "w", n)).await.unwrap();
-    }
-    // A commit that is not logged folds its execution first; here it then drops the last
-    // transition's events (as a redrive from that state does).
-    let mut back = transition(ID, "w", 2);
-    back.events.clear();
-    back.truncate_from = Some(6);
-    store.commit(back).await.unwrap();
+    let (store, other) = two_with_three_logged(&path).await;
+    // A commit that is not logged folds its execution first.
+    store.commit(back_to_second()).await.unwrap();
     assert_eq!(
         logged(&path),
         3,
@@ -415,10 +420,7 @@ async fn the_last_execution_folded_takes_the_log_with_it() {
     }
     assert_eq!(rows(&path), (3, 0));
     // Folded, nothing else is left to fold: the rows go at once.
-    let mut back = transition(ID, "w", 2);
-    back.events.clear();
-    back.truncate_from = Some(6);
-    store.commit(back).await.unwrap();
+    store.commit(back_to_second()).await.unwrap();
     assert_eq!(rows(&path), (0, 0));
     assert_eq!(ids(&store.history(ID).await.unwrap()), expected(2));
     store.commit(transition(ID, "w", 3)).await.unwrap();
