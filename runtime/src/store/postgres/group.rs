@@ -1,7 +1,8 @@
 //! Group commit: the writes of many executions (transitions, publishes, rests on a timer,
-//! ends, and resumed executions replacing their provisional events) queue up, and one task
-//! at a time commits every queued write in one statement: one round trip and one transaction
-//! (one WAL flush) for the batch, each write fenced by its worker's lease.
+//! ends, and resumed executions replacing their provisional events) queue up, and a runner
+//! task commits the queued writes in one statement: one round trip and one transaction (one
+//! WAL flush) for the batch, each write fenced by its worker's lease. Two batches run at once
+//! (see `queue`).
 //!
 //! Only a rest on a task token is committed on its own (`commit::commit_one`): whether its
 //! token was answered meanwhile must be read after the execution's row is locked, and one
@@ -231,8 +232,9 @@ impl PostgresStore {
     /// fenced by its lease (the rows are locked first, in id order), so one lost lease fails
     /// only its own write.
     ///
-    /// Runs on the drain task (a task of its own already, which finishes the batch whoever
-    /// stops waiting), not in a further one: a task hop each way cost a tenth of a commit.
+    /// Runs on the queue's runner task (a task of its own already, which finishes the batch
+    /// whoever stops waiting), not in a further one: a task hop each way cost a tenth of a
+    /// commit.
     async fn commit_many(&self, commits: Vec<Commit>) -> Answers<()> {
         self.pool
             .run(move |mut conn| async move {

@@ -89,10 +89,6 @@ where
         Box::pin(async move { rx.await.map_err(|_| StoreError::Closed)? })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State<T, R>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Runs batches until none is left to take; the runner count drops under the same lock
     /// that finds nothing, so a request queued after that starts a runner of its own.
     async fn run_batches<F, Fut>(&self, run: F)
@@ -100,27 +96,29 @@ where
         F: Fn(Vec<T>) -> Fut + Send + 'static,
         Fut: Future<Output = Answers<R>> + Send,
     {
+        // Let go of by a runner that panics or is dropped mid-batch: its keys and its place
+        // would otherwise be held for good, and its executions' next writes wait forever.
+        let mut runner = Runner {
+            queue: self,
+            keys: Vec::new(),
+            running: true,
+        };
         loop {
-            let (requests, replies, keys) = {
+            let (requests, replies) = {
                 let mut state = self.lock();
                 let state = &mut *state;
                 let batch = next_batch(&mut state.pending, self.most, &state.in_flight);
                 if batch.is_empty() {
                     state.runners -= 1;
+                    runner.running = false;
                     return;
                 }
-                let keys: Vec<String> = batch.iter().map(|(r, _)| r.key().to_string()).collect();
-                state.in_flight.extend(keys.iter().cloned());
-                let (requests, replies): (Vec<T>, Vec<_>) = batch.into_iter().unzip();
-                (requests, replies, keys)
+                runner.keys = batch.iter().map(|(r, _)| r.key().to_string()).collect();
+                state.in_flight.extend(runner.keys.iter().cloned());
+                batch.into_iter().unzip::<_, _, Vec<T>, Vec<_>>()
             };
             let answers = run(requests).await;
-            {
-                let mut state = self.lock();
-                for k in &keys {
-                    state.in_flight.remove(k);
-                }
-            }
+            runner.release_keys();
             match answers {
                 Ok(answers) => {
                     for (reply, r) in replies.into_iter().zip(answers) {
@@ -133,6 +131,40 @@ where
                     }
                 }
             }
+        }
+    }
+}
+
+impl<T, R> Queue<T, R> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<T, R>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A runner's hold on its queue: the keys of the batch it runs, and its place among the
+/// runners while `running`.
+struct Runner<'a, T, R> {
+    queue: &'a Queue<T, R>,
+    keys: Vec<String>,
+    running: bool,
+}
+
+impl<T, R> Runner<'_, T, R> {
+    /// Takes the finished batch's keys out of flight.
+    fn release_keys(&mut self) {
+        let mut state = self.queue.lock();
+        for k in self.keys.drain(..) {
+            state.in_flight.remove(&k);
+        }
+    }
+}
+
+impl<T, R> Drop for Runner<'_, T, R> {
+    fn drop(&mut self) {
+        if self.running {
+            self.release_keys();
+            let mut state = self.queue.lock();
+            state.runners = state.runners.saturating_sub(1);
         }
     }
 }
@@ -237,6 +269,39 @@ mod tests {
         let log = log.lock().unwrap().clone();
         let at = |s: &str| log.iter().position(|l| l == s).unwrap();
         assert!(at("end a") < at("start c"), "{log:?}");
+        assert_eq!(queue.lock().runners, 0);
+        assert!(queue.lock().in_flight.is_empty());
+    }
+
+    /// A batch whose run panics lets go of its keys and its runner's place: the same
+    /// execution's next write commits.
+    #[tokio::test]
+    async fn a_panicking_batch_does_not_hold_its_keys() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicUsize;
+
+        let queue: Arc<Queue<Write, ()>> = Arc::new(Queue::new(8, 1));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let run = {
+            let calls = Arc::clone(&calls);
+            move |batch: Vec<Write>| {
+                let calls = Arc::clone(&calls);
+                async move {
+                    assert!(
+                        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0,
+                        "the first batch fails"
+                    );
+                    Ok(batch.iter().map(|_| Ok(())).collect())
+                }
+            }
+        };
+        let lost = queue.push(Write("x", "a"), run.clone()).await;
+        assert_eq!(lost, Err(StoreError::Closed));
+        let next = queue.push(Write("x", "b"), run.clone());
+        tokio::time::timeout(std::time::Duration::from_secs(5), next)
+            .await
+            .expect("the key was let go")
+            .unwrap();
         assert_eq!(queue.lock().runners, 0);
         assert!(queue.lock().in_flight.is_empty());
     }

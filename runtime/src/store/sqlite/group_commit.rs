@@ -276,7 +276,8 @@ impl Drop for Undecided {
     }
 }
 
-/// Runs `batch` in one transaction, each request in a savepoint; answers after the commit.
+/// Runs `batch` in one transaction, each request in a savepoint (but those whose only write
+/// is their last statement, see [`Job`]); answers after the commit.
 ///
 /// A request can fail in a way that makes SQLite roll the whole transaction back (a full disk,
 /// an I/O error): the requests before it in the transaction are then lost with it and told

@@ -6,9 +6,10 @@
 //! state runs added `executions.provisional` (see `Commit::provisional`). Schedules added the
 //! `schedules` table (created in files that lack it like any other table). The console's
 //! listing by status and its counts by status added `executions_workflow_status` (created in
-//! older files like any other index). The commit log added `log` (see `log`), and folding an execution's part of it
-//! alone added `log_folded`. Executions at
-//! rest on a callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`).
+//! older files like any other index). The commit log added `log` (see `log`), and folding
+//! an execution's part of it alone added `log_folded` (a version before it would fold rows
+//! marked folded again: a file is not opened by an older version). Executions at rest on a
+//! callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`).
 
 use rusqlite::{Connection, params};
 

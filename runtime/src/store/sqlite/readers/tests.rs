@@ -234,7 +234,8 @@ fn cached_statements_are_not_prepared_again() {
         .read(false, |conn| {
             for i in 0..5i64 {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT body FROM log WHERE key = ?1 AND execution = ?2 ORDER BY seq",
+                    "SELECT body, seq FROM log WHERE key = ?1 AND execution = ?2 AND seq > \
+                     coalesce((SELECT upto FROM log_folded WHERE execution = ?2), 0) ORDER BY seq",
                 )?;
                 let rows: Vec<String> = stmt
                     .query_map(rusqlite::params![i, format!("e-{i}")], |r| r.get(0))?
