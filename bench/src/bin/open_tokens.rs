@@ -12,8 +12,8 @@
 //! 3. That worker goes away; a new one starts among the resting executions. `K` tokens
 //!    (`--answers`, 1,000 by default) are answered one at a time in that process
 //!    (`send_task_success`): how long from the answer until the execution's next state ran
-//!    (max, 99th percentile, median). Then the rest are answered by 64 clients at once:
-//!    executions completed per second. Every `Ask` handler must have run exactly once.
+//!    (max, 99th percentile, median), and how long the answer itself took. Then the rest
+//!    are answered by 64 clients at once: executions completed per second. Every `Ask` handler must have run exactly once.
 //!
 //! With `--held` no execution rests (`--rest-after-ms` is ignored): the first worker holds
 //! every execution in memory, each waiting on its token, and step 3's answers go to it: what
@@ -234,9 +234,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|t| t.ok_or("a token was not handed out"))
                 .collect::<Result<_, _>>()?;
         let mut latencies = Vec::with_capacity(answers as usize);
+        // How long the answer itself took (send_task_success: committed, announced).
+        let mut sent = Vec::with_capacity(answers as usize);
         for (i, token) in tokens.iter().enumerate().take(answers as usize) {
             let answered = Instant::now();
             worker.send_task_success(token, json!({ "n": i })).await?;
+            sent.push(answered.elapsed().as_secs_f64() * 1000.0);
             match tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await {
                 Ok(Some(n)) if n == i as u64 => {}
                 other => return Err(format!("execution {i} did not continue: {other:?}").into()),
@@ -277,6 +280,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         worker.shutdown();
         second_loop.await??;
         latencies.sort_by(f64::total_cmp);
+        sent.sort_by(f64::total_cmp);
         Ok::<_, Box<dyn std::error::Error>>(json!({
             "store": if postgres.is_some() { "postgres" } else { "sqlite" },
             "executions": count,
@@ -293,6 +297,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "answer_to_next_state_max_ms": latencies.last().copied().unwrap_or_default(),
             "answer_to_next_state_p99_ms": percentile(&latencies, 99),
             "answer_to_next_state_p50_ms": percentile(&latencies, 50),
+            "answer_call_p99_ms": percentile(&sent, 99),
+            "answer_call_p50_ms": percentile(&sent, 50),
             "completed_together": remaining,
             "completed_per_s": remaining as f64 / all_secs.max(f64::EPSILON),
         }))
@@ -341,6 +347,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f("answer_to_next_state_max_ms"),
         f("answer_to_next_state_p99_ms"),
         f("answer_to_next_state_p50_ms")
+    );
+    println!(
+        "    of which the answer (send_task_success) itself: p99 {:.2} ms, median {:.2} ms",
+        f("answer_call_p99_ms"),
+        f("answer_call_p50_ms")
     );
     println!(
         "  the other {} answered by 64 clients: {:.0} executions continued /s",

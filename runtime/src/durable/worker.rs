@@ -165,12 +165,10 @@ impl Engine {
 
     pub(super) async fn resume(&self, id: &str) -> Result<(), EngineError> {
         let store = &self.inner.shared.store;
-        let record = store
-            .get(id)
-            .await?
-            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_string()))?;
-        let history = store.history(id).await?;
-        let progress = store.progress(id).await?;
+        let (record, history, progress) =
+            futures_util::future::try_join3(store.get(id), store.history(id), store.progress(id))
+                .await?;
+        let record = record.ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_string()))?;
         self.spawn(record, history, progress);
         Ok(())
     }
@@ -388,13 +386,13 @@ async fn load(
     Vec<crate::store::Progress>,
 )> {
     let store = &inner.shared.store;
-    let read = async {
-        let record = store.get(id).await?;
-        let history = store.history(id).await?;
-        let progress = store.progress(id).await?;
-        Ok::<_, StoreError>(record.map(|r| (r, history, progress)))
-    };
-    match read.await {
+    // Three reads at once (a store serves them side by side): one round trip's wait, not
+    // three. The lease keeps them consistent: no other worker writes this execution.
+    let read =
+        futures_util::future::try_join3(store.get(id), store.history(id), store.progress(id))
+            .await
+            .map(|(record, history, progress)| record.map(|r| (r, history, progress)));
+    match read {
         Ok(Some(loaded)) if loaded.0.status == Status::Running => Some(loaded),
         Ok(_) => None,
         Err(e) => {

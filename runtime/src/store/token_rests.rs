@@ -73,6 +73,16 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
     let update = store.update_token(&a, answer, at(8)).await.unwrap();
     assert_eq!(update, TokenUpdate::Updated);
     assert_eq!(due(store, 9).await, ["a"]);
+    // A second answer, or a beat, finds it answered; a token never handed out is unknown.
+    let twice = store.update_token(&a, TokenState::Succeeded(json!(2)), at(9));
+    assert_eq!(twice.await.unwrap(), TokenUpdate::NotWaiting);
+    let beat = TokenState::Waiting { heartbeat: at(9) };
+    assert_eq!(
+        store.update_token(&a, beat, at(9)).await.unwrap(),
+        TokenUpdate::NotWaiting
+    );
+    let unknown = store.update_token(&token('z'), TokenState::Succeeded(json!(3)), at(9));
+    assert_eq!(unknown.await.unwrap(), TokenUpdate::Unknown);
     // Resumed, its task finds the handler's answer instead of calling it again.
     let again = store.register_token(&a, "a", "Ask", at(9)).await.unwrap();
     assert_eq!(again, Some(handed_out("a", 1)));
@@ -123,6 +133,13 @@ pub(crate) async fn token_rests_follow_the_rules(store: &dyn Store) {
         due(store, 31).await.is_empty(),
         "woken by a token it does not rest on"
     );
+    // Nor by that token answered again.
+    let answer = TokenState::Succeeded(json!("again"));
+    assert_eq!(
+        store.update_token(&d, answer, at(32)).await.unwrap(),
+        TokenUpdate::NotWaiting
+    );
+    assert!(due(store, 33).await.is_empty(), "woken by an old answer");
 
     // Of several tokens, the waiting ones: "c"'s (at rest, unanswered) and a new one; not
     // the answered, failed, timed out or unknown ones.

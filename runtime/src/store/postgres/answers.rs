@@ -3,10 +3,11 @@
 //! the task waiting on it wakes), and a connection of its own
 //! `LISTEN`s there for every process that asked ([`Answers::subscribe`]), so a worker
 //! resumes an execution answered elsewhere (by an API server, say) at once rather than at
-//! its next poll. The notification is best-effort, sent after the answer committed: a lost
-//! one (a crash in between, a listener reconnecting) leaves the execution to the next poll,
-//! as before; after its connection is lost and opened again, the listener reports
-//! [`Answered::Unknown`] once, for subscribers to look for what they may have missed.
+//! its next poll. The notification is raised in the answer's transaction, so Postgres
+//! delivers it once (and only if) the answer commits. It is best-effort: a lost one (a
+//! listener reconnecting) leaves the execution to the next poll, as before; after its
+//! connection is lost and opened again, the listener reports [`Answered::Unknown`] once,
+//! for subscribers to look for what they may have missed.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -156,14 +157,4 @@ async fn listen_once(
     let r = ended.await.unwrap_or(Ok(()));
     drop(client);
     r
-}
-
-/// Announces the answer to `token` on `channel` (best-effort: see the module's doc).
-pub(super) async fn announce(client: &tokio_postgres::Client, channel: &str, token: &str) {
-    if let Err(e) = client
-        .execute("SELECT pg_notify($1, $2)", &[&channel, &token])
-        .await
-    {
-        tracing::debug!(error = %e, "announcing a task token answer failed");
-    }
 }

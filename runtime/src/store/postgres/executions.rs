@@ -12,11 +12,11 @@ use crate::store::{ExecutionRecord, Page, StoreError};
 /// Of `ids`, the executions still running (found by id: the status as an expression no
 /// index matches, see `group::GROUP_COMMIT`).
 pub(super) async fn running_among(
-    tx: &Transaction<'_>,
+    conn: &mut super::pool::Conn,
     ids: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let select = "SELECT id FROM executions WHERE id = ANY($1) AND status || '' = 'RUNNING'";
-    super::rows::keys_among(tx, select, ids).await
+    super::rows::keys_among(conn, select, ids).await
 }
 
 /// Aborts a running execution; the record as it was before, if there is one.

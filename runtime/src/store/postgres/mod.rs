@@ -44,7 +44,7 @@ use super::{
     TokenState, TokenUpdate,
 };
 use crate::error::Status;
-use pool::{Pool, transaction};
+use pool::{Pool, connection, transaction};
 
 /// Postgres as a [`Store`]: `PostgresStore::connect("postgres://user@host/db").await?`.
 #[derive(Clone)]
@@ -133,7 +133,7 @@ impl Store for PostgresStore {
 
     fn running_among<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<String>> {
         let ids = ids.to_vec();
-        transaction!(self, |tx| { executions::running_among(&tx, &ids).await? })
+        connection!(self, |conn| executions::running_among(&mut conn, &ids))
     }
 
     fn history(&self, id: &str) -> StoreFuture<'_, Vec<StoredEvent>> {
@@ -194,18 +194,15 @@ impl Store for PostgresStore {
         let worker = worker.to_string();
         let workflows = workflows.to_vec();
         let own = own.map(<[String]>::to_vec);
-        transaction!(self, |tx| {
-            leases::claim(
-                &tx,
-                &worker,
-                &workflows,
-                own.as_deref(),
-                now,
-                lease_until,
-                limit,
-            )
-            .await?
-        })
+        connection!(self, |conn| leases::claim(
+            &mut conn,
+            &worker,
+            &workflows,
+            own.as_deref(),
+            now,
+            lease_until,
+            limit,
+        ))
     }
 
     fn renew(
@@ -216,9 +213,12 @@ impl Store for PostgresStore {
     ) -> StoreFuture<'_, Vec<String>> {
         let worker = worker.to_string();
         let ids = ids.to_vec();
-        transaction!(self, |tx| {
-            leases::renew(&tx, &worker, &ids, lease_until).await?
-        })
+        connection!(self, |conn| leases::renew(
+            &mut conn,
+            &worker,
+            &ids,
+            lease_until
+        ))
     }
 
     fn stop(
@@ -319,19 +319,19 @@ impl Store for PostgresStore {
     ) -> StoreFuture<'_, Option<HandedOut>> {
         let (token, execution, state) =
             (token.to_string(), execution.to_string(), state.to_string());
-        transaction!(self, |tx| {
-            tokens::register_token(&tx, &token, &execution, &state, at).await?
-        })
+        connection!(self, |conn| tokens::register_token(
+            &mut conn, &token, &execution, &state, at
+        ))
     }
 
     fn token(&self, token: &str) -> StoreFuture<'_, Option<TokenState>> {
         let token = token.to_string();
-        transaction!(self, |tx| { tokens::token(&tx, &token).await? })
+        connection!(self, |conn| tokens::token(&mut conn, &token))
     }
 
     fn waiting_among<'a>(&'a self, tokens: &'a [String]) -> StoreFuture<'a, Vec<String>> {
         let tokens = tokens.to_vec();
-        transaction!(self, |tx| { tokens::waiting_among(&tx, &tokens).await? })
+        connection!(self, |conn| tokens::waiting_among(&mut conn, &tokens))
     }
 
     fn update_token(
@@ -343,19 +343,15 @@ impl Store for PostgresStore {
         let token = token.to_string();
         let channel = self.answers.channel().to_string();
         let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
-        self.call(move |mut client| async move {
-            let r = async {
-                let tx = client.transaction().await?;
-                let out = tokens::update_token(&tx, &token, state, at).await?;
-                tx.commit().await?;
-                Ok(out)
-            }
-            .await;
-            if answered && r == Ok(TokenUpdate::Updated) {
-                answers::announce(&client, &channel, &token).await;
-            }
-            (client, r)
-        })
+        // An answer is announced in its transaction: Postgres delivers it at the commit.
+        let announce = answered.then_some(channel);
+        connection!(self, |conn| tokens::update_token(
+            &mut conn,
+            &token,
+            state,
+            at,
+            announce.as_deref()
+        ))
     }
 
     fn answers(&self) -> Option<tokio::sync::broadcast::Receiver<crate::store::Answered>> {

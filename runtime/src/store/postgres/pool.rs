@@ -185,3 +185,16 @@ macro_rules! transaction {
     };
 }
 pub(super) use transaction;
+
+/// Runs `$body` (a future using `conn`, whose statements each commit by themselves) on a
+/// pooled connection: for a call of one statement, which then takes one round trip rather
+/// than three (`BEGIN`, it, `COMMIT`).
+macro_rules! connection {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        $store.call(move |mut $conn| async move {
+            let r = $body.await;
+            ($conn, r)
+        })
+    };
+}
+pub(super) use connection;

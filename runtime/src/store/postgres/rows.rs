@@ -22,14 +22,15 @@ pub(super) fn count(n: u64) -> i64 {
 }
 
 /// The keys `select` returns (one text column) given `keys` (bound as `$1`): which of them
-/// are in some state, in one statement.
+/// are in some state, in one prepared statement.
 pub(super) async fn keys_among(
-    tx: &tokio_postgres::Transaction<'_>,
+    conn: &mut super::pool::Conn,
     select: &str,
     keys: &[String],
 ) -> Result<Vec<String>, StoreError> {
-    Ok(tx
-        .query(select, &[&keys])
+    let statement = conn.statement(select).await?;
+    Ok(conn
+        .query(&statement, &[&keys])
         .await?
         .iter()
         .map(|r| r.get::<_, String>(0))

@@ -5,33 +5,30 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio_postgres::Transaction;
 
+use super::pool::Conn;
+
 use super::rows::{from_ms, ms, parse_json};
 use crate::store::{HandedOut, StoreError, TokenState, TokenUpdate, WaitingToken};
 
 /// Registers a waiting token (again: no change); what its handler answered if it was handed
-/// out before its execution rested.
+/// out before its execution rested. One prepared statement, its own transaction: a token
+/// just registered is not in the statement's snapshot, so only one registered before is read.
 pub(super) async fn register_token(
-    tx: &Transaction<'_>,
+    conn: &mut Conn,
     token: &str,
     execution: &str,
     state: &str,
     at: DateTime<Utc>,
 ) -> Result<Option<HandedOut>, StoreError> {
-    let new = tx
-        .execute(
-            "INSERT INTO tokens (token, execution, state, status, heartbeat_ms) \
-             VALUES ($1, $2, $3, 'WAITING', $4) ON CONFLICT (token) DO NOTHING",
-            &[&token, &execution, &state, &ms(at)],
+    let statement = conn
+        .statement(
+            "WITH registered AS (INSERT INTO tokens (token, execution, state, status, heartbeat_ms) \
+             VALUES ($1, $2, $3, 'WAITING', $4) ON CONFLICT (token) DO NOTHING) \
+             SELECT sent, sent_ms FROM tokens WHERE token = $1",
         )
         .await?;
-    if new == 1 {
-        return Ok(None);
-    }
-    let row = tx
-        .query_opt(
-            "SELECT sent, sent_ms FROM tokens WHERE token = $1",
-            &[&token],
-        )
+    let row = conn
+        .query_opt(&statement, &[&token, &execution, &state, &ms(at)])
         .await?;
     Ok(match row {
         Some(r) => match (r.get::<_, Option<String>>(0), r.get::<_, Option<i64>>(1)) {
@@ -47,24 +44,19 @@ pub(super) async fn register_token(
 
 /// Of `tokens`, those waiting for an answer.
 pub(super) async fn waiting_among(
-    tx: &Transaction<'_>,
+    conn: &mut Conn,
     tokens: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let select = "SELECT token FROM tokens WHERE token = ANY($1) AND status = 'WAITING'";
-    super::rows::keys_among(tx, select, tokens).await
+    super::rows::keys_among(conn, select, tokens).await
 }
 
-/// A token's state, if it is known.
-pub(super) async fn token(
-    tx: &Transaction<'_>,
-    token: &str,
-) -> Result<Option<TokenState>, StoreError> {
-    let row = tx
-        .query_opt(
-            "SELECT status, output, error, cause, heartbeat_ms FROM tokens WHERE token = $1",
-            &[&token],
-        )
+/// A token's state, if it is known: one prepared statement.
+pub(super) async fn token(conn: &mut Conn, token: &str) -> Result<Option<TokenState>, StoreError> {
+    let statement = conn
+        .statement("SELECT status, output, error, cause, heartbeat_ms FROM tokens WHERE token = $1")
         .await?;
+    let row = conn.query_opt(&statement, &[&token]).await?;
     Ok(match row {
         None => None,
         Some(r) => Some(match r.get::<_, String>(0).as_str() {
@@ -85,70 +77,87 @@ pub(super) async fn token(
     })
 }
 
-/// Answers a waiting token.
+/// Locks the execution a token belongs to.
+const LOCK_EXECUTION: &str = "SELECT 1 FROM executions \
+                              WHERE id = (SELECT execution FROM tokens WHERE token = $1) FOR UPDATE";
+/// Answers (or beats) a token still waiting (`$1`, `$2` its new status); once answered
+/// (`$8`), makes an execution at rest on it due from when it was handed out, if sooner (see
+/// the SQLite store), and announces it on the channel `$9` (when given), which Postgres
+/// delivers once the transaction commits. Returns how many tokens it answered, how many
+/// announcements it made, and whether the token exists.
+const ANSWER: &str = "WITH answered AS ( \
+        UPDATE tokens SET status = $2, output = $3, error = $4, cause = $5, \
+        heartbeat_ms = COALESCE($6, heartbeat_ms) WHERE token = $1 AND status = 'WAITING' \
+        RETURNING execution, sent, sent_ms), \
+    woken AS (UPDATE executions x SET lease_until = LEAST($7, a.sent_ms) FROM answered a \
+        WHERE $8 AND a.sent IS NOT NULL AND x.id = a.execution AND x.status = 'RUNNING' \
+        AND x.lease_owner IS NULL AND x.lease_until > LEAST($7, a.sent_ms)), \
+    announced AS (SELECT pg_notify($9::TEXT, $1) FROM answered WHERE $9::TEXT IS NOT NULL) \
+    SELECT (SELECT count(*) FROM answered), (SELECT count(*) FROM announced), \
+    EXISTS (SELECT 1 FROM tokens WHERE token = $1)";
+
+/// Answers a waiting token (or beats it), in a transaction of one round trip: `BEGIN`, the
+/// lock, the answer and `COMMIT` are sent together and run in order. An answer is
+/// announced on `announce` (a channel) when given.
 pub(super) async fn update_token(
-    tx: &Transaction<'_>,
+    conn: &mut Conn,
     token: &str,
     state: TokenState,
     at: DateTime<Utc>,
+    announce: Option<&str>,
 ) -> Result<TokenUpdate, StoreError> {
     let answered = matches!(state, TokenState::Succeeded(_) | TokenState::Failed(..));
+    let (lock, answer) = (
+        conn.statement(LOCK_EXECUTION).await?,
+        conn.statement(ANSWER).await?,
+    );
+    let (status, output, error, cause, hb) = match state {
+        TokenState::Waiting { heartbeat } => ("WAITING", None, None, None, Some(ms(heartbeat))),
+        TokenState::Succeeded(v) => ("SUCCEEDED", Some(v.to_string()), None, None, None),
+        TokenState::Failed(e, c) => ("FAILED", None, e, c, None),
+        TokenState::Closed => ("CLOSED", None, None, None, None),
+        TokenState::TimedOut => ("TIMED_OUT", None, None, None, None),
+    };
+    let announce = announce.filter(|_| answered);
     // An answer may wake an execution at rest on the token: its row is locked first, as a
     // commit putting it at rest locks it (its fence) before reading the token, so that
     // commit sees this answer or this update sees it at rest (and neither waits on the other
-    // holding what it needs).
-    let execution: Option<String> = if answered {
-        let execution = tx
-            .query_opt("SELECT execution FROM tokens WHERE token = $1", &[&token])
-            .await?
-            .map(|r| r.get::<_, String>(0));
-        if let Some(e) = &execution {
-            tx.execute("SELECT 1 FROM executions WHERE id = $1 FOR UPDATE", &[e])
-                .await?;
-        }
-        execution
-    } else {
-        None
-    };
-    let status: Option<String> = tx
-        .query_opt(
-            "SELECT status FROM tokens WHERE token = $1 FOR UPDATE",
-            &[&token],
-        )
-        .await?
-        .map(|r| r.get(0));
-    Ok(match status.as_deref() {
-        None => TokenUpdate::Unknown,
-        Some("WAITING") => {
-            let (status, output, error, cause, hb) = match state {
-                TokenState::Waiting { heartbeat } => {
-                    ("WAITING", None, None, None, Some(ms(heartbeat)))
-                }
-                TokenState::Succeeded(v) => ("SUCCEEDED", Some(v.to_string()), None, None, None),
-                TokenState::Failed(e, c) => ("FAILED", None, e, c, None),
-                TokenState::Closed => ("CLOSED", None, None, None, None),
-                TokenState::TimedOut => ("TIMED_OUT", None, None, None, None),
-            };
-            tx.execute(
-                "UPDATE tokens SET status = $2, output = $3, error = $4, cause = $5, \
-                 heartbeat_ms = COALESCE($6, heartbeat_ms) WHERE token = $1",
-                &[&token, &status, &output, &error, &cause, &hb],
-            )
-            .await?;
-            if let Some(e) = &execution {
-                // Due from when the token was handed out, if sooner (see the SQLite store).
-                tx.execute(
-                    "UPDATE executions x SET lease_until = LEAST($2, t.sent_ms) FROM tokens t \
-                     WHERE t.token = $3 AND t.sent IS NOT NULL AND x.id = $1 \
-                     AND x.status = 'RUNNING' AND x.lease_owner IS NULL \
-                     AND x.lease_until > LEAST($2, t.sent_ms)",
-                    &[e, &ms(at), &token],
-                )
-                .await?;
+    // holding what it needs). Sent in this order on their first poll (tokio-postgres
+    // pipelines them), the server runs them in this order; a failed statement aborts the
+    // transaction (`COMMIT` then rolls back) and its error is returned.
+    let (begin, locked, row, commit) = futures_util::future::join4(
+        conn.batch_execute("BEGIN"),
+        async {
+            match answered {
+                true => conn.execute(&lock, &[&token]).await.map(Some),
+                false => Ok(None),
             }
-            TokenUpdate::Updated
-        }
-        Some(_) => TokenUpdate::NotWaiting,
+        },
+        conn.query_one(
+            &answer,
+            &[
+                &token,
+                &status,
+                &output,
+                &error,
+                &cause,
+                &hb,
+                &ms(at),
+                &answered,
+                &announce,
+            ],
+        ),
+        conn.batch_execute("COMMIT"),
+    )
+    .await;
+    begin?;
+    locked?;
+    let row = row?;
+    commit?;
+    Ok(match (row.get::<_, i64>(0), row.get::<_, bool>(2)) {
+        (1.., _) => TokenUpdate::Updated,
+        (0, true) => TokenUpdate::NotWaiting,
+        _ => TokenUpdate::Unknown,
     })
 }
 
