@@ -20,8 +20,8 @@ pub(super) async fn claim(
 ) -> Result<Vec<ExecutionRecord>, StoreError> {
     // Each part is a range of the index on (status, lease_until) read only as far as the
     // limit: due first (expired leases, executions at rest whose time came), then the
-    // unleased; with `own`, also what this worker held (after a restart: reads every lease it
-    // holds). One condition with `OR` would sort every candidate. The workflow is compared
+    // unleased; with `own`, also what this worker held (after a restart: every lease it
+    // holds, through `executions_leased`). One condition with `OR` would sort every candidate. The workflow is compared
     // as an expression (`workflow || ''`), which no index matches: otherwise the planner,
     // with the statistics of a table that grew by thousands of executions since it last
     // looked, read the whole (workflow, status) range and filtered it (35 ms a claim among
@@ -43,7 +43,7 @@ pub(super) async fn claim(
              AND lease_until IS NULL AND workflow || '' = ANY($3) ORDER BY lease_until \
              LIMIT $6 FOR UPDATE SKIP LOCKED), \
              mine AS (SELECT id FROM executions WHERE $7 AND status = 'RUNNING' \
-             AND lease_owner = $1 AND NOT (id = ANY($4)) AND workflow = ANY($3) \
+             AND lease_owner = $1 AND NOT (id = ANY($4)) AND workflow || '' = ANY($3) \
              LIMIT $6 FOR UPDATE SKIP LOCKED), \
              picked AS (SELECT id FROM (SELECT id, 0 AS part FROM due UNION ALL \
              SELECT id, 1 FROM fresh UNION ALL SELECT id, 2 FROM mine) p \
