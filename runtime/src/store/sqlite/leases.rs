@@ -45,9 +45,12 @@ pub(super) fn claim(
         }
     }
     if let Some(running) = own {
-        // After a restart: what this worker held (rare; reads every lease it holds).
+        // After a restart: what this worker held (rare; reads every lease it holds, and only
+        // those: through another index it read every running execution, and the first answer
+        // to a token after a restart among 100,000 at rest waited 25 ms for it).
         let mut stmt = conn.prepare_cached(
-            "SELECT id FROM executions WHERE status = 'RUNNING' AND lease_owner = ?1 \
+            "SELECT id FROM executions INDEXED BY executions_leased \
+             WHERE status = 'RUNNING' AND lease_owner = ?1 \
              AND workflow IN (SELECT value FROM json_each(?2))",
         )?;
         let mine = stmt.query_map(params![worker, workflows], |r| r.get::<_, String>(0))?;

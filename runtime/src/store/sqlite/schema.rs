@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS executions (
     provisional INTEGER
 );
 CREATE INDEX IF NOT EXISTS executions_runnable ON executions(status, lease_until);
+-- The executions a worker holds: one starting again finds those it held without reading
+-- every running execution.
+CREATE INDEX IF NOT EXISTS executions_leased ON executions(lease_owner)
+    WHERE lease_owner IS NOT NULL;
 CREATE INDEX IF NOT EXISTS executions_workflow ON executions(workflow, start_ms);
 CREATE INDEX IF NOT EXISTS executions_workflow_status ON executions(workflow, status, start_ms);
 CREATE TABLE IF NOT EXISTS events (
