@@ -13,7 +13,8 @@
 //!    (`--answers`, 1,000 by default) are answered one at a time in that process
 //!    (`send_task_success`): how long from the answer until the execution's next state ran
 //!    (max, 99th percentile, median), and how long the answer itself took. Then the rest
-//!    are answered by 64 clients at once: executions completed per second. Every `Ask` handler must have run exactly once.
+//!    are answered by 64 clients at once: executions completed per second. Every `Ask`
+//!    handler must have run exactly once.
 //!
 //! With `--held` no execution rests (`--rest-after-ms` is ignored): the first worker holds
 //! every execution in memory, each waiting on its token, and step 3's answers go to it: what

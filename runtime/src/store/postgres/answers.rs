@@ -1,11 +1,13 @@
-//! Answers to task tokens across processes: once a task token is answered (its transaction
-//! committed), the store raises `pg_notify` on its channel with the token as payload (so only
-//! the task waiting on it wakes), and a connection of its own
+//! Answers to task tokens across processes: the transaction that answers a task token raises
+//! `pg_notify` on the store's channel with the token as payload (so only the task waiting on
+//! it wakes; Postgres delivers it once that transaction commits), and a connection of its own
 //! `LISTEN`s there for every process that asked ([`Answers::subscribe`]), so a worker
 //! resumes an execution answered elsewhere (by an API server, say) at once rather than at
-//! its next poll. The notification is raised in the answer's transaction, so Postgres
-//! delivers it once (and only if) the answer commits. It is best-effort: a lost one (a
-//! listener reconnecting) leaves the execution to the next poll, as before; after its
+//! its next poll. Raised in the answer's transaction, it is delivered only if the answer
+//! commits; should Postgres refuse it (its notification queue full, which a stuck listener
+//! causes), the answer fails with that error and can be given again. Delivery is
+//! best-effort: a lost one (a listener reconnecting) leaves the execution to the next poll,
+//! as before; after its
 //! connection is lost and opened again, the listener reports [`Answered::Unknown`] once,
 //! for subscribers to look for what they may have missed.
 

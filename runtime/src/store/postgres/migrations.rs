@@ -121,9 +121,11 @@ CREATE INDEX map_runs_execution ON map_runs (execution, start_ms);",
     "ALTER TABLE tokens ADD COLUMN sent TEXT;
 ALTER TABLE tokens ADD COLUMN sent_ms BIGINT;",
     // The executions a worker holds: a worker that starts again finds those it held (its
-    // first claim) without reading every running execution (90 ms among 100,000). Claims,
-    // rests and renewals, which set or clear the owner, change the indexed `lease_until`
-    // already; a transition, which changes neither, still updates its row in place.
+    // first claim) without reading every running execution (90 ms among 100,000). Claims
+    // and rests, which set or clear the owner, change the indexed `lease_until` already; a
+    // transition, which changes neither, still updates its row in place. Built in the
+    // migration's transaction, it holds writes to `executions` while it is built: an
+    // upgrade of a large store pauses its workers once, for as long as that takes.
     "CREATE INDEX executions_leased ON executions (lease_owner) WHERE lease_owner IS NOT NULL;",
 ];
 

@@ -13,6 +13,8 @@ use crate::store::{HandedOut, StoreError, TokenState, TokenUpdate, WaitingToken}
 /// Registers a waiting token (again: no change); what its handler answered if it was handed
 /// out before its execution rested. One prepared statement, its own transaction: a token
 /// just registered is not in the statement's snapshot, so only one registered before is read.
+/// (One registered by another transaction that committed after this statement began is not
+/// read either; only the execution's lease holder registers its tokens, one at a time.)
 pub(super) async fn register_token(
     conn: &mut Conn,
     token: &str,
@@ -84,7 +86,8 @@ const LOCK_EXECUTION: &str = "SELECT 1 FROM executions \
 /// (`$8`), makes an execution at rest on it due from when it was handed out, if sooner (see
 /// the SQLite store), and announces it on the channel `$9` (when given), which Postgres
 /// delivers once the transaction commits. Returns how many tokens it answered, how many
-/// announcements it made, and whether the token exists.
+/// announcements it made (read by nobody: selecting them is what runs `pg_notify`), and
+/// whether the token exists.
 const ANSWER: &str = "WITH answered AS ( \
         UPDATE tokens SET status = $2, output = $3, error = $4, cause = $5, \
         heartbeat_ms = COALESCE($6, heartbeat_ms) WHERE token = $1 AND status = 'WAITING' \

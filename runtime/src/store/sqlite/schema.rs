@@ -9,7 +9,9 @@
 //! older files like any other index). The commit log added `log` (see `log`), and folding
 //! an execution's part of it alone added `log_folded` (a version before it would fold rows
 //! marked folded again: a file is not opened by an older version). Executions at rest on a
-//! callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`).
+//! callback token added `tokens.sent` / `tokens.sent_ms` (see `Rest::token`). A worker
+//! starting again finds the executions it held through `executions_leased` (created in
+//! older files like any other index).
 
 use rusqlite::{Connection, params};
 
