@@ -1,6 +1,6 @@
 //! A Distributed Map whose children all wait at once, or many children over several workers
 //! (issue 20): `cargo run --release -p asl-bench --bin open_map [-- --children N] [--wait S]
-//! [--workers W] [--postgres <url>]`.
+//! [--workers W] [--processes] [--postgres <url>]`.
 //!
 //! One Standard execution maps `N` items (default 10,000) as STANDARD child executions, at
 //! most 10,000 at once (the Map's `MaxConcurrency`: up to 10,000 children all wait at once),
@@ -13,10 +13,15 @@
 //! process's peak resident memory meanwhile, when the parent succeeded against the last
 //! child's due time, children per second, and how many children each worker marked.
 //!
+//! With `--processes`, the `W - 1` more workers are processes of their own (this binary run
+//! again with `--worker-process`), each opening the same store, so each worker's own peak
+//! resident memory is measured apart (the first process holds the parent and one worker).
+//!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -98,6 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("--workers: at least 1".into());
     }
     let postgres = arg("--postgres");
+    let processes = args.iter().any(|a| a == "--processes");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -106,6 +112,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let schema = format!("open_map_{}", std::process::id());
+    if let Some(w) = arg("--worker-process") {
+        let dir = arg("--dir").ok_or("--worker-process needs --dir")?;
+        let schema = arg("--schema").ok_or("--worker-process needs --schema")?;
+        return rt.block_on(worker_process(
+            w.parse()?,
+            postgres.as_deref(),
+            std::path::Path::new(&dir),
+            &schema,
+        ));
+    }
     let result = rt.block_on(async {
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe {
@@ -114,7 +130,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let mut engines = Vec::new();
         let mut loops = Vec::new();
-        for w in 0..workers {
+        // Workers 1.. as processes of their own: started before the parent, so they claim
+        // children from the first.
+        let others = if processes {
+            (1..workers)
+                .map(|w| Process::spawn(w, postgres.as_deref(), &dir, &schema))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        let in_process = if processes { 1 } else { workers };
+        for w in 0..in_process {
             let engine = Engine::builder()
                 .store(Arc::clone(&store))
                 .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), w)))
@@ -134,8 +160,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Every child marked, and only the parent in memory.
         loop {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            let held: usize = engines.iter().map(Engine::running).sum();
-            if probe.marked.load(Ordering::Relaxed) >= children && held <= 1 {
+            let held = engines.iter().map(Engine::running).sum::<usize>()
+                + others
+                    .iter()
+                    .map(|p| p.held.load(Ordering::Relaxed))
+                    .sum::<usize>();
+            let marked = probe.marked.load(Ordering::Relaxed)
+                + others
+                    .iter()
+                    .map(|p| p.marked.load(Ordering::Relaxed))
+                    .sum::<u64>();
+            if marked >= children && held <= 1 {
                 break;
             }
             if worker.is_finished() {
@@ -156,18 +191,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if output != json!({ "children": children }) {
             return Err(format!("unexpected output {output}").into());
         }
-        let by_worker: Vec<u64> = probe
+        let mut by_worker: Vec<u64> = probe
             .by_worker
             .iter()
+            .take(in_process)
             .map(|n| n.load(Ordering::Relaxed))
             .collect();
-        Ok::<_, Box<dyn std::error::Error>>((resting, peak, done, by_worker))
+        let mut peaks = vec![peak];
+        for p in others {
+            let (marked, peak) = p.finish()?;
+            by_worker.push(marked);
+            peaks.push(peak);
+        }
+        Ok::<_, Box<dyn std::error::Error>>((resting, peaks, done, by_worker))
     });
     if let Some(url) = &postgres {
         rt.block_on(asl_bench::drop_schema(url, &schema));
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let (resting, peak, done, by_worker) = result?;
+    let (resting, peaks, done, by_worker) = result?;
     println!(
         "Distributed Map with {children} STANDARD children, each resting in a {wait} s Wait, on {}:",
         if postgres.is_some() {
@@ -180,7 +222,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if children > 10_000 {
         println!("    (more children than MaxConcurrency: they ran in turns, not all at once)");
     }
-    println!("  peak RSS meanwhile:                     {peak:>8.0} MiB");
+    match peaks.as_slice() {
+        [peak] => println!("  peak RSS meanwhile:                     {peak:>8.0} MiB"),
+        [first, rest @ ..] => {
+            println!("  peak RSS meanwhile, first process (parent and worker 0): {first:.0} MiB");
+            let rest: Vec<String> = rest.iter().map(|p| format!("{p:.0}")).collect();
+            println!(
+                "  peak RSS of each other worker's process: {} MiB",
+                rest.join(" / ")
+            );
+        }
+        [] => {}
+    }
     println!(
         "  parent succeeded after:                 {done:>8.1} s (each child waits {wait} s; the last one started within {resting:.1} s)"
     );
@@ -189,5 +242,145 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         children as f64 / done
     );
     println!("  children marked by each of the {workers} workers: {by_worker:?}");
+    Ok(())
+}
+
+/// A worker running as a process of its own (`--processes`): what it reports on its output
+/// as it runs (marks made, executions held), and its pipes.
+struct Process {
+    child: std::process::Child,
+    marked: Arc<AtomicU64>,
+    held: Arc<std::sync::atomic::AtomicUsize>,
+    /// Its last line: `done <marked> <peak RSS in MiB>`, once its input closed.
+    last: Arc<std::sync::Mutex<Option<String>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Process {
+    fn spawn(
+        w: usize,
+        postgres: Option<&str>,
+        dir: &std::path::Path,
+        schema: &str,
+    ) -> Result<Process, Box<dyn std::error::Error>> {
+        let mut cmd = std::process::Command::new(std::env::current_exe()?);
+        cmd.arg("--worker-process")
+            .arg(w.to_string())
+            .arg("--dir")
+            .arg(dir)
+            .arg("--schema")
+            .arg(schema)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        if let Some(url) = postgres {
+            cmd.arg("--postgres").arg(url);
+        }
+        let mut child = cmd.spawn()?;
+        let out = child.stdout.take().ok_or("no output pipe")?;
+        let marked = Arc::new(AtomicU64::new(0));
+        let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let last = Arc::new(std::sync::Mutex::new(None));
+        let reader = {
+            let (marked, held, last) = (Arc::clone(&marked), Arc::clone(&held), Arc::clone(&last));
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                    let mut parts = line.split_whitespace();
+                    match (parts.next(), parts.next(), parts.next()) {
+                        (Some("at"), Some(m), Some(h)) => {
+                            marked.store(m.parse().unwrap_or(0), Ordering::Relaxed);
+                            held.store(h.parse().unwrap_or(0), Ordering::Relaxed);
+                        }
+                        (Some("done"), _, _) => {
+                            *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
+                        }
+                        _ => {}
+                    }
+                }
+            })
+        };
+        Ok(Process {
+            child,
+            marked,
+            held,
+            last,
+            reader,
+        })
+    }
+
+    /// Closes its input (it stops) and returns how many children it marked and its peak
+    /// resident memory in MiB.
+    fn finish(mut self) -> Result<(u64, f64), Box<dyn std::error::Error>> {
+        drop(self.child.stdin.take());
+        let status = self.child.wait()?;
+        let _ = self.reader.join();
+        if !status.success() {
+            return Err(format!("a worker process failed: {status}").into());
+        }
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or("a worker process ended without its figures")?;
+        let mut parts = last.split_whitespace().skip(1);
+        let marked = parts.next().ok_or("no count")?.parse()?;
+        let peak = parts.next().ok_or("no peak")?.parse()?;
+        Ok((marked, peak))
+    }
+}
+
+/// The body of a worker process: an engine with a worker loop on the store the first
+/// process made, reporting `at <marked> <held>` every 20 ms until its input closes, then
+/// `done <marked> <peak RSS MiB>`.
+async fn worker_process(
+    w: usize,
+    postgres: Option<&str>,
+    dir: &std::path::Path,
+    schema: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let store = asl_bench::fresh_store(postgres, dir, schema).await?;
+    let probe = Arc::new(Probe {
+        marked: AtomicU64::new(0),
+        by_worker: Vec::new(),
+    });
+    let engine = Engine::builder()
+        .store(store)
+        .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), 0)))
+        .worker_id(format!("worker-{w}"))
+        .build()
+        .await?;
+    let looping = engine.clone();
+    let worker = tokio::spawn(async move { looping.run().await });
+    // Input closed: time to stop.
+    let (tx, mut closed) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+        let _ = tx.send(());
+    });
+    let mut out = std::io::stdout();
+    loop {
+        tokio::select! {
+            _ = &mut closed => break,
+            () = tokio::time::sleep(Duration::from_millis(20)) => {
+                writeln!(out, "at {} {}", probe.marked.load(Ordering::Relaxed), engine.running())?;
+                out.flush()?;
+            }
+        }
+        if worker.is_finished() {
+            return Err(format!("the worker stopped: {:?}", worker.await).into());
+        }
+    }
+    engine.shutdown();
+    worker.await??;
+    writeln!(
+        out,
+        "done {} {:.1}",
+        probe.marked.load(Ordering::Relaxed),
+        peak_rss_mib()
+    )?;
+    out.flush()?;
     Ok(())
 }

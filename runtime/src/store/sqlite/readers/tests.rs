@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::error::Status;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Close, Commit, Created, ExecutionRecord, Store, StoredEvent, TokenState};
+use crate::store::{
+    Close, Commit, Created, ExecutionRecord, Store, StoreError, StoredEvent, TokenState,
+};
 
 fn at(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + seconds, 0).unwrap()
@@ -219,6 +221,41 @@ async fn a_burst_of_reads_shares_the_bounded_pool() {
         "{opened} connections opened"
     );
     assert_eq!(readers.permits.available_permits(), super::MAX_READERS);
+    // Reads of many rows ran on the pool's own threads, no more than its connections (on
+    // tokio's blocking pool, a burst started a thread whenever none was idle that moment).
+    let threads = readers
+        .threads
+        .started
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        (1..=super::MAX_READERS).contains(&threads),
+        "{threads} reader threads"
+    );
+}
+
+/// A read that panics fails itself only: the next reads run, on the same bounded threads,
+/// and no permit is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_panics_fails_only_itself() {
+    let db = TempDb::new("panics");
+    let store = SqliteStore::open(db.file()).await.unwrap();
+    store.create(record("e-1", 1), None, at(10)).await.unwrap();
+    for _ in 0..(2 * super::MAX_READERS) {
+        let failed = store
+            .read(super::Read::Rows, |_| -> Result<(), StoreError> {
+                panic!("a read that panics")
+            })
+            .await;
+        assert!(failed.is_err());
+    }
+    assert_eq!(store.history("e-1").await.unwrap().len(), 1);
+    let readers = store.readers.as_ref().unwrap();
+    assert_eq!(readers.permits.available_permits(), super::MAX_READERS);
+    let threads = readers
+        .threads
+        .started
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(threads <= super::MAX_READERS, "{threads} reader threads");
 }
 
 /// Cached statements keep their plans whatever is bound (`keep_plans`): without it SQLite
