@@ -13,9 +13,10 @@
 //! process's peak resident memory meanwhile, when the parent succeeded against the last
 //! child's due time, children per second, and how many children each worker marked.
 //!
-//! With `--processes`, the `W - 1` more workers are processes of their own (this binary run
-//! again with `--worker-process`), each opening the same store, so each worker's own peak
-//! resident memory is measured apart (the first process holds the parent and one worker).
+//! With `--processes`, the `W` workers are processes of their own (this binary run again with
+//! `--worker-process`), each opening the same store, so each worker's own peak resident
+//! memory is measured apart; this process then only starts the parent and waits for it, as a
+//! client would (one of the workers claims the parent and runs it).
 //!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
@@ -130,17 +131,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let mut engines = Vec::new();
         let mut loops = Vec::new();
-        // Workers 1.. as processes of their own: started before the parent, so they claim
-        // children from the first.
+        // With `--processes`, every worker is a process of its own (started before the
+        // parent, so they claim children from the first) and this one only starts the
+        // parent and waits for it, as a client would.
         let others = if processes {
-            (1..workers)
+            (0..workers)
                 .map(|w| Process::spawn(w, postgres.as_deref(), &dir, &schema))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             Vec::new()
         };
-        let in_process = if processes { 1 } else { workers };
-        for w in 0..in_process {
+        let client = Engine::builder()
+            .store(Arc::clone(&store))
+            .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), 0)))
+            .worker_id("client")
+            .run_started(false)
+            .build()
+            .await?;
+        for w in 0..if processes { 0 } else { workers } {
             let engine = Engine::builder()
                 .store(Arc::clone(&store))
                 .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), w)))
@@ -151,10 +159,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             loops.push(tokio::spawn(async move { looping.run().await }));
             engines.push(engine);
         }
-        let (engine, worker) = (engines[0].clone(), loops.remove(0));
+        // In one process, the first worker's engine starts the parent (and runs it).
+        let starter = engines.first().unwrap_or(&client).clone();
         let items: Vec<Value> = (0..children).map(|_| json!({ "wait": wait })).collect();
         let started = Instant::now();
-        let id = engine
+        let id = starter
             .start("fan", json!({ "items": items }), StartOptions::default())
             .await?;
         // Every child marked, and only the parent in memory.
@@ -173,18 +182,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if marked >= children && held <= 1 {
                 break;
             }
-            if worker.is_finished() {
-                return Err(format!("the worker stopped: {:?}", worker.await).into());
+            if let Some(stopped) = loops.iter().position(|l| l.is_finished()) {
+                let worker = loops.swap_remove(stopped);
+                return Err(format!("a worker stopped: {:?}", worker.await).into());
             }
         }
         let resting = started.elapsed().as_secs_f64();
         let peak = peak_rss_mib();
-        let output = engine.wait(&id).await.map_err(|e| format!("{e:?}"))?;
+        let output = starter.wait(&id).await.map_err(|e| format!("{e:?}"))?;
         let done = started.elapsed().as_secs_f64();
         for e in &engines {
             e.shutdown();
         }
-        worker.await??;
         for l in loops {
             l.await??;
         }
@@ -194,7 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut by_worker: Vec<u64> = probe
             .by_worker
             .iter()
-            .take(in_process)
+            .take(engines.len())
             .map(|n| n.load(Ordering::Relaxed))
             .collect();
         let mut peaks = vec![peak];
@@ -225,10 +234,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match peaks.as_slice() {
         [peak] => println!("  peak RSS meanwhile:                     {peak:>8.0} MiB"),
         [first, rest @ ..] => {
-            println!("  peak RSS meanwhile, first process (parent and worker 0): {first:.0} MiB");
+            println!("  peak RSS meanwhile, the client's process: {first:.0} MiB");
             let rest: Vec<String> = rest.iter().map(|p| format!("{p:.0}")).collect();
             println!(
-                "  peak RSS of each other worker's process: {} MiB",
+                "  peak RSS of each worker's process (one runs the parent): {} MiB",
                 rest.join(" / ")
             );
         }
