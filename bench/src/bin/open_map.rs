@@ -109,10 +109,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let dir = std::env::temp_dir().join(format!("asl-bench-open-map-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    let schema = format!("open_map_{}", std::process::id());
     if let Some(w) = arg("--worker-process") {
         let dir = arg("--dir").ok_or("--worker-process needs --dir")?;
         let schema = arg("--schema").ok_or("--worker-process needs --schema")?;
@@ -123,6 +119,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &schema,
         ));
     }
+    let dir = std::env::temp_dir().join(format!("asl-bench-open-map-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let schema = format!("open_map_{}", std::process::id());
     let result = rt.block_on(async {
         let store = asl_bench::fresh_store(postgres.as_deref(), &dir, &schema).await?;
         let probe = Arc::new(Probe {
@@ -141,13 +141,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             Vec::new()
         };
-        let client = Engine::builder()
-            .store(Arc::clone(&store))
-            .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), 0)))
-            .worker_id("client")
-            .run_started(false)
-            .build()
-            .await?;
+        let client = if processes {
+            let client = Engine::builder()
+                .store(Arc::clone(&store))
+                .workflow("fan", fan::Workflow::new(Worker(Arc::clone(&probe), 0)))
+                .worker_id("client")
+                .run_started(false)
+                .build()
+                .await?;
+            Some(client)
+        } else {
+            None
+        };
         for w in 0..if processes { 0 } else { workers } {
             let engine = Engine::builder()
                 .store(Arc::clone(&store))
@@ -160,7 +165,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             engines.push(engine);
         }
         // In one process, the first worker's engine starts the parent (and runs it).
-        let starter = engines.first().unwrap_or(&client).clone();
+        let starter = engines
+            .first()
+            .or(client.as_ref())
+            .ok_or("no engine to start the parent")?
+            .clone();
         let items: Vec<Value> = (0..children).map(|_| json!({ "wait": wait })).collect();
         let started = Instant::now();
         let id = starter
@@ -181,6 +190,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .sum::<u64>();
             if marked >= children && held <= 1 {
                 break;
+            }
+            if others.iter().any(|p| p.gone.load(Ordering::Relaxed)) {
+                return Err("a worker process stopped".into());
             }
             if let Some(stopped) = loops.iter().position(|l| l.is_finished()) {
                 let worker = loops.swap_remove(stopped);
@@ -258,11 +270,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// as it runs (marks made, executions held), and its pipes.
 struct Process {
     child: std::process::Child,
+    /// Its output ended (it stopped).
+    gone: Arc<std::sync::atomic::AtomicBool>,
     marked: Arc<AtomicU64>,
     held: Arc<std::sync::atomic::AtomicUsize>,
     /// Its last line: `done <marked> <peak RSS in MiB>`, once its input closed.
     last: Arc<std::sync::Mutex<Option<String>>>,
-    reader: std::thread::JoinHandle<()>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A worker process left behind by an error is told to stop, given 10 s, then killed, so
+/// that none runs on after the benchmark drops its store.
+impl Drop for Process {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 impl Process {
@@ -289,15 +319,29 @@ impl Process {
         let marked = Arc::new(AtomicU64::new(0));
         let held = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let last = Arc::new(std::sync::Mutex::new(None));
+        let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let reader = {
-            let (marked, held, last) = (Arc::clone(&marked), Arc::clone(&held), Arc::clone(&last));
+            let (marked, held, last, gone) = (
+                Arc::clone(&marked),
+                Arc::clone(&held),
+                Arc::clone(&last),
+                Arc::clone(&gone),
+            );
             std::thread::spawn(move || {
-                for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                // Read to the end whatever a line holds, so the pipe never fills.
+                let mut out = std::io::BufReader::new(out);
+                let mut bytes = Vec::new();
+                while out.read_until(b'\n', &mut bytes).is_ok_and(|n| n > 0) {
+                    let line = String::from_utf8_lossy(&bytes).trim().to_string();
+                    bytes.clear();
                     let mut parts = line.split_whitespace();
                     match (parts.next(), parts.next(), parts.next()) {
                         (Some("at"), Some(m), Some(h)) => {
-                            marked.store(m.parse().unwrap_or(0), Ordering::Relaxed);
-                            held.store(h.parse().unwrap_or(0), Ordering::Relaxed);
+                            // A line that does not parse is left out, not read as 0.
+                            if let (Ok(m), Ok(h)) = (m.parse(), h.parse()) {
+                                marked.store(m, Ordering::Relaxed);
+                                held.store(h, Ordering::Relaxed);
+                            }
                         }
                         (Some("done"), _, _) => {
                             *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
@@ -305,14 +349,16 @@ impl Process {
                         _ => {}
                     }
                 }
+                gone.store(true, Ordering::Relaxed);
             })
         };
         Ok(Process {
             child,
+            gone,
             marked,
             held,
             last,
-            reader,
+            reader: Some(reader),
         })
     }
 
@@ -321,7 +367,9 @@ impl Process {
     fn finish(mut self) -> Result<(u64, f64), Box<dyn std::error::Error>> {
         drop(self.child.stdin.take());
         let status = self.child.wait()?;
-        let _ = self.reader.join();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
         if !status.success() {
             return Err(format!("a worker process failed: {status}").into());
         }

@@ -2,26 +2,25 @@
 //!
 //! In WAL mode a reader sees every transaction committed before its read began, and neither
 //! waits for the writer nor makes it wait. So reads (`get`, `history`, `list`, `token`, …)
-//! need not queue behind a batch's fsync and its hand-off to the blocking pool: a point read
-//! runs on the calling task's thread in tens of microseconds, and reads of many rows go to the
-//! blocking pool. Read-your-writes holds because a write's future resolves only after its
-//! transaction committed, so any read begun after that sees it.
+//! need not queue behind a batch's fsync: a point read runs on the calling task's thread in
+//! tens of microseconds, and reads of many rows go to the pool's reader threads.
+//! Read-your-writes holds because a write's future resolves only after its transaction
+//! committed, so any read begun after that sees it.
 //!
 //! A read of several statements runs in one read transaction, so it sees one snapshot. Each
 //! connection keeps its prepared statements (rusqlite's statement cache).
 //!
-//! Reads of many rows run on threads of the pool's own, at most one per connection, not on
-//! tokio's blocking pool (but on a current-thread runtime: see [`SqliteStore::read`]): that
-//! pool starts a new thread whenever none is idle at the moment
-//! of a call, and a worker loading thousands of claimed executions had it start about fifty
-//! for reads that are never more than [`MAX_READERS`] at once. Each such thread kept its own
-//! allocator caches: a worker process that ran 40,000 Distributed Map children peaked at
-//! 325–374 MiB, against 260 MiB with twelve blocking threads at most.
+//! The reader threads are the pool's own, [`MAX_READERS`] of them (as many as the reads that
+//! may run at once), started at the first read that needs one. Tokio's blocking pool, which
+//! ran these reads before, starts a new thread whenever none is idle at the moment of a call:
+//! a worker loading thousands of claimed executions had about fifty, each keeping its own
+//! allocator caches (measured on 2026-12-06: a worker process that ran about 40,000
+//! Distributed Map children peaked at 325–390 MiB, 142–193 MiB on the pool's own threads). A
+//! current-thread runtime still uses the blocking pool (see [`SqliteStore::read`]).
 //!
 //! An in-memory database has no file to share: its reads stay on the write queue.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
@@ -35,9 +34,9 @@ pub(super) enum Read {
     /// One row by key (and what the commit log holds of it): on the calling task's thread,
     /// in one read transaction.
     Point,
-    /// Any number of rows, one statement: on the blocking pool.
+    /// Any number of rows, one statement: on a reader thread.
     Rows,
-    /// Several statements that must see one snapshot: on the blocking pool, in one read
+    /// Several statements that must see one snapshot: on a reader thread, in one read
     /// transaction.
     Snapshot,
 }
@@ -45,78 +44,58 @@ pub(super) enum Read {
 /// Read-only connections open at most. Reads beyond them wait for one: a connection
 /// opened for a burst of reads (a worker loading hundreds of claimed executions) and closed
 /// after it would cost more than the reads (opening maps the WAL index and parses the whole
-/// schema), and each would hold a blocking-pool thread.
+/// schema). Also the number of reader threads.
 const MAX_READERS: usize = 8;
 
 /// A read sent to a reader thread.
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The threads that run reads of many rows: started as reads need them, at most
-/// [`MAX_READERS`] (a read runs on one only while it holds a permit), each taking the next
-/// job from one channel. They end once the store is gone (the sender dropped).
-struct Threads {
-    jobs: Mutex<Sender<Job>>,
-    next: Arc<Mutex<Receiver<Job>>>,
-    started: AtomicUsize,
-    /// Jobs sent and not yet finished.
-    busy: Arc<AtomicUsize>,
-}
+/// The reader threads, each taking the next job from one channel: started together at the
+/// first read that needs one. `None` if not one could be started (reads then go to tokio's
+/// blocking pool). A read is sent only while it holds a permit, so one of the threads is
+/// free for it or about to be. They end once the store is gone (the sender dropped); a read
+/// that panics ends only itself.
+struct Threads(std::sync::OnceLock<Option<Sender<Job>>>);
 
 impl Threads {
-    fn new() -> Threads {
-        let (jobs, next) = std::sync::mpsc::channel();
-        Threads {
-            jobs: Mutex::new(jobs),
-            next: Arc::new(Mutex::new(next)),
-            started: AtomicUsize::new(0),
-            busy: Arc::new(AtomicUsize::new(0)),
+    /// Sends `job` to the reader threads (starting them if none runs yet), or gives it back
+    /// if there are none.
+    fn run(&self, job: Job) -> Result<(), Job> {
+        let jobs = self.0.get_or_init(|| {
+            let (jobs, next) = std::sync::mpsc::channel::<Job>();
+            let next = Arc::new(Mutex::new(next));
+            let started = (0..MAX_READERS)
+                .filter(|_| {
+                    let next = Arc::clone(&next);
+                    std::thread::Builder::new()
+                        .name("asl-sqlite-read".into())
+                        .spawn(move || {
+                            loop {
+                                // The lock is held only while waiting for the next job.
+                                let job = next.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                                let Ok(job) = job else { return };
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                        })
+                        .is_ok()
+                })
+                .count();
+            (started > 0).then_some(jobs)
+        });
+        match jobs {
+            // The threads never end while the sender lives, so the send cannot fail.
+            Some(jobs) => jobs.send(job).map_err(|e| e.0),
+            None => Err(job),
         }
     }
 
-    /// Runs `job` on a reader thread, starting one if every thread is busy (fewer than
-    /// [`MAX_READERS`] are). Fails only if no thread could be started.
-    fn run(&self, job: Job) -> Result<(), StoreError> {
-        let busy = self.busy.fetch_add(1, Ordering::SeqCst) + 1;
-        let started = self.started.load(Ordering::SeqCst);
-        if busy > started
-            && started < MAX_READERS
-            && self
-                .started
-                .compare_exchange(started, started + 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        {
-            let (next, busy) = (Arc::clone(&self.next), Arc::clone(&self.busy));
-            let spawned = std::thread::Builder::new()
-                .name("asl-sqlite-read".into())
-                .spawn(move || {
-                    loop {
-                        // The lock is held only while waiting for the next job.
-                        let job = next.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok(job) = job else { return };
-                        // A read that panics fails only itself: its caller hears the
-                        // channel closed.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                        busy.fetch_sub(1, Ordering::SeqCst);
-                    }
-                });
-            if let Err(e) = spawned {
-                self.started.fetch_sub(1, Ordering::SeqCst);
-                if started == 0 {
-                    self.busy.fetch_sub(1, Ordering::SeqCst);
-                    return Err(StoreError::backend("sqlite: starting a reader thread", e));
-                }
-            }
+    /// How many reader threads run (tests).
+    #[cfg(test)]
+    fn started(&self) -> usize {
+        match self.0.get() {
+            Some(Some(_)) => MAX_READERS,
+            _ => 0,
         }
-        let sent = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(job);
-        if sent.is_err() {
-            self.busy.fetch_sub(1, Ordering::SeqCst);
-            return Err(StoreError::Closed);
-        }
-        Ok(())
     }
 }
 
@@ -142,7 +121,7 @@ impl Readers {
             path,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
-            threads: Threads::new(),
+            threads: Threads(std::sync::OnceLock::new()),
             #[cfg(test)]
             opened: std::sync::atomic::AtomicUsize::new(0),
         };
@@ -256,11 +235,18 @@ impl SqliteStore {
             }
             let (tx, rx) = tokio::sync::oneshot::channel();
             let on_thread = Arc::clone(&readers);
-            readers.threads.run(Box::new(move || {
+            let job: Job = Box::new(move || {
                 let r = on_thread.read(snapshot, f);
                 drop(permit);
                 let _ = tx.send(r);
-            }))?;
+            });
+            if let Err(job) = readers.threads.run(job) {
+                // No reader thread could be started: the blocking pool runs it.
+                runtime
+                    .spawn_blocking(job)
+                    .await
+                    .map_err(|e| StoreError::backend("sqlite read", e))?;
+            }
             rx.await
                 .map_err(|e| StoreError::backend("sqlite read (it panicked)", e))?
         })
