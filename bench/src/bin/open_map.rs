@@ -15,8 +15,9 @@
 //!
 //! With `--processes`, the `W` workers are processes of their own (this binary run again with
 //! `--worker-process`), each opening the same store, so each worker's own peak resident
-//! memory is measured apart; this process then only starts the parent and waits for it, as a
-//! client would (one of the workers claims the parent and runs it).
+//! memory is measured apart (over its whole run, the Waits' ends included); this process then
+//! only starts the parent and waits for it, as a client would (one of the workers claims the
+//! parent and runs it). A worker process that stops fails the run.
 //!
 //! On a fresh SQLite file (WAL, `synchronous=FULL`) or, with `--postgres`, a fresh schema.
 
