@@ -222,14 +222,18 @@ impl fmt::Display for PathError {
 
 impl std::error::Error for PathError {}
 
-/// Parses a Path (DATA-1): `$…`, `$$…` or `$name…`.
+/// Parses a Path (DATA-1): `$…`, `$$…` or `$name…`. Whitespace at the end is ignored, as
+/// Jayway (whose paths AWS evaluates) trims it: AWS runs public samples with a path such as
+/// `"$$.Execution.Name "`. The path keeps its text as written.
 pub fn parse_path(text: &str) -> Result<Path, PathError> {
     let mut p = PathParser {
-        s: text,
+        s: text.trim_end(),
         pos: 0,
         depth: 0,
     };
-    p.path()
+    let mut path = p.path()?;
+    path.text = text.to_string();
+    Ok(path)
 }
 
 /// Parses a Reference Path (DATA-2): a path whose steps are only `.name`, `['name']`, `[n]`.
@@ -888,6 +892,11 @@ mod tests {
         assert_eq!(e.offset, 3);
         assert!(parse_path("$.").is_err());
         assert!(parse_path("$.a b").is_err());
+        // Trailing whitespace is trimmed (as Jayway does); leading whitespace is not.
+        assert_eq!(ok("$$.Execution.Name ").steps.len(), 2);
+        assert_eq!(ok("$.a \t\n").text, "$.a \t\n");
+        assert!(parse_path(" $.a").is_err());
+        assert!(parse_path("$.a. ").is_err());
         assert!(parse_path("$.a[0").is_err());
         assert!(parse_path("$.a['x").is_err());
         assert!(parse_path("$.a[?(@.x ==)]").is_err());

@@ -59,6 +59,28 @@ asl_runtime::asl!(mod by_map {
     }
 });
 
+// Paths ending in whitespace, as public samples write them (`"$$.Execution.Name "`): AWS
+// evaluates them as Jayway does, trimmed (DATA-1).
+asl_runtime::asl!(mod padded_paths {
+    "StartAt": "Read",
+    "States": {
+        "Read": {
+            "Type": "Pass",
+            "InputPath": "$.inner ",
+            "Parameters": { "name.$": "$$.Execution.Name ", "flag.$": "$.flag\t" },
+            "ResultPath": "$.read ",
+            "Next": "Check"
+        },
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{ "Variable": "$.read.flag ", "BooleanEquals": true, "Next": "Yes" }],
+            "Default": "No"
+        },
+        "Yes": { "Type": "Pass", "OutputPath": "$.read ", "End": true },
+        "No": { "Type": "Fail", "Error": "NotTrimmed" }
+    }
+});
+
 asl_runtime::asl!(mod no_context {
     "StartAt": "Replace",
     "States": { "Replace": { "Type": "Pass", "Result": 1, "End": true } }
@@ -70,6 +92,7 @@ impl by_intrinsic::Tasks for NoTasks {}
 impl by_jsonata::Tasks for NoTasks {}
 impl by_map::Tasks for NoTasks {}
 impl no_context::Tasks for NoTasks {}
+impl padded_paths::Tasks for NoTasks {}
 
 #[tokio::test]
 async fn every_way_of_reading_the_execution_input_sees_it() {
@@ -112,4 +135,17 @@ async fn a_recorded_execution_keeps_its_input_for_its_history() {
     assert_eq!(started.kind, "ExecutionStarted");
     let details = started.details.as_ref().expect("details");
     assert_eq!(details["input"], json!("{\"a\":[1]}"));
+}
+
+#[tokio::test]
+async fn paths_ending_in_whitespace_read_as_trimmed() {
+    let options = asl_runtime::RunOptions {
+        name: Some("nightly".into()),
+        ..Default::default()
+    };
+    let out = padded_paths::Workflow::new(NoTasks)
+        .run_with(json!({"inner": {"flag": true}}), options)
+        .await
+        .expect("runs");
+    assert_eq!(out, json!({"name": "nightly", "flag": true}));
 }

@@ -182,17 +182,19 @@ impl Gen {
         let rt = self.rt.clone();
         match c {
             Condition::And(cs) | Condition::Or(cs) => {
-                let parts: Vec<TokenStream> = cs
-                    .iter()
-                    .map(|c| {
-                        let (t, compound) = self.condition_parts(c);
-                        if compound { quote!((#t)) } else { t }
-                    })
-                    .collect();
-                if parts.len() == 1 {
-                    let (t, compound) = self.condition_parts(&cs[0]);
-                    return (t, compound);
+                let mut parts: Vec<(TokenStream, bool)> =
+                    cs.iter().map(|c| self.condition_parts(c)).collect();
+                // A lone operand stands as it is (generated once: each path it reads becomes
+                // a static, and one generated twice would leave a copy unused).
+                if parts.len() == 1
+                    && let Some(only) = parts.pop()
+                {
+                    return only;
                 }
+                let parts: Vec<TokenStream> = parts
+                    .into_iter()
+                    .map(|(t, compound)| if compound { quote!((#t)) } else { t })
+                    .collect();
                 let t = if matches!(c, Condition::And(_)) {
                     quote!(#(#parts)&&*)
                 } else {

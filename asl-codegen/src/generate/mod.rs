@@ -661,7 +661,9 @@ impl Gen {
             "Task states without a service integration need a handler: {states}; implement \
              `Tasks`, or `Integrated` with methods for these states"
         );
-        let note = Literal::string(&note);
+        // The note is a format string to rustc: braces from the definition (a state's name,
+        // a resource such as `arn:${partition}:…`) are doubled to read as themselves.
+        let note = Literal::string(&note.replace('{', "{{").replace('}', "}}"));
         quote!(#[diagnostic::on_unimplemented(note = #note)])
     }
 }

@@ -4,7 +4,7 @@ const _: () = ::asl_runtime::__codegen::check_abi(8u32, "asl-codegen 0.1.0");
 use ::asl_runtime::__codegen::v8 as __rt;
 /// The Amazon States Language definition this module was compiled from.
 pub const DEFINITION: &str = r#"{
-  "Comment": "State names that are hard to turn into Rust: spaces, keywords, unicode, quotes, leading digits, collisions, code.",
+  "Comment": "State names that are hard to turn into Rust: spaces, keywords, unicode, quotes, braces, leading digits, collisions, code.",
   "StartAt": "Do It",
   "States": {
     "Do It": {
@@ -41,6 +41,11 @@ pub const DEFINITION: &str = r#"{
     "New": {
       "Type": "Task",
       "Resource": "arn:aws:states:::lambda:invoke",
+      "Next": "{partition} {{step}}"
+    },
+    "{partition} {{step}}": {
+      "Type": "Task",
+      "Resource": "arn:${Partition}:states:::sagemaker:createModel",
       "Next": "a 1 b"
     },
     "a 1 b": {
@@ -104,6 +109,15 @@ pub const DEFINITION: &str = r#"{
                   "TimestampLessThan": "2020-01-01T00:00:00Z"
                 }
               ]
+            }
+          ],
+          "Next": "Self"
+        },
+        {
+          "And": [
+            {
+              "Variable": "$.z",
+              "IsPresent": true
             }
           ],
           "Next": "Self"
@@ -196,6 +210,14 @@ pub static GRAPH: __rt::Graph = __rt::Graph {
                 kind: __rt::GraphKind::Task,
                 end: false,
                 detail: __rt::Cow::Borrowed("lambda:invoke"),
+                retries: __rt::Cow::Borrowed(&[]),
+                children: __rt::Cow::Borrowed(&[]),
+            },
+            __rt::GraphNode {
+                name: __rt::Cow::Borrowed("{partition} {{step}}"),
+                kind: __rt::GraphKind::Task,
+                end: false,
+                detail: __rt::Cow::Borrowed("sagemaker:createModel"),
                 retries: __rt::Cow::Borrowed(&[]),
                 children: __rt::Cow::Borrowed(&[]),
             },
@@ -346,26 +368,38 @@ pub static GRAPH: __rt::Graph = __rt::Graph {
             __rt::GraphEdge {
                 from: 9,
                 to: 10,
+                kind: __rt::EdgeKind::Next,
+                label: __rt::Cow::Borrowed(""),
+            },
+            __rt::GraphEdge {
+                from: 10,
+                to: 11,
                 kind: __rt::EdgeKind::Choice,
                 label: __rt::Cow::Borrowed("Not($.x is present)"),
             },
             __rt::GraphEdge {
-                from: 9,
-                to: 10,
+                from: 10,
+                to: 11,
                 kind: __rt::EdgeKind::Choice,
                 label: __rt::Cow::Borrowed(
                     "Or($.n > $.m, And($.s matches \"a*\\\"b\", …",
                 ),
             },
             __rt::GraphEdge {
-                from: 9,
+                from: 10,
                 to: 11,
+                kind: __rt::EdgeKind::Choice,
+                label: __rt::Cow::Borrowed("And($.z is present)"),
+            },
+            __rt::GraphEdge {
+                from: 10,
+                to: 12,
                 kind: __rt::EdgeKind::Choice,
                 label: __rt::Cow::Borrowed("Not(Not($.y is not null))"),
             },
             __rt::GraphEdge {
-                from: 9,
-                to: 11,
+                from: 10,
+                to: 12,
                 kind: __rt::EdgeKind::Default,
                 label: __rt::Cow::Borrowed("Default"),
             },
@@ -376,6 +410,9 @@ pub static GRAPH: __rt::Graph = __rt::Graph {
 /// Implement it with `async fn`s, or implement [`Integrated`] to have the states with a
 /// service integration call their services.
 #[allow(clippy::wrong_self_convention)]
+#[diagnostic::on_unimplemented(
+    note = "Task states without a service integration need a handler: `{{partition}} {{{{step}}}}` (resource `arn:${{Partition}}:states:::sagemaker:createModel` has no service integration); implement `Tasks`, or `Integrated` with methods for these states"
+)]
 pub trait Tasks: Send + Sync + 'static {
     /// Task state `DoIt`.
     ///
@@ -425,11 +462,27 @@ pub trait Tasks: Send + Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send;
+    /// Task state `{partition} {{step}}`.
+    ///
+    /// Resource: `arn:${Partition}:states:::sagemaker:createModel`. On AWS this calls `sagemaker:createModel` (an optimized integration); return the API response.
+    ///
+    /// Errors its Retry/Catch handle: none.
+    fn partition_step(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send;
 }
 /// The Task states of this workflow, where a state whose resource has a service integration is already written: it calls its service through [`Integrated::services`] (e.g. `asl_aws::Aws`). Define a state's method to write it yourself; the others keep calling their services. Every `Integrated` is a [`Tasks`].
 ///
-/// Every Task state has an integration, so a `Services` value runs them all: `Workflow::from_services(asl_aws::Aws::from_env().await)`.
+/// States to write:
+/// - `{partition} {{step}}`: resource `arn:${Partition}:states:::sagemaker:createModel` has no service integration.
 #[allow(clippy::wrong_self_convention)]
+#[diagnostic::on_unimplemented(
+    note = "Task states without a service integration need a handler: `{{partition}} {{{{step}}}}` (resource `arn:${{Partition}}:states:::sagemaker:createModel` has no service integration); implement `Tasks`, or `Integrated` with methods for these states"
+)]
 pub trait Integrated: Send + Sync + 'static {
     /// What calls the services (`asl_aws::Aws`, or your own).
     type Services: __rt::Services + __rt::Provides<__rt::service::Lambda>;
@@ -503,6 +556,14 @@ pub trait Integrated: Send + Sync + 'static {
             ctx,
         )
     }
+    /// Task state `{partition} {{step}}`: write it (resource `arn:${Partition}:states:::sagemaker:createModel` has no service integration).
+    fn partition_step(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send;
 }
 impl<T: Integrated> Tasks for T {
     fn do_it(
@@ -541,14 +602,14 @@ impl<T: Integrated> Tasks for T {
     > + Send {
         <T as Integrated>::new(self, input, ctx)
     }
-}
-/// Every Task state of this workflow has a service integration: a `Services`
-/// value (`asl_aws::Aws`) runs them all.
-impl<S: __rt::Services + __rt::Provides<__rt::service::Lambda>> Integrated
-for __rt::ServiceTasks<S> {
-    type Services = S;
-    fn services(&self) -> &S {
-        __rt::ServiceTasks::services(self)
+    fn partition_step(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        <T as Integrated>::partition_step(self, input, ctx)
     }
 }
 /// Handlers behind a mock test case (`asl_runtime::testing::MockFile`): the Task
@@ -615,6 +676,21 @@ impl<T: Tasks> Tasks for __rt::Mocked<T> {
             move |handlers| <T as Tasks>::new(handlers, input, ctx),
         )
     }
+    fn partition_step(
+        &self,
+        input: ::asl_runtime::Value,
+        ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::mocked_task(
+            self,
+            "{partition} {{step}}",
+            "Value",
+            __rt::mock_value,
+            move |handlers| <T as Tasks>::partition_step(handlers, input, ctx),
+        )
+    }
 }
 /// `Mocked::only`'s handlers: a Task state the test case does not mock fails with
 /// `States.Runtime` naming it.
@@ -655,6 +731,15 @@ impl Tasks for __rt::Unmocked {
         Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
     > + Send {
         __rt::unmocked_task(self, "New")
+    }
+    fn partition_step(
+        &self,
+        _input: ::asl_runtime::Value,
+        _ctx: ::asl_runtime::TaskContext,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<::asl_runtime::Value, ::asl_runtime::TaskError>,
+    > + Send {
+        __rt::unmocked_task(self, "{partition} {{step}}")
     }
 }
 /// The state machine: runs executions with the given [`Tasks`].
@@ -982,6 +1067,8 @@ pub enum State {
     Clone,
     /// `New`
     New,
+    /// `{partition} {{step}}`
+    PartitionStep,
     /// `a 1 b`
     A1B,
     /// `a1b`
@@ -1005,6 +1092,7 @@ impl State {
         State::Type,
         State::Clone,
         State::New,
+        State::PartitionStep,
         State::A1B,
         State::A1b,
         State::U6ce8U6587,
@@ -1023,6 +1111,7 @@ impl State {
             State::Type => "type",
             State::Clone => "Clone",
             State::New => "New",
+            State::PartitionStep => "{partition} {{step}}",
             State::A1B => "a 1 b",
             State::A1b => "a1b",
             State::U6ce8U6587 => "注文",
@@ -1117,6 +1206,26 @@ async fn run_state<T: Tasks>(
                 let __out = __result?.into_value();
                 __run.commit(&mut vars);
                 __run.exit(&__out);
+                state = State::PartitionStep;
+                input = __out;
+            }
+            State::PartitionStep => {
+                let mut __run = exec
+                    .enter(__rt::StateType::Task, "{partition} {{step}}", &vars, &input);
+                let __result = __rt::task(
+                        &mut __run,
+                        input,
+                        &TASK_5,
+                        |__input, __ctx| <T as Tasks>::partition_step(
+                            &*tasks,
+                            __input,
+                            __ctx,
+                        ),
+                    )
+                    .await;
+                let __out = __result?.into_value();
+                __run.commit(&mut vars);
+                __run.exit(&__out);
                 state = State::A1B;
                 input = __out;
             }
@@ -1127,7 +1236,7 @@ async fn run_state<T: Tasks>(
                 let __result = __rt::map(
                         &mut __run,
                         input,
-                        &MAP_5,
+                        &MAP_6,
                         __rt::ItemIo {
                             tasks: &*tasks,
                             read: None,
@@ -1166,7 +1275,7 @@ async fn run_state<T: Tasks>(
                 let __result = __rt::map(
                         &mut __run,
                         input,
-                        &MAP_6,
+                        &MAP_7,
                         __rt::ItemIo {
                             tasks: &*tasks,
                             read: None,
@@ -1212,43 +1321,43 @@ async fn run_state<T: Tasks>(
                         &vars,
                         &input,
                     );
-                let __in = __rt::input_path(&__run, input, &IO_7.input_path)
+                let __in = __rt::input_path(&__run, input, &IO_8.input_path)
                     .map_err(|f| __run.locate(f))?;
                 let __roots = __run.roots(&__in);
-                let (__next, __assign) = if !__rt::choice::is_present(&PATH_8, &__roots)
+                let (__next, __assign) = if !__rt::choice::is_present(&PATH_9, &__roots)
                     || (__rt::choice::compare(
                         __rt::choice::Kind::Numeric,
                         __rt::choice::Relation::Gt,
-                        &*__rt::choice::value(&PATH_9, &__roots)
-                            .map_err(|f| __run.locate(f))?,
                         &*__rt::choice::value(&PATH_10, &__roots)
+                            .map_err(|f| __run.locate(f))?,
+                        &*__rt::choice::value(&PATH_11, &__roots)
                             .map_err(|f| __run.locate(f))?,
                     )
                         || (__rt::choice::string_matches(
-                            &*__rt::choice::value(&PATH_11, &__roots)
+                            &*__rt::choice::value(&PATH_12, &__roots)
                                 .map_err(|f| __run.locate(f))?,
                             "a*\"b",
                         )
                             && __rt::choice::timestamp(
                                 __rt::choice::Relation::Lt,
-                                &*__rt::choice::value(&PATH_12, &__roots)
+                                &*__rt::choice::value(&PATH_13, &__roots)
                                     .map_err(|f| __run.locate(f))?,
                                 "2020-01-01T00:00:00Z",
-                            )))
+                            ))) || __rt::choice::is_present(&PATH_14, &__roots)
                 {
                     (State::Self_, None)
                 } else {
                     {
                         let _: bool = !!!__rt::choice::is_type(
-                            &*__rt::choice::value(&PATH_13, &__roots)
+                            &*__rt::choice::value(&PATH_15, &__roots)
                                 .map_err(|f| __run.locate(f))?,
                             "IsNull",
                         );
-                        (State::FailHere, IO_7.assign)
+                        (State::FailHere, IO_8.assign)
                     }
                 };
                 __run.assign(__assign, &__in).map_err(|f| __run.locate(f))?;
-                let __out = __rt::select_owned(&__run, __in, &IO_7.output_path)
+                let __out = __rt::select_owned(&__run, __in, &IO_8.output_path)
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
                 __run.exit(&__out);
@@ -1257,9 +1366,9 @@ async fn run_state<T: Tasks>(
             }
             State::Self_ => {
                 let __run = exec.enter(__rt::StateType::Succeed, "Self", &vars, &input);
-                let __in = __rt::input_path(&__run, input, &IO_14.input_path)
+                let __in = __rt::input_path(&__run, input, &IO_16.input_path)
                     .map_err(|f| __run.locate(f))?;
-                let __out = __rt::select_owned(&__run, __in, &IO_14.output_path)
+                let __out = __rt::select_owned(&__run, __in, &IO_16.output_path)
                     .map_err(|f| __run.locate(f))?;
                 __run.commit(&mut vars);
                 __run.exit(&__out);
@@ -1354,7 +1463,23 @@ static TASK_4: __rt::TaskSpec = __rt::TaskSpec {
     catch: &[],
     credentials: None,
 };
-static MAP_5: __rt::MapSpec = __rt::MapSpec {
+static TASK_5: __rt::TaskSpec = __rt::TaskSpec {
+    resource: __rt::Resource {
+        arn: "arn:${Partition}:states:::sagemaker:createModel",
+        kind: __rt::ResourceKind::Service {
+            resource_type: "sagemaker",
+            resource: "createModel",
+            pattern: __rt::Pattern::RequestResponse,
+        },
+    },
+    io: __rt::Io { ..__rt::Io::DEFAULT },
+    timeout: __rt::Seconds::Default,
+    heartbeat: __rt::Seconds::Default,
+    retry: &[],
+    catch: &[],
+    credentials: None,
+};
+static MAP_6: __rt::MapSpec = __rt::MapSpec {
     io: __rt::Io {
         result_path: __rt::PathField::Path(
             &__rt::jsonpath::Path {
@@ -1397,7 +1522,7 @@ static MAP_5: __rt::MapSpec = __rt::MapSpec {
     reader: None,
     writer: None,
 };
-static MAP_6: __rt::MapSpec = __rt::MapSpec {
+static MAP_7: __rt::MapSpec = __rt::MapSpec {
     io: __rt::Io {
         result_path: __rt::PathField::Path(
             &__rt::jsonpath::Path {
@@ -1440,8 +1565,8 @@ static MAP_6: __rt::MapSpec = __rt::MapSpec {
     reader: None,
     writer: None,
 };
-static IO_7: __rt::Io = __rt::Io { ..__rt::Io::DEFAULT };
-static PATH_8: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static IO_8: __rt::Io = __rt::Io { ..__rt::Io::DEFAULT };
+static PATH_9: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.x",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1451,7 +1576,7 @@ static PATH_8: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static PATH_9: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static PATH_10: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.n",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1461,7 +1586,7 @@ static PATH_9: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static PATH_10: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static PATH_11: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.m",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1471,7 +1596,7 @@ static PATH_10: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static PATH_11: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static PATH_12: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.s",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1481,7 +1606,7 @@ static PATH_11: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static PATH_12: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static PATH_13: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.t",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1491,7 +1616,17 @@ static PATH_12: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static PATH_13: __rt::jsonpath::Path = __rt::jsonpath::Path {
+static PATH_14: __rt::jsonpath::Path = __rt::jsonpath::Path {
+    text: "$.z",
+    root: __rt::jsonpath::Root::Input,
+    steps: &[
+        __rt::jsonpath::Step {
+            descendant: false,
+            selector: __rt::jsonpath::Selector::Field("z"),
+        },
+    ],
+};
+static PATH_15: __rt::jsonpath::Path = __rt::jsonpath::Path {
     text: "$.y",
     root: __rt::jsonpath::Root::Input,
     steps: &[
@@ -1501,4 +1636,4 @@ static PATH_13: __rt::jsonpath::Path = __rt::jsonpath::Path {
         },
     ],
 };
-static IO_14: __rt::Io = __rt::Io { ..__rt::Io::DEFAULT };
+static IO_16: __rt::Io = __rt::Io { ..__rt::Io::DEFAULT };

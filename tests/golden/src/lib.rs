@@ -55,6 +55,14 @@ mod tests {
         async fn new(&self, input: Value, _ctx: TaskContext) -> Result<Value, TaskError> {
             Ok(input)
         }
+
+        async fn partition_step(
+            &self,
+            input: Value,
+            _ctx: TaskContext,
+        ) -> Result<Value, TaskError> {
+            Ok(input)
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -71,7 +79,7 @@ mod tests {
             .await
             .expect("Self succeeds");
         assert_eq!(out, json!({"n": 1, "m": 2, "list": [], "m1": [], "m2": []}));
-        assert_eq!(super::names::State::ALL.len(), 12);
+        assert_eq!(super::names::State::ALL.len(), 13);
         assert_eq!(
             super::names::State::S3QuotedFnEvil.name(),
             "3 \"quoted\" }; fn evil() {"
