@@ -188,6 +188,11 @@ async fn parallel_branches_and_a_failed_branch() {
     let sms = trace.visit("Sms", 0).unwrap();
     assert_eq!(sms.error().unwrap().error.as_deref(), Some("NoSignal"));
     assert_eq!(trace.output("Notify", 0), None);
+    // `ParallelStateFailed` has no error of its own: the Parallel's is its branch's.
+    let notify = trace.visit("Notify", 0).unwrap().error().unwrap();
+    assert_eq!(notify.kind, "ParallelStateFailed");
+    assert_eq!(notify.error.as_deref(), Some("NoSignal"));
+    assert_eq!(notify.cause.as_deref(), Some("no signal"));
     assert_eq!(trace.status(), Status::Failed);
     assert_eq!(trace.error(), Some("NoSignal"));
     assert_eq!(trace.cause(), Some("no signal"));
@@ -331,7 +336,10 @@ fn an_aws_history_of_retries_then_a_catch() {
 fn an_aws_history_of_a_caught_parallel() {
     let trace = Trace::of(&corpus("cases/parallel/parallel_state_catch"));
     assert!(trace.failed("Branch1"), "{trace}");
-    assert_eq!(trace.caught("ParallelState").len(), 1);
+    let caught = trace.caught("ParallelState");
+    assert_eq!(caught.len(), 1);
+    // A Fail state records no error of its own, so neither does the Parallel it failed.
+    assert_eq!(caught[0].error, None);
     assert_eq!(
         trace.visit("Branch1", 0).unwrap().parent,
         Some(

@@ -134,8 +134,11 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Each retried or caught state, with its errors.
-fn retries_and_catches(trace: &Trace) -> (Vec<(String, Vec<String>)>, Vec<(String, String)>) {
+/// Each retried or caught state, with its errors (a caught state's, when the history has it:
+/// a Parallel failed by a Fail state inside records none).
+type Caught = Vec<(String, Option<String>)>;
+
+fn retries_and_catches(trace: &Trace) -> (Vec<(String, Vec<String>)>, Caught) {
     let mut retried: Vec<(String, Vec<String>)> = Vec::new();
     let mut caught = Vec::new();
     for v in trace.visits() {
@@ -147,7 +150,7 @@ fn retries_and_catches(trace: &Trace) -> (Vec<(String, Vec<String>)>, Vec<(Strin
             }
         }
         if let Some(c) = v.caught() {
-            caught.push((v.state.clone(), c.error.clone().unwrap_or_default()));
+            caught.push((v.state.clone(), c.error.clone()));
         }
     }
     (retried, caught)
@@ -167,7 +170,10 @@ fn case_text(case: &str, trace: &Trace) -> String {
         ));
     }
     for (state, error) in caught {
-        out.push_str(&format!("  caught: {state} ({error})\n"));
+        match error {
+            Some(error) => out.push_str(&format!("  caught: {state} ({error})\n")),
+            None => out.push_str(&format!("  caught: {state}\n")),
+        }
     }
     match trace.ending() {
         Some(e) if e.status == Status::Succeeded => {

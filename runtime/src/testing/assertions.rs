@@ -138,9 +138,11 @@ pub struct ErrorEvent {
     pub event: u64,
     /// The event's type: `TaskFailed`, `ExecutionFailed`, …
     pub kind: String,
-    /// Its error name, when it has one.
+    /// Its error name, when it has one. A Parallel or Map state's failure event has none
+    /// on AWS: it is then the error of the state inside that failed it, when the history
+    /// records one (a Fail state inside records none).
     pub error: Option<String>,
-    /// Its cause, when it has one.
+    /// Its cause, as `error` is found.
     pub cause: Option<String>,
 }
 

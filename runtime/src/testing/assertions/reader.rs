@@ -244,7 +244,7 @@ impl Reader {
         failure: &ErrorEvent,
         previous: u64,
         follows: Option<usize>,
-    ) {
+    ) -> Option<usize> {
         let since = scope.map_or(self.started, |s| self.visits[s].attempt);
         let recent: Vec<usize> = (0..self.visits.len())
             .filter(|&i| self.visits[i].entered_event > since && self.inside(i, scope))
@@ -262,7 +262,7 @@ impl Reader {
             if v.state_type == "Fail" && v.failures.is_empty() && failure.error.is_some() {
                 v.failures.push(failure.clone());
             }
-            return;
+            return Some(i);
         }
         let candidates: Vec<usize> = recent
             .into_iter()
@@ -284,6 +284,7 @@ impl Reader {
             visit.ended_event = ended.or(visit.ended_event);
             visit.cut = false;
         }
+        culprit
     }
 
     pub(super) fn read(&mut self, event: &impl HistoryRecord) {
@@ -417,10 +418,18 @@ impl Reader {
             },
         );
         if is_failure(kind) {
-            let failure = ErrorEvent::of(event);
+            let mut failure = ErrorEvent::of(event);
             match kind {
                 "ParallelStateFailed" | "MapStateFailed" => {
-                    self.blame(Some(i), &failure, previous, None);
+                    let culprit = self.blame(Some(i), &failure, previous, None);
+                    // AWS's event carries no error: the state fails with the error of the
+                    // state that failed it inside (a branch's, an iteration's).
+                    if failure.error.is_none()
+                        && let Some(inner) = culprit.and_then(|c| self.visits[c].failures.last())
+                    {
+                        failure.error.clone_from(&inner.error);
+                        failure.cause.clone_from(&inner.cause);
+                    }
                     self.end_inside(Some(i), id, Outcome::Aborted);
                 }
                 "MapIterationFailed" => {
