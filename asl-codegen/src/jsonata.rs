@@ -886,6 +886,28 @@ pub enum Node {
     Transform(Box<Node>, Box<Node>, Option<Box<Node>>),
     /// An order-by step (`true` = descending).
     Sort(Vec<(bool, Node)>),
+    /// A step binding variables: its node, the focus (`@$v`) and index (`#$i`) variables.
+    Bound(Box<Node>, Option<String>, Option<String>),
+    /// `#$i` after a step's predicates (a stage only).
+    Position(String),
+}
+
+impl Node {
+    /// The node itself, or the one a [`Node::Bound`] binds.
+    fn unbound(&self) -> &Node {
+        match self {
+            Node::Bound(inner, ..) => inner,
+            other => other,
+        }
+    }
+}
+
+/// `node` binding `focus` or `index` too (a later binding of the same kind replaces one).
+fn bind(node: Node, focus: Option<String>, index: Option<String>) -> Node {
+    match node {
+        Node::Bound(inner, f, i) => Node::Bound(inner, focus.or(f), index.or(i)),
+        other => Node::Bound(Box::new(other), focus, index),
+    }
 }
 
 /// One step of a [`Node::Path`].
@@ -936,8 +958,53 @@ pub fn process(e: &Expr) -> Result<Node, ParseError> {
         Expr::Descendants => Node::Descendants,
         Expr::Name(n) => Node::Path(vec![step_of(Node::Name(n.clone()))], false),
         Expr::Parent => return Err(unsupported("The parent operator `%`")),
-        Expr::Focus(_, op, _) => {
-            return Err(unsupported(&format!("The `{op}` variable binding")));
+        // jsonata-js: `@` binds the focus of a step that has no predicates or order-by yet
+        // (a node that is not a path keeps the binding for a path it becomes a step of).
+        Expr::Focus(inner, '@', name) => {
+            let before_predicates = || ParseError {
+                code: "S0215",
+                offset: 0,
+                message: "a context variable binding must precede any predicates on a step".into(),
+            };
+            match process(inner)? {
+                Node::Path(mut steps, keep) => {
+                    if let Some(last) = steps.last_mut() {
+                        if !last.stages.is_empty() {
+                            return Err(before_predicates());
+                        }
+                        if matches!(last.node.unbound(), Node::Sort(_)) {
+                            return Err(ParseError {
+                                code: "S0216",
+                                offset: 0,
+                                message: "a context variable binding must precede the \
+                                          'order-by' clause on a step"
+                                    .into(),
+                            });
+                        }
+                        let node = std::mem::replace(&mut last.node, Node::Null);
+                        last.node = bind(node, Some(name.clone()), None);
+                    }
+                    Node::Path(steps, keep)
+                }
+                Node::Filtered(..) => return Err(before_predicates()),
+                other => bind(other, Some(name.clone()), None),
+            }
+        }
+        // `#` makes a path of its operand; after predicates it is a stage of its own.
+        Expr::Focus(inner, _, name) => {
+            let (mut steps, keep) = match process(inner)? {
+                Node::Path(steps, keep) => (steps, keep),
+                other => (vec![step_of(other)], false),
+            };
+            if let Some(last) = steps.last_mut() {
+                if last.stages.is_empty() {
+                    let node = std::mem::replace(&mut last.node, Node::Null);
+                    last.node = bind(node, None, Some(name.clone()));
+                } else {
+                    last.stages.push(Node::Position(name.clone()));
+                }
+            }
+            Node::Path(steps, keep)
         }
         Expr::Unary(_, x) => match process(x)? {
             Node::Num(n) => Node::Num(-n),
@@ -956,7 +1023,12 @@ pub fn process(e: &Expr) -> Result<Node, ParseError> {
                 other => steps.push(step_of(other)),
             }
             for s in &mut steps {
-                match &s.node {
+                if let Node::Bound(inner, ..) = &mut s.node
+                    && let Node::Str(name) = &**inner
+                {
+                    **inner = Node::Name(name.clone());
+                }
+                match s.node.unbound() {
                     Node::Str(name) => s.node = Node::Name(name.clone()),
                     Node::Num(_) | Node::Bool(_) | Node::Null => {
                         return Err(ParseError {
@@ -971,12 +1043,12 @@ pub fn process(e: &Expr) -> Result<Node, ParseError> {
                 }
             }
             if let Some(first) = steps.first_mut()
-                && matches!(first.node, Node::Array(_))
+                && matches!(first.node.unbound(), Node::Array(_))
             {
                 first.cons_array = true;
             }
             if let Some(last) = steps.last_mut()
-                && matches!(last.node, Node::Array(_))
+                && matches!(last.node.unbound(), Node::Array(_))
             {
                 last.cons_array = true;
             }
@@ -1112,7 +1184,9 @@ pub fn reads_context(n: &Node) -> bool {
             reads_context(a) || reads_context(b) || c.as_deref().is_some_and(reads_context)
         }
         Node::Sort(terms) => terms.iter().any(|(_, t)| reads_context(t)),
+        Node::Bound(inner, ..) => reads_context(inner),
         Node::Str(_)
+        | Node::Position(_)
         | Node::Num(_)
         | Node::Bool(_)
         | Node::Null

@@ -361,14 +361,14 @@ impl asl_runtime::Machine for NoDefinition {
     }
     fn resume(
         &self,
-        exec: std::sync::Arc<asl_runtime::__codegen::v8::Exec>,
+        exec: std::sync::Arc<asl_runtime::__codegen::v9::Exec>,
         state: Option<&str>,
         input: serde_json::Value,
-        vars: asl_runtime::__codegen::v8::Vars,
+        vars: asl_runtime::__codegen::v9::Vars,
     ) -> Option<
-        asl_runtime::__codegen::v8::BoxFuture<
+        asl_runtime::__codegen::v9::BoxFuture<
             'static,
-            Result<serde_json::Value, asl_runtime::__codegen::v8::Failure>,
+            Result<serde_json::Value, asl_runtime::__codegen::v9::Failure>,
         >,
     > {
         self.0.resume(exec, state, input, vars)
@@ -377,7 +377,7 @@ impl asl_runtime::Machine for NoDefinition {
         &self,
         input: serde_json::Value,
         options: asl_runtime::RunOptions,
-    ) -> asl_runtime::__codegen::v8::BoxFuture<'static, asl_runtime::Recorded> {
+    ) -> asl_runtime::__codegen::v9::BoxFuture<'static, asl_runtime::Recorded> {
         self.0.express(input, options)
     }
 }

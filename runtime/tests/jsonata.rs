@@ -380,3 +380,62 @@ async fn a_tail_recursive_lambda_cannot_build_values_deep_enough_to_overflow() {
     assert_eq!(err.error(), Some("States.QueryEvaluationError"));
     assert!(err.cause().is_some_and(|c| c.contains("U1001")), "{err:?}");
 }
+
+// JSONata's variable bindings in paths (jsonata-js 2.0, which Step Functions runs): `@$v`
+// binds each item of a step for the steps after it (a join), `#$i` its position.
+asl_runtime::asl!(mod bindings {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Join",
+    "States": {
+        "Join": {
+            "Type": "Pass",
+            "Output": {
+                "loans": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn].{ 'title': $b.title, 'customer': $l.customer } %}",
+                "numbered": "{% $states.input.books#$i.{ 'n': $i + 1, 'title': title } %}",
+                "firstTwo": "{% $states.input.books#$i[$i < 2].isbn %}",
+                "byCustomer": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn]{ $l.customer: $b.title[] } %}"
+            },
+            "End": true
+        }
+    }
+});
+
+struct BindingTasks;
+impl bindings::Tasks for BindingTasks {}
+
+#[tokio::test]
+async fn path_bindings_join_and_number_items() {
+    let input = json!({
+        "books": [
+            { "isbn": "a", "title": "Alpha" },
+            { "isbn": "b", "title": "Beta" },
+            { "isbn": "c", "title": "Gamma" }
+        ],
+        "loans": [
+            { "isbn": "b", "customer": "ann" },
+            { "isbn": "a", "customer": "bob" },
+            { "isbn": "c", "customer": "ann" }
+        ]
+    });
+    let out = bindings::Workflow::new(BindingTasks)
+        .run(input)
+        .await
+        .expect("runs");
+    assert_eq!(
+        out,
+        json!({
+            "loans": [
+                { "title": "Beta", "customer": "ann" },
+                { "title": "Alpha", "customer": "bob" },
+                { "title": "Gamma", "customer": "ann" }
+            ],
+            "numbered": [
+                { "n": 1, "title": "Alpha" },
+                { "n": 2, "title": "Beta" },
+                { "n": 3, "title": "Gamma" }
+            ],
+            "firstTwo": ["a", "b"],
+            "byCustomer": { "ann": ["Beta", "Gamma"], "bob": ["Alpha"] }
+        })
+    );
+}

@@ -150,6 +150,16 @@ pub fn node(n: &Node, rt: &TokenStream) -> TokenStream {
             });
             quote!(#j::Node::Sort(&[#(#ts),*]))
         }
+        Node::Bound(inner, focus, index) => {
+            let inner = node(inner, rt);
+            let opt = |v: &Option<String>| match v {
+                Some(v) => quote!(Some(#v)),
+                None => quote!(None),
+            };
+            let (focus, index) = (opt(focus), opt(index));
+            quote!(#j::Node::Bound(&#j::Bound { node: #inner, focus: #focus, index: #index }))
+        }
+        Node::Position(name) => quote!(#j::Node::Position(#name)),
     }
 }
 

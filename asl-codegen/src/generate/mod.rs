@@ -36,7 +36,7 @@ use quote::{format_ident, quote};
 use crate::model::*;
 
 /// The version of `asl-runtime`'s `__codegen` ABI that generated code calls.
-pub const ABI_VERSION: u32 = 8;
+pub const ABI_VERSION: u32 = 9;
 
 /// Options for one generated module.
 #[derive(Debug, Clone)]

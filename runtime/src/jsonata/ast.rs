@@ -56,6 +56,24 @@ pub enum Node {
     Transform(&'static Node, &'static Node, Option<&'static Node>),
     /// `a ^ (<b, >c)` as a path step: sorts the input sequence. `true` means descending.
     Sort(&'static [(bool, Node)]),
+    /// A path step that binds variables for the steps after it (`step@$v`, `step#$i`): the
+    /// path is then evaluated as jsonata-js's tuple stream. Evaluated alone, its node.
+    Bound(&'static Bound),
+    /// `#$i` after a step's predicates (a stage only): binds each item's position in the
+    /// filtered sequence.
+    Position(&'static str),
+}
+
+/// A path step's node with the variables it binds.
+#[derive(Debug, PartialEq)]
+pub struct Bound {
+    /// What the step evaluates.
+    pub node: Node,
+    /// `@$v`: each item of the step's result is bound to `$v`, and the context stays the
+    /// previous step's item.
+    pub focus: Option<&'static str>,
+    /// `#$i`: each item's position in its context item's result is bound to `$i`.
+    pub index: Option<&'static str>,
 }
 
 /// A location path: steps evaluated left to right, each over every item of the previous.
@@ -72,7 +90,8 @@ pub struct Path {
 pub struct Step {
     /// What the step evaluates for each context item.
     pub node: Node,
-    /// Predicates applied to the step's result for each item (`a[0]`, `a[x > 1]`).
+    /// Predicates applied to the step's result for each item (`a[0]`, `a[x > 1]`), and
+    /// [`Node::Position`] bindings between them.
     pub stages: &'static [Node],
     /// An array constructor as first or last step: not iterated over / not flattened.
     pub cons_array: bool,
@@ -147,5 +166,13 @@ impl BinOp {
             BinOp::In => "in",
             BinOp::Range => "..",
         }
+    }
+}
+
+impl Step {
+    /// Whether the step binds variables (`@`, `#`): from it on, its path is a tuple stream.
+    pub fn binds(&self) -> bool {
+        matches!(self.node, Node::Bound(_))
+            || self.stages.iter().any(|s| matches!(s, Node::Position(_)))
     }
 }

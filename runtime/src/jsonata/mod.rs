@@ -12,8 +12,9 @@
 //! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`) are in
 //! the `functions` module; `$eval` is absent, as on AWS.
 //!
-//! Not supported: the parent operator `%` and the focus/index bindings `@`/`#` (asl-codegen
-//! rejects them at compile time). Lambda type signatures are checked on every call.
+//! The focus and index bindings `@`/`#` make a path a tuple stream (the `tuples` module of
+//! the evaluator). Not supported: the parent operator `%` (asl-codegen rejects it at compile
+//! time). Lambda type signatures are checked on every call.
 
 /// The syntax tree asl-codegen emits: part of generated code's ABI (`__codegen`), not a
 /// stable API.
@@ -29,7 +30,7 @@ mod value;
 use serde_json::{Map, Value as Json};
 
 #[doc(hidden)]
-pub use ast::{BinOp, Lambda, Node, Path, Step};
+pub use ast::{BinOp, Bound, Lambda, Node, Path, Step};
 pub use value::Error;
 
 use crate::error::{Failure, names};

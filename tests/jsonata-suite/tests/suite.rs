@@ -1,4 +1,4 @@
-//! Runs JSONata's reference test suite (1,318 cases) through asl-rs: expressions parsed and
+//! Runs JSONata's reference test suite (1,657 cases) through asl-rs: expressions parsed and
 //! processed at build time by asl-codegen, evaluated by `asl_runtime::jsonata`.
 //!
 //! Prints the directory read (`jsonata-suite: read tests/jsonata-suite/suite (N cases)`), a
@@ -13,7 +13,7 @@ use asl_jsonata_suite::{CASES, SUITE_DIR, WORKSPACE};
 use serde_json::{Map, Value};
 
 /// Cases that must pass (the count at the last improvement).
-const FLOOR: usize = 1536;
+const FLOOR: usize = 1569;
 
 /// The target directory this test runs from (`CARGO_TARGET_DIR` and the like included): cargo
 /// puts test executables in `<target>/<profile>/deps/`. `<workspace>/target` otherwise.

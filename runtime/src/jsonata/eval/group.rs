@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
-use super::{Evaluator, Frame, append, err, show};
+use super::{Evaluator, Frame, Scope, append, err, show};
 use crate::jsonata::ast::Node;
 use crate::jsonata::value::{Error, Value};
 
@@ -29,11 +29,34 @@ impl<'a> Evaluator<'a> {
             }
             Some(v) => vec![Some(v)],
         };
-        let mut groups: IndexMap<String, (Option<Value<'a>>, usize)> = IndexMap::new();
-        for item in &items {
+        let groups = self.group_keys(pairs, &items, &|item| (item.clone(), Rc::clone(frame)))?;
+        let mut out = IndexMap::with_capacity(groups.len());
+        for (key, (members, pi)) in groups {
+            let mut data = None;
+            for i in members {
+                data = append(data, items[i].clone());
+            }
+            if let Some(v) = self.eval(&pairs[pi].1, &data, frame)? {
+                out.insert(key, v);
+            }
+        }
+        Ok(Value::object(out))
+    }
+
+    /// The groups of `items` by the key expressions of `pairs`, each key evaluated against
+    /// the context and frame `scope` gives for an item: per key, in order of first
+    /// appearance, the indexes of its items and the pair that made it.
+    pub(super) fn group_keys<T>(
+        &self,
+        pairs: &'static [(Node, Node)],
+        items: &[T],
+        scope: Scope<'_, 'a, T>,
+    ) -> Result<IndexMap<String, (Vec<usize>, usize)>, Error> {
+        let mut groups: IndexMap<String, (Vec<usize>, usize)> = IndexMap::new();
+        for (i, item) in items.iter().enumerate() {
+            let (ctx, frame) = scope(item);
             for (pi, (k, _)) in pairs.iter().enumerate() {
-                let key = self.eval(k, item, frame)?;
-                let key = match key {
+                let key = match self.eval(k, &ctx, &frame)? {
                     None => continue,
                     Some(k) => match k.as_str() {
                         Some(s) => s.to_string(),
@@ -49,7 +72,7 @@ impl<'a> Evaluator<'a> {
                     },
                 };
                 match groups.get_mut(&key) {
-                    Some((data, idx)) => {
+                    Some((members, idx)) => {
                         if *idx != pi {
                             return err(
                                 "D1009",
@@ -59,20 +82,14 @@ impl<'a> Evaluator<'a> {
                                 ),
                             );
                         }
-                        *data = append(data.take(), item.clone());
+                        members.push(i);
                     }
                     None => {
-                        groups.insert(key, (item.clone(), pi));
+                        groups.insert(key, (vec![i], pi));
                     }
                 }
             }
         }
-        let mut out = IndexMap::with_capacity(groups.len());
-        for (key, (data, pi)) in groups {
-            if let Some(v) = self.eval(&pairs[pi].1, &data, frame)? {
-                out.insert(key, v);
-            }
-        }
-        Ok(Value::object(out))
+        Ok(groups)
     }
 }

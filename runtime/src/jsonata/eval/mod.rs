@@ -11,6 +11,7 @@ mod operators;
 mod order;
 mod paths;
 mod transform;
+mod tuples;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -81,6 +82,10 @@ pub struct Globals<'a> {
     /// `$$` and the initial `$`.
     pub root: Option<Value<'a>>,
 }
+
+/// The context item and variable frame an item of a sequence (or a tuple of a tuple stream)
+/// is evaluated in: what sort terms and group keys see.
+pub(super) type Scope<'s, 'a, T> = &'s dyn Fn(&T) -> (Option<Value<'a>>, Rc<Frame<'a>>);
 
 /// Evaluates expressions against one set of globals.
 pub struct Evaluator<'a> {
@@ -284,10 +289,19 @@ impl<'a> Evaluator<'a> {
                 }
                 v
             }
+            // A group-by over a path with bindings sees each item's variables.
+            Node::Group(Node::Path(p), pairs) if p.steps.iter().any(|s| s.binds()) => {
+                let tuples = self.tuple_path(p, input, frame)?;
+                Some(self.group_tuples(pairs, tuples, frame)?)
+            }
             Node::Group(e, pairs) => {
                 let v = self.eval(e, input, frame)?;
                 Some(self.group(pairs, v, frame)?)
             }
+            // A binding step evaluated alone (not in a path): its node.
+            Node::Bound(b) => self.eval(&b.node, input, frame)?,
+            // Only ever a stage of a step, which binds it (see `tuples`).
+            Node::Position(_) => None,
             Node::Array(items) => {
                 let mut out: Vec<Value<'a>> = Vec::new();
                 for item in *items {

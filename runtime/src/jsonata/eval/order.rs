@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{Evaluator, Frame, compare_values, err, show};
+use super::{Evaluator, Frame, Scope, compare_values, err, show};
 use crate::jsonata::ast::Node;
 use crate::jsonata::functions;
 use crate::jsonata::value::{Error, Value};
@@ -15,10 +15,23 @@ impl<'a> Evaluator<'a> {
         items: Vec<Value<'a>>,
         frame: &Rc<Frame<'a>>,
     ) -> Result<Vec<Value<'a>>, Error> {
-        let compare = |a: &Value<'a>, b: &Value<'a>| -> Result<bool, Error> {
+        self.sort_by(terms, items, &|v| (Some(v.clone()), Rc::clone(frame)))
+    }
+
+    /// Sorts `items` by `terms`, each evaluated against the context and frame `scope` gives
+    /// for an item (a tuple's item and the variables it binds).
+    pub(super) fn sort_by<T>(
+        &self,
+        terms: &'static [(bool, Node)],
+        items: Vec<T>,
+        scope: Scope<'_, 'a, T>,
+    ) -> Result<Vec<T>, Error> {
+        let compare = |a: &T, b: &T| -> Result<bool, Error> {
+            let (a, a_frame) = scope(a);
+            let (b, b_frame) = scope(b);
             for (desc, term) in terms {
-                let aa = self.eval(term, &Some(a.clone()), frame)?;
-                let bb = self.eval(term, &Some(b.clone()), frame)?;
+                let aa = self.eval(term, &a, &a_frame)?;
+                let bb = self.eval(term, &b, &b_frame)?;
                 let comp = match (&aa, &bb) {
                     (None, None) => 0,
                     (None, _) => 1,

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use serde_json::Value as Json;
 
+use super::tuples::selections;
 use super::{Evaluator, Frame};
 use crate::jsonata::ast::{Node, Path, Step};
 use crate::jsonata::value::{Array, Error, Outcome, Value};
@@ -19,6 +20,11 @@ impl<'a> Evaluator<'a> {
         // The common `$var.a.b` over objects: walked directly, without sequences.
         if let Some(v) = self.simple_path(p, frame) {
             return Ok(v);
+        }
+        if p.steps.iter().any(Step::binds) {
+            let items = self.tuple_path(p, input, frame)?;
+            let items = items.into_iter().filter_map(|t| t.into_item()).collect();
+            return Ok(Some(keep_singleton(p, Value::sequence(items))));
         }
         let first_is_var = matches!(
             p.steps.first(),
@@ -63,28 +69,11 @@ impl<'a> Evaluator<'a> {
                 seq = result.clone();
             }
         }
-        let mut out = match result_value {
+        let out = match result_value {
             Some(v) => v,
             None => Value::sequence(result),
         };
-        if p.keep_singleton {
-            out = match out {
-                Value::Array(a) => {
-                    let mut a = (*a).clone();
-                    if a.cons && !a.sequence {
-                        a = Array {
-                            items: vec![Value::Array(Rc::new(a))],
-                            sequence: true,
-                            ..Array::default()
-                        };
-                    }
-                    a.keep_singleton = true;
-                    Value::Array(Rc::new(a))
-                }
-                v => v,
-            };
-        }
-        Ok(Some(out))
+        Ok(Some(keep_singleton(p, out)))
     }
 
     /// `$var.name.name…` without predicates where every value on the way is an object (or
@@ -129,7 +118,7 @@ impl<'a> Evaluator<'a> {
     /// One step over every item of `seq`. Returns the flattened items, or (for the last
     /// step yielding a single non-sequence array) that array whole.
     #[allow(clippy::type_complexity)]
-    fn step(
+    pub(super) fn step(
         &self,
         step: &'static Step,
         seq: &[Value<'a>],
@@ -211,26 +200,34 @@ impl<'a> Evaluator<'a> {
         let mut out = Vec::new();
         for (idx, item) in items.iter().enumerate() {
             let res = self.eval(pred, &Some(item.clone()), frame)?;
-            let res = match res {
-                Some(Value::Num(n)) => Some(Value::array(vec![Value::Num(n)])),
-                r => r,
-            };
-            let nums = res.as_ref().and_then(|r| {
-                let items = r.items()?;
-                (!items.is_empty() && items.iter().all(|i| i.as_num().is_some())).then_some(items)
-            });
-            if let Some(nums) = nums {
-                // Once per matching index, as jsonata-js does (`[1,2][[0,0]]` is `[1,1]`).
-                for n in &nums {
-                    if index_of(n.as_num().unwrap_or(-1.0)) == idx as f64 {
-                        out.push(item.clone());
-                    }
-                }
-            } else if res.as_ref().is_some_and(Value::truthy) {
+            // Once per matching index, as jsonata-js does (`[1,2][[0,0]]` is `[1,1]`).
+            for _ in 0..selections(&res, idx, items.len()) {
                 out.push(item.clone());
             }
         }
         Ok(Value::sequence(out))
+    }
+}
+
+/// A path's result, kept an array when a step ended in `[]`.
+fn keep_singleton<'a>(p: &Path, out: Value<'a>) -> Value<'a> {
+    if !p.keep_singleton {
+        return out;
+    }
+    match out {
+        Value::Array(a) => {
+            let mut a = (*a).clone();
+            if a.cons && !a.sequence {
+                a = Array {
+                    items: vec![Value::Array(Rc::new(a))],
+                    sequence: true,
+                    ..Array::default()
+                };
+            }
+            a.keep_singleton = true;
+            Value::Array(Rc::new(a))
+        }
+        v => v,
     }
 }
 

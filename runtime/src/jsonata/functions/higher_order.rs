@@ -8,10 +8,10 @@ use crate::jsonata::eval::{Evaluator, NativeCall, compare_values};
 use crate::jsonata::value::{Error, Value};
 
 /// A stable merge sort with a fallible "a sorts after b" comparator (jsonata-js's `$sort`).
-pub fn merge_sort<'a>(
-    items: Vec<Value<'a>>,
-    swap: &dyn Fn(&Value<'a>, &Value<'a>) -> Result<bool, Error>,
-) -> Result<Vec<Value<'a>>, Error> {
+pub fn merge_sort<T>(
+    items: Vec<T>,
+    swap: &dyn Fn(&T, &T) -> Result<bool, Error>,
+) -> Result<Vec<T>, Error> {
     if items.len() <= 1 {
         return Ok(items);
     }

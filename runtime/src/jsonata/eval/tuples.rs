@@ -1,0 +1,271 @@
+//! Paths with variable bindings (`Employee@$e.Contact[ssn = $e.SSN]`, `Order#$i`): from the
+//! first step that binds a variable, jsonata-js evaluates the path as a *tuple stream*, each
+//! item carried with the variables bound on its way, and the later steps, predicates, sorts
+//! and a group-by see those variables.
+
+use std::rc::Rc;
+
+use super::{Evaluator, Frame, append};
+use crate::jsonata::ast::{Node, Path, Step};
+use crate::jsonata::value::{Error, Value};
+
+/// An item of a tuple stream: the context item (`@` in jsonata-js) and the variables bound
+/// along the path.
+#[derive(Clone)]
+pub(super) struct Tuple<'a> {
+    at: Option<Value<'a>>,
+    binds: Vec<(&'static str, Option<Value<'a>>)>,
+}
+
+impl<'a> Tuple<'a> {
+    fn of(at: Option<Value<'a>>) -> Tuple<'a> {
+        Tuple {
+            at,
+            binds: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, name: &'static str, v: Option<Value<'a>>) {
+        match self.binds.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = v,
+            None => self.binds.push((name, v)),
+        }
+    }
+
+    /// A frame inside `parent` holding the tuple's variables.
+    fn frame(&self, parent: &Rc<Frame<'a>>) -> Rc<Frame<'a>> {
+        let frame = Frame::child(parent);
+        for (name, v) in &self.binds {
+            frame.bind(name, v.clone());
+        }
+        frame
+    }
+
+    /// The tuple's context item.
+    pub(super) fn into_item(self) -> Option<Value<'a>> {
+        self.at
+    }
+}
+
+/// How many times a predicate's result selects the item at `idx` of `len` items: once if it
+/// is truthy, or once per number in it that is (counting from the end when negative) `idx`.
+pub(super) fn selections(res: &Option<Value<'_>>, idx: usize, len: usize) -> usize {
+    let index_of = |n: f64| -> f64 {
+        let i = n.floor();
+        if i < 0.0 { len as f64 + i } else { i }
+    };
+    let nums = res.as_ref().and_then(|r| match r {
+        Value::Num(n) => Some(vec![*n]),
+        r => {
+            let items = r.items()?;
+            let nums: Option<Vec<f64>> = items.iter().map(Value::as_num).collect();
+            nums.filter(|n| !n.is_empty())
+        }
+    });
+    match nums {
+        Some(nums) => nums
+            .into_iter()
+            .filter(|n| index_of(*n) == idx as f64)
+            .count(),
+        None => usize::from(res.as_ref().is_some_and(Value::truthy)),
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    /// Evaluates `p` as jsonata-js does once a step binds a variable: the steps before the
+    /// first binding one as usual, the rest over tuples.
+    pub(super) fn tuple_path(
+        &self,
+        p: &'static Path,
+        input: &Option<Value<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Vec<Tuple<'a>>, Error> {
+        let first_is_var = matches!(
+            p.steps.first(),
+            Some(Step {
+                node: Node::Var(_),
+                ..
+            })
+        );
+        let whole_first = first_is_var || input.is_none();
+        let mut seq: Vec<Value<'a>> = match input {
+            Some(v) if !first_is_var && v.is_array() => v.to_items(),
+            Some(v) => vec![v.clone()],
+            None => vec![],
+        };
+        let mut tuples: Option<Vec<Tuple<'a>>> = None;
+        let n = p.steps.len();
+        for (i, step) in p.steps.iter().enumerate() {
+            if tuples.is_some() || step.binds() {
+                // The first binding step starts the stream from the previous step's items
+                // (or, first, from the whole context).
+                let start = match tuples.take() {
+                    Some(t) => Some(t),
+                    None if i == 0 && whole_first => Some(vec![Tuple::of(input.clone())]),
+                    None => None,
+                };
+                tuples = Some(self.tuple_step(step, start, &seq, frame)?);
+                continue;
+            }
+            if i == 0 && step.cons_array {
+                let ctx = Some(Value::sequence(seq.clone()));
+                seq = self
+                    .eval(&step.node, &ctx, frame)?
+                    .map(|v| vec![v])
+                    .unwrap_or_default();
+            } else {
+                let (items, whole) =
+                    self.step(step, &seq, i + 1 == n, frame, whole_first && i == 0, input)?;
+                seq = match whole {
+                    Some(w) => w.to_items(),
+                    None => items,
+                };
+            }
+            if seq.is_empty() {
+                return Ok(Vec::new());
+            }
+        }
+        Ok(tuples.unwrap_or_default())
+    }
+
+    /// One step over a tuple stream (`tuples`; `None` for the first binding step, which
+    /// starts from `seq`): each result item extends its tuple, as the step's focus (`@`), or
+    /// as the new context item, with its index (`#`); then the step's stages.
+    fn tuple_step(
+        &self,
+        step: &'static Step,
+        tuples: Option<Vec<Tuple<'a>>>,
+        seq: &[Value<'a>],
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Vec<Tuple<'a>>, Error> {
+        let (node, focus, index) = match &step.node {
+            Node::Bound(b) => (&b.node, b.focus, b.index),
+            other => (other, None, None),
+        };
+        let mut out = match node {
+            Node::Sort(terms) => match tuples {
+                Some(ts) => {
+                    self.sort_by(terms, ts, &|t: &Tuple<'a>| (t.at.clone(), t.frame(frame)))?
+                }
+                None => {
+                    let sorted = self.sort(terms, seq.to_vec(), frame)?;
+                    sorted
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let mut t = Tuple::of(Some(v));
+                            if let Some(ix) = index {
+                                t.bind(ix, Some(Value::Num(i as f64)));
+                            }
+                            t
+                        })
+                        .collect()
+                }
+            },
+            node => {
+                let tuples = tuples
+                    .unwrap_or_else(|| seq.iter().map(|v| Tuple::of(Some(v.clone()))).collect());
+                let mut out = Vec::new();
+                for t in &tuples {
+                    let Some(res) = self.eval(node, &t.at, &t.frame(frame))? else {
+                        continue;
+                    };
+                    for (i, item) in res.to_items().into_iter().enumerate() {
+                        let mut next = t.clone();
+                        match focus {
+                            Some(f) => next.bind(f, Some(item)),
+                            None => next.at = Some(item),
+                        }
+                        if let Some(ix) = index {
+                            next.bind(ix, Some(Value::Num(i as f64)));
+                        }
+                        out.push(next);
+                    }
+                }
+                out
+            }
+        };
+        for stage in step.stages {
+            match stage {
+                Node::Position(name) => {
+                    for (i, t) in out.iter_mut().enumerate() {
+                        t.bind(name, Some(Value::Num(i as f64)));
+                    }
+                }
+                pred => out = self.filter_tuples(pred, out, frame)?,
+            }
+        }
+        Ok(out)
+    }
+
+    /// A predicate over a tuple stream: each tuple's item is the context, its variables in
+    /// scope.
+    fn filter_tuples(
+        &self,
+        pred: &'static Node,
+        tuples: Vec<Tuple<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Vec<Tuple<'a>>, Error> {
+        let len = tuples.len();
+        if let Node::Num(n) = pred {
+            let i = n.floor();
+            let i = if i < 0.0 { len as f64 + i } else { i };
+            return Ok(if i >= 0.0 {
+                tuples.into_iter().nth(i as usize).into_iter().collect()
+            } else {
+                Vec::new()
+            });
+        }
+        let mut out = Vec::new();
+        for (idx, t) in tuples.iter().enumerate() {
+            let res = self.eval(pred, &t.at, &t.frame(frame))?;
+            for _ in 0..selections(&res, idx, len) {
+                out.push(t.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Group-by over a tuple stream: each group's items and variables are appended together
+    /// (jsonata-js's `reduceTupleStream`) and its value evaluated with them.
+    pub(super) fn group_tuples(
+        &self,
+        pairs: &'static [(Node, Node)],
+        tuples: Vec<Tuple<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Value<'a>, Error> {
+        let tuples = if tuples.is_empty() {
+            vec![Tuple::of(None)]
+        } else {
+            tuples
+        };
+        let keyed = |t: &Tuple<'a>| (t.at.clone(), t.frame(frame));
+        let groups = self.group_keys(pairs, &tuples, &keyed)?;
+        let mut out = indexmap::IndexMap::with_capacity(groups.len());
+        for (key, (members, pi)) in groups {
+            let mut reduced = Tuple::of(None);
+            for (n, i) in members.into_iter().enumerate() {
+                let t = &tuples[i];
+                if n == 0 {
+                    reduced = t.clone();
+                    continue;
+                }
+                reduced.at = append(reduced.at.take(), t.at.clone());
+                for (name, v) in &t.binds {
+                    let slot = reduced.binds.iter().position(|(b, _)| b == name);
+                    match slot {
+                        Some(s) => {
+                            let prev = reduced.binds[s].1.take();
+                            reduced.binds[s].1 = append(prev, v.clone());
+                        }
+                        None => reduced.binds.push((name, v.clone())),
+                    }
+                }
+            }
+            if let Some(v) = self.eval(&pairs[pi].1, &reduced.at, &reduced.frame(frame))? {
+                out.insert(key, v);
+            }
+        }
+        Ok(Value::object(out))
+    }
+}
