@@ -26,21 +26,7 @@ impl<'a> Evaluator<'a> {
             let items = items.into_iter().filter_map(|t| t.into_item()).collect();
             return Ok(Some(keep_singleton(p, Value::sequence(items))));
         }
-        let first_is_var = matches!(
-            p.steps.first(),
-            Some(Step {
-                node: Node::Var(_),
-                ..
-            })
-        );
-        // A path starting with a variable, or without a context, evaluates its first step
-        // once (against the whole context).
-        let whole_first = first_is_var || input.is_none();
-        let mut seq: Vec<Value<'a>> = match input {
-            Some(v) if !first_is_var && v.is_array() => v.to_items(),
-            Some(v) => vec![v.clone()],
-            None => vec![],
-        };
+        let (mut seq, whole_first) = start(p, input);
         let mut result: Vec<Value<'a>> = Vec::new();
         let mut result_value: Option<Value<'a>> = None;
         let n = p.steps.len();
@@ -207,6 +193,24 @@ impl<'a> Evaluator<'a> {
         }
         Ok(Value::sequence(out))
     }
+}
+
+/// The sequence a path's first step runs over, and whether that step is evaluated once
+/// against the whole context: a path starting with a variable, or without a context.
+pub(super) fn start<'a>(p: &Path, input: &Option<Value<'a>>) -> (Vec<Value<'a>>, bool) {
+    let first_is_var = matches!(
+        p.steps.first(),
+        Some(Step {
+            node: Node::Var(_),
+            ..
+        })
+    );
+    let seq = match input {
+        Some(v) if !first_is_var && v.is_array() => v.to_items(),
+        Some(v) => vec![v.clone()],
+        None => vec![],
+    };
+    (seq, first_is_var || input.is_none())
 }
 
 /// A path's result, kept an array when a step ended in `[]`.

@@ -80,19 +80,7 @@ impl<'a> Evaluator<'a> {
         input: &Option<Value<'a>>,
         frame: &Rc<Frame<'a>>,
     ) -> Result<Vec<Tuple<'a>>, Error> {
-        let first_is_var = matches!(
-            p.steps.first(),
-            Some(Step {
-                node: Node::Var(_),
-                ..
-            })
-        );
-        let whole_first = first_is_var || input.is_none();
-        let mut seq: Vec<Value<'a>> = match input {
-            Some(v) if !first_is_var && v.is_array() => v.to_items(),
-            Some(v) => vec![v.clone()],
-            None => vec![],
-        };
+        let (mut seq, whole_first) = super::paths::start(p, input);
         let mut tuples: Option<Vec<Tuple<'a>>> = None;
         let n = p.steps.len();
         for (i, step) in p.steps.iter().enumerate() {
