@@ -382,7 +382,8 @@ async fn a_tail_recursive_lambda_cannot_build_values_deep_enough_to_overflow() {
 }
 
 // JSONata's variable bindings in paths (jsonata-js 2.0, which Step Functions runs): `@$v`
-// binds each item of a step for the steps after it (a join), `#$i` its position.
+// binds each item of a step for the steps after it (a join), `#$i` its position, and `%` is
+// the item a step's item came from.
 asl_runtime::asl!(mod bindings {
     "QueryLanguage": "JSONata",
     "StartAt": "Join",
@@ -393,7 +394,9 @@ asl_runtime::asl!(mod bindings {
                 "loans": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn].{ 'title': $b.title, 'customer': $l.customer } %}",
                 "numbered": "{% $states.input.books#$i.{ 'n': $i + 1, 'title': title } %}",
                 "firstTwo": "{% $states.input.books#$i[$i < 2].isbn %}",
-                "byCustomer": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn]{ $l.customer: $b.title[] } %}"
+                "byCustomer": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn]{ $l.customer: $b.title[] } %}",
+                "lines": "{% $states.input.orders.lines.{ 'sku': sku, 'order': %.id } %}",
+                "bigOrders": "{% $states.input.orders.lines[qty > 1].%.id %}"
             },
             "End": true
         }
@@ -404,7 +407,7 @@ struct BindingTasks;
 impl bindings::Tasks for BindingTasks {}
 
 #[tokio::test]
-async fn path_bindings_join_and_number_items() {
+async fn path_bindings_join_number_and_reach_parents() {
     let input = json!({
         "books": [
             { "isbn": "a", "title": "Alpha" },
@@ -415,6 +418,10 @@ async fn path_bindings_join_and_number_items() {
             { "isbn": "b", "customer": "ann" },
             { "isbn": "a", "customer": "bob" },
             { "isbn": "c", "customer": "ann" }
+        ],
+        "orders": [
+            { "id": "o1", "lines": [{ "sku": "x", "qty": 1 }, { "sku": "y", "qty": 2 }] },
+            { "id": "o2", "lines": [{ "sku": "z", "qty": 3 }] }
         ]
     });
     let out = bindings::Workflow::new(BindingTasks)
@@ -435,7 +442,13 @@ async fn path_bindings_join_and_number_items() {
                 { "n": 3, "title": "Gamma" }
             ],
             "firstTwo": ["a", "b"],
-            "byCustomer": { "ann": ["Beta", "Gamma"], "bob": ["Alpha"] }
+            "byCustomer": { "ann": ["Beta", "Gamma"], "bob": ["Alpha"] },
+            "lines": [
+                { "sku": "x", "order": "o1" },
+                { "sku": "y", "order": "o1" },
+                { "sku": "z", "order": "o2" }
+            ],
+            "bigOrders": ["o1", "o2"]
         })
     );
 }

@@ -150,17 +150,33 @@ pub fn node(n: &Node, rt: &TokenStream) -> TokenStream {
             });
             quote!(#j::Node::Sort(&[#(#ts),*]))
         }
-        Node::Bound(inner, focus, index) => {
+        Node::Bound(inner, binds) => {
             let inner = node(inner, rt);
-            let opt = |v: &Option<String>| match v {
+            let opt = |v: Option<String>| match v {
                 Some(v) => quote!(Some(#v)),
                 None => quote!(None),
             };
-            let (focus, index) = (opt(focus), opt(index));
-            quote!(#j::Node::Bound(&#j::Bound { node: #inner, focus: #focus, index: #index }))
+            let focus = opt(binds.focus.clone());
+            let index = opt(binds.index.clone());
+            let ancestor = opt(binds.ancestor.as_ref().map(label));
+            quote!(#j::Node::Bound(&#j::Bound { node: #inner, focus: #focus, index: #index, ancestor: #ancestor }))
         }
         Node::Position(name) => quote!(#j::Node::Position(#name)),
+        Node::Parent(_, l) => {
+            let l = label(l);
+            quote!(#j::Node::Parent(#l))
+        }
+        Node::Tuples(inner) => {
+            let inner = boxed(inner);
+            quote!(#j::Node::Tuples(#inner))
+        }
     }
+}
+
+/// The name a parent slot's context item is bound to (jsonata-js's `!0`, `!1`, …: not a
+/// name an expression can write).
+fn label(l: &crate::jsonata::Label) -> String {
+    format!("!{}", l.get())
 }
 
 fn step(s: &PathStep, rt: &TokenStream) -> TokenStream {

@@ -62,6 +62,11 @@ pub enum Node {
     /// `#$i` after a step's predicates (a stage only): binds each item's position in the
     /// filtered sequence.
     Position(&'static str),
+    /// `%`: the context item of the step whose [`Bound::ancestor`] is this label.
+    Parent(&'static str),
+    /// A path or block step that hands its tuple stream (its items, with the parents bound
+    /// inside it) to the path it is a step of.
+    Tuples(&'static Node),
 }
 
 /// A path step's node with the variables it binds.
@@ -74,6 +79,8 @@ pub struct Bound {
     pub focus: Option<&'static str>,
     /// `#$i`: each item's position in its context item's result is bound to `$i`.
     pub index: Option<&'static str>,
+    /// The label a later `%` reads this step's context item by.
+    pub ancestor: Option<&'static str>,
 }
 
 /// A location path: steps evaluated left to right, each over every item of the previous.
@@ -172,7 +179,7 @@ impl BinOp {
 impl Step {
     /// Whether the step binds variables (`@`, `#`): from it on, its path is a tuple stream.
     pub fn binds(&self) -> bool {
-        matches!(self.node, Node::Bound(_))
+        matches!(self.node, Node::Bound(_) | Node::Tuples(_))
             || self.stages.iter().any(|s| matches!(s, Node::Position(_)))
     }
 }

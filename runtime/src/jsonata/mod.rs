@@ -12,9 +12,9 @@
 //! (`$partition`, `$range`, `$hash`, `$random(seed)`, `$uuid`, `$parse`) are in
 //! the `functions` module; `$eval` is absent, as on AWS.
 //!
-//! The focus and index bindings `@`/`#` make a path a tuple stream (the `tuples` module of
-//! the evaluator). Not supported: the parent operator `%` (asl-codegen rejects it at compile
-//! time). Lambda type signatures are checked on every call.
+//! The focus and index bindings `@`/`#` and the parent operator `%` make a path a tuple
+//! stream (the `tuples` module of the evaluator; asl-codegen resolves each `%` to its step at
+//! compile time). Lambda type signatures are checked on every call.
 
 /// The syntax tree asl-codegen emits: part of generated code's ABI (`__codegen`), not a
 /// stable API.

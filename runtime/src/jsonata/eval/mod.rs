@@ -302,6 +302,10 @@ impl<'a> Evaluator<'a> {
             Node::Bound(b) => self.eval(&b.node, input, frame)?,
             // Only ever a stage of a step, which binds it (see `tuples`).
             Node::Position(_) => None,
+            // Bound by the step it names, in the tuple stream of its path (see `tuples`).
+            Node::Parent(label) => frame.lookup(label).flatten(),
+            // Outside a tuple stream, its items.
+            Node::Tuples(inner) => self.eval(inner, input, frame)?,
             Node::Array(items) => {
                 let mut out: Vec<Value<'a>> = Vec::new();
                 for item in *items {

@@ -1,5 +1,6 @@
-//! Paths with variable bindings (`Employee@$e.Contact[ssn = $e.SSN]`, `Order#$i`): from the
-//! first step that binds a variable, jsonata-js evaluates the path as a *tuple stream*, each
+//! Paths with variable bindings (`Employee@$e.Contact[ssn = $e.SSN]`, `Order#$i`) or parent
+//! references (`Order.Product.{ 'order': %.OrderID }`): from the first step that binds a
+//! variable (or a parent's label), jsonata-js evaluates the path as a *tuple stream*, each
 //! item carried with the variables bound on its way, and the later steps, predicates, sorts
 //! and a group-by see those variables.
 
@@ -113,7 +114,39 @@ impl<'a> Evaluator<'a> {
                 return Ok(Vec::new());
             }
         }
-        Ok(tuples.unwrap_or_default())
+        // No step bound anything (a path whose parents were found elsewhere): its items.
+        Ok(tuples.unwrap_or_else(|| seq.into_iter().map(|v| Tuple::of(Some(v))).collect()))
+    }
+
+    /// A [`Node::Tuples`] step's stream: a path's tuples, or a block's last expression's (in
+    /// the block's own frame).
+    fn eval_tuples(
+        &self,
+        node: &'static Node,
+        input: &Option<Value<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Vec<Tuple<'a>>, Error> {
+        match node {
+            Node::Path(p) => self.tuple_path(p, input, frame),
+            Node::Tuples(inner) => self.eval_tuples(inner, input, frame),
+            Node::Block(items) => {
+                let inner = Frame::child(frame);
+                let Some((last, rest)) = items.split_last() else {
+                    return Ok(Vec::new());
+                };
+                for i in rest {
+                    self.eval(i, input, &inner)?;
+                }
+                self.eval_tuples(last, input, &inner)
+            }
+            other => Ok(self
+                .eval(other, input, frame)?
+                .map(|v| v.to_items())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| Tuple::of(Some(v)))
+                .collect()),
+        }
     }
 
     /// One step over a tuple stream (`tuples`; `None` for the first binding step, which
@@ -126,9 +159,9 @@ impl<'a> Evaluator<'a> {
         seq: &[Value<'a>],
         frame: &Rc<Frame<'a>>,
     ) -> Result<Vec<Tuple<'a>>, Error> {
-        let (node, focus, index) = match &step.node {
-            Node::Bound(b) => (&b.node, b.focus, b.index),
-            other => (other, None, None),
+        let (node, focus, index, ancestor) = match &step.node {
+            Node::Bound(b) => (&b.node, b.focus, b.index, b.ancestor),
+            other => (other, None, None, None),
         };
         let mut out = match node {
             Node::Sort(terms) => match tuples {
@@ -155,6 +188,18 @@ impl<'a> Evaluator<'a> {
                     .unwrap_or_else(|| seq.iter().map(|v| Tuple::of(Some(v.clone()))).collect());
                 let mut out = Vec::new();
                 for t in &tuples {
+                    // A stream from inside the step: its tuples extend this one.
+                    if let Node::Tuples(inner) = node {
+                        for inside in self.eval_tuples(inner, &t.at, &t.frame(frame))? {
+                            let mut next = t.clone();
+                            next.at = inside.at;
+                            for (name, v) in inside.binds {
+                                next.bind(name, v);
+                            }
+                            out.push(next);
+                        }
+                        continue;
+                    }
                     let Some(res) = self.eval(node, &t.at, &t.frame(frame))? else {
                         continue;
                     };
@@ -166,6 +211,9 @@ impl<'a> Evaluator<'a> {
                         }
                         if let Some(ix) = index {
                             next.bind(ix, Some(Value::Num(i as f64)));
+                        }
+                        if let Some(label) = ancestor {
+                            next.bind(label, t.at.clone());
                         }
                         out.push(next);
                     }
