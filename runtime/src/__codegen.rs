@@ -94,7 +94,8 @@ impl Message {
     }
 }
 
-/// ABI version 8: `ExecutionInfo::new` takes the input only when the definition reads the
+/// ABI version 9: JSONata path bindings and parents (`Node::Bound`, `Node::Position`,
+/// `Node::Parent`, `Node::Tuples`), added to version 8's: `ExecutionInfo::new` takes the input only when the definition reads the
 /// context object or the history is recorded, and `no_vars` (a scope's first variables
 /// without an allocation), added to version 7's: `finish` takes the workflow's future boxed, and `default_options` (what
 /// `Workflow::run` borrows), added to version 6's TestState (`test_state`, `TestState`, `TestResult`, `TestStateError`,

@@ -396,7 +396,11 @@ asl_runtime::asl!(mod bindings {
                 "firstTwo": "{% $states.input.books#$i[$i < 2].isbn %}",
                 "byCustomer": "{% $states.input.loans@$l.books@$b[$l.isbn = $b.isbn]{ $l.customer: $b.title[] } %}",
                 "lines": "{% $states.input.orders.lines.{ 'sku': sku, 'order': %.id } %}",
-                "bigOrders": "{% $states.input.orders.lines[qty > 1].%.id %}"
+                "bigOrders": "{% $states.input.orders.lines[qty > 1].%.id %}",
+                "firstStepPredicate": "{% ($xs := [{'n': 1}, {'n': 5}]; $xs@$o[n > 2].$o.n) %}",
+                "noMatch": "{% $states.input.loans@$l.books@$b[$l.isbn = 'none']{'matches': $count($b)} %}",
+                "constructed": "{% [{'items': [1, 2]}, {'items': [3]}].items#$i.$i %}",
+                "firstOfEach": "{% $states.input.matrix.($#$i[$i = 0]) %}"
             },
             "End": true
         }
@@ -422,7 +426,8 @@ async fn path_bindings_join_number_and_reach_parents() {
         "orders": [
             { "id": "o1", "lines": [{ "sku": "x", "qty": 1 }, { "sku": "y", "qty": 2 }] },
             { "id": "o2", "lines": [{ "sku": "z", "qty": 3 }] }
-        ]
+        ],
+        "matrix": [[1, 2], [3, 4]]
     });
     let out = bindings::Workflow::new(BindingTasks)
         .run(input)
@@ -448,7 +453,15 @@ async fn path_bindings_join_number_and_reach_parents() {
                 { "sku": "y", "order": "o1" },
                 { "sku": "z", "order": "o2" }
             ],
-            "bigOrders": ["o1", "o2"]
+            "bigOrders": ["o1", "o2"],
+            // A first step's own predicate filters before its binding (as jsonata-js keeps it
+            // on the variable); a join that matches nothing groups to `{}`; an array
+            // constructor's items are the stream; a variable first step is evaluated once per
+            // context item.
+            "firstStepPredicate": 5,
+            "noMatch": {},
+            "constructed": [0, 1, 0],
+            "firstOfEach": [1, 3]
         })
     );
 }

@@ -159,6 +159,22 @@ struct Processor {
     slots: Vec<Slot>,
 }
 
+/// The first step of a path from a node that is not one: a bound node's predicates filter
+/// its own items before the binding (jsonata-js keeps them as the node's `predicate`), where
+/// a later step's are stages over the tuple stream.
+fn first_step_of((n, seeking): Processed) -> PathStep {
+    match n {
+        Node::Filtered(inner, preds) => match *inner {
+            Node::Bound(bound, binds) => step_of((
+                Node::Bound(Box::new(Node::Filtered(bound, preds)), binds),
+                seeking,
+            )),
+            inner => step_of((Node::Filtered(Box::new(inner), preds), seeking)),
+        },
+        n => step_of((n, seeking)),
+    }
+}
+
 fn step_of((n, seeking): Processed) -> PathStep {
     match n {
         Node::Filtered(inner, preds) => PathStep {
@@ -275,7 +291,7 @@ impl Processor {
             Expr::Sort(l, terms) => {
                 let (mut steps, keep, mut seeking) = match self.node(l)? {
                     (Node::Path(steps, keep), seeking) => (steps, keep, seeking),
-                    other => (vec![step_of(other)], false, vec![]),
+                    other => (vec![first_step_of(other)], false, vec![]),
                 };
                 let mut sort_seeking = vec![];
                 let mut processed = Vec::with_capacity(terms.len());
@@ -397,7 +413,7 @@ impl Processor {
         };
         let (mut steps, mut keep, mut seeking) = match l {
             (Node::Path(steps, keep), seeking) => (steps, keep, seeking),
-            other => (vec![step_of(other)], false, vec![]),
+            other => (vec![first_step_of(other)], false, vec![]),
         };
         if let Some(slot) = parent {
             seeking = vec![slot];

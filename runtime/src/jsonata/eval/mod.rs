@@ -291,8 +291,8 @@ impl<'a> Evaluator<'a> {
             }
             // A group-by over a path with bindings sees each item's variables.
             Node::Group(Node::Path(p), pairs) if p.steps.iter().any(|s| s.binds()) => {
-                let tuples = self.tuple_path(p, input, frame)?;
-                Some(self.group_tuples(pairs, tuples, frame)?)
+                let stream = self.stream(p, input, frame)?;
+                Some(self.group_tuples(pairs, stream, frame)?)
             }
             Node::Group(e, pairs) => {
                 let v = self.eval(e, input, frame)?;

@@ -198,13 +198,16 @@ impl<'a> Evaluator<'a> {
 /// The sequence a path's first step runs over, and whether that step is evaluated once
 /// against the whole context: a path starting with a variable, or without a context.
 pub(super) fn start<'a>(p: &Path, input: &Option<Value<'a>>) -> (Vec<Value<'a>>, bool) {
-    let first_is_var = matches!(
-        p.steps.first(),
-        Some(Step {
-            node: Node::Var(_),
-            ..
-        })
-    );
+    // A variable, with predicates or bindings or not.
+    fn is_var(n: &Node) -> bool {
+        match n {
+            Node::Var(_) => true,
+            Node::Filtered(inner, _) => is_var(inner),
+            Node::Bound(b) => is_var(&b.node),
+            _ => false,
+        }
+    }
+    let first_is_var = p.steps.first().is_some_and(|s| is_var(&s.node));
     let seq = match input {
         Some(v) if !first_is_var && v.is_array() => v.to_items(),
         Some(v) => vec![v.clone()],

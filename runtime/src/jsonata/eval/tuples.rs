@@ -10,6 +10,13 @@ use super::{Evaluator, Frame, append};
 use crate::jsonata::ast::{Node, Path, Step};
 use crate::jsonata::value::{Error, Value};
 
+/// What a path with bindings yields: a tuple stream once a binding step ran (even an empty
+/// one), or plain items when it ended before one.
+pub(super) enum Stream<'a> {
+    Tuples(Vec<Tuple<'a>>),
+    Items(Vec<Value<'a>>),
+}
+
 /// An item of a tuple stream: the context item (`@` in jsonata-js) and the variables bound
 /// along the path.
 #[derive(Clone)]
@@ -81,11 +88,41 @@ impl<'a> Evaluator<'a> {
         input: &Option<Value<'a>>,
         frame: &Rc<Frame<'a>>,
     ) -> Result<Vec<Tuple<'a>>, Error> {
+        Ok(match self.stream(p, input, frame)? {
+            Stream::Tuples(t) => t,
+            Stream::Items(items) => items.into_iter().map(|v| Tuple::of(Some(v))).collect(),
+        })
+    }
+
+    /// [`Evaluator::tuple_path`], telling a stream that started (even if empty) from a path
+    /// that ended before its first binding step, or whose steps bound nothing.
+    pub(super) fn stream(
+        &self,
+        p: &'static Path,
+        input: &Option<Value<'a>>,
+        frame: &Rc<Frame<'a>>,
+    ) -> Result<Stream<'a>, Error> {
         let (mut seq, whole_first) = super::paths::start(p, input);
         let mut tuples: Option<Vec<Tuple<'a>>> = None;
-        let n = p.steps.len();
+        let mut started = false;
         for (i, step) in p.steps.iter().enumerate() {
-            if tuples.is_some() || step.binds() {
+            // jsonata-js evaluates a first-step array constructor whole before looking at its
+            // bindings: they start the stream but bind nothing (and `@` keeps the context).
+            if i == 0 && step.cons_array {
+                let ctx = Some(Value::sequence(seq.clone()));
+                let v = self.eval(&step.node, &ctx, frame)?;
+                let focus = matches!(&step.node, Node::Bound(b) if b.focus.is_some());
+                if !focus {
+                    seq = v.map(|v| v.to_items()).unwrap_or_default();
+                }
+                started = step.binds();
+                if !started && seq.is_empty() {
+                    return Ok(Stream::Items(Vec::new()));
+                }
+                continue;
+            }
+            if started || step.binds() {
+                started = true;
                 // The first binding step starts the stream from the previous step's items
                 // (or, first, from the whole context).
                 let start = match tuples.take() {
@@ -96,26 +133,26 @@ impl<'a> Evaluator<'a> {
                 tuples = Some(self.tuple_step(step, start, &seq, frame)?);
                 continue;
             }
-            if i == 0 && step.cons_array {
-                let ctx = Some(Value::sequence(seq.clone()));
-                seq = self
-                    .eval(&step.node, &ctx, frame)?
-                    .map(|v| vec![v])
-                    .unwrap_or_default();
-            } else {
-                let (items, whole) =
-                    self.step(step, &seq, i + 1 == n, frame, whole_first && i == 0, input)?;
-                seq = match whole {
-                    Some(w) => w.to_items(),
-                    None => items,
-                };
-            }
+            // Not the last step: a later one binds.
+            let (items, whole) =
+                self.step(step, &seq, false, frame, whole_first && i == 0, input)?;
+            seq = match whole {
+                Some(w) => w.to_items(),
+                None => items,
+            };
             if seq.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Stream::Items(Vec::new()));
             }
         }
-        // No step bound anything (a path whose parents were found elsewhere): its items.
-        Ok(tuples.unwrap_or_else(|| seq.into_iter().map(|v| Tuple::of(Some(v))).collect()))
+        Ok(match tuples {
+            Some(t) => Stream::Tuples(t),
+            // Started by a first-step array constructor, no binding step after it.
+            None if started => {
+                Stream::Tuples(seq.into_iter().map(|v| Tuple::of(Some(v))).collect())
+            }
+            // No step bound anything (a path whose parents were found elsewhere).
+            None => Stream::Items(seq),
+        })
     }
 
     /// A [`Node::Tuples`] step's stream: a path's tuples, or a block's last expression's (in
@@ -165,6 +202,8 @@ impl<'a> Evaluator<'a> {
         };
         let mut out = match node {
             Node::Sort(terms) => match tuples {
+                // Unlike jsonata-js, whose sort of two or more tuples drops the stream's
+                // bindings for the stages after it, the sorted tuples keep theirs.
                 Some(ts) => {
                     self.sort_by(terms, ts, &|t: &Tuple<'a>| (t.at.clone(), t.frame(frame)))?
                 }
@@ -264,16 +303,23 @@ impl<'a> Evaluator<'a> {
 
     /// Group-by over a tuple stream: each group's items and variables are appended together
     /// (jsonata-js's `reduceTupleStream`) and its value evaluated with them.
+    ///
+    /// An empty stream makes an empty object (jsonata-js 2.2); a path that ended before its
+    /// first binding step is grouped as plain items (literal keys still make an entry).
     pub(super) fn group_tuples(
         &self,
         pairs: &'static [(Node, Node)],
-        tuples: Vec<Tuple<'a>>,
+        stream: Stream<'a>,
         frame: &Rc<Frame<'a>>,
     ) -> Result<Value<'a>, Error> {
-        let tuples = if tuples.is_empty() {
-            vec![Tuple::of(None)]
-        } else {
-            tuples
+        let tuples = match stream {
+            Stream::Items(items) => {
+                return self.group(pairs, Some(Value::sequence(items)), frame);
+            }
+            Stream::Tuples(t) if t.is_empty() => {
+                return Ok(Value::object(indexmap::IndexMap::new()));
+            }
+            Stream::Tuples(t) => t,
         };
         let keyed = |t: &Tuple<'a>| (t.at.clone(), t.frame(frame));
         let groups = self.group_keys(pairs, &tuples, &keyed)?;
