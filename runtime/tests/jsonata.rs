@@ -400,7 +400,12 @@ asl_runtime::asl!(mod bindings {
                 "firstStepPredicate": "{% ($xs := [{'n': 1}, {'n': 5}]; $xs@$o[n > 2].$o.n) %}",
                 "noMatch": "{% $states.input.loans@$l.books@$b[$l.isbn = 'none']{'matches': $count($b)} %}",
                 "constructed": "{% [{'items': [1, 2]}, {'items': [3]}].items#$i.$i %}",
-                "firstOfEach": "{% $states.input.matrix.($#$i[$i = 0]) %}"
+                "firstOfEach": "{% $states.input.matrix.($#$i[$i = 0]) %}",
+                "parentFiltered": "{% $states.input.orders.lines.(%[id = 'o2'].id) %}",
+                "barePredicate": "{% $count($states.input.orders.lines[%]) %}",
+                "keptParent": "{% $states.input.orders.lines.{'o': (%.id)[]} %}",
+                "blockPredicate": "{% $states.input.$count((orders.lines)[%.id = 'o1']) %}",
+                "boundBlock": "{% $states.input.orders.(lines)#$i.%.id %}"
             },
             "End": true
         }
@@ -461,7 +466,15 @@ async fn path_bindings_join_number_and_reach_parents() {
             "firstStepPredicate": 5,
             "noMatch": {},
             "constructed": [0, 1, 0],
-            "firstOfEach": [1, 3]
+            "firstOfEach": [1, 3],
+            // A `%` keeps its parent with a predicate of its own; a bare `%` predicate names
+            // no step (jsonata-js leaves it undefined); `[]` keeps what a `%` seeks; a
+            // predicate on a block sees its parents; a bound block hands on its stream.
+            "parentFiltered": "o2",
+            "barePredicate": 0,
+            "keptParent": [{ "o": ["o1"] }, { "o": ["o1"] }, { "o": ["o2"] }],
+            "blockPredicate": 2,
+            "boundBlock": ["o1", "o1", "o2"]
         })
     );
 }

@@ -149,7 +149,9 @@ fn cannot_derive() -> ParseError {
 pub fn process(e: &Expr) -> Result<Node, ParseError> {
     let mut p = Processor { slots: Vec::new() };
     let (node, seeking) = p.node(e)?;
-    if matches!(node, Node::Parent(..)) || !seeking.is_empty() {
+    // The slots sought include resolved ones (as jsonata-js's `seekingParent` does): any
+    // makes the error, as there.
+    if own_parent(&node).is_some() || !seeking.is_empty() {
         return Err(cannot_derive());
     }
     Ok(node)
@@ -196,8 +198,18 @@ fn step_of((n, seeking): Processed) -> PathStep {
 /// when it is a `%`.
 fn push_ancestry(into: &mut Vec<usize>, value: &Processed) {
     into.extend(&value.1);
-    if let Node::Parent(slot, _) = value.0 {
+    if let Some(slot) = own_parent(&value.0) {
         into.push(slot);
+    }
+}
+
+/// The slot of a `%`, with predicates or bindings or not (jsonata-js's node is still of type
+/// `parent`).
+fn own_parent(n: &Node) -> Option<usize> {
+    match n {
+        Node::Parent(slot, _) => Some(*slot),
+        Node::Filtered(inner, _) | Node::Bound(inner, _) => own_parent(inner),
+        _ => None,
     }
 }
 
@@ -274,7 +286,12 @@ impl Processor {
             }
             Expr::Filter(l, None) => match self.node(l)? {
                 (Node::Path(steps, _), seeking) => (Node::Path(steps, true), seeking),
-                other => (Node::Path(vec![step_of(other)], true), vec![]),
+                // `[]` only keeps the array: the node still seeks what it sought.
+                other => {
+                    let mut seeking = other.1.clone();
+                    seeking.extend(own_parent(&other.0));
+                    (Node::Path(vec![step_of(other)], true), seeking)
+                }
             },
             Expr::Filter(l, Some(pred)) => self.predicate(l, pred)?,
             Expr::Group(l, pairs) => {
@@ -407,10 +424,7 @@ impl Processor {
     /// `l.r`: one path of both sides' steps, its parents resolved as far as it reaches.
     fn path(&mut self, l: &Expr, r: &Expr) -> Result<Processed, ParseError> {
         let l = self.node(l)?;
-        let parent = match &l.0 {
-            Node::Parent(slot, _) => Some(*slot),
-            _ => None,
-        };
+        let parent = own_parent(&l.0);
         let (mut steps, mut keep, mut seeking) = match l {
             (Node::Path(steps, keep), seeking) => (steps, keep, seeking),
             other => (vec![first_step_of(other)], false, vec![]),
@@ -463,7 +477,8 @@ impl Processor {
             (Node::Path(mut steps, keep), seeking) => {
                 if let Some(last) = steps.last_mut() {
                     self.seek_from_predicate(&mut last.node, &pred)?;
-                    push_ancestry(&mut last.seeking, &pred);
+                    // What the predicate seeks (a bare `%` predicate is not resolved here).
+                    last.seeking.extend(&pred.1);
                     last.stages.push(pred.0);
                 }
                 (Node::Path(steps, keep), seeking)
@@ -476,13 +491,13 @@ impl Processor {
             }
             (Node::Filtered(mut inner, mut preds), mut seeking) => {
                 self.seek_from_predicate(&mut inner, &pred)?;
-                push_ancestry(&mut seeking, &pred);
+                seeking.extend(&pred.1);
                 preds.push(pred.0);
                 (Node::Filtered(inner, preds), seeking)
             }
             (mut other, mut seeking) => {
                 self.seek_from_predicate(&mut other, &pred)?;
-                push_ancestry(&mut seeking, &pred);
+                seeking.extend(&pred.1);
                 (Node::Filtered(Box::new(other), vec![pred.0]), seeking)
             }
         })
@@ -561,7 +576,7 @@ impl Processor {
             return Ok(());
         };
         let mut slots = last.seeking.clone();
-        if let Node::Parent(slot, _) = last.node {
+        if let Some(slot) = own_parent(&last.node) {
             slots.push(slot);
         }
         for slot in slots {
@@ -608,6 +623,15 @@ impl Processor {
             Node::Parent(..) => {
                 self.slots[slot].level += 1;
                 Ok(())
+            }
+            // A `%`, block or path with predicates or bindings of its own is still one.
+            Node::Bound(inner, _) | Node::Filtered(inner, _)
+                if matches!(
+                    **inner,
+                    Node::Parent(..) | Node::Block(_) | Node::Path(..) | Node::Tuples(_)
+                ) =>
+            {
+                self.seek_parent(inner, slot)
             }
             Node::Tuples(inner) => self.seek_inside(inner, slot),
             Node::Block(items) if items.is_empty() => Ok(()),

@@ -282,6 +282,13 @@ impl<'a> Evaluator<'a> {
             },
             Node::Binary(op, l, r) => self.binary(*op, l, r, input, frame)?,
             Node::Path(p) => self.path(p, input, frame)?,
+            // A stream's predicates see each tuple's variables (see `tuples`).
+            Node::Filtered(Node::Tuples(_), _) => Some(Value::sequence(
+                self.eval_tuples(node, input, frame)?
+                    .into_iter()
+                    .filter_map(|t| t.into_item())
+                    .collect(),
+            )),
             Node::Filtered(e, preds) => {
                 let mut v = self.eval(e, input, frame)?;
                 for p in *preds {

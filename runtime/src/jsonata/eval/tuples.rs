@@ -55,6 +55,12 @@ impl<'a> Tuple<'a> {
     }
 }
 
+/// Whether a step's node yields a tuple stream of its own (a path or block that binds the
+/// parent of a later `%`, with predicates or not).
+pub(super) fn is_stream(node: &Node) -> bool {
+    matches!(node, Node::Tuples(_) | Node::Filtered(Node::Tuples(_), _))
+}
+
 /// How many times a predicate's result selects the item at `idx` of `len` items: once if it
 /// is truthy, or once per number in it that is (counting from the end when negative) `idx`.
 pub(super) fn selections(res: &Option<Value<'_>>, idx: usize, len: usize) -> usize {
@@ -157,7 +163,7 @@ impl<'a> Evaluator<'a> {
 
     /// A [`Node::Tuples`] step's stream: a path's tuples, or a block's last expression's (in
     /// the block's own frame).
-    fn eval_tuples(
+    pub(super) fn eval_tuples(
         &self,
         node: &'static Node,
         input: &Option<Value<'a>>,
@@ -166,6 +172,14 @@ impl<'a> Evaluator<'a> {
         match node {
             Node::Path(p) => self.tuple_path(p, input, frame),
             Node::Tuples(inner) => self.eval_tuples(inner, input, frame),
+            // Predicates over a stream see each tuple's variables.
+            Node::Filtered(inner @ Node::Tuples(_), preds) => {
+                let mut tuples = self.eval_tuples(inner, input, frame)?;
+                for pred in *preds {
+                    tuples = self.filter_tuples(pred, tuples, frame)?;
+                }
+                Ok(tuples)
+            }
             Node::Block(items) => {
                 let inner = Frame::child(frame);
                 let Some((last, rest)) = items.split_last() else {
@@ -228,8 +242,8 @@ impl<'a> Evaluator<'a> {
                 let mut out = Vec::new();
                 for t in &tuples {
                     // A stream from inside the step: its tuples extend this one.
-                    if let Node::Tuples(inner) = node {
-                        for inside in self.eval_tuples(inner, &t.at, &t.frame(frame))? {
+                    if is_stream(node) {
+                        for inside in self.eval_tuples(node, &t.at, &t.frame(frame))? {
                             let mut next = t.clone();
                             next.at = inside.at;
                             for (name, v) in inside.binds {
