@@ -383,7 +383,7 @@ async fn a_tail_recursive_lambda_cannot_build_values_deep_enough_to_overflow() {
 
 // JSONata's variable bindings in paths (jsonata-js 2.0, which Step Functions runs): `@$v`
 // binds each item of a step for the steps after it (a join), `#$i` its position, and `%` is
-// the item a step's item came from.
+// the item a step's item came from (JSONATA-3, JSONATA-10: expressions in an `Output`).
 asl_runtime::asl!(mod bindings {
     "QueryLanguage": "JSONata",
     "StartAt": "Join",
