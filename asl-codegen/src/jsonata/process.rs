@@ -348,16 +348,11 @@ impl Processor {
                 push_ancestry(&mut seeking, &v);
                 (Node::Bind(name.clone(), Box::new(v.0)), seeking)
             }
+            // The arguments seek parents; the procedure does not (as in jsonata-js).
             Expr::Call(f, args) => {
-                let mut seeking = vec![];
-                let mut processed = Vec::with_capacity(args.len());
-                for a in args {
-                    let a = self.node(a)?;
-                    push_ancestry(&mut seeking, &a);
-                    processed.push(a.0);
-                }
+                let (args, seeking) = self.list(args)?;
                 let f = self.node(f)?.0;
-                (Node::Call(Box::new(f), processed), seeking)
+                (Node::Call(Box::new(f), args), seeking)
             }
             Expr::Placeholder => (Node::Placeholder, vec![]),
             Expr::Lambda(params, sig, body) => {
